@@ -1,0 +1,88 @@
+//! Typed answers as the engine stores them: option indexes rather than strings, numbers, dates
+//! that remember whether only a month was given, and cleaned text.
+
+use jiff::civil::Date;
+
+/// A date the patient gave, full or month-only ("a rough date is fine").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartialDate {
+    /// For a month-only date this is the first day of the month.
+    pub date: Date,
+    pub month_only: bool,
+}
+
+impl PartialDate {
+    pub fn full(date: Date) -> Self {
+        PartialDate { date, month_only: false }
+    }
+
+    pub fn month(year: i16, month: i8) -> Option<Self> {
+        Date::new(year, month, 1).ok().map(|date| PartialDate { date, month_only: true })
+    }
+
+    /// The single date used in conditions and arithmetic. A month-only date resolves to the
+    /// **last** day of its month: intervals since it come out shortest, the safe direction for
+    /// re-treatment rules (clinical spec §2 rule 6). This is the one place that choice is made.
+    pub fn resolved(&self) -> Date {
+        if self.month_only { self.date.last_of_month() } else { self.date }
+    }
+
+    /// `YYYY-MM-DD`, or `YYYY-MM` for a month-only date.
+    pub fn to_iso(&self) -> String {
+        if self.month_only {
+            format!("{:04}-{:02}", self.date.year(), self.date.month())
+        } else {
+            format!("{:04}-{:02}-{:02}", self.date.year(), self.date.month(), self.date.day())
+        }
+    }
+
+    /// Parses `YYYY-MM-DD` or `YYYY-MM` (the answers-file format).
+    pub fn parse_iso(s: &str) -> Option<Self> {
+        let parts: Vec<&str> = s.trim().split('-').collect();
+        let num = |p: &str, len: usize| -> Option<i32> {
+            (p.len() == len && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok())?
+        };
+        match parts.as_slice() {
+            [y, m, d] => {
+                let date = Date::new(num(y, 4)? as i16, num(m, 2)? as i8, num(d, 2)? as i8).ok()?;
+                Some(PartialDate::full(date))
+            }
+            [y, m] => PartialDate::month(num(y, 4)? as i16, num(m, 2)? as i8),
+            _ => None,
+        }
+    }
+}
+
+/// One stored answer. Choice answers hold indexes into the question's options.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    Choice(u32),
+    /// Indexes in option order, no duplicates.
+    Multi(Vec<u32>),
+    Number(f64),
+    Date(PartialDate),
+    Text(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A month-only date resolves to the last day of that month, leap years included.
+    #[test]
+    fn month_only_resolves_to_last_day() {
+        let d = PartialDate::parse_iso("2024-02").unwrap();
+        assert_eq!(d.resolved(), Date::constant(2024, 2, 29));
+        assert_eq!(d.to_iso(), "2024-02");
+        let f = PartialDate::parse_iso("2025-04-30").unwrap();
+        assert_eq!(f.resolved(), Date::constant(2025, 4, 30));
+    }
+
+    /// Malformed and impossible dates are refused, not guessed.
+    #[test]
+    fn parse_refuses_bad_dates() {
+        for s in ["2025-13-01", "2025-02-30", "25-01-01", "2025/01/01", "2025-1-1", "", "2025"] {
+            assert!(PartialDate::parse_iso(s).is_none(), "{s}");
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! Answers files (JSON, ARCHITECTURE.md §5) and the conversion of loosely typed values, from JSON
+//! or from scenario TOML, into typed answers of a session. Every problem names the id; nothing is
+//! dropped silently.
+
+use std::ops::Range;
+
+use jiff::civil::Date;
+use serde::Deserialize;
+
+use crate::answer::{Answer, PartialDate};
+use crate::diag::Diagnostic;
+use crate::engine::Session;
+use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, Questionnaire, QuestionKind};
+
+/// A value as written in an answers or scenario file, before it is checked against its question.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawValue {
+    Str(String),
+    Num(f64),
+    Bool(bool),
+    List(Vec<RawValue>),
+    Null,
+    Other(&'static str),
+}
+
+impl RawValue {
+    pub fn from_json(v: &serde_json::Value) -> RawValue {
+        match v {
+            serde_json::Value::String(s) => RawValue::Str(s.clone()),
+            serde_json::Value::Number(n) => n.as_f64().map_or(RawValue::Other("a number too large"), RawValue::Num),
+            serde_json::Value::Bool(b) => RawValue::Bool(*b),
+            serde_json::Value::Array(a) => RawValue::List(a.iter().map(RawValue::from_json).collect()),
+            serde_json::Value::Null => RawValue::Null,
+            serde_json::Value::Object(_) => RawValue::Other("an object"),
+        }
+    }
+
+    pub fn from_toml(v: &toml::Value) -> RawValue {
+        match v {
+            toml::Value::String(s) => RawValue::Str(s.clone()),
+            toml::Value::Integer(i) => RawValue::Num(*i as f64),
+            toml::Value::Float(f) => RawValue::Num(*f),
+            toml::Value::Boolean(b) => RawValue::Bool(*b),
+            toml::Value::Datetime(d) => RawValue::Str(d.to_string()),
+            toml::Value::Array(a) => RawValue::List(a.iter().map(RawValue::from_toml).collect()),
+            toml::Value::Table(_) => RawValue::Other("a table"),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            RawValue::Str(s) => format!("\"{s}\""),
+            RawValue::Num(n) => format!("{n}"),
+            RawValue::Bool(b) => format!("{b}"),
+            RawValue::List(_) => "a list".into(),
+            RawValue::Null => "null".into(),
+            RawValue::Other(what) => (*what).into(),
+        }
+    }
+}
+
+/// Converts a file value into a typed answer for `item`. The error says what was expected.
+pub fn to_answer(q: &Questionnaire, item: ItemIdx, v: &RawValue) -> Result<Answer, String> {
+    let it = q.item(item);
+    let ItemKind::Question(kind) = &it.kind else {
+        return Err(format!("`{}` is a section or information screen and takes no answer", it.id));
+    };
+    let values = || it.options().iter().map(|o| format!("\"{}\"", o.value)).collect::<Vec<_>>().join(", ");
+    let option = |s: &str| -> Result<u32, String> {
+        it.options().iter().position(|o| o.value == s).map(|i| i as u32).ok_or_else(|| format!("`{}` has no option \"{s}\"; expected one of {}", it.id, values()))
+    };
+    match (kind, v) {
+        (QuestionKind::Choice { style: ChoiceStyle::Multi, .. }, RawValue::List(list)) => {
+            let mut out = Vec::new();
+            for x in list {
+                match x {
+                    RawValue::Str(s) => out.push(option(s)?),
+                    other => return Err(format!("`{}` takes a list of option values, found {} in it", it.id, other.describe())),
+                }
+            }
+            Ok(Answer::Multi(out))
+        }
+        (QuestionKind::Choice { style: ChoiceStyle::Multi, .. }, other) => {
+            Err(format!("`{}` is multi-choice and takes a list like [\"{}\"], found {}", it.id, it.options().first().map_or("", |o| o.value.as_str()), other.describe()))
+        }
+        (QuestionKind::Choice { .. }, RawValue::Str(s)) => Ok(Answer::Choice(option(s)?)),
+        (QuestionKind::Choice { .. }, other) => Err(format!("`{}` takes one of {}, found {}", it.id, values(), other.describe())),
+        (QuestionKind::Number { .. }, RawValue::Num(n)) => Ok(Answer::Number(*n)),
+        (QuestionKind::Number { .. }, other) => Err(format!("`{}` takes a number, found {}", it.id, other.describe())),
+        (QuestionKind::Date { .. }, RawValue::Str(s)) => PartialDate::parse_iso(s)
+            .map(Answer::Date)
+            .ok_or_else(|| format!("`{}` takes a date as \"YYYY-MM-DD\" (or \"YYYY-MM\" where a month is enough), found \"{s}\"", it.id)),
+        (QuestionKind::Date { .. }, other) => Err(format!("`{}` takes a date as \"YYYY-MM-DD\", found {}", it.id, other.describe())),
+        (QuestionKind::Text { .. }, RawValue::Str(s)) => Ok(Answer::Text(s.clone())),
+        (QuestionKind::Text { .. }, other) => Err(format!("`{}` takes text, found {}", it.id, other.describe())),
+    }
+}
+
+/// The JSON form of a typed answer (option values, not labels).
+pub fn to_json(q: &Questionnaire, item: ItemIdx, a: &Answer) -> serde_json::Value {
+    let it = q.item(item);
+    let value = |i: &u32| serde_json::Value::String(it.options().get(*i as usize).map(|o| o.value.clone()).unwrap_or_default());
+    match a {
+        Answer::Choice(i) => value(i),
+        Answer::Multi(list) => serde_json::Value::Array(list.iter().map(value).collect()),
+        Answer::Number(n) => {
+            if n.fract() == 0.0 && n.abs() < 9e15 {
+                serde_json::Value::from(*n as i64)
+            } else {
+                serde_json::Value::from(*n)
+            }
+        }
+        Answer::Date(d) => serde_json::Value::String(d.to_iso()),
+        Answer::Text(t) => serde_json::Value::String(t.clone()),
+    }
+}
+
+/// One answer as read from a file, with where it was (for messages).
+#[derive(Debug, Clone)]
+pub struct FileAnswer {
+    pub id: String,
+    pub value: RawValue,
+    pub span: Option<Range<usize>>,
+}
+
+/// Fills a session from file answers. Answers are set in questionnaire order so rules that
+/// compare with earlier answers see them. Unknown ids and invalid values are errors; answers to
+/// questions that are not asked are warnings (they are kept but count nowhere).
+pub fn fill_session(session: &mut Session<'_>, answers: &[FileAnswer]) -> Vec<Diagnostic> {
+    let q = session.questionnaire();
+    let mut diags = Vec::new();
+    let mut located: Vec<(ItemIdx, &FileAnswer)> = Vec::new();
+    for a in answers {
+        match q.item_index(&a.id) {
+            Some(i) => located.push((i, a)),
+            None => {
+                let names: Vec<&str> = q.questions().map(|(_, it, _)| it.id.as_str()).collect();
+                let hint = names.iter().map(|n| (strsim::jaro_winkler(&a.id, n), n)).filter(|(s, _)| *s > 0.8).max_by(|x, y| x.0.total_cmp(&y.0)).map(|(_, n)| format!("did you mean `{n}`?"));
+                diags.push(with_span(Diagnostic::error(format!("unknown question id `{}`", a.id)), a, "not in this questionnaire", hint));
+            }
+        }
+    }
+    located.sort_by_key(|(i, _)| *i);
+    for (i, a) in &located {
+        if a.value == RawValue::Null {
+            continue;
+        }
+        let result = to_answer(q, *i, &a.value).and_then(|ans| session.set(*i, ans).map_err(|e| format!("`{}`: {}", a.id, e.message)));
+        if let Err(msg) = result {
+            diags.push(with_span(Diagnostic::error(msg), a, "this answer", None));
+        }
+    }
+    for (i, a) in &located {
+        if session.stored(*i).is_some() && !session.is_visible(*i) {
+            diags.push(with_span(
+                Diagnostic::warning(format!("the answer to `{}` is ignored: with these answers the question is not asked", a.id)),
+                a,
+                "not asked",
+                Some("hidden answers never count in flags, summaries or exports".into()),
+            ));
+        }
+    }
+    diags
+}
+
+fn with_span(d: Diagnostic, a: &FileAnswer, label: &str, help: Option<String>) -> Diagnostic {
+    let d = match &a.span {
+        Some(s) => d.at(s.clone(), label),
+        None => d,
+    };
+    match help {
+        Some(h) => d.help(h),
+        None => d,
+    }
+}
+
+/// The answers-file format.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAnswersFile {
+    questionnaire: Option<String>,
+    visit_date: Option<String>,
+    completed_at: Option<String>,
+    answers: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A parsed answers file.
+#[derive(Debug, Clone)]
+pub struct AnswersFile {
+    pub questionnaire: Option<String>,
+    pub visit_date: Option<Date>,
+    pub completed_at: Option<String>,
+    pub answers: Vec<FileAnswer>,
+}
+
+/// Parses an answers file; errors carry a span into `src`.
+pub fn parse_answers_file(src: &str) -> Result<AnswersFile, Diagnostic> {
+    let raw: RawAnswersFile = serde_json::from_str(src).map_err(|e| {
+        let offset = offset_of(src, e.line(), e.column());
+        Diagnostic::error(format!("answers file: {e}")).at(offset..(offset + 1).min(src.len()).max(offset), "here")
+    })?;
+    let visit_date = match &raw.visit_date {
+        Some(s) => match PartialDate::parse_iso(s).filter(|d| !d.month_only) {
+            Some(d) => Some(d.date),
+            None => {
+                let span = find_key(src, "visit_date").unwrap_or(0..0);
+                return Err(Diagnostic::error(format!("visit_date \"{s}\" is not a date")).at(span, "expected YYYY-MM-DD"));
+            }
+        },
+        None => None,
+    };
+    let answers = raw.answers.iter().map(|(k, v)| FileAnswer { id: k.clone(), value: RawValue::from_json(v), span: find_key(src, k) }).collect();
+    Ok(AnswersFile { questionnaire: raw.questionnaire, visit_date, completed_at: raw.completed_at, answers })
+}
+
+fn offset_of(src: &str, line: usize, col: usize) -> usize {
+    let mut off = 0;
+    for (i, l) in src.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            return (off + col.saturating_sub(1)).min(src.len());
+        }
+        off += l.len();
+    }
+    src.len()
+}
+
+/// The span of `"key":` in a JSON text (the first occurrence), for pointing at an answer.
+pub fn find_key(src: &str, key: &str) -> Option<Range<usize>> {
+    let needle = format!("\"{key}\"");
+    let mut from = 0;
+    while let Some(pos) = src[from..].find(&needle) {
+        let start = from + pos;
+        let end = start + needle.len();
+        if src[end..].trim_start().starts_with(':') {
+            return Some(start..end);
+        }
+        from = end;
+    }
+    None
+}

@@ -1,0 +1,99 @@
+//! The command implementations behind `main.rs`: each takes plain values and writers and returns
+//! an exit status, so tests can call them and `main` stays a thin wiring layer. They never exit
+//! the process themselves.
+
+mod check;
+mod summary;
+mod test;
+
+pub use check::check;
+pub use summary::{Format, SummaryArgs, summary};
+pub use test::test;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::diag::{self, Diagnostic};
+use crate::questionnaire::{self, Loaded, Questionnaire};
+
+/// Exit statuses shared by every command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Everything fine.
+    Ok = 0,
+    /// The input has problems (errors in a questionnaire, failing scenarios, bad answers).
+    Findings = 1,
+    /// Usage error or unreadable file.
+    Usage = 2,
+}
+
+/// Where a command writes.
+pub struct Io<'a> {
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+    /// Colour diagnostics (stderr is a terminal and NO_COLOR is unset).
+    pub color: bool,
+}
+
+/// Errors that stop a command before it can do its work.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot write output: {0}")]
+    Write(#[from] std::io::Error),
+    #[error("{0}")]
+    Usage(String),
+    /// Diagnostics were already printed.
+    #[error("{0}")]
+    Reported(String),
+}
+
+impl CliError {
+    pub fn status(&self) -> Status {
+        match self {
+            CliError::Reported(_) => Status::Findings,
+            _ => Status::Usage,
+        }
+    }
+}
+
+/// A questionnaire source: its display name and text.
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+/// Reads a file as UTF-8, with a plain message on failure.
+pub fn read(path: &Path) -> Result<String, CliError> {
+    let bytes = std::fs::read(path).map_err(|source| CliError::Read { path: path.to_owned(), source })?;
+    String::from_utf8(bytes).map_err(|_| CliError::Read { path: path.to_owned(), source: std::io::Error::new(std::io::ErrorKind::InvalidData, "the file is not UTF-8 text") })
+}
+
+/// The questionnaire named on the command line, or the built-in default.
+pub fn source(path: Option<&Path>) -> Result<Source, CliError> {
+    match path {
+        Some(p) => Ok(Source { name: p.display().to_string(), text: read(p)? }),
+        None => Ok(Source { name: questionnaire::DEFAULT_NAME.to_owned(), text: questionnaire::DEFAULT_SOURCE.to_owned() }),
+    }
+}
+
+/// Loads a questionnaire from its source, in whichever format it is written.
+pub fn load(src: &Source) -> Loaded {
+    questionnaire::load_toml(&src.text)
+}
+
+/// Prints diagnostics for one file to the error stream.
+pub fn report(io: &mut Io<'_>, src: &Source, diags: &[Diagnostic]) -> Result<(), CliError> {
+    if !diags.is_empty() {
+        write!(io.err, "{}", diag::render(&src.name, &src.text, diags, io.color))?;
+    }
+    Ok(())
+}
+
+/// Loads a questionnaire and prints its findings; fails if it has errors.
+pub fn load_checked(io: &mut Io<'_>, src: &Source) -> Result<Questionnaire, CliError> {
+    let loaded = load(src);
+    report(io, src, &loaded.diagnostics)?;
+    loaded.questionnaire.ok_or_else(|| CliError::Reported(format!("{} has errors; run `triage check {}` for details", src.name, src.name)))
+}

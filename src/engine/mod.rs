@@ -1,0 +1,9 @@
+//! A questionnaire session: answers, which items are visible, navigation order, validation,
+//! derived values, fired flags and the outcome. Pure and synchronous: no I/O, no clock (the
+//! visit date comes in as a value).
+
+mod session;
+mod validate;
+
+pub use session::{FiredFlag, Outcome, Problem, Session};
+pub use validate::{AnswerError, toggle_option};

@@ -1,0 +1,325 @@
+//! The state of one patient's questionnaire. Every change re-evaluates visibility, derived values
+//! and flags in the questionnaire's precomputed order (linear in its size, no allocation on the
+//! expression path). Hidden answers stay in memory, so they come back if the patient changes
+//! their mind, but they count nowhere.
+
+use jiff::civil::Date;
+
+use super::validate::{self, AnswerError};
+use crate::answer::Answer;
+use crate::expr::{self, Env, Expr, Trigger, Val};
+use crate::questionnaire::{FlagAction, ItemIdx, ItemKind, Node, Questionnaire, Severity};
+
+/// The overall result, worst flag first: stop > caution > clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Clear,
+    Caution,
+    Stop,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Stop => "stop",
+            Outcome::Caution => "caution",
+            Outcome::Clear => "clear",
+        }
+    }
+}
+
+/// A flag that fired, with the answers that made it fire.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FiredFlag {
+    pub flag: u32,
+    pub triggers: Vec<Trigger>,
+}
+
+/// Why the questionnaire cannot be submitted yet.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    Missing(ItemIdx),
+    Invalid(ItemIdx, String),
+}
+
+impl Problem {
+    pub fn item(&self) -> ItemIdx {
+        match self {
+            Problem::Missing(i) | Problem::Invalid(i, _) => *i,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Session<'q> {
+    q: &'q Questionnaire,
+    visit_date: Date,
+    answers: Vec<Option<Answer>>,
+    /// Staff ended the session after this item (e.g. after a safety pause).
+    ended_after: Option<ItemIdx>,
+    acknowledged: Vec<bool>,
+    // Evaluated state, always consistent with `answers` after any public call.
+    visible: Vec<bool>,
+    derived: Vec<Option<Val>>,
+    fired: Vec<u32>,
+    cutoff: Option<ItemIdx>,
+}
+
+struct View<'a> {
+    q: &'a Questionnaire,
+    answers: &'a [Option<Answer>],
+    visible: &'a [bool],
+    derived: &'a [Option<Val>],
+    visit_date: Date,
+}
+
+impl Env for View<'_> {
+    fn answer(&self, question: u32) -> Option<&Answer> {
+        let i = question as usize;
+        if self.visible[i] { self.answers[i].as_ref() } else { None }
+    }
+    fn derived(&self, index: u32) -> Option<Val> {
+        self.derived[index as usize]
+    }
+    fn derived_explain(&self, index: u32) -> Option<&Expr> {
+        let d = &self.q.derived[index as usize];
+        d.trigger.then_some(&d.expr)
+    }
+    fn visit_date(&self) -> Date {
+        self.visit_date
+    }
+}
+
+impl<'q> Session<'q> {
+    pub fn new(q: &'q Questionnaire, visit_date: Date) -> Self {
+        let n = q.items.len();
+        let mut s = Session {
+            q,
+            visit_date,
+            answers: vec![None; n],
+            ended_after: None,
+            acknowledged: vec![false; q.flags.len()],
+            visible: vec![false; n],
+            derived: vec![None; q.derived.len()],
+            fired: Vec::new(),
+            cutoff: None,
+        };
+        s.evaluate();
+        s
+    }
+
+    pub fn questionnaire(&self) -> &'q Questionnaire {
+        self.q
+    }
+
+    pub fn visit_date(&self) -> Date {
+        self.visit_date
+    }
+
+    fn view(&self) -> View<'_> {
+        View { q: self.q, answers: &self.answers, visible: &self.visible, derived: &self.derived, visit_date: self.visit_date }
+    }
+
+    fn compute(&mut self) {
+        for &node in &self.q.order {
+            match node {
+                Node::Item(i) => {
+                    let item = &self.q.items[i as usize];
+                    let v = self.cutoff.is_none_or(|c| i <= c)
+                        && item.parent.is_none_or(|p| self.visible[p as usize])
+                        && item.show_if.as_ref().is_none_or(|e| expr::eval_bool(e, &self.view()));
+                    self.visible[i as usize] = v;
+                }
+                Node::Derived(d) => {
+                    let v = expr::eval(&self.q.derived[d as usize].expr, &self.view());
+                    self.derived[d as usize] = v;
+                }
+            }
+        }
+    }
+
+    /// Recomputes everything from the answers.
+    fn evaluate(&mut self) {
+        self.cutoff = self.ended_after;
+        self.compute();
+        let view = self.view();
+        let end = self
+            .q
+            .flags
+            .iter()
+            .filter(|f| f.action == Some(FlagAction::End) && expr::eval_bool(&f.when, &view))
+            .map(|f| f.position)
+            .min();
+        if let Some(p) = end.filter(|p| self.cutoff.is_none_or(|c| *p < c)) {
+            self.cutoff = Some(p);
+            self.compute();
+        }
+        let view = self.view();
+        let fired = self.q.flags.iter().enumerate().filter(|(_, f)| expr::eval_bool(&f.when, &view)).map(|(i, _)| i as u32).collect();
+        self.fired = fired;
+    }
+
+    /// Sets an answer after validating it; the patient-facing reason comes back on refusal.
+    /// Nothing changes when the answer is refused.
+    pub fn set(&mut self, item: ItemIdx, answer: Answer) -> Result<(), AnswerError> {
+        let it = self.q.items.get(item as usize).ok_or_else(|| AnswerError { message: crate::strings::NOT_VALID.into() })?;
+        let answer = validate::check(it, answer, self.visit_date)?;
+        let old = self.answers[item as usize].replace(answer);
+        self.evaluate();
+        if let Some(msg) = self.cross_check(item) {
+            self.answers[item as usize] = old;
+            self.evaluate();
+            return Err(AnswerError { message: msg });
+        }
+        Ok(())
+    }
+
+    /// Removes an answer.
+    pub fn clear(&mut self, item: ItemIdx) {
+        if let Some(slot) = self.answers.get_mut(item as usize) {
+            if slot.take().is_some() {
+                self.evaluate();
+            }
+        }
+    }
+
+    /// The `valid_if` rule of `item`, if its current answer breaks it.
+    fn cross_check(&self, item: ItemIdx) -> Option<String> {
+        let it = &self.q.items[item as usize];
+        let (rule, msg) = it.valid_if.as_ref()?;
+        let answered = self.visible[item as usize] && self.answers[item as usize].is_some();
+        (answered && !expr::eval_bool(rule, &self.view())).then(|| msg.clone())
+    }
+
+    /// The stored answer, whether or not the item is visible now.
+    pub fn stored(&self, item: ItemIdx) -> Option<&Answer> {
+        self.answers.get(item as usize)?.as_ref()
+    }
+
+    /// The answer if the item is visible: what counts.
+    pub fn answer(&self, item: ItemIdx) -> Option<&Answer> {
+        if self.is_visible(item) { self.stored(item) } else { None }
+    }
+
+    pub fn is_visible(&self, item: ItemIdx) -> bool {
+        self.visible.get(item as usize).copied().unwrap_or(false)
+    }
+
+    /// Every stored answer, with hidden ones, as `(item, answer)`.
+    pub fn stored_answers(&self) -> impl Iterator<Item = (ItemIdx, &Answer)> {
+        self.answers.iter().enumerate().filter_map(|(i, a)| a.as_ref().map(|a| (i as ItemIdx, a)))
+    }
+
+    pub fn derived_value(&self, index: u32) -> Option<Val> {
+        self.derived.get(index as usize).copied().flatten()
+    }
+
+    /// Whether the item is a screen of its own: a visible question, info screen, or section
+    /// intro.
+    pub fn is_step(&self, item: ItemIdx) -> bool {
+        self.is_visible(item)
+            && match &self.q.items[item as usize].kind {
+                ItemKind::Group { intro } => intro.is_some(),
+                ItemKind::Info | ItemKind::Question(_) => true,
+            }
+    }
+
+    /// The first screen after `from` (or the very first when `from` is `None`).
+    pub fn next_step(&self, from: Option<ItemIdx>) -> Option<ItemIdx> {
+        let start = from.map_or(0, |f| f + 1);
+        (start..self.q.items.len() as ItemIdx).find(|&i| self.is_step(i))
+    }
+
+    /// The screen before `from`.
+    pub fn prev_step(&self, from: ItemIdx) -> Option<ItemIdx> {
+        (0..from.min(self.q.items.len() as ItemIdx)).rev().find(|&i| self.is_step(i))
+    }
+
+    /// Every screen, in order.
+    pub fn steps(&self) -> impl Iterator<Item = ItemIdx> + '_ {
+        (0..self.q.items.len() as ItemIdx).filter(|&i| self.is_step(i))
+    }
+
+    /// The first visible question that is required and unanswered, or whose answer breaks a
+    /// rule (after an earlier answer changed).
+    pub fn first_problem(&self) -> Option<Problem> {
+        self.problems().next()
+    }
+
+    pub fn problems(&self) -> impl Iterator<Item = Problem> + '_ {
+        self.q.questions().filter(|(i, _, _)| self.is_visible(*i)).filter_map(|(i, item, _)| {
+            if self.answers[i as usize].is_none() {
+                return item.required.then_some(Problem::Missing(i));
+            }
+            self.cross_check(i).map(|m| Problem::Invalid(i, m))
+        })
+    }
+
+    /// Questions not shown to this patient (hidden by a condition or after the questionnaire
+    /// ended).
+    pub fn not_asked(&self) -> impl Iterator<Item = ItemIdx> + '_ {
+        self.q.questions().map(|(i, _, _)| i).filter(|&i| !self.is_visible(i))
+    }
+
+    /// Indexes of the flags that fire, in questionnaire order.
+    pub fn fired(&self) -> &[u32] {
+        &self.fired
+    }
+
+    /// Fired flags with the answers that triggered each.
+    pub fn fired_flags(&self) -> Vec<FiredFlag> {
+        let view = self.view();
+        self.fired
+            .iter()
+            .map(|&f| {
+                let mut triggers = Vec::new();
+                expr::explain(&self.q.flags[f as usize].when, &view, &mut triggers);
+                triggers.sort_by_key(|t| t.question);
+                FiredFlag { flag: f, triggers }
+            })
+            .collect()
+    }
+
+    pub fn outcome(&self) -> Outcome {
+        let worst = self.fired.iter().map(|&f| self.q.flags[f as usize].severity).max();
+        match worst {
+            Some(Severity::Stop) => Outcome::Stop,
+            Some(Severity::Caution) => Outcome::Caution,
+            _ => Outcome::Clear,
+        }
+    }
+
+    /// Where the questionnaire stops, if an `end` flag fired or staff ended it.
+    pub fn ended_at(&self) -> Option<ItemIdx> {
+        self.cutoff
+    }
+
+    /// A fired `pause` flag that staff have not yet dealt with.
+    pub fn pending_pause(&self) -> Option<u32> {
+        self.fired.iter().copied().find(|&f| self.q.flags[f as usize].action == Some(FlagAction::Pause) && !self.acknowledged[f as usize])
+    }
+
+    /// Staff let the patient carry on after a pause.
+    pub fn acknowledge_pause(&mut self, flag: u32) {
+        if let Some(a) = self.acknowledged.get_mut(flag as usize) {
+            *a = true;
+        }
+    }
+
+    /// Staff end the questionnaire after `item`: later questions become "not asked".
+    pub fn end_after(&mut self, item: ItemIdx) {
+        self.ended_after = Some(item);
+        self.evaluate();
+    }
+
+    /// Evaluates a condition against this session's visible answers (summary blocks and rows).
+    pub fn holds(&self, e: &Expr) -> bool {
+        expr::eval_bool(e, &self.view())
+    }
+
+    /// Whether every visible required question is answered and every answer is valid.
+    pub fn is_complete(&self) -> bool {
+        self.first_problem().is_none()
+    }
+}

@@ -1,0 +1,122 @@
+//! The condition language shared by `show_if`, `[[derived]]` and `[[flag]] when`: parse, type-check
+//! against a questionnaire, evaluate. Compiled expressions refer to items by index and compare
+//! option indexes, so evaluation allocates nothing.
+//!
+//! Semantics (matching FHIR `enableWhen`): an unanswered or hidden question is *unanswered*; any
+//! comparison with an unanswered value is false, except `!=` (and `not in`), defined as the
+//! negation of `=` (`in`), which is therefore true.
+
+mod compile;
+mod eval;
+pub mod syntax;
+
+pub use compile::{CompileError, Scope, compile, compile_bool};
+pub use eval::{Env, Trigger, eval, eval_bool, explain};
+pub use syntax::CmpOp;
+
+use jiff::civil::Date;
+
+/// What a name refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Ref {
+    /// A question (item index).
+    Question(u32),
+    /// A derived value (index into the questionnaire's derived list).
+    Derived(u32),
+    /// The date of the visit ("today").
+    VisitDate,
+}
+
+/// The type of an expression or a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ty {
+    Bool,
+    Num,
+    Date,
+    /// One option of the given question (single choice, yes/no).
+    Choice(u32),
+    /// A set of options of the given multi-choice question.
+    Set(u32),
+    Text,
+    /// A statement with no answer.
+    Info,
+    /// The type could not be worked out (an error was already reported).
+    Unknown,
+}
+
+impl Ty {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Ty::Bool => "true/false",
+            Ty::Num => "a number",
+            Ty::Date => "a date",
+            Ty::Choice(_) => "a single choice",
+            Ty::Set(_) => "a multi-choice list",
+            Ty::Text => "free text",
+            Ty::Info => "an information screen",
+            Ty::Unknown => "unknown",
+        }
+    }
+}
+
+/// A value during evaluation. `Choice` holds an option index.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Val {
+    Bool(bool),
+    Num(f64),
+    Date(Date),
+    Choice(u32),
+}
+
+/// A compiled, type-checked expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Lit(Val),
+    Get(Ref),
+    Not(Box<Expr>),
+    And(Box<[Expr]>),
+    Or(Box<[Expr]>),
+    /// Numbers, dates or booleans compared. `!=` is `not =`.
+    Cmp(CmpOp, Box<Expr>, Box<Expr>),
+    /// A single-choice value is one of `options` (`=` and `in`); negated for `!=` / `not in`.
+    OneOf { subject: Box<Expr>, options: Box<[u32]>, negated: bool },
+    /// A multi-choice question includes one / any / all of `options`.
+    Has { question: u32, options: Box<[u32]>, all: bool },
+    Answered(Ref),
+    /// How many options a multi-choice answer has.
+    Count(u32),
+    /// How many of the conditions are true.
+    CountTrue(Box<[Expr]>),
+    /// Whole years from the first date to the second (a birthday on the second date counts).
+    YearsBetween(Box<Expr>, Box<Expr>),
+    /// Days from the first date to the second (negative if the second is earlier).
+    DaysBetween(Box<Expr>, Box<Expr>),
+}
+
+impl Expr {
+    /// Every name the expression reads, for dependency ordering and cycle checks.
+    pub fn refs(&self, out: &mut Vec<Ref>) {
+        match self {
+            Expr::Lit(_) => {}
+            Expr::Get(r) | Expr::Answered(r) => out.push(*r),
+            Expr::Not(e) => e.refs(out),
+            Expr::And(es) | Expr::Or(es) | Expr::CountTrue(es) => es.iter().for_each(|e| e.refs(out)),
+            Expr::Cmp(_, a, b) | Expr::YearsBetween(a, b) | Expr::DaysBetween(a, b) => {
+                a.refs(out);
+                b.refs(out);
+            }
+            Expr::OneOf { subject, .. } => subject.refs(out),
+            Expr::Has { question, .. } | Expr::Count(question) => out.push(Ref::Question(*question)),
+        }
+    }
+
+    /// Number of nodes; used by benchmarks and sanity limits.
+    pub fn size(&self) -> usize {
+        match self {
+            Expr::Lit(_) | Expr::Get(_) | Expr::Answered(_) | Expr::Has { .. } | Expr::Count(_) => 1,
+            Expr::Not(e) | Expr::OneOf { subject: e, .. } => 1 + e.size(),
+            Expr::And(es) | Expr::Or(es) | Expr::CountTrue(es) => 1 + es.iter().map(Expr::size).sum::<usize>(),
+            Expr::Cmp(_, a, b) | Expr::YearsBetween(a, b) | Expr::DaysBetween(a, b) => 1 + a.size() + b.size(),
+        }
+    }
+}

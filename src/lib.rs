@@ -1,0 +1,15 @@
+//! triage: a terminal intake questionnaire for clinics. The library holds everything; the
+//! `triage` binary only parses the command line and wires these parts together.
+#![forbid(unsafe_code)]
+
+pub mod answer;
+pub mod answers;
+pub mod cli;
+pub mod diag;
+pub mod engine;
+pub mod expr;
+pub mod questionnaire;
+pub mod scenario;
+pub mod strings;
+pub mod summary;
+pub mod text;

@@ -1,0 +1,15 @@
+//! Questionnaires: the model, loading the native TOML format with spans, and checking it.
+//! Knows nothing about terminals or storage.
+
+mod load;
+mod model;
+mod raw;
+mod strspan;
+
+pub use load::{Loaded, content_hash, load_toml, parse_date_bound};
+pub use model::*;
+
+/// The shipped default questionnaire, embedded so the program works from any directory.
+pub const DEFAULT_SOURCE: &str = include_str!("../../questionnaires/botulinum-toxin.toml");
+/// The display name of the embedded default questionnaire.
+pub const DEFAULT_NAME: &str = "botulinum-toxin.toml (built in)";

@@ -1,0 +1,336 @@
+//! The compiled questionnaire: items in pre-order (sections are top-level groups, so FHIR's nested
+//! groups fit too), derived values, flag rules, outcome texts and the doctor's page layout. Built
+//! only by the loaders, after every check has passed, so the engine can trust it.
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+
+use crate::expr::{Expr, Ref, Ty};
+
+/// Index of an item in [`Questionnaire::items`].
+pub type ItemIdx = u32;
+
+#[derive(Debug, Clone)]
+pub struct Questionnaire {
+    pub meta: Meta,
+    /// Every item in document (pre-)order.
+    pub items: Vec<Item>,
+    pub derived: Vec<Derived>,
+    pub flags: Vec<Flag>,
+    pub outcome: Outcomes,
+    pub summary: SummaryLayout,
+    /// `sha256:` and the hex digest of the file the questionnaire was loaded from.
+    pub content_hash: String,
+    pub(crate) names: HashMap<String, Ref>,
+    /// Items and derived values in an order where everything comes after what it reads.
+    pub(crate) order: Vec<Node>,
+}
+
+/// One step of evaluation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Node {
+    Item(ItemIdx),
+    Derived(u32),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Meta {
+    pub id: String,
+    pub version: String,
+    pub title: String,
+    pub language: String,
+    /// Shown on the welcome screen.
+    pub welcome: Option<String>,
+    /// Roughly how many minutes it takes.
+    pub minutes: Option<u32>,
+    /// Shown to the patient at the end, whatever the outcome.
+    pub finish: Option<String>,
+    /// FHIR canonical URL, when imported from or exported to FHIR.
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub id: String,
+    pub kind: ItemKind,
+    pub text: String,
+    /// "Why we ask", shown on demand.
+    pub help: Option<String>,
+    /// A short label for the doctor's page; falls back to `text`.
+    pub short: Option<String>,
+    pub parent: Option<ItemIdx>,
+    /// One past the last item of this item's subtree.
+    pub end: ItemIdx,
+    pub depth: u8,
+    pub show_if: Option<Expr>,
+    /// Required when shown. Always false for groups and info screens.
+    pub required: bool,
+    /// A cross-field rule the answer must satisfy, with the message shown when it does not.
+    pub valid_if: Option<(Expr, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub enum ItemKind {
+    /// A section (or FHIR group), with an optional intro screen.
+    Group { intro: Option<String> },
+    /// A statement with no answer.
+    Info,
+    Question(QuestionKind),
+}
+
+/// How a choice question is presented and stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChoiceStyle {
+    YesNo,
+    YesNoUnsure,
+    Single,
+    Multi,
+}
+
+#[derive(Debug, Clone)]
+pub enum QuestionKind {
+    Choice { style: ChoiceStyle, options: Vec<ChoiceOption> },
+    Number { min: Option<f64>, max: Option<f64>, unit: Option<String>, integer: bool },
+    Date { min: Option<DateBound>, max: Option<DateBound>, allow_month: bool },
+    Text { max_length: usize, pattern: Option<TextPattern> },
+}
+
+#[derive(Debug, Clone)]
+pub struct TextPattern {
+    pub regex: regex_lite::Regex,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChoiceOption {
+    /// What is stored, compared and exported.
+    pub value: String,
+    /// What the patient sees.
+    pub label: String,
+    /// What the doctor sees; falls back to `label`.
+    pub short: Option<String>,
+    /// Choosing it clears every other choice ("None of these").
+    pub exclusive: bool,
+}
+
+impl ChoiceOption {
+    pub fn doctor_label(&self) -> &str {
+        self.short.as_deref().unwrap_or(&self.label)
+    }
+}
+
+/// A date limit: a fixed date, or a distance from the visit date.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DateBound {
+    Fixed(Date),
+    /// Visit date plus this many years, months and days (negative for the past).
+    FromVisit { years: i16, months: i32, days: i32 },
+}
+
+impl DateBound {
+    pub fn resolve(&self, visit: Date) -> Date {
+        match *self {
+            DateBound::Fixed(d) => d,
+            DateBound::FromVisit { years, months, days } => {
+                let span = jiff::Span::new().years(years).months(months).days(days);
+                visit.saturating_add(span)
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Derived {
+    pub id: String,
+    pub expr: Expr,
+    pub ty: Ty,
+    pub label: Option<String>,
+    /// Whether the answers behind this value are listed among a flag's triggers.
+    pub trigger: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Note,
+    Caution,
+    Stop,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Stop => "stop",
+            Severity::Caution => "caution",
+            Severity::Note => "note",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagAction {
+    /// Stop asking: everything after the triggering answer is not asked.
+    End,
+    /// Show the support screen and wait for staff.
+    Pause,
+}
+
+#[derive(Debug, Clone)]
+pub struct Flag {
+    pub id: String,
+    pub severity: Severity,
+    pub when: Expr,
+    /// The doctor's text with `{name}` placeholders.
+    pub text: Template,
+    pub action: Option<FlagAction>,
+    /// What the patient sees for a `pause` (support screen) or `end` action.
+    pub message: Option<String>,
+    /// Further answers to show beside the triggering ones when answered (e.g. helper details).
+    pub show: Vec<ItemIdx>,
+    /// The evidence behind the rule (fact ids or references), for reviewers.
+    pub basis: Option<String>,
+    /// The last item the rule depends on: an `end` action cuts the questionnaire after it.
+    pub position: ItemIdx,
+}
+
+/// Text with `{name}` placeholders filled from answers and derived values.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Template {
+    pub parts: Vec<TemplatePart>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplatePart {
+    Text(String),
+    Value(Ref),
+}
+
+impl Template {
+    pub fn refs(&self) -> impl Iterator<Item = Ref> + '_ {
+        self.parts.iter().filter_map(|p| match p {
+            TemplatePart::Value(r) => Some(*r),
+            TemplatePart::Text(_) => None,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct OutcomeText {
+    /// One line in capitals on the doctor's page ("DO NOT TREAT TODAY").
+    pub banner: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcomes {
+    pub stop: OutcomeText,
+    pub caution: OutcomeText,
+    pub clear: OutcomeText,
+    /// Printed after every outcome line.
+    pub footer: String,
+    /// The disclaimer under the header.
+    pub disclaimer: String,
+}
+
+/// The doctor's page, as declared by the questionnaire (`[summary]`).
+#[derive(Debug, Clone, Default)]
+pub struct SummaryLayout {
+    pub header: Vec<SummaryRow>,
+    /// Blocks between the flags and the notes. Empty means: one block per section, every answer.
+    pub blocks: Vec<SummaryBlock>,
+    /// Lines of the prescriber sign-off box.
+    pub signoff: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SummaryBlock {
+    pub title: String,
+    pub show_if: Option<Expr>,
+    pub rows: Vec<SummaryRow>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SummaryRow {
+    pub label: String,
+    pub value: RowValue,
+    pub show_if: Option<Expr>,
+}
+
+#[derive(Debug, Clone)]
+pub enum RowValue {
+    /// Filled placeholders; the row is left out when every placeholder is unanswered.
+    Template(Template),
+    /// The answers of these items, joined with "; "; left out when none is answered.
+    Answers(Vec<Ref>),
+}
+
+impl Questionnaire {
+    /// Looks up an item by id.
+    pub fn item_index(&self, id: &str) -> Option<ItemIdx> {
+        match self.names.get(id) {
+            Some(Ref::Question(i)) => Some(*i),
+            _ => self.items.iter().position(|it| it.id == id).map(|i| i as ItemIdx),
+        }
+    }
+
+    pub fn item(&self, idx: ItemIdx) -> &Item {
+        &self.items[idx as usize]
+    }
+
+    pub fn derived_index(&self, id: &str) -> Option<u32> {
+        match self.names.get(id) {
+            Some(Ref::Derived(d)) => Some(*d),
+            _ => None,
+        }
+    }
+
+    pub fn flag(&self, id: &str) -> Option<&Flag> {
+        self.flags.iter().find(|f| f.id == id)
+    }
+
+    /// The top-level groups (sections), in order.
+    pub fn sections(&self) -> impl Iterator<Item = ItemIdx> + '_ {
+        self.items
+            .iter()
+            .enumerate()
+            .filter(|(_, it)| it.parent.is_none() && matches!(it.kind, ItemKind::Group { .. }))
+            .map(|(i, _)| i as ItemIdx)
+    }
+
+    /// The top-level item containing `idx` (its section).
+    pub fn section_of(&self, mut idx: ItemIdx) -> ItemIdx {
+        while let Some(p) = self.items[idx as usize].parent {
+            idx = p;
+        }
+        idx
+    }
+
+    pub fn questions(&self) -> impl Iterator<Item = (ItemIdx, &Item, &QuestionKind)> {
+        self.items.iter().enumerate().filter_map(|(i, it)| match &it.kind {
+            ItemKind::Question(k) => Some((i as ItemIdx, it, k)),
+            _ => None,
+        })
+    }
+}
+
+impl Item {
+    pub fn question(&self) -> Option<&QuestionKind> {
+        match &self.kind {
+            ItemKind::Question(k) => Some(k),
+            _ => None,
+        }
+    }
+
+    pub fn options(&self) -> &[ChoiceOption] {
+        match &self.kind {
+            ItemKind::Question(QuestionKind::Choice { options, .. }) => options,
+            _ => &[],
+        }
+    }
+
+    pub fn doctor_label(&self) -> &str {
+        self.short.as_deref().unwrap_or(&self.text)
+    }
+}

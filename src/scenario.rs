@@ -1,0 +1,213 @@
+//! Scenario files: base answers plus scenarios that override them, each with the exact set of
+//! flags expected, the outcome, and optionally which questions must or must not be asked. A
+//! failing scenario says what differs (missing flags, unexpected flags, wrong outcome).
+
+use std::fmt::Write as _;
+
+use jiff::civil::Date;
+use serde::Deserialize;
+use serde_spanned::Spanned;
+
+use crate::answer::PartialDate;
+use crate::answers::{FileAnswer, RawValue, fill_session};
+use crate::diag::Diagnostic;
+use crate::engine::{Problem, Session};
+use crate::questionnaire::Questionnaire;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    questionnaire: Option<Spanned<String>>,
+    visit_date: Spanned<toml::Value>,
+    #[serde(default)]
+    base: toml::Table,
+    #[serde(default)]
+    scenario: Vec<Spanned<RawScenario>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    id: Spanned<String>,
+    name: Option<String>,
+    #[serde(default)]
+    answers: toml::Table,
+    #[serde(default)]
+    unset: Vec<Spanned<String>>,
+    flags: Spanned<Vec<Spanned<String>>>,
+    outcome: Option<Spanned<String>>,
+    #[serde(default)]
+    asked: Vec<Spanned<String>>,
+    #[serde(default)]
+    not_asked: Vec<Spanned<String>>,
+    #[serde(default)]
+    partial: bool,
+    end_after: Option<Spanned<String>>,
+    visit_date: Option<Spanned<toml::Value>>,
+}
+
+/// The result of one scenario.
+#[derive(Debug, Clone)]
+pub struct ScenarioResult {
+    pub id: String,
+    pub name: String,
+    /// Empty when the scenario passed.
+    pub failures: Vec<String>,
+}
+
+impl ScenarioResult {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+fn date_of(v: &Spanned<toml::Value>) -> Result<Date, Diagnostic> {
+    let s = match v.get_ref() {
+        toml::Value::Datetime(d) => d.to_string(),
+        toml::Value::String(s) => s.clone(),
+        _ => String::new(),
+    };
+    PartialDate::parse_iso(&s)
+        .filter(|d| !d.month_only)
+        .map(|d| d.date)
+        .ok_or_else(|| Diagnostic::error("visit_date must be a date like 2025-06-02").at(v.span(), "not a date"))
+}
+
+fn answers_of(table: &toml::Table, span: std::ops::Range<usize>) -> Vec<FileAnswer> {
+    table.iter().map(|(k, v)| FileAnswer { id: k.clone(), value: RawValue::from_toml(v), span: Some(span.clone()) }).collect()
+}
+
+/// Runs every scenario of a scenario file against `q`. File-level problems (syntax, unknown
+/// ids in expectations, a questionnaire id that does not match) come back as diagnostics.
+pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diagnostic>> {
+    let raw: RawFile = toml::from_str(src).map_err(|e| {
+        let d = Diagnostic::error(format!("scenario file: {}", e.message().trim()));
+        vec![match e.span() {
+            Some(s) => d.at(s, "here"),
+            None => d,
+        }]
+    })?;
+    let mut diags = Vec::new();
+    if let Some(id) = &raw.questionnaire {
+        if *id.get_ref() != q.meta.id {
+            diags.push(Diagnostic::error(format!("these scenarios are for `{}`, but the questionnaire is `{}`", id.get_ref(), q.meta.id)).at(id.span(), "different questionnaire"));
+        }
+    }
+    let visit = date_of(&raw.visit_date).map_err(|d| vec![d])?;
+    // Expectations must name things that exist, or a typo would make a scenario pass vacuously.
+    for sc in &raw.scenario {
+        let sc = sc.get_ref();
+        for f in sc.flags.get_ref() {
+            if q.flag(f.get_ref()).is_none() {
+                diags.push(Diagnostic::error(format!("scenario {} expects flag `{}`, which the questionnaire does not have", sc.id.get_ref(), f.get_ref())).at(f.span(), "unknown flag"));
+            }
+        }
+        for id in sc.asked.iter().chain(&sc.not_asked).chain(&sc.unset).chain(&sc.end_after) {
+            if q.item_index(id.get_ref()).is_none() {
+                diags.push(Diagnostic::error(format!("scenario {} names `{}`, which is not in the questionnaire", sc.id.get_ref(), id.get_ref())).at(id.span(), "unknown id"));
+            }
+        }
+        if let Some(o) = &sc.outcome {
+            if !matches!(o.get_ref().as_str(), "stop" | "caution" | "clear") {
+                diags.push(Diagnostic::error(format!("unknown outcome `{}`", o.get_ref())).at(o.span(), "expected stop, caution or clear"));
+            }
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let mut results = Vec::new();
+    for sc in &raw.scenario {
+        let span = sc.span();
+        let sc = sc.get_ref();
+        let mut merged = raw.base.clone();
+        for u in &sc.unset {
+            merged.remove(u.get_ref());
+        }
+        for (k, v) in &sc.answers {
+            merged.insert(k.clone(), v.clone());
+        }
+        let visit = match &sc.visit_date {
+            Some(v) => date_of(v).map_err(|d| vec![d])?,
+            None => visit,
+        };
+        let mut session = Session::new(q, visit);
+        let mut failures = Vec::new();
+        for d in fill_session(&mut session, &answers_of(&merged, span.clone())) {
+            if d.is_error() {
+                failures.push(format!("answer refused: {}", d.message));
+            }
+        }
+        if let Some(e) = &sc.end_after {
+            if let Some(i) = q.item_index(e.get_ref()) {
+                session.end_after(i);
+            }
+        }
+        if !sc.partial {
+            let missing: Vec<String> = session
+                .problems()
+                .map(|p| match p {
+                    Problem::Missing(i) => format!("{} (missing)", q.item(i).id),
+                    Problem::Invalid(i, m) => format!("{} ({m})", q.item(i).id),
+                })
+                .collect();
+            if !missing.is_empty() {
+                failures.push(format!("incomplete answers: {}", missing.join(", ")));
+            }
+        }
+        let fired: Vec<&str> = session.fired().iter().map(|&f| q.flags[f as usize].id.as_str()).collect();
+        let expected: Vec<&str> = sc.flags.get_ref().iter().map(|f| f.get_ref().as_str()).collect();
+        let missing: Vec<&str> = expected.iter().copied().filter(|e| !fired.contains(e)).collect();
+        let unexpected: Vec<&str> = fired.iter().copied().filter(|f| !expected.contains(f)).collect();
+        if !missing.is_empty() {
+            failures.push(format!("missing flags:    {}", missing.join(", ")));
+        }
+        if !unexpected.is_empty() {
+            let detail: Vec<String> = unexpected
+                .iter()
+                .map(|id| {
+                    let f = q.flag(id).map(|f| crate::summary::fill(&session, &f.text).0).unwrap_or_default();
+                    format!("{id} ({f})")
+                })
+                .collect();
+            failures.push(format!("unexpected flags: {}", detail.join("; ")));
+        }
+        if let Some(o) = &sc.outcome {
+            let got = session.outcome().as_str();
+            if got != o.get_ref() {
+                failures.push(format!("outcome:          expected {}, got {got}", o.get_ref()));
+            }
+        }
+        for id in &sc.asked {
+            if let Some(i) = q.item_index(id.get_ref()) {
+                if !session.is_visible(i) {
+                    failures.push(format!("expected `{}` to be asked, but it was not", id.get_ref()));
+                }
+            }
+        }
+        for id in &sc.not_asked {
+            if let Some(i) = q.item_index(id.get_ref()) {
+                if session.is_visible(i) {
+                    failures.push(format!("expected `{}` not to be asked, but it was", id.get_ref()));
+                }
+            }
+        }
+        results.push(ScenarioResult { id: sc.id.get_ref().clone(), name: sc.name.clone().unwrap_or_default(), failures });
+    }
+    Ok(results)
+}
+
+/// A readable report of scenario results.
+pub fn report(results: &[ScenarioResult]) -> String {
+    let mut out = String::new();
+    for r in results {
+        let mark = if r.passed() { "ok  " } else { "FAIL" };
+        let _ = writeln!(out, "  {mark}  {:<6} {}", r.id, r.name);
+        for f in &r.failures {
+            let _ = writeln!(out, "              {f}");
+        }
+    }
+    let failed = results.iter().filter(|r| !r.passed()).count();
+    let _ = writeln!(out, "{} passed, {failed} failed", results.len() - failed);
+    crate::text::escape(&out)
+}

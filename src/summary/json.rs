@@ -1,0 +1,100 @@
+//! The summary as JSON: the contract other systems read (ARCHITECTURE.md §5). Only visible
+//! answers appear; hidden ones are listed by id under `not_asked`.
+
+use serde_json::{Map, Value, json};
+
+use super::{Context, ordered_flags, trigger_texts, value_text};
+use crate::answers;
+use crate::engine::{Outcome, Problem, Session};
+
+pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
+    let q = s.questionnaire();
+    let mut answers_map = Map::new();
+    for (i, it, _) in q.questions() {
+        if let Some(a) = s.answer(i) {
+            answers_map.insert(it.id.clone(), answers::to_json(q, i, a));
+        }
+    }
+    let mut derived = Map::new();
+    for (d, def) in q.derived.iter().enumerate() {
+        let v = match s.derived_value(d as u32) {
+            Some(crate::expr::Val::Bool(b)) => Value::Bool(b),
+            Some(crate::expr::Val::Num(n)) => json!(n),
+            Some(_) => value_text(s, crate::expr::Ref::Derived(d as u32)).map_or(Value::Null, Value::String),
+            None => Value::Null,
+        };
+        let v = match v {
+            Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0) => json!(n.as_f64().unwrap_or_default() as i64),
+            other => other,
+        };
+        derived.insert(def.id.clone(), v);
+    }
+    let flags: Vec<Value> = ordered_flags(s)
+        .into_iter()
+        .map(|(flag, fired)| {
+            let (text, _) = super::fill(s, &flag.text);
+            let triggered: Vec<Value> = trigger_texts(s, &fired)
+                .into_iter()
+                .map(|t| {
+                    let id = &q.item(t.item).id;
+                    let answer = s.answer(t.item).map_or(Value::Null, |a| answers::to_json(q, t.item, a));
+                    json!({ "id": id, "answer": answer, "text": format!("{}: {}", t.label, t.answer) })
+                })
+                .collect();
+            let mut f = json!({ "id": flag.id, "severity": flag.severity.as_str(), "text": text, "triggered_by": triggered });
+            if let Some(b) = &flag.basis {
+                f["basis"] = json!(b);
+            }
+            if let Some(a) = flag.action {
+                f["action"] = json!(match a {
+                    crate::questionnaire::FlagAction::End => "end",
+                    crate::questionnaire::FlagAction::Pause => "pause",
+                });
+            }
+            f
+        })
+        .collect();
+    let outcome = s.outcome();
+    let o = match outcome {
+        Outcome::Stop => &q.outcome.stop,
+        Outcome::Caution => &q.outcome.caution,
+        Outcome::Clear => &q.outcome.clear,
+    };
+    let missing: Vec<&str> = s.problems().filter_map(|p| matches!(p, Problem::Missing(_)).then(|| q.item(p.item()).id.as_str())).collect();
+    let invalid: Vec<Value> = s
+        .problems()
+        .filter_map(|p| match p {
+            Problem::Invalid(i, m) => Some(json!({ "id": q.item(i).id, "message": m })),
+            Problem::Missing(_) => None,
+        })
+        .collect();
+    let not_asked: Vec<&str> = s.not_asked().map(|i| q.item(i).id.as_str()).collect();
+    let mut out = json!({
+        "questionnaire": { "id": q.meta.id, "version": q.meta.version, "title": q.meta.title, "content_hash": q.content_hash },
+        "visit_date": super::iso(s.visit_date()),
+        "outcome": outcome.as_str(),
+        "outcome_text": format!("{} {}", o.text, q.outcome.footer),
+        "counts": {
+            "stop": super::counts(s)[0].1,
+            "caution": super::counts(s)[1].1,
+            "note": super::counts(s)[2].1,
+        },
+        "flags": flags,
+        "derived": derived,
+        "answers": answers_map,
+        "not_asked": not_asked,
+        "missing": missing,
+        "invalid": invalid,
+        "complete": s.is_complete(),
+    });
+    if let Some(c) = &ctx.completed_at {
+        out["completed_at"] = json!(c);
+    }
+    if let Some(id) = &ctx.record_id {
+        out["record_id"] = json!(id);
+    }
+    if let Some(end) = s.ended_at() {
+        out["ended_after"] = json!(q.item(end).id);
+    }
+    out
+}

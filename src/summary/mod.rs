@@ -1,0 +1,136 @@
+//! A finished (or partly finished) session rendered for the doctor: the one-page text summary
+//! (red flags first) and the JSON contract of ARCHITECTURE.md §5. Pure: the completion time comes
+//! in as a value; nothing here reads the clock or the store.
+
+mod json;
+mod page;
+
+pub use json::to_json;
+pub use page::render_text;
+
+use crate::answer::Answer;
+use crate::engine::{FiredFlag, Session};
+use crate::expr::{Ref, Ty, Val};
+use crate::questionnaire::{Flag, ItemIdx, Questionnaire, QuestionKind, Severity, Template, TemplatePart};
+
+/// What the summary needs besides the session.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// The clinic's name for the header.
+    pub clinic: Option<String>,
+    /// When the questionnaire was completed, already formatted ("2025-06-02 10:14 +01:00").
+    pub completed_at: Option<String>,
+    /// The record's id, once stored.
+    pub record_id: Option<String>,
+}
+
+/// Formats a number without a trailing `.0`.
+pub fn fmt_num(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n}") }
+}
+
+/// An answer in words for the doctor (option short labels, units, ISO dates).
+pub fn answer_text(q: &Questionnaire, item: ItemIdx, a: &Answer) -> String {
+    let it = q.item(item);
+    let label = |i: &u32| it.options().get(*i as usize).map_or("?", |o| o.doctor_label()).to_owned();
+    match a {
+        Answer::Choice(i) => label(i),
+        Answer::Multi(list) => list.iter().map(label).collect::<Vec<_>>().join(", "),
+        Answer::Number(n) => match it.question() {
+            Some(QuestionKind::Number { unit: Some(u), .. }) => format!("{} {u}", fmt_num(*n)),
+            _ => fmt_num(*n),
+        },
+        Answer::Date(d) => d.to_iso(),
+        Answer::Text(t) => t.clone(),
+    }
+}
+
+/// The value of a name in words, or `None` when unanswered or not asked.
+pub fn value_text(s: &Session<'_>, r: Ref) -> Option<String> {
+    let q = s.questionnaire();
+    match r {
+        Ref::Question(i) => s.answer(i).map(|a| answer_text(q, i, a)),
+        Ref::VisitDate => Some(iso(s.visit_date())),
+        Ref::Derived(d) => {
+            let v = s.derived_value(d)?;
+            Some(match (v, q.derived[d as usize].ty) {
+                (Val::Bool(b), _) => if b { "yes" } else { "no" }.to_owned(),
+                (Val::Num(n), _) => fmt_num(n),
+                (Val::Date(d), _) => iso(d),
+                (Val::Choice(o), Ty::Choice(item)) => q.item(item).options().get(o as usize).map_or("?", |x| x.doctor_label()).to_owned(),
+                (Val::Choice(o), _) => o.to_string(),
+            })
+        }
+    }
+}
+
+pub(crate) fn iso(d: jiff::civil::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+}
+
+/// Fills a template; unanswered placeholders read "not given". Also says whether any
+/// placeholder had a value.
+pub fn fill(s: &Session<'_>, t: &Template) -> (String, bool) {
+    let mut out = String::new();
+    let mut any = false;
+    for p in &t.parts {
+        match p {
+            TemplatePart::Text(x) => out.push_str(x),
+            TemplatePart::Value(r) => match value_text(s, *r) {
+                Some(v) => {
+                    any = true;
+                    out.push_str(&v);
+                }
+                None => out.push_str(crate::strings::NOT_GIVEN),
+            },
+        }
+    }
+    (out, any)
+}
+
+/// One answer that triggered a flag, in words.
+#[derive(Debug, Clone)]
+pub struct TriggerText {
+    pub item: ItemIdx,
+    pub label: String,
+    pub answer: String,
+}
+
+/// The answers behind a fired flag, plus the flag's `show` extras, in words.
+pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag) -> Vec<TriggerText> {
+    let q = s.questionnaire();
+    let flag = &q.flags[f.flag as usize];
+    let mut out: Vec<TriggerText> = Vec::new();
+    for t in &f.triggers {
+        let Some(a) = s.answer(t.question) else { continue };
+        let answer = match (&t.options, a) {
+            (Some(opts), Answer::Multi(_)) => answer_text(q, t.question, &Answer::Multi(opts.clone())),
+            _ => answer_text(q, t.question, a),
+        };
+        out.push(TriggerText { item: t.question, label: q.item(t.question).doctor_label().to_owned(), answer });
+    }
+    for &extra in &flag.show {
+        if out.iter().any(|t| t.item == extra) {
+            continue;
+        }
+        if let Some(a) = s.answer(extra) {
+            out.push(TriggerText { item: extra, label: q.item(extra).doctor_label().to_owned(), answer: answer_text(q, extra, a) });
+        }
+    }
+    out
+}
+
+/// Fired flags, worst first, questionnaire order within a severity.
+pub fn ordered_flags<'q>(s: &Session<'q>) -> Vec<(&'q Flag, FiredFlag)> {
+    let q = s.questionnaire();
+    let mut fired: Vec<(&Flag, FiredFlag)> = s.fired_flags().into_iter().map(|f| (&q.flags[f.flag as usize], f)).collect();
+    fired.sort_by_key(|(flag, f)| (std::cmp::Reverse(flag.severity), f.flag));
+    fired
+}
+
+/// How many fired flags of each severity.
+pub fn counts(s: &Session<'_>) -> [(Severity, usize); 3] {
+    let q = s.questionnaire();
+    let n = |sev| s.fired().iter().filter(|&&f| q.flags[f as usize].severity == sev).count();
+    [(Severity::Stop, n(Severity::Stop)), (Severity::Caution, n(Severity::Caution)), (Severity::Note, n(Severity::Note))]
+}
