@@ -51,18 +51,45 @@ pub fn load_toml(src: &str) -> Loaded {
 
 fn toml_error(e: &toml::de::Error, src: &str) -> Diagnostic {
     let message = e.message().trim().to_owned();
+    // serde's messages name the offending word and the expected ones in backticks.
+    let ticked: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    let (word, expected) = match ticked.split_first() {
+        Some((w, rest)) => (*w, rest.to_vec()),
+        None => ("", Vec::new()),
+    };
+    let closest = expected
+        .iter()
+        .map(|c| (strsim::jaro_winkler(word, c), *c))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c);
+    let listing = expected.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+    let suggest = |what: &str| match closest {
+        Some(c) => format!("did you mean `{c}`? {what}: {listing}"),
+        None => format!("{what}: {listing}"),
+    };
     let (title, label, help) = if message.starts_with("unknown field") {
-        ("unknown key".to_owned(), message.clone(), Some("check the spelling; the format is described in docs/questionnaire-format.md".to_owned()))
+        (format!("unknown key `{word}`"), "not a key here".to_owned(), Some(suggest("keys here")))
     } else if message.starts_with("missing field") {
-        (message.replace("missing field", "missing key"), "in this table".to_owned(), Some("add the key; see docs/questionnaire-format.md".to_owned()))
+        (format!("missing key `{word}`"), "this table needs it".to_owned(), Some("add the key; the format is described in docs/questionnaire-format.md".to_owned()))
     } else if message.starts_with("unknown variant") {
-        ("unknown value".to_owned(), message.clone(), None)
+        (format!("unknown value `{word}`"), "not allowed here".to_owned(), Some(suggest("allowed")))
+    } else if message.starts_with("duplicate key") {
+        (format!("duplicate key `{word}`"), "already given in this table".to_owned(), Some("remove one of them".to_owned()))
     } else {
-        (format!("TOML: {message}"), "here".to_owned(), None)
+        (format!("TOML syntax: {message}"), "here".to_owned(), Some("see https://toml.io for the syntax".to_owned()))
     };
     let mut d = Diagnostic::error(title);
     if let Some(span) = e.span() {
-        let span = if span.is_empty() && span.end < src.len() { span.start..span.start + 1 } else { span };
+        // A span over several lines reads badly; point at where it starts.
+        let text = src.get(span.start..span.end.max(span.start + 1)).unwrap_or("");
+        let span = if text.starts_with('\n') && span.start > 0 {
+            span.start - 1..span.start
+        } else if span.is_empty() || text.contains('\n') {
+            span.start..(span.start + 1).min(src.len())
+        } else {
+            span
+        };
         d = d.at(span, label);
     }
     if let Some(h) = help {
@@ -651,6 +678,7 @@ impl Builder<'_> {
                 let later = &self.items[pos as usize].id;
                 if subtree.contains(&pos) {
                     let msg = match &via {
+                        Some(v) if *later == id => format!("cycle: `{id}` {what} `{v}`, but `{v}` depends on the answer to `{id}` itself"),
                         Some(v) => format!("cycle: `{id}` {what} `{v}`, but `{v}` depends on `{later}`, which is inside `{id}` itself"),
                         None => format!("cycle: `{id}` {what} its own answer (`{later}`)"),
                     };
