@@ -1,0 +1,60 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use jiff::civil::Date;
+use triage::answer::{Answer, PartialDate};
+use triage::engine::Session;
+use triage::questionnaire::{Questionnaire, load_toml};
+
+/// Loads a questionnaire from TOML text, failing the test with the diagnostics if it has errors.
+pub fn load(src: &str) -> Questionnaire {
+    let loaded = load_toml(src);
+    match loaded.questionnaire {
+        Some(q) => q,
+        None => panic!("questionnaire has errors: {:#?}", loaded.diagnostics),
+    }
+}
+
+pub fn visit() -> Date {
+    Date::constant(2025, 6, 2)
+}
+
+pub fn idx(q: &Questionnaire, id: &str) -> u32 {
+    q.item_index(id).unwrap_or_else(|| panic!("no item {id}"))
+}
+
+/// Sets an answer by id from a compact form: "yes", "a,b" (multi), "#12" (number), "@2025-01-02"
+/// (date), "'text" (text). Panics if refused.
+pub fn set(s: &mut Session<'_>, id: &str, v: &str) {
+    let q = s.questionnaire();
+    let i = idx(q, id);
+    let a = answer(q, i, v);
+    s.set(i, a).unwrap_or_else(|e| panic!("{id} = {v}: {e}"));
+}
+
+pub fn answer(q: &Questionnaire, i: u32, v: &str) -> Answer {
+    let item = q.item(i);
+    let opt = |x: &str| item.options().iter().position(|o| o.value == x).unwrap_or_else(|| panic!("{} has no option {x}", item.id)) as u32;
+    if let Some(n) = v.strip_prefix('#') {
+        Answer::Number(n.parse().expect("number"))
+    } else if let Some(d) = v.strip_prefix('@') {
+        Answer::Date(PartialDate::parse_iso(d).expect("date"))
+    } else if let Some(t) = v.strip_prefix('\'') {
+        Answer::Text(t.to_owned())
+    } else if matches!(item.question(), Some(triage::questionnaire::QuestionKind::Choice { style: triage::questionnaire::ChoiceStyle::Multi, .. })) {
+        Answer::Multi(v.split(',').map(opt).collect())
+    } else {
+        Answer::Choice(opt(v))
+    }
+}
+
+/// Ids of the flags that fire.
+pub fn fired(s: &Session<'_>) -> Vec<String> {
+    let q = s.questionnaire();
+    s.fired().iter().map(|&f| q.flags[f as usize].id.clone()).collect()
+}
+
+pub fn visible_ids(s: &Session<'_>) -> Vec<String> {
+    let q = s.questionnaire();
+    s.steps().map(|i| q.item(i).id.clone()).collect()
+}
