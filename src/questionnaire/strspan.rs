@@ -107,6 +107,6 @@ mod tests {
         check(r#"x = 'a = "b"'"#, r#"a = "b""#, 4..7, r#""b""#);
         check("x = '''\nab cd'''", "ab cd", 3..5, "cd");
         check("x = \"\"\"\nab \\\n   cd\"\"\"", "ab cd", 3..5, "cd");
-        check("x = \"é \\u00e9 z\"", "é é z", 5..6, "z");
+        check("x = \"é \\u00e9 z\"", "é é z", 6..7, "z");
     }
 }
