@@ -194,7 +194,7 @@ fn row_value(s: &Session<'_>, row: &SummaryRow) -> Option<String> {
     match &row.value {
         RowValue::Template(t) => {
             let (text, any) = fill(s, t);
-            any.then_some(text)
+            (any || t.refs().next().is_none()).then_some(text)
         }
         RowValue::Answers(refs) => {
             let parts: Vec<String> = refs.iter().filter_map(|r| value_text(s, *r)).collect();
