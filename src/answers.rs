@@ -150,15 +150,15 @@ pub fn fill_session(session: &mut Session<'_>, answers: &[FileAnswer]) -> Vec<Di
             diags.push(with_span(Diagnostic::error(msg), a, "this answer", None));
         }
     }
-    for (i, a) in &located {
-        if session.stored(*i).is_some() && !session.is_visible(*i) {
-            diags.push(with_span(
-                Diagnostic::warning(format!("the answer to `{}` is ignored: with these answers the question is not asked", a.id)),
-                a,
-                "not asked",
-                Some("hidden answers never count in flags, summaries or exports".into()),
-            ));
-        }
+    let hidden: Vec<&&FileAnswer> = located.iter().filter(|(i, _)| session.stored(*i).is_some() && !session.is_visible(*i)).map(|(_, a)| a).collect();
+    if let Some(first) = hidden.first() {
+        let ids: Vec<&str> = hidden.iter().map(|a| a.id.as_str()).collect();
+        let message = if ids.len() == 1 {
+            format!("the answer to `{}` is ignored: with these answers the question is not asked", ids[0])
+        } else {
+            format!("{} answers are ignored: with these answers their questions are not asked: {}", ids.len(), ids.join(", "))
+        };
+        diags.push(with_span(Diagnostic::warning(message), first, "not asked", Some("hidden answers never count in flags, summaries or exports".into())));
     }
     diags
 }

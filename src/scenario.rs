@@ -77,9 +77,47 @@ fn answers_of(table: &toml::Table, span: std::ops::Range<usize>) -> Vec<FileAnsw
     table.iter().map(|(k, v)| FileAnswer { id: k.clone(), value: RawValue::from_toml(v), span: Some(span.clone()) }).collect()
 }
 
-/// Runs every scenario of a scenario file against `q`. File-level problems (syntax, unknown
-/// ids in expectations, a questionnaire id that does not match) come back as diagnostics.
-pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diagnostic>> {
+/// One scenario's session, built from the base answers and its overrides, with the refusals
+/// of answers it contained.
+pub struct Built<'q> {
+    pub id: String,
+    pub name: String,
+    pub session: Session<'q>,
+    pub refused: Vec<String>,
+}
+
+/// Builds the session of every scenario without checking expectations (for tests that look at
+/// what each scenario produces, such as its summary page).
+pub fn build<'q>(q: &'q Questionnaire, src: &str) -> Result<Vec<Built<'q>>, Vec<Diagnostic>> {
+    let (raw, visit) = parse(q, src)?;
+    raw.scenario.iter().map(|sc| build_one(q, &raw, sc, visit).map_err(|d| vec![d])).collect()
+}
+
+fn build_one<'q>(q: &'q Questionnaire, raw: &RawFile, sc: &Spanned<RawScenario>, visit: Date) -> Result<Built<'q>, Diagnostic> {
+    let span = sc.span();
+    let sc = sc.get_ref();
+    let mut merged = raw.base.clone();
+    for u in &sc.unset {
+        merged.remove(u.get_ref());
+    }
+    for (k, v) in &sc.answers {
+        merged.insert(k.clone(), v.clone());
+    }
+    let visit = match &sc.visit_date {
+        Some(v) => date_of(v)?,
+        None => visit,
+    };
+    let mut session = Session::new(q, visit);
+    let refused = fill_session(&mut session, &answers_of(&merged, span)).into_iter().filter(|d| d.is_error()).map(|d| d.message).collect();
+    if let Some(e) = &sc.end_after {
+        if let Some(i) = q.item_index(e.get_ref()) {
+            session.end_after(i);
+        }
+    }
+    Ok(Built { id: sc.id.get_ref().clone(), name: sc.name.clone().unwrap_or_default(), session, refused })
+}
+
+fn parse(q: &Questionnaire, src: &str) -> Result<(RawFile, Date), Vec<Diagnostic>> {
     let raw: RawFile = toml::from_str(src).map_err(|e| {
         let d = Diagnostic::error(format!("scenario file: {}", e.message().trim()));
         vec![match e.span() {
@@ -116,33 +154,19 @@ pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diag
     if !diags.is_empty() {
         return Err(diags);
     }
+    Ok((raw, visit))
+}
+
+/// Runs every scenario of a scenario file against `q`. File-level problems (syntax, unknown
+/// ids in expectations, a questionnaire id that does not match) come back as diagnostics.
+pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diagnostic>> {
+    let (raw, visit) = parse(q, src)?;
     let mut results = Vec::new();
-    for sc in &raw.scenario {
-        let span = sc.span();
-        let sc = sc.get_ref();
-        let mut merged = raw.base.clone();
-        for u in &sc.unset {
-            merged.remove(u.get_ref());
-        }
-        for (k, v) in &sc.answers {
-            merged.insert(k.clone(), v.clone());
-        }
-        let visit = match &sc.visit_date {
-            Some(v) => date_of(v).map_err(|d| vec![d])?,
-            None => visit,
-        };
-        let mut session = Session::new(q, visit);
-        let mut failures = Vec::new();
-        for d in fill_session(&mut session, &answers_of(&merged, span.clone())) {
-            if d.is_error() {
-                failures.push(format!("answer refused: {}", d.message));
-            }
-        }
-        if let Some(e) = &sc.end_after {
-            if let Some(i) = q.item_index(e.get_ref()) {
-                session.end_after(i);
-            }
-        }
+    for sc_spanned in &raw.scenario {
+        let sc = sc_spanned.get_ref();
+        let built = build_one(q, &raw, sc_spanned, visit).map_err(|d| vec![d])?;
+        let session = &built.session;
+        let mut failures: Vec<String> = built.refused.iter().map(|m| format!("answer refused: {m}")).collect();
         if !sc.partial {
             let missing: Vec<String> = session
                 .problems()
@@ -166,7 +190,7 @@ pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diag
             let detail: Vec<String> = unexpected
                 .iter()
                 .map(|id| {
-                    let f = q.flag(id).map(|f| crate::summary::fill(&session, &f.text).0).unwrap_or_default();
+                    let f = q.flag(id).map(|f| crate::summary::fill(session, &f.text).0).unwrap_or_default();
                     format!("{id} ({f})")
                 })
                 .collect();
@@ -192,7 +216,7 @@ pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diag
                 }
             }
         }
-        results.push(ScenarioResult { id: sc.id.get_ref().clone(), name: sc.name.clone().unwrap_or_default(), failures });
+        results.push(ScenarioResult { id: built.id, name: built.name, failures });
     }
     Ok(results)
 }

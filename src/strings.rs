@@ -54,4 +54,4 @@ pub const PAGE_VISIT: &str = "Visit";
 pub const PAGE_RECORD: &str = "Record";
 pub const PAGE_NOTES: &str = "NOTES";
 pub const PAGE_SIGNOFF: &str = "PRESCRIBER SIGN-OFF";
-pub const NOT_GIVEN: &str = "not given";
+pub const NOT_GIVEN: &str = "-";

@@ -719,18 +719,22 @@ impl Builder<'_> {
                         self.err(map.span(i..raw.len()), "placeholder is never closed", "missing `}`", Some("write `{name}`, or `{{` for a literal brace".into()));
                         break;
                     };
-                    let name = raw[i + 1..i + close].trim();
+                    let inner = raw[i + 1..i + close].trim();
+                    let (name, optional) = match inner.strip_suffix('?') {
+                        Some(n) => (n.trim(), true),
+                        None => (inner, false),
+                    };
                     let span = map.span(i..i + close + 1);
-                    match (name, self.names.get(name)) {
-                        ("visit_date", _) => parts.push(TemplatePart::Value(Ref::VisitDate)),
-                        (_, Some((_, Ty::Info))) => self.err(span, format!("placeholder `{{{name}}}` names a section or info screen, which has no answer"), "no value", None),
-                        (_, Some((r, _))) => {
+                    let found = if name == "visit_date" { Some((Ref::VisitDate, Ty::Date)) } else { self.names.get(name).copied() };
+                    match found {
+                        Some((_, Ty::Info)) => self.err(span, format!("placeholder `{{{name}}}` names a section or info screen, which has no answer"), "no value", None),
+                        Some((r, _)) => {
                             if !lit.is_empty() {
-                                parts.push(TemplatePart::Text(std::mem::take(&mut lit)));
+                                parts.push(TemplatePart::Text(text::clean(&std::mem::take(&mut lit))));
                             }
-                            parts.push(TemplatePart::Value(*r));
+                            parts.push(if optional { TemplatePart::Optional(r) } else { TemplatePart::Value(r) });
                         }
-                        (_, None) => {
+                        None => {
                             let names: Vec<String> = self.names.keys().cloned().collect();
                             let help = names.iter().map(|n| (strsim::jaro_winkler(name, n), n)).filter(|(s, _)| *s > 0.8).max_by(|a, b| a.0.total_cmp(&b.0)).map(|(_, n)| format!("did you mean `{{{n}}}`?"));
                             self.err(span, format!("placeholder `{{{name}}}` names nothing"), "no question or derived value has this id", help.or(Some("placeholders name a question, a derived value or visit_date; write `{{` for a literal brace".into())));
@@ -793,6 +797,7 @@ impl Builder<'_> {
                 action,
                 message: f.message.as_deref().map(text::clean),
                 show,
+                list_triggers: f.list_triggers.unwrap_or(true),
                 basis: f.basis.clone(),
                 position,
             });
@@ -835,7 +840,7 @@ impl Builder<'_> {
                 return None;
             }
         };
-        Some(SummaryRow { label: text::clean_line(&row.label), value, show_if })
+        Some(SummaryRow { label: text::clean_line(&row.label), value, show_if, optional: row.optional.unwrap_or(false) })
     }
 
     fn summary(&mut self, raw: Option<&RawSummary>) -> SummaryLayout {

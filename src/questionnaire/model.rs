@@ -189,6 +189,9 @@ pub struct Flag {
     pub message: Option<String>,
     /// Further answers to show beside the triggering ones when answered (e.g. helper details).
     pub show: Vec<ItemIdx>,
+    /// Whether the doctor's page lists the triggering answers after the text (the JSON always
+    /// does). Off for notes whose text says it all.
+    pub list_triggers: bool,
     /// The evidence behind the rule (fact ids or references), for reviewers.
     pub basis: Option<String>,
     /// The last item the rule depends on: an `end` action cuts the questionnaire after it.
@@ -204,13 +207,16 @@ pub struct Template {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TemplatePart {
     Text(String),
+    /// `{name}`: the value, or a dash when unanswered.
     Value(Ref),
+    /// `{name?}`: the value, or nothing when unanswered.
+    Optional(Ref),
 }
 
 impl Template {
     pub fn refs(&self) -> impl Iterator<Item = Ref> + '_ {
         self.parts.iter().filter_map(|p| match p {
-            TemplatePart::Value(r) => Some(*r),
+            TemplatePart::Value(r) | TemplatePart::Optional(r) => Some(*r),
             TemplatePart::Text(_) => None,
         })
     }
@@ -256,6 +262,8 @@ pub struct SummaryRow {
     pub label: String,
     pub value: RowValue,
     pub show_if: Option<Expr>,
+    /// Left out when the page would otherwise not fit one A4 sheet.
+    pub optional: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -113,6 +113,7 @@ pub struct RawFlag {
     pub message: Option<String>,
     #[serde(default)]
     pub show: Vec<S<String>>,
+    pub list_triggers: Option<bool>,
     pub basis: Option<String>,
 }
 
@@ -159,4 +160,5 @@ pub struct RawRow {
     pub value: Option<S<String>>,
     pub answers: Option<Vec<S<String>>>,
     pub show_if: Option<S<String>>,
+    pub optional: Option<bool>,
 }

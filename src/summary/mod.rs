@@ -45,11 +45,28 @@ pub fn answer_text(q: &Questionnaire, item: ItemIdx, a: &Answer) -> String {
     }
 }
 
+/// Cuts free text longer than `max` characters, marking the cut "(see full record)".
+pub fn cap_text(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let keep: String = text.chars().take(max.saturating_sub(3)).collect();
+    format!("{}... {}", keep.trim_end(), crate::strings::SEE_FULL_RECORD)
+}
+
 /// The value of a name in words, or `None` when unanswered or not asked.
 pub fn value_text(s: &Session<'_>, r: Ref) -> Option<String> {
+    value_text_capped(s, r, usize::MAX)
+}
+
+/// As [`value_text`], with free-text answers cut to `cap` characters.
+pub fn value_text_capped(s: &Session<'_>, r: Ref, cap: usize) -> Option<String> {
     let q = s.questionnaire();
     match r {
-        Ref::Question(i) => s.answer(i).map(|a| answer_text(q, i, a)),
+        Ref::Question(i) => s.answer(i).map(|a| match a {
+            Answer::Text(t) => cap_text(t, cap),
+            _ => answer_text(q, i, a),
+        }),
         Ref::VisitDate => Some(iso(s.visit_date())),
         Ref::Derived(d) => {
             let v = s.derived_value(d)?;
@@ -71,17 +88,30 @@ pub(crate) fn iso(d: jiff::civil::Date) -> String {
 /// Fills a template; unanswered placeholders read "not given". Also says whether any
 /// placeholder had a value.
 pub fn fill(s: &Session<'_>, t: &Template) -> (String, bool) {
+    fill_capped(s, t, usize::MAX)
+}
+
+/// As [`fill`], with free-text answers cut to `cap` characters.
+pub fn fill_capped(s: &Session<'_>, t: &Template, cap: usize) -> (String, bool) {
     let mut out = String::new();
     let mut any = false;
     for p in &t.parts {
         match p {
             TemplatePart::Text(x) => out.push_str(x),
-            TemplatePart::Value(r) => match value_text(s, *r) {
+            TemplatePart::Value(r) => match value_text_capped(s, *r, cap) {
                 Some(v) => {
                     any = true;
                     out.push_str(&v);
                 }
                 None => out.push_str(crate::strings::NOT_GIVEN),
+            },
+            TemplatePart::Optional(r) => match value_text_capped(s, *r, cap) {
+                Some(v) => {
+                    any = true;
+                    out.push_str(&v);
+                }
+                // An unanswered optional value disappears with the spaces before it.
+                None => out.truncate(out.trim_end_matches(' ').len()),
             },
         }
     }
@@ -96,8 +126,9 @@ pub struct TriggerText {
     pub answer: String,
 }
 
-/// The answers behind a fired flag, plus the flag's `show` extras, in words.
-pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag) -> Vec<TriggerText> {
+/// The answers behind a fired flag, plus the flag's `show` extras, in words; free text is cut
+/// to `cap` characters.
+pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, cap: usize) -> Vec<TriggerText> {
     let q = s.questionnaire();
     let flag = &q.flags[f.flag as usize];
     let mut out: Vec<TriggerText> = Vec::new();
@@ -105,6 +136,7 @@ pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag) -> Vec<TriggerText> {
         let Some(a) = s.answer(t.question) else { continue };
         let answer = match (&t.options, a) {
             (Some(opts), Answer::Multi(_)) => answer_text(q, t.question, &Answer::Multi(opts.clone())),
+            (_, Answer::Text(text)) => cap_text(text, cap),
             _ => answer_text(q, t.question, a),
         };
         out.push(TriggerText { item: t.question, label: q.item(t.question).doctor_label().to_owned(), answer });
@@ -114,7 +146,11 @@ pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag) -> Vec<TriggerText> {
             continue;
         }
         if let Some(a) = s.answer(extra) {
-            out.push(TriggerText { item: extra, label: q.item(extra).doctor_label().to_owned(), answer: answer_text(q, extra, a) });
+            let answer = match a {
+                Answer::Text(text) => cap_text(text, cap),
+                _ => answer_text(q, extra, a),
+            };
+            out.push(TriggerText { item: extra, label: q.item(extra).doctor_label().to_owned(), answer });
         }
     }
     out

@@ -1,37 +1,84 @@
 //! The doctor's one-page text summary (clinical spec §6): header, outcome banner with counts,
 //! STOP then CAUTION flags with the answers that triggered them, the questionnaire's declared
-//! blocks, notes, and the prescriber sign-off box. At most 80 columns; long free text is cut and
-//! marked "(see full record)" so the page stays one A4 sheet.
+//! blocks, notes, and the prescriber sign-off box. At most 80 columns and plain ASCII
+//! punctuation for printers; long free text is cut and marked "(see full record)" so the page
+//! stays one A4 sheet.
 
 use unicode_width::UnicodeWidthStr;
 
-use super::{Context, answer_text, counts, fill, ordered_flags, trigger_texts, value_text};
+use super::{Context, answer_text, cap_text, counts, fill_capped, ordered_flags, trigger_texts, value_text_capped};
 use crate::engine::{Outcome, Problem, Session};
 use crate::questionnaire::{ItemKind, RowValue, Severity, SummaryRow};
 use crate::strings;
 
 /// Page width in columns.
 pub const WIDTH: usize = 80;
+/// Free text inside a flag line is cut to this many characters.
+const FLAG_TEXT_CAP: usize = 60;
+/// Lines a summary row may take.
+const ROW_LINES: usize = 2;
+/// Lines that fit on one A4 sheet before the sign-off box.
+pub const PAGE_LINES: usize = 66;
 
+/// Wraps `text` with the given indents; more than `max_lines` lines are cut, the last one ending
+/// "... (see full record)".
 fn wrap(text: &str, first: &str, rest: &str, max_lines: usize) -> Vec<String> {
     let opts = textwrap::Options::new(WIDTH).initial_indent(first).subsequent_indent(rest).break_words(true);
     let mut lines: Vec<String> = textwrap::wrap(text, opts).into_iter().map(|c| c.into_owned()).collect();
     if lines.len() > max_lines {
         lines.truncate(max_lines);
         if let Some(last) = lines.last_mut() {
-            let tail = format!("… {}", strings::SEE_FULL_RECORD);
+            let tail = format!("... {}", strings::SEE_FULL_RECORD);
             let room = WIDTH.saturating_sub(tail.width() + 1);
             let mut cut = String::new();
             for ch in last.chars() {
-                if (cut.clone() + &ch.to_string()).width() > room {
+                if cut.width() + ch.to_string().width() > room {
                     break;
                 }
                 cut.push(ch);
             }
-            *last = format!("{} {tail}", cut.trim_end());
+            *last = format!("{}{tail}", cut.trim_end());
         }
     }
     lines
+}
+
+/// Packs whole sentences into lines of at most 80 columns, so a sentence someone may search for
+/// ("Final decision by the prescriber ...") is never broken in the middle when it fits a line.
+fn sentence_lines(text: &str) -> Vec<String> {
+    let mut sentences: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+        if word.ends_with(['.', '!', '?']) {
+            sentences.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        sentences.push(current);
+    }
+    let mut lines: Vec<String> = Vec::new();
+    for sentence in sentences {
+        match lines.last_mut() {
+            Some(last) if last.width() + 1 + sentence.width() <= WIDTH => {
+                last.push(' ');
+                last.push_str(&sentence);
+            }
+            _ if sentence.width() <= WIDTH => lines.push(sentence),
+            _ => lines.extend(wrap(&sentence, "", "", usize::MAX)),
+        }
+    }
+    lines
+}
+
+/// A section heading drawn as a rule: `-- STOP ----...`.
+fn heading(title: &str) -> String {
+    let head = format!("-- {} ", title.to_uppercase());
+    let fill = WIDTH.saturating_sub(head.width());
+    format!("{head}{}", "-".repeat(fill))
 }
 
 fn rule(ch: char) -> String {
@@ -39,8 +86,17 @@ fn rule(ch: char) -> String {
 }
 
 /// Renders the doctor's page. Every line is at most 80 columns; control characters in answers
-/// are escaped.
+/// are escaped. Rows marked optional are left out when the page would not fit one A4 sheet.
 pub fn render_text(s: &Session<'_>, ctx: &Context) -> String {
+    let (body, signoff) = render_parts(s, ctx, true);
+    let (body, signoff) = if body.len() > PAGE_LINES { render_parts(s, ctx, false) } else { (body, signoff) };
+    let mut page = body.into_iter().chain(signoff).collect::<Vec<_>>().join("\n");
+    page.push('\n');
+    crate::text::escape(&page)
+}
+
+/// The lines before the sign-off box, and the sign-off box.
+fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<String>, Vec<String>) {
     let q = s.questionnaire();
     let mut out: Vec<String> = Vec::new();
 
@@ -62,7 +118,7 @@ pub fn render_text(s: &Session<'_>, ctx: &Context) -> String {
     let hash = q.content_hash.get(..19).unwrap_or(&q.content_hash);
     visit.push_str(&format!(" · {}: {} {} ({hash})", strings::PAGE_RULES, q.meta.id, q.meta.version));
     out.extend(wrap(&visit, "", "  ", 2));
-    out.extend(wrap(&q.outcome.disclaimer, "", "", 2));
+    out.extend(sentence_lines(&q.outcome.disclaimer));
 
     // Outcome banner.
     out.push(rule('='));
@@ -77,7 +133,7 @@ pub fn render_text(s: &Session<'_>, ctx: &Context) -> String {
     let banner = o.banner.to_uppercase();
     let gap = WIDTH.saturating_sub(banner.width() + tally.width()).max(1);
     out.push(format!("{banner}{}{tally}", " ".repeat(gap)));
-    out.extend(wrap(&format!("{} {}", o.text, q.outcome.footer), "", "", 3));
+    out.extend(sentence_lines(&format!("{} {}", o.text, q.outcome.footer)));
     let missing: Vec<&str> = s.problems().filter_map(|p| matches!(p, Problem::Missing(_)).then(|| q.item(p.item()).id.as_str())).collect();
     if !missing.is_empty() {
         out.extend(wrap(&format!("{} {}", strings::PAGE_INCOMPLETE, missing.join(", ")), "", "  ", 3));
@@ -85,7 +141,6 @@ pub fn render_text(s: &Session<'_>, ctx: &Context) -> String {
     if let Some(end) = s.ended_at() {
         out.extend(wrap(&format!("{} {}", strings::PAGE_ENDED, q.item(end).doctor_label()), "", "  ", 2));
     }
-    out.push(rule('='));
 
     // STOP and CAUTION flags, with their triggers.
     let fired = ordered_flags(s);
@@ -94,17 +149,9 @@ pub fn render_text(s: &Session<'_>, ctx: &Context) -> String {
         if of_sev.is_empty() {
             continue;
         }
-        out.push(String::new());
-        out.push(sev.as_str().to_uppercase());
+        out.push(heading(sev.as_str()));
         for (flag, f) in of_sev {
-            let (text, _) = fill(s, &flag.text);
-            let id = format!(" {:<4} ", flag.id);
-            let pad = " ".repeat(id.width());
-            out.extend(wrap(&text, &id, &pad, 3));
-            let trig: Vec<String> = trigger_texts(s, f).into_iter().map(|t| format!("{}: {}", t.label, t.answer)).collect();
-            if !trig.is_empty() {
-                out.extend(wrap(&trig.join("; "), &format!("{pad}> "), &format!("{pad}  "), 2));
-            }
+            out.extend(flag_lines(s, flag, f, 5));
         }
     }
 
@@ -116,7 +163,11 @@ pub fn render_text(s: &Session<'_>, ctx: &Context) -> String {
                 .filter_map(|i| {
                     let it = q.item(i);
                     let a = s.answer(i)?;
-                    matches!(it.kind, ItemKind::Question(_)).then(|| (it.doctor_label().to_owned(), answer_text(q, i, a)))
+                    let text = match a {
+                        crate::answer::Answer::Text(t) => cap_text(t, 2 * WIDTH),
+                        _ => answer_text(q, i, a),
+                    };
+                    matches!(it.kind, ItemKind::Question(_)).then(|| (it.doctor_label().to_owned(), text))
                 })
                 .collect();
             block(&mut out, &item.text, &rows);
@@ -126,7 +177,7 @@ pub fn render_text(s: &Session<'_>, ctx: &Context) -> String {
             if !b.show_if.as_ref().is_none_or(|e| s.holds(e)) {
                 continue;
             }
-            let rows: Vec<(String, String)> = b.rows.iter().filter_map(|r| row_value(s, r).map(|v| (r.label.clone(), v))).collect();
+            let rows: Vec<(String, String)> = b.rows.iter().filter(|r| with_optional || !r.optional).filter_map(|r| row_value(s, r).map(|v| (r.label.clone(), v))).collect();
             block(&mut out, &b.title, &rows);
         }
     }
@@ -134,55 +185,63 @@ pub fn render_text(s: &Session<'_>, ctx: &Context) -> String {
     // Notes.
     let notes: Vec<_> = fired.iter().filter(|(f, _)| f.severity == Severity::Note).collect();
     if !notes.is_empty() {
-        out.push(String::new());
-        out.push(strings::PAGE_NOTES.to_owned());
+        out.push(heading(strings::PAGE_NOTES));
         for (flag, f) in notes {
-            let (text, _) = fill(s, &flag.text);
-            let trig: Vec<String> = trigger_texts(s, f).into_iter().map(|t| format!("{}: {}", t.label, t.answer)).collect();
-            let line = if trig.is_empty() { text } else { format!("{text} > {}", trig.join("; ")) };
-            let id = format!(" {:<4} ", flag.id);
-            out.extend(wrap(&line, &id, &" ".repeat(id.width()), 2));
+            out.extend(flag_lines(s, flag, f, 3));
         }
     }
 
     // Sign-off box.
-    out.push(String::new());
-    out.push(rule('-'));
-    out.push(strings::PAGE_SIGNOFF.to_owned());
+    let mut signoff = vec![heading(strings::PAGE_SIGNOFF)];
     for l in &q.summary.signoff {
-        out.extend(wrap(l, "", "  ", 2));
+        signoff.extend(wrap(l, "", "  ", 2));
     }
     if outcome == Outcome::Stop {
-        out.extend(wrap(strings::STOP_OVERRIDE, "", "  ", 2));
+        signoff.extend(wrap(strings::STOP_OVERRIDE, "", "  ", 2));
     }
-    out.push(rule('-'));
-    let mut page = out.join("\n");
-    page.push('\n');
-    crate::text::escape(&page)
+    signoff.push(rule('-'));
+    (out, signoff)
+}
+
+/// One flag: id, doctor text, then `>` and the answers that triggered it, as one wrapped
+/// paragraph.
+fn flag_lines(s: &Session<'_>, flag: &crate::questionnaire::Flag, f: &crate::engine::FiredFlag, max_lines: usize) -> Vec<String> {
+    let (text, _) = fill_capped(s, &flag.text, FLAG_TEXT_CAP);
+    let trig: Vec<String> = if flag.list_triggers {
+        trigger_texts(s, f, FLAG_TEXT_CAP).into_iter().map(|t| format!("{}: {}", t.label, t.answer)).collect()
+    } else {
+        Vec::new()
+    };
+    let line = match (trig.is_empty(), text.ends_with(':')) {
+        (true, _) => text,
+        (false, true) => format!("{text} {}", trig.join("; ")),
+        (false, false) => format!("{text} > {}", trig.join("; ")),
+    };
+    let id = format!(" {:<4} ", flag.id);
+    wrap(&line, &id, &" ".repeat(id.width()), max_lines)
 }
 
 fn block(out: &mut Vec<String>, title: &str, rows: &[(String, String)]) {
     if rows.is_empty() {
         return;
     }
-    out.push(String::new());
-    out.push(title.to_uppercase());
+    out.push(heading(title));
     let label_w = rows.iter().map(|(l, _)| l.width()).max().unwrap_or(0).min(24);
     for (label, value) in rows {
         let first = if label.width() > label_w {
             let mut l = String::new();
             for ch in label.chars() {
-                if (l.clone() + &ch.to_string()).width() >= label_w {
+                if l.width() + ch.to_string().width() >= label_w {
                     break;
                 }
                 l.push(ch);
             }
-            format!(" {l}… ")
+            format!(" {l}. ")
         } else {
             format!(" {label}{} ", " ".repeat(label_w - label.width()))
         };
         let rest = " ".repeat(label_w + 2);
-        out.extend(wrap(value, &first, &rest, 3));
+        out.extend(wrap(value, &first, &rest, ROW_LINES));
     }
 }
 
@@ -193,11 +252,11 @@ fn row_value(s: &Session<'_>, row: &SummaryRow) -> Option<String> {
     }
     match &row.value {
         RowValue::Template(t) => {
-            let (text, any) = fill(s, t);
+            let (text, any) = fill_capped(s, t, ROW_LINES * WIDTH);
             (any || t.refs().next().is_none()).then_some(text)
         }
         RowValue::Answers(refs) => {
-            let parts: Vec<String> = refs.iter().filter_map(|r| value_text(s, *r)).collect();
+            let parts: Vec<String> = refs.iter().filter_map(|r| value_text_capped(s, *r, ROW_LINES * WIDTH)).collect();
             (!parts.is_empty()).then(|| parts.join("; "))
         }
     }
