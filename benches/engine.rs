@@ -12,14 +12,18 @@ use triage::questionnaire::load_toml;
 /// the one before it was answered yes (a chain through the whole file); every 10th is a number;
 /// every 5th question gets a flag; every 50th a derived value used by a flag.
 fn generate(n: usize) -> String {
-    let mut s = String::from("[questionnaire]\nid = \"bench\"\nversion = \"1\"\ntitle = \"Bench\"\n");
+    let mut s =
+        String::from("[questionnaire]\nid = \"bench\"\nversion = \"1\"\ntitle = \"Bench\"\n");
     for i in 0..n {
         if i % 10 == 0 {
             let _ = write!(s, "\n[[section]]\nid = \"s{i}\"\ntitle = \"Section {i}\"\n");
         }
         let _ = write!(s, "\n[[section.question]]\nid = \"q{i}\"\n");
         if i % 10 == 9 {
-            let _ = write!(s, "type = \"number\"\ntext = \"How many {i}?\"\nmin = 0\nmax = 100\n");
+            let _ = write!(
+                s,
+                "type = \"number\"\ntext = \"How many {i}?\"\nmin = 0\nmax = 100\n"
+            );
         } else {
             let _ = write!(s, "type = \"yes_no\"\ntext = \"Question {i}?\"\n");
         }
@@ -35,12 +39,21 @@ fn generate(n: usize) -> String {
     for i in (0..n).step_by(50) {
         let j = (i + 9).min(n - 1) / 10 * 10 + 9;
         let j = if j < n { j } else { i };
-        let _ = write!(s, "\n[[derived]]\nid = \"d{i}\"\nexpr = 'q{i} = \"yes\" and answered(q{j})'\n");
-        let _ = write!(s, "\n[[flag]]\nid = \"D{i}\"\nseverity = \"note\"\nwhen = \"d{i}\"\ntext = \"Derived {i}\"\n");
+        let _ = write!(
+            s,
+            "\n[[derived]]\nid = \"d{i}\"\nexpr = 'q{i} = \"yes\" and answered(q{j})'\n"
+        );
+        let _ = write!(
+            s,
+            "\n[[flag]]\nid = \"D{i}\"\nseverity = \"note\"\nwhen = \"d{i}\"\ntext = \"Derived {i}\"\n"
+        );
     }
     for i in (0..n).step_by(5) {
         let sev = ["stop", "caution", "note"][i % 3];
-        let _ = write!(s, "\n[[flag]]\nid = \"F{i}\"\nseverity = \"{sev}\"\nwhen = 'q{i} != \"no\"'\ntext = \"Flag {i}: {{q{i}}}\"\n");
+        let _ = write!(
+            s,
+            "\n[[flag]]\nid = \"F{i}\"\nseverity = \"{sev}\"\nwhen = 'q{i} != \"no\"'\ntext = \"Flag {i}: {{q{i}}}\"\n"
+        );
     }
     s
 }
@@ -50,8 +63,13 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("load_and_check");
     for &n in &sizes {
         let src = generate(n);
-        assert!(load_toml(&src).questionnaire.is_some(), "generated questionnaire must be valid");
-        g.bench_with_input(BenchmarkId::from_parameter(n), &src, |b, src| b.iter(|| black_box(load_toml(black_box(src)))));
+        assert!(
+            load_toml(&src).questionnaire.is_some(),
+            "generated questionnaire must be valid"
+        );
+        g.bench_with_input(BenchmarkId::from_parameter(n), &src, |b, src| {
+            b.iter(|| black_box(load_toml(black_box(src))))
+        });
     }
     g.finish();
 
@@ -61,7 +79,11 @@ fn bench(c: &mut Criterion) {
         let q = load_toml(&src).questionnaire.expect("valid");
         let mut s = Session::new(&q, jiff::civil::Date::constant(2025, 6, 2));
         for (i, item, _) in q.questions() {
-            let a = if item.options().is_empty() { Answer::Number(5.0) } else { Answer::Choice(0) };
+            let a = if item.options().is_empty() {
+                Answer::Number(5.0)
+            } else {
+                Answer::Choice(0)
+            };
             let _ = s.set(i, a);
         }
         // Flip an early answer back and forth: every later item's visibility changes.

@@ -13,18 +13,28 @@ pub struct PartialDate {
 
 impl PartialDate {
     pub fn full(date: Date) -> Self {
-        PartialDate { date, month_only: false }
+        PartialDate {
+            date,
+            month_only: false,
+        }
     }
 
     pub fn month(year: i16, month: i8) -> Option<Self> {
-        Date::new(year, month, 1).ok().map(|date| PartialDate { date, month_only: true })
+        Date::new(year, month, 1).ok().map(|date| PartialDate {
+            date,
+            month_only: true,
+        })
     }
 
     /// The single date used in conditions and arithmetic. A month-only date resolves to the
     /// **last** day of its month: intervals since it come out shortest, the safe direction for
     /// re-treatment rules (clinical spec §2 rule 6). This is the one place that choice is made.
     pub fn resolved(&self) -> Date {
-        if self.month_only { self.date.last_of_month() } else { self.date }
+        if self.month_only {
+            self.date.last_of_month()
+        } else {
+            self.date
+        }
     }
 
     /// `YYYY-MM-DD`, or `YYYY-MM` for a month-only date.
@@ -32,7 +42,12 @@ impl PartialDate {
         if self.month_only {
             format!("{:04}-{:02}", self.date.year(), self.date.month())
         } else {
-            format!("{:04}-{:02}-{:02}", self.date.year(), self.date.month(), self.date.day())
+            format!(
+                "{:04}-{:02}-{:02}",
+                self.date.year(),
+                self.date.month(),
+                self.date.day()
+            )
         }
     }
 
@@ -81,7 +96,15 @@ mod tests {
     /// Malformed and impossible dates are refused, not guessed.
     #[test]
     fn parse_refuses_bad_dates() {
-        for s in ["2025-13-01", "2025-02-30", "25-01-01", "2025/01/01", "2025-1-1", "", "2025"] {
+        for s in [
+            "2025-13-01",
+            "2025-02-30",
+            "25-01-01",
+            "2025/01/01",
+            "2025-1-1",
+            "",
+            "2025",
+        ] {
             assert!(PartialDate::parse_iso(s).is_none(), "{s}");
         }
     }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::answer::{Answer, PartialDate};
 use crate::diag::Diagnostic;
 use crate::engine::Session;
-use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, Questionnaire, QuestionKind};
+use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, QuestionKind, Questionnaire};
 
 /// A value as written in an answers or scenario file, before it is checked against its question.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,9 +27,13 @@ impl RawValue {
     pub fn from_json(v: &serde_json::Value) -> RawValue {
         match v {
             serde_json::Value::String(s) => RawValue::Str(s.clone()),
-            serde_json::Value::Number(n) => n.as_f64().map_or(RawValue::Other("a number too large"), RawValue::Num),
+            serde_json::Value::Number(n) => n
+                .as_f64()
+                .map_or(RawValue::Other("a number too large"), RawValue::Num),
             serde_json::Value::Bool(b) => RawValue::Bool(*b),
-            serde_json::Value::Array(a) => RawValue::List(a.iter().map(RawValue::from_json).collect()),
+            serde_json::Value::Array(a) => {
+                RawValue::List(a.iter().map(RawValue::from_json).collect())
+            }
             serde_json::Value::Null => RawValue::Null,
             serde_json::Value::Object(_) => RawValue::Other("an object"),
         }
@@ -63,11 +67,30 @@ impl RawValue {
 pub fn to_answer(q: &Questionnaire, item: ItemIdx, v: &RawValue) -> Result<Answer, String> {
     let it = q.item(item);
     let ItemKind::Question(kind) = &it.kind else {
-        return Err(format!("`{}` is a section or information screen and takes no answer", it.id));
+        return Err(format!(
+            "`{}` is a section or information screen and takes no answer",
+            it.id
+        ));
     };
-    let values = || it.options().iter().map(|o| format!("\"{}\"", o.value)).collect::<Vec<_>>().join(", ");
+    let values = || {
+        it.options()
+            .iter()
+            .map(|o| format!("\"{}\"", o.value))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let option = |s: &str| -> Result<u32, String> {
-        it.options().iter().position(|o| o.value == s).map(|i| i as u32).ok_or_else(|| format!("`{}` has no option \"{s}\"; expected one of {}", it.id, values()))
+        it.options()
+            .iter()
+            .position(|o| o.value == s)
+            .map(|i| i as u32)
+            .ok_or_else(|| {
+                format!(
+                    "`{}` has no option \"{s}\"; expected one of {}",
+                    it.id,
+                    values()
+                )
+            })
     };
     match (kind, v) {
         (QuestionKind::Choice { style: ChoiceStyle::Multi, .. }, RawValue::List(list)) => {
@@ -99,7 +122,14 @@ pub fn to_answer(q: &Questionnaire, item: ItemIdx, v: &RawValue) -> Result<Answe
 /// The JSON form of a typed answer (option values, not labels).
 pub fn to_json(q: &Questionnaire, item: ItemIdx, a: &Answer) -> serde_json::Value {
     let it = q.item(item);
-    let value = |i: &u32| serde_json::Value::String(it.options().get(*i as usize).map(|o| o.value.clone()).unwrap_or_default());
+    let value = |i: &u32| {
+        serde_json::Value::String(
+            it.options()
+                .get(*i as usize)
+                .map(|o| o.value.clone())
+                .unwrap_or_default(),
+        )
+    };
     match a {
         Answer::Choice(i) => value(i),
         Answer::Multi(list) => serde_json::Value::Array(list.iter().map(value).collect()),
@@ -135,8 +165,18 @@ pub fn fill_session(session: &mut Session<'_>, answers: &[FileAnswer]) -> Vec<Di
             Some(i) => located.push((i, a)),
             None => {
                 let names: Vec<&str> = q.questions().map(|(_, it, _)| it.id.as_str()).collect();
-                let hint = names.iter().map(|n| (strsim::jaro_winkler(&a.id, n), n)).filter(|(s, _)| *s > 0.8).max_by(|x, y| x.0.total_cmp(&y.0)).map(|(_, n)| format!("did you mean `{n}`?"));
-                diags.push(with_span(Diagnostic::error(format!("unknown question id `{}`", a.id)), a, "not in this questionnaire", hint));
+                let hint = names
+                    .iter()
+                    .map(|n| (strsim::jaro_winkler(&a.id, n), n))
+                    .filter(|(s, _)| *s > 0.8)
+                    .max_by(|x, y| x.0.total_cmp(&y.0))
+                    .map(|(_, n)| format!("did you mean `{n}`?"));
+                diags.push(with_span(
+                    Diagnostic::error(format!("unknown question id `{}`", a.id)),
+                    a,
+                    "not in this questionnaire",
+                    hint,
+                ));
             }
         }
     }
@@ -145,20 +185,40 @@ pub fn fill_session(session: &mut Session<'_>, answers: &[FileAnswer]) -> Vec<Di
         if a.value == RawValue::Null {
             continue;
         }
-        let result = to_answer(q, *i, &a.value).and_then(|ans| session.set(*i, ans).map_err(|e| format!("`{}`: {}", a.id, e.message)));
+        let result = to_answer(q, *i, &a.value).and_then(|ans| {
+            session
+                .set(*i, ans)
+                .map_err(|e| format!("`{}`: {}", a.id, e.message))
+        });
         if let Err(msg) = result {
             diags.push(with_span(Diagnostic::error(msg), a, "this answer", None));
         }
     }
-    let hidden: Vec<&&FileAnswer> = located.iter().filter(|(i, _)| session.stored(*i).is_some() && !session.is_visible(*i)).map(|(_, a)| a).collect();
+    let hidden: Vec<&&FileAnswer> = located
+        .iter()
+        .filter(|(i, _)| session.stored(*i).is_some() && !session.is_visible(*i))
+        .map(|(_, a)| a)
+        .collect();
     if let Some(first) = hidden.first() {
         let ids: Vec<&str> = hidden.iter().map(|a| a.id.as_str()).collect();
         let message = if ids.len() == 1 {
-            format!("the answer to `{}` is ignored: with these answers the question is not asked", ids[0])
+            format!(
+                "the answer to `{}` is ignored: with these answers the question is not asked",
+                ids[0]
+            )
         } else {
-            format!("{} answers are ignored: with these answers their questions are not asked: {}", ids.len(), ids.join(", "))
+            format!(
+                "{} answers are ignored: with these answers their questions are not asked: {}",
+                ids.len(),
+                ids.join(", ")
+            )
         };
-        diags.push(with_span(Diagnostic::warning(message), first, "not asked", Some("hidden answers never count in flags, summaries or exports".into())));
+        diags.push(with_span(
+            Diagnostic::warning(message),
+            first,
+            "not asked",
+            Some("hidden answers never count in flags, summaries or exports".into()),
+        ));
     }
     diags
 }
@@ -194,23 +254,42 @@ pub struct AnswersFile {
 }
 
 /// Parses an answers file; errors carry a span into `src`.
-pub fn parse_answers_file(src: &str) -> Result<AnswersFile, Diagnostic> {
+pub fn parse_answers_file(src: &str) -> Result<AnswersFile, Vec<Diagnostic>> {
     let raw: RawAnswersFile = serde_json::from_str(src).map_err(|e| {
         let offset = offset_of(src, e.line(), e.column());
-        Diagnostic::error(format!("answers file: {e}")).at(offset..(offset + 1).min(src.len()).max(offset), "here")
+        vec![
+            Diagnostic::error(format!("answers file: {e}"))
+                .at(offset..(offset + 1).min(src.len()).max(offset), "here"),
+        ]
     })?;
     let visit_date = match &raw.visit_date {
         Some(s) => match PartialDate::parse_iso(s).filter(|d| !d.month_only) {
             Some(d) => Some(d.date),
             None => {
                 let span = find_key(src, "visit_date").unwrap_or(0..0);
-                return Err(Diagnostic::error(format!("visit_date \"{s}\" is not a date")).at(span, "expected YYYY-MM-DD"));
+                return Err(vec![
+                    Diagnostic::error(format!("visit_date \"{s}\" is not a date"))
+                        .at(span, "expected YYYY-MM-DD"),
+                ]);
             }
         },
         None => None,
     };
-    let answers = raw.answers.iter().map(|(k, v)| FileAnswer { id: k.clone(), value: RawValue::from_json(v), span: find_key(src, k) }).collect();
-    Ok(AnswersFile { questionnaire: raw.questionnaire, visit_date, completed_at: raw.completed_at, answers })
+    let answers = raw
+        .answers
+        .iter()
+        .map(|(k, v)| FileAnswer {
+            id: k.clone(),
+            value: RawValue::from_json(v),
+            span: find_key(src, k),
+        })
+        .collect();
+    Ok(AnswersFile {
+        questionnaire: raw.questionnaire,
+        visit_date,
+        completed_at: raw.completed_at,
+        answers,
+    })
 }
 
 fn offset_of(src: &str, line: usize, col: usize) -> usize {

@@ -44,7 +44,10 @@ impl Diagnostic {
     }
 
     pub fn warning(message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(message) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(message)
+        }
     }
 
     pub fn at(mut self, span: Range<usize>, label: impl Into<String>) -> Self {
@@ -89,7 +92,11 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 pub fn render(path: &str, source: &str, diags: &[Diagnostic], color: bool) -> String {
     let source = text::mask_same_len(source);
     let path = text::escape(path);
-    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let mut out = String::new();
     for d in diags {
         let level = match d.severity {
@@ -109,7 +116,11 @@ pub fn render(path: &str, source: &str, diags: &[Diagnostic], color: bool) -> St
                         Snippet::source(source.as_str())
                             .path(path.as_str())
                             .fold(true)
-                            .annotation(AnnotationKind::Primary.span(start..end).label(label.as_str())),
+                            .annotation(
+                                AnnotationKind::Primary
+                                    .span(start..end)
+                                    .label(label.as_str()),
+                            ),
                     ),
                 );
             }
@@ -163,7 +174,9 @@ mod tests {
     #[test]
     fn render_points_at_the_span() {
         let src = "[questionnaire]\nid = 5\n";
-        let d = Diagnostic::error("bad id").at(21..22, "not a string").help("quote it");
+        let d = Diagnostic::error("bad id")
+            .at(21..22, "not a string")
+            .help("quote it");
         let out = render("q.toml", src, &[d], false);
         assert!(out.contains("q.toml:2:6"), "{out}");
         assert!(out.contains("^ not a string"), "{out}");

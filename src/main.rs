@@ -10,7 +10,11 @@ use jiff::civil::Date;
 use triage::cli::{self, CliError, Format, Io, Status, SummaryArgs};
 
 #[derive(Parser)]
-#[command(name = "triage", version, about = "A clinic intake questionnaire for the terminal, with a one-page summary for the doctor.")]
+#[command(
+    name = "triage",
+    version,
+    about = "A clinic intake questionnaire for the terminal, with a one-page summary for the doctor."
+)]
 struct Args {
     /// Data directory (default: the platform data directory).
     #[arg(long, global = true, env = "TRIAGE_DATA_DIR", value_name = "DIR")]
@@ -60,7 +64,10 @@ enum FormatArg {
 }
 
 fn parse_date(s: &str) -> Result<Date, String> {
-    triage::answer::PartialDate::parse_iso(s).filter(|d| !d.month_only).map(|d| d.date).ok_or_else(|| format!("`{s}` is not a date; use YYYY-MM-DD"))
+    triage::answer::PartialDate::parse_iso(s)
+        .filter(|d| !d.month_only)
+        .map(|d| d.date)
+        .ok_or_else(|| format!("`{s}` is not a date; use YYYY-MM-DD"))
 }
 
 fn main() -> ExitCode {
@@ -69,20 +76,41 @@ fn main() -> ExitCode {
     let stderr = std::io::stderr();
     let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let (mut out, mut err) = (stdout.lock(), stderr.lock());
-    let mut io = Io { out: &mut out, err: &mut err, color };
+    let mut io = Io {
+        out: &mut out,
+        err: &mut err,
+        color,
+    };
     let today = jiff::ZonedDateTime::now().date();
     let result = match args.command.unwrap_or(Command::Run { file: None }) {
         Command::Check { files } => cli::check(&mut io, &files),
-        Command::Test { questionnaire, scenarios } => cli::test(&mut io, &questionnaire, &scenarios),
-        Command::Summary { answers, questionnaire, format } => {
+        Command::Test {
+            questionnaire,
+            scenarios,
+        } => cli::test(&mut io, &questionnaire, &scenarios),
+        Command::Summary {
+            answers,
+            questionnaire,
+            format,
+        } => {
             let format = match format {
                 FormatArg::Text => Format::Text,
                 FormatArg::Json => Format::Json,
             };
-            let a = SummaryArgs { answers: &answers, questionnaire: questionnaire.as_deref(), format, visit_date: args.visit_date, today, clinic: None };
+            let a = SummaryArgs {
+                answers: &answers,
+                questionnaire: questionnaire.as_deref(),
+                format,
+                visit_date: args.visit_date,
+                today,
+                clinic: None,
+            };
             cli::summary(&mut io, &a)
         }
-        Command::Run { .. } => Err(CliError::Usage("the interactive questionnaire is not built yet; use `triage summary --answers FILE`".into())),
+        Command::Run { .. } => Err(CliError::Usage(
+            "the interactive questionnaire is not built yet; use `triage summary --answers FILE`"
+                .into(),
+        )),
     };
     let status = match result {
         Ok(s) => s,

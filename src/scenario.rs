@@ -61,7 +61,7 @@ impl ScenarioResult {
     }
 }
 
-fn date_of(v: &Spanned<toml::Value>) -> Result<Date, Diagnostic> {
+fn date_of(v: &Spanned<toml::Value>) -> Result<Date, Vec<Diagnostic>> {
     let s = match v.get_ref() {
         toml::Value::Datetime(d) => d.to_string(),
         toml::Value::String(s) => s.clone(),
@@ -70,11 +70,23 @@ fn date_of(v: &Spanned<toml::Value>) -> Result<Date, Diagnostic> {
     PartialDate::parse_iso(&s)
         .filter(|d| !d.month_only)
         .map(|d| d.date)
-        .ok_or_else(|| Diagnostic::error("visit_date must be a date like 2025-06-02").at(v.span(), "not a date"))
+        .ok_or_else(|| {
+            vec![
+                Diagnostic::error("visit_date must be a date like 2025-06-02")
+                    .at(v.span(), "not a date"),
+            ]
+        })
 }
 
 fn answers_of(table: &toml::Table, span: std::ops::Range<usize>) -> Vec<FileAnswer> {
-    table.iter().map(|(k, v)| FileAnswer { id: k.clone(), value: RawValue::from_toml(v), span: Some(span.clone()) }).collect()
+    table
+        .iter()
+        .map(|(k, v)| FileAnswer {
+            id: k.clone(),
+            value: RawValue::from_toml(v),
+            span: Some(span.clone()),
+        })
+        .collect()
 }
 
 /// One scenario's session, built from the base answers and its overrides, with the refusals
@@ -90,10 +102,18 @@ pub struct Built<'q> {
 /// what each scenario produces, such as its summary page).
 pub fn build<'q>(q: &'q Questionnaire, src: &str) -> Result<Vec<Built<'q>>, Vec<Diagnostic>> {
     let (raw, visit) = parse(q, src)?;
-    raw.scenario.iter().map(|sc| build_one(q, &raw, sc, visit).map_err(|d| vec![d])).collect()
+    raw.scenario
+        .iter()
+        .map(|sc| build_one(q, &raw, sc, visit))
+        .collect()
 }
 
-fn build_one<'q>(q: &'q Questionnaire, raw: &RawFile, sc: &Spanned<RawScenario>, visit: Date) -> Result<Built<'q>, Diagnostic> {
+fn build_one<'q>(
+    q: &'q Questionnaire,
+    raw: &RawFile,
+    sc: &Spanned<RawScenario>,
+    visit: Date,
+) -> Result<Built<'q>, Vec<Diagnostic>> {
     let span = sc.span();
     let sc = sc.get_ref();
     let mut merged = raw.base.clone();
@@ -108,13 +128,22 @@ fn build_one<'q>(q: &'q Questionnaire, raw: &RawFile, sc: &Spanned<RawScenario>,
         None => visit,
     };
     let mut session = Session::new(q, visit);
-    let refused = fill_session(&mut session, &answers_of(&merged, span)).into_iter().filter(|d| d.is_error()).map(|d| d.message).collect();
-    if let Some(e) = &sc.end_after {
-        if let Some(i) = q.item_index(e.get_ref()) {
-            session.end_after(i);
-        }
+    let refused = fill_session(&mut session, &answers_of(&merged, span))
+        .into_iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.message)
+        .collect();
+    if let Some(e) = &sc.end_after
+        && let Some(i) = q.item_index(e.get_ref())
+    {
+        session.end_after(i);
     }
-    Ok(Built { id: sc.id.get_ref().clone(), name: sc.name.clone().unwrap_or_default(), session, refused })
+    Ok(Built {
+        id: sc.id.get_ref().clone(),
+        name: sc.name.clone().unwrap_or_default(),
+        session,
+        refused,
+    })
 }
 
 fn parse(q: &Questionnaire, src: &str) -> Result<(RawFile, Date), Vec<Diagnostic>> {
@@ -126,29 +155,59 @@ fn parse(q: &Questionnaire, src: &str) -> Result<(RawFile, Date), Vec<Diagnostic
         }]
     })?;
     let mut diags = Vec::new();
-    if let Some(id) = &raw.questionnaire {
-        if *id.get_ref() != q.meta.id {
-            diags.push(Diagnostic::error(format!("these scenarios are for `{}`, but the questionnaire is `{}`", id.get_ref(), q.meta.id)).at(id.span(), "different questionnaire"));
-        }
+    if let Some(id) = &raw.questionnaire
+        && *id.get_ref() != q.meta.id
+    {
+        diags.push(
+            Diagnostic::error(format!(
+                "these scenarios are for `{}`, but the questionnaire is `{}`",
+                id.get_ref(),
+                q.meta.id
+            ))
+            .at(id.span(), "different questionnaire"),
+        );
     }
-    let visit = date_of(&raw.visit_date).map_err(|d| vec![d])?;
+    let visit = date_of(&raw.visit_date)?;
     // Expectations must name things that exist, or a typo would make a scenario pass vacuously.
     for sc in &raw.scenario {
         let sc = sc.get_ref();
         for f in sc.flags.get_ref() {
             if q.flag(f.get_ref()).is_none() {
-                diags.push(Diagnostic::error(format!("scenario {} expects flag `{}`, which the questionnaire does not have", sc.id.get_ref(), f.get_ref())).at(f.span(), "unknown flag"));
+                diags.push(
+                    Diagnostic::error(format!(
+                        "scenario {} expects flag `{}`, which the questionnaire does not have",
+                        sc.id.get_ref(),
+                        f.get_ref()
+                    ))
+                    .at(f.span(), "unknown flag"),
+                );
             }
         }
-        for id in sc.asked.iter().chain(&sc.not_asked).chain(&sc.unset).chain(&sc.end_after) {
+        for id in sc
+            .asked
+            .iter()
+            .chain(&sc.not_asked)
+            .chain(&sc.unset)
+            .chain(&sc.end_after)
+        {
             if q.item_index(id.get_ref()).is_none() {
-                diags.push(Diagnostic::error(format!("scenario {} names `{}`, which is not in the questionnaire", sc.id.get_ref(), id.get_ref())).at(id.span(), "unknown id"));
+                diags.push(
+                    Diagnostic::error(format!(
+                        "scenario {} names `{}`, which is not in the questionnaire",
+                        sc.id.get_ref(),
+                        id.get_ref()
+                    ))
+                    .at(id.span(), "unknown id"),
+                );
             }
         }
-        if let Some(o) = &sc.outcome {
-            if !matches!(o.get_ref().as_str(), "stop" | "caution" | "clear") {
-                diags.push(Diagnostic::error(format!("unknown outcome `{}`", o.get_ref())).at(o.span(), "expected stop, caution or clear"));
-            }
+        if let Some(o) = &sc.outcome
+            && !matches!(o.get_ref().as_str(), "stop" | "caution" | "clear")
+        {
+            diags.push(
+                Diagnostic::error(format!("unknown outcome `{}`", o.get_ref()))
+                    .at(o.span(), "expected stop, caution or clear"),
+            );
         }
     }
     if !diags.is_empty() {
@@ -164,9 +223,13 @@ pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diag
     let mut results = Vec::new();
     for sc_spanned in &raw.scenario {
         let sc = sc_spanned.get_ref();
-        let built = build_one(q, &raw, sc_spanned, visit).map_err(|d| vec![d])?;
+        let built = build_one(q, &raw, sc_spanned, visit)?;
         let session = &built.session;
-        let mut failures: Vec<String> = built.refused.iter().map(|m| format!("answer refused: {m}")).collect();
+        let mut failures: Vec<String> = built
+            .refused
+            .iter()
+            .map(|m| format!("answer refused: {m}"))
+            .collect();
         if !sc.partial {
             let missing: Vec<String> = session
                 .problems()
@@ -179,10 +242,27 @@ pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diag
                 failures.push(format!("incomplete answers: {}", missing.join(", ")));
             }
         }
-        let fired: Vec<&str> = session.fired().iter().map(|&f| q.flags[f as usize].id.as_str()).collect();
-        let expected: Vec<&str> = sc.flags.get_ref().iter().map(|f| f.get_ref().as_str()).collect();
-        let missing: Vec<&str> = expected.iter().copied().filter(|e| !fired.contains(e)).collect();
-        let unexpected: Vec<&str> = fired.iter().copied().filter(|f| !expected.contains(f)).collect();
+        let fired: Vec<&str> = session
+            .fired()
+            .iter()
+            .map(|&f| q.flags[f as usize].id.as_str())
+            .collect();
+        let expected: Vec<&str> = sc
+            .flags
+            .get_ref()
+            .iter()
+            .map(|f| f.get_ref().as_str())
+            .collect();
+        let missing: Vec<&str> = expected
+            .iter()
+            .copied()
+            .filter(|e| !fired.contains(e))
+            .collect();
+        let unexpected: Vec<&str> = fired
+            .iter()
+            .copied()
+            .filter(|f| !expected.contains(f))
+            .collect();
         if !missing.is_empty() {
             failures.push(format!("missing flags:    {}", missing.join(", ")));
         }
@@ -190,7 +270,10 @@ pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diag
             let detail: Vec<String> = unexpected
                 .iter()
                 .map(|id| {
-                    let f = q.flag(id).map(|f| crate::summary::fill(session, &f.text).0).unwrap_or_default();
+                    let f = q
+                        .flag(id)
+                        .map(|f| crate::summary::fill(session, &f.text).0)
+                        .unwrap_or_default();
                     format!("{id} ({f})")
                 })
                 .collect();
@@ -199,24 +282,37 @@ pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diag
         if let Some(o) = &sc.outcome {
             let got = session.outcome().as_str();
             if got != o.get_ref() {
-                failures.push(format!("outcome:          expected {}, got {got}", o.get_ref()));
+                failures.push(format!(
+                    "outcome:          expected {}, got {got}",
+                    o.get_ref()
+                ));
             }
         }
         for id in &sc.asked {
-            if let Some(i) = q.item_index(id.get_ref()) {
-                if !session.is_visible(i) {
-                    failures.push(format!("expected `{}` to be asked, but it was not", id.get_ref()));
-                }
+            if let Some(i) = q.item_index(id.get_ref())
+                && !session.is_visible(i)
+            {
+                failures.push(format!(
+                    "expected `{}` to be asked, but it was not",
+                    id.get_ref()
+                ));
             }
         }
         for id in &sc.not_asked {
-            if let Some(i) = q.item_index(id.get_ref()) {
-                if session.is_visible(i) {
-                    failures.push(format!("expected `{}` not to be asked, but it was", id.get_ref()));
-                }
+            if let Some(i) = q.item_index(id.get_ref())
+                && session.is_visible(i)
+            {
+                failures.push(format!(
+                    "expected `{}` not to be asked, but it was",
+                    id.get_ref()
+                ));
             }
         }
-        results.push(ScenarioResult { id: built.id, name: built.name, failures });
+        results.push(ScenarioResult {
+            id: built.id,
+            name: built.name,
+            failures,
+        });
     }
     Ok(results)
 }

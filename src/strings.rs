@@ -14,7 +14,8 @@ pub const OUTCOME_CAUTION_TEXT: &str = "Doctor must review the flagged items bef
 pub const OUTCOME_CLEAR_BANNER: &str = "NO FLAGS";
 pub const OUTCOME_CLEAR_TEXT: &str = "No flags: suitable to proceed to consultation.";
 pub const OUTCOME_FOOTER: &str = "Final decision by the prescriber after face-to-face assessment.";
-pub const DISCLAIMER: &str = "Triage aid only. Not a diagnosis. The prescriber decides after examining the patient.";
+pub const DISCLAIMER: &str =
+    "Triage aid only. Not a diagnosis. The prescriber decides after examining the patient.";
 
 /// Default prescriber sign-off box.
 pub const SIGNOFF: &[&str] = &[
@@ -31,8 +32,10 @@ pub const NEED_WHOLE_NUMBER: &str = "Please type a whole number, without a decim
 pub const EXCLUSIVE_ALONE: &str = "\"{}\" cannot be chosen together with other answers.";
 pub const NUMBER_TOO_SMALL: &str = "Please type a number of at least {}.";
 pub const NUMBER_TOO_BIG: &str = "Please type a number no bigger than {}.";
-pub const DATE_TOO_EARLY: &str = "That date is too early. Please check it: it must be on or after {}.";
-pub const DATE_TOO_LATE: &str = "That date is too late. Please check it: it must be on or before {}.";
+pub const DATE_TOO_EARLY: &str =
+    "That date is too early. Please check it: it must be on or after {}.";
+pub const DATE_TOO_LATE: &str =
+    "That date is too late. Please check it: it must be on or before {}.";
 pub const DATE_NEED_DAY: &str = "Please give the day as well as the month and year.";
 pub const TEXT_TOO_LONG: &str = "That is too long: please use at most {} characters.";
 pub const TEXT_EMPTY: &str = "Please type an answer, or go back.";
@@ -45,7 +48,8 @@ pub fn fill(template: &str, value: impl std::fmt::Display) -> String {
 }
 
 /// Doctor's page.
-pub const STOP_OVERRIDE: &str = "STOP override reason (required to treat): ______________________________";
+pub const STOP_OVERRIDE: &str =
+    "STOP override reason (required to treat): ______________________________";
 pub const SEE_FULL_RECORD: &str = "(see full record)";
 pub const PAGE_INCOMPLETE: &str = "INCOMPLETE: required answers missing:";
 pub const PAGE_ENDED: &str = "Questionnaire ended early, after:";

@@ -11,33 +11,133 @@ fn triage() -> Command {
 
 /// (fixture, expected exit code, message fragment, line:col of the finding)
 const CASES: &[(&str, i32, &str, &str)] = &[
-    ("toml_syntax", 1, "TOML syntax: unclosed array table", "15:19"),
+    (
+        "toml_syntax",
+        1,
+        "TOML syntax: unclosed array table",
+        "15:19",
+    ),
     ("unknown_key", 1, "unknown key `show_iff`", "19:1"),
     ("missing_key", 1, "missing key `text`", "15:1"),
     ("unknown_type", 1, "unknown value `yesno`", "12:8"),
     ("duplicate_id", 1, "duplicate id `q1`", "16:6"),
-    ("duplicate_option", 1, "duplicate option value \"a\" in `q1`", "16:13"),
+    (
+        "duplicate_option",
+        1,
+        "duplicate option value \"a\" in `q1`",
+        "16:13",
+    ),
     ("unknown_name", 1, "unknown name `q_1`", "19:12"),
-    ("unknown_option", 1, "`areas` has no option \"calfs\"", "24:22"),
-    ("type_mismatch", 1, "cannot compare a date with a number", "19:12"),
-    ("has_on_single", 1, "`has` needs a multi-choice question, but `q1` is single choice", "19:12"),
-    ("choice_as_condition", 1, "`q1` is a choice, not true/false", "19:12"),
-    ("condition_syntax", 1, "in condition: unexpected character", "19:17"),
-    ("derived_cycle", 1, "derived values depend on each other in a circle: a → b → a", "17:8"),
-    ("show_if_cycle", 1, "cycle: `q2` is shown only when `seen`, but `seen` depends on the answer to `q2` itself", "19:11"),
-    ("later_reference", 1, "`q1` is shown only when `q2`, a question asked later", "14:11"),
-    ("min_greater_than_max", 1, "`max` (5) is smaller than `min` (10)", "15:7"),
-    ("empty_section", 1, "section `empty` has no questions", "16:6"),
-    ("bad_placeholder", 1, "placeholder `{q_one}` names nothing", "19:18"),
-    ("options_on_yes_no", 1, "`options` does not apply to a yes_no question", "14:11"),
-    ("key_not_for_type", 1, "`min` does not apply to a text question", "14:7"),
-    ("pause_without_message", 1, "a `pause` flag needs a `message`", "20:10"),
-    ("bad_pattern", 1, "`pattern` is not a valid regular expression", "14:11"),
+    (
+        "unknown_option",
+        1,
+        "`areas` has no option \"calfs\"",
+        "24:22",
+    ),
+    (
+        "type_mismatch",
+        1,
+        "cannot compare a date with a number",
+        "19:12",
+    ),
+    (
+        "has_on_single",
+        1,
+        "`has` needs a multi-choice question, but `q1` is single choice",
+        "19:12",
+    ),
+    (
+        "choice_as_condition",
+        1,
+        "`q1` is a choice, not true/false",
+        "19:12",
+    ),
+    (
+        "condition_syntax",
+        1,
+        "in condition: unexpected character",
+        "19:17",
+    ),
+    (
+        "derived_cycle",
+        1,
+        "derived values depend on each other in a circle: a → b → a",
+        "17:8",
+    ),
+    (
+        "show_if_cycle",
+        1,
+        "cycle: `q2` is shown only when `seen`, but `seen` depends on the answer to `q2` itself",
+        "19:11",
+    ),
+    (
+        "later_reference",
+        1,
+        "`q1` is shown only when `q2`, a question asked later",
+        "14:11",
+    ),
+    (
+        "min_greater_than_max",
+        1,
+        "`max` (5) is smaller than `min` (10)",
+        "15:7",
+    ),
+    (
+        "empty_section",
+        1,
+        "section `empty` has no questions",
+        "16:6",
+    ),
+    (
+        "bad_placeholder",
+        1,
+        "placeholder `{q_one}` names nothing",
+        "19:18",
+    ),
+    (
+        "options_on_yes_no",
+        1,
+        "`options` does not apply to a yes_no question",
+        "14:11",
+    ),
+    (
+        "key_not_for_type",
+        1,
+        "`min` does not apply to a text question",
+        "14:7",
+    ),
+    (
+        "pause_without_message",
+        1,
+        "a `pause` flag needs a `message`",
+        "20:10",
+    ),
+    (
+        "bad_pattern",
+        1,
+        "`pattern` is not a valid regular expression",
+        "14:11",
+    ),
     ("bad_date_bound", 1, "`max` is not a date limit", "14:7"),
-    ("comparing_text", 1, "free-text answers cannot be compared", "18:9"),
-    ("unknown_function", 1, "unknown function `year_between`", "18:9"),
+    (
+        "comparing_text",
+        1,
+        "free-text answers cannot be compared",
+        "18:9",
+    ),
+    (
+        "unknown_function",
+        1,
+        "unknown function `year_between`",
+        "18:9",
+    ),
     ("no_sections", 1, "the questionnaire has no sections", "1:1"),
-    ("warning_unused_derived", 0, "warning: derived value `age` is never used", "16:6"),
+    (
+        "warning_unused_derived",
+        0,
+        "warning: derived value `age` is never used",
+        "16:6",
+    ),
 ];
 
 /// Each broken file gives its one message at its place, with the right exit code.
@@ -49,8 +149,14 @@ fn each_fixture_reports_its_diagnostic() {
         let out = triage().args(["check", &path]).output().expect("runs");
         let stderr = String::from_utf8_lossy(&out.stderr);
         let location = format!("{path}:{at}");
-        if out.status.code() != Some(*code) || !stderr.contains(message) || !stderr.contains(&location) {
-            failures.push(format!("{name}: exit {:?} (want {code}), want `{message}` at {location}\n{stderr}", out.status.code()));
+        if out.status.code() != Some(*code)
+            || !stderr.contains(message)
+            || !stderr.contains(&location)
+        {
+            failures.push(format!(
+                "{name}: exit {:?} (want {code}), want `{message}` at {location}\n{stderr}",
+                out.status.code()
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n---\n"));
@@ -72,23 +178,48 @@ fn every_fixture_is_in_the_table() {
 /// A finding shows the source line with a caret under the span, and how to fix it.
 #[test]
 fn finding_shows_caret_and_help() {
-    let out = triage().args(["check", "tests/fixtures/check/unknown_option.toml"]).output().expect("runs");
+    let out = triage()
+        .args(["check", "tests/fixtures/check/unknown_option.toml"])
+        .output()
+        .expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("show_if = 'areas has \"calfs\"'"), "{stderr}");
-    assert!(stderr.contains("^^^^^^^ not an option of this question"), "{stderr}");
-    assert!(stderr.contains("help: did you mean \"calves\"?"), "{stderr}");
+    assert!(
+        stderr.contains("show_if = 'areas has \"calfs\"'"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("^^^^^^^ not an option of this question"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("help: did you mean \"calves\"?"),
+        "{stderr}"
+    );
 }
 
 /// Several files: every one is reported, and the worst status wins.
 #[test]
 fn several_files_and_unreadable_file() {
-    let out = triage().args(["check", "questionnaires/example.toml", "tests/fixtures/check/duplicate_id.toml"]).output().expect("runs");
+    let out = triage()
+        .args([
+            "check",
+            "questionnaires/example.toml",
+            "tests/fixtures/check/duplicate_id.toml",
+        ])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("questionnaires/example.toml: ok"), "{stdout}");
+    assert!(
+        stdout.contains("questionnaires/example.toml: ok"),
+        "{stdout}"
+    );
     assert!(stdout.contains("duplicate_id.toml: 1 errors"), "{stdout}");
 
-    let out = triage().args(["check", "questionnaires/example.toml", "no/such/file.toml"]).output().expect("runs");
+    let out = triage()
+        .args(["check", "questionnaires/example.toml", "no/such/file.toml"])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read no/such/file.toml"));
 }
@@ -105,10 +236,18 @@ fn check_without_files_is_usage_error() {
 fn check_output_has_no_terminal_escapes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("evil.toml");
-    std::fs::write(&path, "[questionnaire]\nid = \"x\"\nversion = \"1\"\ntitle = \"\u{1b}]0;owned\u{7}\u{1b}[2J\"\n").expect("write");
+    std::fs::write(
+        &path,
+        "[questionnaire]\nid = \"x\"\nversion = \"1\"\ntitle = \"\u{1b}]0;owned\u{7}\u{1b}[2J\"\n",
+    )
+    .expect("write");
     let out = triage().arg("check").arg(&path).output().expect("runs");
     assert_eq!(out.status.code(), Some(1));
     for stream in [&out.stdout, &out.stderr] {
-        assert!(!stream.contains(&0x1b) && !stream.contains(&0x07), "{}", String::from_utf8_lossy(stream));
+        assert!(
+            !stream.contains(&0x1b) && !stream.contains(&0x07),
+            "{}",
+            String::from_utf8_lossy(stream)
+        );
     }
 }

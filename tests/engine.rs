@@ -182,8 +182,14 @@ fn not_equal_is_true_when_unanswered() {
     let s = fresh(&q);
     assert!(fired(&s).contains(&"NE".to_owned()));
     assert!(!fired(&s).contains(&"DEEP".to_owned()));
-    assert!(!fired(&s).contains(&"YOUNG".to_owned()), "age < 18 must be false when dob is unanswered");
-    assert!(fired(&s).contains(&"NNE".to_owned()), "`!=` on unanswered numbers and dates, and `not in`, are true");
+    assert!(
+        !fired(&s).contains(&"YOUNG".to_owned()),
+        "age < 18 must be false when dob is unanswered"
+    );
+    assert!(
+        fired(&s).contains(&"NNE".to_owned()),
+        "`!=` on unanswered numbers and dates, and `not in`, are true"
+    );
     let mut s = fresh(&q);
     set(&mut s, "n", "#5");
     assert!(!fired(&s).contains(&"NNE".to_owned()), "5 != 5 is false");
@@ -205,7 +211,10 @@ fn hidden_cascades_and_answers_come_back() {
     assert_eq!(s.answer(deep), None, "a hidden answer must not count");
     assert!(s.stored(deep).is_some(), "a hidden answer stays in memory");
     assert!(!fired(&s).contains(&"DEEP".to_owned()));
-    assert!(fired(&s).contains(&"NE".to_owned()), "`!=` on a hidden question is true");
+    assert!(
+        fired(&s).contains(&"NE".to_owned()),
+        "`!=` on a hidden question is true"
+    );
     set(&mut s, "gate", "yes");
     assert!(s.is_visible(deep) && fired(&s).contains(&"DEEP".to_owned()));
 }
@@ -228,12 +237,23 @@ fn hidden_section_hides_its_questions() {
 fn navigation_skips_hidden_items() {
     let q = load(Q);
     let mut s = fresh(&q);
-    assert_eq!(visible_ids(&s), ["s1", "gate", "areas", "n", "m", "dob", "last", "note"]);
+    assert_eq!(
+        visible_ids(&s),
+        ["s1", "gate", "areas", "n", "m", "dob", "last", "note"]
+    );
     set(&mut s, "gate", "yes");
     assert_eq!(s.next_step(Some(idx(&q, "gate"))), Some(idx(&q, "mid")));
-    assert_eq!(s.next_step(Some(idx(&q, "mid"))), Some(idx(&q, "areas")), "deep is hidden until mid = yes");
+    assert_eq!(
+        s.next_step(Some(idx(&q, "mid"))),
+        Some(idx(&q, "areas")),
+        "deep is hidden until mid = yes"
+    );
     assert_eq!(s.prev_step(idx(&q, "areas")), Some(idx(&q, "mid")));
-    assert_eq!(s.next_step(None), Some(idx(&q, "s1")), "the section intro is the first screen");
+    assert_eq!(
+        s.next_step(None),
+        Some(idx(&q, "s1")),
+        "the section intro is the first screen"
+    );
     assert_eq!(s.prev_step(idx(&q, "s1")), None);
     assert_eq!(s.next_step(Some(idx(&q, "note"))), None);
     for step in s.steps().collect::<Vec<_>>() {
@@ -253,16 +273,35 @@ fn validation_refuses_bad_answers() {
     assert!(s.set(n, Answer::Number(3.0)).is_ok());
     let e = s.set(n, Answer::Number(32.0)).unwrap_err();
     assert_eq!(e.message, "Please type a number no bigger than 31.");
-    assert!(s.set(n, Answer::Number(2.5)).unwrap_err().message.contains("whole number"));
+    assert!(
+        s.set(n, Answer::Number(2.5))
+            .unwrap_err()
+            .message
+            .contains("whole number")
+    );
     assert!(s.set(n, Answer::Number(-1.0)).is_err());
     assert!(s.set(n, Answer::Text("3".into())).is_err());
-    assert_eq!(s.answer(n), Some(&Answer::Number(3.0)), "a refused answer changes nothing");
+    assert_eq!(
+        s.answer(n),
+        Some(&Answer::Number(3.0)),
+        "a refused answer changes nothing"
+    );
 
     let note = idx(&q, "note");
-    assert!(s.set(note, Answer::Text("01234567890".into())).unwrap_err().message.contains("at most 10"));
+    assert!(
+        s.set(note, Answer::Text("01234567890".into()))
+            .unwrap_err()
+            .message
+            .contains("at most 10")
+    );
     assert!(s.set(note, Answer::Text("   ".into())).is_err());
-    s.set(note, Answer::Text("ok\u{1b}[2J".into())).expect("cleaned text is fine");
-    assert_eq!(s.answer(note), Some(&Answer::Text("ok[2J".into())), "control characters are stripped on the way in");
+    s.set(note, Answer::Text("ok\u{1b}[2J".into()))
+        .expect("cleaned text is fine");
+    assert_eq!(
+        s.answer(note),
+        Some(&Answer::Text("ok[2J".into())),
+        "control characters are stripped on the way in"
+    );
 
     let gate = idx(&q, "gate");
     assert!(s.set(gate, Answer::Choice(7)).is_err());
@@ -276,11 +315,27 @@ fn exclusive_options() {
     let mut s = fresh(&q);
     let areas = idx(&q, "areas");
     let e = s.set(areas, Answer::Multi(vec![0, 3])).unwrap_err();
-    assert!(e.message.contains("\"None\" cannot be chosen together"), "{}", e.message);
+    assert!(
+        e.message.contains("\"None\" cannot be chosen together"),
+        "{}",
+        e.message
+    );
     let item = q.item(areas);
-    assert_eq!(toggle_option(item, &[0, 1], 3), vec![3], "choosing None clears the others");
-    assert_eq!(toggle_option(item, &[3], 1), vec![1], "choosing another clears None");
-    assert_eq!(toggle_option(item, &[0, 1], 1), vec![0], "choosing again unchooses");
+    assert_eq!(
+        toggle_option(item, &[0, 1], 3),
+        vec![3],
+        "choosing None clears the others"
+    );
+    assert_eq!(
+        toggle_option(item, &[3], 1),
+        vec![1],
+        "choosing another clears None"
+    );
+    assert_eq!(
+        toggle_option(item, &[0, 1], 1),
+        vec![0],
+        "choosing again unchooses"
+    );
 }
 
 /// Date limits are relative to the visit date; month-only dates need `allow_month` and are
@@ -291,12 +346,30 @@ fn date_limits_and_month_only() {
     let mut s = fresh(&q);
     let dob = idx(&q, "dob");
     let d = |x: &str| Answer::Date(PartialDate::parse_iso(x).expect("date"));
-    assert!(s.set(dob, d("2025-06-03")).unwrap_err().message.contains("too late"));
-    assert!(s.set(dob, d("1915-06-01")).unwrap_err().message.contains("too early"));
+    assert!(
+        s.set(dob, d("2025-06-03"))
+            .unwrap_err()
+            .message
+            .contains("too late")
+    );
+    assert!(
+        s.set(dob, d("1915-06-01"))
+            .unwrap_err()
+            .message
+            .contains("too early")
+    );
     assert!(s.set(dob, d("1915-06-02")).is_ok());
-    assert!(s.set(dob, d("1990-05")).unwrap_err().message.contains("day as well"));
+    assert!(
+        s.set(dob, d("1990-05"))
+            .unwrap_err()
+            .message
+            .contains("day as well")
+    );
     let last = idx(&q, "last");
-    assert!(s.set(last, d("2025-06")).is_ok(), "this month is not in the future");
+    assert!(
+        s.set(last, d("2025-06")).is_ok(),
+        "this month is not in the future"
+    );
     assert!(s.set(last, d("2025-07")).is_err());
 }
 
@@ -322,7 +395,10 @@ fn age_boundary() {
     assert!(fired(&s).contains(&"YOUNG".to_owned()));
     let flags = triage::summary::ordered_flags(&s);
     let (flag, _) = flags.iter().find(|(f, _)| f.id == "YOUNG").expect("fired");
-    assert_eq!(triage::summary::fill(&s, &flag.text).0, "Under 18 (age 17).");
+    assert_eq!(
+        triage::summary::fill(&s, &flag.text).0,
+        "Under 18 (age 17)."
+    );
 }
 
 /// A cross-field rule refuses a bad answer, and flags the answer again if an earlier answer
@@ -333,10 +409,16 @@ fn cross_field_rule() {
     let mut s = fresh(&q);
     set(&mut s, "n", "#10");
     let m = idx(&q, "m");
-    assert_eq!(s.set(m, Answer::Number(11.0)).unwrap_err().message, "This cannot be more than the first number.");
+    assert_eq!(
+        s.set(m, Answer::Number(11.0)).unwrap_err().message,
+        "This cannot be more than the first number."
+    );
     set(&mut s, "m", "#8");
     set(&mut s, "n", "#5");
-    assert!(s.problems().any(|p| p == Problem::Invalid(m, "This cannot be more than the first number.".into())));
+    assert!(
+        s.problems()
+            .any(|p| p == Problem::Invalid(m, "This cannot be more than the first number.".into()))
+    );
 }
 
 /// The first problem is the first visible required question without an answer; optional and
@@ -346,10 +428,21 @@ fn first_missing_required() {
     let q = load(Q);
     let mut s = fresh(&q);
     assert_eq!(s.first_problem(), Some(Problem::Missing(idx(&q, "gate"))));
-    for (id, v) in [("gate", "yes"), ("mid", "no"), ("areas", "a"), ("n", "#1"), ("m", "#1"), ("dob", "@1990-01-01")] {
+    for (id, v) in [
+        ("gate", "yes"),
+        ("mid", "no"),
+        ("areas", "a"),
+        ("n", "#1"),
+        ("m", "#1"),
+        ("dob", "@1990-01-01"),
+    ] {
         set(&mut s, id, v);
     }
-    assert_eq!(s.first_problem(), None, "last and note are optional; deep and s2 are hidden");
+    assert_eq!(
+        s.first_problem(),
+        None,
+        "last and note are optional; deep and s2 are hidden"
+    );
     assert!(s.is_complete());
     set(&mut s, "areas", "c");
     assert_eq!(s.first_problem(), Some(Problem::Missing(idx(&q, "c_only"))));
@@ -366,13 +459,35 @@ fn triggers_name_the_answers() {
     set(&mut s, "areas", "a,b");
     set(&mut s, "n", "#12");
     let fired = s.fired_flags();
-    let any = fired.iter().find(|f| q.flags[f.flag as usize].id == "ANYOF").expect("ANYOF fired");
-    let ids: Vec<&str> = any.triggers.iter().map(|t| q.item(t.question).id.as_str()).collect();
+    let any = fired
+        .iter()
+        .find(|f| q.flags[f.flag as usize].id == "ANYOF")
+        .expect("ANYOF fired");
+    let ids: Vec<&str> = any
+        .triggers
+        .iter()
+        .map(|t| q.item(t.question).id.as_str())
+        .collect();
     assert_eq!(ids, ["gate", "mid", "areas"]);
-    let areas = any.triggers.iter().find(|t| q.item(t.question).id == "areas").expect("areas");
-    assert_eq!(areas.options, Some(vec![0]), "only the matched option a, not b");
-    let guarded = fired.iter().find(|f| q.flags[f.flag as usize].id == "GUARDED").expect("GUARDED fired");
-    let ids: Vec<&str> = guarded.triggers.iter().map(|t| q.item(t.question).id.as_str()).collect();
+    let areas = any
+        .triggers
+        .iter()
+        .find(|t| q.item(t.question).id == "areas")
+        .expect("areas");
+    assert_eq!(
+        areas.options,
+        Some(vec![0]),
+        "only the matched option a, not b"
+    );
+    let guarded = fired
+        .iter()
+        .find(|f| q.flags[f.flag as usize].id == "GUARDED")
+        .expect("GUARDED fired");
+    let ids: Vec<&str> = guarded
+        .triggers
+        .iter()
+        .map(|t| q.item(t.question).id.as_str())
+        .collect();
     assert_eq!(ids, ["n"], "the guard `ab` is not listed");
 }
 
@@ -402,7 +517,10 @@ fn end_action_cuts_later_questions() {
     assert_eq!(s.first_problem(), None, "nothing after the end is required");
     assert_eq!(s.ended_at(), Some(idx(&q, "gate")));
     set(&mut s, "gate", "yes");
-    assert!(fired(&s).contains(&"YOUNG".to_owned()), "changing the answer brings everything back");
+    assert!(
+        fired(&s).contains(&"YOUNG".to_owned()),
+        "changing the answer brings everything back"
+    );
 }
 
 /// A `pause` flag waits for staff; once acknowledged it does not pause again. Staff may end the

@@ -11,7 +11,9 @@ use triage::engine::Session;
 use triage::questionnaire::Questionnaire;
 
 fn example() -> Questionnaire {
-    common::load(&std::fs::read_to_string("questionnaires/example.toml").expect("example questionnaire"))
+    common::load(
+        &std::fs::read_to_string("questionnaires/example.toml").expect("example questionnaire"),
+    )
 }
 
 /// Any kind of answer, valid or not, for any item.
@@ -57,7 +59,12 @@ fn apply(s: &mut Session<'_>, ops: &[Op]) {
 }
 
 fn snapshot(s: &Session<'_>) -> (Vec<u32>, Vec<u32>, String, Option<triage::engine::Problem>) {
-    (s.steps().collect(), s.fired().to_vec(), s.outcome().as_str().to_owned(), s.first_problem())
+    (
+        s.steps().collect(),
+        s.fired().to_vec(),
+        s.outcome().as_str().to_owned(),
+        s.first_problem(),
+    )
 }
 
 proptest! {

@@ -11,17 +11,30 @@ fn triage() -> Command {
 
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = triage().args(args).output().expect("runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
-const EXAMPLE: &[&str] = &["summary", "--questionnaire", "questionnaires/example.toml", "--answers", "tests/fixtures/answers/example-ann.json"];
+const EXAMPLE: &[&str] = &[
+    "summary",
+    "--questionnaire",
+    "questionnaires/example.toml",
+    "--answers",
+    "tests/fixtures/answers/example-ann.json",
+];
 
 /// The doctor's page for the example patient: cautions first, then the declared block and notes.
 #[test]
 fn text_summary_page() {
     let (code, out, err) = run(EXAMPLE);
     assert_eq!(code, 0, "{err}");
-    assert!(out.lines().all(|l| unicode_width::UnicodeWidthStr::width(l) <= 80));
+    assert!(
+        out.lines()
+            .all(|l| unicode_width::UnicodeWidthStr::width(l) <= 80)
+    );
     insta::assert_snapshot!(out);
 }
 
@@ -36,17 +49,41 @@ fn json_summary_contract() {
     assert_eq!(v["outcome"], "caution");
     assert_eq!(v["questionnaire"]["id"], "example-flu");
     assert_eq!(v["questionnaire"]["version"], "1.0.0");
-    assert!(v["questionnaire"]["content_hash"].as_str().is_some_and(|h| h.starts_with("sha256:") && h.len() == 71));
-    let flags: Vec<&str> = v["flags"].as_array().expect("flags").iter().map(|f| f["id"].as_str().unwrap_or("")).collect();
+    assert!(
+        v["questionnaire"]["content_hash"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("sha256:") && h.len() == 71)
+    );
+    let flags: Vec<&str> = v["flags"]
+        .as_array()
+        .expect("flags")
+        .iter()
+        .map(|f| f["id"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(flags, ["X03", "X04", "X05"], "cautions before notes");
     assert_eq!(v["flags"][0]["triggered_by"][0]["id"], "egg_allergy");
     assert_eq!(v["flags"][0]["triggered_by"][0]["answer"], "unsure");
     assert_eq!(v["derived"]["age"], 75);
-    assert_eq!(v["answers"]["conditions"], serde_json::json!(["asthma", "heart"]));
-    assert!(v["answers"].get("temperature").is_none(), "a hidden answer is not exported");
-    assert!(v["not_asked"].as_array().expect("not_asked").iter().any(|x| x == "temperature"));
+    assert_eq!(
+        v["answers"]["conditions"],
+        serde_json::json!(["asthma", "heart"])
+    );
+    assert!(
+        v["answers"].get("temperature").is_none(),
+        "a hidden answer is not exported"
+    );
+    assert!(
+        v["not_asked"]
+            .as_array()
+            .expect("not_asked")
+            .iter()
+            .any(|x| x == "temperature")
+    );
     assert_eq!(v["missing"], serde_json::json!([]));
-    assert!(err.contains("the answer to `temperature` is ignored"), "a hidden answer is a warning: {err}");
+    assert!(
+        err.contains("the answer to `temperature` is ignored"),
+        "a hidden answer is a warning: {err}"
+    );
 }
 
 /// `--visit-date` wins over the file's own date.
@@ -63,35 +100,75 @@ fn visit_date_flag_overrides_file() {
 /// Unknown ids and wrong types are errors naming the id, with nothing on stdout.
 #[test]
 fn bad_answers_are_errors_with_ids() {
-    let (code, out, err) = run(&["summary", "--questionnaire", "questionnaires/example.toml", "--answers", "tests/fixtures/answers/example-errors.json"]);
+    let (code, out, err) = run(&[
+        "summary",
+        "--questionnaire",
+        "questionnaires/example.toml",
+        "--answers",
+        "tests/fixtures/answers/example-errors.json",
+    ]);
     assert_eq!(code, 1);
     assert!(out.is_empty(), "no summary from bad answers: {out}");
-    assert!(err.contains("unknown question id `agre`") && err.contains("did you mean `agree`?"), "{err}");
-    assert!(err.contains("`dob` takes a date as \"YYYY-MM-DD\""), "{err}");
-    assert!(err.contains("`conditions` is multi-choice and takes a list"), "{err}");
+    assert!(
+        err.contains("unknown question id `agre`") && err.contains("did you mean `agree`?"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`dob` takes a date as \"YYYY-MM-DD\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("`conditions` is multi-choice and takes a list"),
+        "{err}"
+    );
     assert!(err.contains("`fever` has no option \"hot\""), "{err}");
-    assert!(err.contains("example-errors.json:2:16"), "errors point into the file: {err}");
+    assert!(
+        err.contains("example-errors.json:2:16"),
+        "errors point into the file: {err}"
+    );
 }
 
 /// Answers for another questionnaire are refused.
 #[test]
 fn answers_for_another_questionnaire() {
-    let (code, _, err) = run(&["summary", "--questionnaire", "tests/fixtures/check/warning_unused_derived.toml", "--answers", "tests/fixtures/answers/example-ann.json"]);
+    let (code, _, err) = run(&[
+        "summary",
+        "--questionnaire",
+        "tests/fixtures/check/warning_unused_derived.toml",
+        "--answers",
+        "tests/fixtures/answers/example-ann.json",
+    ]);
     assert_eq!(code, 1);
-    assert!(err.contains("these answers are for `example-flu`, but the questionnaire is `fixture`"), "{err}");
+    assert!(
+        err.contains("these answers are for `example-flu`, but the questionnaire is `fixture`"),
+        "{err}"
+    );
 }
 
 /// A failing scenario prints what differs: missing and unexpected flags, the outcome, and
 /// incomplete answers; the exit code is 1.
 #[test]
 fn failing_scenarios_show_the_difference() {
-    let (code, out, _) = run(&["test", "questionnaires/example.toml", "tests/fixtures/scenarios/example-failing.scenarios.toml"]);
+    let (code, out, _) = run(&[
+        "test",
+        "questionnaires/example.toml",
+        "tests/fixtures/scenarios/example-failing.scenarios.toml",
+    ]);
     assert_eq!(code, 1);
     assert!(out.contains("FAIL  W01"), "{out}");
     assert!(out.contains("missing flags:    X02"), "{out}");
-    assert!(out.contains("unexpected flags: X03 (Severe egg allergy reported or unsure"), "{out}");
-    assert!(out.contains("outcome:          expected stop, got caution"), "{out}");
-    assert!(out.contains("FAIL  W02") && out.contains("incomplete answers: fever (missing)"), "{out}");
+    assert!(
+        out.contains("unexpected flags: X03 (Severe egg allergy reported or unsure"),
+        "{out}"
+    );
+    assert!(
+        out.contains("outcome:          expected stop, got caution"),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAIL  W02") && out.contains("incomplete answers: fever (missing)"),
+        "{out}"
+    );
     assert!(out.contains("ok    W03"), "{out}");
     assert!(out.contains("1 passed, 2 failed"), "{out}");
 }
@@ -102,8 +179,14 @@ fn shipped_scenarios_pass() {
     let mut ran = 0;
     for entry in std::fs::read_dir("questionnaires").expect("questionnaires folder") {
         let path = entry.expect("entry").path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_owned();
-        let Some(stem) = name.strip_suffix(".scenarios.toml") else { continue };
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_owned();
+        let Some(stem) = name.strip_suffix(".scenarios.toml") else {
+            continue;
+        };
         let q = format!("questionnaires/{stem}.toml");
         let (code, out, err) = run(&["test", &q, path.to_str().expect("utf-8 path")]);
         assert_eq!(code, 0, "{name}:\n{out}\n{err}");

@@ -16,7 +16,10 @@ pub fn check(io: &mut Io<'_>, files: &[PathBuf]) -> Result<Status, CliError> {
                 continue;
             }
         };
-        let src = Source { name: path.display().to_string(), text };
+        let src = Source {
+            name: path.display().to_string(),
+            text,
+        };
         let loaded = load(&src);
         report(io, &src, &loaded.diagnostics)?;
         let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
@@ -25,7 +28,13 @@ pub fn check(io: &mut Io<'_>, files: &[PathBuf]) -> Result<Status, CliError> {
         match &loaded.questionnaire {
             Some(q) => {
                 let questions = q.questions().count();
-                writeln!(io.out, "{name}: ok ({} {}, {questions} questions, {} flags, {warnings} warnings)", q.meta.id, q.meta.version, q.flags.len())?;
+                writeln!(
+                    io.out,
+                    "{name}: ok ({} {}, {questions} questions, {} flags, {warnings} warnings)",
+                    q.meta.id,
+                    q.meta.version,
+                    q.flags.len()
+                )?;
             }
             None => {
                 writeln!(io.out, "{name}: {errors} errors, {warnings} warnings")?;
@@ -37,4 +46,3 @@ pub fn check(io: &mut Io<'_>, files: &[PathBuf]) -> Result<Status, CliError> {
     }
     Ok(status)
 }
-

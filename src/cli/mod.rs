@@ -39,7 +39,10 @@ pub struct Io<'a> {
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write output: {0}")]
     Write(#[from] std::io::Error),
     #[error("{0}")]
@@ -66,15 +69,30 @@ pub struct Source {
 
 /// Reads a file as UTF-8, with a plain message on failure.
 pub fn read(path: &Path) -> Result<String, CliError> {
-    let bytes = std::fs::read(path).map_err(|source| CliError::Read { path: path.to_owned(), source })?;
-    String::from_utf8(bytes).map_err(|_| CliError::Read { path: path.to_owned(), source: std::io::Error::new(std::io::ErrorKind::InvalidData, "the file is not UTF-8 text") })
+    let bytes = std::fs::read(path).map_err(|source| CliError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    String::from_utf8(bytes).map_err(|_| CliError::Read {
+        path: path.to_owned(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the file is not UTF-8 text",
+        ),
+    })
 }
 
 /// The questionnaire named on the command line, or the built-in default.
 pub fn source(path: Option<&Path>) -> Result<Source, CliError> {
     match path {
-        Some(p) => Ok(Source { name: p.display().to_string(), text: read(p)? }),
-        None => Ok(Source { name: questionnaire::DEFAULT_NAME.to_owned(), text: questionnaire::DEFAULT_SOURCE.to_owned() }),
+        Some(p) => Ok(Source {
+            name: p.display().to_string(),
+            text: read(p)?,
+        }),
+        None => Ok(Source {
+            name: questionnaire::DEFAULT_NAME.to_owned(),
+            text: questionnaire::DEFAULT_SOURCE.to_owned(),
+        }),
     }
 }
 
@@ -86,7 +104,11 @@ pub fn load(src: &Source) -> Loaded {
 /// Prints diagnostics for one file to the error stream.
 pub fn report(io: &mut Io<'_>, src: &Source, diags: &[Diagnostic]) -> Result<(), CliError> {
     if !diags.is_empty() {
-        write!(io.err, "{}", diag::render(&src.name, &src.text, diags, io.color))?;
+        write!(
+            io.err,
+            "{}",
+            diag::render(&src.name, &src.text, diags, io.color)
+        )?;
     }
     Ok(())
 }
@@ -95,5 +117,10 @@ pub fn report(io: &mut Io<'_>, src: &Source, diags: &[Diagnostic]) -> Result<(),
 pub fn load_checked(io: &mut Io<'_>, src: &Source) -> Result<Questionnaire, CliError> {
     let loaded = load(src);
     report(io, src, &loaded.diagnostics)?;
-    loaded.questionnaire.ok_or_else(|| CliError::Reported(format!("{} has errors; run `triage check {}` for details", src.name, src.name)))
+    loaded.questionnaire.ok_or_else(|| {
+        CliError::Reported(format!(
+            "{} has errors; run `triage check {}` for details",
+            src.name, src.name
+        ))
+    })
 }

@@ -35,21 +35,29 @@ pub fn summary(io: &mut Io<'_>, args: &SummaryArgs<'_>) -> Result<Status, CliErr
         CliError::Reported(m) => CliError::Usage(m),
         other => other,
     })?;
-    let asrc = Source { name: args.answers.display().to_string(), text: read(args.answers)? };
+    let asrc = Source {
+        name: args.answers.display().to_string(),
+        text: read(args.answers)?,
+    };
     let file = match answers::parse_answers_file(&asrc.text) {
         Ok(f) => f,
         Err(d) => {
-            report(io, &asrc, &[d])?;
+            report(io, &asrc, &d)?;
             return Ok(Status::Findings);
         }
     };
-    if let Some(id) = &file.questionnaire {
-        if *id != q.meta.id {
-            let span = answers::find_key(&asrc.text, "questionnaire").unwrap_or(0..0);
-            let d = crate::diag::Diagnostic::error(format!("these answers are for `{id}`, but the questionnaire is `{}`", q.meta.id)).at(span, "different questionnaire").help("name the right questionnaire with --questionnaire FILE");
-            report(io, &asrc, &[d])?;
-            return Ok(Status::Findings);
-        }
+    if let Some(id) = &file.questionnaire
+        && *id != q.meta.id
+    {
+        let span = answers::find_key(&asrc.text, "questionnaire").unwrap_or(0..0);
+        let d = crate::diag::Diagnostic::error(format!(
+            "these answers are for `{id}`, but the questionnaire is `{}`",
+            q.meta.id
+        ))
+        .at(span, "different questionnaire")
+        .help("name the right questionnaire with --questionnaire FILE");
+        report(io, &asrc, &[d])?;
+        return Ok(Status::Findings);
     }
     let visit = args.visit_date.or(file.visit_date).unwrap_or(args.today);
     let mut session = Session::new(&q, visit);
@@ -60,12 +68,24 @@ pub fn summary(io: &mut Io<'_>, args: &SummaryArgs<'_>) -> Result<Status, CliErr
     }
     let missing = session.problems().count();
     if missing > 0 {
-        writeln!(io.err, "warning: {missing} required answers are missing or invalid; the summary marks it INCOMPLETE")?;
+        writeln!(
+            io.err,
+            "warning: {missing} required answers are missing or invalid; the summary marks it INCOMPLETE"
+        )?;
     }
-    let ctx = Context { clinic: args.clinic.clone(), completed_at: file.completed_at.clone(), record_id: None };
+    let ctx = Context {
+        clinic: args.clinic.clone(),
+        completed_at: file.completed_at.clone(),
+        record_id: None,
+    };
     match args.format {
         Format::Text => write!(io.out, "{}", summary::render_text(&session, &ctx))?,
-        Format::Json => writeln!(io.out, "{}", serde_json::to_string_pretty(&summary::to_json(&session, &ctx)).map_err(|e| CliError::Usage(e.to_string()))?)?,
+        Format::Json => writeln!(
+            io.out,
+            "{}",
+            serde_json::to_string_pretty(&summary::to_json(&session, &ctx))
+                .map_err(|e| CliError::Usage(e.to_string()))?
+        )?,
     }
     Ok(Status::Ok)
 }

@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use super::{CliError, Io, Source, Status, load_checked, read, report, source};
 use crate::scenario;
 
-pub fn test(io: &mut Io<'_>, questionnaire: &std::path::Path, scenario_files: &[PathBuf]) -> Result<Status, CliError> {
+pub fn test(
+    io: &mut Io<'_>,
+    questionnaire: &std::path::Path,
+    scenario_files: &[PathBuf],
+) -> Result<Status, CliError> {
     let qsrc = source(Some(questionnaire))?;
     let q = load_checked(io, &qsrc).map_err(|e| match e {
         CliError::Reported(m) => CliError::Usage(m),
@@ -14,8 +18,17 @@ pub fn test(io: &mut Io<'_>, questionnaire: &std::path::Path, scenario_files: &[
     })?;
     let mut status = Status::Ok;
     for path in scenario_files {
-        let src = Source { name: path.display().to_string(), text: read(path)? };
-        writeln!(io.out, "{} against {} {}", crate::text::escape(&src.name), q.meta.id, q.meta.version)?;
+        let src = Source {
+            name: path.display().to_string(),
+            text: read(path)?,
+        };
+        writeln!(
+            io.out,
+            "{} against {} {}",
+            crate::text::escape(&src.name),
+            q.meta.id,
+            q.meta.version
+        )?;
         match scenario::run(&q, &src.text) {
             Ok(results) => {
                 write!(io.out, "{}", scenario::report(&results))?;

@@ -77,7 +77,11 @@ struct View<'a> {
 impl Env for View<'_> {
     fn answer(&self, question: u32) -> Option<&Answer> {
         let i = question as usize;
-        if self.visible[i] { self.answers[i].as_ref() } else { None }
+        if self.visible[i] {
+            self.answers[i].as_ref()
+        } else {
+            None
+        }
     }
     fn derived(&self, index: u32) -> Option<Val> {
         self.derived[index as usize]
@@ -118,7 +122,13 @@ impl<'q> Session<'q> {
     }
 
     fn view(&self) -> View<'_> {
-        View { q: self.q, answers: &self.answers, visible: &self.visible, derived: &self.derived, visit_date: self.visit_date }
+        View {
+            q: self.q,
+            answers: &self.answers,
+            visible: &self.visible,
+            derived: &self.derived,
+            visit_date: self.visit_date,
+        }
     }
 
     fn compute(&mut self) {
@@ -128,7 +138,10 @@ impl<'q> Session<'q> {
                     let item = &self.q.items[i as usize];
                     let v = self.cutoff.is_none_or(|c| i <= c)
                         && item.parent.is_none_or(|p| self.visible[p as usize])
-                        && item.show_if.as_ref().is_none_or(|e| expr::eval_bool(e, &self.view()));
+                        && item
+                            .show_if
+                            .as_ref()
+                            .is_none_or(|e| expr::eval_bool(e, &self.view()));
                     self.visible[i as usize] = v;
                 }
                 Node::Derived(d) => {
@@ -156,14 +169,23 @@ impl<'q> Session<'q> {
             self.compute();
         }
         let view = self.view();
-        let fired = self.q.flags.iter().enumerate().filter(|(_, f)| expr::eval_bool(&f.when, &view)).map(|(i, _)| i as u32).collect();
+        let fired = self
+            .q
+            .flags
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| expr::eval_bool(&f.when, &view))
+            .map(|(i, _)| i as u32)
+            .collect();
         self.fired = fired;
     }
 
     /// Sets an answer after validating it; the patient-facing reason comes back on refusal.
     /// Nothing changes when the answer is refused.
     pub fn set(&mut self, item: ItemIdx, answer: Answer) -> Result<(), AnswerError> {
-        let it = self.q.items.get(item as usize).ok_or_else(|| AnswerError { message: crate::strings::NOT_VALID.into() })?;
+        let it = self.q.items.get(item as usize).ok_or_else(|| AnswerError {
+            message: crate::strings::NOT_VALID.into(),
+        })?;
         let answer = validate::check(it, answer, self.visit_date)?;
         let old = self.answers[item as usize].replace(answer);
         self.evaluate();
@@ -177,10 +199,10 @@ impl<'q> Session<'q> {
 
     /// Removes an answer.
     pub fn clear(&mut self, item: ItemIdx) {
-        if let Some(slot) = self.answers.get_mut(item as usize) {
-            if slot.take().is_some() {
-                self.evaluate();
-            }
+        if let Some(slot) = self.answers.get_mut(item as usize)
+            && slot.take().is_some()
+        {
+            self.evaluate();
         }
     }
 
@@ -199,7 +221,11 @@ impl<'q> Session<'q> {
 
     /// The answer if the item is visible: what counts.
     pub fn answer(&self, item: ItemIdx) -> Option<&Answer> {
-        if self.is_visible(item) { self.stored(item) } else { None }
+        if self.is_visible(item) {
+            self.stored(item)
+        } else {
+            None
+        }
     }
 
     pub fn is_visible(&self, item: ItemIdx) -> bool {
@@ -208,7 +234,10 @@ impl<'q> Session<'q> {
 
     /// Every stored answer, with hidden ones, as `(item, answer)`.
     pub fn stored_answers(&self) -> impl Iterator<Item = (ItemIdx, &Answer)> {
-        self.answers.iter().enumerate().filter_map(|(i, a)| a.as_ref().map(|a| (i as ItemIdx, a)))
+        self.answers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| a.as_ref().map(|a| (i as ItemIdx, a)))
     }
 
     pub fn derived_value(&self, index: u32) -> Option<Val> {
@@ -233,7 +262,9 @@ impl<'q> Session<'q> {
 
     /// The screen before `from`.
     pub fn prev_step(&self, from: ItemIdx) -> Option<ItemIdx> {
-        (0..from.min(self.q.items.len() as ItemIdx)).rev().find(|&i| self.is_step(i))
+        (0..from.min(self.q.items.len() as ItemIdx))
+            .rev()
+            .find(|&i| self.is_step(i))
     }
 
     /// Every screen, in order.
@@ -248,18 +279,24 @@ impl<'q> Session<'q> {
     }
 
     pub fn problems(&self) -> impl Iterator<Item = Problem> + '_ {
-        self.q.questions().filter(|(i, _, _)| self.is_visible(*i)).filter_map(|(i, item, _)| {
-            if self.answers[i as usize].is_none() {
-                return item.required.then_some(Problem::Missing(i));
-            }
-            self.cross_check(i).map(|m| Problem::Invalid(i, m))
-        })
+        self.q
+            .questions()
+            .filter(|(i, _, _)| self.is_visible(*i))
+            .filter_map(|(i, item, _)| {
+                if self.answers[i as usize].is_none() {
+                    return item.required.then_some(Problem::Missing(i));
+                }
+                self.cross_check(i).map(|m| Problem::Invalid(i, m))
+            })
     }
 
     /// Questions not shown to this patient (hidden by a condition or after the questionnaire
     /// ended).
     pub fn not_asked(&self) -> impl Iterator<Item = ItemIdx> + '_ {
-        self.q.questions().map(|(i, _, _)| i).filter(|&i| !self.is_visible(i))
+        self.q
+            .questions()
+            .map(|(i, _, _)| i)
+            .filter(|&i| !self.is_visible(i))
     }
 
     /// Indexes of the flags that fire, in questionnaire order.
@@ -282,7 +319,11 @@ impl<'q> Session<'q> {
     }
 
     pub fn outcome(&self) -> Outcome {
-        let worst = self.fired.iter().map(|&f| self.q.flags[f as usize].severity).max();
+        let worst = self
+            .fired
+            .iter()
+            .map(|&f| self.q.flags[f as usize].severity)
+            .max();
         match worst {
             Some(Severity::Stop) => Outcome::Stop,
             Some(Severity::Caution) => Outcome::Caution,
@@ -297,7 +338,10 @@ impl<'q> Session<'q> {
 
     /// A fired `pause` flag that staff have not yet dealt with.
     pub fn pending_pause(&self) -> Option<u32> {
-        self.fired.iter().copied().find(|&f| self.q.flags[f as usize].action == Some(FlagAction::Pause) && !self.acknowledged[f as usize])
+        self.fired.iter().copied().find(|&f| {
+            self.q.flags[f as usize].action == Some(FlagAction::Pause)
+                && !self.acknowledged[f as usize]
+        })
     }
 
     /// Staff let the patient carry on after a pause.

@@ -16,11 +16,17 @@ pub struct AnswerError {
 }
 
 fn refuse<T>(message: impl Into<String>) -> Result<T, AnswerError> {
-    Err(AnswerError { message: message.into() })
+    Err(AnswerError {
+        message: message.into(),
+    })
 }
 
 fn fmt_num(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n}") }
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
 }
 
 fn fmt_date(d: Date) -> String {
@@ -33,23 +39,43 @@ pub fn check(item: &Item, answer: Answer, visit: Date) -> Result<Answer, AnswerE
         return refuse(strings::NOT_VALID);
     };
     match (kind, answer) {
-        (QuestionKind::Choice { style, options }, Answer::Choice(i)) if *style != ChoiceStyle::Multi => {
-            if (i as usize) < options.len() { Ok(Answer::Choice(i)) } else { refuse(strings::NEED_CHOICE) }
+        (QuestionKind::Choice { style, options }, Answer::Choice(i))
+            if *style != ChoiceStyle::Multi =>
+        {
+            if (i as usize) < options.len() {
+                Ok(Answer::Choice(i))
+            } else {
+                refuse(strings::NEED_CHOICE)
+            }
         }
-        (QuestionKind::Choice { style: ChoiceStyle::Multi, options }, Answer::Multi(mut list)) => {
+        (
+            QuestionKind::Choice {
+                style: ChoiceStyle::Multi,
+                options,
+            },
+            Answer::Multi(mut list),
+        ) => {
             list.sort_unstable();
             list.dedup();
             if list.is_empty() || list.iter().any(|&i| i as usize >= options.len()) {
                 return refuse(strings::NEED_CHOICE);
             }
-            if list.len() > 1 {
-                if let Some(ex) = list.iter().map(|&i| &options[i as usize]).find(|o| o.exclusive) {
-                    return refuse(fill(strings::EXCLUSIVE_ALONE, &ex.label));
-                }
+            if list.len() > 1
+                && let Some(ex) = list
+                    .iter()
+                    .map(|&i| &options[i as usize])
+                    .find(|o| o.exclusive)
+            {
+                return refuse(fill(strings::EXCLUSIVE_ALONE, &ex.label));
             }
             Ok(Answer::Multi(list))
         }
-        (QuestionKind::Number { min, max, integer, .. }, Answer::Number(n)) => {
+        (
+            QuestionKind::Number {
+                min, max, integer, ..
+            },
+            Answer::Number(n),
+        ) => {
             if !n.is_finite() {
                 return refuse(strings::NEED_NUMBER);
             }
@@ -64,12 +90,23 @@ pub fn check(item: &Item, answer: Answer, visit: Date) -> Result<Answer, AnswerE
             }
             Ok(Answer::Number(n))
         }
-        (QuestionKind::Date { min, max, allow_month }, Answer::Date(d)) => {
+        (
+            QuestionKind::Date {
+                min,
+                max,
+                allow_month,
+            },
+            Answer::Date(d),
+        ) => {
             if d.month_only && !allow_month {
                 return refuse(strings::DATE_NEED_DAY);
             }
             // A month-only date is allowed if any day of that month is within the limits.
-            let (first, last) = if d.month_only { (d.date, d.date.last_of_month()) } else { (d.date, d.date) };
+            let (first, last) = if d.month_only {
+                (d.date, d.date.last_of_month())
+            } else {
+                (d.date, d.date)
+            };
             if let Some(lo) = min.map(|b| b.resolve(visit)).filter(|lo| last < *lo) {
                 return refuse(fill(strings::DATE_TOO_EARLY, fmt_date(lo)));
             }
@@ -78,7 +115,13 @@ pub fn check(item: &Item, answer: Answer, visit: Date) -> Result<Answer, AnswerE
             }
             Ok(Answer::Date(d))
         }
-        (QuestionKind::Text { max_length, pattern }, Answer::Text(t)) => {
+        (
+            QuestionKind::Text {
+                max_length,
+                pattern,
+            },
+            Answer::Text(t),
+        ) => {
             let t = crate::text::clean(&t).trim().to_owned();
             if t.is_empty() {
                 return refuse(strings::TEXT_EMPTY);
@@ -86,10 +129,10 @@ pub fn check(item: &Item, answer: Answer, visit: Date) -> Result<Answer, AnswerE
             if t.chars().count() > *max_length {
                 return refuse(fill(strings::TEXT_TOO_LONG, max_length));
             }
-            if let Some(p) = pattern {
-                if !p.regex.is_match(&t) {
-                    return refuse(p.message.clone());
-                }
+            if let Some(p) = pattern
+                && !p.regex.is_match(&t)
+            {
+                return refuse(p.message.clone());
             }
             Ok(Answer::Text(t))
         }
@@ -104,14 +147,20 @@ pub fn check(item: &Item, answer: Answer, visit: Date) -> Result<Answer, AnswerE
 /// the exclusive ones. Tapping a chosen option unchooses it.
 pub fn toggle_option(item: &Item, current: &[u32], opt: u32) -> Vec<u32> {
     let options = item.options();
-    let Some(chosen) = options.get(opt as usize) else { return current.to_vec() };
+    let Some(chosen) = options.get(opt as usize) else {
+        return current.to_vec();
+    };
     if current.contains(&opt) {
         return current.iter().copied().filter(|&o| o != opt).collect();
     }
     let mut out: Vec<u32> = if chosen.exclusive {
         Vec::new()
     } else {
-        current.iter().copied().filter(|&o| !options.get(o as usize).is_some_and(|x| x.exclusive)).collect()
+        current
+            .iter()
+            .copied()
+            .filter(|&o| !options.get(o as usize).is_some_and(|x| x.exclusive))
+            .collect()
     };
     out.push(opt);
     out.sort_unstable();

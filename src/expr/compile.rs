@@ -37,7 +37,10 @@ struct Cx<'s> {
 
 /// Compiles an expression of any type (for `[[derived]]`).
 pub fn compile(ast: &Ast, scope: &dyn Scope) -> Result<(Expr, Ty), Vec<CompileError>> {
-    let mut cx = Cx { scope, errors: Vec::new() };
+    let mut cx = Cx {
+        scope,
+        errors: Vec::new(),
+    };
     let out = cx.value(ast);
     match (out, cx.errors.is_empty()) {
         (Some((e, t)), true) => Ok((e, t)),
@@ -47,7 +50,10 @@ pub fn compile(ast: &Ast, scope: &dyn Scope) -> Result<(Expr, Ty), Vec<CompileEr
 
 /// Compiles an expression that must be true or false (`show_if`, `when`).
 pub fn compile_bool(ast: &Ast, scope: &dyn Scope) -> Result<Expr, Vec<CompileError>> {
-    let mut cx = Cx { scope, errors: Vec::new() };
+    let mut cx = Cx {
+        scope,
+        errors: Vec::new(),
+    };
     let out = cx.boolean(ast);
     match (out, cx.errors.is_empty()) {
         (Some(e), true) => Ok(e),
@@ -66,13 +72,23 @@ fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a String>) -> 
 
 impl Cx<'_> {
     fn error(&mut self, span: &Range<usize>, message: String, label: &str, help: Option<String>) {
-        self.errors.push(CompileError { span: span.clone(), message, label: label.to_owned(), help });
+        self.errors.push(CompileError {
+            span: span.clone(),
+            message,
+            label: label.to_owned(),
+            help,
+        });
     }
 
     fn name(&mut self, name: &str, span: &Range<usize>) -> Option<(Ref, Ty)> {
         match self.scope.resolve(name) {
             Some((_, Ty::Info)) => {
-                self.error(span, format!("`{name}` is an information screen; it has no answer to test"), "no answer here", None);
+                self.error(
+                    span,
+                    format!("`{name}` is an information screen; it has no answer to test"),
+                    "no answer here",
+                    None,
+                );
                 None
             }
             Some((_, Ty::Unknown)) => None,
@@ -83,7 +99,12 @@ impl Cx<'_> {
                     Some(c) => format!("did you mean `{c}`?"),
                     None => "names are question ids, derived value ids, or `visit_date`".to_owned(),
                 };
-                self.error(span, format!("unknown name `{name}`"), "no question or derived value has this id", Some(help));
+                self.error(
+                    span,
+                    format!("unknown name `{name}`"),
+                    "no question or derived value has this id",
+                    Some(help),
+                );
                 None
             }
         }
@@ -96,7 +117,11 @@ impl Cx<'_> {
                 let compiled: Vec<Option<Expr>> = items.iter().map(|a| self.boolean(a)).collect();
                 let compiled: Option<Vec<Expr>> = compiled.into_iter().collect();
                 let compiled = compiled?.into_boxed_slice();
-                Some(if matches!(ast.kind, AstKind::And(_)) { Expr::And(compiled) } else { Expr::Or(compiled) })
+                Some(if matches!(ast.kind, AstKind::And(_)) {
+                    Expr::And(compiled)
+                } else {
+                    Expr::Or(compiled)
+                })
             }
             _ => {
                 let (e, ty) = self.value(ast)?;
@@ -104,18 +129,45 @@ impl Cx<'_> {
                     Ty::Bool => Some(e),
                     Ty::Choice(q) => {
                         let id = self.scope.question_id(q);
-                        let first = self.scope.option_values(q).into_iter().next().unwrap_or_else(|| "yes".into());
-                        self.error(&ast.span, format!("`{id}` is a choice, not true/false"), "this needs a comparison", Some(format!("compare it with an option value: `{id} = \"{first}\"`")));
+                        let first = self
+                            .scope
+                            .option_values(q)
+                            .into_iter()
+                            .next()
+                            .unwrap_or_else(|| "yes".into());
+                        self.error(
+                            &ast.span,
+                            format!("`{id}` is a choice, not true/false"),
+                            "this needs a comparison",
+                            Some(format!(
+                                "compare it with an option value: `{id} = \"{first}\"`"
+                            )),
+                        );
                         None
                     }
                     Ty::Set(q) => {
                         let id = self.scope.question_id(q);
-                        self.error(&ast.span, format!("`{id}` is a multi-choice list, not true/false"), "this needs `has`", Some(format!("test for an option: `{id} has \"...\"`, or `answered({id})`")));
+                        self.error(
+                            &ast.span,
+                            format!("`{id}` is a multi-choice list, not true/false"),
+                            "this needs `has`",
+                            Some(format!(
+                                "test for an option: `{id} has \"...\"`, or `answered({id})`"
+                            )),
+                        );
                         None
                     }
                     Ty::Unknown => None,
                     other => {
-                        self.error(&ast.span, format!("expected a condition (true/false), found {}", other.describe()), "not a condition", Some("compare it, for example `x > 3`, or use `answered(x)`".into()));
+                        self.error(
+                            &ast.span,
+                            format!(
+                                "expected a condition (true/false), found {}",
+                                other.describe()
+                            ),
+                            "not a condition",
+                            Some("compare it, for example `x > 3`, or use `answered(x)`".into()),
+                        );
                         None
                     }
                 }
@@ -130,7 +182,12 @@ impl Cx<'_> {
                 Lit::Num(n) => Some((Expr::Lit(Val::Num(*n)), Ty::Num)),
                 Lit::Date(d) => Some((Expr::Lit(Val::Date(*d)), Ty::Date)),
                 Lit::Str(s) => {
-                    self.error(&ast.span, format!("the text \"{s}\" cannot stand on its own"), "compare a question with it", Some(format!("for example `question_id = \"{s}\"`")));
+                    self.error(
+                        &ast.span,
+                        format!("the text \"{s}\" cannot stand on its own"),
+                        "compare a question with it",
+                        Some(format!("for example `question_id = \"{s}\"`")),
+                    );
                     None
                 }
             },
@@ -138,24 +195,53 @@ impl Cx<'_> {
                 let (r, ty) = self.name(name, &ast.span)?;
                 Some((Expr::Get(r), ty))
             }
-            AstKind::Not(_) | AstKind::And(_) | AstKind::Or(_) => Some((self.boolean(ast)?, Ty::Bool)),
+            AstKind::Not(_) | AstKind::And(_) | AstKind::Or(_) => {
+                Some((self.boolean(ast)?, Ty::Bool))
+            }
             AstKind::Cmp { op, lhs, rhs } => self.comparison(*op, lhs, rhs, &ast.span),
-            AstKind::Has { subject, quant, values } => {
+            AstKind::Has {
+                subject,
+                quant,
+                values,
+            } => {
                 let q = self.multi_subject(subject, "has")?;
                 let options = self.options(q, values)?;
                 let all = *quant == Quant::All;
-                Some((Expr::Has { question: q, options: options.into_boxed_slice(), all }, Ty::Bool))
+                Some((
+                    Expr::Has {
+                        question: q,
+                        options: options.into_boxed_slice(),
+                        all,
+                    },
+                    Ty::Bool,
+                ))
             }
-            AstKind::In { subject, values, negated } => {
+            AstKind::In {
+                subject,
+                values,
+                negated,
+            } => {
                 let (e, ty) = self.value(subject)?;
                 match ty {
                     Ty::Choice(q) => {
                         let options = self.options(q, values)?;
-                        Some((Expr::OneOf { subject: Box::new(e), options: options.into_boxed_slice(), negated: *negated }, Ty::Bool))
+                        Some((
+                            Expr::OneOf {
+                                subject: Box::new(e),
+                                options: options.into_boxed_slice(),
+                                negated: *negated,
+                            },
+                            Ty::Bool,
+                        ))
                     }
                     Ty::Set(q) => {
                         let id = self.scope.question_id(q);
-                        self.error(&subject.span, format!("`in` needs a single choice, but `{id}` is multi-choice"), "multi-choice", Some(format!("use `{id} has any {{...}}`")));
+                        self.error(
+                            &subject.span,
+                            format!("`in` needs a single choice, but `{id}` is multi-choice"),
+                            "multi-choice",
+                            Some(format!("use `{id} has any {{...}}`")),
+                        );
                         None
                     }
                     Ty::Num | Ty::Date => {
@@ -165,15 +251,31 @@ impl Cx<'_> {
                             alts.push(Expr::Cmp(CmpOp::Eq, Box::new(e.clone()), Box::new(rhs)));
                         }
                         let any = Expr::Or(alts.into_boxed_slice());
-                        Some((if *negated { Expr::Not(Box::new(any)) } else { any }, Ty::Bool))
+                        Some((
+                            if *negated {
+                                Expr::Not(Box::new(any))
+                            } else {
+                                any
+                            },
+                            Ty::Bool,
+                        ))
                     }
                     other => {
-                        self.error(&subject.span, format!("`in` cannot test {}", other.describe()), "here", None);
+                        self.error(
+                            &subject.span,
+                            format!("`in` cannot test {}", other.describe()),
+                            "here",
+                            None,
+                        );
                         None
                     }
                 }
             }
-            AstKind::Call { name, name_span, args } => self.call(name, name_span, args, &ast.span),
+            AstKind::Call {
+                name,
+                name_span,
+                args,
+            } => self.call(name, name_span, args, &ast.span),
         }
     }
 
@@ -183,7 +285,12 @@ impl Cx<'_> {
             (Ty::Date, Lit::Date(d)) => Some(Expr::Lit(Val::Date(*d))),
             (Ty::Bool, Lit::Bool(b)) => Some(Expr::Lit(Val::Bool(*b))),
             _ => {
-                self.error(span, format!("expected {}, found {}", ty.describe(), lit_describe(lit)), "wrong kind of value", None);
+                self.error(
+                    span,
+                    format!("expected {}, found {}", ty.describe(), lit_describe(lit)),
+                    "wrong kind of value",
+                    None,
+                );
                 None
             }
         }
@@ -195,12 +302,25 @@ impl Cx<'_> {
             Ty::Set(q) => Some(q),
             Ty::Choice(q) => {
                 let id = self.scope.question_id(q);
-                self.error(&subject.span, format!("`{op}` needs a multi-choice question, but `{id}` is single choice"), "single choice", Some(format!("use `{id} = \"...\"` or `{id} in {{...}}`")));
+                self.error(
+                    &subject.span,
+                    format!("`{op}` needs a multi-choice question, but `{id}` is single choice"),
+                    "single choice",
+                    Some(format!("use `{id} = \"...\"` or `{id} in {{...}}`")),
+                );
                 None
             }
             Ty::Unknown => None,
             other => {
-                self.error(&subject.span, format!("`{op}` needs a multi-choice question, found {}", other.describe()), "not multi-choice", None);
+                self.error(
+                    &subject.span,
+                    format!(
+                        "`{op}` needs a multi-choice question, found {}",
+                        other.describe()
+                    ),
+                    "not multi-choice",
+                    None,
+                );
                 None
             }
         }
@@ -212,7 +332,15 @@ impl Cx<'_> {
         let mut ok = true;
         for (lit, span) in values {
             let Lit::Str(s) = lit else {
-                self.error(span, format!("expected an option value in quotes, found {}", lit_describe(lit)), "not an option value", None);
+                self.error(
+                    span,
+                    format!(
+                        "expected an option value in quotes, found {}",
+                        lit_describe(lit)
+                    ),
+                    "not an option value",
+                    None,
+                );
                 ok = false;
                 continue;
             };
@@ -225,7 +353,12 @@ impl Cx<'_> {
                         Some(c) => format!("did you mean \"{c}\"? `{id}` has: {}", all.join(", ")),
                         None => format!("`{id}` has: {}", all.join(", ")),
                     };
-                    self.error(span, format!("`{id}` has no option \"{s}\""), "not an option of this question", Some(help));
+                    self.error(
+                        span,
+                        format!("`{id}` has no option \"{s}\""),
+                        "not an option of this question",
+                        Some(help),
+                    );
                     ok = false;
                 }
             }
@@ -233,23 +366,51 @@ impl Cx<'_> {
         ok.then_some(out)
     }
 
-    fn comparison(&mut self, op: CmpOp, lhs: &Ast, rhs: &Ast, span: &Range<usize>) -> Option<(Expr, Ty)> {
+    fn comparison(
+        &mut self,
+        op: CmpOp,
+        lhs: &Ast,
+        rhs: &Ast,
+        span: &Range<usize>,
+    ) -> Option<(Expr, Ty)> {
         // A choice compared with a quoted option value.
         if let AstKind::Lit(Lit::Str(_)) = &rhs.kind {
             let (e, ty) = self.value(lhs)?;
-            let AstKind::Lit(lit) = &rhs.kind else { return None };
+            let AstKind::Lit(lit) = &rhs.kind else {
+                return None;
+            };
             return match ty {
                 Ty::Choice(q) => {
                     if !matches!(op, CmpOp::Eq | CmpOp::Ne) {
-                        self.error(span, format!("`{}` cannot order choices", op.symbol()), "choices are only equal or not", Some("use `=`, `!=` or `in {...}`".into()));
+                        self.error(
+                            span,
+                            format!("`{}` cannot order choices", op.symbol()),
+                            "choices are only equal or not",
+                            Some("use `=`, `!=` or `in {...}`".into()),
+                        );
                         return None;
                     }
                     let options = self.options(q, &[(lit.clone(), rhs.span.clone())])?;
-                    Some((Expr::OneOf { subject: Box::new(e), options: options.into_boxed_slice(), negated: op == CmpOp::Ne }, Ty::Bool))
+                    Some((
+                        Expr::OneOf {
+                            subject: Box::new(e),
+                            options: options.into_boxed_slice(),
+                            negated: op == CmpOp::Ne,
+                        },
+                        Ty::Bool,
+                    ))
                 }
                 Ty::Set(q) => {
                     let id = self.scope.question_id(q);
-                    self.error(&lhs.span, format!("`{id}` is multi-choice; `{}` compares single values", op.symbol()), "multi-choice", Some(format!("use `{id} has {}`", &rhs_text(lit))));
+                    self.error(
+                        &lhs.span,
+                        format!(
+                            "`{id}` is multi-choice; `{}` compares single values",
+                            op.symbol()
+                        ),
+                        "multi-choice",
+                        Some(format!("use `{id} has {}`", &rhs_text(lit))),
+                    );
                     None
                 }
                 Ty::Text => {
@@ -258,7 +419,12 @@ impl Cx<'_> {
                 }
                 Ty::Unknown => None,
                 other => {
-                    self.error(&rhs.span, format!("cannot compare {} with text", other.describe()), "wrong kind of value", None);
+                    self.error(
+                        &rhs.span,
+                        format!("cannot compare {} with text", other.describe()),
+                        "wrong kind of value",
+                        None,
+                    );
                     None
                 }
             };
@@ -267,8 +433,12 @@ impl Cx<'_> {
         let right = self.value(rhs);
         let ((le, lt), (re, rt)) = (left?, right?);
         match (lt, rt) {
-            (Ty::Num, Ty::Num) | (Ty::Date, Ty::Date) => Some((Expr::Cmp(op, Box::new(le), Box::new(re)), Ty::Bool)),
-            (Ty::Bool, Ty::Bool) if matches!(op, CmpOp::Eq | CmpOp::Ne) => Some((Expr::Cmp(op, Box::new(le), Box::new(re)), Ty::Bool)),
+            (Ty::Num, Ty::Num) | (Ty::Date, Ty::Date) => {
+                Some((Expr::Cmp(op, Box::new(le), Box::new(re)), Ty::Bool))
+            }
+            (Ty::Bool, Ty::Bool) if matches!(op, CmpOp::Eq | CmpOp::Ne) => {
+                Some((Expr::Cmp(op, Box::new(le), Box::new(re)), Ty::Bool))
+            }
             (Ty::Unknown, _) | (_, Ty::Unknown) => None,
             (a, b) => {
                 let help = match (a, b) {
@@ -276,18 +446,38 @@ impl Cx<'_> {
                     (Ty::Choice(_), _) | (_, Ty::Choice(_)) => Some("compare a choice with a quoted option value, like `x = \"yes\"`".to_owned()),
                     _ => None,
                 };
-                self.error(span, format!("cannot compare {} with {}", a.describe(), b.describe()), "mismatched types", help);
+                self.error(
+                    span,
+                    format!("cannot compare {} with {}", a.describe(), b.describe()),
+                    "mismatched types",
+                    help,
+                );
                 None
             }
         }
     }
 
-    fn call(&mut self, name: &str, name_span: &Range<usize>, args: &[Ast], span: &Range<usize>) -> Option<(Expr, Ty)> {
+    fn call(
+        &mut self,
+        name: &str,
+        name_span: &Range<usize>,
+        args: &[Ast],
+        span: &Range<usize>,
+    ) -> Option<(Expr, Ty)> {
         let arity = |cx: &mut Self, n: usize| -> bool {
             if args.len() == n {
                 true
             } else {
-                cx.error(span, format!("`{name}` takes {n} argument{}, found {}", if n == 1 { "" } else { "s" }, args.len()), "wrong number of arguments", None);
+                cx.error(
+                    span,
+                    format!(
+                        "`{name}` takes {n} argument{}, found {}",
+                        if n == 1 { "" } else { "s" },
+                        args.len()
+                    ),
+                    "wrong number of arguments",
+                    None,
+                );
                 false
             }
         };
@@ -297,7 +487,12 @@ impl Cx<'_> {
                     return None;
                 }
                 let AstKind::Name(n) = &args[0].kind else {
-                    self.error(&args[0].span, "`answered` takes a question or derived id".into(), "not a name", None);
+                    self.error(
+                        &args[0].span,
+                        "`answered` takes a question or derived id".into(),
+                        "not a name",
+                        None,
+                    );
                     return None;
                 };
                 let (r, _) = self.name(n, &args[0].span)?;
@@ -312,10 +507,20 @@ impl Cx<'_> {
             }
             "count_true" => {
                 if args.is_empty() {
-                    self.error(span, "`count_true` needs at least one condition".into(), "empty", None);
+                    self.error(
+                        span,
+                        "`count_true` needs at least one condition".into(),
+                        "empty",
+                        None,
+                    );
                     return None;
                 }
-                let items: Option<Vec<Expr>> = args.iter().map(|a| self.boolean(a)).collect::<Vec<_>>().into_iter().collect();
+                let items: Option<Vec<Expr>> = args
+                    .iter()
+                    .map(|a| self.boolean(a))
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .collect();
                 Some((Expr::CountTrue(items?.into_boxed_slice()), Ty::Num))
             }
             "years_between" | "days_between" => {
@@ -325,15 +530,34 @@ impl Cx<'_> {
                 let a = self.date_arg(&args[0], name);
                 let b = self.date_arg(&args[1], name);
                 let (a, b) = (Box::new(a?), Box::new(b?));
-                Some((if name == "years_between" { Expr::YearsBetween(a, b) } else { Expr::DaysBetween(a, b) }, Ty::Num))
+                Some((
+                    if name == "years_between" {
+                        Expr::YearsBetween(a, b)
+                    } else {
+                        Expr::DaysBetween(a, b)
+                    },
+                    Ty::Num,
+                ))
             }
             _ => {
-                let known = ["answered", "count", "count_true", "years_between", "days_between"].map(String::from);
+                let known = [
+                    "answered",
+                    "count",
+                    "count_true",
+                    "years_between",
+                    "days_between",
+                ]
+                .map(String::from);
                 let help = match closest(name, &known) {
                     Some(c) => format!("did you mean `{c}`?"),
                     None => format!("functions: {}", known.join(", ")),
                 };
-                self.error(name_span, format!("unknown function `{name}`"), "not a function", Some(help));
+                self.error(
+                    name_span,
+                    format!("unknown function `{name}`"),
+                    "not a function",
+                    Some(help),
+                );
                 None
             }
         }
@@ -345,7 +569,12 @@ impl Cx<'_> {
             Ty::Date => Some(e),
             Ty::Unknown => None,
             other => {
-                self.error(&arg.span, format!("`{func}` needs dates, found {}", other.describe()), "not a date", None);
+                self.error(
+                    &arg.span,
+                    format!("`{func}` needs dates, found {}", other.describe()),
+                    "not a date",
+                    None,
+                );
                 None
             }
         }

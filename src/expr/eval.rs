@@ -31,14 +31,20 @@ pub fn eval<E: Env + ?Sized>(e: &Expr, env: &E) -> Option<Val> {
     match e {
         Expr::Lit(v) => Some(*v),
         Expr::Get(r) => get(*r, env),
-        Expr::Not(_) | Expr::And(_) | Expr::Or(_) | Expr::Cmp(..) | Expr::OneOf { .. } | Expr::Has { .. } | Expr::Answered(_) => {
-            Some(Val::Bool(eval_bool(e, env)))
-        }
+        Expr::Not(_)
+        | Expr::And(_)
+        | Expr::Or(_)
+        | Expr::Cmp(..)
+        | Expr::OneOf { .. }
+        | Expr::Has { .. }
+        | Expr::Answered(_) => Some(Val::Bool(eval_bool(e, env))),
         Expr::Count(q) => match env.answer(*q) {
             Some(Answer::Multi(list)) => Some(Val::Num(list.len() as f64)),
             _ => None,
         },
-        Expr::CountTrue(es) => Some(Val::Num(es.iter().filter(|e| eval_bool(e, env)).count() as f64)),
+        Expr::CountTrue(es) => Some(Val::Num(
+            es.iter().filter(|e| eval_bool(e, env)).count() as f64
+        )),
         Expr::YearsBetween(a, b) => match (eval(a, env)?, eval(b, env)?) {
             (Val::Date(a), Val::Date(b)) => Some(Val::Num(years_between(a, b) as f64)),
             _ => None,
@@ -75,11 +81,19 @@ pub fn eval_bool<E: Env + ?Sized>(e: &Expr, env: &E) -> bool {
             };
             compare(*op, a, b)
         }
-        Expr::OneOf { subject, options, negated } => match eval(subject, env) {
+        Expr::OneOf {
+            subject,
+            options,
+            negated,
+        } => match eval(subject, env) {
             Some(Val::Choice(i)) => options.contains(&i) != *negated,
             _ => *negated,
         },
-        Expr::Has { question, options, all } => match env.answer(*question) {
+        Expr::Has {
+            question,
+            options,
+            all,
+        } => match env.answer(*question) {
             Some(Answer::Multi(list)) => {
                 if *all {
                     options.iter().all(|o| list.contains(o))
@@ -160,9 +174,15 @@ pub fn explain<E: Env + ?Sized>(e: &Expr, env: &E, out: &mut Vec<Trigger>) {
             explain(b, env, out);
         }
         Expr::OneOf { subject, .. } => explain(subject, env, out),
-        Expr::Has { question, options, .. } => {
+        Expr::Has {
+            question, options, ..
+        } => {
             if let Some(Answer::Multi(list)) = env.answer(*question) {
-                let matched: Vec<u32> = options.iter().copied().filter(|o| list.contains(o)).collect();
+                let matched: Vec<u32> = options
+                    .iter()
+                    .copied()
+                    .filter(|o| list.contains(o))
+                    .collect();
                 if !matched.is_empty() {
                     push(out, *question, Some(matched));
                 }

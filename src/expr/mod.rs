@@ -79,9 +79,17 @@ pub enum Expr {
     /// Numbers, dates or booleans compared. `!=` is `not =`.
     Cmp(CmpOp, Box<Expr>, Box<Expr>),
     /// A single-choice value is one of `options` (`=` and `in`); negated for `!=` / `not in`.
-    OneOf { subject: Box<Expr>, options: Box<[u32]>, negated: bool },
+    OneOf {
+        subject: Box<Expr>,
+        options: Box<[u32]>,
+        negated: bool,
+    },
     /// A multi-choice question includes one / any / all of `options`.
-    Has { question: u32, options: Box<[u32]>, all: bool },
+    Has {
+        question: u32,
+        options: Box<[u32]>,
+        all: bool,
+    },
     Answered(Ref),
     /// How many options a multi-choice answer has.
     Count(u32),
@@ -100,23 +108,33 @@ impl Expr {
             Expr::Lit(_) => {}
             Expr::Get(r) | Expr::Answered(r) => out.push(*r),
             Expr::Not(e) => e.refs(out),
-            Expr::And(es) | Expr::Or(es) | Expr::CountTrue(es) => es.iter().for_each(|e| e.refs(out)),
+            Expr::And(es) | Expr::Or(es) | Expr::CountTrue(es) => {
+                es.iter().for_each(|e| e.refs(out))
+            }
             Expr::Cmp(_, a, b) | Expr::YearsBetween(a, b) | Expr::DaysBetween(a, b) => {
                 a.refs(out);
                 b.refs(out);
             }
             Expr::OneOf { subject, .. } => subject.refs(out),
-            Expr::Has { question, .. } | Expr::Count(question) => out.push(Ref::Question(*question)),
+            Expr::Has { question, .. } | Expr::Count(question) => {
+                out.push(Ref::Question(*question))
+            }
         }
     }
 
     /// Number of nodes; used by benchmarks and sanity limits.
     pub fn size(&self) -> usize {
         match self {
-            Expr::Lit(_) | Expr::Get(_) | Expr::Answered(_) | Expr::Has { .. } | Expr::Count(_) => 1,
+            Expr::Lit(_) | Expr::Get(_) | Expr::Answered(_) | Expr::Has { .. } | Expr::Count(_) => {
+                1
+            }
             Expr::Not(e) | Expr::OneOf { subject: e, .. } => 1 + e.size(),
-            Expr::And(es) | Expr::Or(es) | Expr::CountTrue(es) => 1 + es.iter().map(Expr::size).sum::<usize>(),
-            Expr::Cmp(_, a, b) | Expr::YearsBetween(a, b) | Expr::DaysBetween(a, b) => 1 + a.size() + b.size(),
+            Expr::And(es) | Expr::Or(es) | Expr::CountTrue(es) => {
+                1 + es.iter().map(Expr::size).sum::<usize>()
+            }
+            Expr::Cmp(_, a, b) | Expr::YearsBetween(a, b) | Expr::DaysBetween(a, b) => {
+                1 + a.size() + b.size()
+            }
         }
     }
 }

@@ -69,6 +69,9 @@ pub enum Lit {
     Date(Date),
 }
 
+/// A literal with its span.
+pub type SpannedLit = (Lit, Range<usize>);
+
 /// Which options `has` looks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quant {
@@ -88,13 +91,29 @@ pub struct Ast {
 pub enum AstKind {
     Lit(Lit),
     Name(String),
-    Call { name: String, name_span: Range<usize>, args: Vec<Ast> },
+    Call {
+        name: String,
+        name_span: Range<usize>,
+        args: Vec<Ast>,
+    },
     Not(Box<Ast>),
     And(Vec<Ast>),
     Or(Vec<Ast>),
-    Cmp { op: CmpOp, lhs: Box<Ast>, rhs: Box<Ast> },
-    Has { subject: Box<Ast>, quant: Quant, values: Vec<(Lit, Range<usize>)> },
-    In { subject: Box<Ast>, values: Vec<(Lit, Range<usize>)>, negated: bool },
+    Cmp {
+        op: CmpOp,
+        lhs: Box<Ast>,
+        rhs: Box<Ast>,
+    },
+    Has {
+        subject: Box<Ast>,
+        quant: Quant,
+        values: Vec<(Lit, Range<usize>)>,
+    },
+    In {
+        subject: Box<Ast>,
+        values: Vec<(Lit, Range<usize>)>,
+        negated: bool,
+    },
 }
 
 fn lex(src: &str) -> Result<Vec<(Tok, Range<usize>)>, SyntaxError> {
@@ -123,7 +142,11 @@ fn lex(src: &str) -> Result<Vec<(Tok, Range<usize>)>, SyntaxError> {
         }
         match c {
             b'=' => {
-                i += if bytes.get(i + 1) == Some(&b'=') { 2 } else { 1 };
+                i += if bytes.get(i + 1) == Some(&b'=') {
+                    2
+                } else {
+                    1
+                };
                 toks.push((Tok::Op(CmpOp::Eq), start..i));
             }
             b'!' | b'<' | b'>' => {
@@ -138,7 +161,9 @@ fn lex(src: &str) -> Result<Vec<(Tok, Range<usize>)>, SyntaxError> {
                         return Err(SyntaxError {
                             span: i..i + 1,
                             message: "`!` on its own is not an operator".into(),
-                            help: Some("write `not` to negate, or `!=` for \"is not equal to\"".into()),
+                            help: Some(
+                                "write `not` to negate, or `!=` for \"is not equal to\"".into(),
+                            ),
                         });
                     }
                 };
@@ -179,13 +204,25 @@ fn lex(src: &str) -> Result<Vec<(Tok, Range<usize>)>, SyntaxError> {
                         help: Some("the language has no arithmetic; use `days_between` or `years_between` for dates".into()),
                     });
                 }
-                while bytes.get(j).is_some_and(|b| b.is_ascii_digit() || *b == b'.' || *b == b'-') {
+                while bytes
+                    .get(j)
+                    .is_some_and(|b| b.is_ascii_digit() || *b == b'.' || *b == b'-')
+                {
                     j += 1;
                 }
                 let text = &src[i..j];
-                let tok = if !neg && text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-' {
+                let tok = if !neg
+                    && text.len() == 10
+                    && text.as_bytes()[4] == b'-'
+                    && text.as_bytes()[7] == b'-'
+                {
                     let date = (|| {
-                        Date::new(text[0..4].parse().ok()?, text[5..7].parse().ok()?, text[8..10].parse().ok()?).ok()
+                        Date::new(
+                            text[0..4].parse().ok()?,
+                            text[5..7].parse().ok()?,
+                            text[8..10].parse().ok()?,
+                        )
+                        .ok()
                     })();
                     match date {
                         Some(d) => Tok::Date(d),
@@ -193,7 +230,9 @@ fn lex(src: &str) -> Result<Vec<(Tok, Range<usize>)>, SyntaxError> {
                             return Err(SyntaxError {
                                 span: i..j,
                                 message: format!("`{text}` is not a real date"),
-                                help: Some("dates are written YYYY-MM-DD, for example 2025-06-02".into()),
+                                help: Some(
+                                    "dates are written YYYY-MM-DD, for example 2025-06-02".into(),
+                                ),
                             });
                         }
                     }
@@ -204,7 +243,9 @@ fn lex(src: &str) -> Result<Vec<(Tok, Range<usize>)>, SyntaxError> {
                             return Err(SyntaxError {
                                 span: i..j,
                                 message: format!("`{text}` is not a number or a date"),
-                                help: Some("numbers look like 18 or 2.5; dates like 2025-06-02".into()),
+                                help: Some(
+                                    "numbers look like 18 or 2.5; dates like 2025-06-02".into(),
+                                ),
                             });
                         }
                     }
@@ -214,7 +255,10 @@ fn lex(src: &str) -> Result<Vec<(Tok, Range<usize>)>, SyntaxError> {
             }
             c if c.is_ascii_alphabetic() || c == b'_' => {
                 let mut j = i;
-                while bytes.get(j).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+                while bytes
+                    .get(j)
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+                {
                     j += 1;
                 }
                 let word = &src[i..j];
@@ -238,7 +282,9 @@ fn lex(src: &str) -> Result<Vec<(Tok, Range<usize>)>, SyntaxError> {
                 let help = match ch {
                     '\'' => "strings use double quotes: \"value\"",
                     '&' | '|' => "write `and` / `or`",
-                    _ => "conditions use names, \"strings\", numbers, dates, = != < <= > >=, has, in, and, or, not",
+                    _ => {
+                        "conditions use names, \"strings\", numbers, dates, = != < <= > >=, has, in, and, or, not"
+                    }
                 };
                 return Err(SyntaxError {
                     span: i..i + ch.len_utf8(),
@@ -264,7 +310,9 @@ pub fn parse(src: &str) -> Result<Ast, SyntaxError> {
         return Err(SyntaxError {
             span: 0..src.len(),
             message: "the condition is empty".into(),
-            help: Some("write a condition such as `b_areas has \"calves\"`, or remove the key".into()),
+            help: Some(
+                "write a condition such as `b_areas has \"calves\"`, or remove the key".into(),
+            ),
         });
     }
     let mut p = Parser { toks, pos: 0, src };
@@ -272,7 +320,10 @@ pub fn parse(src: &str) -> Result<Ast, SyntaxError> {
     if let Some((_, span)) = p.toks.get(p.pos) {
         return Err(SyntaxError {
             span: span.clone(),
-            message: format!("unexpected `{}` after a complete condition", &src[span.clone()]),
+            message: format!(
+                "unexpected `{}` after a complete condition",
+                &src[span.clone()]
+            ),
             help: Some("join conditions with `and` or `or`".into()),
         });
     }
@@ -299,7 +350,11 @@ impl Parser<'_> {
 
     fn err<T>(&self, message: impl Into<String>, help: &str) -> Result<T, SyntaxError> {
         let span = self.span_here();
-        let found = if span.is_empty() { "the end".to_owned() } else { format!("`{}`", &self.src[span.clone()]) };
+        let found = if span.is_empty() {
+            "the end".to_owned()
+        } else {
+            format!("`{}`", &self.src[span.clone()])
+        };
         Err(SyntaxError {
             span,
             message: format!("{}, found {found}", message.into()),
@@ -332,7 +387,10 @@ impl Parser<'_> {
             let (_, s) = self.bump();
             let inner = self.unary()?;
             let span = s.start..inner.span.end;
-            return Ok(Ast { kind: AstKind::Not(Box::new(inner)), span });
+            return Ok(Ast {
+                kind: AstKind::Not(Box::new(inner)),
+                span,
+            });
         }
         self.comparison()
     }
@@ -345,7 +403,14 @@ impl Parser<'_> {
                 self.bump();
                 let rhs = self.primary()?;
                 let span = lhs.span.start..rhs.span.end;
-                Ok(Ast { kind: AstKind::Cmp { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span })
+                Ok(Ast {
+                    kind: AstKind::Cmp {
+                        op,
+                        lhs: Box::new(lhs),
+                        rhs: Box::new(rhs),
+                    },
+                    span,
+                })
             }
             Some(Tok::Has) => {
                 self.bump();
@@ -367,20 +432,41 @@ impl Parser<'_> {
                     self.set()?
                 };
                 let span = lhs.span.start..end;
-                Ok(Ast { kind: AstKind::Has { subject: Box::new(lhs), quant, values }, span })
+                Ok(Ast {
+                    kind: AstKind::Has {
+                        subject: Box::new(lhs),
+                        quant,
+                        values,
+                    },
+                    span,
+                })
             }
             Some(Tok::In) => {
                 self.bump();
                 let (values, end) = self.set()?;
                 let span = lhs.span.start..end;
-                Ok(Ast { kind: AstKind::In { subject: Box::new(lhs), values, negated: false }, span })
+                Ok(Ast {
+                    kind: AstKind::In {
+                        subject: Box::new(lhs),
+                        values,
+                        negated: false,
+                    },
+                    span,
+                })
             }
             Some(Tok::Not) if matches!(self.toks.get(self.pos + 1), Some((Tok::In, _))) => {
                 self.bump();
                 self.bump();
                 let (values, end) = self.set()?;
                 let span = lhs.span.start..end;
-                Ok(Ast { kind: AstKind::In { subject: Box::new(lhs), values, negated: true }, span })
+                Ok(Ast {
+                    kind: AstKind::In {
+                        subject: Box::new(lhs),
+                        values,
+                        negated: true,
+                    },
+                    span,
+                })
             }
             _ => Ok(lhs),
         }
@@ -407,9 +493,12 @@ impl Parser<'_> {
     }
 
     /// `{ lit, lit, ... }`; returns the values and the end offset.
-    fn set(&mut self) -> Result<(Vec<(Lit, Range<usize>)>, usize), SyntaxError> {
+    fn set(&mut self) -> Result<(Vec<SpannedLit>, usize), SyntaxError> {
         if self.peek() != Some(&Tok::LBrace) {
-            return self.err("expected `{` starting a list of values", "write a list like {\"regular\", \"competitive\"}");
+            return self.err(
+                "expected `{` starting a list of values",
+                "write a list like {\"regular\", \"competitive\"}",
+            );
         }
         self.bump();
         let mut values = Vec::new();
@@ -423,7 +512,12 @@ impl Parser<'_> {
                     let (_, s) = self.bump();
                     return Ok((values, s.end));
                 }
-                _ => return self.err("expected `,` or `}` in the list", "separate values with commas and close with `}`"),
+                _ => {
+                    return self.err(
+                        "expected `,` or `}` in the list",
+                        "separate values with commas and close with `}`",
+                    );
+                }
             }
         }
     }
@@ -437,7 +531,10 @@ impl Parser<'_> {
                     return self.err("expected `)`", "every `(` needs a matching `)`");
                 }
                 let (_, e) = self.bump();
-                Ok(Ast { kind: inner.kind, span: s.start..e.end })
+                Ok(Ast {
+                    kind: inner.kind,
+                    span: s.start..e.end,
+                })
             }
             Some(Tok::Ident(name)) => {
                 let name = name.clone();
@@ -453,20 +550,41 @@ impl Parser<'_> {
                                     self.bump();
                                 }
                                 Some(Tok::RParen) => break,
-                                _ => return self.err("expected `,` or `)` in the argument list", "close the call with `)`"),
+                                _ => {
+                                    return self.err(
+                                        "expected `,` or `)` in the argument list",
+                                        "close the call with `)`",
+                                    );
+                                }
                             }
                         }
                     }
                     let (_, e) = self.bump();
-                    return Ok(Ast { kind: AstKind::Call { name, name_span: span.clone(), args }, span: span.start..e.end });
+                    return Ok(Ast {
+                        kind: AstKind::Call {
+                            name,
+                            name_span: span.clone(),
+                            args,
+                        },
+                        span: span.start..e.end,
+                    });
                 }
-                Ok(Ast { kind: AstKind::Name(name), span })
+                Ok(Ast {
+                    kind: AstKind::Name(name),
+                    span,
+                })
             }
             Some(Tok::Str(_) | Tok::Num(_) | Tok::Date(_) | Tok::True | Tok::False) => {
                 let (lit, span) = self.literal("a value")?;
-                Ok(Ast { kind: AstKind::Lit(lit), span })
+                Ok(Ast {
+                    kind: AstKind::Lit(lit),
+                    span,
+                })
             }
-            _ => self.err("expected a name, a value or `(`", "a condition looks like `c_falls = \"yes\"`"),
+            _ => self.err(
+                "expected a name, a value or `(`",
+                "a condition looks like `c_falls = \"yes\"`",
+            ),
         }
     }
 }
@@ -478,9 +596,15 @@ fn join(mut items: Vec<Ast>, make: fn(Vec<Ast>) -> AstKind) -> Ast {
             let start = items.first().map_or(last.span.start, |f| f.span.start);
             let span = start..last.span.end;
             items.push(last);
-            Ast { kind: make(items), span }
+            Ast {
+                kind: make(items),
+                span,
+            }
         }
-        (_, None) => Ast { kind: AstKind::And(Vec::new()), span: 0..0 },
+        (_, None) => Ast {
+            kind: AstKind::And(Vec::new()),
+            span: 0..0,
+        },
     }
 }
 
@@ -527,7 +651,10 @@ mod tests {
         let e = parse("d < 2025-02-30").unwrap_err();
         assert!(e.message.contains("not a real date"));
         let e = parse("a has calves").unwrap_err();
-        assert_eq!(e.help.as_deref(), Some("option values are quoted: \"calves\""));
+        assert_eq!(
+            e.help.as_deref(),
+            Some("option values are quoted: \"calves\"")
+        );
         assert!(parse("").is_err());
         assert!(parse("a = ").is_err());
         assert!(parse("a && b").is_err());

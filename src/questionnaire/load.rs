@@ -23,7 +23,18 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-const RESERVED: &[&str] = &["and", "or", "not", "has", "in", "any", "all", "true", "false", "visit_date"];
+const RESERVED: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "has",
+    "in",
+    "any",
+    "all",
+    "true",
+    "false",
+    "visit_date",
+];
 
 /// `sha256:` and the hex digest of `bytes`: what records remember about their questionnaire.
 pub fn content_hash(bytes: &[u8]) -> String {
@@ -40,13 +51,27 @@ pub fn content_hash(bytes: &[u8]) -> String {
 pub fn load_toml(src: &str) -> Loaded {
     let raw: RawFile = match toml::from_str(src) {
         Ok(r) => r,
-        Err(e) => return Loaded { questionnaire: None, diagnostics: vec![toml_error(&e, src)] },
+        Err(e) => {
+            return Loaded {
+                questionnaire: None,
+                diagnostics: vec![toml_error(&e, src)],
+            };
+        }
     };
     let names = HashMap::from([("visit_date".to_owned(), (Ref::VisitDate, Ty::Date))]);
-    let mut b = Builder { src, diags: Vec::new(), items: Vec::new(), names, spans: HashMap::new() };
+    let mut b = Builder {
+        src,
+        diags: Vec::new(),
+        items: Vec::new(),
+        names,
+        spans: HashMap::new(),
+    };
     let q = b.build(raw);
     let has_errors = b.diags.iter().any(Diagnostic::is_error);
-    Loaded { questionnaire: if has_errors { None } else { q }, diagnostics: b.diags }
+    Loaded {
+        questionnaire: if has_errors { None } else { q },
+        diagnostics: b.diags,
+    }
 }
 
 fn toml_error(e: &toml::de::Error, src: &str) -> Diagnostic {
@@ -63,26 +88,52 @@ fn toml_error(e: &toml::de::Error, src: &str) -> Diagnostic {
         .filter(|(score, _)| *score > 0.7)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c);
-    let listing = expected.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+    let listing = expected
+        .iter()
+        .map(|c| format!("`{c}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let suggest = |what: &str| match closest {
         Some(c) => format!("did you mean `{c}`? {what}: {listing}"),
         None => format!("{what}: {listing}"),
     };
     let (title, label, help) = if message.starts_with("unknown field") {
-        (format!("unknown key `{word}`"), "not a key here".to_owned(), Some(suggest("keys here")))
+        (
+            format!("unknown key `{word}`"),
+            "not a key here".to_owned(),
+            Some(suggest("keys here")),
+        )
     } else if message.starts_with("missing field") {
-        (format!("missing key `{word}`"), "this table needs it".to_owned(), Some("add the key; the format is described in docs/questionnaire-format.md".to_owned()))
+        (
+            format!("missing key `{word}`"),
+            "this table needs it".to_owned(),
+            Some("add the key; the format is described in docs/questionnaire-format.md".to_owned()),
+        )
     } else if message.starts_with("unknown variant") {
-        (format!("unknown value `{word}`"), "not allowed here".to_owned(), Some(suggest("allowed")))
+        (
+            format!("unknown value `{word}`"),
+            "not allowed here".to_owned(),
+            Some(suggest("allowed")),
+        )
     } else if message.starts_with("duplicate key") {
-        (format!("duplicate key `{word}`"), "already given in this table".to_owned(), Some("remove one of them".to_owned()))
+        (
+            format!("duplicate key `{word}`"),
+            "already given in this table".to_owned(),
+            Some("remove one of them".to_owned()),
+        )
     } else {
-        (format!("TOML syntax: {message}"), "here".to_owned(), Some("see https://toml.io for the syntax".to_owned()))
+        (
+            format!("TOML syntax: {message}"),
+            "here".to_owned(),
+            Some("see https://toml.io for the syntax".to_owned()),
+        )
     };
     let mut d = Diagnostic::error(title);
     if let Some(span) = e.span() {
         // A span over several lines reads badly; point at where it starts.
-        let text = src.get(span.start..span.end.max(span.start + 1)).unwrap_or("");
+        let text = src
+            .get(span.start..span.end.max(span.start + 1))
+            .unwrap_or("");
         let span = if text.starts_with('\n') && span.start > 0 {
             span.start - 1..span.start
         } else if span.is_empty() || text.contains('\n') {
@@ -123,13 +174,24 @@ impl Scope for NameScope<'_> {
         self.names.get(name).copied()
     }
     fn option_index(&self, question: u32, value: &str) -> Option<u32> {
-        self.items.get(question as usize)?.options().iter().position(|o| o.value == value).map(|i| i as u32)
+        self.items
+            .get(question as usize)?
+            .options()
+            .iter()
+            .position(|o| o.value == value)
+            .map(|i| i as u32)
     }
     fn option_values(&self, question: u32) -> Vec<String> {
-        self.items.get(question as usize).map(|it| it.options().iter().map(|o| o.value.clone()).collect()).unwrap_or_default()
+        self.items
+            .get(question as usize)
+            .map(|it| it.options().iter().map(|o| o.value.clone()).collect())
+            .unwrap_or_default()
     }
     fn question_id(&self, question: u32) -> String {
-        self.items.get(question as usize).map(|it| it.id.clone()).unwrap_or_default()
+        self.items
+            .get(question as usize)
+            .map(|it| it.id.clone())
+            .unwrap_or_default()
     }
     fn names(&self) -> Vec<String> {
         self.names.keys().cloned().collect()
@@ -138,15 +200,24 @@ impl Scope for NameScope<'_> {
 
 fn valid_id(id: &str) -> bool {
     let mut chars = id.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn valid_option_value(v: &str) -> bool {
-    !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '+' | ':' | '/'))
+    !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '+' | ':' | '/'))
 }
 
 impl Builder<'_> {
-    fn err(&mut self, span: Range<usize>, message: impl Into<String>, label: impl Into<String>, help: Option<String>) {
+    fn err(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) {
         let mut d = Diagnostic::error(message).at(span, label);
         if let Some(h) = help {
             d = d.help(h);
@@ -154,7 +225,13 @@ impl Builder<'_> {
         self.diags.push(d);
     }
 
-    fn warn(&mut self, span: Range<usize>, message: impl Into<String>, label: impl Into<String>, help: Option<String>) {
+    fn warn(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) {
         let mut d = Diagnostic::warning(message).at(span, label);
         if let Some(h) = help {
             d = d.help(h);
@@ -165,8 +242,14 @@ impl Builder<'_> {
     /// Cleans author text, warning when something unsafe had to be removed.
     fn text(&mut self, s: &S<String>) -> String {
         let cleaned = text::clean(s.get_ref());
-        if cleaned != *s.get_ref() && cleaned != s.get_ref().replace(['\t', '\r'], " ").replace(' ', " ") {
-            self.warn(s.span(), "control or invisible characters in text were removed", "contains unsafe characters", Some("remove escape codes and invisible characters from the text".into()));
+        // Tabs and carriage returns are harmless layout; anything else removed deserves a word.
+        if cleaned != s.get_ref().replace('\t', " ").replace('\r', "") {
+            self.warn(
+                s.span(),
+                "control or invisible characters in text were removed",
+                "contains unsafe characters",
+                Some("remove escape codes and invisible characters from the text".into()),
+            );
         }
         cleaned
     }
@@ -174,16 +257,34 @@ impl Builder<'_> {
     fn declare(&mut self, id: &S<String>, binding: Option<(Ref, Ty)>) -> bool {
         let name = id.get_ref();
         if !valid_id(name) {
-            self.err(id.span(), format!("`{name}` is not a valid id"), "invalid id", Some("ids start with a letter and use only letters, digits and `_`, like `c_falls`".into()));
+            self.err(
+                id.span(),
+                format!("`{name}` is not a valid id"),
+                "invalid id",
+                Some(
+                    "ids start with a letter and use only letters, digits and `_`, like `c_falls`"
+                        .into(),
+                ),
+            );
             return false;
         }
         if RESERVED.contains(&name.to_ascii_lowercase().as_str()) {
-            self.err(id.span(), format!("`{name}` is a reserved word"), "reserved", Some("choose another id".into()));
+            self.err(
+                id.span(),
+                format!("`{name}` is a reserved word"),
+                "reserved",
+                Some("choose another id".into()),
+            );
             return false;
         }
         if let Some(first) = self.spans.get(name) {
             let (l, _) = crate::diag::line_col(self.src, first.start);
-            self.err(id.span(), format!("duplicate id `{name}`"), format!("`{name}` was already used on line {l}"), Some("every section, question, derived value and flag needs its own id".into()));
+            self.err(
+                id.span(),
+                format!("duplicate id `{name}`"),
+                format!("`{name}` was already used on line {l}"),
+                Some("every section, question, derived value and flag needs its own id".into()),
+            );
             return false;
         }
         self.spans.insert(name.clone(), id.span());
@@ -229,7 +330,11 @@ impl Builder<'_> {
         self.unused_derived(&raw.derived, &derived, &flags, &summary);
         let order = self.order(&derived)?;
         let derived: Vec<Derived> = derived.into_iter().collect::<Option<Vec<_>>>()?;
-        let names = self.names.iter().map(|(k, (r, _))| (k.clone(), *r)).collect();
+        let names = self
+            .names
+            .iter()
+            .map(|(k, (r, _))| (k.clone(), *r))
+            .collect();
         Some(Questionnaire {
             meta,
             items: std::mem::take(&mut self.items),
@@ -246,10 +351,20 @@ impl Builder<'_> {
     fn meta(&mut self, m: &S<RawMeta>) -> Meta {
         let m = m.get_ref();
         if !valid_id(m.id.get_ref()) && !m.id.get_ref().contains('-') || m.id.get_ref().is_empty() {
-            self.err(m.id.span(), "the questionnaire id must be letters, digits, `-` or `_`", "invalid id", None);
+            self.err(
+                m.id.span(),
+                "the questionnaire id must be letters, digits, `-` or `_`",
+                "invalid id",
+                None,
+            );
         }
         if m.version.get_ref().trim().is_empty() {
-            self.err(m.version.span(), "the version is empty", "empty", Some("give a version such as \"1.0.0\"; records remember it".into()));
+            self.err(
+                m.version.span(),
+                "the version is empty",
+                "empty",
+                Some("give a version such as \"1.0.0\"; records remember it".into()),
+            );
         }
         Meta {
             id: m.id.get_ref().clone(),
@@ -270,7 +385,9 @@ impl Builder<'_> {
         let title = self.text(&s.title);
         self.items.push(Item {
             id: s.id.get_ref().clone(),
-            kind: ItemKind::Group { intro: s.intro.as_deref().map(text::clean) },
+            kind: ItemKind::Group {
+                intro: s.intro.as_deref().map(text::clean),
+            },
             text: title,
             help: None,
             short: None,
@@ -285,7 +402,12 @@ impl Builder<'_> {
             pending.push((Target::ShowIf(idx), c.clone()));
         }
         if s.question.is_empty() {
-            self.err(s.id.span(), format!("section `{}` has no questions", s.id.get_ref()), "empty section", Some("add [[section.question]] tables after it, or remove the section".into()));
+            self.err(
+                s.id.span(),
+                format!("section `{}` has no questions", s.id.get_ref()),
+                "empty section",
+                Some("add [[section.question]] tables after it, or remove the section".into()),
+            );
         }
         for q in &s.question {
             self.question(q, idx, pending);
@@ -295,10 +417,20 @@ impl Builder<'_> {
 
     fn not_for(&mut self, span: Range<usize>, key: &str, kind: RawType) {
         let t = type_name(kind);
-        self.err(span, format!("`{key}` does not apply to a {t} question"), "not used by this type", Some(format!("remove `{key}`, or change `type`")));
+        self.err(
+            span,
+            format!("`{key}` does not apply to a {t} question"),
+            "not used by this type",
+            Some(format!("remove `{key}`, or change `type`")),
+        );
     }
 
-    fn question(&mut self, rq: &S<RawQuestion>, parent: ItemIdx, pending: &mut Vec<(Target, S<String>)>) {
+    fn question(
+        &mut self,
+        rq: &S<RawQuestion>,
+        parent: ItemIdx,
+        pending: &mut Vec<(Target, S<String>)>,
+    ) {
         let q = rq.get_ref();
         let kind = *q.kind.get_ref();
         let idx = self.items.len() as ItemIdx;
@@ -310,27 +442,69 @@ impl Builder<'_> {
             } else {
                 None
             };
-            self.err(o.span(), format!("`options` does not apply to a {} question", type_name(kind)), "not used by this type", help);
+            self.err(
+                o.span(),
+                format!("`options` does not apply to a {} question", type_name(kind)),
+                "not used by this type",
+                help,
+            );
         }
         let checks: [(&str, Option<Range<usize>>, bool); 8] = [
-            ("min", q.min.as_ref().map(|v| v.span()), matches!(kind, RawType::Number | RawType::Date)),
-            ("max", q.max.as_ref().map(|v| v.span()), matches!(kind, RawType::Number | RawType::Date)),
-            ("unit", q.unit.as_ref().map(|v| v.span()), kind == RawType::Number),
-            ("integer", q.integer.as_ref().map(|v| v.span()), kind == RawType::Number),
-            ("allow_month", q.allow_month.as_ref().map(|v| v.span()), kind == RawType::Date),
-            ("max_length", q.max_length.as_ref().map(|v| v.span()), kind == RawType::Text),
-            ("pattern", q.pattern.as_ref().map(|v| v.span()), kind == RawType::Text),
-            ("valid_if", q.valid_if.as_ref().map(|v| v.span()), kind != RawType::Info),
+            (
+                "min",
+                q.min.as_ref().map(|v| v.span()),
+                matches!(kind, RawType::Number | RawType::Date),
+            ),
+            (
+                "max",
+                q.max.as_ref().map(|v| v.span()),
+                matches!(kind, RawType::Number | RawType::Date),
+            ),
+            (
+                "unit",
+                q.unit.as_ref().map(|v| v.span()),
+                kind == RawType::Number,
+            ),
+            (
+                "integer",
+                q.integer.as_ref().map(|v| v.span()),
+                kind == RawType::Number,
+            ),
+            (
+                "allow_month",
+                q.allow_month.as_ref().map(|v| v.span()),
+                kind == RawType::Date,
+            ),
+            (
+                "max_length",
+                q.max_length.as_ref().map(|v| v.span()),
+                kind == RawType::Text,
+            ),
+            (
+                "pattern",
+                q.pattern.as_ref().map(|v| v.span()),
+                kind == RawType::Text,
+            ),
+            (
+                "valid_if",
+                q.valid_if.as_ref().map(|v| v.span()),
+                kind != RawType::Info,
+            ),
         ];
         for (key, span, allowed) in checks {
             if let (Some(span), false) = (span, allowed) {
                 self.not_for(span, key, kind);
             }
         }
-        if let (RawType::Info, Some(r)) = (kind, &q.required) {
-            if *r.get_ref() {
-                self.err(r.span(), "an info screen cannot be required", "info has no answer", Some("remove `required`".into()));
-            }
+        if let (RawType::Info, Some(r)) = (kind, &q.required)
+            && *r.get_ref()
+        {
+            self.err(
+                r.span(),
+                "an info screen cannot be required",
+                "info has no answer",
+                Some("remove `required`".into()),
+            );
         }
         let qkind = match kind {
             RawType::Info => None,
@@ -345,7 +519,11 @@ impl Builder<'_> {
                 Some(QuestionKind::Choice { style, options })
             }
             RawType::Single | RawType::Multi => {
-                let style = if kind == RawType::Multi { ChoiceStyle::Multi } else { ChoiceStyle::Single };
+                let style = if kind == RawType::Multi {
+                    ChoiceStyle::Multi
+                } else {
+                    ChoiceStyle::Single
+                };
                 let options = self.options(q, style);
                 Some(QuestionKind::Choice { style, options })
             }
@@ -355,7 +533,13 @@ impl Builder<'_> {
         };
         let ty = match (&qkind, kind) {
             (None, _) => Ty::Info,
-            (Some(QuestionKind::Choice { style: ChoiceStyle::Multi, .. }), _) => Ty::Set(idx),
+            (
+                Some(QuestionKind::Choice {
+                    style: ChoiceStyle::Multi,
+                    ..
+                }),
+                _,
+            ) => Ty::Set(idx),
             (Some(QuestionKind::Choice { .. }), _) => Ty::Choice(idx),
             (Some(QuestionKind::Number { .. }), _) => Ty::Num,
             (Some(QuestionKind::Date { .. }), _) => Ty::Date,
@@ -387,14 +571,26 @@ impl Builder<'_> {
             pending.push((Target::ShowIf(idx), c.clone()));
         }
         if let Some(c) = &q.valid_if {
-            let msg = q.valid_message.as_deref().map(text::clean).unwrap_or_else(|| strings::NOT_VALID.to_owned());
+            let msg = q
+                .valid_message
+                .as_deref()
+                .map(text::clean)
+                .unwrap_or_else(|| strings::NOT_VALID.to_owned());
             pending.push((Target::ValidIf(idx, msg), c.clone()));
         }
     }
 
     fn options(&mut self, q: &RawQuestion, style: ChoiceStyle) -> Vec<ChoiceOption> {
         let Some(raw) = &q.options else {
-            self.err(q.kind.span(), format!("a {} question needs `options`", type_name(*q.kind.get_ref())), "no options", Some("add options = [{ value = \"a\", label = \"...\" }, ...]".into()));
+            self.err(
+                q.kind.span(),
+                format!(
+                    "a {} question needs `options`",
+                    type_name(*q.kind.get_ref())
+                ),
+                "no options",
+                Some("add options = [{ value = \"a\", label = \"...\" }, ...]".into()),
+            );
             return Vec::new();
         };
         if raw.get_ref().is_empty() {
@@ -410,7 +606,12 @@ impl Builder<'_> {
             }
             if let Some(first) = seen.get(value) {
                 let (l, _) = crate::diag::line_col(self.src, first.start);
-                self.err(o.value.span(), format!("duplicate option value \"{value}\" in `{}`", q.id.get_ref()), format!("already used on line {l}"), Some("each option needs its own value".into()));
+                self.err(
+                    o.value.span(),
+                    format!("duplicate option value \"{value}\" in `{}`", q.id.get_ref()),
+                    format!("already used on line {l}"),
+                    Some("each option needs its own value".into()),
+                );
             } else {
                 seen.insert(value.clone(), o.value.span());
             }
@@ -420,9 +621,19 @@ impl Builder<'_> {
             }
             let exclusive = o.exclusive.as_ref().is_some_and(|e| *e.get_ref());
             if let (Some(e), false) = (&o.exclusive, style == ChoiceStyle::Multi) {
-                self.warn(e.span(), "`exclusive` only matters in multi-choice questions", "has no effect here", Some("remove it".into()));
+                self.warn(
+                    e.span(),
+                    "`exclusive` only matters in multi-choice questions",
+                    "has no effect here",
+                    Some("remove it".into()),
+                );
             }
-            out.push(ChoiceOption { value: value.clone(), label, short: o.short.as_deref().map(text::clean), exclusive });
+            out.push(ChoiceOption {
+                value: value.clone(),
+                label,
+                short: o.short.as_deref().map(text::clean),
+                exclusive,
+            });
         }
         out
     }
@@ -435,44 +646,81 @@ impl Builder<'_> {
                 toml::Value::Integer(i) => *i as f64,
                 toml::Value::Float(f) if f.is_finite() => *f,
                 _ => {
-                    b.err(v.span(), format!("`{key}` of a number question must be a number"), "not a number", None);
+                    b.err(
+                        v.span(),
+                        format!("`{key}` of a number question must be a number"),
+                        "not a number",
+                        None,
+                    );
                     return None;
                 }
             };
             if integer && n.fract() != 0.0 {
-                b.err(v.span(), format!("`{key}` is not a whole number, but the question takes whole numbers"), "not whole", None);
+                b.err(
+                    v.span(),
+                    format!("`{key}` is not a whole number, but the question takes whole numbers"),
+                    "not whole",
+                    None,
+                );
             }
             Some(n)
         };
         let min = num(self, &q.min, "min");
         let max = num(self, &q.max, "max");
-        if let (Some(lo), Some(hi), Some(mx)) = (min, max, &q.max) {
-            if lo > hi {
-                self.err(mx.span(), format!("`max` ({hi}) is smaller than `min` ({lo})"), "no number can be valid", Some("swap them, or fix the limit".into()));
-            }
+        if let (Some(lo), Some(hi), Some(mx)) = (min, max, &q.max)
+            && lo > hi
+        {
+            self.err(
+                mx.span(),
+                format!("`max` ({hi}) is smaller than `min` ({lo})"),
+                "no number can be valid",
+                Some("swap them, or fix the limit".into()),
+            );
         }
-        QuestionKind::Number { min, max, unit: q.unit.as_ref().map(|u| text::clean(u.get_ref())), integer }
+        QuestionKind::Number {
+            min,
+            max,
+            unit: q.unit.as_ref().map(|u| text::clean(u.get_ref())),
+            integer,
+        }
     }
 
     fn date_bound(&mut self, v: &S<toml::Value>, key: &str) -> Option<DateBound> {
         let help = "write a date \"2025-01-31\", \"today\", or a distance from today such as \"today+2y\" or \"today-110y\" (d, w, m, y)";
         match v.get_ref() {
             toml::Value::Datetime(dt) => match (dt.date, dt.time) {
-                (Some(d), None) => Date::new(d.year as i16, d.month as i8, d.day as i8).ok().map(DateBound::Fixed),
+                (Some(d), None) => Date::new(d.year as i16, d.month as i8, d.day as i8)
+                    .ok()
+                    .map(DateBound::Fixed),
                 _ => {
-                    self.err(v.span(), format!("`{key}` must be a date without a time"), "has a time", Some(help.into()));
+                    self.err(
+                        v.span(),
+                        format!("`{key}` must be a date without a time"),
+                        "has a time",
+                        Some(help.into()),
+                    );
                     None
                 }
             },
             toml::Value::String(s) => match parse_date_bound(s) {
                 Some(b) => Some(b),
                 None => {
-                    self.err(v.span(), format!("`{key}` is not a date limit"), "cannot read this", Some(help.into()));
+                    self.err(
+                        v.span(),
+                        format!("`{key}` is not a date limit"),
+                        "cannot read this",
+                        Some(help.into()),
+                    );
                     None
                 }
             },
             _ => {
-                self.err(v.span(), format!("`{key}` of a date question must be a date"), "not a date", Some(help.into()));
+                self.err(
+                    v.span(),
+                    format!("`{key}` of a date question must be a date"),
+                    "not a date",
+                    Some(help.into()),
+                );
                 None
             }
         }
@@ -484,16 +732,30 @@ impl Builder<'_> {
         if let (Some(lo), Some(hi), Some(mx)) = (min, max, &q.max) {
             let probe = Date::constant(2000, 6, 15);
             if lo.resolve(probe) > hi.resolve(probe) {
-                self.err(mx.span(), "`max` is earlier than `min`", "no date can be valid", Some("swap them, or fix the limit".into()));
+                self.err(
+                    mx.span(),
+                    "`max` is earlier than `min`",
+                    "no date can be valid",
+                    Some("swap them, or fix the limit".into()),
+                );
             }
         }
-        QuestionKind::Date { min, max, allow_month: q.allow_month.as_ref().is_some_and(|a| *a.get_ref()) }
+        QuestionKind::Date {
+            min,
+            max,
+            allow_month: q.allow_month.as_ref().is_some_and(|a| *a.get_ref()),
+        }
     }
 
     fn text_kind(&mut self, q: &RawQuestion) -> QuestionKind {
         let max_length = match &q.max_length {
             Some(m) if !(1..=10_000).contains(m.get_ref()) => {
-                self.err(m.span(), "`max_length` must be between 1 and 10000", "out of range", None);
+                self.err(
+                    m.span(),
+                    "`max_length` must be between 1 and 10000",
+                    "out of range",
+                    None,
+                );
                 500
             }
             Some(m) => *m.get_ref() as usize,
@@ -501,15 +763,30 @@ impl Builder<'_> {
         };
         let pattern = match &q.pattern {
             Some(p) => match regex_lite::Regex::new(p.get_ref()) {
-                Ok(regex) => Some(TextPattern { regex, message: q.pattern_message.as_deref().map(text::clean).unwrap_or_else(|| strings::TEXT_PATTERN.to_owned()) }),
+                Ok(regex) => Some(TextPattern {
+                    regex,
+                    message: q
+                        .pattern_message
+                        .as_deref()
+                        .map(text::clean)
+                        .unwrap_or_else(|| strings::TEXT_PATTERN.to_owned()),
+                }),
                 Err(e) => {
-                    self.err(p.span(), "`pattern` is not a valid regular expression", e.to_string(), None);
+                    self.err(
+                        p.span(),
+                        "`pattern` is not a valid regular expression",
+                        e.to_string(),
+                        None,
+                    );
                     None
                 }
             },
             None => None,
         };
-        QuestionKind::Text { max_length, pattern }
+        QuestionKind::Text {
+            max_length,
+            pattern,
+        }
     }
 
     /// Parses an expression string; reports syntax errors at their place in the file.
@@ -518,7 +795,12 @@ impl Builder<'_> {
             Ok(a) => Some(a),
             Err(e) => {
                 let map = StrMap::new(self.src, s.span(), s.get_ref());
-                self.err(map.span(e.span), format!("in condition: {}", e.message), "here", e.help);
+                self.err(
+                    map.span(e.span),
+                    format!("in condition: {}", e.message),
+                    "here",
+                    e.help,
+                );
                 None
             }
         }
@@ -533,7 +815,10 @@ impl Builder<'_> {
 
     fn condition(&mut self, s: &S<String>, items: &[Item]) -> Option<Expr> {
         let ast = self.parse(s)?;
-        let scope = NameScope { names: &self.names, items };
+        let scope = NameScope {
+            names: &self.names,
+            items,
+        };
         match expr::compile_bool(&ast, &scope) {
             Ok(e) => Some(e),
             Err(errs) => {
@@ -548,8 +833,13 @@ impl Builder<'_> {
         for (i, d) in raw.iter().enumerate() {
             self.declare(&d.get_ref().id, Some((Ref::Derived(i as u32), Ty::Unknown)));
         }
-        let asts: Vec<Option<syntax::Ast>> = raw.iter().map(|d| self.parse(&d.get_ref().expr)).collect();
-        let index: HashMap<&str, usize> = raw.iter().enumerate().map(|(i, d)| (d.get_ref().id.get_ref().as_str(), i)).collect();
+        let asts: Vec<Option<syntax::Ast>> =
+            raw.iter().map(|d| self.parse(&d.get_ref().expr)).collect();
+        let index: HashMap<&str, usize> = raw
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.get_ref().id.get_ref().as_str(), i))
+            .collect();
         let deps: Vec<Vec<usize>> = asts
             .iter()
             .map(|a| {
@@ -557,7 +847,10 @@ impl Builder<'_> {
                 if let Some(a) = a {
                     ast_names(a, &mut names);
                 }
-                names.iter().filter_map(|n| index.get(n.as_str()).copied()).collect()
+                names
+                    .iter()
+                    .filter_map(|n| index.get(n.as_str()).copied())
+                    .collect()
             })
             .collect();
         // Depth-first order; a node met again while on the stack closes a cycle.
@@ -566,7 +859,15 @@ impl Builder<'_> {
         let mut in_cycle = vec![false; raw.len()];
         for start in 0..raw.len() {
             let mut stack = Vec::new();
-            self.visit_derived(start, &deps, &mut state, &mut order, &mut stack, &mut in_cycle, raw);
+            self.visit_derived(
+                start,
+                &deps,
+                &mut state,
+                &mut order,
+                &mut stack,
+                &mut in_cycle,
+                raw,
+            );
         }
         let mut out: Vec<Option<Derived>> = (0..raw.len()).map(|_| None).collect();
         let items = self.items.clone();
@@ -576,16 +877,35 @@ impl Builder<'_> {
                 continue;
             }
             let Some(ast) = &asts[i] else { continue };
-            let scope = NameScope { names: &self.names, items: &items };
+            let scope = NameScope {
+                names: &self.names,
+                items: &items,
+            };
             match expr::compile(ast, &scope) {
                 Ok((e, ty)) => {
                     if matches!(ty, Ty::Set(_) | Ty::Text | Ty::Info) {
-                        let span = StrMap::new(self.src, d.expr.span(), d.expr.get_ref()).span(ast.span.clone());
-                        self.err(span, format!("a derived value cannot be {}", ty.describe()), "use this directly instead", Some("derived values are true/false, numbers, dates or single choices".into()));
+                        let span = StrMap::new(self.src, d.expr.span(), d.expr.get_ref())
+                            .span(ast.span.clone());
+                        self.err(
+                            span,
+                            format!("a derived value cannot be {}", ty.describe()),
+                            "use this directly instead",
+                            Some(
+                                "derived values are true/false, numbers, dates or single choices"
+                                    .into(),
+                            ),
+                        );
                         continue;
                     }
-                    self.names.insert(d.id.get_ref().clone(), (Ref::Derived(i as u32), ty));
-                    out[i] = Some(Derived { id: d.id.get_ref().clone(), expr: e, ty, label: d.label.as_deref().map(text::clean), trigger: d.trigger.unwrap_or(true) });
+                    self.names
+                        .insert(d.id.get_ref().clone(), (Ref::Derived(i as u32), ty));
+                    out[i] = Some(Derived {
+                        id: d.id.get_ref().clone(),
+                        expr: e,
+                        ty,
+                        label: d.label.as_deref().map(text::clean),
+                        trigger: d.trigger.unwrap_or(true),
+                    });
                 }
                 Err(errs) => self.report_compile(&d.expr, errs),
             }
@@ -594,17 +914,38 @@ impl Builder<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn visit_derived(&mut self, i: usize, deps: &[Vec<usize>], state: &mut [u8], order: &mut Vec<usize>, stack: &mut Vec<usize>, in_cycle: &mut [bool], raw: &[S<RawDerived>]) {
+    fn visit_derived(
+        &mut self,
+        i: usize,
+        deps: &[Vec<usize>],
+        state: &mut [u8],
+        order: &mut Vec<usize>,
+        stack: &mut Vec<usize>,
+        in_cycle: &mut [bool],
+        raw: &[S<RawDerived>],
+    ) {
         match state[i] {
             2 => return,
             1 => {
                 let from = stack.iter().position(|&s| s == i).unwrap_or(0);
-                let cycle: Vec<&str> = stack[from..].iter().chain(std::iter::once(&i)).map(|&s| raw[s].get_ref().id.get_ref().as_str()).collect();
+                let cycle: Vec<&str> = stack[from..]
+                    .iter()
+                    .chain(std::iter::once(&i))
+                    .map(|&s| raw[s].get_ref().id.get_ref().as_str())
+                    .collect();
                 for &s in &stack[from..] {
                     in_cycle[s] = true;
                 }
                 let d = raw[i].get_ref();
-                self.err(d.expr.span(), format!("derived values depend on each other in a circle: {}", cycle.join(" → ")), "part of a cycle", Some("a derived value may only use values that do not, in turn, use it".into()));
+                self.err(
+                    d.expr.span(),
+                    format!(
+                        "derived values depend on each other in a circle: {}",
+                        cycle.join(" → ")
+                    ),
+                    "part of a cycle",
+                    Some("a derived value may only use values that do not, in turn, use it".into()),
+                );
                 return;
             }
             _ => {}
@@ -623,7 +964,12 @@ impl Builder<'_> {
     /// values), or `None` if it reads no question.
     fn derived_positions(&self, derived: &[Option<Derived>]) -> Vec<Option<ItemIdx>> {
         let mut memo: Vec<Option<Option<ItemIdx>>> = vec![None; derived.len()];
-        fn go(i: usize, derived: &[Option<Derived>], memo: &mut Vec<Option<Option<ItemIdx>>>, depth: usize) -> Option<ItemIdx> {
+        fn go(
+            i: usize,
+            derived: &[Option<Derived>],
+            memo: &mut Vec<Option<Option<ItemIdx>>>,
+            depth: usize,
+        ) -> Option<ItemIdx> {
             if let Some(m) = memo[i] {
                 return m;
             }
@@ -635,7 +981,9 @@ impl Builder<'_> {
             for r in refs {
                 let p = match r {
                     Ref::Question(q) => Some(q),
-                    Ref::Derived(d) if depth < derived.len() => go(d as usize, derived, memo, depth + 1),
+                    Ref::Derived(d) if depth < derived.len() => {
+                        go(d as usize, derived, memo, depth + 1)
+                    }
                     _ => None,
                 };
                 best = best.max(p);
@@ -643,11 +991,18 @@ impl Builder<'_> {
             memo[i] = Some(best);
             best
         }
-        (0..derived.len()).map(|i| go(i, derived, &mut memo, 0)).collect()
+        (0..derived.len())
+            .map(|i| go(i, derived, &mut memo, 0))
+            .collect()
     }
 
     /// A condition may only read answers the patient has already given when it is evaluated.
-    fn check_order(&mut self, pending: &[(Target, S<String>)], derived: &[Option<Derived>], derived_max: &[Option<ItemIdx>]) {
+    fn check_order(
+        &mut self,
+        pending: &[(Target, S<String>)],
+        derived: &[Option<Derived>],
+        derived_max: &[Option<ItemIdx>],
+    ) {
         for (target, src) in pending {
             let (idx, own_ok, what) = match target {
                 Target::ShowIf(i) => (*i, false, "is shown only when"),
@@ -668,7 +1023,10 @@ impl Builder<'_> {
             for r in refs {
                 let (pos, via) = match r {
                     Ref::Question(q) => (Some(q), None),
-                    Ref::Derived(d) => (derived_max[d as usize], derived[d as usize].as_ref().map(|d| d.id.clone())),
+                    Ref::Derived(d) => (
+                        derived_max[d as usize],
+                        derived[d as usize].as_ref().map(|d| d.id.clone()),
+                    ),
                     Ref::VisitDate => (None, None),
                 };
                 let Some(pos) = pos else { continue };
@@ -678,14 +1036,20 @@ impl Builder<'_> {
                 let later = &self.items[pos as usize].id;
                 if subtree.contains(&pos) {
                     let msg = match &via {
-                        Some(v) if *later == id => format!("cycle: `{id}` {what} `{v}`, but `{v}` depends on the answer to `{id}` itself"),
-                        Some(v) => format!("cycle: `{id}` {what} `{v}`, but `{v}` depends on `{later}`, which is inside `{id}` itself"),
+                        Some(v) if *later == id => format!(
+                            "cycle: `{id}` {what} `{v}`, but `{v}` depends on the answer to `{id}` itself"
+                        ),
+                        Some(v) => format!(
+                            "cycle: `{id}` {what} `{v}`, but `{v}` depends on `{later}`, which is inside `{id}` itself"
+                        ),
                         None => format!("cycle: `{id}` {what} its own answer (`{later}`)"),
                     };
                     problems.push((msg, "depends on itself".to_owned()));
                 } else if pos > idx {
                     let msg = match &via {
-                        Some(v) => format!("`{id}` {what} `{v}`, which uses `{later}`, a question asked later"),
+                        Some(v) => format!(
+                            "`{id}` {what} `{v}`, which uses `{later}`, a question asked later"
+                        ),
                         None => format!("`{id}` {what} `{later}`, a question asked later"),
                     };
                     problems.push((msg, "not answered yet at this point".to_owned()));
@@ -716,7 +1080,12 @@ impl Builder<'_> {
                 }
                 b'{' => {
                     let Some(close) = raw[i..].find('}') else {
-                        self.err(map.span(i..raw.len()), "placeholder is never closed", "missing `}`", Some("write `{name}`, or `{{` for a literal brace".into()));
+                        self.err(
+                            map.span(i..raw.len()),
+                            "placeholder is never closed",
+                            "missing `}`",
+                            Some("write `{name}`, or `{{` for a literal brace".into()),
+                        );
                         break;
                     };
                     let inner = raw[i + 1..i + close].trim();
@@ -725,7 +1094,11 @@ impl Builder<'_> {
                         None => (inner, false),
                     };
                     let span = map.span(i..i + close + 1);
-                    let found = if name == "visit_date" { Some((Ref::VisitDate, Ty::Date)) } else { self.names.get(name).copied() };
+                    let found = if name == "visit_date" {
+                        Some((Ref::VisitDate, Ty::Date))
+                    } else {
+                        self.names.get(name).copied()
+                    };
                     match found {
                         Some((_, Ty::Info)) => self.err(span, format!("placeholder `{{{name}}}` names a section or info screen, which has no answer"), "no value", None),
                         Some((r, _)) => {
@@ -743,7 +1116,12 @@ impl Builder<'_> {
                     i += close + 1;
                 }
                 b'}' => {
-                    self.err(map.span(i..i + 1), "stray `}` in text", "unmatched", Some("write `}}` for a literal brace".into()));
+                    self.err(
+                        map.span(i..i + 1),
+                        "stray `}` in text",
+                        "unmatched",
+                        Some("write `}}` for a literal brace".into()),
+                    );
                     i += 1;
                 }
                 _ => {
@@ -768,13 +1146,23 @@ impl Builder<'_> {
             let text = self.template(&f.text);
             let action = f.action.as_ref().map(|a| *a.get_ref());
             if let (Some(FlagAction::Pause), None, Some(a)) = (action, &f.message, &f.action) {
-                self.err(a.span(), "a `pause` flag needs a `message` for the patient's support screen", "no support text", Some("add message = \"Thank you for telling us. ...\"".into()));
+                self.err(
+                    a.span(),
+                    "a `pause` flag needs a `message` for the patient's support screen",
+                    "no support text",
+                    Some("add message = \"Thank you for telling us. ...\"".into()),
+                );
             }
             let mut show = Vec::new();
             for s in &f.show {
                 match self.names.get(s.get_ref().as_str()) {
                     Some((Ref::Question(i), ty)) if *ty != Ty::Info => show.push(*i),
-                    _ => self.err(s.span(), format!("`show` names `{}`, which is not a question", s.get_ref()), "not a question", None),
+                    _ => self.err(
+                        s.span(),
+                        format!("`show` names `{}`, which is not a question", s.get_ref()),
+                        "not a question",
+                        None,
+                    ),
                 }
             }
             let Some(when) = when else { continue };
@@ -807,16 +1195,46 @@ impl Builder<'_> {
 
     fn outcome(&mut self, raw: Option<RawOutcomes>) -> Outcomes {
         let pick = |r: Option<RawOutcomeText>, banner: &str, text: &str| match r {
-            Some(r) => OutcomeText { banner: text::clean_line(&r.banner), text: text::clean_line(&r.text) },
-            None => OutcomeText { banner: banner.into(), text: text.into() },
+            Some(r) => OutcomeText {
+                banner: text::clean_line(&r.banner),
+                text: text::clean_line(&r.text),
+            },
+            None => OutcomeText {
+                banner: banner.into(),
+                text: text.into(),
+            },
         };
-        let raw = raw.unwrap_or(RawOutcomes { stop: None, caution: None, clear: None, footer: None, disclaimer: None });
+        let raw = raw.unwrap_or(RawOutcomes {
+            stop: None,
+            caution: None,
+            clear: None,
+            footer: None,
+            disclaimer: None,
+        });
         Outcomes {
-            stop: pick(raw.stop, strings::OUTCOME_STOP_BANNER, strings::OUTCOME_STOP_TEXT),
-            caution: pick(raw.caution, strings::OUTCOME_CAUTION_BANNER, strings::OUTCOME_CAUTION_TEXT),
-            clear: pick(raw.clear, strings::OUTCOME_CLEAR_BANNER, strings::OUTCOME_CLEAR_TEXT),
-            footer: raw.footer.map(|f| text::clean_line(&f)).unwrap_or_else(|| strings::OUTCOME_FOOTER.into()),
-            disclaimer: raw.disclaimer.map(|f| text::clean_line(&f)).unwrap_or_else(|| strings::DISCLAIMER.into()),
+            stop: pick(
+                raw.stop,
+                strings::OUTCOME_STOP_BANNER,
+                strings::OUTCOME_STOP_TEXT,
+            ),
+            caution: pick(
+                raw.caution,
+                strings::OUTCOME_CAUTION_BANNER,
+                strings::OUTCOME_CAUTION_TEXT,
+            ),
+            clear: pick(
+                raw.clear,
+                strings::OUTCOME_CLEAR_BANNER,
+                strings::OUTCOME_CLEAR_TEXT,
+            ),
+            footer: raw
+                .footer
+                .map(|f| text::clean_line(&f))
+                .unwrap_or_else(|| strings::OUTCOME_FOOTER.into()),
+            disclaimer: raw
+                .disclaimer
+                .map(|f| text::clean_line(&f))
+                .unwrap_or_else(|| strings::DISCLAIMER.into()),
         }
     }
 
@@ -829,7 +1247,12 @@ impl Builder<'_> {
                 let mut refs = Vec::new();
                 for id in ids {
                     match self.names.get(id.get_ref().as_str()) {
-                        Some((_, Ty::Info)) | None => self.err(id.span(), format!("`{}` is not a question or derived value", id.get_ref()), "nothing to show", None),
+                        Some((_, Ty::Info)) | None => self.err(
+                            id.span(),
+                            format!("`{}` is not a question or derived value", id.get_ref()),
+                            "nothing to show",
+                            None,
+                        ),
                         Some((r, _)) => refs.push(*r),
                     }
                 }
@@ -840,30 +1263,56 @@ impl Builder<'_> {
                 return None;
             }
         };
-        Some(SummaryRow { label: text::clean_line(&row.label), value, show_if, optional: row.optional.unwrap_or(false) })
+        Some(SummaryRow {
+            label: text::clean_line(&row.label),
+            value,
+            show_if,
+            optional: row.optional.unwrap_or(false),
+        })
     }
 
     fn summary(&mut self, raw: Option<&RawSummary>) -> SummaryLayout {
         let Some(raw) = raw else {
-            return SummaryLayout { signoff: strings::SIGNOFF.iter().map(|s| (*s).to_owned()).collect(), ..Default::default() };
+            return SummaryLayout {
+                signoff: strings::SIGNOFF.iter().map(|s| (*s).to_owned()).collect(),
+                ..Default::default()
+            };
         };
         let items = self.items.clone();
-        let header = raw.header.iter().filter_map(|r| self.row(r, &items)).collect();
+        let header = raw
+            .header
+            .iter()
+            .filter_map(|r| self.row(r, &items))
+            .collect();
         let mut blocks = Vec::new();
         for b in &raw.block {
             let bl = b.get_ref();
             let show_if = bl.show_if.as_ref().and_then(|c| self.condition(c, &items));
             let rows = bl.rows.iter().filter_map(|r| self.row(r, &items)).collect();
-            blocks.push(SummaryBlock { title: text::clean_line(&bl.title), show_if, rows });
+            blocks.push(SummaryBlock {
+                title: text::clean_line(&bl.title),
+                show_if,
+                rows,
+            });
         }
         let signoff = match &raw.signoff {
             Some(lines) => lines.iter().map(|l| text::clean_line(l)).collect(),
             None => strings::SIGNOFF.iter().map(|s| (*s).to_owned()).collect(),
         };
-        SummaryLayout { header, blocks, signoff }
+        SummaryLayout {
+            header,
+            blocks,
+            signoff,
+        }
     }
 
-    fn unused_derived(&mut self, raw_derived: &[S<RawDerived>], derived: &[Option<Derived>], flags: &[Flag], summary: &SummaryLayout) {
+    fn unused_derived(
+        &mut self,
+        raw_derived: &[S<RawDerived>],
+        derived: &[Option<Derived>],
+        flags: &[Flag],
+        summary: &SummaryLayout,
+    ) {
         let mut used = vec![false; derived.len()];
         let mut mark = |e: &Expr| {
             let mut refs = Vec::new();
@@ -889,7 +1338,10 @@ impl Builder<'_> {
             mark(&f.when);
         }
         let mut template_refs: Vec<Ref> = flags.iter().flat_map(|f| f.text.refs()).collect();
-        let rows = summary.header.iter().chain(summary.blocks.iter().flat_map(|b| b.rows.iter()));
+        let rows = summary
+            .header
+            .iter()
+            .chain(summary.blocks.iter().flat_map(|b| b.rows.iter()));
         for row in rows {
             if let Some(e) = &row.show_if {
                 mark(e);
@@ -912,7 +1364,12 @@ impl Builder<'_> {
         for (i, d) in raw_derived.iter().enumerate() {
             if !used[i] && derived[i].is_some() {
                 let id = d.get_ref().id.clone();
-                self.warn(id.span(), format!("derived value `{}` is never used", id.get_ref()), "unused", Some("use it in a condition, flag text or summary row, or remove it".into()));
+                self.warn(
+                    id.span(),
+                    format!("derived value `{}` is never used", id.get_ref()),
+                    "unused",
+                    Some("use it in a condition, flag text or summary row, or remove it".into()),
+                );
             }
         }
     }
@@ -947,7 +1404,10 @@ impl Builder<'_> {
             }));
             out
         };
-        let all: Vec<Node> = (0..n_items as u32).map(Node::Item).chain((0..derived.len() as u32).map(Node::Derived)).collect();
+        let all: Vec<Node> = (0..n_items as u32)
+            .map(Node::Item)
+            .chain((0..derived.len() as u32).map(Node::Derived))
+            .collect();
         topo_order(&all, deps)
     }
 }
@@ -986,7 +1446,12 @@ pub(crate) fn topo_order(nodes: &[Node], deps: impl Fn(Node) -> Vec<Node>) -> Op
 }
 
 fn builtin(value: &str, label: &str) -> ChoiceOption {
-    ChoiceOption { value: value.into(), label: label.into(), short: None, exclusive: false }
+    ChoiceOption {
+        value: value.into(),
+        label: label.into(),
+        short: None,
+        exclusive: false,
+    }
 }
 
 fn type_name(t: RawType) -> &'static str {
@@ -1024,7 +1489,11 @@ pub fn parse_date_bound(s: &str) -> Option<DateBound> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     if let Some(rest) = s.strip_prefix("today") {
         if rest.is_empty() {
-            return Some(DateBound::FromVisit { years: 0, months: 0, days: 0 });
+            return Some(DateBound::FromVisit {
+                years: 0,
+                months: 0,
+                days: 0,
+            });
         }
         let (sign, rest) = match rest.as_bytes().first()? {
             b'+' => (1, &rest[1..]),
@@ -1035,12 +1504,30 @@ pub fn parse_date_bound(s: &str) -> Option<DateBound> {
         let n: i32 = rest[..rest.len() - 1].parse().ok()?;
         let n = sign * n;
         return match unit {
-            'd' => Some(DateBound::FromVisit { years: 0, months: 0, days: n }),
-            'w' => Some(DateBound::FromVisit { years: 0, months: 0, days: n * 7 }),
-            'm' => Some(DateBound::FromVisit { years: 0, months: n, days: 0 }),
-            'y' => Some(DateBound::FromVisit { years: i16::try_from(n).ok()?, months: 0, days: 0 }),
+            'd' => Some(DateBound::FromVisit {
+                years: 0,
+                months: 0,
+                days: n,
+            }),
+            'w' => Some(DateBound::FromVisit {
+                years: 0,
+                months: 0,
+                days: n * 7,
+            }),
+            'm' => Some(DateBound::FromVisit {
+                years: 0,
+                months: n,
+                days: 0,
+            }),
+            'y' => Some(DateBound::FromVisit {
+                years: i16::try_from(n).ok()?,
+                months: 0,
+                days: 0,
+            }),
             _ => None,
         };
     }
-    crate::answer::PartialDate::parse_iso(&s).filter(|d| !d.month_only).map(|d| DateBound::Fixed(d.date))
+    crate::answer::PartialDate::parse_iso(&s)
+        .filter(|d| !d.month_only)
+        .map(|d| DateBound::Fixed(d.date))
 }

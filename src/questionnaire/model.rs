@@ -73,7 +73,9 @@ pub struct Item {
 #[derive(Debug, Clone)]
 pub enum ItemKind {
     /// A section (or FHIR group), with an optional intro screen.
-    Group { intro: Option<String> },
+    Group {
+        intro: Option<String>,
+    },
     /// A statement with no answer.
     Info,
     Question(QuestionKind),
@@ -90,10 +92,25 @@ pub enum ChoiceStyle {
 
 #[derive(Debug, Clone)]
 pub enum QuestionKind {
-    Choice { style: ChoiceStyle, options: Vec<ChoiceOption> },
-    Number { min: Option<f64>, max: Option<f64>, unit: Option<String>, integer: bool },
-    Date { min: Option<DateBound>, max: Option<DateBound>, allow_month: bool },
-    Text { max_length: usize, pattern: Option<TextPattern> },
+    Choice {
+        style: ChoiceStyle,
+        options: Vec<ChoiceOption>,
+    },
+    Number {
+        min: Option<f64>,
+        max: Option<f64>,
+        unit: Option<String>,
+        integer: bool,
+    },
+    Date {
+        min: Option<DateBound>,
+        max: Option<DateBound>,
+        allow_month: bool,
+    },
+    Text {
+        max_length: usize,
+        pattern: Option<TextPattern>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -125,14 +142,22 @@ impl ChoiceOption {
 pub enum DateBound {
     Fixed(Date),
     /// Visit date plus this many years, months and days (negative for the past).
-    FromVisit { years: i16, months: i32, days: i32 },
+    FromVisit {
+        years: i16,
+        months: i32,
+        days: i32,
+    },
 }
 
 impl DateBound {
     pub fn resolve(&self, visit: Date) -> Date {
         match *self {
             DateBound::Fixed(d) => d,
-            DateBound::FromVisit { years, months, days } => {
+            DateBound::FromVisit {
+                years,
+                months,
+                days,
+            } => {
                 let span = jiff::Span::new().years(years).months(months).days(days);
                 visit.saturating_add(span)
             }
@@ -150,7 +175,9 @@ pub struct Derived {
     pub trigger: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Note,
@@ -279,7 +306,11 @@ impl Questionnaire {
     pub fn item_index(&self, id: &str) -> Option<ItemIdx> {
         match self.names.get(id) {
             Some(Ref::Question(i)) => Some(*i),
-            _ => self.items.iter().position(|it| it.id == id).map(|i| i as ItemIdx),
+            _ => self
+                .items
+                .iter()
+                .position(|it| it.id == id)
+                .map(|i| i as ItemIdx),
         }
     }
 
@@ -316,10 +347,13 @@ impl Questionnaire {
     }
 
     pub fn questions(&self) -> impl Iterator<Item = (ItemIdx, &Item, &QuestionKind)> {
-        self.items.iter().enumerate().filter_map(|(i, it)| match &it.kind {
-            ItemKind::Question(k) => Some((i as ItemIdx, it, k)),
-            _ => None,
-        })
+        self.items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, it)| match &it.kind {
+                ItemKind::Question(k) => Some((i as ItemIdx, it, k)),
+                _ => None,
+            })
     }
 }
 

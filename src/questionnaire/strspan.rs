@@ -14,14 +14,19 @@ pub struct StrMap {
 
 impl StrMap {
     pub fn new(source: &str, token: Range<usize>, decoded: &str) -> StrMap {
-        let map = source.get(token.clone()).and_then(|raw| build(raw, decoded)).map(|m| m.into_iter().map(|o| o + token.start).collect());
+        let map = source
+            .get(token.clone())
+            .and_then(|raw| build(raw, decoded))
+            .map(|m| m.into_iter().map(|o| o + token.start).collect());
         StrMap { whole: token, map }
     }
 
     /// The file span of a span inside the decoded value.
     pub fn span(&self, inner: Range<usize>) -> Range<usize> {
         match &self.map {
-            Some(m) if inner.end < m.len() && inner.start <= inner.end => m[inner.start]..m[inner.end].max(m[inner.start]),
+            Some(m) if inner.end < m.len() && inner.start <= inner.end => {
+                m[inner.start]..m[inner.end].max(m[inner.start])
+            }
             _ => self.whole.clone(),
         }
     }
@@ -51,7 +56,11 @@ fn build(raw: &str, decoded: &str) -> Option<Vec<usize>> {
     let rb = raw.as_bytes();
     for ch in decoded.chars() {
         // Line-ending backslashes in multi-line basic strings produce nothing: skip them.
-        while basic && start == 3 && rb.get(pos) == Some(&b'\\') && is_line_end_escape(&raw[pos + 1..]) {
+        while basic
+            && start == 3
+            && rb.get(pos) == Some(&b'\\')
+            && is_line_end_escape(&raw[pos + 1..])
+        {
             pos += 1;
             while rb.get(pos).is_some_and(|b| b.is_ascii_whitespace()) {
                 pos += 1;

@@ -20,11 +20,14 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
         let v = match s.derived_value(d as u32) {
             Some(crate::expr::Val::Bool(b)) => Value::Bool(b),
             Some(crate::expr::Val::Num(n)) => json!(n),
-            Some(_) => value_text(s, crate::expr::Ref::Derived(d as u32)).map_or(Value::Null, Value::String),
+            Some(_) => value_text(s, crate::expr::Ref::Derived(d as u32))
+                .map_or(Value::Null, Value::String),
             None => Value::Null,
         };
         let v = match v {
-            Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0) => json!(n.as_f64().unwrap_or_default() as i64),
+            Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0) => {
+                json!(n.as_f64().unwrap_or_default() as i64)
+            }
             other => other,
         };
         derived.insert(def.id.clone(), v);
@@ -60,7 +63,10 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
         Outcome::Caution => &q.outcome.caution,
         Outcome::Clear => &q.outcome.clear,
     };
-    let missing: Vec<&str> = s.problems().filter_map(|p| matches!(p, Problem::Missing(_)).then(|| q.item(p.item()).id.as_str())).collect();
+    let missing: Vec<&str> = s
+        .problems()
+        .filter_map(|p| matches!(p, Problem::Missing(_)).then(|| q.item(p.item()).id.as_str()))
+        .collect();
     let invalid: Vec<Value> = s
         .problems()
         .filter_map(|p| match p {

@@ -11,7 +11,9 @@ pub use page::render_text;
 use crate::answer::Answer;
 use crate::engine::{FiredFlag, Session};
 use crate::expr::{Ref, Ty, Val};
-use crate::questionnaire::{Flag, ItemIdx, Questionnaire, QuestionKind, Severity, Template, TemplatePart};
+use crate::questionnaire::{
+    Flag, ItemIdx, QuestionKind, Questionnaire, Severity, Template, TemplatePart,
+};
 
 /// What the summary needs besides the session.
 #[derive(Debug, Clone, Default)]
@@ -26,13 +28,22 @@ pub struct Context {
 
 /// Formats a number without a trailing `.0`.
 pub fn fmt_num(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n}") }
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
 }
 
 /// An answer in words for the doctor (option short labels, units, ISO dates).
 pub fn answer_text(q: &Questionnaire, item: ItemIdx, a: &Answer) -> String {
     let it = q.item(item);
-    let label = |i: &u32| it.options().get(*i as usize).map_or("?", |o| o.doctor_label()).to_owned();
+    let label = |i: &u32| {
+        it.options()
+            .get(*i as usize)
+            .map_or("?", |o| o.doctor_label())
+            .to_owned()
+    };
     match a {
         Answer::Choice(i) => label(i),
         Answer::Multi(list) => list.iter().map(label).collect::<Vec<_>>().join(", "),
@@ -74,7 +85,12 @@ pub fn value_text_capped(s: &Session<'_>, r: Ref, cap: usize) -> Option<String> 
                 (Val::Bool(b), _) => if b { "yes" } else { "no" }.to_owned(),
                 (Val::Num(n), _) => fmt_num(n),
                 (Val::Date(d), _) => iso(d),
-                (Val::Choice(o), Ty::Choice(item)) => q.item(item).options().get(o as usize).map_or("?", |x| x.doctor_label()).to_owned(),
+                (Val::Choice(o), Ty::Choice(item)) => q
+                    .item(item)
+                    .options()
+                    .get(o as usize)
+                    .map_or("?", |x| x.doctor_label())
+                    .to_owned(),
                 (Val::Choice(o), _) => o.to_string(),
             })
         }
@@ -133,13 +149,21 @@ pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, cap: usize) -> Vec<TriggerT
     let flag = &q.flags[f.flag as usize];
     let mut out: Vec<TriggerText> = Vec::new();
     for t in &f.triggers {
-        let Some(a) = s.answer(t.question) else { continue };
+        let Some(a) = s.answer(t.question) else {
+            continue;
+        };
         let answer = match (&t.options, a) {
-            (Some(opts), Answer::Multi(_)) => answer_text(q, t.question, &Answer::Multi(opts.clone())),
+            (Some(opts), Answer::Multi(_)) => {
+                answer_text(q, t.question, &Answer::Multi(opts.clone()))
+            }
             (_, Answer::Text(text)) => cap_text(text, cap),
             _ => answer_text(q, t.question, a),
         };
-        out.push(TriggerText { item: t.question, label: q.item(t.question).doctor_label().to_owned(), answer });
+        out.push(TriggerText {
+            item: t.question,
+            label: q.item(t.question).doctor_label().to_owned(),
+            answer,
+        });
     }
     for &extra in &flag.show {
         if out.iter().any(|t| t.item == extra) {
@@ -150,7 +174,11 @@ pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, cap: usize) -> Vec<TriggerT
                 Answer::Text(text) => cap_text(text, cap),
                 _ => answer_text(q, extra, a),
             };
-            out.push(TriggerText { item: extra, label: q.item(extra).doctor_label().to_owned(), answer });
+            out.push(TriggerText {
+                item: extra,
+                label: q.item(extra).doctor_label().to_owned(),
+                answer,
+            });
         }
     }
     out
@@ -159,7 +187,11 @@ pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, cap: usize) -> Vec<TriggerT
 /// Fired flags, worst first, questionnaire order within a severity.
 pub fn ordered_flags<'q>(s: &Session<'q>) -> Vec<(&'q Flag, FiredFlag)> {
     let q = s.questionnaire();
-    let mut fired: Vec<(&Flag, FiredFlag)> = s.fired_flags().into_iter().map(|f| (&q.flags[f.flag as usize], f)).collect();
+    let mut fired: Vec<(&Flag, FiredFlag)> = s
+        .fired_flags()
+        .into_iter()
+        .map(|f| (&q.flags[f.flag as usize], f))
+        .collect();
     fired.sort_by_key(|(flag, f)| (std::cmp::Reverse(flag.severity), f.flag));
     fired
 }
@@ -167,6 +199,15 @@ pub fn ordered_flags<'q>(s: &Session<'q>) -> Vec<(&'q Flag, FiredFlag)> {
 /// How many fired flags of each severity.
 pub fn counts(s: &Session<'_>) -> [(Severity, usize); 3] {
     let q = s.questionnaire();
-    let n = |sev| s.fired().iter().filter(|&&f| q.flags[f as usize].severity == sev).count();
-    [(Severity::Stop, n(Severity::Stop)), (Severity::Caution, n(Severity::Caution)), (Severity::Note, n(Severity::Note))]
+    let n = |sev| {
+        s.fired()
+            .iter()
+            .filter(|&&f| q.flags[f as usize].severity == sev)
+            .count()
+    };
+    [
+        (Severity::Stop, n(Severity::Stop)),
+        (Severity::Caution, n(Severity::Caution)),
+        (Severity::Note, n(Severity::Note)),
+    ]
 }

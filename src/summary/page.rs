@@ -6,7 +6,10 @@
 
 use unicode_width::UnicodeWidthStr;
 
-use super::{Context, answer_text, cap_text, counts, fill_capped, ordered_flags, trigger_texts, value_text_capped};
+use super::{
+    Context, answer_text, cap_text, counts, fill_capped, ordered_flags, trigger_texts,
+    value_text_capped,
+};
 use crate::engine::{Outcome, Problem, Session};
 use crate::questionnaire::{ItemKind, RowValue, Severity, SummaryRow};
 use crate::strings;
@@ -23,8 +26,14 @@ pub const PAGE_LINES: usize = 66;
 /// Wraps `text` with the given indents; more than `max_lines` lines are cut, the last one ending
 /// "... (see full record)".
 fn wrap(text: &str, first: &str, rest: &str, max_lines: usize) -> Vec<String> {
-    let opts = textwrap::Options::new(WIDTH).initial_indent(first).subsequent_indent(rest).break_words(true);
-    let mut lines: Vec<String> = textwrap::wrap(text, opts).into_iter().map(|c| c.into_owned()).collect();
+    let opts = textwrap::Options::new(WIDTH)
+        .initial_indent(first)
+        .subsequent_indent(rest)
+        .break_words(true);
+    let mut lines: Vec<String> = textwrap::wrap(text, opts)
+        .into_iter()
+        .map(|c| c.into_owned())
+        .collect();
     if lines.len() > max_lines {
         lines.truncate(max_lines);
         if let Some(last) = lines.last_mut() {
@@ -89,8 +98,16 @@ fn rule(ch: char) -> String {
 /// are escaped. Rows marked optional are left out when the page would not fit one A4 sheet.
 pub fn render_text(s: &Session<'_>, ctx: &Context) -> String {
     let (body, signoff) = render_parts(s, ctx, true);
-    let (body, signoff) = if body.len() > PAGE_LINES { render_parts(s, ctx, false) } else { (body, signoff) };
-    let mut page = body.into_iter().chain(signoff).collect::<Vec<_>>().join("\n");
+    let (body, signoff) = if body.len() > PAGE_LINES {
+        render_parts(s, ctx, false)
+    } else {
+        (body, signoff)
+    };
+    let mut page = body
+        .into_iter()
+        .chain(signoff)
+        .collect::<Vec<_>>()
+        .join("\n");
     page.push('\n');
     crate::text::escape(&page)
 }
@@ -111,12 +128,23 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
             out.extend(wrap(&format!("{}: {v}", row.label), "", "  ", 2));
         }
     }
-    let mut visit = format!("{}: {}", strings::PAGE_VISIT, ctx.completed_at.clone().unwrap_or_else(|| super::iso(s.visit_date())));
+    let mut visit = format!(
+        "{}: {}",
+        strings::PAGE_VISIT,
+        ctx.completed_at
+            .clone()
+            .unwrap_or_else(|| super::iso(s.visit_date()))
+    );
     if let Some(id) = &ctx.record_id {
         visit.push_str(&format!(" · {}: {id}", strings::PAGE_RECORD));
     }
     let hash = q.content_hash.get(..19).unwrap_or(&q.content_hash);
-    visit.push_str(&format!(" · {}: {} {} ({hash})", strings::PAGE_RULES, q.meta.id, q.meta.version));
+    visit.push_str(&format!(
+        " · {}: {} {} ({hash})",
+        strings::PAGE_RULES,
+        q.meta.id,
+        q.meta.version
+    ));
     out.extend(wrap(&visit, "", "  ", 2));
     out.extend(sentence_lines(&q.outcome.disclaimer));
 
@@ -134,12 +162,25 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
     let gap = WIDTH.saturating_sub(banner.width() + tally.width()).max(1);
     out.push(format!("{banner}{}{tally}", " ".repeat(gap)));
     out.extend(sentence_lines(&format!("{} {}", o.text, q.outcome.footer)));
-    let missing: Vec<&str> = s.problems().filter_map(|p| matches!(p, Problem::Missing(_)).then(|| q.item(p.item()).id.as_str())).collect();
+    let missing: Vec<&str> = s
+        .problems()
+        .filter_map(|p| matches!(p, Problem::Missing(_)).then(|| q.item(p.item()).id.as_str()))
+        .collect();
     if !missing.is_empty() {
-        out.extend(wrap(&format!("{} {}", strings::PAGE_INCOMPLETE, missing.join(", ")), "", "  ", 3));
+        out.extend(wrap(
+            &format!("{} {}", strings::PAGE_INCOMPLETE, missing.join(", ")),
+            "",
+            "  ",
+            3,
+        ));
     }
     if let Some(end) = s.ended_at() {
-        out.extend(wrap(&format!("{} {}", strings::PAGE_ENDED, q.item(end).doctor_label()), "", "  ", 2));
+        out.extend(wrap(
+            &format!("{} {}", strings::PAGE_ENDED, q.item(end).doctor_label()),
+            "",
+            "  ",
+            2,
+        ));
     }
 
     // STOP and CAUTION flags, with their triggers.
@@ -167,7 +208,8 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
                         crate::answer::Answer::Text(t) => cap_text(t, 2 * WIDTH),
                         _ => answer_text(q, i, a),
                     };
-                    matches!(it.kind, ItemKind::Question(_)).then(|| (it.doctor_label().to_owned(), text))
+                    matches!(it.kind, ItemKind::Question(_))
+                        .then(|| (it.doctor_label().to_owned(), text))
                 })
                 .collect();
             block(&mut out, &item.text, &rows);
@@ -177,13 +219,21 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
             if !b.show_if.as_ref().is_none_or(|e| s.holds(e)) {
                 continue;
             }
-            let rows: Vec<(String, String)> = b.rows.iter().filter(|r| with_optional || !r.optional).filter_map(|r| row_value(s, r).map(|v| (r.label.clone(), v))).collect();
+            let rows: Vec<(String, String)> = b
+                .rows
+                .iter()
+                .filter(|r| with_optional || !r.optional)
+                .filter_map(|r| row_value(s, r).map(|v| (r.label.clone(), v)))
+                .collect();
             block(&mut out, &b.title, &rows);
         }
     }
 
     // Notes.
-    let notes: Vec<_> = fired.iter().filter(|(f, _)| f.severity == Severity::Note).collect();
+    let notes: Vec<_> = fired
+        .iter()
+        .filter(|(f, _)| f.severity == Severity::Note)
+        .collect();
     if !notes.is_empty() {
         out.push(heading(strings::PAGE_NOTES));
         for (flag, f) in notes {
@@ -205,10 +255,18 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
 
 /// One flag: id, doctor text, then `>` and the answers that triggered it, as one wrapped
 /// paragraph.
-fn flag_lines(s: &Session<'_>, flag: &crate::questionnaire::Flag, f: &crate::engine::FiredFlag, max_lines: usize) -> Vec<String> {
+fn flag_lines(
+    s: &Session<'_>,
+    flag: &crate::questionnaire::Flag,
+    f: &crate::engine::FiredFlag,
+    max_lines: usize,
+) -> Vec<String> {
     let (text, _) = fill_capped(s, &flag.text, FLAG_TEXT_CAP);
     let trig: Vec<String> = if flag.list_triggers {
-        trigger_texts(s, f, FLAG_TEXT_CAP).into_iter().map(|t| format!("{}: {}", t.label, t.answer)).collect()
+        trigger_texts(s, f, FLAG_TEXT_CAP)
+            .into_iter()
+            .map(|t| format!("{}: {}", t.label, t.answer))
+            .collect()
     } else {
         Vec::new()
     };
@@ -226,7 +284,12 @@ fn block(out: &mut Vec<String>, title: &str, rows: &[(String, String)]) {
         return;
     }
     out.push(heading(title));
-    let label_w = rows.iter().map(|(l, _)| l.width()).max().unwrap_or(0).min(24);
+    let label_w = rows
+        .iter()
+        .map(|(l, _)| l.width())
+        .max()
+        .unwrap_or(0)
+        .min(24);
     for (label, value) in rows {
         let first = if label.width() > label_w {
             let mut l = String::new();
@@ -256,7 +319,10 @@ fn row_value(s: &Session<'_>, row: &SummaryRow) -> Option<String> {
             (any || t.refs().next().is_none()).then_some(text)
         }
         RowValue::Answers(refs) => {
-            let parts: Vec<String> = refs.iter().filter_map(|r| value_text_capped(s, *r, ROW_LINES * WIDTH)).collect();
+            let parts: Vec<String> = refs
+                .iter()
+                .filter_map(|r| value_text_capped(s, *r, ROW_LINES * WIDTH))
+                .collect();
             (!parts.is_empty()).then(|| parts.join("; "))
         }
     }

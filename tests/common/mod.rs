@@ -34,14 +34,25 @@ pub fn set(s: &mut Session<'_>, id: &str, v: &str) {
 
 pub fn answer(q: &Questionnaire, i: u32, v: &str) -> Answer {
     let item = q.item(i);
-    let opt = |x: &str| item.options().iter().position(|o| o.value == x).unwrap_or_else(|| panic!("{} has no option {x}", item.id)) as u32;
+    let opt = |x: &str| {
+        item.options()
+            .iter()
+            .position(|o| o.value == x)
+            .unwrap_or_else(|| panic!("{} has no option {x}", item.id)) as u32
+    };
     if let Some(n) = v.strip_prefix('#') {
         Answer::Number(n.parse().expect("number"))
     } else if let Some(d) = v.strip_prefix('@') {
         Answer::Date(PartialDate::parse_iso(d).expect("date"))
     } else if let Some(t) = v.strip_prefix('\'') {
         Answer::Text(t.to_owned())
-    } else if matches!(item.question(), Some(triage::questionnaire::QuestionKind::Choice { style: triage::questionnaire::ChoiceStyle::Multi, .. })) {
+    } else if matches!(
+        item.question(),
+        Some(triage::questionnaire::QuestionKind::Choice {
+            style: triage::questionnaire::ChoiceStyle::Multi,
+            ..
+        })
+    ) {
         Answer::Multi(v.split(',').map(opt).collect())
     } else {
         Answer::Choice(opt(v))
@@ -51,7 +62,10 @@ pub fn answer(q: &Questionnaire, i: u32, v: &str) -> Answer {
 /// Ids of the flags that fire.
 pub fn fired(s: &Session<'_>) -> Vec<String> {
     let q = s.questionnaire();
-    s.fired().iter().map(|&f| q.flags[f as usize].id.clone()).collect()
+    s.fired()
+        .iter()
+        .map(|&f| q.flags[f as usize].id.clone())
+        .collect()
 }
 
 pub fn visible_ids(s: &Session<'_>) -> Vec<String> {
