@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use jiff::civil::Date;
-use triage::cli::{self, CliError, Format, Io, Status, SummaryArgs};
+use triage::cli::{self, CliError, Format, Io, Status, SubmitArgs, SummaryArgs};
 
 #[derive(Parser)]
 #[command(
@@ -55,6 +55,56 @@ enum Command {
         #[arg(long, value_enum, default_value_t = FormatArg::Text)]
         format: FormatArg,
     },
+    /// Store a completed record from an answers file (a paper form typed in later) and print its id.
+    Submit {
+        /// Answers file (JSON).
+        #[arg(long, value_name = "FILE")]
+        answers: PathBuf,
+        /// Questionnaire file (default: the shipped one).
+        #[arg(long, value_name = "FILE")]
+        questionnaire: Option<PathBuf>,
+    },
+    /// List, show, export or delete stored records.
+    Records {
+        #[command(subcommand)]
+        action: RecordsCommand,
+    },
+    /// Test harness for crash tests: commit answers to a draft one by one.
+    #[command(hide = true)]
+    HarnessAutosave {
+        #[arg(long, value_name = "FILE")]
+        answers: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        rounds: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum RecordsCommand {
+    /// One line per record: id, time, name, outcome, flag counts.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a record's summary.
+    Show {
+        id: i64,
+        #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+        format: FormatArg,
+    },
+    /// Write one JSON file per record into DIR (atomic writes).
+    Export {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Delete a record (retention). Needs --yes.
+    Delete {
+        id: i64,
+        /// Confirm the deletion.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -82,37 +132,33 @@ fn main() -> ExitCode {
         color,
     };
     let today = jiff::ZonedDateTime::now().date();
+    let now = jiff::Timestamp::now();
+    let data_dir = args.data_dir.as_deref();
+    let fmt = |f: FormatArg| match f {
+        FormatArg::Text => Format::Text,
+        FormatArg::Json => Format::Json,
+    };
     let result = match args.command.unwrap_or(Command::Run { file: None }) {
         Command::Check { files } => cli::check(&mut io, &files),
-        Command::Test {
-            questionnaire,
-            scenarios,
-        } => cli::test(&mut io, &questionnaire, &scenarios),
-        Command::Summary {
-            answers,
-            questionnaire,
-            format,
-        } => {
-            let format = match format {
-                FormatArg::Text => Format::Text,
-                FormatArg::Json => Format::Json,
-            };
-            let a = SummaryArgs {
-                answers: &answers,
-                questionnaire: questionnaire.as_deref(),
-                format,
-                visit_date: args.visit_date,
-                today,
-                clinic: None,
-            };
+        Command::Test { questionnaire, scenarios } => cli::test(&mut io, &questionnaire, &scenarios),
+        Command::Summary { answers, questionnaire, format } => {
+            let a = SummaryArgs { answers: &answers, questionnaire: questionnaire.as_deref(), format: fmt(format), visit_date: args.visit_date, today, clinic: None };
             cli::summary(&mut io, &a)
         }
-        Command::Run { .. } => Err(CliError::Usage(
-            "the interactive questionnaire is not built yet; use `triage summary --answers FILE`"
-                .into(),
-        )),
+        Command::Submit { answers, questionnaire } => {
+            let a = SubmitArgs { answers: &answers, questionnaire: questionnaire.as_deref(), visit_date: args.visit_date, today, now, data_dir, clinic: None };
+            cli::submit(&mut io, &a)
+        }
+        Command::Records { action } => match action {
+            RecordsCommand::List { json } => cli::records_list(&mut io, data_dir, json),
+            RecordsCommand::Show { id, format } => cli::records_show(&mut io, data_dir, id, fmt(format), now),
+            RecordsCommand::Export { out } => cli::records_export(&mut io, data_dir, &out, now),
+            RecordsCommand::Delete { id, yes } => cli::records_delete(&mut io, data_dir, id, yes, now),
+        },
+        Command::HarnessAutosave { answers, rounds } => cli::autosave_harness(&mut io, data_dir, &answers, rounds),
+        Command::Run { .. } => Err(CliError::Usage("the interactive questionnaire is not built yet; use `triage summary --answers FILE`".into())),
     };
-    let status = match result {
+    let status: Status = match result {
         Ok(s) => s,
         Err(e) => {
             let _ = writeln_err(&mut io, &e);
@@ -123,9 +169,5 @@ fn main() -> ExitCode {
 }
 
 fn writeln_err(io: &mut Io<'_>, e: &CliError) -> std::io::Result<()> {
-    if !matches!(e, CliError::Reported(_)) || !e.to_string().is_empty() {
-        writeln!(io.err, "error: {}", triage::text::escape(&e.to_string()))?;
-    }
-    let _ = Status::Ok;
-    Ok(())
+    writeln!(io.err, "error: {}", triage::text::escape(&e.to_string()))
 }

@@ -3,10 +3,16 @@
 //! the process themselves.
 
 mod check;
+mod harness;
+mod records;
+mod submit;
 mod summary;
 mod test;
 
 pub use check::check;
+pub use harness::autosave_harness;
+pub use records::{records_delete, records_export, records_list, records_show};
+pub use submit::{SubmitArgs, submit};
 pub use summary::{Format, SummaryArgs, summary};
 pub use test::test;
 
@@ -50,6 +56,8 @@ pub enum CliError {
     /// Diagnostics were already printed.
     #[error("{0}")]
     Reported(String),
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
 }
 
 impl CliError {
@@ -59,6 +67,12 @@ impl CliError {
             _ => Status::Usage,
         }
     }
+}
+
+/// Opens the store in the data directory (`--data-dir`, `TRIAGE_DATA_DIR`, or the platform's).
+pub fn open_store(data_dir: Option<&Path>) -> Result<crate::store::SqliteStore, CliError> {
+    let dir = crate::store::data_dir(data_dir).map_err(|e| CliError::Usage(e.to_string()))?;
+    Ok(crate::store::SqliteStore::open(&dir)?)
 }
 
 /// A questionnaire source: its display name and text.

@@ -295,7 +295,7 @@ impl Builder<'_> {
     }
 
     fn build(&mut self, raw: RawFile) -> Option<Questionnaire> {
-        let meta = self.meta(&raw.questionnaire);
+        let mut meta = self.meta(&raw.questionnaire);
         let mut pending: Vec<(Target, S<String>)> = Vec::new();
         if raw.section.is_empty() {
             self.err(raw.questionnaire.span(), "the questionnaire has no sections", "add at least one [[section]]", Some("a section is written [[section]] with id and title, followed by [[section.question]] tables".into()));
@@ -306,6 +306,12 @@ impl Builder<'_> {
         // Flag ids share the namespace, so a condition can never be confused about a name.
         for f in &raw.flag {
             self.declare(&f.get_ref().id, None);
+        }
+        if let Some(n) = &raw.questionnaire.get_ref().name_question {
+            match self.names.get(n.get_ref().as_str()) {
+                Some((Ref::Question(i), Ty::Text)) => meta.name_item = Some(*i),
+                _ => self.err(n.span(), format!("`name_question` must name a text question; `{}` is not one", n.get_ref()), "not a text question", None),
+            }
         }
         let derived = self.derived(&raw.derived);
         let scope_items = self.items.clone();
@@ -375,6 +381,7 @@ impl Builder<'_> {
             minutes: m.minutes,
             finish: m.finish.as_deref().map(text::clean),
             url: m.url.clone(),
+            name_item: None,
         }
     }
 

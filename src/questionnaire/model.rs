@@ -48,6 +48,8 @@ pub struct Meta {
     pub finish: Option<String>,
     /// FHIR canonical URL, when imported from or exported to FHIR.
     pub url: Option<String>,
+    /// The text question holding the patient's name (for record lists).
+    pub name_item: Option<ItemIdx>,
 }
 
 #[derive(Debug, Clone)]

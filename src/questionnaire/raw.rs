@@ -34,6 +34,7 @@ pub struct RawMeta {
     pub minutes: Option<u32>,
     pub finish: Option<String>,
     pub url: Option<String>,
+    pub name_question: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

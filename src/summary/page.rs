@@ -117,34 +117,39 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
     let q = s.questionnaire();
     let mut out: Vec<String> = Vec::new();
 
-    // Header.
+    // Header: title (and record id at the right), the questionnaire's rows, visit and rules.
     let title = match &ctx.clinic {
         Some(c) => format!("{c} · {}", q.meta.title),
         None => q.meta.title.clone(),
     };
-    out.extend(wrap(&title, "", "", 1));
+    match &ctx.record_id {
+        Some(id) => {
+            let right = format!("{}: {id}", strings::PAGE_RECORD);
+            let title: String = wrap(&title, "", "", 1).concat();
+            let gap = WIDTH.saturating_sub(title.width() + right.width());
+            if gap >= 2 {
+                out.push(format!("{title}{}{right}", " ".repeat(gap)));
+            } else {
+                out.push(title);
+                out.push(right);
+            }
+        }
+        None => out.extend(wrap(&title, "", "", 1)),
+    }
     for row in &q.summary.header {
         if let Some(v) = row_value(s, row) {
             out.extend(wrap(&format!("{}: {v}", row.label), "", "  ", 2));
         }
     }
-    let mut visit = format!(
-        "{}: {}",
+    let hash = q.content_hash.strip_prefix("sha256:").unwrap_or(&q.content_hash).get(..8).unwrap_or("");
+    let visit = format!(
+        "{}: {} · {}: {} {} ({hash})",
         strings::PAGE_VISIT,
-        ctx.completed_at
-            .clone()
-            .unwrap_or_else(|| super::iso(s.visit_date()))
-    );
-    if let Some(id) = &ctx.record_id {
-        visit.push_str(&format!(" · {}: {id}", strings::PAGE_RECORD));
-    }
-    let hash = q.content_hash.get(..19).unwrap_or(&q.content_hash);
-    visit.push_str(&format!(
-        " · {}: {} {} ({hash})",
+        ctx.completed_at.clone().unwrap_or_else(|| super::iso(s.visit_date())),
         strings::PAGE_RULES,
         q.meta.id,
         q.meta.version
-    ));
+    );
     out.extend(wrap(&visit, "", "  ", 2));
     out.extend(sentence_lines(&q.outcome.disclaimer));
 
