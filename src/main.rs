@@ -140,23 +140,57 @@ fn main() -> ExitCode {
     };
     let result = match args.command.unwrap_or(Command::Run { file: None }) {
         Command::Check { files } => cli::check(&mut io, &files),
-        Command::Test { questionnaire, scenarios } => cli::test(&mut io, &questionnaire, &scenarios),
-        Command::Summary { answers, questionnaire, format } => {
-            let a = SummaryArgs { answers: &answers, questionnaire: questionnaire.as_deref(), format: fmt(format), visit_date: args.visit_date, today, clinic: None };
+        Command::Test {
+            questionnaire,
+            scenarios,
+        } => cli::test(&mut io, &questionnaire, &scenarios),
+        Command::Summary {
+            answers,
+            questionnaire,
+            format,
+        } => {
+            let a = SummaryArgs {
+                answers: &answers,
+                questionnaire: questionnaire.as_deref(),
+                format: fmt(format),
+                visit_date: args.visit_date,
+                today,
+                clinic: None,
+            };
             cli::summary(&mut io, &a)
         }
-        Command::Submit { answers, questionnaire } => {
-            let a = SubmitArgs { answers: &answers, questionnaire: questionnaire.as_deref(), visit_date: args.visit_date, today, now, data_dir, clinic: None };
+        Command::Submit {
+            answers,
+            questionnaire,
+        } => {
+            let a = SubmitArgs {
+                answers: &answers,
+                questionnaire: questionnaire.as_deref(),
+                visit_date: args.visit_date,
+                today,
+                now,
+                data_dir,
+                clinic: None,
+            };
             cli::submit(&mut io, &a)
         }
         Command::Records { action } => match action {
             RecordsCommand::List { json } => cli::records_list(&mut io, data_dir, json),
-            RecordsCommand::Show { id, format } => cli::records_show(&mut io, data_dir, id, fmt(format), now),
+            RecordsCommand::Show { id, format } => {
+                cli::records_show(&mut io, data_dir, id, fmt(format), now)
+            }
             RecordsCommand::Export { out } => cli::records_export(&mut io, data_dir, &out, now),
-            RecordsCommand::Delete { id, yes } => cli::records_delete(&mut io, data_dir, id, yes, now),
+            RecordsCommand::Delete { id, yes } => {
+                cli::records_delete(&mut io, data_dir, id, yes, now)
+            }
         },
-        Command::HarnessAutosave { answers, rounds } => cli::autosave_harness(&mut io, data_dir, &answers, rounds),
-        Command::Run { .. } => Err(CliError::Usage("the interactive questionnaire is not built yet; use `triage summary --answers FILE`".into())),
+        Command::HarnessAutosave { answers, rounds } => {
+            cli::autosave_harness(&mut io, data_dir, &answers, rounds)
+        }
+        Command::Run { .. } => Err(CliError::Usage(
+            "the interactive questionnaire is not built yet; use `triage summary --answers FILE`"
+                .into(),
+        )),
     };
     let status: Status = match result {
         Ok(s) => s,

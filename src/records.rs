@@ -13,11 +13,23 @@ use crate::summary::{self, Context};
 
 /// Stores a finished session as a record (closing its draft), with both summary forms rendered
 /// for the record's id. Returns the id.
-pub fn store_session(store: &mut dyn Store, s: &Session<'_>, draft: Option<DraftId>, completed_at: Timestamp, ctx: &Context) -> Result<RecordId, StoreError> {
+pub fn store_session(
+    store: &mut dyn Store,
+    s: &Session<'_>,
+    draft: Option<DraftId>,
+    completed_at: Timestamp,
+    ctx: &Context,
+) -> Result<RecordId, StoreError> {
     let record = new_record(s, draft, completed_at);
     store.complete(&record, &|id| {
-        let ctx = Context { record_id: Some(id.to_string()), ..ctx.clone() };
-        (summary::to_json(s, &ctx).to_string(), summary::render_text(s, &ctx))
+        let ctx = Context {
+            record_id: Some(id.to_string()),
+            ..ctx.clone()
+        };
+        (
+            summary::to_json(s, &ctx).to_string(),
+            summary::render_text(s, &ctx),
+        )
     })
 }
 
@@ -49,10 +61,24 @@ pub fn new_record(s: &Session<'_>, draft: Option<DraftId>, completed_at: Timesta
 
 /// Rebuilds a session from stored draft answers. Answers that no longer fit the questionnaire
 /// (it changed) come back as diagnostics instead of being dropped silently.
-pub fn restore<'q>(q: &'q Questionnaire, visit: jiff::civil::Date, stored: &[(String, serde_json::Value)]) -> (Session<'q>, Vec<Diagnostic>) {
+pub fn restore<'q>(
+    q: &'q Questionnaire,
+    visit: jiff::civil::Date,
+    stored: &[(String, serde_json::Value)],
+) -> (Session<'q>, Vec<Diagnostic>) {
     let mut session = Session::new(q, visit);
-    let file: Vec<FileAnswer> = stored.iter().map(|(id, v)| FileAnswer { id: id.clone(), value: RawValue::from_json(v), span: None }).collect();
-    let diags = answers::fill_session(&mut session, &file).into_iter().filter(|d| d.is_error()).collect();
+    let file: Vec<FileAnswer> = stored
+        .iter()
+        .map(|(id, v)| FileAnswer {
+            id: id.clone(),
+            value: RawValue::from_json(v),
+            span: None,
+        })
+        .collect();
+    let diags = answers::fill_session(&mut session, &file)
+        .into_iter()
+        .filter(|d| d.is_error())
+        .collect();
     (session, diags)
 }
 

@@ -10,7 +10,11 @@ use crate::records::local_time;
 use crate::store::{self, AuditEvent, Store};
 use crate::text;
 
-pub fn records_list(io: &mut Io<'_>, data_dir: Option<&Path>, json: bool) -> Result<Status, CliError> {
+pub fn records_list(
+    io: &mut Io<'_>,
+    data_dir: Option<&Path>,
+    json: bool,
+) -> Result<Status, CliError> {
     let store = open_store(data_dir)?;
     let list = store.records()?;
     if json {
@@ -22,36 +26,77 @@ pub fn records_list(io: &mut Io<'_>, data_dir: Option<&Path>, json: bool) -> Res
         writeln!(io.out, "No records yet.")?;
         return Ok(Status::Ok);
     }
-    writeln!(io.out, "{:>6}  {:<23}  {:<24}  {:<8}  {:>4} {:>7} {:>4}", "ID", "COMPLETED", "NAME", "OUTCOME", "STOP", "CAUTION", "NOTE")?;
+    writeln!(
+        io.out,
+        "{:>6}  {:<23}  {:<24}  {:<8}  {:>4} {:>7} {:>4}",
+        "ID", "COMPLETED", "NAME", "OUTCOME", "STOP", "CAUTION", "NOTE"
+    )?;
     for r in &list {
-        let name: String = text::escape(r.name.as_deref().unwrap_or("-")).chars().take(24).collect();
-        writeln!(io.out, "{:>6}  {:<23}  {:<24}  {:<8}  {:>4} {:>7} {:>4}", r.id, local_time(&r.completed_at), name, r.outcome, r.stop, r.caution, r.note)?;
+        let name: String = text::escape(r.name.as_deref().unwrap_or("-"))
+            .chars()
+            .take(24)
+            .collect();
+        writeln!(
+            io.out,
+            "{:>6}  {:<23}  {:<24}  {:<8}  {:>4} {:>7} {:>4}",
+            r.id,
+            local_time(&r.completed_at),
+            name,
+            r.outcome,
+            r.stop,
+            r.caution,
+            r.note
+        )?;
     }
     Ok(Status::Ok)
 }
 
-pub fn records_show(io: &mut Io<'_>, data_dir: Option<&Path>, id: i64, format: Format, now: Timestamp) -> Result<Status, CliError> {
+pub fn records_show(
+    io: &mut Io<'_>,
+    data_dir: Option<&Path>,
+    id: i64,
+    format: Format,
+    now: Timestamp,
+) -> Result<Status, CliError> {
     let mut store = open_store(data_dir)?;
     let r = store.record(id)?;
     store.log(AuditEvent::Viewed, Some(id), r.draft, now)?;
     match format {
         Format::Text => write!(io.out, "{}", text::escape(&r.summary_text))?,
         Format::Json => {
-            let v: serde_json::Value = serde_json::from_str(&r.summary_json).map_err(|_| CliError::Store(store::StoreError::Corrupt(store.path().to_owned())))?;
-            writeln!(io.out, "{}", serde_json::to_string_pretty(&v).map_err(|e| CliError::Usage(e.to_string()))?)?;
+            let v: serde_json::Value = serde_json::from_str(&r.summary_json).map_err(|_| {
+                CliError::Store(store::StoreError::Corrupt(store.path().to_owned()))
+            })?;
+            writeln!(
+                io.out,
+                "{}",
+                serde_json::to_string_pretty(&v).map_err(|e| CliError::Usage(e.to_string()))?
+            )?;
         }
     }
     Ok(Status::Ok)
 }
 
 /// One JSON file per record, written atomically with mode 0600.
-pub fn records_export(io: &mut Io<'_>, data_dir: Option<&Path>, out: &Path, now: Timestamp) -> Result<Status, CliError> {
+pub fn records_export(
+    io: &mut Io<'_>,
+    data_dir: Option<&Path>,
+    out: &Path,
+    now: Timestamp,
+) -> Result<Status, CliError> {
     let mut st = open_store(data_dir)?;
-    store::ensure_private_dir(out).map_err(|source| CliError::Store(store::StoreError::Dir { path: out.to_owned(), source }))?;
+    store::ensure_private_dir(out).map_err(|source| {
+        CliError::Store(store::StoreError::Dir {
+            path: out.to_owned(),
+            source,
+        })
+    })?;
     let list = st.records()?;
     for summary in &list {
         let r = st.record(summary.id)?;
-        let parse = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or(serde_json::Value::Null);
+        let parse = |s: &str| {
+            serde_json::from_str::<serde_json::Value>(s).unwrap_or(serde_json::Value::Null)
+        };
         let doc = serde_json::json!({
             "record_id": r.summary.id,
             "completed_at": r.summary.completed_at,
@@ -62,16 +107,34 @@ pub fn records_export(io: &mut Io<'_>, data_dir: Option<&Path>, out: &Path, now:
         });
         let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| CliError::Usage(e.to_string()))?;
         let path = out.join(format!("record-{}.json", r.summary.id));
-        store::write_atomic(&path, &bytes).map_err(|source| CliError::Store(store::StoreError::Dir { path: path.clone(), source }))?;
+        store::write_atomic(&path, &bytes).map_err(|source| {
+            CliError::Store(store::StoreError::Dir {
+                path: path.clone(),
+                source,
+            })
+        })?;
         st.log(AuditEvent::Exported, Some(r.summary.id), r.draft, now)?;
     }
-    writeln!(io.out, "exported {} record(s) to {}", list.len(), text::escape(&out.display().to_string()))?;
+    writeln!(
+        io.out,
+        "exported {} record(s) to {}",
+        list.len(),
+        text::escape(&out.display().to_string())
+    )?;
     Ok(Status::Ok)
 }
 
-pub fn records_delete(io: &mut Io<'_>, data_dir: Option<&Path>, id: i64, yes: bool, now: Timestamp) -> Result<Status, CliError> {
+pub fn records_delete(
+    io: &mut Io<'_>,
+    data_dir: Option<&Path>,
+    id: i64,
+    yes: bool,
+    now: Timestamp,
+) -> Result<Status, CliError> {
     if !yes {
-        return Err(CliError::Usage(format!("deleting record {id} cannot be undone; add --yes to confirm")));
+        return Err(CliError::Usage(format!(
+            "deleting record {id} cannot be undone; add --yes to confirm"
+        )));
     }
     let mut store = open_store(data_dir)?;
     store.delete_record(id, now)?;

@@ -29,7 +29,10 @@ pub fn submit(io: &mut Io<'_>, args: &SubmitArgs<'_>) -> Result<Status, CliError
         CliError::Reported(m) => CliError::Usage(m),
         other => other,
     })?;
-    let asrc = Source { name: args.answers.display().to_string(), text: read(args.answers)? };
+    let asrc = Source {
+        name: args.answers.display().to_string(),
+        text: read(args.answers)?,
+    };
     let file = match answers::parse_answers_file(&asrc.text) {
         Ok(f) => f,
         Err(d) => {
@@ -38,29 +41,50 @@ pub fn submit(io: &mut Io<'_>, args: &SubmitArgs<'_>) -> Result<Status, CliError
         }
     };
     if let Some(id) = file.questionnaire.as_ref().filter(|id| **id != q.meta.id) {
-        writeln!(io.err, "error: these answers are for `{}`, but the questionnaire is `{}`; nothing was stored", crate::text::escape(id), q.meta.id)?;
+        writeln!(
+            io.err,
+            "error: these answers are for `{}`, but the questionnaire is `{}`; nothing was stored",
+            crate::text::escape(id),
+            q.meta.id
+        )?;
         return Ok(Status::Findings);
     }
     let visit = args.visit_date.or(file.visit_date).unwrap_or(args.today);
     let mut session = Session::new(&q, visit);
     let diags = answers::fill_session(&mut session, &file.answers);
     report(io, &asrc, &diags)?;
-    let mut refusals: Vec<String> = diags.iter().filter(|d| d.is_error()).map(|d| d.message.clone()).collect();
+    let mut refusals: Vec<String> = diags
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.message.clone())
+        .collect();
     for p in session.problems() {
         let it = q.item(p.item());
         refusals.push(match p {
-            Problem::Missing(_) => format!("`{}` is missing: {}", it.id, it.text.lines().next().unwrap_or("")),
+            Problem::Missing(_) => format!(
+                "`{}` is missing: {}",
+                it.id,
+                it.text.lines().next().unwrap_or("")
+            ),
             Problem::Invalid(_, m) => format!("`{}` is not valid: {m}", it.id),
         });
     }
     if !refusals.is_empty() {
-        writeln!(io.err, "error: the answers were refused; nothing was stored. {} problem(s):", refusals.len())?;
+        writeln!(
+            io.err,
+            "error: the answers were refused; nothing was stored. {} problem(s):",
+            refusals.len()
+        )?;
         for r in &refusals {
             writeln!(io.err, "  - {}", crate::text::escape(r))?;
         }
         return Ok(Status::Findings);
     }
-    let ctx = Context { clinic: args.clinic.clone(), completed_at: Some(records::local_time(&args.now.to_string())), record_id: None };
+    let ctx = Context {
+        clinic: args.clinic.clone(),
+        completed_at: Some(records::local_time(&args.now.to_string())),
+        record_id: None,
+    };
     let mut store = open_store(args.data_dir)?;
     let id = records::store_session(&mut store, &session, None, args.now, &ctx)?;
     writeln!(io.out, "{id}")?;

@@ -310,7 +310,15 @@ impl Builder<'_> {
         if let Some(n) = &raw.questionnaire.get_ref().name_question {
             match self.names.get(n.get_ref().as_str()) {
                 Some((Ref::Question(i), Ty::Text)) => meta.name_item = Some(*i),
-                _ => self.err(n.span(), format!("`name_question` must name a text question; `{}` is not one", n.get_ref()), "not a text question", None),
+                _ => self.err(
+                    n.span(),
+                    format!(
+                        "`name_question` must name a text question; `{}` is not one",
+                        n.get_ref()
+                    ),
+                    "not a text question",
+                    None,
+                ),
             }
         }
         let derived = self.derived(&raw.derived);

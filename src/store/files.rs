@@ -17,7 +17,12 @@ pub fn data_dir(explicit: Option<&Path>) -> io::Result<PathBuf> {
         Some(p) => Ok(p.to_owned()),
         None => directories::ProjectDirs::from("", "", "triage")
             .map(|d| d.data_dir().to_owned())
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no home directory to keep data in; use --data-dir")),
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "no home directory to keep data in; use --data-dir",
+                )
+            }),
     }
 }
 
@@ -56,7 +61,10 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// Writes `bytes` to `path` atomically with mode 0600: a reader (or a crash) sees the old file
 /// or the whole new one, never half.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
@@ -103,10 +111,16 @@ mod tests {
         write_atomic(&p, b"first").expect("write");
         write_atomic(&p, b"second, longer").expect("write");
         assert_eq!(fs::read(&p).expect("read"), b"second, longer");
-        let names: Vec<_> = fs::read_dir(dir.path()).expect("dir").map(|e| e.expect("entry").file_name()).collect();
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
         assert_eq!(names.len(), 1, "{names:?}");
         #[cfg(unix)]
-        assert_eq!(fs::metadata(&p).expect("meta").permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&p).expect("meta").permissions().mode() & 0o777,
+            0o600
+        );
     }
 
     /// Writing into a missing directory fails cleanly and leaves nothing behind.

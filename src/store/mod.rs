@@ -6,7 +6,9 @@
 mod files;
 mod sqlite;
 
-pub use files::{data_dir, ensure_private_dir, precreate_private, set_mode, sync_dir, write_atomic};
+pub use files::{
+    data_dir, ensure_private_dir, precreate_private, set_mode, sync_dir, write_atomic,
+};
 pub use sqlite::{DB_FILE, SCHEMA_VERSION, SqliteStore};
 
 use std::path::PathBuf;
@@ -26,7 +28,11 @@ pub struct QuestionnaireRef {
 
 impl QuestionnaireRef {
     pub fn of(q: &crate::questionnaire::Questionnaire) -> Self {
-        QuestionnaireRef { id: q.meta.id.clone(), version: q.meta.version.clone(), content_hash: q.content_hash.clone() }
+        QuestionnaireRef {
+            id: q.meta.id.clone(),
+            version: q.meta.version.clone(),
+            content_hash: q.content_hash.clone(),
+        }
     }
 }
 
@@ -161,16 +167,23 @@ pub struct AuditRow {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot use the data directory {path}: {source}")]
-    Dir { path: PathBuf, source: std::io::Error },
+    Dir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the database is in use by another triage and stayed locked; try again in a moment")]
     Locked,
     #[error("the disk is full: nothing already saved was lost; free some space and try again")]
     DiskFull,
     #[error("cannot write to {0}: the file or its directory is read-only")]
     ReadOnly(PathBuf),
-    #[error("{0} is damaged or is not a triage database; keep it for inspection and start a new data directory")]
+    #[error(
+        "{0} is damaged or is not a triage database; keep it for inspection and start a new data directory"
+    )]
     Corrupt(PathBuf),
-    #[error("the database was written by a newer triage (schema {found}; this program knows up to {known})")]
+    #[error(
+        "the database was written by a newer triage (schema {found}; this program knows up to {known})"
+    )]
     TooNew { found: i64, known: i64 },
     #[error("the database would not keep its safety settings: {0}")]
     Settings(String),
@@ -185,26 +198,57 @@ pub enum StoreError {
 /// The calls the rest of the program makes on a store.
 pub trait Store {
     /// Starts a draft for a new session.
-    fn start_draft(&mut self, q: &QuestionnaireRef, visit_date: &str, now: Timestamp) -> Result<DraftId, StoreError>;
+    fn start_draft(
+        &mut self,
+        q: &QuestionnaireRef,
+        visit_date: &str,
+        now: Timestamp,
+    ) -> Result<DraftId, StoreError>;
     /// Commits one answer (or its removal, `None`) to a draft, with the item the patient is on.
     /// When this returns `Ok`, the answer is on disk.
-    fn save_answer(&mut self, draft: DraftId, item: &str, value: Option<&serde_json::Value>, now: Timestamp) -> Result<(), StoreError>;
+    fn save_answer(
+        &mut self,
+        draft: DraftId,
+        item: &str,
+        value: Option<&serde_json::Value>,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
     /// The stored answers of a draft.
-    fn draft_answers(&self, draft: DraftId) -> Result<Vec<(String, serde_json::Value)>, StoreError>;
+    fn draft_answers(&self, draft: DraftId)
+    -> Result<Vec<(String, serde_json::Value)>, StoreError>;
     fn draft(&self, draft: DraftId) -> Result<DraftInfo, StoreError>;
     /// Drafts with a status, newest first, optionally of one questionnaire id.
-    fn drafts(&self, status: DraftStatus, questionnaire: Option<&str>) -> Result<Vec<DraftInfo>, StoreError>;
-    fn set_draft_status(&mut self, draft: DraftId, status: DraftStatus, now: Timestamp) -> Result<(), StoreError>;
+    fn drafts(
+        &self,
+        status: DraftStatus,
+        questionnaire: Option<&str>,
+    ) -> Result<Vec<DraftInfo>, StoreError>;
+    fn set_draft_status(
+        &mut self,
+        draft: DraftId,
+        status: DraftStatus,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
     /// Stores a completed record (and closes its draft) in one transaction. `summaries` renders
     /// the summary JSON and text for the new record's id, inside the same transaction.
-    fn complete(&mut self, record: &NewRecord, summaries: &dyn Fn(RecordId) -> (String, String)) -> Result<RecordId, StoreError>;
+    fn complete(
+        &mut self,
+        record: &NewRecord,
+        summaries: &dyn Fn(RecordId) -> (String, String),
+    ) -> Result<RecordId, StoreError>;
     /// Every record, oldest first.
     fn records(&self) -> Result<Vec<RecordSummary>, StoreError>;
     fn record(&self, id: RecordId) -> Result<Record, StoreError>;
     /// Deletes a record and its draft answers (retention); the audit log keeps the event.
     fn delete_record(&mut self, id: RecordId, now: Timestamp) -> Result<(), StoreError>;
     /// Appends an event to the audit log.
-    fn log(&mut self, event: AuditEvent, record: Option<RecordId>, draft: Option<DraftId>, now: Timestamp) -> Result<(), StoreError>;
+    fn log(
+        &mut self,
+        event: AuditEvent,
+        record: Option<RecordId>,
+        draft: Option<DraftId>,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
     /// The whole audit log, oldest first.
     fn audit(&self) -> Result<Vec<AuditRow>, StoreError>;
 }

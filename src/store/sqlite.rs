@@ -75,11 +75,19 @@ impl SqliteStore {
     /// Opens (creating if needed) the store in `dir`: directory 0700, files 0600, WAL and full
     /// synchronous writes verified, schema migrated.
     pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
-        ensure_private_dir(dir).map_err(|source| StoreError::Dir { path: dir.to_owned(), source })?;
+        ensure_private_dir(dir).map_err(|source| StoreError::Dir {
+            path: dir.to_owned(),
+            source,
+        })?;
         let path = dir.join(DB_FILE);
         precreate_private(&path).map_err(|source| match source.kind() {
-            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => StoreError::ReadOnly(path.clone()),
-            _ => StoreError::Dir { path: dir.to_owned(), source },
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+                StoreError::ReadOnly(path.clone())
+            }
+            _ => StoreError::Dir {
+                path: dir.to_owned(),
+                source,
+            },
         })?;
         let conn = Connection::open(&path).map_err(|e| map_err(e, &path))?;
         let mut store = SqliteStore { conn, path };
@@ -99,42 +107,70 @@ impl SqliteStore {
     }
 
     fn configure(&mut self) -> Result<(), StoreError> {
-        self.conn.busy_timeout(Duration::from_secs(5)).map_err(|e| self.err(e))?;
-        let mode: String = self.conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)).map_err(|e| self.err(e))?;
+        self.conn
+            .busy_timeout(Duration::from_secs(5))
+            .map_err(|e| self.err(e))?;
+        let mode: String = self
+            .conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .map_err(|e| self.err(e))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Settings(format!("journal_mode is {mode}, not wal")));
+            return Err(StoreError::Settings(format!(
+                "journal_mode is {mode}, not wal"
+            )));
         }
-        self.conn.pragma_update(None, "synchronous", "FULL").map_err(|e| self.err(e))?;
-        let sync: i64 = self.conn.pragma_query_value(None, "synchronous", |r| r.get(0)).map_err(|e| self.err(e))?;
+        self.conn
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(|e| self.err(e))?;
+        let sync: i64 = self
+            .conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .map_err(|e| self.err(e))?;
         if sync != 2 {
-            return Err(StoreError::Settings(format!("synchronous is {sync}, not FULL (2)")));
+            return Err(StoreError::Settings(format!(
+                "synchronous is {sync}, not FULL (2)"
+            )));
         }
-        self.conn.pragma_update(None, "foreign_keys", "ON").map_err(|e| self.err(e))?;
+        self.conn
+            .pragma_update(None, "foreign_keys", "ON")
+            .map_err(|e| self.err(e))?;
         Ok(())
     }
 
     /// The settings actually in force: (journal_mode, synchronous).
     pub fn settings(&self) -> Result<(String, i64), StoreError> {
-        let mode: String = self.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).map_err(|e| self.err(e))?;
-        let sync: i64 = self.conn.pragma_query_value(None, "synchronous", |r| r.get(0)).map_err(|e| self.err(e))?;
+        let mode: String = self
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        let sync: i64 = self
+            .conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .map_err(|e| self.err(e))?;
         Ok((mode, sync))
     }
 
     /// The schema version on disk.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        self.conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(|e| self.err(e))
+        self.conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| self.err(e))
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {
         let found = self.schema_version()?;
         if found > SCHEMA_VERSION {
-            return Err(StoreError::TooNew { found, known: SCHEMA_VERSION });
+            return Err(StoreError::TooNew {
+                found,
+                known: SCHEMA_VERSION,
+            });
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
             let path = self.path.clone();
             let tx = self.conn.transaction().map_err(|e| map_err(e, &path))?;
             tx.execute_batch(sql).map_err(|e| map_err(e, &path))?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(|e| map_err(e, &path))?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(|e| map_err(e, &path))?;
             tx.commit().map_err(|e| map_err(e, &path))?;
         }
         Ok(())
@@ -154,11 +190,22 @@ impl SqliteStore {
 
     /// `PRAGMA integrity_check`: "ok" for a healthy database.
     pub fn integrity_check(&self) -> Result<String, StoreError> {
-        self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| self.err(e))
+        self.conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
     }
 
-    fn audit_in(tx: &Connection, event: AuditEvent, record: Option<RecordId>, draft: Option<DraftId>, now: Timestamp) -> rusqlite::Result<()> {
-        tx.prepare_cached("INSERT INTO audit (at, event, record_id, draft_id) VALUES (?1, ?2, ?3, ?4)")?.execute(params![now.to_string(), event.as_str(), record, draft])?;
+    fn audit_in(
+        tx: &Connection,
+        event: AuditEvent,
+        record: Option<RecordId>,
+        draft: Option<DraftId>,
+        now: Timestamp,
+    ) -> rusqlite::Result<()> {
+        tx.prepare_cached(
+            "INSERT INTO audit (at, event, record_id, draft_id) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![now.to_string(), event.as_str(), record, draft])?;
         Ok(())
     }
 
@@ -166,7 +213,11 @@ impl SqliteStore {
         let ts = |s: String| s.parse::<Timestamp>().unwrap_or(Timestamp::UNIX_EPOCH);
         Ok(DraftInfo {
             id: r.get(0)?,
-            questionnaire: QuestionnaireRef { id: r.get(1)?, version: r.get(2)?, content_hash: r.get(3)? },
+            questionnaire: QuestionnaireRef {
+                id: r.get(1)?,
+                version: r.get(2)?,
+                content_hash: r.get(3)?,
+            },
             visit_date: r.get(4)?,
             created_at: ts(r.get(5)?),
             updated_at: ts(r.get(6)?),
@@ -200,14 +251,23 @@ fn map_err(e: rusqlite::Error, path: &Path) -> StoreError {
     match e.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked,
         Some(ErrorCode::DiskFull) => StoreError::DiskFull,
-        Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => StoreError::ReadOnly(path.to_owned()),
-        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreError::Corrupt(path.to_owned()),
+        Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
+            StoreError::ReadOnly(path.to_owned())
+        }
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+            StoreError::Corrupt(path.to_owned())
+        }
         _ => StoreError::Other(e.to_string()),
     }
 }
 
 impl Store for SqliteStore {
-    fn start_draft(&mut self, q: &QuestionnaireRef, visit_date: &str, now: Timestamp) -> Result<DraftId, StoreError> {
+    fn start_draft(
+        &mut self,
+        q: &QuestionnaireRef,
+        visit_date: &str,
+        now: Timestamp,
+    ) -> Result<DraftId, StoreError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| map_err(e, &path))?;
         let now_s = now.to_string();
@@ -217,12 +277,19 @@ impl Store for SqliteStore {
         )
         .map_err(|e| map_err(e, &path))?;
         let id = tx.last_insert_rowid();
-        Self::audit_in(&tx, AuditEvent::Created, None, Some(id), now).map_err(|e| map_err(e, &path))?;
+        Self::audit_in(&tx, AuditEvent::Created, None, Some(id), now)
+            .map_err(|e| map_err(e, &path))?;
         tx.commit().map_err(|e| map_err(e, &path))?;
         Ok(id)
     }
 
-    fn save_answer(&mut self, draft: DraftId, item: &str, value: Option<&serde_json::Value>, now: Timestamp) -> Result<(), StoreError> {
+    fn save_answer(
+        &mut self,
+        draft: DraftId,
+        item: &str,
+        value: Option<&serde_json::Value>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| map_err(e, &path))?;
         let now_s = now.to_string();
@@ -240,14 +307,22 @@ impl Store for SqliteStore {
         tx.commit().map_err(|e| map_err(e, &path))
     }
 
-    fn draft_answers(&self, draft: DraftId) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
+    fn draft_answers(
+        &self,
+        draft: DraftId,
+    ) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
         let mut stmt = self.conn.prepare_cached("SELECT item_id, value FROM draft_answers WHERE draft_id = ?1 AND value IS NOT NULL ORDER BY rowid").map_err(|e| self.err(e))?;
-        let rows = stmt.query_map([draft], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([draft], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for row in rows {
             let (id, text) = row.map_err(|e| self.err(e))?;
             // A value that does not parse was not written by us; report it as damage.
-            let value = serde_json::from_str(&text).map_err(|_| StoreError::Corrupt(self.path.clone()))?;
+            let value =
+                serde_json::from_str(&text).map_err(|_| StoreError::Corrupt(self.path.clone()))?;
             out.push((id, value));
         }
         Ok(out)
@@ -255,23 +330,49 @@ impl Store for SqliteStore {
 
     fn draft(&self, draft: DraftId) -> Result<DraftInfo, StoreError> {
         self.conn
-            .query_row(&format!("SELECT {DRAFT_COLUMNS} FROM drafts d WHERE d.id = ?1"), [draft], Self::draft_from_row)
+            .query_row(
+                &format!("SELECT {DRAFT_COLUMNS} FROM drafts d WHERE d.id = ?1"),
+                [draft],
+                Self::draft_from_row,
+            )
             .optional()
             .map_err(|e| self.err(e))?
             .ok_or(StoreError::NoDraft(draft))
     }
 
-    fn drafts(&self, status: DraftStatus, questionnaire: Option<&str>) -> Result<Vec<DraftInfo>, StoreError> {
-        let sql = format!("SELECT {DRAFT_COLUMNS} FROM drafts d WHERE d.status = ?1 AND (?2 IS NULL OR d.questionnaire_id = ?2) ORDER BY d.updated_at DESC, d.id DESC");
+    fn drafts(
+        &self,
+        status: DraftStatus,
+        questionnaire: Option<&str>,
+    ) -> Result<Vec<DraftInfo>, StoreError> {
+        let sql = format!(
+            "SELECT {DRAFT_COLUMNS} FROM drafts d WHERE d.status = ?1 AND (?2 IS NULL OR d.questionnaire_id = ?2) ORDER BY d.updated_at DESC, d.id DESC"
+        );
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
-        let rows = stmt.query_map(params![status.as_str(), questionnaire], Self::draft_from_row).map_err(|e| self.err(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
+        let rows = stmt
+            .query_map(
+                params![status.as_str(), questionnaire],
+                Self::draft_from_row,
+            )
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
     }
 
-    fn set_draft_status(&mut self, draft: DraftId, status: DraftStatus, now: Timestamp) -> Result<(), StoreError> {
+    fn set_draft_status(
+        &mut self,
+        draft: DraftId,
+        status: DraftStatus,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| map_err(e, &path))?;
-        let n = tx.execute("UPDATE drafts SET status = ?2, updated_at = ?3 WHERE id = ?1", params![draft, status.as_str(), now.to_string()]).map_err(|e| map_err(e, &path))?;
+        let n = tx
+            .execute(
+                "UPDATE drafts SET status = ?2, updated_at = ?3 WHERE id = ?1",
+                params![draft, status.as_str(), now.to_string()],
+            )
+            .map_err(|e| map_err(e, &path))?;
         if n == 0 {
             return Err(StoreError::NoDraft(draft));
         }
@@ -285,7 +386,11 @@ impl Store for SqliteStore {
         tx.commit().map_err(|e| map_err(e, &path))
     }
 
-    fn complete(&mut self, r: &NewRecord, summaries: &dyn Fn(RecordId) -> (String, String)) -> Result<RecordId, StoreError> {
+    fn complete(
+        &mut self,
+        r: &NewRecord,
+        summaries: &dyn Fn(RecordId) -> (String, String),
+    ) -> Result<RecordId, StoreError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| map_err(e, &path))?;
         tx.execute(
@@ -311,31 +416,61 @@ impl Store for SqliteStore {
         .map_err(|e| map_err(e, &path))?;
         let id = tx.last_insert_rowid();
         let (json, text) = summaries(id);
-        tx.execute("UPDATE records SET summary_json = ?2, summary_text = ?3 WHERE id = ?1", params![id, json, text]).map_err(|e| map_err(e, &path))?;
+        tx.execute(
+            "UPDATE records SET summary_json = ?2, summary_text = ?3 WHERE id = ?1",
+            params![id, json, text],
+        )
+        .map_err(|e| map_err(e, &path))?;
         match r.draft {
             Some(d) => {
-                tx.execute("UPDATE drafts SET status = 'completed', updated_at = ?2 WHERE id = ?1", params![d, r.completed_at.to_string()]).map_err(|e| map_err(e, &path))?;
+                tx.execute(
+                    "UPDATE drafts SET status = 'completed', updated_at = ?2 WHERE id = ?1",
+                    params![d, r.completed_at.to_string()],
+                )
+                .map_err(|e| map_err(e, &path))?;
             }
-            None => Self::audit_in(&tx, AuditEvent::Created, Some(id), None, r.completed_at).map_err(|e| map_err(e, &path))?,
+            None => Self::audit_in(&tx, AuditEvent::Created, Some(id), None, r.completed_at)
+                .map_err(|e| map_err(e, &path))?,
         }
-        Self::audit_in(&tx, AuditEvent::Completed, Some(id), r.draft, r.completed_at).map_err(|e| map_err(e, &path))?;
+        Self::audit_in(
+            &tx,
+            AuditEvent::Completed,
+            Some(id),
+            r.draft,
+            r.completed_at,
+        )
+        .map_err(|e| map_err(e, &path))?;
         tx.commit().map_err(|e| map_err(e, &path))?;
         Ok(id)
     }
 
     fn records(&self) -> Result<Vec<RecordSummary>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&format!("SELECT {RECORD_SUMMARY_COLUMNS} FROM records ORDER BY id")).map_err(|e| self.err(e))?;
-        let rows = stmt.query_map([], summary_from_row).map_err(|e| self.err(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {RECORD_SUMMARY_COLUMNS} FROM records ORDER BY id"
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], summary_from_row)
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
     }
 
     fn record(&self, id: RecordId) -> Result<Record, StoreError> {
-        let sql = format!("SELECT {RECORD_SUMMARY_COLUMNS}, draft_id, questionnaire_version, content_hash, visit_date, answers_json, summary_json, summary_text FROM records WHERE id = ?1");
+        let sql = format!(
+            "SELECT {RECORD_SUMMARY_COLUMNS}, draft_id, questionnaire_version, content_hash, visit_date, answers_json, summary_json, summary_text FROM records WHERE id = ?1"
+        );
         self.conn
             .query_row(&sql, [id], |r| {
                 let summary = summary_from_row(r)?;
                 Ok(Record {
-                    questionnaire: QuestionnaireRef { id: summary.questionnaire.clone(), version: r.get(9)?, content_hash: r.get(10)? },
+                    questionnaire: QuestionnaireRef {
+                        id: summary.questionnaire.clone(),
+                        version: r.get(9)?,
+                        content_hash: r.get(10)?,
+                    },
                     summary,
                     draft: r.get(8)?,
                     visit_date: r.get(11)?,
@@ -352,25 +487,53 @@ impl Store for SqliteStore {
     fn delete_record(&mut self, id: RecordId, now: Timestamp) -> Result<(), StoreError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| map_err(e, &path))?;
-        let draft: Option<Option<DraftId>> = tx.query_row("SELECT draft_id FROM records WHERE id = ?1", [id], |r| r.get(0)).optional().map_err(|e| map_err(e, &path))?;
+        let draft: Option<Option<DraftId>> = tx
+            .query_row("SELECT draft_id FROM records WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| map_err(e, &path))?;
         let Some(draft) = draft else {
             return Err(StoreError::NoRecord(id));
         };
-        tx.execute("DELETE FROM records WHERE id = ?1", [id]).map_err(|e| map_err(e, &path))?;
+        tx.execute("DELETE FROM records WHERE id = ?1", [id])
+            .map_err(|e| map_err(e, &path))?;
         if let Some(d) = draft {
-            tx.execute("DELETE FROM drafts WHERE id = ?1", [d]).map_err(|e| map_err(e, &path))?;
+            tx.execute("DELETE FROM drafts WHERE id = ?1", [d])
+                .map_err(|e| map_err(e, &path))?;
         }
-        Self::audit_in(&tx, AuditEvent::Deleted, Some(id), draft, now).map_err(|e| map_err(e, &path))?;
+        Self::audit_in(&tx, AuditEvent::Deleted, Some(id), draft, now)
+            .map_err(|e| map_err(e, &path))?;
         tx.commit().map_err(|e| map_err(e, &path))
     }
 
-    fn log(&mut self, event: AuditEvent, record: Option<RecordId>, draft: Option<DraftId>, now: Timestamp) -> Result<(), StoreError> {
+    fn log(
+        &mut self,
+        event: AuditEvent,
+        record: Option<RecordId>,
+        draft: Option<DraftId>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         Self::audit_in(&self.conn, event, record, draft, now).map_err(|e| self.err(e))
     }
 
     fn audit(&self) -> Result<Vec<AuditRow>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT id, at, event, record_id, draft_id FROM audit ORDER BY id").map_err(|e| self.err(e))?;
-        let rows = stmt.query_map([], |r| Ok(AuditRow { id: r.get(0)?, at: r.get(1)?, event: r.get(2)?, record: r.get(3)?, draft: r.get(4)? })).map_err(|e| self.err(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, at, event, record_id, draft_id FROM audit ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(AuditRow {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    event: r.get(2)?,
+                    record: r.get(3)?,
+                    draft: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
     }
 }

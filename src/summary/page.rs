@@ -141,11 +141,18 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
             out.extend(wrap(&format!("{}: {v}", row.label), "", "  ", 2));
         }
     }
-    let hash = q.content_hash.strip_prefix("sha256:").unwrap_or(&q.content_hash).get(..8).unwrap_or("");
+    let hash = q
+        .content_hash
+        .strip_prefix("sha256:")
+        .unwrap_or(&q.content_hash)
+        .get(..8)
+        .unwrap_or("");
     let visit = format!(
         "{}: {} · {}: {} {} ({hash})",
         strings::PAGE_VISIT,
-        ctx.completed_at.clone().unwrap_or_else(|| super::iso(s.visit_date())),
+        ctx.completed_at
+            .clone()
+            .unwrap_or_else(|| super::iso(s.visit_date())),
         strings::PAGE_RULES,
         q.meta.id,
         q.meta.version
