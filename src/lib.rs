@@ -14,3 +14,5 @@ pub mod store;
 pub mod strings;
 pub mod summary;
 pub mod text;
+pub mod tui;
+pub mod typed;

@@ -32,6 +32,9 @@ enum Command {
     Run {
         /// Questionnaire file (.toml).
         file: Option<PathBuf>,
+        /// Format of the summary written to standard output at the end.
+        #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+        format: FormatArg,
     },
     /// Check questionnaire files: exit 0 clean, 1 errors found, 2 unreadable.
     Check {
@@ -138,7 +141,7 @@ fn main() -> ExitCode {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
     };
-    let result = match args.command.unwrap_or(Command::Run { file: None }) {
+    let result = match args.command.unwrap_or(Command::Run { file: None, format: FormatArg::Text }) {
         Command::Check { files } => cli::check(&mut io, &files),
         Command::Test {
             questionnaire,
@@ -187,10 +190,10 @@ fn main() -> ExitCode {
         Command::HarnessAutosave { answers, rounds } => {
             cli::autosave_harness(&mut io, data_dir, &answers, rounds)
         }
-        Command::Run { .. } => Err(CliError::Usage(
-            "the interactive questionnaire is not built yet; use `triage summary --answers FILE`"
-                .into(),
-        )),
+        Command::Run { file, format } => {
+            let a = cli::RunArgs { file: file.as_deref(), format: fmt(format), data_dir, visit_date: args.visit_date.unwrap_or(today), clinic: None };
+            cli::run(&mut io, &a)
+        }
     };
     let status: Status = match result {
         Ok(s) => s,

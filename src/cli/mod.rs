@@ -5,6 +5,7 @@
 mod check;
 mod harness;
 mod records;
+mod run;
 mod submit;
 mod summary;
 mod test;
@@ -12,6 +13,7 @@ mod test;
 pub use check::check;
 pub use harness::autosave_harness;
 pub use records::{records_delete, records_export, records_list, records_show};
+pub use run::{RunArgs, run};
 pub use submit::{SubmitArgs, submit};
 pub use summary::{Format, SummaryArgs, summary};
 pub use test::test;
@@ -31,6 +33,8 @@ pub enum Status {
     Findings = 1,
     /// Usage error or unreadable file.
     Usage = 2,
+    /// The walk-through was stopped before the end (answers so far are saved).
+    Stopped = 130,
 }
 
 /// Where a command writes.

@@ -67,7 +67,7 @@ impl DraftStatus {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DraftInfo {
     pub id: DraftId,
     pub questionnaire: QuestionnaireRef,

@@ -1,0 +1,16 @@
+//! The patient's walk-through in the terminal, built as The Elm Architecture: a [`Model`], the
+//! messages that change it in [`update`], a [`view`] that draws it and returns the hit map for
+//! taps, and a runtime that performs effects. One file per screen under `screens/`.
+
+pub mod model;
+mod runtime;
+pub mod screens;
+pub mod terminal;
+pub mod theme;
+pub mod update;
+pub mod view;
+
+pub use model::{Action, Effect, Field, HitMap, Mode, Model, Msg, Screen, Target};
+pub use runtime::{RunEnd, RunError, RunOptions, run};
+pub use update::update;
+pub use view::view;

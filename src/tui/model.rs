@@ -1,0 +1,209 @@
+//! The walk-through's state (The Elm Architecture): one [`Model`], the messages that change it,
+//! and the effects `update` asks the runtime to perform (saving, finishing, quitting). Nothing
+//! here does I/O; time arrives in messages.
+
+use crossterm::event::KeyEvent;
+use jiff::Timestamp;
+use ratatui::layout::Rect;
+use tui_input::Input;
+
+use crate::answer::Answer;
+use crate::engine::Session;
+use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, QuestionKind};
+use crate::store::{DraftId, DraftInfo, RecordId};
+use crate::typed;
+
+/// Which screen is showing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Screen {
+    Welcome,
+    /// An unfinished draft was found at start: continue it or start again.
+    Resume { draft: DraftInfo },
+    /// A section intro, information screen or question.
+    Step(ItemIdx),
+    /// Every visible answer; `focus` is a row, or the rows' count for the Send button.
+    Review { focus: usize },
+    Confirm,
+    /// A safety disclosure: the support screen, waiting for staff.
+    Pause { flag: u32, at: ItemIdx },
+    Thanks,
+}
+
+/// The editing state of the question on screen.
+#[derive(Debug, Clone, Default)]
+pub enum Field {
+    #[default]
+    None,
+    /// Single choice (and yes/no): the focused option and the chosen one.
+    Choice { focus: usize, chosen: Option<u32> },
+    /// Multi-choice: the focused option and the chosen ones.
+    Multi { focus: usize, chosen: Vec<u32> },
+    /// Text, number or date: what is typed, with a real cursor.
+    Text(Input),
+}
+
+/// A button or other tap target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Start,
+    Next,
+    Back,
+    Help,
+    Send,
+    ConfirmSend,
+    ConfirmBack,
+    ResumeContinue,
+    ResumeNew,
+    Finish,
+    StaffContinue,
+    StaffEnd,
+}
+
+/// What a tap landed on (from the hit map of the last frame drawn).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Option(usize),
+    Row(usize),
+    Button(Action),
+}
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Tap(Target),
+    /// Mouse wheel: positive is down.
+    Scroll(i16),
+    Tick(Timestamp),
+    DraftStarted(DraftId),
+    Saved(String),
+    SaveFailed { item: String, value: Option<serde_json::Value>, reason: String },
+    /// A draft's stored answers, for resuming.
+    Restored { draft: DraftId, answers: Vec<(String, serde_json::Value)> },
+    Completed(RecordId),
+    CompleteFailed(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Start a draft (the runtime answers with `DraftStarted`).
+    StartDraft,
+    /// Commit one answer (or its removal) to the draft before the next screen shows.
+    Save { item: String, value: Option<serde_json::Value> },
+    /// Load a draft's answers (answered with `Restored`).
+    LoadDraft(DraftId),
+    DiscardDraft(DraftId),
+    /// Store the finished session as a record (answered with `Completed`).
+    Complete,
+    /// Ring the terminal bell (safety pause).
+    Bell,
+    Quit,
+}
+
+/// How the program was started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `triage run`: one patient, staff nearby.
+    Run,
+}
+
+pub struct Model<'q> {
+    pub session: Session<'q>,
+    pub screen: Screen,
+    pub field: Field,
+    pub mode: Mode,
+    /// A plain message next to the field (validation).
+    pub message: Option<String>,
+    pub help_open: bool,
+    /// After changing an answer chosen from the review screen, go back there.
+    pub back_to_review: bool,
+    pub draft: Option<DraftId>,
+    /// Answers whose save failed; retried on every tick.
+    pub unsaved: Vec<(String, Option<serde_json::Value>)>,
+    pub save_problem: Option<String>,
+    /// Set once a resumed draft had answers that no longer fit.
+    pub notice: Option<String>,
+    pub record: Option<RecordId>,
+    pub now: Timestamp,
+    pub quit: bool,
+}
+
+impl<'q> Model<'q> {
+    pub fn new(session: Session<'q>, mode: Mode, now: Timestamp) -> Self {
+        Model {
+            session,
+            screen: Screen::Welcome,
+            field: Field::None,
+            mode,
+            message: None,
+            help_open: false,
+            back_to_review: false,
+            draft: None,
+            unsaved: Vec::new(),
+            save_problem: None,
+            notice: None,
+            record: None,
+            now,
+            quit: false,
+        }
+    }
+
+    /// Shows a step, loading its current answer into the field.
+    pub fn go_to(&mut self, item: ItemIdx) {
+        self.screen = Screen::Step(item);
+        self.message = None;
+        self.help_open = false;
+        self.field = field_for(&self.session, item);
+    }
+}
+
+/// The editing state for an item, filled from its stored answer.
+pub fn field_for(s: &Session<'_>, item: ItemIdx) -> Field {
+    let it = s.questionnaire().item(item);
+    let ItemKind::Question(kind) = &it.kind else { return Field::None };
+    let stored = s.stored(item);
+    match kind {
+        QuestionKind::Choice { style: ChoiceStyle::Multi, .. } => {
+            let chosen = match stored {
+                Some(Answer::Multi(l)) => l.clone(),
+                _ => Vec::new(),
+            };
+            Field::Multi { focus: chosen.first().map_or(0, |&c| c as usize), chosen }
+        }
+        QuestionKind::Choice { .. } => {
+            let chosen = match stored {
+                Some(Answer::Choice(c)) => Some(*c),
+                _ => None,
+            };
+            Field::Choice { focus: chosen.map_or(0, |c| c as usize), chosen }
+        }
+        QuestionKind::Number { .. } | QuestionKind::Date { .. } | QuestionKind::Text { .. } => {
+            let text = match stored {
+                Some(Answer::Number(n)) => typed::show_number(*n),
+                Some(Answer::Date(d)) => typed::show_date(d),
+                Some(Answer::Text(t)) => t.clone(),
+                _ => String::new(),
+            };
+            Field::Text(Input::new(text))
+        }
+    }
+}
+
+/// The rectangles of the last frame's tap targets, topmost last.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HitMap {
+    pub targets: Vec<(Rect, Target)>,
+}
+
+impl HitMap {
+    pub fn add(&mut self, r: Rect, t: Target) {
+        if r.width > 0 && r.height > 0 {
+            self.targets.push((r, t));
+        }
+    }
+
+    /// The target under a cell, if any.
+    pub fn at(&self, column: u16, row: u16) -> Option<Target> {
+        self.targets.iter().rev().find(|(r, _)| column >= r.x && column < r.x + r.width && row >= r.y && row < r.y + r.height).map(|(_, t)| *t)
+    }
+}

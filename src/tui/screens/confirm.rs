@@ -1,0 +1,46 @@
+//! "Ready to send?": the last chance to go back before the record is stored.
+
+use crossterm::event::KeyCode;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use crate::strings;
+use crate::tui::model::{Action, Effect, HitMap, Model, Msg, Screen, Target};
+use crate::tui::theme;
+use crate::tui::update::is_back;
+
+pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
+    let action = match msg {
+        Msg::Key(k) if k.code == KeyCode::Enter => Some(Action::ConfirmSend),
+        Msg::Key(k) if is_back(&k) => Some(Action::ConfirmBack),
+        Msg::Tap(Target::Button(a)) => Some(a),
+        _ => None,
+    };
+    match action {
+        Some(Action::ConfirmSend) => vec![Effect::Complete],
+        Some(Action::ConfirmBack) => {
+            m.screen = Screen::Review { focus: 0 };
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
+    let q = m.session.questionnaire();
+    theme::header(f, Rect { height: 1, ..area }, &q.meta.title, "");
+    let body = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: area.height.saturating_sub(2) };
+    let th = theme::text_height(strings::CONFIRM_TITLE, body.width);
+    f.render_widget(theme::paragraph(strings::CONFIRM_TITLE, theme::bold()), Rect { height: th.min(body.height), ..body });
+    let button_h = if area.height >= 16 { 3 } else { 1 };
+    let text_h = body.height.saturating_sub(th + 1 + button_h + 1);
+    f.render_widget(theme::paragraph(strings::CONFIRM_TEXT, ratatui::style::Style::default()), Rect { y: body.y + th + 1, height: text_h, ..body });
+    if let Some(p) = &m.save_problem {
+        let h = theme::text_height(p, body.width).min(text_h);
+        theme::message(f, Rect { y: body.y + th + 1 + text_h.saturating_sub(h), height: h, ..body }, p);
+    }
+    let row = Rect { y: area.y + area.height.saturating_sub(button_h + 1), height: button_h, ..body };
+    let back = format!("← {}", strings::CONFIRM_BACK);
+    let send = format!("{} →", strings::CONFIRM_SEND);
+    theme::button_row(f, row, &[(back.as_str(), Action::ConfirmBack, false), (send.as_str(), Action::ConfirmSend, true)], hits);
+}

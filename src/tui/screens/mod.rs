@@ -1,0 +1,9 @@
+//! One file per screen, each with its `update` and `view`.
+
+pub mod confirm;
+pub mod pause;
+pub mod resume;
+pub mod review;
+pub mod step;
+pub mod thanks;
+pub mod welcome;

@@ -1,0 +1,72 @@
+//! At start, an unfinished form for the same questionnaire: continue it or start again. Says so
+//! when the questionnaire has changed since the form was started. Shows no answers.
+
+use crossterm::event::KeyCode;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use crate::records;
+use crate::store::DraftId;
+use crate::strings::{self, fill};
+use crate::tui::model::{Action, Effect, HitMap, Model, Msg, Screen, Target};
+use crate::tui::theme;
+
+pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
+    let Screen::Resume { draft } = &m.screen else { return Vec::new() };
+    let id = draft.id;
+    let action = match msg {
+        Msg::Key(k) => match k.code {
+            KeyCode::Enter | KeyCode::Char('1') => Some(Action::ResumeContinue),
+            KeyCode::Char('2') => Some(Action::ResumeNew),
+            _ => None,
+        },
+        Msg::Tap(Target::Button(a)) => Some(a),
+        _ => None,
+    };
+    match action {
+        Some(Action::ResumeContinue) => vec![Effect::LoadDraft(id)],
+        Some(Action::ResumeNew) => {
+            m.screen = Screen::Welcome;
+            vec![Effect::DiscardDraft(id)]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The draft's answers arrived: put them back and go to where the patient was.
+pub fn restored(m: &mut Model<'_>, draft: DraftId, answers: &[(String, serde_json::Value)]) -> Vec<Effect> {
+    let q = m.session.questionnaire();
+    let (session, dropped) = records::restore(q, m.session.visit_date(), answers);
+    m.session = session;
+    m.draft = Some(draft);
+    if !dropped.is_empty() {
+        m.notice = Some(fill(strings::RESUME_DROPPED, dropped.len()));
+    }
+    match m.session.first_problem() {
+        Some(p) => m.go_to(p.item()),
+        None => m.screen = Screen::Review { focus: 0 },
+    }
+    m.message = m.notice.clone();
+    Vec::new()
+}
+
+pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
+    let Screen::Resume { draft } = &m.screen else { return };
+    let q = m.session.questionnaire();
+    theme::header(f, Rect { height: 1, ..area }, &q.meta.title, "");
+    let body = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: area.height.saturating_sub(2) };
+    let mut text = fill(&fill(strings::RESUME_TEXT, records::local_time(&draft.updated_at.to_string())), draft.answers);
+    if draft.questionnaire.content_hash != q.content_hash {
+        text.push_str("\n\n");
+        text.push_str(&fill(strings::RESUME_CHANGED, &draft.questionnaire.version));
+    }
+    let th = theme::text_height(strings::RESUME_TITLE, body.width);
+    f.render_widget(theme::paragraph(strings::RESUME_TITLE, theme::bold()), Rect { height: th.min(body.height), ..body });
+    let button_h = if area.height >= 16 { 3 } else { 1 };
+    let text_h = body.height.saturating_sub(th + 1 + button_h + 1);
+    f.render_widget(theme::paragraph(&text, ratatui::style::Style::default()), Rect { y: body.y + th + 1, height: text_h, ..body });
+    let row = Rect { y: area.y + area.height.saturating_sub(button_h + 1), height: button_h, ..body };
+    let l1 = format!("1 {}", strings::RESUME_CONTINUE);
+    let l2 = format!("2 {}", strings::RESUME_NEW);
+    theme::button_row(f, row, &[(l1.as_str(), Action::ResumeContinue, true), (l2.as_str(), Action::ResumeNew, false)], hits);
+}

@@ -1,0 +1,405 @@
+//! One step of the questionnaire: a section intro, an information screen, or a question with its
+//! options or input field, progress, "why we ask" help on demand, and Back / Next. Enter commits
+//! the answer (validated; a plain message says what is needed) and autosaves it before the next
+//! screen appears.
+
+use crossterm::event::{Event, KeyCode};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use tui_input::InputRequest;
+use tui_input::backend::crossterm::to_input_request;
+
+use crate::answer::Answer;
+use crate::answers;
+use crate::engine::toggle_option;
+use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, QuestionKind};
+use crate::strings::{self, fill};
+use crate::tui::model::{Action, Effect, Field, HitMap, Model, Msg, Screen, Target};
+use crate::tui::theme;
+use crate::tui::update::{digit, is_back, is_next};
+use crate::typed;
+
+pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
+    if m.help_open {
+        // Any key or tap closes the help panel.
+        if matches!(msg, Msg::Key(_) | Msg::Tap(_)) {
+            m.help_open = false;
+        }
+        return Vec::new();
+    }
+    let room = max_chars(m, item);
+    match msg {
+        Msg::Key(k) => {
+            if k.code == KeyCode::F(1) || (k.code == KeyCode::Char('?') && !matches!(m.field, Field::Text(_))) {
+                m.help_open = true;
+                return Vec::new();
+            }
+            if let Field::Text(input) = &mut m.field {
+                return match k.code {
+                    KeyCode::Enter => next(m, item),
+                    KeyCode::Esc | KeyCode::PageUp => back(m, item),
+                    KeyCode::PageDown => next(m, item),
+                    _ => {
+                        if let Some(req) = to_input_request(&Event::Key(k)) {
+                            if !matches!(req, InputRequest::InsertChar(_)) || input.value().chars().count() < room {
+                                input.handle(req);
+                                m.message = None;
+                            }
+                        }
+                        Vec::new()
+                    }
+                };
+            }
+            if let Some(d) = digit(&k) {
+                choose(m, item, d);
+                return Vec::new();
+            }
+            match k.code {
+                KeyCode::Up => move_focus(m, -1),
+                KeyCode::Down | KeyCode::Tab => move_focus(m, 1),
+                KeyCode::Char(' ') => {
+                    if let Some(f) = focus(m) {
+                        choose(m, item, f);
+                    } else {
+                        return next(m, item);
+                    }
+                }
+                KeyCode::Right => return next(m, item),
+                _ if is_next(&k) => return next(m, item),
+                _ if is_back(&k) => return back(m, item),
+                _ => {}
+            }
+            Vec::new()
+        }
+        Msg::Tap(Target::Option(i)) => {
+            choose(m, item, i);
+            Vec::new()
+        }
+        Msg::Tap(Target::Button(Action::Next)) => next(m, item),
+        Msg::Tap(Target::Button(Action::Back)) => back(m, item),
+        Msg::Tap(Target::Button(Action::Help)) => {
+            m.help_open = true;
+            Vec::new()
+        }
+        Msg::Scroll(n) => {
+            move_focus(m, n.signum() as i32);
+            Vec::new()
+        }
+        Msg::Paste(text) => {
+            if let Field::Text(input) = &mut m.field {
+                let input_len = input.value().chars().count();
+                for c in crate::text::clean_line(&text).chars().take(room.saturating_sub(input_len)) {
+                    input.handle(InputRequest::InsertChar(c));
+                }
+                m.message = None;
+            }
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The most characters a text field takes (pasting or typing beyond stops).
+fn max_chars(m: &Model<'_>, item: ItemIdx) -> usize {
+    match m.session.questionnaire().item(item).question() {
+        Some(QuestionKind::Text { max_length, .. }) => *max_length,
+        _ => 40,
+    }
+}
+
+fn focus(m: &Model<'_>) -> Option<usize> {
+    match &m.field {
+        Field::Choice { focus, .. } | Field::Multi { focus, .. } => Some(*focus),
+        _ => None,
+    }
+}
+
+fn move_focus(m: &mut Model<'_>, by: i32) {
+    let Screen::Step(item) = m.screen else { return };
+    let n = m.session.questionnaire().item(item).options().len();
+    if let Field::Choice { focus, .. } | Field::Multi { focus, .. } = &mut m.field {
+        if n > 0 {
+            *focus = (*focus as i32 + by).clamp(0, n as i32 - 1) as usize;
+        }
+    }
+}
+
+fn choose(m: &mut Model<'_>, item: ItemIdx, i: usize) {
+    let it = m.session.questionnaire().item(item);
+    if i >= it.options().len() {
+        return;
+    }
+    match &mut m.field {
+        Field::Choice { focus, chosen } => {
+            *focus = i;
+            *chosen = Some(i as u32);
+        }
+        Field::Multi { focus, chosen } => {
+            *focus = i;
+            *chosen = toggle_option(it, chosen, i as u32);
+        }
+        _ => return,
+    }
+    m.message = None;
+}
+
+/// What the field holds as an answer: `Ok(None)` when empty, `Err` with a patient message when
+/// it cannot be read.
+fn field_answer(m: &Model<'_>, item: ItemIdx) -> Result<Option<Answer>, String> {
+    let it = m.session.questionnaire().item(item);
+    match (&m.field, it.question()) {
+        (Field::Choice { chosen, .. }, _) => Ok(chosen.map(Answer::Choice)),
+        (Field::Multi { chosen, .. }, _) => Ok((!chosen.is_empty()).then(|| Answer::Multi(chosen.clone()))),
+        (Field::Text(input), Some(kind)) => {
+            let v = input.value().trim();
+            if v.is_empty() {
+                return Ok(None);
+            }
+            match kind {
+                QuestionKind::Number { .. } => typed::parse_number(v).map(|n| Some(Answer::Number(n))),
+                QuestionKind::Date { allow_month, .. } => typed::parse_date(v, *allow_month).map(|d| Some(Answer::Date(d))),
+                _ => Ok(Some(Answer::Text(v.to_owned()))),
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Commits the answer on screen and moves on.
+pub fn next(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
+    let q = m.session.questionnaire();
+    let it = q.item(item);
+    let mut effects = Vec::new();
+    if it.question().is_some() {
+        let answer = match field_answer(m, item) {
+            Ok(a) => a,
+            Err(e) => {
+                m.message = Some(e);
+                return effects;
+            }
+        };
+        match answer {
+            None if it.required => {
+                m.message = Some(match it.question() {
+                    Some(QuestionKind::Choice { .. }) => strings::NEED_CHOICE.to_owned(),
+                    _ => strings::NEED_ANSWER.to_owned(),
+                });
+                return effects;
+            }
+            None => {
+                if m.session.stored(item).is_some() {
+                    m.session.clear(item);
+                    effects.push(Effect::Save { item: it.id.clone(), value: None });
+                }
+            }
+            Some(a) => {
+                if m.session.stored(item) != Some(&a) || !m.session.is_visible(item) {
+                    if let Err(e) = m.session.set(item, a) {
+                        m.message = Some(e.message);
+                        return effects;
+                    }
+                }
+                if let Some(stored) = m.session.stored(item) {
+                    effects.push(Effect::Save { item: it.id.clone(), value: Some(answers::to_json(q, item, stored)) });
+                }
+            }
+        }
+    }
+    effects.extend(advance(m, item));
+    effects
+}
+
+/// Where to go after `item`: a safety pause, the end, back to review, or the next step.
+pub fn advance(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
+    if let Some(flag) = m.session.pending_pause() {
+        m.screen = Screen::Pause { flag, at: item };
+        m.message = None;
+        return vec![Effect::Bell];
+    }
+    if m.back_to_review {
+        match m.session.first_problem() {
+            Some(p) => m.go_to(p.item()),
+            None => {
+                m.back_to_review = false;
+                m.screen = Screen::Review { focus: 0 };
+                m.message = None;
+            }
+        }
+        return Vec::new();
+    }
+    match m.session.next_step(Some(item)) {
+        Some(n) => m.go_to(n),
+        None if m.session.ended_at().is_some() => {
+            m.screen = Screen::Confirm;
+            m.message = None;
+        }
+        None => {
+            m.screen = Screen::Review { focus: 0 };
+            m.message = None;
+        }
+    }
+    Vec::new()
+}
+
+fn back(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
+    if m.back_to_review {
+        m.back_to_review = false;
+        m.screen = Screen::Review { focus: 0 };
+        m.message = None;
+        return Vec::new();
+    }
+    match m.session.prev_step(item) {
+        Some(p) => m.go_to(p),
+        None => {
+            m.screen = Screen::Welcome;
+            m.message = None;
+        }
+    }
+    Vec::new()
+}
+
+/// "Section 3 of 9" (counting every section, so the number does not change as sections are
+/// shown or hidden), and how far through the questionnaire the item is, for the progress bar.
+fn progress(m: &Model<'_>, item: ItemIdx) -> (String, usize, usize) {
+    let q = m.session.questionnaire();
+    let sections: Vec<ItemIdx> = q.sections().collect();
+    let here = q.section_of(item);
+    let pos = sections.iter().position(|&s| s == here).map_or(0, |p| p + 1);
+    (fill(&fill(strings::SECTION_OF, pos), sections.len()), item as usize, q.items.len())
+}
+
+pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: ItemIdx) {
+    let q = m.session.questionnaire();
+    let it = q.item(item);
+    let (where_, done, total) = progress(m, item);
+    let narrow = area.width < 60;
+    theme::header(f, Rect { height: 1, ..area }, &q.meta.title, &where_);
+    theme::progress(f, Rect { y: area.y + 1, height: 1, ..area }, done, total);
+    let footer_h = if area.height >= 16 { 3 } else { 1 };
+    let footer = Rect { y: area.y + area.height - footer_h, height: footer_h, ..area };
+    let body = Rect { x: area.x + 1, y: area.y + 3, width: area.width.saturating_sub(2), height: area.height.saturating_sub(3 + footer_h + 1) };
+
+    // Footer buttons.
+    let next_label = if matches!(it.kind, ItemKind::Group { .. }) { strings::CONTINUE } else { strings::NEXT };
+    let (back_l, help_l, next_l) = if narrow { ("← Back".to_owned(), "? Help".to_owned(), format!("{next_label} →")) } else { (format!("← {}", strings::BACK), format!("? {}", strings::HELP), format!("{next_label} →")) };
+    let mut buttons: Vec<(&str, Action, bool)> = vec![(back_l.as_str(), Action::Back, false)];
+    if matches!(it.kind, ItemKind::Question(_)) {
+        buttons.push((help_l.as_str(), Action::Help, false));
+    }
+    buttons.push((next_l.as_str(), Action::Next, true));
+    theme::button_row(f, footer, &buttons, hits);
+
+    // Body: heading, text, hint, field, message.
+    let mut y = body.y;
+    let bottom = body.y + body.height;
+    let put = |f: &mut Frame, y: &mut u16, text: &str, style: ratatui::style::Style| {
+        let h = theme::text_height(text, body.width).min(bottom.saturating_sub(*y));
+        if h > 0 {
+            f.render_widget(theme::paragraph(text, style), Rect { y: *y, height: h, ..body });
+        }
+        *y += h;
+    };
+    let message_h = match (&m.message, &m.save_problem) {
+        (Some(t), _) | (None, Some(t)) => theme::text_height(&format!("! {t}"), body.width),
+        _ => 0,
+    };
+    match &it.kind {
+        ItemKind::Group { intro } => {
+            put(f, &mut y, &it.text, theme::bold());
+            y += 1;
+            put(f, &mut y, intro.as_deref().unwrap_or(""), ratatui::style::Style::default());
+        }
+        ItemKind::Info => put(f, &mut y, &it.text, theme::bold()),
+        ItemKind::Question(kind) => {
+            put(f, &mut y, &it.text, theme::bold());
+            let hint = match (kind, it.required) {
+                (QuestionKind::Choice { style: ChoiceStyle::Multi, .. }, _) => strings::CHOOSE_MANY_HINT.to_owned(),
+                (QuestionKind::Choice { .. }, _) => strings::CHOOSE_ONE_HINT.to_owned(),
+                (QuestionKind::Number { min, max, unit, .. }, _) => {
+                    let range = match (min, max) {
+                        (Some(a), Some(b)) => format!(" from {} to {}", crate::summary::fmt_num(*a), crate::summary::fmt_num(*b)),
+                        _ => String::new(),
+                    };
+                    let unit = unit.as_ref().map(|u| format!(" ({u})")).unwrap_or_default();
+                    format!("{}{range}{unit}.", strings::NUMBER_HINT)
+                }
+                (QuestionKind::Date { allow_month: true, .. }, _) => format!("{}.", strings::DATE_MONTH_HINT),
+                (QuestionKind::Date { .. }, _) => format!("{}.", strings::DATE_HINT),
+                (QuestionKind::Text { .. }, true) => strings::TEXT_HINT.to_owned(),
+                (QuestionKind::Text { .. }, false) => format!("{} {}", strings::TEXT_HINT, strings::OPTIONAL_HINT),
+            };
+            if y + 1 < bottom {
+                put(f, &mut y, &hint, theme::dim());
+            }
+            y += 1;
+            let field_area = Rect { y, height: bottom.saturating_sub(y + message_h), ..body };
+            field_view(m, f, field_area, hits, item);
+        }
+    }
+    if let Some(t) = m.message.as_ref().or(m.save_problem.as_ref()) {
+        let h = message_h.min(body.height);
+        theme::message(f, Rect { y: bottom.saturating_sub(h), height: h, ..body }, t);
+    }
+    if m.help_open {
+        let help = it.help.as_deref().unwrap_or(strings::NO_HELP);
+        let h = (theme::text_height(help, body.width.saturating_sub(4)) + 2).min(body.height.max(3));
+        let r = Rect { x: body.x + 1, y: body.y + 1, width: body.width.saturating_sub(2), height: h.min(area.height.saturating_sub(body.y + 1)) };
+        theme::overlay(f, r, strings::HELP, help);
+    }
+}
+
+fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: ItemIdx) {
+    if area.height == 0 || area.width < 4 {
+        return;
+    }
+    let it = m.session.questionnaire().item(item);
+    match &m.field {
+        Field::Choice { focus, chosen } => {
+            options_view(f, area, hits, it.options(), *focus, |i| if *chosen == Some(i as u32) { "(x)" } else { "( )" });
+        }
+        Field::Multi { focus, chosen } => {
+            options_view(f, area, hits, it.options(), *focus, |i| if chosen.contains(&(i as u32)) { "[x]" } else { "[ ]" });
+        }
+        Field::Text(input) => {
+            let h = 3.min(area.height);
+            let r = Rect { height: h, ..area };
+            let inner_w = r.width.saturating_sub(3) as usize;
+            let scroll = input.visual_scroll(inner_w);
+            let block = ratatui::widgets::Block::default().borders(ratatui::widgets::Borders::ALL).border_type(ratatui::widgets::BorderType::Thick);
+            f.render_widget(ratatui::widgets::Paragraph::new(input.value()).scroll((0, scroll as u16)).block(block), r);
+            let cx = r.x + 1 + (input.visual_cursor().max(scroll) - scroll) as u16;
+            let cy = if h >= 3 { r.y + 1 } else { r.y };
+            f.set_cursor_position((cx.min(r.x + r.width.saturating_sub(2)), cy));
+        }
+        _ => {}
+    }
+}
+
+fn options_view(f: &mut Frame, area: Rect, hits: &mut HitMap, options: &[crate::questionnaire::ChoiceOption], focus: usize, marker: impl Fn(usize) -> &'static str) {
+    let heights: Vec<u16> = options.iter().map(|o| theme::option_height(&o.label, area.width)).collect();
+    // Scroll so the focused option is visible, leaving a row for "more" hints when scrolled.
+    let mut start = 0;
+    while start < focus {
+        let used: u16 = heights[start..=focus].iter().sum::<u16>() + u16::from(start > 0);
+        if used + 1 <= area.height {
+            break;
+        }
+        start += 1;
+    }
+    let mut y = area.y;
+    if start > 0 {
+        f.render_widget(ratatui::widgets::Paragraph::new(strings::MORE_ABOVE), Rect { y, height: 1, ..area });
+        y += 1;
+    }
+    for (i, o) in options.iter().enumerate().skip(start) {
+        let h = heights[i];
+        let remaining = area.y + area.height - y;
+        let last_fits = i + 1 == options.len() && h <= remaining;
+        if h + 1 > remaining && !last_fits {
+            f.render_widget(ratatui::widgets::Paragraph::new(strings::MORE_BELOW), Rect { y: area.y + area.height - 1, height: 1, ..area });
+            break;
+        }
+        theme::option_box(f, Rect { y, height: h, ..area }, marker(i), i + 1, &o.label, i == focus, hits, i);
+        y += h;
+    }
+}

@@ -1,0 +1,121 @@
+//! Drawing helpers shared by the screens: high contrast, focus shown by a thick border, a `›`
+//! marker and reverse video (never by colour alone), no blinking. Buttons and options are tap
+//! targets at least three rows tall, recorded in the hit map as they are drawn.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
+
+use super::model::{Action, HitMap, Target};
+
+pub fn bold() -> Style {
+    Style::default().add_modifier(Modifier::BOLD)
+}
+
+pub fn focused() -> Style {
+    Style::default().add_modifier(Modifier::BOLD | Modifier::REVERSED)
+}
+
+pub fn dim() -> Style {
+    Style::default()
+}
+
+/// How many rows `text` takes wrapped to `width` (word wrap, as `Paragraph` does).
+pub fn text_height(text: &str, width: u16) -> u16 {
+    if width == 0 {
+        return 0;
+    }
+    text.split('\n').map(|para| textwrap::wrap(para, width as usize).len().max(1) as u16).sum()
+}
+
+/// Wrapped text in a style.
+pub fn paragraph<'a>(text: &'a str, style: Style) -> Paragraph<'a> {
+    Paragraph::new(text).style(style).wrap(Wrap { trim: false })
+}
+
+/// The top bar: title on the left, where we are on the right, in reverse video.
+pub fn header(f: &mut Frame, area: Rect, title: &str, right: &str) {
+    let w = area.width as usize;
+    let right_w = right.width();
+    let room = w.saturating_sub(right_w + 3);
+    let mut t = String::new();
+    for ch in title.chars() {
+        if (t.clone() + &ch.to_string()).width() > room {
+            break;
+        }
+        t.push(ch);
+    }
+    let pad = w.saturating_sub(t.width() + right_w + 2);
+    let line = format!(" {t}{}{right} ", " ".repeat(pad));
+    f.render_widget(Paragraph::new(line).style(focused()), area);
+}
+
+/// A progress bar of `done` out of `total` across the area, with no colour needed to read it.
+pub fn progress(f: &mut Frame, area: Rect, done: usize, total: usize) {
+    let w = area.width as usize;
+    let filled = if total == 0 { 0 } else { (w * done.min(total)) / total };
+    let bar: String = "█".repeat(filled) + &"░".repeat(w - filled);
+    f.render_widget(Paragraph::new(bar), area);
+}
+
+/// A button: a bordered box, thick when focused, recorded as a tap target.
+pub fn button(f: &mut Frame, area: Rect, label: &str, is_focused: bool, hits: &mut HitMap, action: Action) {
+    if area.width < 3 || area.height == 0 {
+        return;
+    }
+    let style = if is_focused { focused() } else { bold() };
+    let text = if is_focused { format!("› {label}") } else { label.to_owned() };
+    if area.height >= 3 {
+        let block = Block::default().borders(Borders::ALL).border_type(if is_focused { BorderType::Thick } else { BorderType::Plain });
+        f.render_widget(Paragraph::new(text).style(style).alignment(Alignment::Center).block(block), area);
+    } else {
+        f.render_widget(Paragraph::new(format!("[{text}]")).style(style).alignment(Alignment::Center), area);
+    }
+    hits.add(area, Target::Button(action));
+}
+
+/// Lays buttons out in one row across `area`, equal widths.
+pub fn button_row(f: &mut Frame, area: Rect, buttons: &[(&str, Action, bool)], hits: &mut HitMap) {
+    if buttons.is_empty() || area.width == 0 {
+        return;
+    }
+    let n = buttons.len() as u16;
+    let gap = if area.width >= 40 { 2 } else { 1 };
+    let w = (area.width.saturating_sub(gap * (n - 1))) / n;
+    for (i, (label, action, is_focused)) in buttons.iter().enumerate() {
+        let x = area.x + i as u16 * (w + gap);
+        let r = Rect { x, y: area.y, width: if i as u16 == n - 1 { area.x + area.width - x } else { w }, height: area.height };
+        button(f, r, label, *is_focused, hits, *action);
+    }
+}
+
+/// One choice option as a tap target at least three rows tall: `[x] 1  Label`.
+pub fn option_box(f: &mut Frame, area: Rect, marker: &str, number: usize, label: &str, is_focused: bool, hits: &mut HitMap, index: usize) {
+    let style = if is_focused { focused() } else { Style::default() };
+    let num = if number <= 9 { format!("{number}") } else { " ".to_owned() };
+    let lead = if is_focused { "›" } else { " " };
+    let text = Line::from(vec![Span::styled(format!("{lead}{marker} {num}  "), style.add_modifier(Modifier::BOLD)), Span::styled(label.to_owned(), style)]);
+    let block = Block::default().borders(Borders::ALL).border_type(if is_focused { BorderType::Thick } else { BorderType::Plain });
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }).block(block), area);
+    hits.add(area, Target::Option(index));
+}
+
+/// Height of an option box for a label at a width (borders included, at least 3 rows).
+pub fn option_height(label: &str, width: u16) -> u16 {
+    text_height(&format!("  (x) 9  {label}"), width.saturating_sub(2)).max(1) + 2
+}
+
+/// A bordered box drawn over whatever is below (help panel).
+pub fn overlay(f: &mut Frame, area: Rect, title: &str, text: &str) {
+    f.render_widget(Clear, area);
+    let block = Block::default().borders(Borders::ALL).border_type(BorderType::Double).title(Span::styled(format!(" {title} "), bold()));
+    f.render_widget(paragraph(text, Style::default()).block(block), area);
+}
+
+/// The plain message line (validation, saving problems): bold with a `!` so colour is not needed.
+pub fn message(f: &mut Frame, area: Rect, text: &str) {
+    f.render_widget(paragraph(&format!("! {text}"), bold()), area);
+}

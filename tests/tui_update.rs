@@ -1,0 +1,254 @@
+//! The walk-through's `update` as a plain function: keys, taps and pastes change the model and
+//! return effects (saves, completion); the clock only arrives in messages.
+
+mod common;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use triage::engine::Session;
+use triage::questionnaire::{DEFAULT_SOURCE, Questionnaire, load_toml};
+use triage::strings;
+use triage::tui::{Action, Effect, Field, Mode, Model, Msg, Screen, Target, update};
+
+fn q() -> Questionnaire {
+    load_toml(DEFAULT_SOURCE).questionnaire.expect("valid")
+}
+
+fn t0() -> jiff::Timestamp {
+    "2025-06-02T09:00:00Z".parse().expect("ts")
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ch(c: char) -> Msg {
+    key(KeyCode::Char(c))
+}
+
+/// The baseline patient's answers, with the question `id` not yet answered and on screen.
+fn at<'q>(q: &'q Questionnaire, id: &str) -> Model<'q> {
+    let text = std::fs::read_to_string("questionnaires/examples/baseline.json").expect("baseline");
+    let file = triage::answers::parse_answers_file(&text).expect("parse");
+    let mut session = Session::new(q, common::visit());
+    triage::answers::fill_session(&mut session, &file.answers);
+    let item = q.item_index(id).expect("item");
+    session.clear(item);
+    let mut m = Model::new(session, Mode::Run, t0());
+    m.draft = Some(1);
+    m.go_to(item);
+    m
+}
+
+fn on(m: &Model<'_>) -> String {
+    match &m.screen {
+        Screen::Step(i) => m.session.questionnaire().item(*i).id.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn type_text(m: &mut Model<'_>, s: &str) {
+    for c in s.chars() {
+        update(m, ch(c));
+    }
+}
+
+/// Enter without an answer says what is needed and goes nowhere.
+#[test]
+fn enter_needs_an_answer() {
+    let q = q();
+    let mut m = at(&q, "a_respondent");
+    assert!(update(&mut m, key(KeyCode::Enter)).is_empty());
+    assert_eq!(m.message.as_deref(), Some(strings::NEED_CHOICE));
+    assert_eq!(on(&m), "a_respondent");
+}
+
+/// A digit chooses; Enter commits, autosaves before moving on, and shows the next question.
+#[test]
+fn digit_then_enter_saves_and_advances() {
+    let q = q();
+    let mut m = at(&q, "a_respondent");
+    update(&mut m, ch('1'));
+    let effects = update(&mut m, key(KeyCode::Enter));
+    assert_eq!(effects, vec![Effect::Save { item: "a_respondent".into(), value: Some(serde_json::json!("self")) }]);
+    assert_eq!(on(&m), "a_agree_start", "the helper question stays hidden for self");
+    update(&mut m, key(KeyCode::Esc));
+    assert!(matches!(m.field, Field::Choice { chosen: Some(0), .. }), "going back shows the saved answer");
+}
+
+/// Arrow keys move the focus and Space chooses the focused option.
+#[test]
+fn arrows_and_space() {
+    let q = q();
+    let mut m = at(&q, "a_respondent");
+    update(&mut m, key(KeyCode::Down));
+    update(&mut m, key(KeyCode::Down));
+    update(&mut m, ch(' '));
+    assert!(matches!(m.field, Field::Choice { focus: 2, chosen: Some(2) }));
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(on(&m), "a_helper_details", "choosing a helper shows the helper question");
+}
+
+/// Typed dates in people's forms are read; a bad one gets a plain message.
+#[test]
+fn typed_dates() {
+    let q = q();
+    let mut m = at(&q, "a_dob");
+    type_text(&mut m, "31/02/1991");
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(m.message.as_deref(), Some(strings::DATE_NOT_REAL));
+    for _ in 0..10 {
+        update(&mut m, key(KeyCode::Backspace));
+    }
+    type_text(&mut m, "15 March 1991");
+    let effects = update(&mut m, key(KeyCode::Enter));
+    assert_eq!(effects, vec![Effect::Save { item: "a_dob".into(), value: Some(serde_json::json!("1991-03-15")) }]);
+    assert_eq!(on(&m), "a_phone");
+}
+
+/// Numbers out of range are refused with the limit; Backspace edits and Left moves the cursor.
+#[test]
+fn numbers_and_editing() {
+    let q = q();
+    let mut m = at(&q, "e_sessions_12m");
+    type_text(&mut m, "25");
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(m.message.as_deref(), Some("Please type a number no bigger than 20."));
+    update(&mut m, key(KeyCode::Left));
+    update(&mut m, key(KeyCode::Backspace));
+    let Field::Text(input) = &m.field else { panic!("text field") };
+    assert_eq!(input.value(), "5", "backspace removed the 2 before the cursor");
+}
+
+/// Pasted text is cleaned (no newlines, no escape codes) and cut at the question's limit.
+#[test]
+fn paste_is_cleaned_and_capped() {
+    let q = q();
+    let mut m = at(&q, "a_full_name");
+    update(&mut m, Msg::Paste("Alex\nSample\u{1b}[2J".into()));
+    let Field::Text(input) = &m.field else { panic!("text field") };
+    assert_eq!(input.value(), "Alex Sample[2J");
+    update(&mut m, Msg::Paste("x".repeat(500)));
+    let Field::Text(input) = &m.field else { panic!("text field") };
+    assert_eq!(input.value().chars().count(), 80, "a_full_name takes at most 80 characters");
+}
+
+/// Taps choose options and press buttons; "None of these" clears the others.
+#[test]
+fn taps_on_options_and_buttons() {
+    let q = q();
+    let mut m = at(&q, "c_breathing");
+    update(&mut m, Msg::Tap(Target::Option(0)));
+    update(&mut m, Msg::Tap(Target::Option(1)));
+    assert!(matches!(&m.field, Field::Multi { chosen, .. } if chosen == &vec![0, 1]));
+    update(&mut m, Msg::Tap(Target::Option(4)));
+    assert!(matches!(&m.field, Field::Multi { chosen, .. } if chosen == &vec![4]), "none clears the others");
+    let effects = update(&mut m, Msg::Tap(Target::Button(Action::Next)));
+    assert_eq!(effects, vec![Effect::Save { item: "c_breathing".into(), value: Some(serde_json::json!(["none"])) }]);
+    assert_eq!(on(&m), "c_bleeding");
+}
+
+/// Back goes to the previous visible screen; from the first, to the welcome screen.
+#[test]
+fn back_goes_to_previous_screen() {
+    let q = q();
+    let mut m = at(&q, "a_agree_start");
+    update(&mut m, key(KeyCode::Esc));
+    assert_eq!(on(&m), "a_respondent");
+    update(&mut m, key(KeyCode::Left));
+    assert_eq!(m.screen, Screen::Welcome);
+}
+
+/// "Why we ask" opens on ? and closes on any key.
+#[test]
+fn help_on_demand() {
+    let q = q();
+    let mut m = at(&q, "a_respondent");
+    update(&mut m, ch('?'));
+    assert!(m.help_open);
+    update(&mut m, ch('1'));
+    assert!(!m.help_open);
+    assert!(matches!(m.field, Field::Choice { chosen: None, .. }), "the closing key does nothing else");
+}
+
+/// Declining at a_agree_start goes straight to the end (the `end` action).
+#[test]
+fn declining_goes_to_the_end() {
+    let q = q();
+    let mut m = at(&q, "a_agree_start");
+    update(&mut m, ch('2'));
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(m.screen, Screen::Confirm);
+    assert_eq!(update(&mut m, key(KeyCode::Enter)), vec![Effect::Complete]);
+}
+
+/// A self-harm disclosure pauses at once with a bell; staff continue (F2) or end here (F10).
+#[test]
+fn safety_pause() {
+    let q = q();
+    for (staff_key, expect) in [(KeyCode::F(2), "g_life_event"), (KeyCode::F(10), "Confirm")] {
+        let mut m = at(&q, "g_low_mood");
+        update(&mut m, ch('1'));
+        update(&mut m, key(KeyCode::Enter));
+        assert_eq!(on(&m), "g_self_harm");
+        update(&mut m, ch('1'));
+        let effects = update(&mut m, key(KeyCode::Enter));
+        assert!(effects.contains(&Effect::Bell));
+        assert!(matches!(m.screen, Screen::Pause { .. }));
+        for k in [KeyCode::Enter, KeyCode::Esc, KeyCode::Char('x')] {
+            update(&mut m, key(k));
+            assert!(matches!(m.screen, Screen::Pause { .. }), "the patient cannot leave the support screen");
+        }
+        update(&mut m, key(staff_key));
+        assert_eq!(on(&m), expect);
+    }
+}
+
+/// From the review screen, choosing an answer opens it; after the change, review comes back.
+#[test]
+fn review_jump_and_return() {
+    let q = q();
+    let mut m = at(&q, "a_respondent");
+    m.screen = Screen::Review { focus: 0 };
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(on(&m), "a_respondent");
+    update(&mut m, ch('1'));
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(m.screen, Screen::Review { focus: 0 }, "back to review after the change");
+    let why = q.item_index("b_why").expect("b_why");
+    let kept = m.session.stored(why).cloned().expect("baseline answer");
+    m.session.clear(why);
+    update(&mut m, key(KeyCode::End));
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(m.message.as_deref(), Some(strings::REVIEW_NEED), "Send is refused while answers are missing");
+    let Screen::Review { focus } = m.screen else { panic!("still on review") };
+    assert_eq!(triage::tui::screens::review::rows(&m)[focus], why, "the focus moves to the missing answer");
+    m.session.set(why, kept).expect("answer again");
+    update(&mut m, key(KeyCode::End));
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(m.screen, Screen::Confirm);
+}
+
+/// A failed save keeps the answer, shows a plain problem, and is retried on the next tick.
+#[test]
+fn failed_saves_are_retried() {
+    let q = q();
+    let mut m = at(&q, "a_respondent");
+    update(&mut m, Msg::SaveFailed { item: "a_respondent".into(), value: Some(serde_json::json!("self")), reason: "disk full".into() });
+    assert_eq!(m.save_problem.as_deref(), Some(strings::SAVE_FAILING));
+    let later = t0().checked_add(jiff::SignedDuration::from_secs(1)).expect("ts");
+    let effects = update(&mut m, Msg::Tick(later));
+    assert_eq!(effects, vec![Effect::Save { item: "a_respondent".into(), value: Some(serde_json::json!("self")) }]);
+    assert_eq!(m.now, later);
+    update(&mut m, Msg::Saved("a_respondent".into()));
+    assert_eq!(m.save_problem, None);
+    assert!(update(&mut m, Msg::Tick(later)).is_empty());
+}
+
+/// Ctrl-C stops (everything committed is already saved).
+#[test]
+fn ctrl_c_quits() {
+    let q = q();
+    let mut m = at(&q, "a_respondent");
+    let effects = update(&mut m, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
+    assert_eq!(effects, vec![Effect::Quit]);
+}
