@@ -103,6 +103,15 @@ pub fn option_box(f: &mut Frame, area: Rect, marker: &str, number: usize, label:
     hits.add(area, Target::Option(index));
 }
 
+/// One choice option on a single line, for the smallest windows: `›[x] 1 Label`.
+pub fn option_line(f: &mut Frame, area: Rect, marker: &str, number: usize, label: &str, is_focused: bool, hits: &mut HitMap, index: usize) {
+    let style = if is_focused { focused() } else { Style::default() };
+    let lead = if is_focused { "›" } else { " " };
+    let num = if number <= 9 { number.to_string() } else { " ".to_owned() };
+    f.render_widget(Paragraph::new(format!("{lead}{marker} {num} {label}")).style(style), area);
+    hits.add(area, Target::Option(index));
+}
+
 /// Height of an option box for a label at a width (borders included, at least 3 rows).
 pub fn option_height(label: &str, width: u16) -> u16 {
     text_height(&format!("  (x) 9  {label}"), width.saturating_sub(2)).max(1) + 2

@@ -54,10 +54,10 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     let Screen::Resume { draft } = &m.screen else { return };
     let q = m.session.questionnaire();
     theme::header(f, Rect { height: 1, ..area }, &q.meta.title, "");
-    let body = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: area.height.saturating_sub(2) };
+    let body = Rect { x: area.x + 1, y: area.y + 2, width: area.width.saturating_sub(2), height: area.height.saturating_sub(2) };
     let mut text = fill(&fill(strings::RESUME_TEXT, records::local_time(&draft.updated_at.to_string())), draft.answers);
     if draft.questionnaire.content_hash != q.content_hash {
-        text.push_str("\n\n");
+        text.push(' ');
         text.push_str(&fill(strings::RESUME_CHANGED, &draft.questionnaire.version));
     }
     let th = theme::text_height(strings::RESUME_TITLE, body.width);
@@ -66,7 +66,8 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     let text_h = body.height.saturating_sub(th + 1 + button_h + 1);
     f.render_widget(theme::paragraph(&text, ratatui::style::Style::default()), Rect { y: body.y + th + 1, height: text_h, ..body });
     let row = Rect { y: area.y + area.height.saturating_sub(button_h + 1), height: button_h, ..body };
-    let l1 = format!("1 {}", strings::RESUME_CONTINUE);
-    let l2 = format!("2 {}", strings::RESUME_NEW);
+    let (c, n) = if area.width < 60 { (strings::RESUME_CONTINUE_SHORT, strings::RESUME_NEW_SHORT) } else { (strings::RESUME_CONTINUE, strings::RESUME_NEW) };
+    let l1 = format!("1 {c}");
+    let l2 = format!("2 {n}");
     theme::button_row(f, row, &[(l1.as_str(), Action::ResumeContinue, true), (l2.as_str(), Action::ResumeNew, false)], hits);
 }

@@ -124,7 +124,18 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
         let pad = label_w.saturating_sub(l.width());
         let is_focus = i == focus;
         let style = if is_focus { theme::focused() } else { ratatui::style::Style::default() };
-        let answer = shown(m, item);
+        let room = (list.width as usize).saturating_sub(label_w + 2);
+        let mut answer = shown(m, item);
+        if answer.width() > room {
+            let mut cut = String::new();
+            for ch in answer.chars() {
+                if cut.width() + ch.to_string().width() + 1 > room {
+                    break;
+                }
+                cut.push(ch);
+            }
+            answer = format!("{cut}…");
+        }
         let answer_style = if m.session.answer(item).is_none() { theme::bold() } else { style };
         let marker = if is_focus { "› " } else { "  " };
         let text = Line::from(vec![Span::styled(format!("{marker}{l}{}", " ".repeat(pad)), style), Span::styled(answer, answer_style.patch(style))]);

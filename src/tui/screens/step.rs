@@ -328,10 +328,14 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
                 (QuestionKind::Text { .. }, true) => strings::TEXT_HINT.to_owned(),
                 (QuestionKind::Text { .. }, false) => format!("{} {}", strings::TEXT_HINT, strings::OPTIONAL_HINT),
             };
-            if y + 1 < bottom {
+            // Room goes to the question, then the field, then the message; the hint and blank
+            // lines only when there is space left for a full-size field.
+            let hint_h = theme::text_height(&hint, body.width);
+            let room = bottom.saturating_sub(y + message_h);
+            if room >= hint_h + 1 + 5 {
                 put(f, &mut y, &hint, theme::dim());
+                y += 1;
             }
-            y += 1;
             let field_area = Rect { y, height: bottom.saturating_sub(y + message_h), ..body };
             field_view(m, f, field_area, hits, item);
         }
@@ -342,8 +346,9 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
     }
     if m.help_open {
         let help = it.help.as_deref().unwrap_or(strings::NO_HELP);
-        let h = (theme::text_height(help, body.width.saturating_sub(4)) + 2).min(body.height.max(3));
-        let r = Rect { x: body.x + 1, y: body.y + 1, width: body.width.saturating_sub(2), height: h.min(area.height.saturating_sub(body.y + 1)) };
+        let below_question = (body.y + theme::text_height(&it.text, body.width)).min(bottom.saturating_sub(3));
+        let h = (theme::text_height(help, body.width.saturating_sub(4)) + 2).min(bottom.saturating_sub(below_question).max(3));
+        let r = Rect { x: body.x + 1, y: below_question, width: body.width.saturating_sub(2), height: h };
         theme::overlay(f, r, strings::HELP, help);
     }
 }
@@ -361,14 +366,21 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
             options_view(f, area, hits, it.options(), *focus, |i| if chosen.contains(&(i as u32)) { "[x]" } else { "[ ]" });
         }
         Field::Text(input) => {
-            let h = 3.min(area.height);
-            let r = Rect { height: h, ..area };
-            let inner_w = r.width.saturating_sub(3) as usize;
+            // A thick box when there is room; otherwise one line starting with `>`.
+            let boxed = area.height >= 3;
+            let r = Rect { height: if boxed { 3 } else { 1 }, ..area };
+            let (inner_x, inner_w) = (r.x + if boxed { 1 } else { 2 }, r.width.saturating_sub(3) as usize);
             let scroll = input.visual_scroll(inner_w);
-            let block = ratatui::widgets::Block::default().borders(ratatui::widgets::Borders::ALL).border_type(ratatui::widgets::BorderType::Thick);
-            f.render_widget(ratatui::widgets::Paragraph::new(input.value()).scroll((0, scroll as u16)).block(block), r);
-            let cx = r.x + 1 + (input.visual_cursor().max(scroll) - scroll) as u16;
-            let cy = if h >= 3 { r.y + 1 } else { r.y };
+            let text = ratatui::widgets::Paragraph::new(input.value()).scroll((0, scroll as u16));
+            if boxed {
+                let block = ratatui::widgets::Block::default().borders(ratatui::widgets::Borders::ALL).border_type(ratatui::widgets::BorderType::Thick);
+                f.render_widget(text.block(block), r);
+            } else {
+                f.render_widget(ratatui::widgets::Paragraph::new(">").style(theme::bold()), Rect { width: 2, ..r });
+                f.render_widget(text, Rect { x: inner_x, width: r.width.saturating_sub(2), ..r });
+            }
+            let cx = inner_x + (input.visual_cursor().max(scroll) - scroll) as u16;
+            let cy = if boxed { r.y + 1 } else { r.y };
             f.set_cursor_position((cx.min(r.x + r.width.saturating_sub(2)), cy));
         }
         _ => {}
@@ -376,7 +388,10 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
 }
 
 fn options_view(f: &mut Frame, area: Rect, hits: &mut HitMap, options: &[crate::questionnaire::ChoiceOption], focus: usize, marker: impl Fn(usize) -> &'static str) {
-    let heights: Vec<u16> = options.iter().map(|o| theme::option_height(&o.label, area.width)).collect();
+    // Boxed options (three-row tap targets) when at least one fits with its scroll hints;
+    // otherwise one line each, so the smallest window still shows the choices.
+    let boxed = area.height >= 5;
+    let heights: Vec<u16> = options.iter().map(|o| if boxed { theme::option_height(&o.label, area.width) } else { 1 }).collect();
     // Scroll so the focused option is visible, leaving a row for "more" hints when scrolled.
     let mut start = 0;
     while start < focus {
@@ -399,7 +414,12 @@ fn options_view(f: &mut Frame, area: Rect, hits: &mut HitMap, options: &[crate::
             f.render_widget(ratatui::widgets::Paragraph::new(strings::MORE_BELOW), Rect { y: area.y + area.height - 1, height: 1, ..area });
             break;
         }
-        theme::option_box(f, Rect { y, height: h, ..area }, marker(i), i + 1, &o.label, i == focus, hits, i);
+        let r = Rect { y, height: h, ..area };
+        if boxed {
+            theme::option_box(f, r, marker(i), i + 1, &o.label, i == focus, hits, i);
+        } else {
+            theme::option_line(f, r, marker(i), i + 1, &o.label, i == focus, hits, i);
+        }
         y += h;
     }
 }
