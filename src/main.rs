@@ -141,7 +141,10 @@ fn main() -> ExitCode {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
     };
-    let result = match args.command.unwrap_or(Command::Run { file: None, format: FormatArg::Text }) {
+    let result = match args.command.unwrap_or(Command::Run {
+        file: None,
+        format: FormatArg::Text,
+    }) {
         Command::Check { files } => cli::check(&mut io, &files),
         Command::Test {
             questionnaire,
@@ -191,7 +194,13 @@ fn main() -> ExitCode {
             cli::autosave_harness(&mut io, data_dir, &answers, rounds)
         }
         Command::Run { file, format } => {
-            let a = cli::RunArgs { file: file.as_deref(), format: fmt(format), data_dir, visit_date: args.visit_date.unwrap_or(today), clinic: None };
+            let a = cli::RunArgs {
+                file: file.as_deref(),
+                format: fmt(format),
+                data_dir,
+                visit_date: args.visit_date.unwrap_or(today),
+                clinic: None,
+            };
             cli::run(&mut io, &a)
         }
     };

@@ -63,7 +63,8 @@ pub const NOT_GIVEN: &str = "-";
 /// Typing numbers and dates.
 pub const TYPE_NUMBER: &str = "Please type a number, like 12.";
 pub const TYPE_DATE: &str = "Please type the date like 15/03/1991 (day, month, year).";
-pub const TYPE_DATE_OR_MONTH: &str = "Please type the date like 15/03/1991, or just the month and year, like March 2025.";
+pub const TYPE_DATE_OR_MONTH: &str =
+    "Please type the date like 15/03/1991, or just the month and year, like March 2025.";
 pub const DATE_NOT_REAL: &str = "That date does not exist. Please check the day and month.";
 pub const DATE_YEAR_IN_FULL: &str = "Please type the year in full, like 1991.";
 
@@ -73,7 +74,8 @@ pub const NEXT: &str = "Next";
 pub const BACK: &str = "Back";
 pub const HELP: &str = "Why we ask";
 pub const HELP_CLOSE: &str = "Close";
-pub const NO_HELP: &str = "There is no extra explanation for this question. You can ask a member of staff.";
+pub const NO_HELP: &str =
+    "There is no extra explanation for this question. You can ask a member of staff.";
 pub const CONTINUE: &str = "Continue";
 pub const MINUTES: &str = "This takes about {} minutes.";
 pub const WELCOME_HINT: &str = "Press Enter or tap Start to begin.";
@@ -85,16 +87,20 @@ pub const TEXT_HINT: &str = "Type your answer, then press Enter.";
 pub const OPTIONAL_HINT: &str = "You can leave this empty.";
 pub const NUMBER_HINT: &str = "Type a number";
 pub const DATE_HINT: &str = "Type the date like 15/03/1991";
-pub const DATE_MONTH_HINT: &str = "Type the date like 15/03/1991, or the month and year, like March 2025";
+pub const DATE_MONTH_HINT: &str =
+    "Type the date like 15/03/1991, or the month and year, like March 2025";
 pub const MORE_ABOVE: &str = "▲ more above";
 pub const MORE_BELOW: &str = "▼ more below";
 pub const REVIEW_TITLE: &str = "Check your answers";
-pub const REVIEW_HINT: &str = "Choose an answer to change it. When everything is right, choose Send.";
+pub const REVIEW_HINT: &str =
+    "Choose an answer to change it. When everything is right, choose Send.";
 pub const REVIEW_MISSING: &str = "Not answered yet";
 pub const REVIEW_SEND: &str = "Send my answers";
-pub const REVIEW_NEED: &str = "Some questions still need an answer. They are marked \"Not answered yet\".";
+pub const REVIEW_NEED: &str =
+    "Some questions still need an answer. They are marked \"Not answered yet\".";
 pub const CONFIRM_TITLE: &str = "Ready to send?";
-pub const CONFIRM_TEXT: &str = "Your answers will go to the doctor. You cannot change them here after sending.";
+pub const CONFIRM_TEXT: &str =
+    "Your answers will go to the doctor. You cannot change them here after sending.";
 pub const CONFIRM_SEND: &str = "Send";
 pub const CONFIRM_BACK: &str = "Go back";
 pub const THANKS_TITLE: &str = "Thank you";
@@ -110,9 +116,11 @@ pub const RESUME_CONTINUE: &str = "Continue that form";
 pub const RESUME_NEW: &str = "Start a new form";
 pub const RESUME_CONTINUE_SHORT: &str = "Continue";
 pub const RESUME_NEW_SHORT: &str = "Start again";
-pub const RESUME_DROPPED: &str = "{} saved answers no longer fit the questionnaire and were not restored.";
+pub const RESUME_DROPPED: &str =
+    "{} saved answers no longer fit the questionnaire and were not restored.";
 pub const SAVE_FAILING: &str = "Saving is not working right now. Your answers are kept on this screen. Please tell a member of staff.";
 pub const TOO_SMALL: &str = "Please make the window larger.";
 pub const NEEDS_TERMINAL: &str = "triage run needs a terminal to show the questions. Run it in a terminal window (or use `triage submit --answers FILE` to store a typed-in form).";
-pub const INTERRUPTED: &str = "triage stopped. Every answer given so far is saved; run triage again to continue.";
+pub const INTERRUPTED: &str =
+    "triage stopped. Every answer given so far is saved; run triage again to continue.";
 pub const CRASHED: &str = "triage stopped because of an internal problem. Every answer given so far is saved; run triage again to continue.";

@@ -15,7 +15,9 @@ fn shipped() -> Questionnaire {
 }
 
 fn example() -> Questionnaire {
-    load_toml(&std::fs::read_to_string("questionnaires/example.toml").expect("example")).questionnaire.expect("valid")
+    load_toml(&std::fs::read_to_string("questionnaires/example.toml").expect("example"))
+        .questionnaire
+        .expect("valid")
 }
 
 fn t0() -> jiff::Timestamp {
@@ -69,7 +71,11 @@ fn screens<'q>(q: &'q Questionnaire, ex: &'q Questionnaire) -> Vec<(&'static str
     resume.screen = Screen::Resume {
         draft: DraftInfo {
             id: 4,
-            questionnaire: QuestionnaireRef { id: "botulinum-toxin".into(), version: "0.9.0".into(), content_hash: "sha256:old".into() },
+            questionnaire: QuestionnaireRef {
+                id: "botulinum-toxin".into(),
+                version: "0.9.0".into(),
+                content_hash: "sha256:old".into(),
+            },
             visit_date: "2025-06-02".into(),
             created_at: t0(),
             updated_at: t0(),
@@ -92,7 +98,10 @@ fn screens<'q>(q: &'q Questionnaire, ex: &'q Questionnaire) -> Vec<(&'static str
     list.push(("text", text));
     let mut number = step(baseline(q), "e_sessions_12m");
     update(&mut number, Msg::Paste("25".into()));
-    update(&mut number, Msg::Tap(Target::Button(triage::tui::Action::Next)));
+    update(
+        &mut number,
+        Msg::Tap(Target::Button(triage::tui::Action::Next)),
+    );
     list.push(("number_with_message", number));
     list.push(("date_month_allowed", step(baseline(q), "e_last_date")));
     let mut help = step(baseline(q), "c_allergy_milk");
@@ -105,7 +114,10 @@ fn screens<'q>(q: &'q Questionnaire, ex: &'q Questionnaire) -> Vec<(&'static str
     confirm.screen = Screen::Confirm;
     list.push(("confirm", confirm));
     let mut pause = model(baseline(q));
-    pause.screen = Screen::Pause { flag: q.flags.iter().position(|f| f.id == "S14").expect("S14") as u32, at: q.item_index("g_self_harm").expect("item") };
+    pause.screen = Screen::Pause {
+        flag: q.flags.iter().position(|f| f.id == "S14").expect("S14") as u32,
+        at: q.item_index("g_self_harm").expect("item"),
+    };
     list.push(("pause", pause));
     let mut thanks = model(baseline(q));
     thanks.screen = Screen::Thanks;
@@ -134,9 +146,15 @@ fn tiny_sizes_never_panic() {
             for h in 1..=13 {
                 let (text, hits) = draw(&m, w, h);
                 if w < 40 || h < 12 {
-                    assert!(hits.targets.is_empty(), "no tap targets on the too-small screen");
+                    assert!(
+                        hits.targets.is_empty(),
+                        "no tap targets on the too-small screen"
+                    );
                     if w >= 30 && h >= 1 {
-                        assert!(text.contains("Please make the window larger"), "{w}x{h}:\n{text}");
+                        assert!(
+                            text.contains("Please make the window larger"),
+                            "{w}x{h}:\n{text}"
+                        );
                     }
                 }
             }

@@ -69,10 +69,29 @@ fn digit_then_enter_saves_and_advances() {
     let mut m = at(&q, "a_respondent");
     update(&mut m, ch('1'));
     let effects = update(&mut m, key(KeyCode::Enter));
-    assert_eq!(effects, vec![Effect::Save { item: "a_respondent".into(), value: Some(serde_json::json!("self")) }]);
-    assert_eq!(on(&m), "a_agree_start", "the helper question stays hidden for self");
+    assert_eq!(
+        effects,
+        vec![Effect::Save {
+            item: "a_respondent".into(),
+            value: Some(serde_json::json!("self"))
+        }]
+    );
+    assert_eq!(
+        on(&m),
+        "a_agree_start",
+        "the helper question stays hidden for self"
+    );
     update(&mut m, key(KeyCode::Esc));
-    assert!(matches!(m.field, Field::Choice { chosen: Some(0), .. }), "going back shows the saved answer");
+    assert!(
+        matches!(
+            m.field,
+            Field::Choice {
+                chosen: Some(0),
+                ..
+            }
+        ),
+        "going back shows the saved answer"
+    );
 }
 
 /// Arrow keys move the focus and Space chooses the focused option.
@@ -83,9 +102,19 @@ fn arrows_and_space() {
     update(&mut m, key(KeyCode::Down));
     update(&mut m, key(KeyCode::Down));
     update(&mut m, ch(' '));
-    assert!(matches!(m.field, Field::Choice { focus: 2, chosen: Some(2) }));
+    assert!(matches!(
+        m.field,
+        Field::Choice {
+            focus: 2,
+            chosen: Some(2)
+        }
+    ));
     update(&mut m, key(KeyCode::Enter));
-    assert_eq!(on(&m), "a_helper_details", "choosing a helper shows the helper question");
+    assert_eq!(
+        on(&m),
+        "a_helper_details",
+        "choosing a helper shows the helper question"
+    );
 }
 
 /// Typed dates in people's forms are read; a bad one gets a plain message.
@@ -101,7 +130,13 @@ fn typed_dates() {
     }
     type_text(&mut m, "15 March 1991");
     let effects = update(&mut m, key(KeyCode::Enter));
-    assert_eq!(effects, vec![Effect::Save { item: "a_dob".into(), value: Some(serde_json::json!("1991-03-15")) }]);
+    assert_eq!(
+        effects,
+        vec![Effect::Save {
+            item: "a_dob".into(),
+            value: Some(serde_json::json!("1991-03-15"))
+        }]
+    );
     assert_eq!(on(&m), "a_phone");
 }
 
@@ -112,11 +147,20 @@ fn numbers_and_editing() {
     let mut m = at(&q, "e_sessions_12m");
     type_text(&mut m, "25");
     update(&mut m, key(KeyCode::Enter));
-    assert_eq!(m.message.as_deref(), Some("Please type a number no bigger than 20."));
+    assert_eq!(
+        m.message.as_deref(),
+        Some("Please type a number no bigger than 20.")
+    );
     update(&mut m, key(KeyCode::Left));
     update(&mut m, key(KeyCode::Backspace));
-    let Field::Text(input) = &m.field else { panic!("text field") };
-    assert_eq!(input.value(), "5", "backspace removed the 2 before the cursor");
+    let Field::Text(input) = &m.field else {
+        panic!("text field")
+    };
+    assert_eq!(
+        input.value(),
+        "5",
+        "backspace removed the 2 before the cursor"
+    );
 }
 
 /// Pasted text is cleaned (no newlines, no escape codes) and cut at the question's limit.
@@ -125,11 +169,19 @@ fn paste_is_cleaned_and_capped() {
     let q = q();
     let mut m = at(&q, "a_full_name");
     update(&mut m, Msg::Paste("Alex\nSample\u{1b}[2J".into()));
-    let Field::Text(input) = &m.field else { panic!("text field") };
+    let Field::Text(input) = &m.field else {
+        panic!("text field")
+    };
     assert_eq!(input.value(), "Alex Sample[2J");
     update(&mut m, Msg::Paste("x".repeat(500)));
-    let Field::Text(input) = &m.field else { panic!("text field") };
-    assert_eq!(input.value().chars().count(), 80, "a_full_name takes at most 80 characters");
+    let Field::Text(input) = &m.field else {
+        panic!("text field")
+    };
+    assert_eq!(
+        input.value().chars().count(),
+        80,
+        "a_full_name takes at most 80 characters"
+    );
 }
 
 /// Taps choose options and press buttons; "None of these" clears the others.
@@ -141,9 +193,18 @@ fn taps_on_options_and_buttons() {
     update(&mut m, Msg::Tap(Target::Option(1)));
     assert!(matches!(&m.field, Field::Multi { chosen, .. } if chosen == &vec![0, 1]));
     update(&mut m, Msg::Tap(Target::Option(4)));
-    assert!(matches!(&m.field, Field::Multi { chosen, .. } if chosen == &vec![4]), "none clears the others");
+    assert!(
+        matches!(&m.field, Field::Multi { chosen, .. } if chosen == &vec![4]),
+        "none clears the others"
+    );
     let effects = update(&mut m, Msg::Tap(Target::Button(Action::Next)));
-    assert_eq!(effects, vec![Effect::Save { item: "c_breathing".into(), value: Some(serde_json::json!(["none"])) }]);
+    assert_eq!(
+        effects,
+        vec![Effect::Save {
+            item: "c_breathing".into(),
+            value: Some(serde_json::json!(["none"]))
+        }]
+    );
     assert_eq!(on(&m), "c_bleeding");
 }
 
@@ -167,7 +228,10 @@ fn help_on_demand() {
     assert!(m.help_open);
     update(&mut m, ch('1'));
     assert!(!m.help_open);
-    assert!(matches!(m.field, Field::Choice { chosen: None, .. }), "the closing key does nothing else");
+    assert!(
+        matches!(m.field, Field::Choice { chosen: None, .. }),
+        "the closing key does nothing else"
+    );
 }
 
 /// Declining at a_agree_start goes straight to the end (the `end` action).
@@ -196,7 +260,10 @@ fn safety_pause() {
         assert!(matches!(m.screen, Screen::Pause { .. }));
         for k in [KeyCode::Enter, KeyCode::Esc, KeyCode::Char('x')] {
             update(&mut m, key(k));
-            assert!(matches!(m.screen, Screen::Pause { .. }), "the patient cannot leave the support screen");
+            assert!(
+                matches!(m.screen, Screen::Pause { .. }),
+                "the patient cannot leave the support screen"
+            );
         }
         update(&mut m, key(staff_key));
         assert_eq!(on(&m), expect);
@@ -213,15 +280,29 @@ fn review_jump_and_return() {
     assert_eq!(on(&m), "a_respondent");
     update(&mut m, ch('1'));
     update(&mut m, key(KeyCode::Enter));
-    assert_eq!(m.screen, Screen::Review { focus: 0 }, "back to review after the change");
+    assert_eq!(
+        m.screen,
+        Screen::Review { focus: 0 },
+        "back to review after the change"
+    );
     let why = q.item_index("b_why").expect("b_why");
     let kept = m.session.stored(why).cloned().expect("baseline answer");
     m.session.clear(why);
     update(&mut m, key(KeyCode::End));
     update(&mut m, key(KeyCode::Enter));
-    assert_eq!(m.message.as_deref(), Some(strings::REVIEW_NEED), "Send is refused while answers are missing");
-    let Screen::Review { focus } = m.screen else { panic!("still on review") };
-    assert_eq!(triage::tui::screens::review::rows(&m)[focus], why, "the focus moves to the missing answer");
+    assert_eq!(
+        m.message.as_deref(),
+        Some(strings::REVIEW_NEED),
+        "Send is refused while answers are missing"
+    );
+    let Screen::Review { focus } = m.screen else {
+        panic!("still on review")
+    };
+    assert_eq!(
+        triage::tui::screens::review::rows(&m)[focus],
+        why,
+        "the focus moves to the missing answer"
+    );
     m.session.set(why, kept).expect("answer again");
     update(&mut m, key(KeyCode::End));
     update(&mut m, key(KeyCode::Enter));
@@ -233,11 +314,26 @@ fn review_jump_and_return() {
 fn failed_saves_are_retried() {
     let q = q();
     let mut m = at(&q, "a_respondent");
-    update(&mut m, Msg::SaveFailed { item: "a_respondent".into(), value: Some(serde_json::json!("self")), reason: "disk full".into() });
+    update(
+        &mut m,
+        Msg::SaveFailed {
+            item: "a_respondent".into(),
+            value: Some(serde_json::json!("self")),
+            reason: "disk full".into(),
+        },
+    );
     assert_eq!(m.save_problem.as_deref(), Some(strings::SAVE_FAILING));
-    let later = t0().checked_add(jiff::SignedDuration::from_secs(1)).expect("ts");
+    let later = t0()
+        .checked_add(jiff::SignedDuration::from_secs(1))
+        .expect("ts");
     let effects = update(&mut m, Msg::Tick(later));
-    assert_eq!(effects, vec![Effect::Save { item: "a_respondent".into(), value: Some(serde_json::json!("self")) }]);
+    assert_eq!(
+        effects,
+        vec![Effect::Save {
+            item: "a_respondent".into(),
+            value: Some(serde_json::json!("self"))
+        }]
+    );
     assert_eq!(m.now, later);
     update(&mut m, Msg::Saved("a_respondent".into()));
     assert_eq!(m.save_problem, None);
@@ -249,6 +345,9 @@ fn failed_saves_are_retried() {
 fn ctrl_c_quits() {
     let q = q();
     let mut m = at(&q, "a_respondent");
-    let effects = update(&mut m, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
+    let effects = update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    );
     assert_eq!(effects, vec![Effect::Quit]);
 }

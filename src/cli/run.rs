@@ -25,14 +25,24 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         other => other,
     })?;
     let mut store = open_store(args.data_dir)?;
-    let opts = RunOptions { visit_date: args.visit_date, clinic: args.clinic.clone() };
+    let opts = RunOptions {
+        visit_date: args.visit_date,
+        clinic: args.clinic.clone(),
+    };
     let mut finished = None;
     match tui::run(&q, &mut store, &opts, &mut finished) {
         Ok(RunEnd::Completed { context, .. }) => {
-            let Some(session) = finished else { return Ok(Status::Ok) };
+            let Some(session) = finished else {
+                return Ok(Status::Ok);
+            };
             match args.format {
                 Format::Text => write!(io.out, "{}", summary::render_text(&session, &context))?,
-                Format::Json => writeln!(io.out, "{}", serde_json::to_string_pretty(&summary::to_json(&session, &context)).map_err(|e| CliError::Usage(e.to_string()))?)?,
+                Format::Json => writeln!(
+                    io.out,
+                    "{}",
+                    serde_json::to_string_pretty(&summary::to_json(&session, &context))
+                        .map_err(|e| CliError::Usage(e.to_string()))?
+                )?,
             }
             io.out.flush()?;
             Ok(Status::Ok)
@@ -41,7 +51,9 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
             writeln!(io.err, "{}", crate::strings::INTERRUPTED)?;
             Ok(Status::Stopped)
         }
-        Err(RunError::NoTerminal) => Err(CliError::Usage(crate::strings::NEEDS_TERMINAL.to_owned())),
+        Err(RunError::NoTerminal) => {
+            Err(CliError::Usage(crate::strings::NEEDS_TERMINAL.to_owned()))
+        }
         Err(RunError::Store(e)) => Err(CliError::Store(e)),
         Err(RunError::Io(e)) => Err(CliError::Write(e)),
     }

@@ -18,14 +18,21 @@ use crate::typed;
 pub enum Screen {
     Welcome,
     /// An unfinished draft was found at start: continue it or start again.
-    Resume { draft: DraftInfo },
+    Resume {
+        draft: DraftInfo,
+    },
     /// A section intro, information screen or question.
     Step(ItemIdx),
     /// Every visible answer; `focus` is a row, or the rows' count for the Send button.
-    Review { focus: usize },
+    Review {
+        focus: usize,
+    },
     Confirm,
     /// A safety disclosure: the support screen, waiting for staff.
-    Pause { flag: u32, at: ItemIdx },
+    Pause {
+        flag: u32,
+        at: ItemIdx,
+    },
     Thanks,
 }
 
@@ -77,9 +84,16 @@ pub enum Msg {
     Tick(Timestamp),
     DraftStarted(DraftId),
     Saved(String),
-    SaveFailed { item: String, value: Option<serde_json::Value>, reason: String },
+    SaveFailed {
+        item: String,
+        value: Option<serde_json::Value>,
+        reason: String,
+    },
     /// A draft's stored answers, for resuming.
-    Restored { draft: DraftId, answers: Vec<(String, serde_json::Value)> },
+    Restored {
+        draft: DraftId,
+        answers: Vec<(String, serde_json::Value)>,
+    },
     Completed(RecordId),
     CompleteFailed(String),
 }
@@ -89,7 +103,10 @@ pub enum Effect {
     /// Start a draft (the runtime answers with `DraftStarted`).
     StartDraft,
     /// Commit one answer (or its removal) to the draft before the next screen shows.
-    Save { item: String, value: Option<serde_json::Value> },
+    Save {
+        item: String,
+        value: Option<serde_json::Value>,
+    },
     /// Load a draft's answers (answered with `Restored`).
     LoadDraft(DraftId),
     DiscardDraft(DraftId),
@@ -160,22 +177,33 @@ impl<'q> Model<'q> {
 /// The editing state for an item, filled from its stored answer.
 pub fn field_for(s: &Session<'_>, item: ItemIdx) -> Field {
     let it = s.questionnaire().item(item);
-    let ItemKind::Question(kind) = &it.kind else { return Field::None };
+    let ItemKind::Question(kind) = &it.kind else {
+        return Field::None;
+    };
     let stored = s.stored(item);
     match kind {
-        QuestionKind::Choice { style: ChoiceStyle::Multi, .. } => {
+        QuestionKind::Choice {
+            style: ChoiceStyle::Multi,
+            ..
+        } => {
             let chosen = match stored {
                 Some(Answer::Multi(l)) => l.clone(),
                 _ => Vec::new(),
             };
-            Field::Multi { focus: chosen.first().map_or(0, |&c| c as usize), chosen }
+            Field::Multi {
+                focus: chosen.first().map_or(0, |&c| c as usize),
+                chosen,
+            }
         }
         QuestionKind::Choice { .. } => {
             let chosen = match stored {
                 Some(Answer::Choice(c)) => Some(*c),
                 _ => None,
             };
-            Field::Choice { focus: chosen.map_or(0, |c| c as usize), chosen }
+            Field::Choice {
+                focus: chosen.map_or(0, |c| c as usize),
+                chosen,
+            }
         }
         QuestionKind::Number { .. } | QuestionKind::Date { .. } | QuestionKind::Text { .. } => {
             let text = match stored {
@@ -204,6 +232,12 @@ impl HitMap {
 
     /// The target under a cell, if any.
     pub fn at(&self, column: u16, row: u16) -> Option<Target> {
-        self.targets.iter().rev().find(|(r, _)| column >= r.x && column < r.x + r.width && row >= r.y && row < r.y + r.height).map(|(_, t)| *t)
+        self.targets
+            .iter()
+            .rev()
+            .find(|(r, _)| {
+                column >= r.x && column < r.x + r.width && row >= r.y && row < r.y + r.height
+            })
+            .map(|(_, t)| *t)
     }
 }

@@ -49,19 +49,40 @@ pub enum RunError {
 
 /// Runs the walk-through on the terminal. Returns once the patient has finished or it was stopped;
 /// the terminal is restored by then. The finished session comes back through `finished`.
-pub fn run<'q>(q: &'q Questionnaire, store: &mut dyn Store, opts: &RunOptions, finished: &mut Option<Session<'q>>) -> Result<RunEnd, RunError> {
+pub fn run<'q>(
+    q: &'q Questionnaire,
+    store: &mut dyn Store,
+    opts: &RunOptions,
+    finished: &mut Option<Session<'q>>,
+) -> Result<RunEnd, RunError> {
     let mut tty = open_tty().ok_or(RunError::NoTerminal)?;
     let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP, signal_hook::consts::SIGINT] {
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+    ] {
         signal_hook::flag::register(sig, Arc::clone(&stop))?;
     }
-    let mut model = Model::new(Session::new(q, opts.visit_date), Mode::Run, Timestamp::now());
-    if let Some(d) = store.drafts(DraftStatus::Open, Some(&q.meta.id))?.into_iter().next() {
+    let mut model = Model::new(
+        Session::new(q, opts.visit_date),
+        Mode::Run,
+        Timestamp::now(),
+    );
+    if let Some(d) = store
+        .drafts(DraftStatus::Open, Some(&q.meta.id))?
+        .into_iter()
+        .next()
+    {
         model.screen = Screen::Resume { draft: d };
     }
     let mut guard = Guard::enter(&mut tty)?;
     let mut terminal = Terminal::new(CrosstermBackend::new(tty))?;
-    let ctx = Context { clinic: opts.clinic.clone(), completed_at: None, record_id: None };
+    let ctx = Context {
+        clinic: opts.clinic.clone(),
+        completed_at: None,
+        record_id: None,
+    };
     let mut hits = HitMap::default();
     let mut dirty = true;
     let mut quit = false;
@@ -77,7 +98,9 @@ pub fn run<'q>(q: &'q Questionnaire, store: &mut dyn Store, opts: &RunOptions, f
             match event::read()? {
                 Event::Key(k) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
                 Event::Mouse(me) => match me.kind {
-                    MouseEventKind::Down(MouseButton::Left) => hits.at(me.column, me.row).map(Msg::Tap),
+                    MouseEventKind::Down(MouseButton::Left) => {
+                        hits.at(me.column, me.row).map(Msg::Tap)
+                    }
                     MouseEventKind::ScrollDown => Some(Msg::Scroll(1)),
                     MouseEventKind::ScrollUp => Some(Msg::Scroll(-1)),
                     _ => None,
@@ -118,7 +141,11 @@ pub fn run<'q>(q: &'q Questionnaire, store: &mut dyn Store, opts: &RunOptions, f
     guard.leave();
     match model.record {
         Some(record) => {
-            let context = Context { record_id: Some(record.to_string()), completed_at: Some(records::local_time(&model.now.to_string())), ..ctx };
+            let context = Context {
+                record_id: Some(record.to_string()),
+                completed_at: Some(records::local_time(&model.now.to_string())),
+                ..ctx
+            };
             *finished = Some(model.session);
             Ok(RunEnd::Completed { record, context })
         }
@@ -130,7 +157,13 @@ pub fn run<'q>(q: &'q Questionnaire, store: &mut dyn Store, opts: &RunOptions, f
 fn perform(effect: Effect, m: &Model<'_>, store: &mut dyn Store, ctx: &Context) -> Vec<Msg> {
     let now = Timestamp::now();
     let q = m.session.questionnaire();
-    let start = |store: &mut dyn Store| store.start_draft(&QuestionnaireRef::of(q), &crate::summary::iso(m.session.visit_date()), now);
+    let start = |store: &mut dyn Store| {
+        store.start_draft(
+            &QuestionnaireRef::of(q),
+            &crate::summary::iso(m.session.visit_date()),
+            now,
+        )
+    };
     match effect {
         Effect::StartDraft => match m.draft {
             Some(_) => Vec::new(),
@@ -148,15 +181,25 @@ fn perform(effect: Effect, m: &Model<'_>, store: &mut dyn Store, ctx: &Context) 
             let result = draft.and_then(|d| store.save_answer(d, &item, value.as_ref(), now));
             replies.push(match result {
                 Ok(()) => Msg::Saved(item),
-                Err(e) => Msg::SaveFailed { item, value, reason: e.to_string() },
+                Err(e) => Msg::SaveFailed {
+                    item,
+                    value,
+                    reason: e.to_string(),
+                },
             });
             replies
         }
         Effect::LoadDraft(id) => {
-            let loaded = store.set_draft_status(id, DraftStatus::Open, now).and_then(|()| store.draft_answers(id));
+            let loaded = store
+                .set_draft_status(id, DraftStatus::Open, now)
+                .and_then(|()| store.draft_answers(id));
             match loaded {
                 Ok(answers) => vec![Msg::Restored { draft: id, answers }],
-                Err(e) => vec![Msg::SaveFailed { item: String::new(), value: None, reason: e.to_string() }],
+                Err(e) => vec![Msg::SaveFailed {
+                    item: String::new(),
+                    value: None,
+                    reason: e.to_string(),
+                }],
             }
         }
         Effect::DiscardDraft(id) => {
@@ -164,7 +207,10 @@ fn perform(effect: Effect, m: &Model<'_>, store: &mut dyn Store, ctx: &Context) 
             Vec::new()
         }
         Effect::Complete => {
-            let ctx = Context { completed_at: Some(records::local_time(&now.to_string())), ..ctx.clone() };
+            let ctx = Context {
+                completed_at: Some(records::local_time(&now.to_string())),
+                ..ctx.clone()
+            };
             match records::store_session(store, &m.session, m.draft, now, &ctx) {
                 Ok(id) => vec![Msg::Tick(now), Msg::Completed(id)],
                 Err(e) => vec![Msg::CompleteFailed(e.to_string())],

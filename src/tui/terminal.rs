@@ -5,8 +5,12 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, IsTerminal, Write};
 
-use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture};
-use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
 use crossterm::{cursor, execute};
 
 use crate::strings;
@@ -41,7 +45,11 @@ pub fn open_tty() -> Option<Tty> {
     if io::stdout().is_terminal() {
         return Some(Tty::Stdout(io::stdout()));
     }
-    OpenOptions::new().write(true).open("/dev/tty").ok().map(Tty::Dev)
+    OpenOptions::new()
+        .write(true)
+        .open("/dev/tty")
+        .ok()
+        .map(Tty::Dev)
 }
 
 /// Puts the terminal into questionnaire mode; undoes it when dropped.
@@ -54,7 +62,13 @@ impl Guard {
         install_panic_hook();
         enable_raw_mode()?;
         let guard = Guard { active: true };
-        execute!(out, EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste, cursor::Hide)?;
+        execute!(
+            out,
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            EnableBracketedPaste,
+            cursor::Hide
+        )?;
         Ok(guard)
     }
 
@@ -80,7 +94,13 @@ pub fn restore() {
         Ok(f) => Box::new(f),
         Err(_) => Box::new(io::stdout()),
     };
-    let _ = execute!(out, DisableBracketedPaste, DisableMouseCapture, LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        out,
+        DisableBracketedPaste,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
     let _ = out.flush();
 }
 
@@ -88,7 +108,10 @@ fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         restore();
         // A calm sentence for whoever is at the screen; where it happened for whoever fixes it.
-        let place = info.location().map(|l| format!(" ({}:{})", l.file(), l.line())).unwrap_or_default();
+        let place = info
+            .location()
+            .map(|l| format!(" ({}:{})", l.file(), l.line()))
+            .unwrap_or_default();
         eprintln!("{}{place}", strings::CRASHED);
     }));
 }

@@ -28,7 +28,9 @@ pub fn text_height(text: &str, width: u16) -> u16 {
     if width == 0 {
         return 0;
     }
-    text.split('\n').map(|para| textwrap::wrap(para, width as usize).len().max(1) as u16).sum()
+    text.split('\n')
+        .map(|para| textwrap::wrap(para, width as usize).len().max(1) as u16)
+        .sum()
 }
 
 /// Wrapped text in a style.
@@ -56,23 +58,51 @@ pub fn header(f: &mut Frame, area: Rect, title: &str, right: &str) {
 /// A progress bar of `done` out of `total` across the area, with no colour needed to read it.
 pub fn progress(f: &mut Frame, area: Rect, done: usize, total: usize) {
     let w = area.width as usize;
-    let filled = if total == 0 { 0 } else { (w * done.min(total)) / total };
+    let filled = (w * done.min(total)).checked_div(total).unwrap_or(0);
     let bar: String = "█".repeat(filled) + &"░".repeat(w - filled);
     f.render_widget(Paragraph::new(bar), area);
 }
 
 /// A button: a bordered box, thick when focused, recorded as a tap target.
-pub fn button(f: &mut Frame, area: Rect, label: &str, is_focused: bool, hits: &mut HitMap, action: Action) {
+pub fn button(
+    f: &mut Frame,
+    area: Rect,
+    label: &str,
+    is_focused: bool,
+    hits: &mut HitMap,
+    action: Action,
+) {
     if area.width < 3 || area.height == 0 {
         return;
     }
     let style = if is_focused { focused() } else { bold() };
-    let text = if is_focused { format!("› {label}") } else { label.to_owned() };
-    if area.height >= 3 {
-        let block = Block::default().borders(Borders::ALL).border_type(if is_focused { BorderType::Thick } else { BorderType::Plain });
-        f.render_widget(Paragraph::new(text).style(style).alignment(Alignment::Center).block(block), area);
+    let text = if is_focused {
+        format!("› {label}")
     } else {
-        f.render_widget(Paragraph::new(format!("[{text}]")).style(style).alignment(Alignment::Center), area);
+        label.to_owned()
+    };
+    if area.height >= 3 {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_type(if is_focused {
+                BorderType::Thick
+            } else {
+                BorderType::Plain
+            });
+        f.render_widget(
+            Paragraph::new(text)
+                .style(style)
+                .alignment(Alignment::Center)
+                .block(block),
+            area,
+        );
+    } else {
+        f.render_widget(
+            Paragraph::new(format!("[{text}]"))
+                .style(style)
+                .alignment(Alignment::Center),
+            area,
+        );
     }
     hits.add(area, Target::Button(action));
 }
@@ -87,29 +117,79 @@ pub fn button_row(f: &mut Frame, area: Rect, buttons: &[(&str, Action, bool)], h
     let w = (area.width.saturating_sub(gap * (n - 1))) / n;
     for (i, (label, action, is_focused)) in buttons.iter().enumerate() {
         let x = area.x + i as u16 * (w + gap);
-        let r = Rect { x, y: area.y, width: if i as u16 == n - 1 { area.x + area.width - x } else { w }, height: area.height };
+        let r = Rect {
+            x,
+            y: area.y,
+            width: if i as u16 == n - 1 {
+                area.x + area.width - x
+            } else {
+                w
+            },
+            height: area.height,
+        };
         button(f, r, label, *is_focused, hits, *action);
     }
 }
 
-/// One choice option as a tap target at least three rows tall: `[x] 1  Label`.
-pub fn option_box(f: &mut Frame, area: Rect, marker: &str, number: usize, label: &str, is_focused: bool, hits: &mut HitMap, index: usize) {
-    let style = if is_focused { focused() } else { Style::default() };
-    let num = if number <= 9 { format!("{number}") } else { " ".to_owned() };
-    let lead = if is_focused { "›" } else { " " };
-    let text = Line::from(vec![Span::styled(format!("{lead}{marker} {num}  "), style.add_modifier(Modifier::BOLD)), Span::styled(label.to_owned(), style)]);
-    let block = Block::default().borders(Borders::ALL).border_type(if is_focused { BorderType::Thick } else { BorderType::Plain });
-    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }).block(block), area);
-    hits.add(area, Target::Option(index));
+/// One choice option to draw.
+pub struct OptionView<'a> {
+    /// `(x)`, `( )`, `[x]` or `[ ]`.
+    pub marker: &'a str,
+    /// Its position in the list (0-based); options 1-9 show their number key.
+    pub index: usize,
+    pub label: &'a str,
+    pub focused: bool,
 }
 
-/// One choice option on a single line, for the smallest windows: `›[x] 1 Label`.
-pub fn option_line(f: &mut Frame, area: Rect, marker: &str, number: usize, label: &str, is_focused: bool, hits: &mut HitMap, index: usize) {
-    let style = if is_focused { focused() } else { Style::default() };
-    let lead = if is_focused { "›" } else { " " };
-    let num = if number <= 9 { number.to_string() } else { " ".to_owned() };
-    f.render_widget(Paragraph::new(format!("{lead}{marker} {num} {label}")).style(style), area);
-    hits.add(area, Target::Option(index));
+impl OptionView<'_> {
+    fn parts(&self) -> (Style, &'static str, String) {
+        let style = if self.focused {
+            focused()
+        } else {
+            Style::default()
+        };
+        let lead = if self.focused { "›" } else { " " };
+        let num = if self.index < 9 {
+            (self.index + 1).to_string()
+        } else {
+            " ".to_owned()
+        };
+        (style, lead, num)
+    }
+
+    /// As a tap target at least three rows tall: `[x] 1  Label` in a box.
+    pub fn boxed(&self, f: &mut Frame, area: Rect, hits: &mut HitMap) {
+        let (style, lead, num) = self.parts();
+        let text = Line::from(vec![
+            Span::styled(
+                format!("{lead}{} {num}  ", self.marker),
+                style.add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(self.label.to_owned(), style),
+        ]);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_type(if self.focused {
+                BorderType::Thick
+            } else {
+                BorderType::Plain
+            });
+        f.render_widget(
+            Paragraph::new(text).wrap(Wrap { trim: false }).block(block),
+            area,
+        );
+        hits.add(area, Target::Option(self.index));
+    }
+
+    /// On a single line, for the smallest windows: `›[x] 1 Label`.
+    pub fn line(&self, f: &mut Frame, area: Rect, hits: &mut HitMap) {
+        let (style, lead, num) = self.parts();
+        f.render_widget(
+            Paragraph::new(format!("{lead}{} {num} {}", self.marker, self.label)).style(style),
+            area,
+        );
+        hits.add(area, Target::Option(self.index));
+    }
 }
 
 /// Height of an option box for a label at a width (borders included, at least 3 rows).
@@ -120,7 +200,10 @@ pub fn option_height(label: &str, width: u16) -> u16 {
 /// A bordered box drawn over whatever is below (help panel).
 pub fn overlay(f: &mut Frame, area: Rect, title: &str, text: &str) {
     f.render_widget(Clear, area);
-    let block = Block::default().borders(Borders::ALL).border_type(BorderType::Double).title(Span::styled(format!(" {title} "), bold()));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .title(Span::styled(format!(" {title} "), bold()));
     f.render_widget(paragraph(text, Style::default()).block(block), area);
 }
 

@@ -13,7 +13,10 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         Msg::Tick(now) => {
             m.now = now;
             // Retry every save that failed; each comes back as Saved or SaveFailed.
-            std::mem::take(&mut m.unsaved).into_iter().map(|(item, value)| Effect::Save { item, value }).collect()
+            std::mem::take(&mut m.unsaved)
+                .into_iter()
+                .map(|(item, value)| Effect::Save { item, value })
+                .collect()
         }
         Msg::DraftStarted(id) => {
             m.draft = Some(id);
@@ -60,7 +63,8 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
 }
 
 fn is_quit(k: &KeyEvent) -> bool {
-    k.modifiers.contains(KeyModifiers::CONTROL) && matches!(k.code, KeyCode::Char('c') | KeyCode::Char('q'))
+    k.modifiers.contains(KeyModifiers::CONTROL)
+        && matches!(k.code, KeyCode::Char('c') | KeyCode::Char('q'))
 }
 
 /// Keys that mean "go back" on every screen.
@@ -76,7 +80,9 @@ pub fn is_next(k: &KeyEvent) -> bool {
 /// A digit key 1-9 as an index 0-8.
 pub fn digit(k: &KeyEvent) -> Option<usize> {
     match k.code {
-        KeyCode::Char(c @ '1'..='9') if !k.modifiers.contains(KeyModifiers::CONTROL) => Some(c as usize - '1' as usize),
+        KeyCode::Char(c @ '1'..='9') if !k.modifiers.contains(KeyModifiers::CONTROL) => {
+            Some(c as usize - '1' as usize)
+        }
         _ => None,
     }
 }

@@ -18,7 +18,10 @@ pub fn view(m: &Model<'_>, f: &mut Frame) -> HitMap {
     let mut hits = HitMap::default();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let h = theme::text_height(strings::TOO_SMALL, area.width).min(area.height);
-        f.render_widget(theme::paragraph(strings::TOO_SMALL, theme::bold()), Rect { height: h, ..area });
+        f.render_widget(
+            theme::paragraph(strings::TOO_SMALL, theme::bold()),
+            Rect { height: h, ..area },
+        );
         return hits;
     }
     match &m.screen {

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod pty;
+
 use jiff::civil::Date;
 use triage::answer::{Answer, PartialDate};
 use triage::engine::Session;

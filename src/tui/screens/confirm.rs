@@ -29,18 +29,56 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
 pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     let q = m.session.questionnaire();
     theme::header(f, Rect { height: 1, ..area }, &q.meta.title, "");
-    let body = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: area.height.saturating_sub(2) };
+    let body = Rect {
+        x: area.x + 2,
+        y: area.y + 2,
+        width: area.width.saturating_sub(4),
+        height: area.height.saturating_sub(2),
+    };
     let th = theme::text_height(strings::CONFIRM_TITLE, body.width);
-    f.render_widget(theme::paragraph(strings::CONFIRM_TITLE, theme::bold()), Rect { height: th.min(body.height), ..body });
+    f.render_widget(
+        theme::paragraph(strings::CONFIRM_TITLE, theme::bold()),
+        Rect {
+            height: th.min(body.height),
+            ..body
+        },
+    );
     let button_h = if area.height >= 16 { 3 } else { 1 };
     let text_h = body.height.saturating_sub(th + 1 + button_h + 1);
-    f.render_widget(theme::paragraph(strings::CONFIRM_TEXT, ratatui::style::Style::default()), Rect { y: body.y + th + 1, height: text_h, ..body });
+    f.render_widget(
+        theme::paragraph(strings::CONFIRM_TEXT, ratatui::style::Style::default()),
+        Rect {
+            y: body.y + th + 1,
+            height: text_h,
+            ..body
+        },
+    );
     if let Some(p) = &m.save_problem {
         let h = theme::text_height(p, body.width).min(text_h);
-        theme::message(f, Rect { y: body.y + th + 1 + text_h.saturating_sub(h), height: h, ..body }, p);
+        theme::message(
+            f,
+            Rect {
+                y: body.y + th + 1 + text_h.saturating_sub(h),
+                height: h,
+                ..body
+            },
+            p,
+        );
     }
-    let row = Rect { y: area.y + area.height.saturating_sub(button_h + 1), height: button_h, ..body };
+    let row = Rect {
+        y: area.y + area.height.saturating_sub(button_h + 1),
+        height: button_h,
+        ..body
+    };
     let back = format!("← {}", strings::CONFIRM_BACK);
     let send = format!("{} →", strings::CONFIRM_SEND);
-    theme::button_row(f, row, &[(back.as_str(), Action::ConfirmBack, false), (send.as_str(), Action::ConfirmSend, true)], hits);
+    theme::button_row(
+        f,
+        row,
+        &[
+            (back.as_str(), Action::ConfirmBack, false),
+            (send.as_str(), Action::ConfirmSend, true),
+        ],
+        hits,
+    );
 }

@@ -35,12 +35,46 @@ pub fn update(m: &mut Model<'_>, flag: u32, at: ItemIdx, msg: Msg) -> Vec<Effect
 
 pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, _hits: &mut HitMap, flag: u32) {
     let q = m.session.questionnaire();
-    theme::header(f, Rect { height: 1, ..area }, &q.meta.title, strings::PAGE_TITLE_PAUSE);
-    let body = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: area.height.saturating_sub(3) };
-    let text = q.flags.get(flag as usize).and_then(|f| f.message.as_deref()).unwrap_or(strings::PAUSE_TITLE);
+    theme::header(
+        f,
+        Rect { height: 1, ..area },
+        &q.meta.title,
+        strings::PAGE_TITLE_PAUSE,
+    );
+    let body = Rect {
+        x: area.x + 2,
+        y: area.y + 2,
+        width: area.width.saturating_sub(4),
+        height: area.height.saturating_sub(3),
+    };
+    let text = q
+        .flags
+        .get(flag as usize)
+        .and_then(|f| f.message.as_deref())
+        .unwrap_or(strings::PAUSE_TITLE);
     let th = theme::text_height(strings::PAUSE_TITLE, body.width);
-    f.render_widget(theme::paragraph(strings::PAUSE_TITLE, theme::bold()), Rect { height: th.min(body.height), ..body });
+    f.render_widget(
+        theme::paragraph(strings::PAUSE_TITLE, theme::bold()),
+        Rect {
+            height: th.min(body.height),
+            ..body
+        },
+    );
     let staff_h = theme::text_height(strings::PAUSE_STAFF_RUN, body.width);
-    f.render_widget(theme::paragraph(text, theme::bold()), Rect { y: body.y + th + 1, height: body.height.saturating_sub(th + 1 + staff_h + 1), ..body });
-    f.render_widget(theme::paragraph(strings::PAUSE_STAFF_RUN, theme::dim()), Rect { y: body.y + body.height.saturating_sub(staff_h), height: staff_h.min(body.height), ..body });
+    f.render_widget(
+        theme::paragraph(text, theme::bold()),
+        Rect {
+            y: body.y + th + 1,
+            height: body.height.saturating_sub(th + 1 + staff_h + 1),
+            ..body
+        },
+    );
+    f.render_widget(
+        theme::paragraph(strings::PAUSE_STAFF_RUN, theme::dim()),
+        Rect {
+            y: body.y + body.height.saturating_sub(staff_h),
+            height: staff_h.min(body.height),
+            ..body
+        },
+    );
 }

@@ -12,7 +12,9 @@ use crate::tui::model::{Action, Effect, HitMap, Model, Msg, Screen, Target};
 use crate::tui::theme;
 
 pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
-    let Screen::Resume { draft } = &m.screen else { return Vec::new() };
+    let Screen::Resume { draft } = &m.screen else {
+        return Vec::new();
+    };
     let id = draft.id;
     let action = match msg {
         Msg::Key(k) => match k.code {
@@ -34,7 +36,11 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
 }
 
 /// The draft's answers arrived: put them back and go to where the patient was.
-pub fn restored(m: &mut Model<'_>, draft: DraftId, answers: &[(String, serde_json::Value)]) -> Vec<Effect> {
+pub fn restored(
+    m: &mut Model<'_>,
+    draft: DraftId,
+    answers: &[(String, serde_json::Value)],
+) -> Vec<Effect> {
     let q = m.session.questionnaire();
     let (session, dropped) = records::restore(q, m.session.visit_date(), answers);
     m.session = session;
@@ -51,23 +57,65 @@ pub fn restored(m: &mut Model<'_>, draft: DraftId, answers: &[(String, serde_jso
 }
 
 pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
-    let Screen::Resume { draft } = &m.screen else { return };
+    let Screen::Resume { draft } = &m.screen else {
+        return;
+    };
     let q = m.session.questionnaire();
     theme::header(f, Rect { height: 1, ..area }, &q.meta.title, "");
-    let body = Rect { x: area.x + 1, y: area.y + 2, width: area.width.saturating_sub(2), height: area.height.saturating_sub(2) };
-    let mut text = fill(&fill(strings::RESUME_TEXT, records::local_time(&draft.updated_at.to_string())), draft.answers);
+    let body = Rect {
+        x: area.x + 1,
+        y: area.y + 2,
+        width: area.width.saturating_sub(2),
+        height: area.height.saturating_sub(2),
+    };
+    let mut text = fill(
+        &fill(
+            strings::RESUME_TEXT,
+            records::local_time(&draft.updated_at.to_string()),
+        ),
+        draft.answers,
+    );
     if draft.questionnaire.content_hash != q.content_hash {
         text.push(' ');
         text.push_str(&fill(strings::RESUME_CHANGED, &draft.questionnaire.version));
     }
     let th = theme::text_height(strings::RESUME_TITLE, body.width);
-    f.render_widget(theme::paragraph(strings::RESUME_TITLE, theme::bold()), Rect { height: th.min(body.height), ..body });
+    f.render_widget(
+        theme::paragraph(strings::RESUME_TITLE, theme::bold()),
+        Rect {
+            height: th.min(body.height),
+            ..body
+        },
+    );
     let button_h = if area.height >= 16 { 3 } else { 1 };
     let text_h = body.height.saturating_sub(th + 1 + button_h + 1);
-    f.render_widget(theme::paragraph(&text, ratatui::style::Style::default()), Rect { y: body.y + th + 1, height: text_h, ..body });
-    let row = Rect { y: area.y + area.height.saturating_sub(button_h + 1), height: button_h, ..body };
-    let (c, n) = if area.width < 60 { (strings::RESUME_CONTINUE_SHORT, strings::RESUME_NEW_SHORT) } else { (strings::RESUME_CONTINUE, strings::RESUME_NEW) };
+    f.render_widget(
+        theme::paragraph(&text, ratatui::style::Style::default()),
+        Rect {
+            y: body.y + th + 1,
+            height: text_h,
+            ..body
+        },
+    );
+    let row = Rect {
+        y: area.y + area.height.saturating_sub(button_h + 1),
+        height: button_h,
+        ..body
+    };
+    let (c, n) = if area.width < 60 {
+        (strings::RESUME_CONTINUE_SHORT, strings::RESUME_NEW_SHORT)
+    } else {
+        (strings::RESUME_CONTINUE, strings::RESUME_NEW)
+    };
     let l1 = format!("1 {c}");
     let l2 = format!("2 {n}");
-    theme::button_row(f, row, &[(l1.as_str(), Action::ResumeContinue, true), (l2.as_str(), Action::ResumeNew, false)], hits);
+    theme::button_row(
+        f,
+        row,
+        &[
+            (l1.as_str(), Action::ResumeContinue, true),
+            (l2.as_str(), Action::ResumeNew, false),
+        ],
+        hits,
+    );
 }

@@ -20,7 +20,10 @@ use crate::typed;
 /// The questions listed, in order.
 pub fn rows(m: &Model<'_>) -> Vec<ItemIdx> {
     let q = m.session.questionnaire();
-    m.session.steps().filter(|&i| matches!(q.item(i).kind, ItemKind::Question(_))).collect()
+    m.session
+        .steps()
+        .filter(|&i| matches!(q.item(i).kind, ItemKind::Question(_)))
+        .collect()
 }
 
 pub fn update(m: &mut Model<'_>, focus: usize, msg: Msg) -> Vec<Effect> {
@@ -79,40 +82,105 @@ fn shown(m: &Model<'_>, item: ItemIdx) -> String {
     match m.session.answer(item) {
         None => strings::REVIEW_MISSING.to_owned(),
         Some(Answer::Date(d)) => typed::show_date(d),
-        Some(Answer::Choice(c)) => q.item(item).options().get(*c as usize).map_or(String::new(), |o| o.label.clone()),
-        Some(Answer::Multi(l)) => l.iter().filter_map(|c| q.item(item).options().get(*c as usize)).map(|o| o.label.as_str()).collect::<Vec<_>>().join(", "),
+        Some(Answer::Choice(c)) => q
+            .item(item)
+            .options()
+            .get(*c as usize)
+            .map_or(String::new(), |o| o.label.clone()),
+        Some(Answer::Multi(l)) => l
+            .iter()
+            .filter_map(|c| q.item(item).options().get(*c as usize))
+            .map(|o| o.label.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
         Some(a) => answer_text(q, item, a),
     }
 }
 
 pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: usize) {
     let q = m.session.questionnaire();
-    theme::header(f, Rect { height: 1, ..area }, &q.meta.title, strings::REVIEW_TITLE);
+    theme::header(
+        f,
+        Rect { height: 1, ..area },
+        &q.meta.title,
+        strings::REVIEW_TITLE,
+    );
     let footer_h = if area.height >= 16 { 3 } else { 1 };
-    let footer = Rect { y: area.y + area.height - footer_h, height: footer_h, ..area };
+    let footer = Rect {
+        y: area.y + area.height - footer_h,
+        height: footer_h,
+        ..area
+    };
     let rows = rows(m);
     let back_l = format!("← {}", strings::BACK);
     let send_l = format!("{} →", strings::REVIEW_SEND);
-    theme::button_row(f, footer, &[(back_l.as_str(), Action::Back, false), (send_l.as_str(), Action::Send, focus >= rows.len())], hits);
-    let body = Rect { x: area.x + 1, y: area.y + 2, width: area.width.saturating_sub(2), height: area.height.saturating_sub(3 + footer_h) };
+    theme::button_row(
+        f,
+        footer,
+        &[
+            (back_l.as_str(), Action::Back, false),
+            (send_l.as_str(), Action::Send, focus >= rows.len()),
+        ],
+        hits,
+    );
+    let body = Rect {
+        x: area.x + 1,
+        y: area.y + 2,
+        width: area.width.saturating_sub(2),
+        height: area.height.saturating_sub(3 + footer_h),
+    };
     let hint = m.message.as_deref().unwrap_or(strings::REVIEW_HINT);
     let hint_h = theme::text_height(hint, body.width).min(body.height);
     if m.message.is_some() {
-        theme::message(f, Rect { height: hint_h, ..body }, hint);
+        theme::message(
+            f,
+            Rect {
+                height: hint_h,
+                ..body
+            },
+            hint,
+        );
     } else {
-        f.render_widget(theme::paragraph(hint, theme::dim()), Rect { height: hint_h, ..body });
+        f.render_widget(
+            theme::paragraph(hint, theme::dim()),
+            Rect {
+                height: hint_h,
+                ..body
+            },
+        );
     }
-    let list = Rect { y: body.y + hint_h + 1, height: body.height.saturating_sub(hint_h + 1), ..body };
+    let list = Rect {
+        y: body.y + hint_h + 1,
+        height: body.height.saturating_sub(hint_h + 1),
+        ..body
+    };
     if list.height == 0 {
         return;
     }
     // One line per answer: the question's short label, then the answer; scroll to the focus.
     let visible = list.height as usize;
-    let start = if focus >= visible { focus + 1 - visible } else { 0 }.min(rows.len().saturating_sub(visible.min(rows.len())));
+    let start = if focus >= visible {
+        focus + 1 - visible
+    } else {
+        0
+    }
+    .min(rows.len().saturating_sub(visible.min(rows.len())));
     let label_w = (list.width as usize * 2 / 5).clamp(8, 40);
-    for (line, (i, &item)) in rows.iter().enumerate().skip(start).take(visible).enumerate() {
+    for (line, (i, &item)) in rows
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(visible)
+        .enumerate()
+    {
         let it = q.item(item);
-        let label = it.short.as_deref().unwrap_or(&it.text).lines().next().unwrap_or("");
+        let label = it
+            .short
+            .as_deref()
+            .unwrap_or(&it.text)
+            .lines()
+            .next()
+            .unwrap_or("");
         let mut l = String::new();
         for ch in label.chars() {
             if (l.clone() + &ch.to_string()).width() + 2 > label_w {
@@ -123,7 +191,11 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
         }
         let pad = label_w.saturating_sub(l.width());
         let is_focus = i == focus;
-        let style = if is_focus { theme::focused() } else { ratatui::style::Style::default() };
+        let style = if is_focus {
+            theme::focused()
+        } else {
+            ratatui::style::Style::default()
+        };
         let room = (list.width as usize).saturating_sub(label_w + 2);
         let mut answer = shown(m, item);
         if answer.width() > room {
@@ -136,10 +208,21 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
             }
             answer = format!("{cut}…");
         }
-        let answer_style = if m.session.answer(item).is_none() { theme::bold() } else { style };
+        let answer_style = if m.session.answer(item).is_none() {
+            theme::bold()
+        } else {
+            style
+        };
         let marker = if is_focus { "› " } else { "  " };
-        let text = Line::from(vec![Span::styled(format!("{marker}{l}{}", " ".repeat(pad)), style), Span::styled(answer, answer_style.patch(style))]);
-        let r = Rect { y: list.y + line as u16, height: 1, ..list };
+        let text = Line::from(vec![
+            Span::styled(format!("{marker}{l}{}", " ".repeat(pad)), style),
+            Span::styled(answer, answer_style.patch(style)),
+        ]);
+        let r = Rect {
+            y: list.y + line as u16,
+            height: 1,
+            ..list
+        };
         f.render_widget(Paragraph::new(text), r);
         hits.add(r, Target::Row(i));
     }

@@ -30,7 +30,9 @@ pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
     let room = max_chars(m, item);
     match msg {
         Msg::Key(k) => {
-            if k.code == KeyCode::F(1) || (k.code == KeyCode::Char('?') && !matches!(m.field, Field::Text(_))) {
+            if k.code == KeyCode::F(1)
+                || (k.code == KeyCode::Char('?') && !matches!(m.field, Field::Text(_)))
+            {
                 m.help_open = true;
                 return Vec::new();
             }
@@ -40,11 +42,12 @@ pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
                     KeyCode::Esc | KeyCode::PageUp => back(m, item),
                     KeyCode::PageDown => next(m, item),
                     _ => {
-                        if let Some(req) = to_input_request(&Event::Key(k)) {
-                            if !matches!(req, InputRequest::InsertChar(_)) || input.value().chars().count() < room {
-                                input.handle(req);
-                                m.message = None;
-                            }
+                        if let Some(req) = to_input_request(&Event::Key(k))
+                            && (!matches!(req, InputRequest::InsertChar(_))
+                                || input.value().chars().count() < room)
+                        {
+                            input.handle(req);
+                            m.message = None;
                         }
                         Vec::new()
                     }
@@ -88,7 +91,10 @@ pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
         Msg::Paste(text) => {
             if let Field::Text(input) = &mut m.field {
                 let input_len = input.value().chars().count();
-                for c in crate::text::clean_line(&text).chars().take(room.saturating_sub(input_len)) {
+                for c in crate::text::clean_line(&text)
+                    .chars()
+                    .take(room.saturating_sub(input_len))
+                {
                     input.handle(InputRequest::InsertChar(c));
                 }
                 m.message = None;
@@ -117,10 +123,10 @@ fn focus(m: &Model<'_>) -> Option<usize> {
 fn move_focus(m: &mut Model<'_>, by: i32) {
     let Screen::Step(item) = m.screen else { return };
     let n = m.session.questionnaire().item(item).options().len();
-    if let Field::Choice { focus, .. } | Field::Multi { focus, .. } = &mut m.field {
-        if n > 0 {
-            *focus = (*focus as i32 + by).clamp(0, n as i32 - 1) as usize;
-        }
+    if let Field::Choice { focus, .. } | Field::Multi { focus, .. } = &mut m.field
+        && n > 0
+    {
+        *focus = (*focus as i32 + by).clamp(0, n as i32 - 1) as usize;
     }
 }
 
@@ -149,15 +155,21 @@ fn field_answer(m: &Model<'_>, item: ItemIdx) -> Result<Option<Answer>, String> 
     let it = m.session.questionnaire().item(item);
     match (&m.field, it.question()) {
         (Field::Choice { chosen, .. }, _) => Ok(chosen.map(Answer::Choice)),
-        (Field::Multi { chosen, .. }, _) => Ok((!chosen.is_empty()).then(|| Answer::Multi(chosen.clone()))),
+        (Field::Multi { chosen, .. }, _) => {
+            Ok((!chosen.is_empty()).then(|| Answer::Multi(chosen.clone())))
+        }
         (Field::Text(input), Some(kind)) => {
             let v = input.value().trim();
             if v.is_empty() {
                 return Ok(None);
             }
             match kind {
-                QuestionKind::Number { .. } => typed::parse_number(v).map(|n| Some(Answer::Number(n))),
-                QuestionKind::Date { allow_month, .. } => typed::parse_date(v, *allow_month).map(|d| Some(Answer::Date(d))),
+                QuestionKind::Number { .. } => {
+                    typed::parse_number(v).map(|n| Some(Answer::Number(n)))
+                }
+                QuestionKind::Date { allow_month, .. } => {
+                    typed::parse_date(v, *allow_month).map(|d| Some(Answer::Date(d)))
+                }
                 _ => Ok(Some(Answer::Text(v.to_owned()))),
             }
         }
@@ -189,18 +201,24 @@ pub fn next(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
             None => {
                 if m.session.stored(item).is_some() {
                     m.session.clear(item);
-                    effects.push(Effect::Save { item: it.id.clone(), value: None });
+                    effects.push(Effect::Save {
+                        item: it.id.clone(),
+                        value: None,
+                    });
                 }
             }
             Some(a) => {
-                if m.session.stored(item) != Some(&a) || !m.session.is_visible(item) {
-                    if let Err(e) = m.session.set(item, a) {
-                        m.message = Some(e.message);
-                        return effects;
-                    }
+                if (m.session.stored(item) != Some(&a) || !m.session.is_visible(item))
+                    && let Err(e) = m.session.set(item, a)
+                {
+                    m.message = Some(e.message);
+                    return effects;
                 }
                 if let Some(stored) = m.session.stored(item) {
-                    effects.push(Effect::Save { item: it.id.clone(), value: Some(answers::to_json(q, item, stored)) });
+                    effects.push(Effect::Save {
+                        item: it.id.clone(),
+                        value: Some(answers::to_json(q, item, stored)),
+                    });
                 }
             }
         }
@@ -264,8 +282,15 @@ fn progress(m: &Model<'_>, item: ItemIdx) -> (String, usize, usize) {
     let q = m.session.questionnaire();
     let sections: Vec<ItemIdx> = q.sections().collect();
     let here = q.section_of(item);
-    let pos = sections.iter().position(|&s| s == here).map_or(0, |p| p + 1);
-    (fill(&fill(strings::SECTION_OF, pos), sections.len()), item as usize, q.items.len())
+    let pos = sections
+        .iter()
+        .position(|&s| s == here)
+        .map_or(0, |p| p + 1);
+    (
+        fill(&fill(strings::SECTION_OF, pos), sections.len()),
+        item as usize,
+        q.items.len(),
+    )
 }
 
 pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: ItemIdx) {
@@ -274,14 +299,48 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
     let (where_, done, total) = progress(m, item);
     let narrow = area.width < 60;
     theme::header(f, Rect { height: 1, ..area }, &q.meta.title, &where_);
-    theme::progress(f, Rect { y: area.y + 1, height: 1, ..area }, done, total);
+    theme::progress(
+        f,
+        Rect {
+            y: area.y + 1,
+            height: 1,
+            ..area
+        },
+        done,
+        total,
+    );
     let footer_h = if area.height >= 16 { 3 } else { 1 };
-    let footer = Rect { y: area.y + area.height - footer_h, height: footer_h, ..area };
-    let body = Rect { x: area.x + 1, y: area.y + 3, width: area.width.saturating_sub(2), height: area.height.saturating_sub(3 + footer_h + 1) };
+    let footer = Rect {
+        y: area.y + area.height - footer_h,
+        height: footer_h,
+        ..area
+    };
+    let body = Rect {
+        x: area.x + 1,
+        y: area.y + 3,
+        width: area.width.saturating_sub(2),
+        height: area.height.saturating_sub(3 + footer_h + 1),
+    };
 
     // Footer buttons.
-    let next_label = if matches!(it.kind, ItemKind::Group { .. }) { strings::CONTINUE } else { strings::NEXT };
-    let (back_l, help_l, next_l) = if narrow { ("← Back".to_owned(), "? Help".to_owned(), format!("{next_label} →")) } else { (format!("← {}", strings::BACK), format!("? {}", strings::HELP), format!("{next_label} →")) };
+    let next_label = if matches!(it.kind, ItemKind::Group { .. }) {
+        strings::CONTINUE
+    } else {
+        strings::NEXT
+    };
+    let (back_l, help_l, next_l) = if narrow {
+        (
+            "← Back".to_owned(),
+            "? Help".to_owned(),
+            format!("{next_label} →"),
+        )
+    } else {
+        (
+            format!("← {}", strings::BACK),
+            format!("? {}", strings::HELP),
+            format!("{next_label} →"),
+        )
+    };
     let mut buttons: Vec<(&str, Action, bool)> = vec![(back_l.as_str(), Action::Back, false)];
     if matches!(it.kind, ItemKind::Question(_)) {
         buttons.push((help_l.as_str(), Action::Help, false));
@@ -295,7 +354,14 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
     let put = |f: &mut Frame, y: &mut u16, text: &str, style: ratatui::style::Style| {
         let h = theme::text_height(text, body.width).min(bottom.saturating_sub(*y));
         if h > 0 {
-            f.render_widget(theme::paragraph(text, style), Rect { y: *y, height: h, ..body });
+            f.render_widget(
+                theme::paragraph(text, style),
+                Rect {
+                    y: *y,
+                    height: h,
+                    ..body
+                },
+            );
         }
         *y += h;
     };
@@ -307,26 +373,48 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
         ItemKind::Group { intro } => {
             put(f, &mut y, &it.text, theme::bold());
             y += 1;
-            put(f, &mut y, intro.as_deref().unwrap_or(""), ratatui::style::Style::default());
+            put(
+                f,
+                &mut y,
+                intro.as_deref().unwrap_or(""),
+                ratatui::style::Style::default(),
+            );
         }
         ItemKind::Info => put(f, &mut y, &it.text, theme::bold()),
         ItemKind::Question(kind) => {
             put(f, &mut y, &it.text, theme::bold());
             let hint = match (kind, it.required) {
-                (QuestionKind::Choice { style: ChoiceStyle::Multi, .. }, _) => strings::CHOOSE_MANY_HINT.to_owned(),
+                (
+                    QuestionKind::Choice {
+                        style: ChoiceStyle::Multi,
+                        ..
+                    },
+                    _,
+                ) => strings::CHOOSE_MANY_HINT.to_owned(),
                 (QuestionKind::Choice { .. }, _) => strings::CHOOSE_ONE_HINT.to_owned(),
                 (QuestionKind::Number { min, max, unit, .. }, _) => {
                     let range = match (min, max) {
-                        (Some(a), Some(b)) => format!(" from {} to {}", crate::summary::fmt_num(*a), crate::summary::fmt_num(*b)),
+                        (Some(a), Some(b)) => format!(
+                            " from {} to {}",
+                            crate::summary::fmt_num(*a),
+                            crate::summary::fmt_num(*b)
+                        ),
                         _ => String::new(),
                     };
                     let unit = unit.as_ref().map(|u| format!(" ({u})")).unwrap_or_default();
                     format!("{}{range}{unit}.", strings::NUMBER_HINT)
                 }
-                (QuestionKind::Date { allow_month: true, .. }, _) => format!("{}.", strings::DATE_MONTH_HINT),
+                (
+                    QuestionKind::Date {
+                        allow_month: true, ..
+                    },
+                    _,
+                ) => format!("{}.", strings::DATE_MONTH_HINT),
                 (QuestionKind::Date { .. }, _) => format!("{}.", strings::DATE_HINT),
                 (QuestionKind::Text { .. }, true) => strings::TEXT_HINT.to_owned(),
-                (QuestionKind::Text { .. }, false) => format!("{} {}", strings::TEXT_HINT, strings::OPTIONAL_HINT),
+                (QuestionKind::Text { .. }, false) => {
+                    format!("{} {}", strings::TEXT_HINT, strings::OPTIONAL_HINT)
+                }
             };
             // Room goes to the question, then the field, then the message; the hint and blank
             // lines only when there is space left for a full-size field.
@@ -336,19 +424,38 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
                 put(f, &mut y, &hint, theme::dim());
                 y += 1;
             }
-            let field_area = Rect { y, height: bottom.saturating_sub(y + message_h), ..body };
+            let field_area = Rect {
+                y,
+                height: bottom.saturating_sub(y + message_h),
+                ..body
+            };
             field_view(m, f, field_area, hits, item);
         }
     }
     if let Some(t) = m.message.as_ref().or(m.save_problem.as_ref()) {
         let h = message_h.min(body.height);
-        theme::message(f, Rect { y: bottom.saturating_sub(h), height: h, ..body }, t);
+        theme::message(
+            f,
+            Rect {
+                y: bottom.saturating_sub(h),
+                height: h,
+                ..body
+            },
+            t,
+        );
     }
     if m.help_open {
         let help = it.help.as_deref().unwrap_or(strings::NO_HELP);
-        let below_question = (body.y + theme::text_height(&it.text, body.width)).min(bottom.saturating_sub(3));
-        let h = (theme::text_height(help, body.width.saturating_sub(4)) + 2).min(bottom.saturating_sub(below_question).max(3));
-        let r = Rect { x: body.x + 1, y: below_question, width: body.width.saturating_sub(2), height: h };
+        let below_question =
+            (body.y + theme::text_height(&it.text, body.width)).min(bottom.saturating_sub(3));
+        let h = (theme::text_height(help, body.width.saturating_sub(4)) + 2)
+            .min(bottom.saturating_sub(below_question).max(3));
+        let r = Rect {
+            x: body.x + 1,
+            y: below_question,
+            width: body.width.saturating_sub(2),
+            height: h,
+        };
         theme::overlay(f, r, strings::HELP, help);
     }
 }
@@ -360,24 +467,54 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
     let it = m.session.questionnaire().item(item);
     match &m.field {
         Field::Choice { focus, chosen } => {
-            options_view(f, area, hits, it.options(), *focus, |i| if *chosen == Some(i as u32) { "(x)" } else { "( )" });
+            options_view(f, area, hits, it.options(), *focus, |i| {
+                if *chosen == Some(i as u32) {
+                    "(x)"
+                } else {
+                    "( )"
+                }
+            });
         }
         Field::Multi { focus, chosen } => {
-            options_view(f, area, hits, it.options(), *focus, |i| if chosen.contains(&(i as u32)) { "[x]" } else { "[ ]" });
+            options_view(f, area, hits, it.options(), *focus, |i| {
+                if chosen.contains(&(i as u32)) {
+                    "[x]"
+                } else {
+                    "[ ]"
+                }
+            });
         }
         Field::Text(input) => {
             // A thick box when there is room; otherwise one line starting with `>`.
             let boxed = area.height >= 3;
-            let r = Rect { height: if boxed { 3 } else { 1 }, ..area };
-            let (inner_x, inner_w) = (r.x + if boxed { 1 } else { 2 }, r.width.saturating_sub(3) as usize);
+            let r = Rect {
+                height: if boxed { 3 } else { 1 },
+                ..area
+            };
+            let (inner_x, inner_w) = (
+                r.x + if boxed { 1 } else { 2 },
+                r.width.saturating_sub(3) as usize,
+            );
             let scroll = input.visual_scroll(inner_w);
             let text = ratatui::widgets::Paragraph::new(input.value()).scroll((0, scroll as u16));
             if boxed {
-                let block = ratatui::widgets::Block::default().borders(ratatui::widgets::Borders::ALL).border_type(ratatui::widgets::BorderType::Thick);
+                let block = ratatui::widgets::Block::default()
+                    .borders(ratatui::widgets::Borders::ALL)
+                    .border_type(ratatui::widgets::BorderType::Thick);
                 f.render_widget(text.block(block), r);
             } else {
-                f.render_widget(ratatui::widgets::Paragraph::new(">").style(theme::bold()), Rect { width: 2, ..r });
-                f.render_widget(text, Rect { x: inner_x, width: r.width.saturating_sub(2), ..r });
+                f.render_widget(
+                    ratatui::widgets::Paragraph::new(">").style(theme::bold()),
+                    Rect { width: 2, ..r },
+                );
+                f.render_widget(
+                    text,
+                    Rect {
+                        x: inner_x,
+                        width: r.width.saturating_sub(2),
+                        ..r
+                    },
+                );
             }
             let cx = inner_x + (input.visual_cursor().max(scroll) - scroll) as u16;
             let cy = if boxed { r.y + 1 } else { r.y };
@@ -387,23 +524,46 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
     }
 }
 
-fn options_view(f: &mut Frame, area: Rect, hits: &mut HitMap, options: &[crate::questionnaire::ChoiceOption], focus: usize, marker: impl Fn(usize) -> &'static str) {
+fn options_view(
+    f: &mut Frame,
+    area: Rect,
+    hits: &mut HitMap,
+    options: &[crate::questionnaire::ChoiceOption],
+    focus: usize,
+    marker: impl Fn(usize) -> &'static str,
+) {
     // Boxed options (three-row tap targets) when at least one fits with its scroll hints;
     // otherwise one line each, so the smallest window still shows the choices.
     let boxed = area.height >= 5;
-    let heights: Vec<u16> = options.iter().map(|o| if boxed { theme::option_height(&o.label, area.width) } else { 1 }).collect();
+    let heights: Vec<u16> = options
+        .iter()
+        .map(|o| {
+            if boxed {
+                theme::option_height(&o.label, area.width)
+            } else {
+                1
+            }
+        })
+        .collect();
     // Scroll so the focused option is visible, leaving a row for "more" hints when scrolled.
     let mut start = 0;
     while start < focus {
         let used: u16 = heights[start..=focus].iter().sum::<u16>() + u16::from(start > 0);
-        if used + 1 <= area.height {
+        if used < area.height {
             break;
         }
         start += 1;
     }
     let mut y = area.y;
     if start > 0 {
-        f.render_widget(ratatui::widgets::Paragraph::new(strings::MORE_ABOVE), Rect { y, height: 1, ..area });
+        f.render_widget(
+            ratatui::widgets::Paragraph::new(strings::MORE_ABOVE),
+            Rect {
+                y,
+                height: 1,
+                ..area
+            },
+        );
         y += 1;
     }
     for (i, o) in options.iter().enumerate().skip(start) {
@@ -411,14 +571,31 @@ fn options_view(f: &mut Frame, area: Rect, hits: &mut HitMap, options: &[crate::
         let remaining = area.y + area.height - y;
         let last_fits = i + 1 == options.len() && h <= remaining;
         if h + 1 > remaining && !last_fits {
-            f.render_widget(ratatui::widgets::Paragraph::new(strings::MORE_BELOW), Rect { y: area.y + area.height - 1, height: 1, ..area });
+            f.render_widget(
+                ratatui::widgets::Paragraph::new(strings::MORE_BELOW),
+                Rect {
+                    y: area.y + area.height - 1,
+                    height: 1,
+                    ..area
+                },
+            );
             break;
         }
-        let r = Rect { y, height: h, ..area };
+        let r = Rect {
+            y,
+            height: h,
+            ..area
+        };
+        let view = theme::OptionView {
+            marker: marker(i),
+            index: i,
+            label: &o.label,
+            focused: i == focus,
+        };
         if boxed {
-            theme::option_box(f, r, marker(i), i + 1, &o.label, i == focus, hits, i);
+            view.boxed(f, r, hits);
         } else {
-            theme::option_line(f, r, marker(i), i + 1, &o.label, i == focus, hits, i);
+            view.line(f, r, hits);
         }
         y += h;
     }

@@ -19,13 +19,36 @@ pub fn update(_m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
 pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     let q = m.session.questionnaire();
     theme::header(f, Rect { height: 1, ..area }, &q.meta.title, "");
-    let body = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: area.height.saturating_sub(2) };
+    let body = Rect {
+        x: area.x + 2,
+        y: area.y + 2,
+        width: area.width.saturating_sub(4),
+        height: area.height.saturating_sub(2),
+    };
     let text = q.meta.finish.as_deref().unwrap_or(strings::THANKS_DEFAULT);
     let th = theme::text_height(strings::THANKS_TITLE, body.width);
-    f.render_widget(theme::paragraph(strings::THANKS_TITLE, theme::bold()), Rect { height: th.min(body.height), ..body });
+    f.render_widget(
+        theme::paragraph(strings::THANKS_TITLE, theme::bold()),
+        Rect {
+            height: th.min(body.height),
+            ..body
+        },
+    );
     let button_h = if area.height >= 16 { 3 } else { 1 };
-    f.render_widget(theme::paragraph(text, ratatui::style::Style::default()), Rect { y: body.y + th + 1, height: body.height.saturating_sub(th + 2 + button_h), ..body });
+    f.render_widget(
+        theme::paragraph(text, ratatui::style::Style::default()),
+        Rect {
+            y: body.y + th + 1,
+            height: body.height.saturating_sub(th + 2 + button_h),
+            ..body
+        },
+    );
     let bw = body.width.min(30);
-    let b = Rect { x: body.x + (body.width - bw) / 2, y: area.y + area.height.saturating_sub(button_h + 1), width: bw, height: button_h };
+    let b = Rect {
+        x: body.x + (body.width - bw) / 2,
+        y: area.y + area.height.saturating_sub(button_h + 1),
+        width: bw,
+        height: button_h,
+    };
     theme::button(f, b, strings::THANKS_RUN_HINT, true, hits, Action::Finish);
 }

@@ -10,7 +10,10 @@ use crate::tui::theme;
 
 pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
     let start = match msg {
-        Msg::Key(k) => matches!(k.code, KeyCode::Enter | KeyCode::Char(' ') | KeyCode::Right | KeyCode::PageDown),
+        Msg::Key(k) => matches!(
+            k.code,
+            KeyCode::Enter | KeyCode::Char(' ') | KeyCode::Right | KeyCode::PageDown
+        ),
         Msg::Tap(Target::Button(Action::Start)) => true,
         _ => false,
     };
@@ -31,7 +34,12 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
 pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     let q = m.session.questionnaire();
     theme::header(f, Rect { height: 1, ..area }, &q.meta.title, "");
-    let body = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: area.height.saturating_sub(2) };
+    let body = Rect {
+        x: area.x + 2,
+        y: area.y + 2,
+        width: area.width.saturating_sub(4),
+        height: area.height.saturating_sub(2),
+    };
     let mut text = String::new();
     if let Some(w) = &q.meta.welcome {
         text.push_str(w);
@@ -42,11 +50,36 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     }
     let button_h = if area.height >= 16 { 3 } else { 1 };
     let title_h = theme::text_height(&q.meta.title, body.width);
-    f.render_widget(theme::paragraph(&q.meta.title, theme::bold()), Rect { height: title_h.min(body.height), ..body });
+    f.render_widget(
+        theme::paragraph(&q.meta.title, theme::bold()),
+        Rect {
+            height: title_h.min(body.height),
+            ..body
+        },
+    );
     let y = body.y + title_h + 1;
     let text_h = body.height.saturating_sub(title_h + 1 + button_h + 2);
-    f.render_widget(theme::paragraph(&text, ratatui::style::Style::default()), Rect { y, height: text_h, ..body });
+    f.render_widget(
+        theme::paragraph(&text, ratatui::style::Style::default()),
+        Rect {
+            y,
+            height: text_h,
+            ..body
+        },
+    );
     let bw = body.width.min(30);
-    let b = Rect { x: body.x + (body.width - bw) / 2, y: area.y + area.height.saturating_sub(button_h + 1), width: bw, height: button_h };
-    theme::button(f, b, &format!("{} →", strings::START), true, hits, Action::Start);
+    let b = Rect {
+        x: body.x + (body.width - bw) / 2,
+        y: area.y + area.height.saturating_sub(button_h + 1),
+        width: bw,
+        height: button_h,
+    };
+    theme::button(
+        f,
+        b,
+        &format!("{} →", strings::START),
+        true,
+        hits,
+        Action::Start,
+    );
 }
