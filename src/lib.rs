@@ -4,6 +4,7 @@
 pub mod answer;
 pub mod answers;
 pub mod cli;
+pub mod clock;
 pub mod diag;
 pub mod engine;
 pub mod expr;

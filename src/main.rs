@@ -134,7 +134,7 @@ fn main() -> ExitCode {
         err: &mut err,
         color,
     };
-    let today = jiff::ZonedDateTime::now().date();
+    let today = triage::clock::today();
     let now = jiff::Timestamp::now();
     let data_dir = args.data_dir.as_deref();
     let fmt = |f: FormatArg| match f {

@@ -86,7 +86,7 @@ pub fn restore<'q>(
 pub fn local_time(ts: &str) -> String {
     match ts.parse::<Timestamp>() {
         Ok(t) => {
-            let z = t.to_zoned_datetime(jiff::tz::TimeZone::system());
+            let z = t.to_zoned_datetime(crate::clock::local_zone());
             z.strftime("%Y-%m-%d %H:%M %:z").to_string()
         }
         Err(_) => ts.to_owned(),

@@ -176,12 +176,12 @@ fn tap_targets_are_three_rows() {
     }
 }
 
-/// The focused option is marked by a `›` and the chosen one by `(x)`, not by colour alone.
+/// The focused option is marked by a `►` and the chosen one by `(x)`, not by colour alone.
 #[test]
 fn selection_is_not_colour_alone() {
     let q = shipped();
     let mut m = Model::new(baseline(&q), Mode::Run, t0());
     m.go_to(q.item_index("a_respondent").expect("item"));
     let (text, _) = draw(&m, 80, 24);
-    assert!(text.contains("›(x) 1  Me, the patient"), "{text}");
+    assert!(text.contains("►(x) 1  Me, the patient"), "{text}");
 }

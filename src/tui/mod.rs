@@ -2,6 +2,7 @@
 //! messages that change it in [`update`], a [`view`] that draws it and returns the hit map for
 //! taps, and a runtime that performs effects. One file per screen under `screens/`.
 
+mod backend;
 pub mod model;
 mod runtime;
 pub mod screens;

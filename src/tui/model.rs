@@ -100,9 +100,8 @@ pub enum Msg {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// Start a draft (the runtime answers with `DraftStarted`).
-    StartDraft,
-    /// Commit one answer (or its removal) to the draft before the next screen shows.
+    /// Commit one answer (or its removal) to the draft before the next screen shows; the draft
+    /// is started with the first answer (the runtime then also answers `DraftStarted`).
     Save {
         item: String,
         value: Option<serde_json::Value>,

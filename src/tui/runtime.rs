@@ -3,7 +3,6 @@
 //! (store calls happen here, before the next frame is drawn). The only I/O in the TUI.
 
 use std::collections::VecDeque;
-use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -12,8 +11,8 @@ use crossterm::event::{self, Event, KeyEventKind, MouseButton, MouseEventKind};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 
+use super::backend::LeanBackend;
 use super::model::{Effect, HitMap, Mode, Model, Msg, Screen};
 use super::terminal::{Guard, open_tty};
 use super::update::update;
@@ -77,7 +76,7 @@ pub fn run<'q>(
         model.screen = Screen::Resume { draft: d };
     }
     let mut guard = Guard::enter(&mut tty)?;
-    let mut terminal = Terminal::new(CrosstermBackend::new(tty))?;
+    let mut terminal = Terminal::new(LeanBackend::new(tty))?;
     let ctx = Context {
         clinic: opts.clinic.clone(),
         completed_at: None,
@@ -124,8 +123,7 @@ pub fn run<'q>(
                 match effect {
                     Effect::Quit => quit = true,
                     Effect::Bell => {
-                        let _ = terminal.backend_mut().write_all(b"\x07");
-                        let _ = terminal.backend_mut().flush();
+                        let _ = terminal.backend_mut().write_raw(b"\x07");
                     }
                     other => queue.extend(perform(other, &model, store, &ctx)),
                 }
@@ -165,13 +163,6 @@ fn perform(effect: Effect, m: &Model<'_>, store: &mut dyn Store, ctx: &Context) 
         )
     };
     match effect {
-        Effect::StartDraft => match m.draft {
-            Some(_) => Vec::new(),
-            None => match start(store) {
-                Ok(id) => vec![Msg::DraftStarted(id)],
-                Err(_) => Vec::new(), // the first save retries
-            },
-        },
         Effect::Save { item, value } => {
             let mut replies = Vec::new();
             let draft = match m.draft {

@@ -77,7 +77,7 @@ pub fn button(
     }
     let style = if is_focused { focused() } else { bold() };
     let text = if is_focused {
-        format!("› {label}")
+        format!("► {label}")
     } else {
         label.to_owned()
     };
@@ -142,13 +142,14 @@ pub struct OptionView<'a> {
 }
 
 impl OptionView<'_> {
+    /// The label's style (bold when chosen), the focus marker, and the number key shown.
     fn parts(&self) -> (Style, &'static str, String) {
-        let style = if self.focused {
-            focused()
+        let style = if self.marker.contains('x') {
+            bold()
         } else {
             Style::default()
         };
-        let lead = if self.focused { "›" } else { " " };
+        let lead = if self.focused { "►" } else { " " };
         let num = if self.index < 9 {
             (self.index + 1).to_string()
         } else {
@@ -157,23 +158,17 @@ impl OptionView<'_> {
         (style, lead, num)
     }
 
-    /// As a tap target at least three rows tall: `[x] 1  Label` in a box.
+    /// As a tap target at least three rows tall: `[x] 1  Label` in a box. Focus shows as a bold
+    /// `►` before the option (the box stays the same, so moving the focus changes two cells);
+    /// the chosen option is `(x)` and bold. Neither relies on colour.
     pub fn boxed(&self, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         let (style, lead, num) = self.parts();
         let text = Line::from(vec![
-            Span::styled(
-                format!("{lead}{} {num}  ", self.marker),
-                style.add_modifier(Modifier::BOLD),
-            ),
+            Span::styled(lead, bold()),
+            Span::styled(format!("{} {num}  ", self.marker), bold()),
             Span::styled(self.label.to_owned(), style),
         ]);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_type(if self.focused {
-                BorderType::Thick
-            } else {
-                BorderType::Plain
-            });
+        let block = Block::default().borders(Borders::ALL);
         f.render_widget(
             Paragraph::new(text).wrap(Wrap { trim: false }).block(block),
             area,
@@ -181,7 +176,7 @@ impl OptionView<'_> {
         hits.add(area, Target::Option(self.index));
     }
 
-    /// On a single line, for the smallest windows: `›[x] 1 Label`.
+    /// On a single line, for the smallest windows: `►[x] 1 Label`.
     pub fn line(&self, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         let (style, lead, num) = self.parts();
         f.render_widget(

@@ -73,6 +73,15 @@ impl Pty {
         self.parser.lock().expect("parser").screen().contents()
     }
 
+    /// The screen with its colours and attributes, as escape sequences (for change detection).
+    pub fn formatted(&self) -> String {
+        self.parser
+            .lock()
+            .expect("parser")
+            .screen()
+            .contents_formatted()
+    }
+
     /// Whether the program has the alternate screen, mouse reporting or bracketed paste on.
     pub fn modes(&self) -> (bool, bool, bool) {
         let p = self.parser.lock().expect("parser");
@@ -95,7 +104,7 @@ impl Pty {
             if start.elapsed() > TIMEOUT {
                 panic!("timed out waiting for {what}; the screen is:\n{s}");
             }
-            std::thread::sleep(Duration::from_millis(5));
+            std::thread::sleep(Duration::from_micros(200));
         }
     }
 

@@ -213,7 +213,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
         } else {
             style
         };
-        let marker = if is_focus { "› " } else { "  " };
+        let marker = if is_focus { "► " } else { "  " };
         let text = Line::from(vec![
             Span::styled(format!("{marker}{l}{}", " ".repeat(pad)), style),
             Span::styled(answer, answer_style.patch(style)),

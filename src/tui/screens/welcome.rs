@@ -20,15 +20,12 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
     if !start {
         return Vec::new();
     }
-    let mut effects = Vec::new();
-    if m.draft.is_none() {
-        effects.push(Effect::StartDraft);
-    }
+    // The draft is created with the first saved answer, so the first question shows at once.
     match m.session.next_step(None) {
         Some(first) => m.go_to(first),
         None => m.screen = crate::tui::model::Screen::Review { focus: 0 },
     }
-    effects
+    Vec::new()
 }
 
 pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
