@@ -8,12 +8,11 @@ use jiff::{Timestamp, ZonedDateTime};
 
 /// The local time zone.
 pub fn local_zone() -> TimeZone {
-    if std::env::var_os("TZ").is_none() {
-        if let Ok(bytes) = std::fs::read("/etc/localtime") {
-            if let Ok(tz) = TimeZone::tzif("Local", &bytes) {
-                return tz;
-            }
-        }
+    if std::env::var_os("TZ").is_none()
+        && let Ok(bytes) = std::fs::read("/etc/localtime")
+        && let Ok(tz) = TimeZone::tzif("Local", &bytes)
+    {
+        return tz;
     }
     TimeZone::system()
 }
