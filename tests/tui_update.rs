@@ -184,6 +184,16 @@ fn paste_is_cleaned_and_capped() {
     );
 }
 
+/// Typed control and bidi-override characters never reach the field.
+#[test]
+fn typed_controls_are_dropped() {
+    let q = q();
+    let mut m = at(&q, "a_full_name");
+    type_text(&mut m, "Al\u{202e}ex\u{7}");
+    let Field::Text(input) = &m.field else { panic!("text field") };
+    assert_eq!(input.value(), "Alex");
+}
+
 /// Taps choose options and press buttons; "None of these" clears the others.
 #[test]
 fn taps_on_options_and_buttons() {

@@ -42,9 +42,16 @@ pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
                     KeyCode::Esc | KeyCode::PageUp => back(m, item),
                     KeyCode::PageDown => next(m, item),
                     _ => {
+                        // Typed characters pass the same sanitizer as pasted ones, and stop at
+                        // the question's length limit.
+                        let allowed = |req: &InputRequest| match req {
+                            InputRequest::InsertChar(c) => {
+                                !crate::text::is_unsafe(*c) && *c != '\t' && input.value().chars().count() < room
+                            }
+                            _ => true,
+                        };
                         if let Some(req) = to_input_request(&Event::Key(k))
-                            && (!matches!(req, InputRequest::InsertChar(_))
-                                || input.value().chars().count() < room)
+                            && allowed(&req)
                         {
                             input.handle(req);
                             m.message = None;
