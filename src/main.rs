@@ -72,6 +72,11 @@ enum Command {
         #[command(subcommand)]
         action: RecordsCommand,
     },
+    /// Set the staff PIN used to leave or manage the kiosk.
+    Pin {
+        #[command(subcommand)]
+        action: PinCommand,
+    },
     /// Test harness for crash tests: commit answers to a draft one by one.
     #[command(hide = true)]
     HarnessAutosave {
@@ -80,6 +85,12 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         rounds: usize,
     },
+}
+
+#[derive(Subcommand)]
+enum PinCommand {
+    /// Store a new staff PIN (asked twice, masked; or two lines on standard input).
+    Set,
 }
 
 #[derive(Subcommand)]
@@ -190,6 +201,9 @@ fn main() -> ExitCode {
                 cli::records_delete(&mut io, data_dir, id, yes, now)
             }
         },
+        Command::Pin {
+            action: PinCommand::Set,
+        } => cli::pin_set(&mut io, data_dir),
         Command::HarnessAutosave { answers, rounds } => {
             cli::autosave_harness(&mut io, data_dir, &answers, rounds)
         }

@@ -190,7 +190,9 @@ fn typed_controls_are_dropped() {
     let q = q();
     let mut m = at(&q, "a_full_name");
     type_text(&mut m, "Al\u{202e}ex\u{7}");
-    let Field::Text(input) = &m.field else { panic!("text field") };
+    let Field::Text(input) = &m.field else {
+        panic!("text field")
+    };
     assert_eq!(input.value(), "Alex");
 }
 

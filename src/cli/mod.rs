@@ -4,6 +4,7 @@
 
 mod check;
 mod harness;
+mod pin;
 mod records;
 mod run;
 mod submit;
@@ -12,6 +13,7 @@ mod test;
 
 pub use check::check;
 pub use harness::autosave_harness;
+pub use pin::pin_set;
 pub use records::{records_delete, records_export, records_list, records_show};
 pub use run::{RunArgs, run};
 pub use submit::{SubmitArgs, submit};

@@ -74,7 +74,8 @@ pub fn load_toml(src: &str) -> Loaded {
     }
 }
 
-fn toml_error(e: &toml::de::Error, src: &str) -> Diagnostic {
+/// A TOML parse or shape error as a diagnostic (shared with the clinic config).
+pub fn toml_error(e: &toml::de::Error, src: &str) -> Diagnostic {
     let message = e.message().trim().to_owned();
     // serde's messages name the offending word and the expected ones in backticks.
     let ticked: Vec<&str> = message.split('`').skip(1).step_by(2).collect();

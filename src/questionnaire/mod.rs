@@ -6,7 +6,7 @@ mod model;
 mod raw;
 mod strspan;
 
-pub use load::{Loaded, content_hash, load_toml, parse_date_bound};
+pub use load::{Loaded, content_hash, load_toml, parse_date_bound, toml_error as toml_diagnostic};
 pub use model::*;
 
 /// The shipped default questionnaire, embedded so the program works from any directory.

@@ -46,7 +46,9 @@ pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
                         // the question's length limit.
                         let allowed = |req: &InputRequest| match req {
                             InputRequest::InsertChar(c) => {
-                                !crate::text::is_unsafe(*c) && *c != '\t' && input.value().chars().count() < room
+                                !crate::text::is_unsafe(*c)
+                                    && *c != '\t'
+                                    && input.value().chars().count() < room
                             }
                             _ => true,
                         };
