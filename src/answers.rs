@@ -65,7 +65,11 @@ impl RawValue {
 
 /// Converts a file value into a typed answer for `item`. The error says what was expected.
 pub fn to_answer(q: &Questionnaire, item: ItemIdx, v: &RawValue) -> Result<Answer, String> {
-    let it = q.item(item);
+    answer_for_item(q.item(item), v)
+}
+
+/// As [`to_answer`], for an item on its own (used while a questionnaire is being loaded).
+pub fn answer_for_item(it: &crate::questionnaire::Item, v: &RawValue) -> Result<Answer, String> {
     let ItemKind::Question(kind) = &it.kind else {
         return Err(format!(
             "`{}` is a section or information screen and takes no answer",

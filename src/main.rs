@@ -19,6 +19,9 @@ struct Args {
     /// Data directory (default: the platform data directory).
     #[arg(long, global = true, env = "TRIAGE_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Clinic settings (default: config.toml in the data directory).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Fix "today" (YYYY-MM-DD): for tests and for typing in paper forms later.
     #[arg(long, global = true, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     visit_date: Option<Date>,
@@ -35,6 +38,21 @@ enum Command {
         /// Format of the summary written to standard output at the end.
         #[arg(long, value_enum, default_value_t = FormatArg::Text)]
         format: FormatArg,
+        /// Reception intake: "who is filling in" preset to staff, compact screens, Tab between
+        /// questions, F5 to jump to a section, no idle wipe.
+        #[arg(long)]
+        staff: bool,
+    },
+    /// Patient after patient on a shared kiosk, locked down (staff PIN to leave).
+    Kiosk {
+        /// Questionnaire file (default: the config's, else the shipped one).
+        file: Option<PathBuf>,
+        /// Seconds without input before "Are you still there?" (default 60).
+        #[arg(long, value_name = "SECONDS")]
+        idle_warning: Option<f64>,
+        /// Seconds without input before the session is wiped (default 90).
+        #[arg(long, value_name = "SECONDS")]
+        idle_reset: Option<f64>,
     },
     /// Check questionnaire files: exit 0 clean, 1 errors found, 2 unreadable.
     Check {
@@ -152,10 +170,7 @@ fn main() -> ExitCode {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
     };
-    let result = match args.command.unwrap_or(Command::Run {
-        file: None,
-        format: FormatArg::Text,
-    }) {
+    let result = match args.command.unwrap_or(Command::Run { file: None, format: FormatArg::Text, staff: false }) {
         Command::Check { files } => cli::check(&mut io, &files),
         Command::Test {
             questionnaire,
@@ -207,14 +222,13 @@ fn main() -> ExitCode {
         Command::HarnessAutosave { answers, rounds } => {
             cli::autosave_harness(&mut io, data_dir, &answers, rounds)
         }
-        Command::Run { file, format } => {
-            let a = cli::RunArgs {
-                file: file.as_deref(),
-                format: fmt(format),
-                data_dir,
-                visit_date: args.visit_date.unwrap_or(today),
-                clinic: None,
-            };
+        Command::Run { file, format, staff } => {
+            let mode = if staff { triage::tui::Mode::Staff } else { triage::tui::Mode::Run };
+            let a = cli::RunArgs { file: file.as_deref(), format: fmt(format), data_dir, config: args.config.as_deref(), visit_date: args.visit_date.unwrap_or(today), mode, idle_warning: None, idle_reset: None };
+            cli::run(&mut io, &a)
+        }
+        Command::Kiosk { file, idle_warning, idle_reset } => {
+            let a = cli::RunArgs { file: file.as_deref(), format: Format::Text, data_dir, config: args.config.as_deref(), visit_date: args.visit_date.unwrap_or(today), mode: triage::tui::Mode::Kiosk, idle_warning, idle_reset };
             cli::run(&mut io, &a)
         }
     };

@@ -124,3 +124,26 @@ pub const NEEDS_TERMINAL: &str = "triage run needs a terminal to show the questi
 pub const INTERRUPTED: &str =
     "triage stopped. Every answer given so far is saved; run triage again to continue.";
 pub const CRASHED: &str = "triage stopped because of an internal problem. Every answer given so far is saved; run triage again to continue.";
+
+/// Kiosk and staff screens.
+pub const IDLE_TITLE: &str = "Are you still there?";
+pub const IDLE_TEXT: &str = "Touch the screen or press any key to carry on. To keep your answers private, this form will be cleared in {} seconds.";
+pub const THANKS_KIOSK: &str = "Please tell reception you have finished.";
+pub const PAUSE_STAFF_KIOSK: &str = "A member of staff is on their way.";
+pub const STAFF_PIN_TITLE: &str = "Staff only";
+pub const STAFF_PIN_PROMPT: &str = "Type the staff PIN, then press Enter. Esc goes back.";
+pub const STAFF_PIN_CHECKING: &str = "Checking...";
+pub const STAFF_PIN_WRONG: &str = "That PIN is not right. {} tries left.";
+pub const STAFF_PIN_LOCKED: &str = "Too many wrong PINs. Locked until {}.";
+pub const STAFF_PIN_WAIT: &str = "Please wait until {} before trying again.";
+pub const STAFF_MENU_TITLE: &str = "Staff menu";
+pub const STAFF_CLOSE: &str = "Back to the patient's screen";
+pub const STAFF_CARRY_ON: &str = "Let the patient carry on";
+pub const STAFF_END: &str = "End this session here and save it";
+pub const STAFF_CONTINUE: &str = "Continue the last unfinished form";
+pub const STAFF_REPRINT: &str = "Reprint the last summary";
+pub const STAFF_LEAVE: &str = "Leave the kiosk";
+pub const STAFF_PRINT_FAILED: &str = "Staff: the summary of record {} was not printed ({}). F12, then reprint.";
+pub const SECTIONS_TITLE: &str = "Go to a section";
+pub const STAFF_MODE_HINT: &str = "Tab next · Shift-Tab back · F5 sections";
+pub const KIOSK_NEEDS_PIN: &str = "No staff PIN is set, so staff could not leave or manage the kiosk. Set one first: triage pin set";

@@ -15,7 +15,7 @@ pub use check::check;
 pub use harness::autosave_harness;
 pub use pin::pin_set;
 pub use records::{records_delete, records_export, records_list, records_show};
-pub use run::{RunArgs, run};
+pub use run::{RunArgs, clinic_config, run};
 pub use submit::{SubmitArgs, submit};
 pub use summary::{Format, SummaryArgs, summary};
 pub use test::test;

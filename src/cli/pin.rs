@@ -28,10 +28,8 @@ fn read_masked(prompt: &str) -> std::io::Result<Option<String>> {
                     break Ok(None);
                 }
                 KeyCode::Esc => break Ok(None),
-                KeyCode::Backspace => {
-                    if pin.pop().is_some() {
-                        let _ = write!(err, "\x08 \x08");
-                    }
+                KeyCode::Backspace if pin.pop().is_some() => {
+                    let _ = write!(err, "\x08 \x08");
                 }
                 KeyCode::Char(c) if !c.is_control() => {
                     pin.push(c);

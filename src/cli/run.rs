@@ -1,59 +1,97 @@
-//! `triage run [FILE]` (and a bare `triage`): the patient's walk-through. At the end the record is
-//! stored, the terminal restored, and the doctor's summary written to standard output, so
-//! `triage run > summary.txt` or a pipe to a printer works.
+//! `triage run [FILE]` (and a bare `triage`), `triage run --staff`, and `triage kiosk [FILE]`.
+//! Run and reception modes end by writing the doctor's summary to standard output (so
+//! `triage run > summary.txt` or a pipe to a printer works); the kiosk never shows it, it prints
+//! or spools each summary as configured.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use jiff::civil::Date;
 
 use super::{CliError, Format, Io, Status, load_checked, open_store, source};
+use crate::config::{self, Config};
+use crate::strings;
 use crate::summary;
-use crate::tui::{self, RunEnd, RunError, RunOptions};
+use crate::tui::{self, Mode, RunEnd, RunError, RunOptions};
 
 pub struct RunArgs<'a> {
     pub file: Option<&'a Path>,
     pub format: Format,
     pub data_dir: Option<&'a Path>,
+    pub config: Option<&'a Path>,
     pub visit_date: Date,
-    pub clinic: Option<String>,
+    pub mode: Mode,
+    /// Kiosk timeouts from the command line, over the config file's.
+    pub idle_warning: Option<f64>,
+    pub idle_reset: Option<f64>,
+}
+
+/// The clinic config: `--config FILE`, else `config.toml` in the data directory, else defaults.
+pub fn clinic_config(io: &mut Io<'_>, explicit: Option<&Path>, data_dir: &Path) -> Result<Config, CliError> {
+    let path: PathBuf = match explicit {
+        Some(p) => p.to_owned(),
+        None => {
+            let p = data_dir.join(config::CONFIG_FILE);
+            if !p.is_file() {
+                return Ok(Config::default());
+            }
+            p
+        }
+    };
+    let src = super::Source { name: path.display().to_string(), text: super::read(&path)? };
+    let base = path.parent().map(Path::to_owned).unwrap_or_default();
+    match config::load_config(&src.text, &base) {
+        Ok((c, warnings)) => {
+            super::report(io, &src, &warnings)?;
+            Ok(c)
+        }
+        Err(diags) => {
+            super::report(io, &src, &diags)?;
+            Err(CliError::Usage(format!("{} has errors; run `triage check {}`", src.name, src.name)))
+        }
+    }
 }
 
 pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
-    let src = source(args.file)?;
+    let dir = crate::store::data_dir(args.data_dir).map_err(|e| CliError::Usage(e.to_string()))?;
+    let mut config = clinic_config(io, args.config, &dir)?;
+    if let Some(w) = args.idle_warning {
+        config.idle_warning = Duration::from_secs_f64(w.max(0.0));
+    }
+    if let Some(r) = args.idle_reset {
+        config.idle_reset = Duration::from_secs_f64(r.max(0.0));
+    }
+    if config.idle_reset <= config.idle_warning {
+        return Err(CliError::Usage("the idle reset must be longer than the idle warning".into()));
+    }
+    if args.mode == Mode::Kiosk && !crate::kiosk::pin::is_set(&dir) {
+        return Err(CliError::Usage(strings::KIOSK_NEEDS_PIN.to_owned()));
+    }
+    let file = args.file.map(Path::to_owned).or_else(|| config.questionnaire.clone());
+    let src = source(file.as_deref())?;
     let q = load_checked(io, &src).map_err(|e| match e {
         CliError::Reported(m) => CliError::Usage(m),
         other => other,
     })?;
     let mut store = open_store(args.data_dir)?;
-    let opts = RunOptions {
-        visit_date: args.visit_date,
-        clinic: args.clinic.clone(),
-    };
+    let opts = RunOptions { visit_date: args.visit_date, mode: args.mode, config, data_dir: dir };
     let mut finished = None;
     match tui::run(&q, &mut store, &opts, &mut finished) {
         Ok(RunEnd::Completed { context, .. }) => {
-            let Some(session) = finished else {
-                return Ok(Status::Ok);
-            };
+            let Some(session) = finished else { return Ok(Status::Ok) };
             match args.format {
                 Format::Text => write!(io.out, "{}", summary::render_text(&session, &context))?,
-                Format::Json => writeln!(
-                    io.out,
-                    "{}",
-                    serde_json::to_string_pretty(&summary::to_json(&session, &context))
-                        .map_err(|e| CliError::Usage(e.to_string()))?
-                )?,
+                Format::Json => writeln!(io.out, "{}", serde_json::to_string_pretty(&summary::to_json(&session, &context)).map_err(|e| CliError::Usage(e.to_string()))?)?,
             }
             io.out.flush()?;
             Ok(Status::Ok)
         }
+        Ok(RunEnd::Stopped) if args.mode == Mode::Kiosk => Ok(Status::Ok),
         Ok(RunEnd::Stopped) => {
-            writeln!(io.err, "{}", crate::strings::INTERRUPTED)?;
+            writeln!(io.err, "{}", strings::INTERRUPTED)?;
             Ok(Status::Stopped)
         }
-        Err(RunError::NoTerminal) => {
-            Err(CliError::Usage(crate::strings::NEEDS_TERMINAL.to_owned()))
-        }
+        Err(RunError::NoTerminal) => Err(CliError::Usage(strings::NEEDS_TERMINAL.to_owned())),
         Err(RunError::Store(e)) => Err(CliError::Store(e)),
         Err(RunError::Io(e)) => Err(CliError::Write(e)),
     }

@@ -6,4 +6,4 @@ mod session;
 mod validate;
 
 pub use session::{FiredFlag, Outcome, Problem, Session};
-pub use validate::{AnswerError, toggle_option};
+pub use validate::{AnswerError, check as check_answer, toggle_option};

@@ -343,6 +343,9 @@ impl Builder<'_> {
         let outcome = self.outcome(raw.outcome);
         let summary = self.summary(raw.summary.as_ref());
         self.unused_derived(&raw.derived, &derived, &flags, &summary);
+        if let Some(t) = &raw.questionnaire.get_ref().staff_answers {
+            meta.staff_answers = self.staff_answers(t);
+        }
         let order = self.order(&derived)?;
         let derived: Vec<Derived> = derived.into_iter().collect::<Option<Vec<_>>>()?;
         let names = self
@@ -391,6 +394,7 @@ impl Builder<'_> {
             finish: m.finish.as_deref().map(text::clean),
             url: m.url.clone(),
             name_item: None,
+            staff_answers: Vec::new(),
         }
     }
 
@@ -1388,6 +1392,30 @@ impl Builder<'_> {
                 );
             }
         }
+    }
+
+    /// `staff_answers = { a_respondent = "staff" }`: each must be a valid answer to a question.
+    fn staff_answers(&mut self, t: &S<toml::Table>) -> Vec<(ItemIdx, crate::answer::Answer)> {
+        let mut out = Vec::new();
+        for (id, v) in t.get_ref() {
+            let Some((Ref::Question(i), ty)) = self.names.get(id.as_str()).copied() else {
+                self.err(t.span(), format!("`staff_answers` names `{id}`, which is not a question"), "unknown question", None);
+                continue;
+            };
+            if ty == Ty::Info {
+                self.err(t.span(), format!("`staff_answers` names `{id}`, which has no answer"), "not a question", None);
+                continue;
+            }
+            let item = &self.items[i as usize];
+            let answer = crate::answers::answer_for_item(item, &crate::answers::RawValue::from_toml(v)).and_then(|a| {
+                crate::engine::check_answer(item, a, jiff::civil::Date::constant(2000, 1, 1)).map_err(|e| e.message)
+            });
+            match answer {
+                Ok(a) => out.push((i, a)),
+                Err(e) => self.err(t.span(), format!("`staff_answers`: {e}"), "not a valid answer", None),
+            }
+        }
+        out
     }
 
     /// Evaluation order: each item after its parent and what its condition reads; each derived

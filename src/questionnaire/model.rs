@@ -50,6 +50,8 @@ pub struct Meta {
     pub url: Option<String>,
     /// The text question holding the patient's name (for record lists).
     pub name_item: Option<ItemIdx>,
+    /// Answers already given when reception staff fill the form in (`triage run --staff`).
+    pub staff_answers: Vec<(ItemIdx, crate::answer::Answer)>,
 }
 
 #[derive(Debug, Clone)]

@@ -35,6 +35,7 @@ pub struct RawMeta {
     pub finish: Option<String>,
     pub url: Option<String>,
     pub name_question: Option<S<String>>,
+    pub staff_answers: Option<S<toml::Table>>,
 }
 
 #[derive(Debug, Deserialize)]

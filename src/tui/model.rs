@@ -34,6 +34,22 @@ pub enum Screen {
         at: ItemIdx,
     },
     Thanks,
+    /// Kiosk: the masked staff PIN entry, over the screen it was opened from.
+    StaffPin {
+        entered: String,
+        message: Option<String>,
+        back: Box<Screen>,
+    },
+    /// Kiosk: what staff can do once the PIN is right.
+    StaffMenu {
+        focus: usize,
+        back: Box<Screen>,
+    },
+    /// Reception: jump to any section.
+    Sections {
+        focus: usize,
+        back: ItemIdx,
+    },
 }
 
 /// The editing state of the question on screen.
@@ -96,6 +112,12 @@ pub enum Msg {
     },
     Completed(RecordId),
     CompleteFailed(String),
+    /// The staff PIN was checked.
+    PinChecked(crate::kiosk::pin::Check),
+    /// The PIN could not be checked (no PIN file, unreadable): a plain reason for staff.
+    PinUnavailable(String),
+    /// The summary was printed or spooled (`None`), or why not.
+    Delivered(RecordId, Option<String>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -114,6 +136,16 @@ pub enum Effect {
     /// Ring the terminal bell (safety pause).
     Bell,
     Quit,
+    /// Kiosk: check a staff PIN (answered with `PinChecked`).
+    CheckPin(String),
+    /// Kiosk: print and/or spool a stored record's summary (answered with `Delivered`).
+    Deliver(RecordId),
+    /// Kiosk: run the staff alert command (no patient data).
+    Alert,
+    /// Kiosk: a wiped session's draft stays in the store as abandoned.
+    AbandonDraft(DraftId),
+    /// Kiosk: staff continue the newest unfinished or abandoned form (answered with `Restored`).
+    LoadLatestDraft,
 }
 
 /// How the program was started.
@@ -121,6 +153,32 @@ pub enum Effect {
 pub enum Mode {
     /// `triage run`: one patient, staff nearby.
     Run,
+    /// `triage run --staff`: reception types answers in; compact screens, section jumps.
+    Staff,
+    /// `triage kiosk`: patient after patient, locked down.
+    Kiosk,
+}
+
+/// Kiosk timing and what staff need to see.
+#[derive(Debug, Clone)]
+pub struct Kiosk {
+    pub idle_warning: std::time::Duration,
+    pub idle_reset: std::time::Duration,
+    pub thanks: std::time::Duration,
+    /// The last key, tap or paste.
+    pub last_activity: Timestamp,
+    pub thanks_since: Option<Timestamp>,
+    /// A message for staff (printing failed); shown small on the welcome screen.
+    pub staff_notice: Option<String>,
+    pub last_record: Option<RecordId>,
+    /// To work out today's date for the next patient.
+    pub zone: jiff::tz::TimeZone,
+}
+
+impl Kiosk {
+    pub fn idle_for(&self, now: Timestamp) -> std::time::Duration {
+        now.duration_since(self.last_activity).try_into().unwrap_or_default()
+    }
 }
 
 pub struct Model<'q> {
@@ -142,6 +200,8 @@ pub struct Model<'q> {
     pub record: Option<RecordId>,
     pub now: Timestamp,
     pub quit: bool,
+    /// Present in kiosk mode.
+    pub kiosk: Option<Kiosk>,
 }
 
 impl<'q> Model<'q> {
@@ -161,7 +221,34 @@ impl<'q> Model<'q> {
             record: None,
             now,
             quit: false,
+            kiosk: None,
         }
+    }
+
+    /// Clears everything about the current patient from memory and shows the welcome screen:
+    /// after a kiosk patient has finished, or after an idle wipe. Staff answers are preset again
+    /// in reception mode.
+    pub fn start_over(&mut self) {
+        let q = self.session.questionnaire();
+        let visit = match &self.kiosk {
+            Some(k) => self.now.to_zoned_datetime(k.zone.clone()).date(),
+            None => self.session.visit_date(),
+        };
+        self.session = new_session(q, visit, self.mode);
+        self.screen = Screen::Welcome;
+        self.field = Field::None;
+        self.message = None;
+        self.help_open = false;
+        self.back_to_review = false;
+        self.draft = None;
+        self.unsaved.clear();
+        self.notice = None;
+        self.record = None;
+    }
+
+    /// Whether a patient's answers are on screen or in memory (what an idle wipe clears).
+    pub fn has_patient(&self) -> bool {
+        self.draft.is_some() || self.session.stored_answers().next().is_some() || !matches!(self.screen, Screen::Welcome)
     }
 
     /// Shows a step, loading its current answer into the field.
@@ -171,6 +258,17 @@ impl<'q> Model<'q> {
         self.help_open = false;
         self.field = field_for(&self.session, item);
     }
+}
+
+/// A new session; in reception mode with the questionnaire's staff answers already given.
+pub fn new_session<'q>(q: &'q crate::questionnaire::Questionnaire, visit: jiff::civil::Date, mode: Mode) -> Session<'q> {
+    let mut s = Session::new(q, visit);
+    if mode == Mode::Staff {
+        for (item, answer) in &q.meta.staff_answers {
+            let _ = s.set(*item, answer.clone());
+        }
+    }
+    s
 }
 
 /// The editing state for an item, filled from its stored answer.

@@ -1,11 +1,12 @@
 //! The walk-through's runtime: draws the model, turns terminal events into messages (taps are
-//! hit-tested against the last frame), calls `update`, and performs the effects it returns
-//! (store calls happen here, before the next frame is drawn). The only I/O in the TUI.
+//! hit-tested against the last frame), calls `update`, and performs the effects it returns:
+//! store calls (before the next frame is drawn), the PIN check, printing and the staff alert.
+//! The only I/O in the TUI.
 
-use std::collections::VecDeque;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event, KeyEventKind, MouseButton, MouseEventKind};
 use jiff::Timestamp;
@@ -13,26 +14,31 @@ use jiff::civil::Date;
 use ratatui::Terminal;
 
 use super::backend::LeanBackend;
-use super::model::{Effect, HitMap, Mode, Model, Msg, Screen};
+use super::model::{Effect, HitMap, Kiosk, Mode, Model, Msg, Screen, new_session};
 use super::terminal::{Guard, open_tty};
 use super::update::update;
 use super::view::view;
+use crate::config::{Config, SummaryFormat};
 use crate::engine::Session;
+use crate::kiosk::{deliver, pin};
 use crate::questionnaire::Questionnaire;
 use crate::records;
-use crate::store::{DraftStatus, QuestionnaireRef, RecordId, Store, StoreError};
+use crate::store::{AuditEvent, DraftStatus, QuestionnaireRef, RecordId, Store, StoreError};
 use crate::summary::Context;
 
 pub struct RunOptions {
     pub visit_date: Date,
-    pub clinic: Option<String>,
+    pub mode: Mode,
+    pub config: Config,
+    /// Where the staff PIN files live (the data directory).
+    pub data_dir: PathBuf,
 }
 
 /// How a walk-through ended.
 pub enum RunEnd {
     /// The record was stored; the summary is ready for standard output.
     Completed { record: RecordId, context: Context },
-    /// Stopped before the end (Ctrl-C, SIGTERM, SIGHUP); every committed answer is saved.
+    /// Stopped before the end (Ctrl-C, SIGTERM, SIGHUP), or staff left the kiosk.
     Stopped,
 }
 
@@ -46,167 +52,222 @@ pub enum RunError {
     Store(#[from] StoreError),
 }
 
-/// Runs the walk-through on the terminal. Returns once the patient has finished or it was stopped;
-/// the terminal is restored by then. The finished session comes back through `finished`.
-pub fn run<'q>(
-    q: &'q Questionnaire,
-    store: &mut dyn Store,
-    opts: &RunOptions,
-    finished: &mut Option<Session<'q>>,
-) -> Result<RunEnd, RunError> {
+/// What effects need besides the model.
+struct Env<'a> {
+    store: &'a mut dyn Store,
+    opts: &'a RunOptions,
+    ctx: Context,
+    quit: bool,
+    bell: bool,
+}
+
+/// Runs the walk-through on the terminal until the patient has finished (run mode), staff
+/// leave (kiosk), or it is stopped. The terminal is restored by the time this returns; the
+/// finished session (run mode) comes back through `finished`.
+pub fn run<'q>(q: &'q Questionnaire, store: &mut dyn Store, opts: &RunOptions, finished: &mut Option<Session<'q>>) -> Result<RunEnd, RunError> {
     let mut tty = open_tty().ok_or(RunError::NoTerminal)?;
     let stop = Arc::new(AtomicBool::new(false));
-    for sig in [
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-        signal_hook::consts::SIGINT,
-    ] {
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, Arc::clone(&stop))?;
     }
-    let mut model = Model::new(
-        Session::new(q, opts.visit_date),
-        Mode::Run,
-        Timestamp::now(),
-    );
-    if let Some(d) = store
-        .drafts(DraftStatus::Open, Some(&q.meta.id))?
-        .into_iter()
-        .next()
-    {
+    let now = Timestamp::now();
+    let mut model = Model::new(new_session(q, opts.visit_date, opts.mode), opts.mode, now);
+    let open = store.drafts(DraftStatus::Open, Some(&q.meta.id))?;
+    if opts.mode == Mode::Kiosk {
+        // An interrupted kiosk session is for staff only: never offered to the next patient.
+        for d in &open {
+            store.set_draft_status(d.id, DraftStatus::Abandoned, now)?;
+        }
+        model.kiosk = Some(Kiosk {
+            idle_warning: opts.config.idle_warning,
+            idle_reset: opts.config.idle_reset,
+            thanks: opts.config.thanks,
+            last_activity: now,
+            thanks_since: None,
+            staff_notice: None,
+            last_record: None,
+            zone: crate::clock::local_zone(),
+        });
+    } else if let Some(d) = open.into_iter().next() {
         model.screen = Screen::Resume { draft: d };
     }
     let mut guard = Guard::enter(&mut tty)?;
     let mut terminal = Terminal::new(LeanBackend::new(tty))?;
-    let ctx = Context {
-        clinic: opts.clinic.clone(),
-        completed_at: None,
-        record_id: None,
-    };
+    let ctx = Context { clinic: opts.config.clinic_name.clone(), completed_at: None, record_id: None };
+    let mut env = Env { store, opts, ctx, quit: false, bell: false };
     let mut hits = HitMap::default();
     let mut dirty = true;
-    let mut quit = false;
-    while !quit {
+    let mut last_tick = Instant::now();
+    while !env.quit {
         if dirty {
             terminal.draw(|f| hits = view(&model, f))?;
             dirty = false;
         }
+        if env.bell {
+            env.bell = false;
+            let _ = terminal.backend_mut().write_raw(b"\x07");
+        }
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        let msg = if event::poll(Duration::from_millis(250))? {
+        let mut msgs = Vec::new();
+        if event::poll(Duration::from_millis(250))? {
             match event::read()? {
-                Event::Key(k) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
+                Event::Key(k) if k.kind != KeyEventKind::Release => msgs.push(Msg::Key(k)),
                 Event::Mouse(me) => match me.kind {
-                    MouseEventKind::Down(MouseButton::Left) => {
-                        hits.at(me.column, me.row).map(Msg::Tap)
-                    }
-                    MouseEventKind::ScrollDown => Some(Msg::Scroll(1)),
-                    MouseEventKind::ScrollUp => Some(Msg::Scroll(-1)),
-                    _ => None,
+                    MouseEventKind::Down(MouseButton::Left) => match hits.at(me.column, me.row) {
+                        Some(t) => msgs.push(Msg::Tap(t)),
+                        // A tap anywhere still counts as someone being there (kiosk idle).
+                        None if model.kiosk.is_some() => msgs.push(Msg::Scroll(0)),
+                        None => {}
+                    },
+                    MouseEventKind::ScrollDown => msgs.push(Msg::Scroll(1)),
+                    MouseEventKind::ScrollUp => msgs.push(Msg::Scroll(-1)),
+                    _ => {}
                 },
-                Event::Paste(s) => Some(Msg::Paste(s)),
-                Event::Resize(..) => {
-                    dirty = true;
-                    None
-                }
-                _ => None,
-            }
-        } else {
-            Some(Msg::Tick(Timestamp::now()))
-        };
-        let Some(msg) = msg else { continue };
-        let is_tick = matches!(msg, Msg::Tick(_));
-        let mut queue = VecDeque::from([msg]);
-        while let Some(msg) = queue.pop_front() {
-            for effect in update(&mut model, msg) {
-                dirty = true;
-                match effect {
-                    Effect::Quit => quit = true,
-                    Effect::Bell => {
-                        let _ = terminal.backend_mut().write_raw(b"\x07");
-                    }
-                    other => queue.extend(perform(other, &model, store, &ctx)),
-                }
+                Event::Paste(s) => msgs.push(Msg::Paste(s)),
+                Event::Resize(..) => dirty = true,
+                _ => {}
             }
         }
-        dirty |= !is_tick;
+        // Time moves on at least four times a second, even while keys keep coming.
+        if last_tick.elapsed() >= Duration::from_millis(250) || msgs.is_empty() {
+            last_tick = Instant::now();
+            msgs.insert(0, Msg::Tick(Timestamp::now()));
+        }
+        for msg in msgs {
+            let is_tick = matches!(msg, Msg::Tick(_));
+            let before_screen = model.screen.clone();
+            let acted = dispatch(&mut model, msg, &mut env);
+            // Ticks redraw only when something changed (a countdown, a timeout, a retry).
+            dirty |= !is_tick || acted || model.screen != before_screen || model.kiosk.is_some();
+        }
     }
     // Stopped or finished: one last try at anything not yet saved, then restore the terminal.
     for (item, value) in std::mem::take(&mut model.unsaved) {
-        let _ = perform(Effect::Save { item, value }, &model, store, &ctx);
+        let _ = perform(Effect::Save { item, value }, &model, &mut env);
     }
     drop(terminal);
     guard.leave();
-    match model.record {
-        Some(record) => {
-            let context = Context {
-                record_id: Some(record.to_string()),
-                completed_at: Some(records::local_time(&model.now.to_string())),
-                ..ctx
-            };
+    match (model.record, opts.mode) {
+        (Some(record), Mode::Run | Mode::Staff) => {
+            let context = Context { record_id: Some(record.to_string()), completed_at: Some(records::local_time(&model.now.to_string())), ..env.ctx };
             *finished = Some(model.session);
             Ok(RunEnd::Completed { record, context })
         }
-        None => Ok(RunEnd::Stopped),
+        _ => Ok(RunEnd::Stopped),
     }
 }
 
+/// Updates the model with `msg`, then performs its effects, handling each reply before the next
+/// effect (so a draft started by one save is known to the next). Says whether anything was done.
+fn dispatch(m: &mut Model<'_>, msg: Msg, env: &mut Env<'_>) -> bool {
+    let effects = update(m, msg);
+    let acted = !effects.is_empty();
+    for effect in effects {
+        match effect {
+            Effect::Quit => env.quit = true,
+            Effect::Bell => env.bell = true,
+            other => {
+                for reply in perform(other, m, env) {
+                    dispatch(m, reply, env);
+                }
+            }
+        }
+    }
+    acted
+}
+
 /// Performs one effect; the replies go back through `update`.
-fn perform(effect: Effect, m: &Model<'_>, store: &mut dyn Store, ctx: &Context) -> Vec<Msg> {
+fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
     let now = Timestamp::now();
     let q = m.session.questionnaire();
-    let start = |store: &mut dyn Store| {
-        store.start_draft(
-            &QuestionnaireRef::of(q),
-            &crate::summary::iso(m.session.visit_date()),
-            now,
-        )
-    };
+    let store = &mut *env.store;
     match effect {
         Effect::Save { item, value } => {
             let mut replies = Vec::new();
             let draft = match m.draft {
                 Some(d) => Ok(d),
-                None => start(store).inspect(|id| replies.push(Msg::DraftStarted(*id))),
+                None => store.start_draft(&QuestionnaireRef::of(q), &crate::summary::iso(m.session.visit_date()), now).inspect(|id| replies.push(Msg::DraftStarted(*id))),
             };
             let result = draft.and_then(|d| store.save_answer(d, &item, value.as_ref(), now));
             replies.push(match result {
                 Ok(()) => Msg::Saved(item),
-                Err(e) => Msg::SaveFailed {
-                    item,
-                    value,
-                    reason: e.to_string(),
-                },
+                Err(e) => Msg::SaveFailed { item, value, reason: e.to_string() },
             });
             replies
         }
-        Effect::LoadDraft(id) => {
-            let loaded = store
-                .set_draft_status(id, DraftStatus::Open, now)
-                .and_then(|()| store.draft_answers(id));
-            match loaded {
-                Ok(answers) => vec![Msg::Restored { draft: id, answers }],
-                Err(e) => vec![Msg::SaveFailed {
-                    item: String::new(),
-                    value: None,
-                    reason: e.to_string(),
-                }],
+        Effect::LoadDraft(id) => match store.set_draft_status(id, DraftStatus::Open, now).and_then(|()| store.draft_answers(id)) {
+            Ok(answers) => vec![Msg::Restored { draft: id, answers }],
+            Err(e) => vec![Msg::SaveFailed { item: String::new(), value: None, reason: e.to_string() }],
+        },
+        Effect::LoadLatestDraft => {
+            let newest = [DraftStatus::Open, DraftStatus::Abandoned]
+                .into_iter()
+                .filter_map(|s| store.drafts(s, Some(&q.meta.id)).ok())
+                .flatten()
+                .max_by_key(|d| (d.updated_at, d.id));
+            match newest {
+                Some(d) => perform(Effect::LoadDraft(d.id), m, env),
+                None => Vec::new(),
             }
         }
         Effect::DiscardDraft(id) => {
             let _ = store.set_draft_status(id, DraftStatus::Discarded, now);
             Vec::new()
         }
+        Effect::AbandonDraft(id) => {
+            let _ = store.set_draft_status(id, DraftStatus::Abandoned, now);
+            Vec::new()
+        }
         Effect::Complete => {
-            let ctx = Context {
-                completed_at: Some(records::local_time(&now.to_string())),
-                ..ctx.clone()
-            };
+            let ctx = Context { completed_at: Some(records::local_time(&now.to_string())), ..env.ctx.clone() };
             match records::store_session(store, &m.session, m.draft, now, &ctx) {
                 Ok(id) => vec![Msg::Tick(now), Msg::Completed(id)],
                 Err(e) => vec![Msg::CompleteFailed(e.to_string())],
             }
         }
+        Effect::CheckPin(entered) => {
+            let c = &env.opts.config;
+            let policy = pin::Policy { attempts: c.pin_attempts, lockout: c.pin_lockout, delay: c.pin_delay };
+            match pin::check(&env.opts.data_dir, &entered, &policy, now) {
+                Ok(check) => vec![Msg::PinChecked(check)],
+                Err(e) => vec![Msg::PinUnavailable(e.to_string())],
+            }
+        }
+        Effect::Deliver(id) => vec![Msg::Delivered(id, deliver_record(store, &env.opts.config, id, now).err())],
+        Effect::Alert => {
+            if let Some(cmd) = &env.opts.config.alert_command {
+                let _ = deliver::alert(cmd);
+            }
+            Vec::new()
+        }
         Effect::Bell | Effect::Quit => Vec::new(),
     }
+}
+
+/// Prints and/or spools a stored record's summary, and records the outcome in the audit log.
+fn deliver_record(store: &mut dyn Store, config: &Config, id: RecordId, now: Timestamp) -> Result<(), String> {
+    let record = store.record(id).map_err(|e| e.to_string())?;
+    let (bytes, ext) = match config.format {
+        SummaryFormat::Text => (record.summary_text.into_bytes(), "txt"),
+        SummaryFormat::Json => (record.summary_json.into_bytes(), "json"),
+    };
+    let mut problems = Vec::new();
+    if let Some(dir) = &config.spool_dir {
+        if let Err(e) = deliver::spool(dir, id, ext, &bytes) {
+            problems.push(e);
+        }
+    }
+    if let Some(cmd) = &config.print_command {
+        if let Err(e) = deliver::run_with_input(cmd, &bytes) {
+            problems.push(e);
+        }
+    }
+    let delivered = config.spool_dir.is_some() || config.print_command.is_some();
+    let event = if problems.is_empty() { AuditEvent::Printed } else { AuditEvent::PrintFailed };
+    if delivered {
+        let _ = store.log(event, Some(id), record.draft, now);
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
 }

@@ -1,10 +1,10 @@
 //! `update(&mut Model, Msg) -> Vec<Effect>`: the only place the walk-through's state changes.
-//! Messages common to every screen (ticks, save results) are handled here; keys, taps and
-//! pastes go to the screen showing.
+//! Messages common to every screen (ticks, save results, kiosk timing, staff access) are handled
+//! here; keys, taps and pastes go to the screen showing.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::model::{Effect, Model, Msg, Screen};
+use super::model::{Effect, Mode, Model, Msg, Screen};
 use super::screens;
 use crate::strings;
 
@@ -13,10 +13,11 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         Msg::Tick(now) => {
             m.now = now;
             // Retry every save that failed; each comes back as Saved or SaveFailed.
-            std::mem::take(&mut m.unsaved)
-                .into_iter()
-                .map(|(item, value)| Effect::Save { item, value })
-                .collect()
+            let mut effects: Vec<Effect> = std::mem::take(&mut m.unsaved).into_iter().map(|(item, value)| Effect::Save { item, value }).collect();
+            if m.kiosk.is_some() {
+                effects.extend(kiosk_tick(m));
+            }
+            effects
         }
         Msg::DraftStarted(id) => {
             m.draft = Some(id);
@@ -31,14 +32,24 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         }
         Msg::SaveFailed { item, value, .. } => {
             m.unsaved.retain(|(i, _)| *i != item);
-            m.unsaved.push((item, value));
+            if !item.is_empty() {
+                m.unsaved.push((item, value));
+            }
             m.save_problem = Some(strings::SAVE_FAILING.to_owned());
             Vec::new()
         }
         Msg::Restored { draft, answers } => screens::resume::restored(m, draft, &answers),
         Msg::Completed(id) => {
-            m.record = Some(id);
             m.save_problem = None;
+            if let Some(k) = &mut m.kiosk {
+                // Nothing of the finished patient stays in memory or behind Back.
+                k.last_record = Some(id);
+                k.thanks_since = Some(m.now);
+                m.start_over();
+                m.screen = Screen::Thanks;
+                return vec![Effect::Deliver(id)];
+            }
+            m.record = Some(id);
             m.screen = Screen::Thanks;
             Vec::new()
         }
@@ -46,25 +57,103 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
             m.save_problem = Some(strings::SAVE_FAILING.to_owned());
             Vec::new()
         }
-        Msg::Key(k) if is_quit(&k) => {
-            // Every committed answer is already saved; the draft can be resumed later.
-            vec![Effect::Quit]
+        Msg::PinChecked(check) => screens::staff::pin_checked(m, check),
+        Msg::PinUnavailable(reason) => screens::staff::pin_unavailable(m, reason),
+        Msg::Delivered(id, problem) => {
+            if let Some(k) = &mut m.kiosk {
+                k.staff_notice = problem.map(|p| strings::fill(&strings::fill(strings::STAFF_PRINT_FAILED, id), crate::text::clean_line(&p)));
+            }
+            Vec::new()
         }
-        Msg::Key(_) | Msg::Tap(_) | Msg::Paste(_) | Msg::Scroll(_) => match m.screen.clone() {
-            Screen::Welcome => screens::welcome::update(m, msg),
-            Screen::Resume { .. } => screens::resume::update(m, msg),
-            Screen::Step(item) => screens::step::update(m, item, msg),
-            Screen::Review { focus } => screens::review::update(m, focus, msg),
-            Screen::Confirm => screens::confirm::update(m, msg),
-            Screen::Pause { flag, at } => screens::pause::update(m, flag, at, msg),
-            Screen::Thanks => screens::thanks::update(m, msg),
-        },
+        Msg::Key(_) | Msg::Tap(_) | Msg::Paste(_) | Msg::Scroll(_) => input(m, msg),
+    }
+}
+
+fn input(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
+    if m.kiosk.is_some() {
+        let was_warned = idle_warning_showing_for(m);
+        if let Some(k) = &mut m.kiosk {
+            k.last_activity = m.now;
+        }
+        if was_warned {
+            return Vec::new(); // the key or tap only says "I'm still here"
+        }
+        if let Msg::Key(key) = &msg {
+            if key.code == KeyCode::F(12) && !matches!(m.screen, Screen::StaffPin { .. } | Screen::StaffMenu { .. }) {
+                let back = Box::new(m.screen.clone());
+                m.screen = Screen::StaffPin { entered: String::new(), message: None, back };
+                return Vec::new();
+            }
+        }
+    } else if let Msg::Key(k) = &msg {
+        if is_quit(k) {
+            // Every committed answer is already saved; the draft can be resumed later.
+            return vec![Effect::Quit];
+        }
+        if m.mode == Mode::Staff && is_sections_key(k) {
+            if let Screen::Step(item) = m.screen {
+                m.screen = Screen::Sections { focus: 0, back: item };
+                return Vec::new();
+            }
+        }
+    }
+    match m.screen.clone() {
+        Screen::Welcome => screens::welcome::update(m, msg),
+        Screen::Resume { .. } => screens::resume::update(m, msg),
+        Screen::Step(item) => screens::step::update(m, item, msg),
+        Screen::Review { focus } => screens::review::update(m, focus, msg),
+        Screen::Confirm => screens::confirm::update(m, msg),
+        Screen::Pause { flag, at } => screens::pause::update(m, flag, at, msg),
+        Screen::Thanks => screens::thanks::update(m, msg),
+        Screen::StaffPin { .. } => screens::staff::pin_update(m, msg),
+        Screen::StaffMenu { focus, .. } => screens::staff::menu_update(m, focus, msg),
+        Screen::Sections { focus, back } => screens::sections::update(m, focus, back, msg),
+    }
+}
+
+/// Whether the kiosk's "Are you still there?" is showing: a patient is in the middle of the form
+/// (not on a safety pause or a staff screen) and nothing has happened for `idle_warning`.
+pub fn idle_warning_showing_for(m: &Model<'_>) -> bool {
+    let Some(k) = &m.kiosk else { return false };
+    let patient_screen = !matches!(m.screen, Screen::Pause { .. } | Screen::Thanks | Screen::StaffPin { .. } | Screen::StaffMenu { .. });
+    patient_screen && m.has_patient() && k.idle_for(m.now) >= k.idle_warning
+}
+
+/// The kiosk's clock: the thank-you screen gives way to the welcome screen, staff screens left
+/// open close, and an idle patient's session is wiped (its draft kept as abandoned, for staff).
+fn kiosk_tick(m: &mut Model<'_>) -> Vec<Effect> {
+    let Some(k) = &m.kiosk else { return Vec::new() };
+    let idle = k.idle_for(m.now);
+    match &m.screen {
+        Screen::Thanks => {
+            let shown: std::time::Duration = k.thanks_since.map(|t| std::time::Duration::try_from(m.now.duration_since(t)).unwrap_or_default()).unwrap_or_default();
+            if shown >= k.thanks {
+                m.screen = Screen::Welcome;
+            }
+            Vec::new()
+        }
+        Screen::StaffPin { back, .. } | Screen::StaffMenu { back, .. } => {
+            if idle >= k.idle_warning {
+                m.screen = (**back).clone();
+            }
+            Vec::new()
+        }
+        Screen::Pause { .. } => Vec::new(),
+        _ if m.has_patient() && idle >= k.idle_reset => {
+            let effects = m.draft.map(Effect::AbandonDraft).into_iter().collect();
+            m.start_over();
+            effects
+        }
+        _ => Vec::new(),
     }
 }
 
 fn is_quit(k: &KeyEvent) -> bool {
-    k.modifiers.contains(KeyModifiers::CONTROL)
-        && matches!(k.code, KeyCode::Char('c') | KeyCode::Char('q'))
+    k.modifiers.contains(KeyModifiers::CONTROL) && matches!(k.code, KeyCode::Char('c') | KeyCode::Char('q'))
+}
+
+fn is_sections_key(k: &KeyEvent) -> bool {
+    k.code == KeyCode::F(5) || (k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('g'))
 }
 
 /// Keys that mean "go back" on every screen.
@@ -80,9 +169,7 @@ pub fn is_next(k: &KeyEvent) -> bool {
 /// A digit key 1-9 as an index 0-8.
 pub fn digit(k: &KeyEvent) -> Option<usize> {
     match k.code {
-        KeyCode::Char(c @ '1'..='9') if !k.modifiers.contains(KeyModifiers::CONTROL) => {
-            Some(c as usize - '1' as usize)
-        }
+        KeyCode::Char(c @ '1'..='9') if !k.modifiers.contains(KeyModifiers::CONTROL) => Some(c as usize - '1' as usize),
         _ => None,
     }
 }

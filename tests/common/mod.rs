@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod pty;
+pub mod walk;
 
 use jiff::civil::Date;
 use triage::answer::{Answer, PartialDate};

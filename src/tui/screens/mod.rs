@@ -4,6 +4,8 @@ pub mod confirm;
 pub mod pause;
 pub mod resume;
 pub mod review;
+pub mod sections;
+pub mod staff;
 pub mod step;
 pub mod thanks;
 pub mod welcome;

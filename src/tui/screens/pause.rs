@@ -12,6 +12,10 @@ use crate::tui::screens::step;
 use crate::tui::theme;
 
 pub fn update(m: &mut Model<'_>, flag: u32, at: ItemIdx, msg: Msg) -> Vec<Effect> {
+    if m.kiosk.is_some() {
+        // At a kiosk only staff (F12, PIN, staff menu) can carry on or end the session.
+        return Vec::new();
+    }
     let action = match msg {
         Msg::Key(k) if k.code == KeyCode::F(2) => Some(Action::StaffContinue),
         Msg::Key(k) if k.code == KeyCode::F(10) => Some(Action::StaffEnd),
@@ -60,7 +64,8 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, _hits: &mut HitMap, flag: 
             ..body
         },
     );
-    let staff_h = theme::text_height(strings::PAUSE_STAFF_RUN, body.width);
+    let staff_text = if m.kiosk.is_some() { strings::PAUSE_STAFF_KIOSK } else { strings::PAUSE_STAFF_RUN };
+    let staff_h = theme::text_height(staff_text, body.width);
     f.render_widget(
         theme::paragraph(text, theme::bold()),
         Rect {
@@ -70,7 +75,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, _hits: &mut HitMap, flag: 
         },
     );
     f.render_widget(
-        theme::paragraph(strings::PAUSE_STAFF_RUN, theme::dim()),
+        theme::paragraph(staff_text, theme::dim()),
         Rect {
             y: body.y + body.height.saturating_sub(staff_h),
             height: staff_h.min(body.height),

@@ -14,7 +14,7 @@ use crate::answers;
 use crate::engine::toggle_option;
 use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, QuestionKind};
 use crate::strings::{self, fill};
-use crate::tui::model::{Action, Effect, Field, HitMap, Model, Msg, Screen, Target};
+use crate::tui::model::{Action, Effect, Field, HitMap, Mode, Model, Msg, Screen, Target};
 use crate::tui::theme;
 use crate::tui::update::{digit, is_back, is_next};
 use crate::typed;
@@ -38,9 +38,10 @@ pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
             }
             if let Field::Text(input) = &mut m.field {
                 return match k.code {
-                    KeyCode::Enter => next(m, item),
+                    KeyCode::Enter | KeyCode::PageDown => next(m, item),
+                    KeyCode::Tab if m.mode == Mode::Staff => next(m, item),
                     KeyCode::Esc | KeyCode::PageUp => back(m, item),
-                    KeyCode::PageDown => next(m, item),
+                    KeyCode::BackTab if m.mode == Mode::Staff => back(m, item),
                     _ => {
                         // Typed characters pass the same sanitizer as pasted ones, and stop at
                         // the question's length limit.
@@ -67,6 +68,8 @@ pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
                 return Vec::new();
             }
             match k.code {
+                KeyCode::Tab if m.mode == Mode::Staff => return next(m, item),
+                KeyCode::BackTab if m.mode == Mode::Staff => return back(m, item),
                 KeyCode::Up => move_focus(m, -1),
                 KeyCode::Down | KeyCode::Tab => move_focus(m, 1),
                 KeyCode::Char(' ') => {
@@ -241,7 +244,8 @@ pub fn advance(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
     if let Some(flag) = m.session.pending_pause() {
         m.screen = Screen::Pause { flag, at: item };
         m.message = None;
-        return vec![Effect::Bell];
+        // At a kiosk staff are alerted at once (the alert command gets no patient data).
+        return if m.kiosk.is_some() { vec![Effect::Bell, Effect::Alert] } else { vec![Effect::Bell] };
     }
     if m.back_to_review {
         match m.session.first_problem() {
@@ -476,7 +480,7 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
     let it = m.session.questionnaire().item(item);
     match &m.field {
         Field::Choice { focus, chosen } => {
-            options_view(f, area, hits, it.options(), *focus, |i| {
+            options_view(m.mode == Mode::Staff, f, area, hits, it.options(), *focus, |i| {
                 if *chosen == Some(i as u32) {
                     "(x)"
                 } else {
@@ -485,7 +489,7 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
             });
         }
         Field::Multi { focus, chosen } => {
-            options_view(f, area, hits, it.options(), *focus, |i| {
+            options_view(m.mode == Mode::Staff, f, area, hits, it.options(), *focus, |i| {
                 if chosen.contains(&(i as u32)) {
                     "[x]"
                 } else {
@@ -534,6 +538,7 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
 }
 
 fn options_view(
+    compact: bool,
     f: &mut Frame,
     area: Rect,
     hits: &mut HitMap,
@@ -543,7 +548,7 @@ fn options_view(
 ) {
     // Boxed options (three-row tap targets) when at least one fits with its scroll hints;
     // otherwise one line each, so the smallest window still shows the choices.
-    let boxed = area.height >= 5;
+    let boxed = area.height >= 5 && !compact;
     let heights: Vec<u16> = options
         .iter()
         .map(|o| {

@@ -1,17 +1,27 @@
-//! The end: the questionnaire's closing words; the same for everyone, whatever the outcome.
+//! The end: the questionnaire's closing words; the same for everyone, whatever the outcome. In
+//! run mode Enter finishes; at a kiosk the welcome screen returns on its own (or on a key), and
+//! the finished patient is already gone from memory.
 
 use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use crate::strings;
-use crate::tui::model::{Action, Effect, HitMap, Model, Msg, Target};
+use crate::tui::model::{Action, Effect, HitMap, Model, Msg, Screen, Target};
 use crate::tui::theme;
 
-pub fn update(_m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
-    match msg {
-        Msg::Key(k) if matches!(k.code, KeyCode::Enter | KeyCode::Char(' ')) => vec![Effect::Quit],
-        Msg::Tap(Target::Button(Action::Finish)) => vec![Effect::Quit],
+pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
+    let finish = match msg {
+        Msg::Key(k) => matches!(k.code, KeyCode::Enter | KeyCode::Char(' ')),
+        Msg::Tap(Target::Button(Action::Finish)) => true,
+        _ => false,
+    };
+    match (finish, m.kiosk.is_some()) {
+        (true, true) => {
+            m.screen = Screen::Welcome;
+            Vec::new()
+        }
+        (true, false) => vec![Effect::Quit],
         _ => Vec::new(),
     }
 }
@@ -25,7 +35,8 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         width: area.width.saturating_sub(4),
         height: area.height.saturating_sub(2),
     };
-    let text = q.meta.finish.as_deref().unwrap_or(strings::THANKS_DEFAULT);
+    let finish = q.meta.finish.as_deref().unwrap_or(strings::THANKS_DEFAULT);
+    let text = if m.kiosk.is_some() { format!("{finish}\n\n{}", strings::THANKS_KIOSK) } else { finish.to_owned() };
     let th = theme::text_height(strings::THANKS_TITLE, body.width);
     f.render_widget(
         theme::paragraph(strings::THANKS_TITLE, theme::bold()),
@@ -36,7 +47,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     );
     let button_h = if area.height >= 16 { 3 } else { 1 };
     f.render_widget(
-        theme::paragraph(text, ratatui::style::Style::default()),
+        theme::paragraph(&text, ratatui::style::Style::default()),
         Rect {
             y: body.y + th + 1,
             height: body.height.saturating_sub(th + 2 + button_h),
@@ -50,5 +61,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         width: bw,
         height: button_h,
     };
-    theme::button(f, b, strings::THANKS_RUN_HINT, true, hits, Action::Finish);
+    if m.kiosk.is_none() {
+        theme::button(f, b, strings::THANKS_RUN_HINT, true, hits, Action::Finish);
+    }
 }

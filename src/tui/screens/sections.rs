@@ -1,0 +1,64 @@
+//! Reception mode: jump to any section (F5 or Ctrl-G), for staff typing in a form out of order.
+
+use crossterm::event::KeyCode;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::widgets::Paragraph;
+
+use crate::questionnaire::ItemIdx;
+use crate::strings;
+use crate::tui::model::{Effect, HitMap, Model, Msg, Screen, Target};
+use crate::tui::theme;
+
+/// The sections shown for this patient.
+fn sections(m: &Model<'_>) -> Vec<ItemIdx> {
+    m.session.questionnaire().sections().filter(|&s| m.session.is_visible(s)).collect()
+}
+
+pub fn update(m: &mut Model<'_>, focus: usize, back: ItemIdx, msg: Msg) -> Vec<Effect> {
+    let list = sections(m);
+    let pick = match msg {
+        Msg::Key(k) => match k.code {
+            KeyCode::Up => {
+                m.screen = Screen::Sections { focus: focus.saturating_sub(1), back };
+                None
+            }
+            KeyCode::Down | KeyCode::Tab => {
+                m.screen = Screen::Sections { focus: (focus + 1).min(list.len().saturating_sub(1)), back };
+                None
+            }
+            KeyCode::Esc => {
+                m.go_to(back);
+                None
+            }
+            KeyCode::Enter => list.get(focus).copied(),
+            KeyCode::Char(c @ '1'..='9') => list.get(c as usize - '1' as usize).copied(),
+            _ => None,
+        },
+        Msg::Tap(Target::Row(i)) => list.get(i).copied(),
+        _ => None,
+    };
+    if let Some(section) = pick {
+        // The section's intro or first question; before it, the step just before the section.
+        let first = m.session.next_step(section.checked_sub(1)).unwrap_or(back);
+        m.go_to(first);
+    }
+    Vec::new()
+}
+
+pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: usize) {
+    let q = m.session.questionnaire();
+    theme::header(f, Rect { height: 1, ..area }, &q.meta.title, strings::SECTIONS_TITLE);
+    let body = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: area.height.saturating_sub(3) };
+    for (i, s) in sections(m).into_iter().enumerate() {
+        let y = body.y + i as u16;
+        if y >= body.y + body.height {
+            break;
+        }
+        let is_focus = i == focus;
+        let text = format!("{}{} {}", if is_focus { "► " } else { "  " }, i + 1, q.item(s).text);
+        let r = Rect { y, height: 1, ..body };
+        f.render_widget(Paragraph::new(text).style(if is_focus { theme::focused() } else { ratatui::style::Style::default() }), r);
+        hits.add(r, Target::Row(i));
+    }
+}

@@ -1,0 +1,195 @@
+//! Kiosk staff access: F12 opens a masked PIN entry over whatever is showing; the right PIN opens
+//! the staff menu (let a paused patient carry on, end the session and save it, continue an
+//! unfinished form, reprint the last summary, leave the kiosk). Both close on their own if left
+//! idle, so the next patient never finds them open.
+
+use crossterm::event::KeyCode;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::widgets::Paragraph;
+
+use crate::kiosk::pin::Check;
+use crate::records::local_time;
+use crate::strings::{self, fill};
+use crate::tui::model::{Effect, HitMap, Model, Msg, Screen, Target};
+use crate::tui::screens::step;
+use crate::tui::theme;
+
+/// What the staff menu offers, depending on what the kiosk is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Item {
+    Close,
+    CarryOn,
+    End,
+    Continue,
+    Reprint,
+    Leave,
+}
+
+impl Item {
+    fn label(self) -> &'static str {
+        match self {
+            Item::Close => strings::STAFF_CLOSE,
+            Item::CarryOn => strings::STAFF_CARRY_ON,
+            Item::End => strings::STAFF_END,
+            Item::Continue => strings::STAFF_CONTINUE,
+            Item::Reprint => strings::STAFF_REPRINT,
+            Item::Leave => strings::STAFF_LEAVE,
+        }
+    }
+}
+
+pub fn items(m: &Model<'_>, back: &Screen) -> Vec<Item> {
+    let mut out = vec![Item::Close];
+    if matches!(back, Screen::Pause { .. }) {
+        out.push(Item::CarryOn);
+    }
+    if matches!(back, Screen::Step(_) | Screen::Review { .. } | Screen::Confirm | Screen::Pause { .. }) {
+        out.push(Item::End);
+    }
+    if matches!(back, Screen::Welcome) && !m.has_patient() {
+        out.push(Item::Continue);
+    }
+    if m.kiosk.as_ref().is_some_and(|k| k.last_record.is_some()) {
+        out.push(Item::Reprint);
+    }
+    out.push(Item::Leave);
+    out
+}
+
+pub fn pin_update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
+    let Screen::StaffPin { entered, message, back } = &mut m.screen else { return Vec::new() };
+    let Msg::Key(k) = msg else { return Vec::new() };
+    match k.code {
+        KeyCode::Esc => m.screen = (**back).clone(),
+        KeyCode::Backspace => {
+            entered.pop();
+        }
+        KeyCode::Enter if !entered.is_empty() => {
+            let pin = std::mem::take(entered);
+            *message = Some(strings::STAFF_PIN_CHECKING.to_owned());
+            return vec![Effect::CheckPin(pin)];
+        }
+        KeyCode::Char(c) if !c.is_control() && !c.is_whitespace() && entered.chars().count() < 32 => entered.push(c),
+        _ => {}
+    }
+    Vec::new()
+}
+
+pub fn pin_checked(m: &mut Model<'_>, check: Check) -> Vec<Effect> {
+    let Screen::StaffPin { message, back, .. } = &mut m.screen else { return Vec::new() };
+    let at = |t: jiff::Timestamp| local_time(&t.to_string());
+    match check {
+        Check::Right => {
+            let back = back.clone();
+            m.screen = Screen::StaffMenu { focus: 0, back };
+        }
+        Check::Wrong { left, .. } => *message = Some(fill(strings::STAFF_PIN_WRONG, left)),
+        Check::Locked { until } => *message = Some(fill(strings::STAFF_PIN_LOCKED, at(until))),
+        Check::TooSoon { retry_at } => *message = Some(fill(strings::STAFF_PIN_WAIT, at(retry_at))),
+    }
+    Vec::new()
+}
+
+pub fn pin_unavailable(m: &mut Model<'_>, reason: String) -> Vec<Effect> {
+    if let Screen::StaffPin { message, .. } = &mut m.screen {
+        *message = Some(reason);
+    }
+    Vec::new()
+}
+
+pub fn menu_update(m: &mut Model<'_>, focus: usize, msg: Msg) -> Vec<Effect> {
+    let Screen::StaffMenu { back, .. } = &m.screen else { return Vec::new() };
+    let back = (**back).clone();
+    let list = items(m, &back);
+    let chosen = match msg {
+        Msg::Key(k) => match k.code {
+            KeyCode::Up => {
+                m.screen = Screen::StaffMenu { focus: focus.saturating_sub(1), back: Box::new(back.clone()) };
+                None
+            }
+            KeyCode::Down | KeyCode::Tab => {
+                m.screen = Screen::StaffMenu { focus: (focus + 1).min(list.len() - 1), back: Box::new(back.clone()) };
+                None
+            }
+            KeyCode::Esc => {
+                m.screen = back.clone();
+                None
+            }
+            KeyCode::Enter => list.get(focus).copied(),
+            KeyCode::Char(c @ '1'..='9') => list.get(c as usize - '1' as usize).copied(),
+            _ => None,
+        },
+        Msg::Tap(Target::Row(i)) => list.get(i).copied(),
+        _ => None,
+    };
+    let Some(item) = chosen else { return Vec::new() };
+    match item {
+        Item::Close => {
+            m.screen = back;
+            Vec::new()
+        }
+        Item::CarryOn => {
+            let Screen::Pause { flag, at } = back else { return Vec::new() };
+            m.session.acknowledge_pause(flag);
+            step::advance(m, at)
+        }
+        Item::End => {
+            let at = match back {
+                Screen::Step(i) | Screen::Pause { at: i, .. } => Some(i),
+                _ => None,
+            };
+            if let Screen::Pause { flag, .. } = back {
+                m.session.acknowledge_pause(flag);
+            }
+            if let Some(i) = at {
+                m.session.end_after(i);
+            }
+            m.screen = Screen::Confirm;
+            vec![Effect::Complete]
+        }
+        Item::Continue => {
+            m.screen = back;
+            vec![Effect::LoadLatestDraft]
+        }
+        Item::Reprint => {
+            m.screen = back;
+            m.kiosk.as_ref().and_then(|k| k.last_record).map(Effect::Deliver).into_iter().collect()
+        }
+        Item::Leave => vec![Effect::Quit],
+    }
+}
+
+pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
+    theme::header(f, Rect { height: 1, ..area }, strings::STAFF_PIN_TITLE, "");
+    let body = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: area.height.saturating_sub(3) };
+    match &m.screen {
+        Screen::StaffPin { entered, message, .. } => {
+            let ph = theme::text_height(strings::STAFF_PIN_PROMPT, body.width);
+            f.render_widget(theme::paragraph(strings::STAFF_PIN_PROMPT, theme::bold()), Rect { height: ph.min(body.height), ..body });
+            let masked: String = "•".repeat(entered.chars().count());
+            let boxed = Rect { y: body.y + ph + 1, height: 3.min(body.height.saturating_sub(ph + 1)), width: body.width.min(40), ..body };
+            let block = ratatui::widgets::Block::default().borders(ratatui::widgets::Borders::ALL);
+            f.render_widget(Paragraph::new(masked).block(block), boxed);
+            if let Some(msg) = message {
+                let y = boxed.y + boxed.height + 1;
+                theme::message(f, Rect { y, height: body.y + body.height - y.min(body.y + body.height), ..body }, msg);
+            }
+        }
+        Screen::StaffMenu { focus, back } => {
+            f.render_widget(theme::paragraph(strings::STAFF_MENU_TITLE, theme::bold()), Rect { height: 1, ..body });
+            for (i, item) in items(m, back).into_iter().enumerate() {
+                let y = body.y + 2 + i as u16;
+                if y >= body.y + body.height {
+                    break;
+                }
+                let is_focus = i == *focus;
+                let text = format!("{}{} {}", if is_focus { "► " } else { "  " }, i + 1, item.label());
+                let r = Rect { y, height: 1, ..body };
+                f.render_widget(Paragraph::new(text).style(if is_focus { theme::focused() } else { theme::bold() }), r);
+                hits.add(r, Target::Row(i));
+            }
+        }
+        _ => {}
+    }
+}
