@@ -150,14 +150,14 @@ pub fn load_config(src: &str, base: &Path) -> Result<(Config, Vec<Diagnostic>), 
                 ),
             }
         }
-        if let Some(r) = &k.idle_reset {
-            if c.idle_reset <= c.idle_warning {
-                errors.push(
-                    Diagnostic::error("`idle_reset` must be longer than `idle_warning`")
-                        .at(r.span(), "the warning would never show")
-                        .help("for example idle_warning = 60 and idle_reset = 90"),
-                );
-            }
+        if let Some(r) = &k.idle_reset
+            && c.idle_reset <= c.idle_warning
+        {
+            errors.push(
+                Diagnostic::error("`idle_reset` must be longer than `idle_warning`")
+                    .at(r.span(), "the warning would never show")
+                    .help("for example idle_warning = 60 and idle_reset = 90"),
+            );
         }
     }
     let command = |v: &Option<Spanned<Vec<String>>>,

@@ -170,7 +170,11 @@ fn main() -> ExitCode {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
     };
-    let result = match args.command.unwrap_or(Command::Run { file: None, format: FormatArg::Text, staff: false }) {
+    let result = match args.command.unwrap_or(Command::Run {
+        file: None,
+        format: FormatArg::Text,
+        staff: false,
+    }) {
         Command::Check { files } => cli::check(&mut io, &files),
         Command::Test {
             questionnaire,
@@ -222,13 +226,43 @@ fn main() -> ExitCode {
         Command::HarnessAutosave { answers, rounds } => {
             cli::autosave_harness(&mut io, data_dir, &answers, rounds)
         }
-        Command::Run { file, format, staff } => {
-            let mode = if staff { triage::tui::Mode::Staff } else { triage::tui::Mode::Run };
-            let a = cli::RunArgs { file: file.as_deref(), format: fmt(format), data_dir, config: args.config.as_deref(), visit_date: args.visit_date.unwrap_or(today), mode, idle_warning: None, idle_reset: None };
+        Command::Run {
+            file,
+            format,
+            staff,
+        } => {
+            let mode = if staff {
+                triage::tui::Mode::Staff
+            } else {
+                triage::tui::Mode::Run
+            };
+            let a = cli::RunArgs {
+                file: file.as_deref(),
+                format: fmt(format),
+                data_dir,
+                config: args.config.as_deref(),
+                visit_date: args.visit_date.unwrap_or(today),
+                mode,
+                idle_warning: None,
+                idle_reset: None,
+            };
             cli::run(&mut io, &a)
         }
-        Command::Kiosk { file, idle_warning, idle_reset } => {
-            let a = cli::RunArgs { file: file.as_deref(), format: Format::Text, data_dir, config: args.config.as_deref(), visit_date: args.visit_date.unwrap_or(today), mode: triage::tui::Mode::Kiosk, idle_warning, idle_reset };
+        Command::Kiosk {
+            file,
+            idle_warning,
+            idle_reset,
+        } => {
+            let a = cli::RunArgs {
+                file: file.as_deref(),
+                format: Format::Text,
+                data_dir,
+                config: args.config.as_deref(),
+                visit_date: args.visit_date.unwrap_or(today),
+                mode: triage::tui::Mode::Kiosk,
+                idle_warning,
+                idle_reset,
+            };
             cli::run(&mut io, &a)
         }
     };

@@ -143,7 +143,8 @@ pub const STAFF_END: &str = "End this session here and save it";
 pub const STAFF_CONTINUE: &str = "Continue the last unfinished form";
 pub const STAFF_REPRINT: &str = "Reprint the last summary";
 pub const STAFF_LEAVE: &str = "Leave the kiosk";
-pub const STAFF_PRINT_FAILED: &str = "Staff: the summary of record {} was not printed ({}). F12, then reprint.";
+pub const STAFF_PRINT_FAILED: &str =
+    "Staff: the summary of record {} was not printed ({}). F12, then reprint.";
 pub const SECTIONS_TITLE: &str = "Go to a section";
 pub const STAFF_MODE_HINT: &str = "Tab next · Shift-Tab back · F5 sections";
 pub const KIOSK_NEEDS_PIN: &str = "No staff PIN is set, so staff could not leave or manage the kiosk. Set one first: triage pin set";

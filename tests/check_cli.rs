@@ -251,3 +251,33 @@ fn check_output_has_no_terminal_escapes() {
         );
     }
 }
+
+/// Clinic config files are checked too, with the same file:line:col messages.
+#[test]
+fn config_files_are_checked() {
+    let cases: &[(&str, i32, &str, &str)] = &[
+        (
+            "idle_reset_too_short",
+            1,
+            "`idle_reset` must be longer than `idle_warning`",
+            "4:14",
+        ),
+        ("unknown_key", 1, "unknown key `print_comand`", "3:1"),
+        (
+            "missing_program",
+            0,
+            "warning: `print_command`: the program `no-such-printer-program` was not found",
+            "3:17",
+        ),
+    ];
+    for (name, code, message, at) in cases {
+        let path = format!("tests/fixtures/config/{name}.toml");
+        let out = triage().args(["check", &path]).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(*code), "{name}: {stderr}");
+        assert!(
+            stderr.contains(message) && stderr.contains(&format!("{path}:{at}")),
+            "{name}: {stderr}"
+        );
+    }
+}

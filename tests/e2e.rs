@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 
 use common::pty::*;
 use common::walk::{answer_baseline, baseline};
-use triage::questionnaire::{
-    DEFAULT_SOURCE, Questionnaire, load_toml,
-};
+use triage::questionnaire::{DEFAULT_SOURCE, Questionnaire, load_toml};
 use triage::store::{DraftStatus, SqliteStore, Store};
 
 fn shipped() -> Questionnaire {
@@ -212,4 +210,40 @@ fn sigterm_restores_the_terminal() {
     assert_eq!(p.wait_exit(), 130);
     assert_eq!(p.modes(), (false, false, false));
     p.wait_for("Every answer given so far is saved");
+}
+
+/// Reception intake: "who is filling in" is already answered "staff", options are compact and
+/// numbered, Tab moves on, F5 jumps to a section.
+#[test]
+fn reception_intake() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let cmd = format!(
+        "exec '{}' --data-dir '{}' --visit-date 2025-06-02 run --staff > '{}'",
+        bin().display(),
+        data.display(),
+        dir.path().join("out").display()
+    );
+    let mut p = Pty::spawn(Path::new("/bin/sh"), &["-c", &cmd], 80, 24);
+    p.wait_for("Start");
+    p.send(ENTER);
+    p.wait_until("the preset answer", |s| {
+        s.contains("Who is filling in this form?") && s.contains("(x) 2 A staff member")
+    });
+    assert!(
+        p.screen().contains(" ( ) 1 Me, the patient") && !p.screen().contains("│ ( ) 1"),
+        "compact options, no boxes"
+    );
+    p.send("\t");
+    p.wait_for("Are you happy to answer questions");
+    p.send("1\t");
+    p.wait_for("What is your full name?");
+    p.send("\x1b[15~"); // F5
+    p.wait_for("Go to a section");
+    p.send("4");
+    p.wait_for("Do you take any medicines?");
+    p.send("\x1b[Z"); // Shift-Tab: back
+    p.wait_until("the step before the medicines section", |s| {
+        !s.contains("Do you take any medicines?")
+    });
 }

@@ -1,4 +1,4 @@
-//! `triage check FILE...`: lint questionnaire files. Exit 0 clean (warnings allowed), 1 errors
+//! `triage check FILE...`: lint questionnaire files and clinic config files. Exit 0 clean (warnings allowed), 1 errors
 //! found, 2 a file could not be read.
 
 use std::path::PathBuf;
@@ -20,6 +20,38 @@ pub fn check(io: &mut Io<'_>, files: &[PathBuf]) -> Result<Status, CliError> {
             name: path.display().to_string(),
             text,
         };
+        if crate::config::looks_like_config(&src.text)
+            && path.extension().is_none_or(|e| e != "json")
+        {
+            let base = path
+                .parent()
+                .map(std::path::Path::to_owned)
+                .unwrap_or_default();
+            let name = crate::text::escape(&src.name);
+            match crate::config::load_config(&src.text, &base) {
+                Ok((_, warnings)) => {
+                    report(io, &src, &warnings)?;
+                    writeln!(
+                        io.out,
+                        "{name}: ok (clinic settings, {} warnings)",
+                        warnings.len()
+                    )?;
+                }
+                Err(diags) => {
+                    report(io, &src, &diags)?;
+                    let errors = diags.iter().filter(|d| d.is_error()).count();
+                    writeln!(
+                        io.out,
+                        "{name}: {errors} errors, {} warnings",
+                        diags.len() - errors
+                    )?;
+                    if status == Status::Ok {
+                        status = Status::Findings;
+                    }
+                }
+            }
+            continue;
+        }
         let loaded = load(&src);
         report(io, &src, &loaded.diagnostics)?;
         let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();

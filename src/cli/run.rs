@@ -27,7 +27,11 @@ pub struct RunArgs<'a> {
 }
 
 /// The clinic config: `--config FILE`, else `config.toml` in the data directory, else defaults.
-pub fn clinic_config(io: &mut Io<'_>, explicit: Option<&Path>, data_dir: &Path) -> Result<Config, CliError> {
+pub fn clinic_config(
+    io: &mut Io<'_>,
+    explicit: Option<&Path>,
+    data_dir: &Path,
+) -> Result<Config, CliError> {
     let path: PathBuf = match explicit {
         Some(p) => p.to_owned(),
         None => {
@@ -38,7 +42,10 @@ pub fn clinic_config(io: &mut Io<'_>, explicit: Option<&Path>, data_dir: &Path) 
             p
         }
     };
-    let src = super::Source { name: path.display().to_string(), text: super::read(&path)? };
+    let src = super::Source {
+        name: path.display().to_string(),
+        text: super::read(&path)?,
+    };
     let base = path.parent().map(Path::to_owned).unwrap_or_default();
     match config::load_config(&src.text, &base) {
         Ok((c, warnings)) => {
@@ -47,7 +54,10 @@ pub fn clinic_config(io: &mut Io<'_>, explicit: Option<&Path>, data_dir: &Path) 
         }
         Err(diags) => {
             super::report(io, &src, &diags)?;
-            Err(CliError::Usage(format!("{} has errors; run `triage check {}`", src.name, src.name)))
+            Err(CliError::Usage(format!(
+                "{} has errors; run `triage check {}`",
+                src.name, src.name
+            )))
         }
     }
 }
@@ -62,26 +72,43 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         config.idle_reset = Duration::from_secs_f64(r.max(0.0));
     }
     if config.idle_reset <= config.idle_warning {
-        return Err(CliError::Usage("the idle reset must be longer than the idle warning".into()));
+        return Err(CliError::Usage(
+            "the idle reset must be longer than the idle warning".into(),
+        ));
     }
     if args.mode == Mode::Kiosk && !crate::kiosk::pin::is_set(&dir) {
         return Err(CliError::Usage(strings::KIOSK_NEEDS_PIN.to_owned()));
     }
-    let file = args.file.map(Path::to_owned).or_else(|| config.questionnaire.clone());
+    let file = args
+        .file
+        .map(Path::to_owned)
+        .or_else(|| config.questionnaire.clone());
     let src = source(file.as_deref())?;
     let q = load_checked(io, &src).map_err(|e| match e {
         CliError::Reported(m) => CliError::Usage(m),
         other => other,
     })?;
     let mut store = open_store(args.data_dir)?;
-    let opts = RunOptions { visit_date: args.visit_date, mode: args.mode, config, data_dir: dir };
+    let opts = RunOptions {
+        visit_date: args.visit_date,
+        mode: args.mode,
+        config,
+        data_dir: dir,
+    };
     let mut finished = None;
     match tui::run(&q, &mut store, &opts, &mut finished) {
         Ok(RunEnd::Completed { context, .. }) => {
-            let Some(session) = finished else { return Ok(Status::Ok) };
+            let Some(session) = finished else {
+                return Ok(Status::Ok);
+            };
             match args.format {
                 Format::Text => write!(io.out, "{}", summary::render_text(&session, &context))?,
-                Format::Json => writeln!(io.out, "{}", serde_json::to_string_pretty(&summary::to_json(&session, &context)).map_err(|e| CliError::Usage(e.to_string()))?)?,
+                Format::Json => writeln!(
+                    io.out,
+                    "{}",
+                    serde_json::to_string_pretty(&summary::to_json(&session, &context))
+                        .map_err(|e| CliError::Usage(e.to_string()))?
+                )?,
             }
             io.out.flush()?;
             Ok(Status::Ok)

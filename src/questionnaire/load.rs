@@ -1399,20 +1399,42 @@ impl Builder<'_> {
         let mut out = Vec::new();
         for (id, v) in t.get_ref() {
             let Some((Ref::Question(i), ty)) = self.names.get(id.as_str()).copied() else {
-                self.err(t.span(), format!("`staff_answers` names `{id}`, which is not a question"), "unknown question", None);
+                self.err(
+                    t.span(),
+                    format!("`staff_answers` names `{id}`, which is not a question"),
+                    "unknown question",
+                    None,
+                );
                 continue;
             };
             if ty == Ty::Info {
-                self.err(t.span(), format!("`staff_answers` names `{id}`, which has no answer"), "not a question", None);
+                self.err(
+                    t.span(),
+                    format!("`staff_answers` names `{id}`, which has no answer"),
+                    "not a question",
+                    None,
+                );
                 continue;
             }
             let item = &self.items[i as usize];
-            let answer = crate::answers::answer_for_item(item, &crate::answers::RawValue::from_toml(v)).and_then(|a| {
-                crate::engine::check_answer(item, a, jiff::civil::Date::constant(2000, 1, 1)).map_err(|e| e.message)
-            });
+            let answer =
+                crate::answers::answer_for_item(item, &crate::answers::RawValue::from_toml(v))
+                    .and_then(|a| {
+                        crate::engine::check_answer(
+                            item,
+                            a,
+                            jiff::civil::Date::constant(2000, 1, 1),
+                        )
+                        .map_err(|e| e.message)
+                    });
             match answer {
                 Ok(a) => out.push((i, a)),
-                Err(e) => self.err(t.span(), format!("`staff_answers`: {e}"), "not a valid answer", None),
+                Err(e) => self.err(
+                    t.span(),
+                    format!("`staff_answers`: {e}"),
+                    "not a valid answer",
+                    None,
+                ),
             }
         }
         out

@@ -177,7 +177,9 @@ pub struct Kiosk {
 
 impl Kiosk {
     pub fn idle_for(&self, now: Timestamp) -> std::time::Duration {
-        now.duration_since(self.last_activity).try_into().unwrap_or_default()
+        now.duration_since(self.last_activity)
+            .try_into()
+            .unwrap_or_default()
     }
 }
 
@@ -248,7 +250,9 @@ impl<'q> Model<'q> {
 
     /// Whether a patient's answers are on screen or in memory (what an idle wipe clears).
     pub fn has_patient(&self) -> bool {
-        self.draft.is_some() || self.session.stored_answers().next().is_some() || !matches!(self.screen, Screen::Welcome)
+        self.draft.is_some()
+            || self.session.stored_answers().next().is_some()
+            || !matches!(self.screen, Screen::Welcome)
     }
 
     /// Shows a step, loading its current answer into the field.
@@ -261,7 +265,11 @@ impl<'q> Model<'q> {
 }
 
 /// A new session; in reception mode with the questionnaire's staff answers already given.
-pub fn new_session<'q>(q: &'q crate::questionnaire::Questionnaire, visit: jiff::civil::Date, mode: Mode) -> Session<'q> {
+pub fn new_session<'q>(
+    q: &'q crate::questionnaire::Questionnaire,
+    visit: jiff::civil::Date,
+    mode: Mode,
+) -> Session<'q> {
     let mut s = Session::new(q, visit);
     if mode == Mode::Staff {
         for (item, answer) in &q.meta.staff_answers {

@@ -64,10 +64,19 @@ struct Env<'a> {
 /// Runs the walk-through on the terminal until the patient has finished (run mode), staff
 /// leave (kiosk), or it is stopped. The terminal is restored by the time this returns; the
 /// finished session (run mode) comes back through `finished`.
-pub fn run<'q>(q: &'q Questionnaire, store: &mut dyn Store, opts: &RunOptions, finished: &mut Option<Session<'q>>) -> Result<RunEnd, RunError> {
+pub fn run<'q>(
+    q: &'q Questionnaire,
+    store: &mut dyn Store,
+    opts: &RunOptions,
+    finished: &mut Option<Session<'q>>,
+) -> Result<RunEnd, RunError> {
     let mut tty = open_tty().ok_or(RunError::NoTerminal)?;
     let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP, signal_hook::consts::SIGINT] {
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+    ] {
         signal_hook::flag::register(sig, Arc::clone(&stop))?;
     }
     let now = Timestamp::now();
@@ -93,8 +102,18 @@ pub fn run<'q>(q: &'q Questionnaire, store: &mut dyn Store, opts: &RunOptions, f
     }
     let mut guard = Guard::enter(&mut tty)?;
     let mut terminal = Terminal::new(LeanBackend::new(tty))?;
-    let ctx = Context { clinic: opts.config.clinic_name.clone(), completed_at: None, record_id: None };
-    let mut env = Env { store, opts, ctx, quit: false, bell: false };
+    let ctx = Context {
+        clinic: opts.config.clinic_name.clone(),
+        completed_at: None,
+        record_id: None,
+    };
+    let mut env = Env {
+        store,
+        opts,
+        ctx,
+        quit: false,
+        bell: false,
+    };
     let mut hits = HitMap::default();
     let mut dirty = true;
     let mut last_tick = Instant::now();
@@ -151,7 +170,11 @@ pub fn run<'q>(q: &'q Questionnaire, store: &mut dyn Store, opts: &RunOptions, f
     guard.leave();
     match (model.record, opts.mode) {
         (Some(record), Mode::Run | Mode::Staff) => {
-            let context = Context { record_id: Some(record.to_string()), completed_at: Some(records::local_time(&model.now.to_string())), ..env.ctx };
+            let context = Context {
+                record_id: Some(record.to_string()),
+                completed_at: Some(records::local_time(&model.now.to_string())),
+                ..env.ctx
+            };
             *finished = Some(model.session);
             Ok(RunEnd::Completed { record, context })
         }
@@ -188,18 +211,35 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
             let mut replies = Vec::new();
             let draft = match m.draft {
                 Some(d) => Ok(d),
-                None => store.start_draft(&QuestionnaireRef::of(q), &crate::summary::iso(m.session.visit_date()), now).inspect(|id| replies.push(Msg::DraftStarted(*id))),
+                None => store
+                    .start_draft(
+                        &QuestionnaireRef::of(q),
+                        &crate::summary::iso(m.session.visit_date()),
+                        now,
+                    )
+                    .inspect(|id| replies.push(Msg::DraftStarted(*id))),
             };
             let result = draft.and_then(|d| store.save_answer(d, &item, value.as_ref(), now));
             replies.push(match result {
                 Ok(()) => Msg::Saved(item),
-                Err(e) => Msg::SaveFailed { item, value, reason: e.to_string() },
+                Err(e) => Msg::SaveFailed {
+                    item,
+                    value,
+                    reason: e.to_string(),
+                },
             });
             replies
         }
-        Effect::LoadDraft(id) => match store.set_draft_status(id, DraftStatus::Open, now).and_then(|()| store.draft_answers(id)) {
+        Effect::LoadDraft(id) => match store
+            .set_draft_status(id, DraftStatus::Open, now)
+            .and_then(|()| store.draft_answers(id))
+        {
             Ok(answers) => vec![Msg::Restored { draft: id, answers }],
-            Err(e) => vec![Msg::SaveFailed { item: String::new(), value: None, reason: e.to_string() }],
+            Err(e) => vec![Msg::SaveFailed {
+                item: String::new(),
+                value: None,
+                reason: e.to_string(),
+            }],
         },
         Effect::LoadLatestDraft => {
             let newest = [DraftStatus::Open, DraftStatus::Abandoned]
@@ -221,7 +261,10 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
             Vec::new()
         }
         Effect::Complete => {
-            let ctx = Context { completed_at: Some(records::local_time(&now.to_string())), ..env.ctx.clone() };
+            let ctx = Context {
+                completed_at: Some(records::local_time(&now.to_string())),
+                ..env.ctx.clone()
+            };
             match records::store_session(store, &m.session, m.draft, now, &ctx) {
                 Ok(id) => vec![Msg::Tick(now), Msg::Completed(id)],
                 Err(e) => vec![Msg::CompleteFailed(e.to_string())],
@@ -229,13 +272,20 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
         }
         Effect::CheckPin(entered) => {
             let c = &env.opts.config;
-            let policy = pin::Policy { attempts: c.pin_attempts, lockout: c.pin_lockout, delay: c.pin_delay };
+            let policy = pin::Policy {
+                attempts: c.pin_attempts,
+                lockout: c.pin_lockout,
+                delay: c.pin_delay,
+            };
             match pin::check(&env.opts.data_dir, &entered, &policy, now) {
                 Ok(check) => vec![Msg::PinChecked(check)],
                 Err(e) => vec![Msg::PinUnavailable(e.to_string())],
             }
         }
-        Effect::Deliver(id) => vec![Msg::Delivered(id, deliver_record(store, &env.opts.config, id, now).err())],
+        Effect::Deliver(id) => vec![Msg::Delivered(
+            id,
+            deliver_record(store, &env.opts.config, id, now).err(),
+        )],
         Effect::Alert => {
             if let Some(cmd) = &env.opts.config.alert_command {
                 let _ = deliver::alert(cmd);
@@ -247,27 +297,40 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
 }
 
 /// Prints and/or spools a stored record's summary, and records the outcome in the audit log.
-fn deliver_record(store: &mut dyn Store, config: &Config, id: RecordId, now: Timestamp) -> Result<(), String> {
+fn deliver_record(
+    store: &mut dyn Store,
+    config: &Config,
+    id: RecordId,
+    now: Timestamp,
+) -> Result<(), String> {
     let record = store.record(id).map_err(|e| e.to_string())?;
     let (bytes, ext) = match config.format {
         SummaryFormat::Text => (record.summary_text.into_bytes(), "txt"),
         SummaryFormat::Json => (record.summary_json.into_bytes(), "json"),
     };
     let mut problems = Vec::new();
-    if let Some(dir) = &config.spool_dir {
-        if let Err(e) = deliver::spool(dir, id, ext, &bytes) {
-            problems.push(e);
-        }
+    if let Some(dir) = &config.spool_dir
+        && let Err(e) = deliver::spool(dir, id, ext, &bytes)
+    {
+        problems.push(e);
     }
-    if let Some(cmd) = &config.print_command {
-        if let Err(e) = deliver::run_with_input(cmd, &bytes) {
-            problems.push(e);
-        }
+    if let Some(cmd) = &config.print_command
+        && let Err(e) = deliver::run_with_input(cmd, &bytes)
+    {
+        problems.push(e);
     }
     let delivered = config.spool_dir.is_some() || config.print_command.is_some();
-    let event = if problems.is_empty() { AuditEvent::Printed } else { AuditEvent::PrintFailed };
+    let event = if problems.is_empty() {
+        AuditEvent::Printed
+    } else {
+        AuditEvent::PrintFailed
+    };
     if delivered {
         let _ = store.log(event, Some(id), record.draft, now);
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
 }

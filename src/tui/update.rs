@@ -13,7 +13,10 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         Msg::Tick(now) => {
             m.now = now;
             // Retry every save that failed; each comes back as Saved or SaveFailed.
-            let mut effects: Vec<Effect> = std::mem::take(&mut m.unsaved).into_iter().map(|(item, value)| Effect::Save { item, value }).collect();
+            let mut effects: Vec<Effect> = std::mem::take(&mut m.unsaved)
+                .into_iter()
+                .map(|(item, value)| Effect::Save { item, value })
+                .collect();
             if m.kiosk.is_some() {
                 effects.extend(kiosk_tick(m));
             }
@@ -61,7 +64,12 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         Msg::PinUnavailable(reason) => screens::staff::pin_unavailable(m, reason),
         Msg::Delivered(id, problem) => {
             if let Some(k) = &mut m.kiosk {
-                k.staff_notice = problem.map(|p| strings::fill(&strings::fill(strings::STAFF_PRINT_FAILED, id), crate::text::clean_line(&p)));
+                k.staff_notice = problem.map(|p| {
+                    strings::fill(
+                        &strings::fill(strings::STAFF_PRINT_FAILED, id),
+                        crate::text::clean_line(&p),
+                    )
+                });
             }
             Vec::new()
         }
@@ -78,23 +86,32 @@ fn input(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         if was_warned {
             return Vec::new(); // the key or tap only says "I'm still here"
         }
-        if let Msg::Key(key) = &msg {
-            if key.code == KeyCode::F(12) && !matches!(m.screen, Screen::StaffPin { .. } | Screen::StaffMenu { .. }) {
-                let back = Box::new(m.screen.clone());
-                m.screen = Screen::StaffPin { entered: String::new(), message: None, back };
-                return Vec::new();
-            }
+        if let Msg::Key(key) = &msg
+            && key.code == KeyCode::F(12)
+            && !matches!(m.screen, Screen::StaffPin { .. } | Screen::StaffMenu { .. })
+        {
+            let back = Box::new(m.screen.clone());
+            m.screen = Screen::StaffPin {
+                entered: String::new(),
+                message: None,
+                back,
+            };
+            return Vec::new();
         }
     } else if let Msg::Key(k) = &msg {
         if is_quit(k) {
             // Every committed answer is already saved; the draft can be resumed later.
             return vec![Effect::Quit];
         }
-        if m.mode == Mode::Staff && is_sections_key(k) {
-            if let Screen::Step(item) = m.screen {
-                m.screen = Screen::Sections { focus: 0, back: item };
-                return Vec::new();
-            }
+        if m.mode == Mode::Staff
+            && is_sections_key(k)
+            && let Screen::Step(item) = m.screen
+        {
+            m.screen = Screen::Sections {
+                focus: 0,
+                back: item,
+            };
+            return Vec::new();
         }
     }
     match m.screen.clone() {
@@ -115,7 +132,10 @@ fn input(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
 /// (not on a safety pause or a staff screen) and nothing has happened for `idle_warning`.
 pub fn idle_warning_showing_for(m: &Model<'_>) -> bool {
     let Some(k) = &m.kiosk else { return false };
-    let patient_screen = !matches!(m.screen, Screen::Pause { .. } | Screen::Thanks | Screen::StaffPin { .. } | Screen::StaffMenu { .. });
+    let patient_screen = !matches!(
+        m.screen,
+        Screen::Pause { .. } | Screen::Thanks | Screen::StaffPin { .. } | Screen::StaffMenu { .. }
+    );
     patient_screen && m.has_patient() && k.idle_for(m.now) >= k.idle_warning
 }
 
@@ -126,7 +146,10 @@ fn kiosk_tick(m: &mut Model<'_>) -> Vec<Effect> {
     let idle = k.idle_for(m.now);
     match &m.screen {
         Screen::Thanks => {
-            let shown: std::time::Duration = k.thanks_since.map(|t| std::time::Duration::try_from(m.now.duration_since(t)).unwrap_or_default()).unwrap_or_default();
+            let shown: std::time::Duration = k
+                .thanks_since
+                .map(|t| std::time::Duration::try_from(m.now.duration_since(t)).unwrap_or_default())
+                .unwrap_or_default();
             if shown >= k.thanks {
                 m.screen = Screen::Welcome;
             }
@@ -149,11 +172,13 @@ fn kiosk_tick(m: &mut Model<'_>) -> Vec<Effect> {
 }
 
 fn is_quit(k: &KeyEvent) -> bool {
-    k.modifiers.contains(KeyModifiers::CONTROL) && matches!(k.code, KeyCode::Char('c') | KeyCode::Char('q'))
+    k.modifiers.contains(KeyModifiers::CONTROL)
+        && matches!(k.code, KeyCode::Char('c') | KeyCode::Char('q'))
 }
 
 fn is_sections_key(k: &KeyEvent) -> bool {
-    k.code == KeyCode::F(5) || (k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('g'))
+    k.code == KeyCode::F(5)
+        || (k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('g'))
 }
 
 /// Keys that mean "go back" on every screen.
@@ -169,7 +194,9 @@ pub fn is_next(k: &KeyEvent) -> bool {
 /// A digit key 1-9 as an index 0-8.
 pub fn digit(k: &KeyEvent) -> Option<usize> {
     match k.code {
-        KeyCode::Char(c @ '1'..='9') if !k.modifiers.contains(KeyModifiers::CONTROL) => Some(c as usize - '1' as usize),
+        KeyCode::Char(c @ '1'..='9') if !k.modifiers.contains(KeyModifiers::CONTROL) => {
+            Some(c as usize - '1' as usize)
+        }
         _ => None,
     }
 }

@@ -32,17 +32,28 @@ pub fn view(m: &Model<'_>, f: &mut Frame) -> HitMap {
         Screen::Confirm => screens::confirm::view(m, f, area, &mut hits),
         Screen::Pause { flag, .. } => screens::pause::view(m, f, area, &mut hits, *flag),
         Screen::Thanks => screens::thanks::view(m, f, area, &mut hits),
-        Screen::StaffPin { .. } | Screen::StaffMenu { .. } => screens::staff::view(m, f, area, &mut hits),
+        Screen::StaffPin { .. } | Screen::StaffMenu { .. } => {
+            screens::staff::view(m, f, area, &mut hits)
+        }
         Screen::Sections { focus, .. } => screens::sections::view(m, f, area, &mut hits, *focus),
     }
     if super::update::idle_warning_showing_for(m) {
         // Over everything: the question for whoever is (or is not) there, and the countdown.
         if let Some(k) = &m.kiosk {
-            let left = k.idle_reset.saturating_sub(k.idle_for(m.now)).as_secs_f64().ceil() as u64;
+            let left = k
+                .idle_reset
+                .saturating_sub(k.idle_for(m.now))
+                .as_secs_f64()
+                .ceil() as u64;
             let text = strings::fill(strings::IDLE_TEXT, left);
             let w = area.width.saturating_sub(4).min(60);
             let h = (theme::text_height(&text, w.saturating_sub(2)) + 2).min(area.height);
-            let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+            let r = Rect {
+                x: area.x + (area.width - w) / 2,
+                y: area.y + (area.height - h) / 2,
+                width: w,
+                height: h,
+            };
             theme::overlay(f, r, strings::IDLE_TITLE, &text);
         }
         // Any tap anywhere answers "I'm still here".

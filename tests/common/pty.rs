@@ -176,6 +176,7 @@ impl Drop for Pty {
 pub const ENTER: &str = "\r";
 pub const ESC: &str = "\x1b";
 pub const UP: &str = "\x1b[A";
+pub const LEFT: &str = "\x1b[D";
 pub const DOWN: &str = "\x1b[B";
 pub const HOME: &str = "\x1b[H";
 pub const END: &str = "\x1b[F";

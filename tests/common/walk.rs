@@ -5,11 +5,19 @@ use std::collections::BTreeMap;
 
 use super::pty::{ENTER, Pty};
 use triage::engine::Session;
-use triage::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, Questionnaire, QuestionKind};
+use triage::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, QuestionKind, Questionnaire};
 
 pub fn baseline() -> BTreeMap<String, serde_json::Value> {
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string("questionnaires/examples/baseline.json").expect("file")).expect("json");
-    v["answers"].as_object().expect("answers").iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    let v: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("questionnaires/examples/baseline.json").expect("file"),
+    )
+    .expect("json");
+    v["answers"]
+        .as_object()
+        .expect("answers")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 /// Text that identifies an item's screen.
@@ -80,4 +88,3 @@ pub fn answer_baseline(p: &mut Pty, q: &Questionnaire, from: Option<ItemIdx>) {
     }
     p.wait_for("Check your answers");
 }
-

@@ -64,7 +64,11 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, _hits: &mut HitMap, flag: 
             ..body
         },
     );
-    let staff_text = if m.kiosk.is_some() { strings::PAUSE_STAFF_KIOSK } else { strings::PAUSE_STAFF_RUN };
+    let staff_text = if m.kiosk.is_some() {
+        strings::PAUSE_STAFF_KIOSK
+    } else {
+        strings::PAUSE_STAFF_RUN
+    };
     let staff_h = theme::text_height(staff_text, body.width);
     f.render_widget(
         theme::paragraph(text, theme::bold()),

@@ -12,7 +12,11 @@ use crate::tui::theme;
 
 /// The sections shown for this patient.
 fn sections(m: &Model<'_>) -> Vec<ItemIdx> {
-    m.session.questionnaire().sections().filter(|&s| m.session.is_visible(s)).collect()
+    m.session
+        .questionnaire()
+        .sections()
+        .filter(|&s| m.session.is_visible(s))
+        .collect()
 }
 
 pub fn update(m: &mut Model<'_>, focus: usize, back: ItemIdx, msg: Msg) -> Vec<Effect> {
@@ -20,11 +24,17 @@ pub fn update(m: &mut Model<'_>, focus: usize, back: ItemIdx, msg: Msg) -> Vec<E
     let pick = match msg {
         Msg::Key(k) => match k.code {
             KeyCode::Up => {
-                m.screen = Screen::Sections { focus: focus.saturating_sub(1), back };
+                m.screen = Screen::Sections {
+                    focus: focus.saturating_sub(1),
+                    back,
+                };
                 None
             }
             KeyCode::Down | KeyCode::Tab => {
-                m.screen = Screen::Sections { focus: (focus + 1).min(list.len().saturating_sub(1)), back };
+                m.screen = Screen::Sections {
+                    focus: (focus + 1).min(list.len().saturating_sub(1)),
+                    back,
+                };
                 None
             }
             KeyCode::Esc => {
@@ -48,17 +58,43 @@ pub fn update(m: &mut Model<'_>, focus: usize, back: ItemIdx, msg: Msg) -> Vec<E
 
 pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: usize) {
     let q = m.session.questionnaire();
-    theme::header(f, Rect { height: 1, ..area }, &q.meta.title, strings::SECTIONS_TITLE);
-    let body = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: area.height.saturating_sub(3) };
+    theme::header(
+        f,
+        Rect { height: 1, ..area },
+        &q.meta.title,
+        strings::SECTIONS_TITLE,
+    );
+    let body = Rect {
+        x: area.x + 2,
+        y: area.y + 2,
+        width: area.width.saturating_sub(4),
+        height: area.height.saturating_sub(3),
+    };
     for (i, s) in sections(m).into_iter().enumerate() {
         let y = body.y + i as u16;
         if y >= body.y + body.height {
             break;
         }
         let is_focus = i == focus;
-        let text = format!("{}{} {}", if is_focus { "► " } else { "  " }, i + 1, q.item(s).text);
-        let r = Rect { y, height: 1, ..body };
-        f.render_widget(Paragraph::new(text).style(if is_focus { theme::focused() } else { ratatui::style::Style::default() }), r);
+        let text = format!(
+            "{}{} {}",
+            if is_focus { "► " } else { "  " },
+            i + 1,
+            q.item(s).text
+        );
+        let r = Rect {
+            y,
+            height: 1,
+            ..body
+        };
+        f.render_widget(
+            Paragraph::new(text).style(if is_focus {
+                theme::focused()
+            } else {
+                ratatui::style::Style::default()
+            }),
+            r,
+        );
         hits.add(r, Target::Row(i));
     }
 }

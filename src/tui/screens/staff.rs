@@ -44,7 +44,10 @@ pub fn items(m: &Model<'_>, back: &Screen) -> Vec<Item> {
     if matches!(back, Screen::Pause { .. }) {
         out.push(Item::CarryOn);
     }
-    if matches!(back, Screen::Step(_) | Screen::Review { .. } | Screen::Confirm | Screen::Pause { .. }) {
+    if matches!(
+        back,
+        Screen::Step(_) | Screen::Review { .. } | Screen::Confirm | Screen::Pause { .. }
+    ) {
         out.push(Item::End);
     }
     if matches!(back, Screen::Welcome) && !m.has_patient() {
@@ -58,7 +61,14 @@ pub fn items(m: &Model<'_>, back: &Screen) -> Vec<Item> {
 }
 
 pub fn pin_update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
-    let Screen::StaffPin { entered, message, back } = &mut m.screen else { return Vec::new() };
+    let Screen::StaffPin {
+        entered,
+        message,
+        back,
+    } = &mut m.screen
+    else {
+        return Vec::new();
+    };
     let Msg::Key(k) = msg else { return Vec::new() };
     match k.code {
         KeyCode::Esc => m.screen = (**back).clone(),
@@ -70,14 +80,20 @@ pub fn pin_update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
             *message = Some(strings::STAFF_PIN_CHECKING.to_owned());
             return vec![Effect::CheckPin(pin)];
         }
-        KeyCode::Char(c) if !c.is_control() && !c.is_whitespace() && entered.chars().count() < 32 => entered.push(c),
+        KeyCode::Char(c)
+            if !c.is_control() && !c.is_whitespace() && entered.chars().count() < 32 =>
+        {
+            entered.push(c)
+        }
         _ => {}
     }
     Vec::new()
 }
 
 pub fn pin_checked(m: &mut Model<'_>, check: Check) -> Vec<Effect> {
-    let Screen::StaffPin { message, back, .. } = &mut m.screen else { return Vec::new() };
+    let Screen::StaffPin { message, back, .. } = &mut m.screen else {
+        return Vec::new();
+    };
     let at = |t: jiff::Timestamp| local_time(&t.to_string());
     match check {
         Check::Right => {
@@ -99,17 +115,25 @@ pub fn pin_unavailable(m: &mut Model<'_>, reason: String) -> Vec<Effect> {
 }
 
 pub fn menu_update(m: &mut Model<'_>, focus: usize, msg: Msg) -> Vec<Effect> {
-    let Screen::StaffMenu { back, .. } = &m.screen else { return Vec::new() };
+    let Screen::StaffMenu { back, .. } = &m.screen else {
+        return Vec::new();
+    };
     let back = (**back).clone();
     let list = items(m, &back);
     let chosen = match msg {
         Msg::Key(k) => match k.code {
             KeyCode::Up => {
-                m.screen = Screen::StaffMenu { focus: focus.saturating_sub(1), back: Box::new(back.clone()) };
+                m.screen = Screen::StaffMenu {
+                    focus: focus.saturating_sub(1),
+                    back: Box::new(back.clone()),
+                };
                 None
             }
             KeyCode::Down | KeyCode::Tab => {
-                m.screen = Screen::StaffMenu { focus: (focus + 1).min(list.len() - 1), back: Box::new(back.clone()) };
+                m.screen = Screen::StaffMenu {
+                    focus: (focus + 1).min(list.len() - 1),
+                    back: Box::new(back.clone()),
+                };
                 None
             }
             KeyCode::Esc => {
@@ -123,14 +147,18 @@ pub fn menu_update(m: &mut Model<'_>, focus: usize, msg: Msg) -> Vec<Effect> {
         Msg::Tap(Target::Row(i)) => list.get(i).copied(),
         _ => None,
     };
-    let Some(item) = chosen else { return Vec::new() };
+    let Some(item) = chosen else {
+        return Vec::new();
+    };
     match item {
         Item::Close => {
             m.screen = back;
             Vec::new()
         }
         Item::CarryOn => {
-            let Screen::Pause { flag, at } = back else { return Vec::new() };
+            let Screen::Pause { flag, at } = back else {
+                return Vec::new();
+            };
             m.session.acknowledge_pause(flag);
             step::advance(m, at)
         }
@@ -154,7 +182,12 @@ pub fn menu_update(m: &mut Model<'_>, focus: usize, msg: Msg) -> Vec<Effect> {
         }
         Item::Reprint => {
             m.screen = back;
-            m.kiosk.as_ref().and_then(|k| k.last_record).map(Effect::Deliver).into_iter().collect()
+            m.kiosk
+                .as_ref()
+                .and_then(|k| k.last_record)
+                .map(Effect::Deliver)
+                .into_iter()
+                .collect()
         }
         Item::Leave => vec![Effect::Quit],
     }
@@ -162,31 +195,76 @@ pub fn menu_update(m: &mut Model<'_>, focus: usize, msg: Msg) -> Vec<Effect> {
 
 pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     theme::header(f, Rect { height: 1, ..area }, strings::STAFF_PIN_TITLE, "");
-    let body = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: area.height.saturating_sub(3) };
+    let body = Rect {
+        x: area.x + 2,
+        y: area.y + 2,
+        width: area.width.saturating_sub(4),
+        height: area.height.saturating_sub(3),
+    };
     match &m.screen {
-        Screen::StaffPin { entered, message, .. } => {
+        Screen::StaffPin {
+            entered, message, ..
+        } => {
             let ph = theme::text_height(strings::STAFF_PIN_PROMPT, body.width);
-            f.render_widget(theme::paragraph(strings::STAFF_PIN_PROMPT, theme::bold()), Rect { height: ph.min(body.height), ..body });
+            f.render_widget(
+                theme::paragraph(strings::STAFF_PIN_PROMPT, theme::bold()),
+                Rect {
+                    height: ph.min(body.height),
+                    ..body
+                },
+            );
             let masked: String = "•".repeat(entered.chars().count());
-            let boxed = Rect { y: body.y + ph + 1, height: 3.min(body.height.saturating_sub(ph + 1)), width: body.width.min(40), ..body };
+            let boxed = Rect {
+                y: body.y + ph + 1,
+                height: 3.min(body.height.saturating_sub(ph + 1)),
+                width: body.width.min(40),
+                ..body
+            };
             let block = ratatui::widgets::Block::default().borders(ratatui::widgets::Borders::ALL);
             f.render_widget(Paragraph::new(masked).block(block), boxed);
             if let Some(msg) = message {
                 let y = boxed.y + boxed.height + 1;
-                theme::message(f, Rect { y, height: body.y + body.height - y.min(body.y + body.height), ..body }, msg);
+                theme::message(
+                    f,
+                    Rect {
+                        y,
+                        height: body.y + body.height - y.min(body.y + body.height),
+                        ..body
+                    },
+                    msg,
+                );
             }
         }
         Screen::StaffMenu { focus, back } => {
-            f.render_widget(theme::paragraph(strings::STAFF_MENU_TITLE, theme::bold()), Rect { height: 1, ..body });
+            f.render_widget(
+                theme::paragraph(strings::STAFF_MENU_TITLE, theme::bold()),
+                Rect { height: 1, ..body },
+            );
             for (i, item) in items(m, back).into_iter().enumerate() {
                 let y = body.y + 2 + i as u16;
                 if y >= body.y + body.height {
                     break;
                 }
                 let is_focus = i == *focus;
-                let text = format!("{}{} {}", if is_focus { "► " } else { "  " }, i + 1, item.label());
-                let r = Rect { y, height: 1, ..body };
-                f.render_widget(Paragraph::new(text).style(if is_focus { theme::focused() } else { theme::bold() }), r);
+                let text = format!(
+                    "{}{} {}",
+                    if is_focus { "► " } else { "  " },
+                    i + 1,
+                    item.label()
+                );
+                let r = Rect {
+                    y,
+                    height: 1,
+                    ..body
+                };
+                f.render_widget(
+                    Paragraph::new(text).style(if is_focus {
+                        theme::focused()
+                    } else {
+                        theme::bold()
+                    }),
+                    r,
+                );
                 hits.add(r, Target::Row(i));
             }
         }

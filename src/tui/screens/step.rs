@@ -245,7 +245,11 @@ pub fn advance(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
         m.screen = Screen::Pause { flag, at: item };
         m.message = None;
         // At a kiosk staff are alerted at once (the alert command gets no patient data).
-        return if m.kiosk.is_some() { vec![Effect::Bell, Effect::Alert] } else { vec![Effect::Bell] };
+        return if m.kiosk.is_some() {
+            vec![Effect::Bell, Effect::Alert]
+        } else {
+            vec![Effect::Bell]
+        };
     }
     if m.back_to_review {
         match m.session.first_problem() {
@@ -480,22 +484,38 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
     let it = m.session.questionnaire().item(item);
     match &m.field {
         Field::Choice { focus, chosen } => {
-            options_view(m.mode == Mode::Staff, f, area, hits, it.options(), *focus, |i| {
-                if *chosen == Some(i as u32) {
-                    "(x)"
-                } else {
-                    "( )"
-                }
-            });
+            options_view(
+                m.mode == Mode::Staff,
+                f,
+                area,
+                hits,
+                it.options(),
+                *focus,
+                |i| {
+                    if *chosen == Some(i as u32) {
+                        "(x)"
+                    } else {
+                        "( )"
+                    }
+                },
+            );
         }
         Field::Multi { focus, chosen } => {
-            options_view(m.mode == Mode::Staff, f, area, hits, it.options(), *focus, |i| {
-                if chosen.contains(&(i as u32)) {
-                    "[x]"
-                } else {
-                    "[ ]"
-                }
-            });
+            options_view(
+                m.mode == Mode::Staff,
+                f,
+                area,
+                hits,
+                it.options(),
+                *focus,
+                |i| {
+                    if chosen.contains(&(i as u32)) {
+                        "[x]"
+                    } else {
+                        "[ ]"
+                    }
+                },
+            );
         }
         Field::Text(input) => {
             // A thick box when there is room; otherwise one line starting with `>`.

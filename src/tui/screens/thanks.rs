@@ -36,7 +36,11 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         height: area.height.saturating_sub(2),
     };
     let finish = q.meta.finish.as_deref().unwrap_or(strings::THANKS_DEFAULT);
-    let text = if m.kiosk.is_some() { format!("{finish}\n\n{}", strings::THANKS_KIOSK) } else { finish.to_owned() };
+    let text = if m.kiosk.is_some() {
+        format!("{finish}\n\n{}", strings::THANKS_KIOSK)
+    } else {
+        finish.to_owned()
+    };
     let th = theme::text_height(strings::THANKS_TITLE, body.width);
     f.render_widget(
         theme::paragraph(strings::THANKS_TITLE, theme::bold()),

@@ -81,7 +81,11 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     );
     // A problem for staff (a summary that did not print) on the last line, small.
     if let Some(notice) = m.kiosk.as_ref().and_then(|k| k.staff_notice.as_deref()) {
-        let r = Rect { y: area.y + area.height - 1, height: 1, ..area };
+        let r = Rect {
+            y: area.y + area.height - 1,
+            height: 1,
+            ..area
+        };
         f.render_widget(ratatui::widgets::Paragraph::new(notice.to_owned()), r);
     }
 }
