@@ -9,6 +9,7 @@ pub mod config;
 pub mod diag;
 pub mod engine;
 pub mod expr;
+pub mod fhir;
 pub mod kiosk;
 pub mod questionnaire;
 pub mod records;

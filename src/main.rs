@@ -124,6 +124,9 @@ enum RecordsCommand {
         id: i64,
         #[arg(long, value_enum, default_value_t = FormatArg::Text)]
         format: FormatArg,
+        /// The questionnaire the record was made with (for --format fhir; default: the shipped one).
+        #[arg(long, value_name = "FILE")]
+        questionnaire: Option<PathBuf>,
     },
     /// Write one JSON file per record into DIR (atomic writes).
     Export {
@@ -143,6 +146,8 @@ enum RecordsCommand {
 enum FormatArg {
     Text,
     Json,
+    /// A FHIR R4 QuestionnaireResponse.
+    Fhir,
 }
 
 fn parse_date(s: &str) -> Result<Date, String> {
@@ -169,6 +174,7 @@ fn main() -> ExitCode {
     let fmt = |f: FormatArg| match f {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
+        FormatArg::Fhir => Format::Fhir,
     };
     let result = match args.command.unwrap_or(Command::Run {
         file: None,
@@ -212,8 +218,8 @@ fn main() -> ExitCode {
         }
         Command::Records { action } => match action {
             RecordsCommand::List { json } => cli::records_list(&mut io, data_dir, json),
-            RecordsCommand::Show { id, format } => {
-                cli::records_show(&mut io, data_dir, id, fmt(format), now)
+            RecordsCommand::Show { id, format, questionnaire } => {
+                cli::records_show(&mut io, data_dir, id, fmt(format), questionnaire.as_deref(), now)
             }
             RecordsCommand::Export { out } => cli::records_export(&mut io, data_dir, &out, now),
             RecordsCommand::Delete { id, yes } => {
@@ -277,5 +283,11 @@ fn main() -> ExitCode {
 }
 
 fn writeln_err(io: &mut Io<'_>, e: &CliError) -> std::io::Result<()> {
+    // A reader that stopped early (`triage ... | head`) is not an error worth a message.
+    if let CliError::Write(w) = e {
+        if w.kind() == std::io::ErrorKind::BrokenPipe {
+            return Ok(());
+        }
+    }
     writeln!(io.err, "error: {}", triage::text::escape(&e.to_string()))
 }

@@ -148,3 +148,6 @@ pub const STAFF_PRINT_FAILED: &str =
 pub const SECTIONS_TITLE: &str = "Go to a section";
 pub const STAFF_MODE_HINT: &str = "Tab next · Shift-Tab back · F5 sections";
 pub const KIOSK_NEEDS_PIN: &str = "No staff PIN is set, so staff could not leave or manage the kiosk. Set one first: triage pin set";
+pub const TYPE_TIME: &str = "Please type the time like 14:30.";
+pub const OPEN_CHOICE_OTHER: &str = "Something else";
+pub const OPEN_CHOICE_TYPE: &str = "Please type your answer.";

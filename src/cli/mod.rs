@@ -87,6 +87,18 @@ pub struct Source {
     pub text: String,
 }
 
+/// Writes a session's summary to standard output: the doctor's page, the JSON contract, or a
+/// FHIR QuestionnaireResponse (`authored` is when the answers were completed).
+pub fn write_summary(io: &mut Io<'_>, session: &crate::engine::Session<'_>, ctx: &crate::summary::Context, format: Format, authored: &str) -> Result<(), CliError> {
+    let json = |v: serde_json::Value| serde_json::to_string_pretty(&v).map_err(|e| CliError::Usage(e.to_string()));
+    match format {
+        Format::Text => write!(io.out, "{}", crate::summary::render_text(session, ctx))?,
+        Format::Json => writeln!(io.out, "{}", json(crate::summary::to_json(session, ctx))?)?,
+        Format::Fhir => writeln!(io.out, "{}", crate::text::escape(&json(crate::fhir::questionnaire_response(session, authored))?))?,
+    }
+    Ok(())
+}
+
 /// Reads a file as UTF-8, with a plain message on failure.
 pub fn read(path: &Path) -> Result<String, CliError> {
     let bytes = std::fs::read(path).map_err(|source| CliError::Read {
@@ -116,9 +128,14 @@ pub fn source(path: Option<&Path>) -> Result<Source, CliError> {
     }
 }
 
-/// Loads a questionnaire from its source, in whichever format it is written.
+/// Loads a questionnaire from its source, in whichever format it is written: FHIR JSON (a
+/// `.json` file, or text starting with `{`) or the native TOML.
 pub fn load(src: &Source) -> Loaded {
-    questionnaire::load_toml(&src.text)
+    if src.name.ends_with(".json") || src.text.trim_start().starts_with('{') {
+        crate::fhir::load_fhir(&src.text)
+    } else {
+        questionnaire::load_toml(&src.text)
+    }
 }
 
 /// Prints diagnostics for one file to the error stream.

@@ -56,12 +56,31 @@ pub fn records_show(
     data_dir: Option<&Path>,
     id: i64,
     format: Format,
+    questionnaire: Option<&Path>,
     now: Timestamp,
 ) -> Result<Status, CliError> {
     let mut store = open_store(data_dir)?;
     let r = store.record(id)?;
     store.log(AuditEvent::Viewed, Some(id), r.draft, now)?;
     match format {
+        Format::Fhir => {
+            // The response is rebuilt from the stored answers against the questionnaire they
+            // were given to.
+            let src = super::source(questionnaire)?;
+            let q = super::load_checked(io, &src)?;
+            if q.meta.id != r.questionnaire.id {
+                return Err(CliError::Usage(format!("record {id} was made with `{}`; name that questionnaire with --questionnaire FILE", r.questionnaire.id)));
+            }
+            if q.content_hash != r.questionnaire.content_hash {
+                writeln!(io.err, "warning: record {id} was made with another version of `{}` ({}); the response follows the questionnaire given now", r.questionnaire.id, r.questionnaire.version)?;
+            }
+            let answers: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&r.answers_json).map_err(|_| CliError::Store(store::StoreError::Corrupt(store.path().to_owned())))?;
+            let answers: Vec<(String, serde_json::Value)> = answers.into_iter().collect();
+            let visit = crate::answer::PartialDate::parse_iso(&r.visit_date).map(|d| d.date).unwrap_or_else(crate::clock::today);
+            let (session, _) = crate::records::restore(&q, visit, &answers);
+            let authored = r.summary.completed_at.parse::<Timestamp>().map(crate::clock::rfc3339).unwrap_or_default();
+            super::write_summary(io, &session, &Default::default(), Format::Fhir, &authored)?;
+        }
         Format::Text => write!(io.out, "{}", text::escape(&r.summary_text))?,
         Format::Json => {
             let v: serde_json::Value = serde_json::from_str(&r.summary_json).map_err(|_| {

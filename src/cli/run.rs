@@ -11,7 +11,6 @@ use jiff::civil::Date;
 use super::{CliError, Format, Io, Status, load_checked, open_store, source};
 use crate::config::{self, Config};
 use crate::strings;
-use crate::summary;
 use crate::tui::{self, Mode, RunEnd, RunError, RunOptions};
 
 pub struct RunArgs<'a> {
@@ -101,15 +100,7 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
             let Some(session) = finished else {
                 return Ok(Status::Ok);
             };
-            match args.format {
-                Format::Text => write!(io.out, "{}", summary::render_text(&session, &context))?,
-                Format::Json => writeln!(
-                    io.out,
-                    "{}",
-                    serde_json::to_string_pretty(&summary::to_json(&session, &context))
-                        .map_err(|e| CliError::Usage(e.to_string()))?
-                )?,
-            }
+            super::write_summary(io, &session, &context, args.format, &crate::clock::rfc3339(jiff::Timestamp::now()))?;
             io.out.flush()?;
             Ok(Status::Ok)
         }

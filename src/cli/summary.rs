@@ -9,13 +9,15 @@ use jiff::civil::Date;
 use super::{CliError, Io, Source, Status, load_checked, read, report, source};
 use crate::answers;
 use crate::engine::Session;
-use crate::summary::{self, Context};
+use crate::summary::Context;
 
 /// Output formats of a summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
     Json,
+    /// A FHIR R4 QuestionnaireResponse.
+    Fhir,
 }
 
 pub struct SummaryArgs<'a> {
@@ -78,14 +80,7 @@ pub fn summary(io: &mut Io<'_>, args: &SummaryArgs<'_>) -> Result<Status, CliErr
         completed_at: file.completed_at.clone(),
         record_id: None,
     };
-    match args.format {
-        Format::Text => write!(io.out, "{}", summary::render_text(&session, &ctx))?,
-        Format::Json => writeln!(
-            io.out,
-            "{}",
-            serde_json::to_string_pretty(&summary::to_json(&session, &ctx))
-                .map_err(|e| CliError::Usage(e.to_string()))?
-        )?,
-    }
+    let authored = file.completed_at.clone().unwrap_or_else(|| crate::clock::rfc3339(jiff::Timestamp::now()));
+    super::write_summary(io, &session, &ctx, args.format, &authored)?;
     Ok(Status::Ok)
 }

@@ -93,6 +93,9 @@ impl Env for View<'_> {
     fn visit_date(&self) -> Date {
         self.visit_date
     }
+    fn questionnaire(&self) -> &Questionnaire {
+        self.q
+    }
 }
 
 impl<'q> Session<'q> {
@@ -109,6 +112,9 @@ impl<'q> Session<'q> {
             fired: Vec::new(),
             cutoff: None,
         };
+        for (i, it) in q.items.iter().enumerate() {
+            s.answers[i] = it.initial.clone();
+        }
         s.evaluate();
         s
     }
@@ -132,6 +138,23 @@ impl<'q> Session<'q> {
     }
 
     fn compute(&mut self) {
+        if !self.q.loops {
+            self.compute_once();
+            return;
+        }
+        // Conditions in a loop: start from "everything shown" and repeat until nothing changes
+        // (a few passes; a loop that never settles stops at the limit rather than hanging).
+        self.visible.iter_mut().for_each(|v| *v = true);
+        for _ in 0..8 {
+            let before = self.visible.clone();
+            self.compute_once();
+            if self.visible == before {
+                break;
+            }
+        }
+    }
+
+    fn compute_once(&mut self) {
         for &node in &self.q.order {
             match node {
                 Node::Item(i) => {
@@ -251,6 +274,7 @@ impl<'q> Session<'q> {
             && match &self.q.items[item as usize].kind {
                 ItemKind::Group { intro } => intro.is_some(),
                 ItemKind::Info | ItemKind::Question(_) => true,
+                ItemKind::Calculated { .. } => false,
             }
     }
 
@@ -355,6 +379,11 @@ impl<'q> Session<'q> {
     pub fn end_after(&mut self, item: ItemIdx) {
         self.ended_after = Some(item);
         self.evaluate();
+    }
+
+    /// A calculated item's value (a total score), from the visible answers.
+    pub fn calculated(&self, value: &Expr) -> Option<Val> {
+        expr::eval(value, &self.view())
     }
 
     /// Evaluates a condition against this session's visible answers (summary blocks and rows).

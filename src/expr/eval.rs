@@ -1,5 +1,6 @@
 //! Evaluation of compiled expressions against a session's answers, and the explanation of which
-//! answers made a condition true (a flag's "triggered by"). Evaluation allocates nothing.
+//! answers made a condition true (a flag's "triggered by"). Evaluation allocates nothing, except
+//! for FHIRPath conditions from FHIR imports (see `fhirpath`).
 
 use jiff::civil::Date;
 
@@ -16,6 +17,8 @@ pub trait Env {
     /// for a derived value marked `trigger = false` (a guard such as "calves chosen").
     fn derived_explain(&self, index: u32) -> Option<&Expr>;
     fn visit_date(&self) -> Date;
+    /// The questionnaire (option values and scores, for FHIR conditions and totals).
+    fn questionnaire(&self) -> &crate::questionnaire::Questionnaire;
 }
 
 /// One answer that contributed to a true condition.
@@ -37,7 +40,22 @@ pub fn eval<E: Env + ?Sized>(e: &Expr, env: &E) -> Option<Val> {
         | Expr::Cmp(..)
         | Expr::OneOf { .. }
         | Expr::Has { .. }
+        | Expr::TextCmp { .. }
+        | Expr::Path(_)
         | Expr::Answered(_) => Some(Val::Bool(eval_bool(e, env))),
+        Expr::OrdinalSum => {
+            let q = env.questionnaire();
+            let mut total = 0.0;
+            for (i, it, _) in q.questions() {
+                let score = |o: &u32| it.options().get(*o as usize).and_then(|x| x.ordinal).unwrap_or(0.0);
+                total += match env.answer(i) {
+                    Some(Answer::Choice(o)) => score(o),
+                    Some(Answer::Multi(l)) => l.iter().map(score).sum(),
+                    _ => 0.0,
+                };
+            }
+            Some(Val::Num(total))
+        }
         Expr::Count(q) => match env.answer(*q) {
             Some(Answer::Multi(list)) => Some(Val::Num(list.len() as f64)),
             _ => None,
@@ -108,6 +126,29 @@ pub fn eval_bool<E: Env + ?Sized>(e: &Expr, env: &E) -> bool {
             Ref::Derived(d) => env.derived(*d).is_some(),
             Ref::VisitDate => true,
         },
+        Expr::TextCmp { op, question, value, time } => {
+            let Some(Answer::Text(t)) = env.answer(*question) else {
+                return *op == CmpOp::Ne;
+            };
+            let ord = if *time {
+                match (seconds_of_day(t), seconds_of_day(value)) {
+                    (Some(a), Some(b)) => a.cmp(&b),
+                    _ => return *op == CmpOp::Ne,
+                }
+            } else {
+                t.as_str().cmp(value)
+            };
+            use std::cmp::Ordering::*;
+            match op {
+                CmpOp::Eq => ord == Equal,
+                CmpOp::Ne => ord != Equal,
+                CmpOp::Lt => ord == Less,
+                CmpOp::Le => ord != Greater,
+                CmpOp::Gt => ord == Greater,
+                CmpOp::Ge => ord != Less,
+            }
+        }
+        Expr::Path(n) => super::fhirpath::holds(n, env),
         _ => matches!(eval(e, env), Some(Val::Bool(true))),
     }
 }
@@ -142,6 +183,17 @@ pub fn years_between(a: Date, b: Date) -> i32 {
     years
 }
 
+/// `HH:MM` or `HH:MM:SS` as seconds since midnight.
+pub fn seconds_of_day(t: &str) -> Option<u32> {
+    let parts: Vec<&str> = t.trim().split(':').collect();
+    let num = |p: &str, max: u32| p.parse::<u32>().ok().filter(|n| *n <= max && p.len() == 2);
+    match parts.as_slice() {
+        [h, m] => Some(num(h, 23)? * 3600 + num(m, 59)? * 60),
+        [h, m, s] => Some(num(h, 23)? * 3600 + num(m, 59)? * 60 + num(s, 59)?),
+        _ => None,
+    }
+}
+
 /// Days from `a` to `b`.
 pub fn days_between(a: Date, b: Date) -> i64 {
     a.duration_until(b).as_secs() / 86_400
@@ -174,6 +226,19 @@ pub fn explain<E: Env + ?Sized>(e: &Expr, env: &E, out: &mut Vec<Trigger>) {
             explain(b, env, out);
         }
         Expr::OneOf { subject, .. } => explain(subject, env, out),
+        Expr::TextCmp { question, .. } => {
+            if env.answer(*question).is_some() {
+                push(out, *question, None);
+            }
+        }
+        Expr::OrdinalSum => {}
+        Expr::Path(n) => {
+            let mut items = Vec::new();
+            super::fhirpath::items(n, &mut items);
+            for q in items.into_iter().filter(|q| env.answer(*q).is_some()) {
+                push(out, q, None);
+            }
+        }
         Expr::Has {
             question, options, ..
         } => {

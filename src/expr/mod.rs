@@ -8,6 +8,7 @@
 
 mod compile;
 mod eval;
+pub mod fhirpath;
 pub mod syntax;
 
 pub use compile::{CompileError, Scope, compile, compile_bool};
@@ -99,6 +100,15 @@ pub enum Expr {
     YearsBetween(Box<Expr>, Box<Expr>),
     /// Days from the first date to the second (negative if the second is earlier).
     DaysBetween(Box<Expr>, Box<Expr>),
+    /// A free-text (or time) answer compared with a text (FHIR `answerString`, `answerTime`).
+    /// Times compare as times of day. Only FHIR imports create this: no rule in the native
+    /// format depends on free text.
+    TextCmp { op: CmpOp, question: u32, value: Box<str>, time: bool },
+    /// The total of the `ordinal` scores of every chosen option (FHIR's
+    /// `%resource.answers().value.ordinal().sum()`).
+    OrdinalSum,
+    /// A FHIR `enableWhenExpression` in the FHIRPath subset that triage understands.
+    Path(Box<fhirpath::Node>),
 }
 
 impl Expr {
@@ -116,8 +126,14 @@ impl Expr {
                 b.refs(out);
             }
             Expr::OneOf { subject, .. } => subject.refs(out),
-            Expr::Has { question, .. } | Expr::Count(question) => {
+            Expr::Has { question, .. } | Expr::Count(question) | Expr::TextCmp { question, .. } => {
                 out.push(Ref::Question(*question))
+            }
+            Expr::OrdinalSum => {}
+            Expr::Path(n) => {
+                let mut items = Vec::new();
+                fhirpath::items(n, &mut items);
+                out.extend(items.into_iter().map(Ref::Question));
             }
         }
     }
@@ -125,9 +141,14 @@ impl Expr {
     /// Number of nodes; used by benchmarks and sanity limits.
     pub fn size(&self) -> usize {
         match self {
-            Expr::Lit(_) | Expr::Get(_) | Expr::Answered(_) | Expr::Has { .. } | Expr::Count(_) => {
-                1
-            }
+            Expr::Lit(_)
+            | Expr::Get(_)
+            | Expr::Answered(_)
+            | Expr::Has { .. }
+            | Expr::Count(_)
+            | Expr::TextCmp { .. }
+            | Expr::OrdinalSum
+            | Expr::Path(_) => 1,
             Expr::Not(e) | Expr::OneOf { subject: e, .. } => 1 + e.size(),
             Expr::And(es) | Expr::Or(es) | Expr::CountTrue(es) => {
                 1 + es.iter().map(Expr::size).sum::<usize>()

@@ -363,6 +363,7 @@ impl Builder<'_> {
             content_hash: content_hash(self.src.as_bytes()),
             names,
             order,
+            loops: false,
         })
     }
 
@@ -417,6 +418,8 @@ impl Builder<'_> {
             show_if: None,
             required: false,
             valid_if: None,
+            initial: None,
+            fhir: None,
         });
         if let Some(c) = &s.show_if {
             pending.push((Target::ShowIf(idx), c.clone()));
@@ -586,6 +589,8 @@ impl Builder<'_> {
             show_if: None,
             required,
             valid_if: None,
+            initial: None,
+            fhir: None,
         });
         if let Some(c) = &q.show_if {
             pending.push((Target::ShowIf(idx), c.clone()));
@@ -648,12 +653,7 @@ impl Builder<'_> {
                     Some("remove it".into()),
                 );
             }
-            out.push(ChoiceOption {
-                value: value.clone(),
-                label,
-                short: o.short.as_deref().map(text::clean),
-                exclusive,
-            });
+            out.push(ChoiceOption { value: value.clone(), label, short: o.short.as_deref().map(text::clean), exclusive, ..Default::default() });
         }
         out
     }
@@ -1480,6 +1480,15 @@ impl Builder<'_> {
 
 /// Topological order of `nodes`, or `None` if there is a cycle (already reported elsewhere).
 pub(crate) fn topo_order(nodes: &[Node], deps: impl Fn(Node) -> Vec<Node>) -> Option<Vec<Node>> {
+    let (order, loops) = topo_order_lenient(nodes, deps);
+    loops.is_empty().then_some(order)
+}
+
+/// As [`topo_order`], but a dependency that would close a loop is skipped (FHIR allows
+/// conditions that refer to each other). Returns the order and the skipped dependencies
+/// `(from, to)`.
+pub(crate) fn topo_order_lenient(nodes: &[Node], deps: impl Fn(Node) -> Vec<Node>) -> (Vec<Node>, Vec<(Node, Node)>) {
+    let mut loops = Vec::new();
     let mut state: HashMap<Node, u8> = HashMap::with_capacity(nodes.len());
     let mut order = Vec::with_capacity(nodes.len());
     for &start in nodes {
@@ -1493,7 +1502,7 @@ pub(crate) fn topo_order(nodes: &[Node], deps: impl Fn(Node) -> Vec<Node>) -> Op
             if let Some(next) = pending.pop() {
                 match state.get(&next) {
                     Some(2) => {}
-                    Some(_) => return None,
+                    Some(_) => loops.push((*node, next)),
                     None => {
                         state.insert(next, 1);
                         let d = deps(next);
@@ -1508,15 +1517,14 @@ pub(crate) fn topo_order(nodes: &[Node], deps: impl Fn(Node) -> Vec<Node>) -> Op
             }
         }
     }
-    Some(order)
+    (order, loops)
 }
 
 fn builtin(value: &str, label: &str) -> ChoiceOption {
     ChoiceOption {
         value: value.into(),
         label: label.into(),
-        short: None,
-        exclusive: false,
+        ..Default::default()
     }
 }
 
@@ -1596,4 +1604,30 @@ pub fn parse_date_bound(s: &str) -> Option<DateBound> {
     crate::answer::PartialDate::parse_iso(&s)
         .filter(|d| !d.month_only)
         .map(|d| DateBound::Fixed(d.date))
+}
+
+/// Compiles a condition (or, with `boolean = false`, any value) in the native language against
+/// the given names and items; for FHIR files that carry triage's own conditions in extensions.
+pub(crate) fn compile_text(text: &str, names: &HashMap<String, (Ref, Ty)>, items: &[Item], boolean: bool) -> Result<(Expr, Ty), String> {
+    let ast = syntax::parse(text).map_err(|e| e.message)?;
+    let scope = NameScope { names, items };
+    let first = |errs: Vec<expr::CompileError>| errs.into_iter().next().map(|e| e.message).unwrap_or_default();
+    if boolean {
+        expr::compile_bool(&ast, &scope).map(|e| (e, Ty::Bool)).map_err(first)
+    } else {
+        expr::compile(&ast, &scope).map_err(first)
+    }
+}
+
+/// The type a question's answers have in conditions.
+pub(crate) fn item_ty(idx: ItemIdx, item: &Item) -> Ty {
+    match &item.kind {
+        ItemKind::Question(QuestionKind::Choice { style: ChoiceStyle::Multi, .. }) => Ty::Set(idx),
+        ItemKind::Question(QuestionKind::Choice { .. }) => Ty::Choice(idx),
+        ItemKind::Question(QuestionKind::Number { .. }) => Ty::Num,
+        ItemKind::Question(QuestionKind::Date { .. }) => Ty::Date,
+        ItemKind::Question(QuestionKind::Text { .. }) => Ty::Text,
+        ItemKind::Calculated { .. } => Ty::Num,
+        ItemKind::Group { .. } | ItemKind::Info => Ty::Info,
+    }
 }

@@ -25,6 +25,9 @@ pub struct Questionnaire {
     pub(crate) names: HashMap<String, Ref>,
     /// Items and derived values in an order where everything comes after what it reads.
     pub(crate) order: Vec<Node>,
+    /// Conditions refer to each other in a loop (allowed in FHIR): evaluation repeats until
+    /// visibility settles.
+    pub(crate) loops: bool,
 }
 
 /// One step of evaluation order.
@@ -72,6 +75,19 @@ pub struct Item {
     pub required: bool,
     /// A cross-field rule the answer must satisfy, with the message shown when it does not.
     pub valid_if: Option<(Expr, String)>,
+    /// The answer already given when a session starts (FHIR `initial`).
+    pub initial: Option<crate::answer::Answer>,
+    /// How the item was written in FHIR, to answer in the same types.
+    pub fhir: Option<FhirItem>,
+}
+
+/// What a FHIR item's answers look like, kept from import for the QuestionnaireResponse.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FhirItem {
+    /// The FHIR item type (`boolean`, `choice`, `integer`, `time`, ...).
+    pub kind: String,
+    /// For choices: how each option was given (`valueCoding`, `valueString`, ...).
+    pub option_kinds: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -83,6 +99,9 @@ pub enum ItemKind {
     /// A statement with no answer.
     Info,
     Question(QuestionKind),
+    /// A value worked out from other answers (a total score): shown to the doctor and exported,
+    /// never asked.
+    Calculated { value: Expr, unit: Option<String> },
 }
 
 /// How a choice question is presented and stored.
@@ -123,7 +142,7 @@ pub struct TextPattern {
     pub message: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChoiceOption {
     /// What is stored, compared and exported.
     pub value: String,
@@ -133,6 +152,10 @@ pub struct ChoiceOption {
     pub short: Option<String>,
     /// Choosing it clears every other choice ("None of these").
     pub exclusive: bool,
+    /// A score for the option (FHIR `ordinalValue`), for totals.
+    pub ordinal: Option<f64>,
+    /// The code system of a FHIR coding.
+    pub system: Option<String>,
 }
 
 impl ChoiceOption {
@@ -378,5 +401,26 @@ impl Item {
 
     pub fn doctor_label(&self) -> &str {
         self.short.as_deref().unwrap_or(&self.text)
+    }
+}
+
+impl Default for Outcomes {
+    fn default() -> Self {
+        use crate::strings as s;
+        let t = |banner: &str, text: &str| OutcomeText { banner: banner.into(), text: text.into() };
+        Outcomes {
+            stop: t(s::OUTCOME_STOP_BANNER, s::OUTCOME_STOP_TEXT),
+            caution: t(s::OUTCOME_CAUTION_BANNER, s::OUTCOME_CAUTION_TEXT),
+            clear: t(s::OUTCOME_CLEAR_BANNER, s::OUTCOME_CLEAR_TEXT),
+            footer: s::OUTCOME_FOOTER.into(),
+            disclaimer: s::DISCLAIMER.into(),
+        }
+    }
+}
+
+impl SummaryLayout {
+    /// Every answer by section, with the default sign-off box.
+    pub fn every_answer() -> Self {
+        SummaryLayout { signoff: crate::strings::SIGNOFF.iter().map(|l| (*l).to_owned()).collect(), ..Default::default() }
     }
 }

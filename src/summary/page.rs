@@ -11,7 +11,7 @@ use super::{
     value_text_capped,
 };
 use crate::engine::{Outcome, Problem, Session};
-use crate::questionnaire::{ItemKind, RowValue, Severity, SummaryRow};
+use crate::questionnaire::{ItemIdx, ItemKind, RowValue, Severity, SummaryRow};
 use crate::strings;
 
 /// Page width in columns.
@@ -83,9 +83,17 @@ fn sentence_lines(text: &str) -> Vec<String> {
     lines
 }
 
-/// A section heading drawn as a rule: `-- STOP ----...`.
+/// A section heading drawn as a rule: `-- STOP ----...`; a long title is cut to fit.
 fn heading(title: &str) -> String {
-    let head = format!("-- {} ", title.to_uppercase());
+    let mut t = String::new();
+    for ch in title.to_uppercase().chars() {
+        if t.width() + ch.to_string().width() > WIDTH - 8 {
+            t.push_str("...");
+            break;
+        }
+        t.push(ch);
+    }
+    let head = format!("-- {t} ");
     let fill = WIDTH.saturating_sub(head.width());
     format!("{head}{}", "-".repeat(fill))
 }
@@ -210,20 +218,30 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
 
     // The questionnaire's blocks, or every answer by section.
     if q.summary.blocks.is_empty() {
+        // Every answer, section by section; questions outside any section under the title.
+        let row = |i: ItemIdx| -> Option<(String, String)> {
+            let it = q.item(i);
+            if !s.is_visible(i) {
+                return None;
+            }
+            let text = match &it.kind {
+                ItemKind::Question(_) => match s.answer(i)? {
+                    crate::answer::Answer::Text(t) => cap_text(t, 2 * WIDTH),
+                    a => answer_text(q, i, a),
+                },
+                ItemKind::Calculated { value, unit } => match s.calculated(value)? {
+                    crate::expr::Val::Num(n) => format!("{}{}", super::fmt_num(n), unit.as_ref().map(|u| format!(" {u}")).unwrap_or_default()),
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            Some((it.doctor_label().to_owned(), text))
+        };
+        let loose: Vec<(String, String)> = (0..q.items.len() as ItemIdx).filter(|&i| q.item(i).parent.is_none()).filter_map(row).collect();
+        block(&mut out, &q.meta.title, &loose);
         for sec in q.sections().filter(|&i| s.is_visible(i)) {
             let item = q.item(sec);
-            let rows: Vec<(String, String)> = (sec + 1..item.end)
-                .filter_map(|i| {
-                    let it = q.item(i);
-                    let a = s.answer(i)?;
-                    let text = match a {
-                        crate::answer::Answer::Text(t) => cap_text(t, 2 * WIDTH),
-                        _ => answer_text(q, i, a),
-                    };
-                    matches!(it.kind, ItemKind::Question(_))
-                        .then(|| (it.doctor_label().to_owned(), text))
-                })
-                .collect();
+            let rows: Vec<(String, String)> = (sec + 1..item.end).filter_map(row).collect();
             block(&mut out, &item.text, &rows);
         }
     } else {
@@ -296,25 +314,23 @@ fn block(out: &mut Vec<String>, title: &str, rows: &[(String, String)]) {
         return;
     }
     out.push(heading(title));
-    let label_w = rows
-        .iter()
-        .map(|(l, _)| l.width())
-        .max()
-        .unwrap_or(0)
-        .min(24);
+    let label_w = rows.iter().map(|(l, _)| l.width()).filter(|w| *w <= 24).max().unwrap_or(0);
     for (label, value) in rows {
-        let first = if label.width() > label_w {
-            let mut l = String::new();
+        if label.width() > 24 {
+            // A long label (a whole question) gets a line of its own, the answer under it.
+            let mut cut = String::from(" ");
             for ch in label.chars() {
-                if l.width() + ch.to_string().width() >= label_w {
+                if cut.width() + ch.to_string().width() > WIDTH - 3 {
+                    cut.push_str("...");
                     break;
                 }
-                l.push(ch);
+                cut.push(ch);
             }
-            format!(" {l}. ")
-        } else {
-            format!(" {label}{} ", " ".repeat(label_w - label.width()))
-        };
+            out.push(cut);
+            out.extend(wrap(value, "    ", "    ", ROW_LINES));
+            continue;
+        }
+        let first = format!(" {label}{} ", " ".repeat(label_w - label.width()));
         let rest = " ".repeat(label_w + 2);
         out.extend(wrap(value, &first, &rest, ROW_LINES));
     }

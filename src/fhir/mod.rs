@@ -1,0 +1,8 @@
+//! FHIR R4: import Questionnaires (JSON) so a clinic can run one it already has, export triage's
+//! questionnaires as FHIR Questionnaires, and export answers as QuestionnaireResponses.
+
+pub mod import;
+pub mod response;
+
+pub use import::load_fhir;
+pub use response::questionnaire_response;
