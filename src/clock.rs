@@ -24,7 +24,9 @@ pub fn now_local() -> ZonedDateTime {
 
 /// A time as RFC 3339 with the local offset (`2025-06-02T10:14:00+01:00`), as FHIR wants.
 pub fn rfc3339(t: Timestamp) -> String {
-    t.to_zoned_datetime(local_zone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+    t.to_zoned_datetime(local_zone())
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
 }
 
 /// Today's date where the clinic is.

@@ -218,9 +218,18 @@ fn main() -> ExitCode {
         }
         Command::Records { action } => match action {
             RecordsCommand::List { json } => cli::records_list(&mut io, data_dir, json),
-            RecordsCommand::Show { id, format, questionnaire } => {
-                cli::records_show(&mut io, data_dir, id, fmt(format), questionnaire.as_deref(), now)
-            }
+            RecordsCommand::Show {
+                id,
+                format,
+                questionnaire,
+            } => cli::records_show(
+                &mut io,
+                data_dir,
+                id,
+                fmt(format),
+                questionnaire.as_deref(),
+                now,
+            ),
             RecordsCommand::Export { out } => cli::records_export(&mut io, data_dir, &out, now),
             RecordsCommand::Delete { id, yes } => {
                 cli::records_delete(&mut io, data_dir, id, yes, now)
@@ -284,10 +293,10 @@ fn main() -> ExitCode {
 
 fn writeln_err(io: &mut Io<'_>, e: &CliError) -> std::io::Result<()> {
     // A reader that stopped early (`triage ... | head`) is not an error worth a message.
-    if let CliError::Write(w) = e {
-        if w.kind() == std::io::ErrorKind::BrokenPipe {
-            return Ok(());
-        }
+    if let CliError::Write(w) = e
+        && w.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        return Ok(());
     }
     writeln!(io.err, "error: {}", triage::text::escape(&e.to_string()))
 }

@@ -52,6 +52,38 @@ pub fn check(io: &mut Io<'_>, files: &[PathBuf]) -> Result<Status, CliError> {
             }
             continue;
         }
+        let response = serde_json::from_str::<serde_json::Value>(&src.text)
+            .ok()
+            .filter(|v| {
+                v.get("resourceType").and_then(|r| r.as_str()) == Some("QuestionnaireResponse")
+            });
+        if let Some(v) = response {
+            let (diags, answers) = crate::fhir::check_response::check_response(&v);
+            report(io, &src, &diags)?;
+            let errors = diags.iter().filter(|d| d.is_error()).count();
+            let name = crate::text::escape(&src.name);
+            if errors == 0 {
+                let of = crate::text::escape(
+                    v.get("questionnaire")
+                        .and_then(|q| q.as_str())
+                        .unwrap_or("an unnamed questionnaire"),
+                );
+                writeln!(
+                    io.out,
+                    "{name}: ok (QuestionnaireResponse for {of}, {answers} answers)"
+                )?;
+            } else {
+                writeln!(
+                    io.out,
+                    "{name}: {errors} errors, {} warnings",
+                    diags.len() - errors
+                )?;
+                if status == Status::Ok {
+                    status = Status::Findings;
+                }
+            }
+            continue;
+        }
         let loaded = load(&src);
         report(io, &src, &loaded.diagnostics)?;
         let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();

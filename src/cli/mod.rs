@@ -89,12 +89,26 @@ pub struct Source {
 
 /// Writes a session's summary to standard output: the doctor's page, the JSON contract, or a
 /// FHIR QuestionnaireResponse (`authored` is when the answers were completed).
-pub fn write_summary(io: &mut Io<'_>, session: &crate::engine::Session<'_>, ctx: &crate::summary::Context, format: Format, authored: &str) -> Result<(), CliError> {
-    let json = |v: serde_json::Value| serde_json::to_string_pretty(&v).map_err(|e| CliError::Usage(e.to_string()));
+pub fn write_summary(
+    io: &mut Io<'_>,
+    session: &crate::engine::Session<'_>,
+    ctx: &crate::summary::Context,
+    format: Format,
+    authored: &str,
+) -> Result<(), CliError> {
+    let json = |v: serde_json::Value| {
+        serde_json::to_string_pretty(&v).map_err(|e| CliError::Usage(e.to_string()))
+    };
     match format {
         Format::Text => write!(io.out, "{}", crate::summary::render_text(session, ctx))?,
         Format::Json => writeln!(io.out, "{}", json(crate::summary::to_json(session, ctx))?)?,
-        Format::Fhir => writeln!(io.out, "{}", crate::text::escape(&json(crate::fhir::questionnaire_response(session, authored))?))?,
+        Format::Fhir => writeln!(
+            io.out,
+            "{}",
+            crate::text::escape(&json(crate::fhir::questionnaire_response(
+                session, authored
+            ))?)
+        )?,
     }
     Ok(())
 }

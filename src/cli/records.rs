@@ -69,16 +69,33 @@ pub fn records_show(
             let src = super::source(questionnaire)?;
             let q = super::load_checked(io, &src)?;
             if q.meta.id != r.questionnaire.id {
-                return Err(CliError::Usage(format!("record {id} was made with `{}`; name that questionnaire with --questionnaire FILE", r.questionnaire.id)));
+                return Err(CliError::Usage(format!(
+                    "record {id} was made with `{}`; name that questionnaire with --questionnaire FILE",
+                    r.questionnaire.id
+                )));
             }
             if q.content_hash != r.questionnaire.content_hash {
-                writeln!(io.err, "warning: record {id} was made with another version of `{}` ({}); the response follows the questionnaire given now", r.questionnaire.id, r.questionnaire.version)?;
+                writeln!(
+                    io.err,
+                    "warning: record {id} was made with another version of `{}` ({}); the response follows the questionnaire given now",
+                    r.questionnaire.id, r.questionnaire.version
+                )?;
             }
-            let answers: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&r.answers_json).map_err(|_| CliError::Store(store::StoreError::Corrupt(store.path().to_owned())))?;
+            let answers: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&r.answers_json).map_err(|_| {
+                    CliError::Store(store::StoreError::Corrupt(store.path().to_owned()))
+                })?;
             let answers: Vec<(String, serde_json::Value)> = answers.into_iter().collect();
-            let visit = crate::answer::PartialDate::parse_iso(&r.visit_date).map(|d| d.date).unwrap_or_else(crate::clock::today);
+            let visit = crate::answer::PartialDate::parse_iso(&r.visit_date)
+                .map(|d| d.date)
+                .unwrap_or_else(crate::clock::today);
             let (session, _) = crate::records::restore(&q, visit, &answers);
-            let authored = r.summary.completed_at.parse::<Timestamp>().map(crate::clock::rfc3339).unwrap_or_default();
+            let authored = r
+                .summary
+                .completed_at
+                .parse::<Timestamp>()
+                .map(crate::clock::rfc3339)
+                .unwrap_or_default();
             super::write_summary(io, &session, &Default::default(), Format::Fhir, &authored)?;
         }
         Format::Text => write!(io.out, "{}", text::escape(&r.summary_text))?,

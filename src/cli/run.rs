@@ -100,7 +100,13 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
             let Some(session) = finished else {
                 return Ok(Status::Ok);
             };
-            super::write_summary(io, &session, &context, args.format, &crate::clock::rfc3339(jiff::Timestamp::now()))?;
+            super::write_summary(
+                io,
+                &session,
+                &context,
+                args.format,
+                &crate::clock::rfc3339(jiff::Timestamp::now()),
+            )?;
             io.out.flush()?;
             Ok(Status::Ok)
         }

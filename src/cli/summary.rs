@@ -80,7 +80,10 @@ pub fn summary(io: &mut Io<'_>, args: &SummaryArgs<'_>) -> Result<Status, CliErr
         completed_at: file.completed_at.clone(),
         record_id: None,
     };
-    let authored = file.completed_at.clone().unwrap_or_else(|| crate::clock::rfc3339(jiff::Timestamp::now()));
+    let authored = file
+        .completed_at
+        .clone()
+        .unwrap_or_else(|| crate::clock::rfc3339(jiff::Timestamp::now()));
     super::write_summary(io, &session, &ctx, args.format, &authored)?;
     Ok(Status::Ok)
 }

@@ -47,7 +47,12 @@ pub fn eval<E: Env + ?Sized>(e: &Expr, env: &E) -> Option<Val> {
             let q = env.questionnaire();
             let mut total = 0.0;
             for (i, it, _) in q.questions() {
-                let score = |o: &u32| it.options().get(*o as usize).and_then(|x| x.ordinal).unwrap_or(0.0);
+                let score = |o: &u32| {
+                    it.options()
+                        .get(*o as usize)
+                        .and_then(|x| x.ordinal)
+                        .unwrap_or(0.0)
+                };
                 total += match env.answer(i) {
                     Some(Answer::Choice(o)) => score(o),
                     Some(Answer::Multi(l)) => l.iter().map(score).sum(),
@@ -126,7 +131,12 @@ pub fn eval_bool<E: Env + ?Sized>(e: &Expr, env: &E) -> bool {
             Ref::Derived(d) => env.derived(*d).is_some(),
             Ref::VisitDate => true,
         },
-        Expr::TextCmp { op, question, value, time } => {
+        Expr::TextCmp {
+            op,
+            question,
+            value,
+            time,
+        } => {
             let Some(Answer::Text(t)) = env.answer(*question) else {
                 return *op == CmpOp::Ne;
             };

@@ -22,7 +22,10 @@ use crate::answer::Answer;
 pub enum Node {
     Lit(FVal),
     /// The answers of an item; `part` picks a coding's code or display.
-    Answers { item: u32, part: Part },
+    Answers {
+        item: u32,
+        part: Part,
+    },
     Cmp(CmpOp, Box<Node>, Box<Node>),
     Concat(Box<Node>, Box<Node>),
     And(Box<Node>, Box<Node>),
@@ -86,7 +89,10 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
                             break;
                         }
                         Some('\\') => {
-                            let n = s[i + 1..].chars().next().ok_or("a text ends in a backslash")?;
+                            let n = s[i + 1..]
+                                .chars()
+                                .next()
+                                .ok_or("a text ends in a backslash")?;
                             v.push(n);
                             i += 1 + n.len_utf8();
                         }
@@ -99,19 +105,31 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
                 out.push(Tok::Str(v));
             }
             b'@' => {
-                let end = s[i + 1..].find(|ch: char| !(ch.is_ascii_digit() || ch == '-')).map_or(s.len(), |e| i + 1 + e);
-                let d = crate::answer::PartialDate::parse_iso(&s[i + 1..end]).filter(|d| !d.month_only).ok_or("only whole dates like @2025-06-02 are understood")?;
+                let end = s[i + 1..]
+                    .find(|ch: char| !(ch.is_ascii_digit() || ch == '-'))
+                    .map_or(s.len(), |e| i + 1 + e);
+                let d = crate::answer::PartialDate::parse_iso(&s[i + 1..end])
+                    .filter(|d| !d.month_only)
+                    .ok_or("only whole dates like @2025-06-02 are understood")?;
                 out.push(Tok::Date(d.date));
                 i = end;
             }
             b'%' => {
-                let end = s[i + 1..].find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_')).map_or(s.len(), |e| i + 1 + e);
+                let end = s[i + 1..]
+                    .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
+                    .map_or(s.len(), |e| i + 1 + e);
                 out.push(Tok::Env(s[i + 1..end].to_owned()));
                 i = end;
             }
             b'0'..=b'9' => {
-                let end = s[i..].find(|ch: char| !(ch.is_ascii_digit() || ch == '.')).map_or(s.len(), |e| i + e);
-                out.push(Tok::Num(s[i..end].parse().map_err(|_| format!("`{}` is not a number", &s[i..end]))?));
+                let end = s[i..]
+                    .find(|ch: char| !(ch.is_ascii_digit() || ch == '.'))
+                    .map_or(s.len(), |e| i + e);
+                out.push(Tok::Num(
+                    s[i..end]
+                        .parse()
+                        .map_err(|_| format!("`{}` is not a number", &s[i..end]))?,
+                ));
                 i = end;
             }
             b'.' => {
@@ -127,7 +145,9 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
                 i += 1;
             }
             _ if c.is_ascii_alphabetic() || c == b'_' => {
-                let end = s[i..].find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_')).map_or(s.len(), |e| i + e);
+                let end = s[i..]
+                    .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_'))
+                    .map_or(s.len(), |e| i + e);
                 out.push(Tok::Ident(s[i..end].to_owned()));
                 i = end;
             }
@@ -142,7 +162,12 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
                         b'<' => "<",
                         b'>' => ">",
                         b'&' => "&",
-                        _ => return Err(format!("`{}` is not part of the FHIRPath that triage understands", s[i..].chars().next().unwrap_or('?'))),
+                        _ => {
+                            return Err(format!(
+                                "`{}` is not part of the FHIRPath that triage understands",
+                                s[i..].chars().next().unwrap_or('?')
+                            ));
+                        }
                     },
                 };
                 i += op.len();
@@ -162,7 +187,11 @@ struct P<'a> {
 /// Parses a FHIRPath condition, resolving linkIds with `resolve`. The error says what is not
 /// understood.
 pub fn parse(src: &str, resolve: &dyn Fn(&str) -> Option<u32>) -> Result<Node, String> {
-    let mut p = P { t: lex(src)?, pos: 0, resolve };
+    let mut p = P {
+        t: lex(src)?,
+        pos: 0,
+        resolve,
+    };
     let n = p.or()?;
     if p.pos != p.t.len() {
         return Err("unexpected text after the condition".into());
@@ -231,7 +260,9 @@ impl P<'_> {
     fn postfix(&mut self) -> Result<Node, String> {
         let mut n = self.primary()?;
         while self.eat(&Tok::Dot) {
-            let Some(Tok::Ident(f)) = self.peek().cloned() else { return Err("expected a function after `.`".into()) };
+            let Some(Tok::Ident(f)) = self.peek().cloned() else {
+                return Err("expected a function after `.`".into());
+            };
             self.pos += 1;
             let func = match f.as_str() {
                 "exists" => Func::Exists,
@@ -284,7 +315,9 @@ impl P<'_> {
     fn path(&mut self) -> Result<Node, String> {
         let mut link = None;
         while self.eat(&Tok::Dot) {
-            let Some(Tok::Ident(seg)) = self.peek().cloned() else { return Err("expected a path step after `.`".into()) };
+            let Some(Tok::Ident(seg)) = self.peek().cloned() else {
+                return Err("expected a path step after `.`".into());
+            };
             match seg.as_str() {
                 "item" => self.pos += 1,
                 "repeat" => {
@@ -295,8 +328,11 @@ impl P<'_> {
                 }
                 "where" => {
                     self.pos += 1;
-                    let ok = self.eat(&Tok::LParen) && self.word("linkId") && self.eat(&Tok::Op("="));
-                    let Some(Tok::Str(id)) = self.peek().cloned().filter(|_| ok) else { return Err("only `where(linkId='...')` is understood".into()) };
+                    let ok =
+                        self.eat(&Tok::LParen) && self.word("linkId") && self.eat(&Tok::Op("="));
+                    let Some(Tok::Str(id)) = self.peek().cloned().filter(|_| ok) else {
+                        return Err("only `where(linkId='...')` is understood".into());
+                    };
                     self.pos += 1;
                     if !self.eat(&Tok::RParen) {
                         return Err("expected `)` after the linkId".into());
@@ -308,16 +344,25 @@ impl P<'_> {
                     if !(self.eat(&Tok::Dot) && self.word("value")) {
                         return Err("expected `.answer.value`".into());
                     }
-                    let part = if self.peek() == Some(&Tok::Dot) && matches!(self.t.get(self.pos + 1), Some(Tok::Ident(w)) if w == "code" || w == "display") {
+                    let part = if self.peek() == Some(&Tok::Dot)
+                        && matches!(self.t.get(self.pos + 1), Some(Tok::Ident(w)) if w == "code" || w == "display")
+                    {
                         self.pos += 1;
-                        let Some(Tok::Ident(w)) = self.peek().cloned() else { return Err("expected code or display".into()) };
+                        let Some(Tok::Ident(w)) = self.peek().cloned() else {
+                            return Err("expected code or display".into());
+                        };
                         self.pos += 1;
-                        if w == "code" { Part::Code } else { Part::Display }
+                        if w == "code" {
+                            Part::Code
+                        } else {
+                            Part::Display
+                        }
                     } else {
                         Part::Value
                     };
                     let id = link.unwrap_or_default();
-                    let item = (self.resolve)(&id).ok_or_else(|| format!("no item has linkId '{id}'"))?;
+                    let item =
+                        (self.resolve)(&id).ok_or_else(|| format!("no item has linkId '{id}'"))?;
                     return Ok(Node::Answers { item, part });
                 }
                 _ => {
@@ -339,8 +384,21 @@ fn answers<E: Env + ?Sized>(env: &E, item: u32, part: Part) -> Vec<FVal> {
         match part {
             Part::Display => FVal::Str(o.map(|o| o.label.clone()).unwrap_or_default()),
             _ => match o {
-                Some(o) if it.fhir.as_ref().and_then(|f| f.option_kinds.get(*i as usize)).is_some_and(|k| k == "valueInteger") => o.value.parse().map(FVal::Num).unwrap_or_else(|_| FVal::Str(o.value.clone())),
-                Some(o) if it.fhir.as_ref().is_some_and(|f| f.kind == "boolean") => FVal::Bool(o.value == "true"),
+                Some(o)
+                    if it
+                        .fhir
+                        .as_ref()
+                        .and_then(|f| f.option_kinds.get(*i as usize))
+                        .is_some_and(|k| k == "valueInteger") =>
+                {
+                    o.value
+                        .parse()
+                        .map(FVal::Num)
+                        .unwrap_or_else(|_| FVal::Str(o.value.clone()))
+                }
+                Some(o) if it.fhir.as_ref().is_some_and(|f| f.kind == "boolean") => {
+                    FVal::Bool(o.value == "true")
+                }
                 Some(o) => FVal::Str(o.value.clone()),
                 None => FVal::Str(String::new()),
             },
@@ -372,7 +430,9 @@ fn eval<E: Env + ?Sized>(n: &Node, env: &E) -> Vec<FVal> {
         }
         Node::Cmp(op, a, b) => {
             let (a, b) = (eval(a, env), eval(b, env));
-            let (Some(x), Some(y)) = (a.first(), b.first()) else { return Vec::new() };
+            let (Some(x), Some(y)) = (a.first(), b.first()) else {
+                return Vec::new();
+            };
             let ord = match (x, y) {
                 (FVal::Str(x), FVal::Str(y)) => Some(x.cmp(y)),
                 (FVal::Num(x), FVal::Num(y)) => x.partial_cmp(y),
@@ -380,7 +440,9 @@ fn eval<E: Env + ?Sized>(n: &Node, env: &E) -> Vec<FVal> {
                 (FVal::Date(x), FVal::Date(y)) => Some(x.cmp(y)),
                 _ => None,
             };
-            let Some(o) = ord else { return vec![FVal::Bool(*op == CmpOp::Ne)] };
+            let Some(o) = ord else {
+                return vec![FVal::Bool(*op == CmpOp::Ne)];
+            };
             use std::cmp::Ordering::*;
             vec![FVal::Bool(match op {
                 CmpOp::Eq => o == Equal,

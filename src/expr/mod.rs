@@ -103,7 +103,12 @@ pub enum Expr {
     /// A free-text (or time) answer compared with a text (FHIR `answerString`, `answerTime`).
     /// Times compare as times of day. Only FHIR imports create this: no rule in the native
     /// format depends on free text.
-    TextCmp { op: CmpOp, question: u32, value: Box<str>, time: bool },
+    TextCmp {
+        op: CmpOp,
+        question: u32,
+        value: Box<str>,
+        time: bool,
+    },
     /// The total of the `ordinal` scores of every chosen option (FHIR's
     /// `%resource.answers().value.ordinal().sum()`).
     OrdinalSum,

@@ -1,6 +1,7 @@
 //! FHIR R4: import Questionnaires (JSON) so a clinic can run one it already has, export triage's
 //! questionnaires as FHIR Questionnaires, and export answers as QuestionnaireResponses.
 
+pub mod check_response;
 pub mod import;
 pub mod response;
 

@@ -23,16 +23,16 @@ pub fn run_with_input(argv: &[String], input: &[u8]) -> Result<(), String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("could not start `{program}`: {e}"))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(input)
-            .map_err(|e| format!("`{program}` did not take the summary: {e}"))?;
-    }
+    // Written from a thread so that a command which never reads cannot hang the kiosk: the
+    // timeout below still applies, and killing the command ends the write.
+    let writer = child.stdin.take().map(|mut stdin| {
+        let input = input.to_vec();
+        std::thread::spawn(move || stdin.write_all(&input))
+    });
     let start = Instant::now();
-    loop {
+    let status = loop {
         match child.try_wait() {
-            Ok(Some(status)) if status.success() => return Ok(()),
-            Ok(Some(status)) => return Err(format!("`{program}` failed ({status})")),
+            Ok(Some(status)) => break status,
             Ok(None) if start.elapsed() > COMMAND_TIMEOUT => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -44,6 +44,27 @@ pub fn run_with_input(argv: &[String], input: &[u8]) -> Result<(), String> {
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
             Err(e) => return Err(format!("`{program}`: {e}")),
         }
+    };
+    // A command that fails is reported as failing, even if it also stopped reading early.
+    if !status.success() {
+        return Err(format!("`{program}` failed ({status})"));
+    }
+    let Some(writer) = writer else { return Ok(()) };
+    // The command has ended; if something it left behind still holds the pipe without reading,
+    // do not wait for it forever.
+    let waited = Instant::now();
+    while !writer.is_finished() && waited.elapsed() < Duration::from_secs(1) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if !writer.is_finished() {
+        return Err(format!(
+            "`{program}` ended without taking the whole summary"
+        ));
+    }
+    match writer.join() {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(format!("`{program}` did not take the summary: {e}")),
+        Err(_) => Err(format!("`{program}` did not take the summary")),
     }
 }
 

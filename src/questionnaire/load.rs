@@ -653,7 +653,13 @@ impl Builder<'_> {
                     Some("remove it".into()),
                 );
             }
-            out.push(ChoiceOption { value: value.clone(), label, short: o.short.as_deref().map(text::clean), exclusive, ..Default::default() });
+            out.push(ChoiceOption {
+                value: value.clone(),
+                label,
+                short: o.short.as_deref().map(text::clean),
+                exclusive,
+                ..Default::default()
+            });
         }
         out
     }
@@ -1487,7 +1493,10 @@ pub(crate) fn topo_order(nodes: &[Node], deps: impl Fn(Node) -> Vec<Node>) -> Op
 /// As [`topo_order`], but a dependency that would close a loop is skipped (FHIR allows
 /// conditions that refer to each other). Returns the order and the skipped dependencies
 /// `(from, to)`.
-pub(crate) fn topo_order_lenient(nodes: &[Node], deps: impl Fn(Node) -> Vec<Node>) -> (Vec<Node>, Vec<(Node, Node)>) {
+pub(crate) fn topo_order_lenient(
+    nodes: &[Node],
+    deps: impl Fn(Node) -> Vec<Node>,
+) -> (Vec<Node>, Vec<(Node, Node)>) {
     let mut loops = Vec::new();
     let mut state: HashMap<Node, u8> = HashMap::with_capacity(nodes.len());
     let mut order = Vec::with_capacity(nodes.len());
@@ -1608,12 +1617,24 @@ pub fn parse_date_bound(s: &str) -> Option<DateBound> {
 
 /// Compiles a condition (or, with `boolean = false`, any value) in the native language against
 /// the given names and items; for FHIR files that carry triage's own conditions in extensions.
-pub(crate) fn compile_text(text: &str, names: &HashMap<String, (Ref, Ty)>, items: &[Item], boolean: bool) -> Result<(Expr, Ty), String> {
+pub(crate) fn compile_text(
+    text: &str,
+    names: &HashMap<String, (Ref, Ty)>,
+    items: &[Item],
+    boolean: bool,
+) -> Result<(Expr, Ty), String> {
     let ast = syntax::parse(text).map_err(|e| e.message)?;
     let scope = NameScope { names, items };
-    let first = |errs: Vec<expr::CompileError>| errs.into_iter().next().map(|e| e.message).unwrap_or_default();
+    let first = |errs: Vec<expr::CompileError>| {
+        errs.into_iter()
+            .next()
+            .map(|e| e.message)
+            .unwrap_or_default()
+    };
     if boolean {
-        expr::compile_bool(&ast, &scope).map(|e| (e, Ty::Bool)).map_err(first)
+        expr::compile_bool(&ast, &scope)
+            .map(|e| (e, Ty::Bool))
+            .map_err(first)
     } else {
         expr::compile(&ast, &scope).map_err(first)
     }
@@ -1622,7 +1643,10 @@ pub(crate) fn compile_text(text: &str, names: &HashMap<String, (Ref, Ty)>, items
 /// The type a question's answers have in conditions.
 pub(crate) fn item_ty(idx: ItemIdx, item: &Item) -> Ty {
     match &item.kind {
-        ItemKind::Question(QuestionKind::Choice { style: ChoiceStyle::Multi, .. }) => Ty::Set(idx),
+        ItemKind::Question(QuestionKind::Choice {
+            style: ChoiceStyle::Multi,
+            ..
+        }) => Ty::Set(idx),
         ItemKind::Question(QuestionKind::Choice { .. }) => Ty::Choice(idx),
         ItemKind::Question(QuestionKind::Number { .. }) => Ty::Num,
         ItemKind::Question(QuestionKind::Date { .. }) => Ty::Date,

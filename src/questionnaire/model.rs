@@ -101,7 +101,10 @@ pub enum ItemKind {
     Question(QuestionKind),
     /// A value worked out from other answers (a total score): shown to the doctor and exported,
     /// never asked.
-    Calculated { value: Expr, unit: Option<String> },
+    Calculated {
+        value: Expr,
+        unit: Option<String>,
+    },
 }
 
 /// How a choice question is presented and stored.
@@ -407,7 +410,10 @@ impl Item {
 impl Default for Outcomes {
     fn default() -> Self {
         use crate::strings as s;
-        let t = |banner: &str, text: &str| OutcomeText { banner: banner.into(), text: text.into() };
+        let t = |banner: &str, text: &str| OutcomeText {
+            banner: banner.into(),
+            text: text.into(),
+        };
         Outcomes {
             stop: t(s::OUTCOME_STOP_BANNER, s::OUTCOME_STOP_TEXT),
             caution: t(s::OUTCOME_CAUTION_BANNER, s::OUTCOME_CAUTION_TEXT),
@@ -421,6 +427,12 @@ impl Default for Outcomes {
 impl SummaryLayout {
     /// Every answer by section, with the default sign-off box.
     pub fn every_answer() -> Self {
-        SummaryLayout { signoff: crate::strings::SIGNOFF.iter().map(|l| (*l).to_owned()).collect(), ..Default::default() }
+        SummaryLayout {
+            signoff: crate::strings::SIGNOFF
+                .iter()
+                .map(|l| (*l).to_owned())
+                .collect(),
+            ..Default::default()
+        }
     }
 }

@@ -230,14 +230,21 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
                     a => answer_text(q, i, a),
                 },
                 ItemKind::Calculated { value, unit } => match s.calculated(value)? {
-                    crate::expr::Val::Num(n) => format!("{}{}", super::fmt_num(n), unit.as_ref().map(|u| format!(" {u}")).unwrap_or_default()),
+                    crate::expr::Val::Num(n) => format!(
+                        "{}{}",
+                        super::fmt_num(n),
+                        unit.as_ref().map(|u| format!(" {u}")).unwrap_or_default()
+                    ),
                     _ => return None,
                 },
                 _ => return None,
             };
             Some((it.doctor_label().to_owned(), text))
         };
-        let loose: Vec<(String, String)> = (0..q.items.len() as ItemIdx).filter(|&i| q.item(i).parent.is_none()).filter_map(row).collect();
+        let loose: Vec<(String, String)> = (0..q.items.len() as ItemIdx)
+            .filter(|&i| q.item(i).parent.is_none())
+            .filter_map(row)
+            .collect();
         block(&mut out, &q.meta.title, &loose);
         for sec in q.sections().filter(|&i| s.is_visible(i)) {
             let item = q.item(sec);
@@ -314,7 +321,12 @@ fn block(out: &mut Vec<String>, title: &str, rows: &[(String, String)]) {
         return;
     }
     out.push(heading(title));
-    let label_w = rows.iter().map(|(l, _)| l.width()).filter(|w| *w <= 24).max().unwrap_or(0);
+    let label_w = rows
+        .iter()
+        .map(|(l, _)| l.width())
+        .filter(|w| *w <= 24)
+        .max()
+        .unwrap_or(0);
     for (label, value) in rows {
         if label.width() > 24 {
             // A long label (a whole question) gets a line of its own, the answer under it.
