@@ -65,6 +65,17 @@ enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+    /// Write a questionnaire in another format (a FHIR R4 Questionnaire).
+    Convert {
+        /// Questionnaire file (.toml; default: the shipped one).
+        file: Option<PathBuf>,
+        /// The format to write.
+        #[arg(long, value_enum)]
+        to: ConvertTo,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Print the doctor's summary for an answers file.
     Summary {
         /// Answers file (JSON).
@@ -103,6 +114,12 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         rounds: usize,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ConvertTo {
+    /// A FHIR R4 Questionnaire (JSON).
+    Fhir,
 }
 
 #[derive(Subcommand)]
@@ -182,6 +199,11 @@ fn main() -> ExitCode {
         staff: false,
     }) {
         Command::Check { files } => cli::check(&mut io, &files),
+        Command::Convert {
+            file,
+            to: ConvertTo::Fhir,
+            out,
+        } => cli::convert(&mut io, file.as_deref(), out.as_deref()),
         Command::Test {
             questionnaire,
             scenarios,

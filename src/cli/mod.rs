@@ -3,6 +3,7 @@
 //! the process themselves.
 
 mod check;
+mod convert;
 mod harness;
 mod pin;
 mod records;
@@ -12,6 +13,7 @@ mod summary;
 mod test;
 
 pub use check::check;
+pub use convert::convert;
 pub use harness::autosave_harness;
 pub use pin::pin_set;
 pub use records::{records_delete, records_export, records_list, records_show};

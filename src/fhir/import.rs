@@ -33,6 +33,8 @@ pub mod ext {
     pub const OPTION_EXCLUSIVE: &str =
         "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive";
     pub const ORDINAL: &str = "http://hl7.org/fhir/StructureDefinition/ordinalValue";
+    pub const REGEX: &str = "http://hl7.org/fhir/StructureDefinition/regex";
+    pub const ENTRY_FORMAT: &str = "http://hl7.org/fhir/StructureDefinition/entryFormat";
     pub const ITEM_WEIGHT: &str = "http://hl7.org/fhir/StructureDefinition/itemWeight";
     pub const CALCULATED: &str =
         "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression";
@@ -44,6 +46,11 @@ pub mod ext {
     pub const TRIAGE_DERIVED: &str = "urn:triage:fhir:derived";
     /// triage's own: the doctor's short label for an item.
     pub const TRIAGE_SHORT: &str = "urn:triage:fhir:short";
+    /// triage's own: a date limit counted from the visit date (`today-110y`).
+    pub const TRIAGE_MIN_DATE: &str = "urn:triage:fhir:min-date";
+    pub const TRIAGE_MAX_DATE: &str = "urn:triage:fhir:max-date";
+    /// triage's own: a rule the answer must satisfy (`expr`) and what to say when not (`message`).
+    pub const TRIAGE_VALID_IF: &str = "urn:triage:fhir:valid-if";
 }
 
 /// Loads and checks a FHIR R4 Questionnaire.
@@ -94,6 +101,7 @@ pub fn load_fhir(src: &str) -> Loaded {
         items: Vec::new(),
         value_sets: value_sets(obj),
         pending: Vec::new(),
+        valid_ifs: Vec::new(),
         link_ids: HashMap::new(),
         dateish_warned: false,
     };
@@ -205,6 +213,15 @@ pub fn load_fhir(src: &str) -> Loaded {
         }
     }
     // Conditions, now that every linkId is known.
+    for (item, path, rule, message) in std::mem::take(&mut b.valid_ifs) {
+        match compile_text(&rule, &names, &b.items, true) {
+            Ok((e, _)) => b.items[item as usize].valid_if = Some((e, text::clean_line(&message))),
+            Err(e) => b.diags.push(
+                Diagnostic::error(format!("triage answer rule: {e}"))
+                    .json_path(format!("{path}.extension")),
+            ),
+        }
+    }
     let pending = std::mem::take(&mut b.pending);
     for p in pending {
         let cond = b.condition(&p, &names);
@@ -279,8 +296,9 @@ pub fn load_fhir(src: &str) -> Loaded {
     if !loops.is_empty() {
         let mut ids: Vec<String> = loops
             .iter()
-            .filter_map(|(a, _)| {
-                if let Node::Item(i) = a {
+            .flat_map(|(a, z)| [a, z])
+            .filter_map(|n| {
+                if let Node::Item(i) = n {
                     Some(b.items[*i as usize].id.clone())
                 } else {
                     None
@@ -338,6 +356,8 @@ struct Importer<'a> {
     items: Vec<Item>,
     value_sets: HashMap<String, Vec<Opt>>,
     pending: Vec<Pending>,
+    /// triage's own answer rules: item, JSON path, rule, message.
+    valid_ifs: Vec<(ItemIdx, String, String, String)>,
     link_ids: HashMap<String, String>,
     dateish_warned: bool,
 }
@@ -480,6 +500,11 @@ impl Importer<'_> {
             ext::ENABLE_WHEN_EXPRESSION,
             ext::TRIAGE_SHOW_IF,
             ext::TRIAGE_SHORT,
+            ext::REGEX,
+            ext::ENTRY_FORMAT,
+            ext::TRIAGE_MIN_DATE,
+            ext::TRIAGE_MAX_DATE,
+            ext::TRIAGE_VALID_IF,
         ];
         for (i, x) in obj
             .get("extension")
@@ -591,6 +616,19 @@ impl Importer<'_> {
                 Some(h) => format!("{h}\n{text}"),
                 None => text,
             });
+            return;
+        }
+        // triage's own export writes a section's intro screen as its first child,
+        // `<section>__intro`; other tools show it as the text at the top of the group.
+        if ty == "display"
+            && control.is_none()
+            && let Some(p) = parent
+            && link == format!("{}{INTRO_SUFFIX}", self.items[p as usize].id)
+            && let ItemKind::Group {
+                intro: intro @ None,
+            } = &mut self.items[p as usize].kind
+        {
+            *intro = Some(text);
             return;
         }
         if let Some(c) = control
@@ -711,9 +749,18 @@ impl Importer<'_> {
                     v.and_then(|v| v.as_str().and_then(PartialDate::parse_iso))
                         .map(|d| DateBound::Fixed(d.resolved()))
                 };
+                let relative = |url: &str| {
+                    extensions(obj, url)
+                        .first()
+                        .and_then(|x| x.get("valueString"))
+                        .and_then(Value::as_str)
+                        .and_then(crate::questionnaire::parse_date_bound)
+                };
                 let (min, max) = (
-                    date(bound(self, ext::MIN_VALUE, "minValue")),
-                    date(bound(self, ext::MAX_VALUE, "maxValue")),
+                    date(bound(self, ext::MIN_VALUE, "minValue"))
+                        .or_else(|| relative(ext::TRIAGE_MIN_DATE)),
+                    date(bound(self, ext::MAX_VALUE, "maxValue"))
+                        .or_else(|| relative(ext::TRIAGE_MAX_DATE)),
                 );
                 Some(ItemKind::Question(QuestionKind::Date {
                     min,
@@ -743,9 +790,33 @@ impl Importer<'_> {
                     .and_then(Value::as_u64)
                     .map(|m| m as usize)
                     .unwrap_or(if ty == "text" { 2000 } else { 500 });
+                let hint = extensions(obj, ext::ENTRY_FORMAT)
+                    .first()
+                    .and_then(|x| x.get("valueString"))
+                    .and_then(Value::as_str)
+                    .map(text::clean_line);
+                let pattern = extensions(obj, ext::REGEX)
+                    .first()
+                    .and_then(|x| x.get("valueString"))
+                    .and_then(Value::as_str)
+                    .and_then(|r| match regex_lite::Regex::new(r) {
+                        Ok(regex) => Some(TextPattern {
+                            regex,
+                            message: hint
+                                .clone()
+                                .unwrap_or_else(|| strings::TEXT_PATTERN.to_owned()),
+                        }),
+                        Err(e) => {
+                            self.warn(
+                                &format!("{path}.extension"),
+                                format!("this regular expression is not understood ({e}); answers are not checked against it"),
+                            );
+                            None
+                        }
+                    });
                 Some(ItemKind::Question(QuestionKind::Text {
                     max_length: max.clamp(1, 10_000),
-                    pattern: None,
+                    pattern,
                 }))
             }
             "choice" | "open-choice"
@@ -866,6 +937,28 @@ impl Importer<'_> {
             .and_then(|x| x.pointer("/valueExpression/expression"))
             .and_then(Value::as_str)
             .map(str::to_owned);
+        if let Some(x) = extensions(obj, ext::TRIAGE_VALID_IF).first() {
+            let sub = |name: &str| {
+                x.get("extension")
+                    .and_then(Value::as_array)
+                    .and_then(|xs| {
+                        xs.iter()
+                            .find(|x| x.get("url").and_then(Value::as_str) == Some(name))
+                    })
+                    .and_then(|x| x.get("valueString"))
+                    .and_then(Value::as_str)
+            };
+            match (sub("expr"), sub("message")) {
+                (Some(rule), Some(message)) => {
+                    self.valid_ifs
+                        .push((idx, path.to_owned(), rule.to_owned(), message.to_owned()))
+                }
+                _ => self.error(
+                    &format!("{path}.extension"),
+                    "a triage answer rule needs `expr` and `message`",
+                ),
+            }
+        }
         let triage = extensions(obj, ext::TRIAGE_SHOW_IF)
             .first()
             .and_then(|x| x.get("valueString"))
@@ -1410,4 +1503,8 @@ impl Importer<'_> {
 /// The option added to an open-choice for "something else", and the text child that asks it.
 pub const OTHER: &str = "__other";
 pub const OTHER_SUFFIX: &str = "__other";
+/// The linkId suffix of a section's intro screen in triage's own export.
+pub const INTRO_SUFFIX: &str = "__intro";
+/// The linkId suffix of an item's "why we ask" text in triage's own export.
+pub const HELP_SUFFIX: &str = "__help";
 pub const OPEN_CHOICE_TEXT: &str = "open-choice-other";

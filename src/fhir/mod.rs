@@ -2,6 +2,7 @@
 //! questionnaires as FHIR Questionnaires, and export answers as QuestionnaireResponses.
 
 pub mod check_response;
+pub mod export;
 pub mod import;
 pub mod response;
 

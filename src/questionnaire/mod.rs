@@ -4,6 +4,7 @@
 mod load;
 pub(crate) use load::{compile_text, item_ty, topo_order_lenient};
 mod model;
+pub(crate) mod print;
 mod raw;
 mod strspan;
 

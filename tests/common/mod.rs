@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod fhir;
 pub mod pty;
 pub mod walk;
 

@@ -1,0 +1,45 @@
+//! `triage convert FILE --to fhir [--out FILE]`: a triage questionnaire as a FHIR R4
+//! Questionnaire. What FHIR cannot carry is named on standard error, item by item.
+
+use std::path::Path;
+
+use super::{CliError, Io, Status, load_checked, source};
+
+pub fn convert(
+    io: &mut Io<'_>,
+    file: Option<&Path>,
+    out: Option<&Path>,
+) -> Result<Status, CliError> {
+    let src = source(file)?;
+    let q = load_checked(io, &src).map_err(|e| match e {
+        CliError::Reported(m) => CliError::Usage(m),
+        other => other,
+    })?;
+    if q.items.iter().any(|it| it.fhir.is_some()) {
+        return Err(CliError::Usage(format!(
+            "{} is already a FHIR Questionnaire; convert writes triage's own questionnaires as FHIR",
+            src.name
+        )));
+    }
+    let exported = crate::fhir::export::questionnaire_to_fhir(&q);
+    let mut json =
+        serde_json::to_string_pretty(&exported.json).map_err(|e| CliError::Usage(e.to_string()))?;
+    json.push('\n');
+    for n in &exported.notes {
+        writeln!(io.err, "note: {n}")?;
+    }
+    match out {
+        Some(path) => {
+            crate::store::write_atomic(path, json.as_bytes())
+                .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))?;
+            writeln!(
+                io.err,
+                "wrote {} ({} questions)",
+                path.display(),
+                q.questions().count()
+            )?;
+        }
+        None => write!(io.out, "{}", crate::text::escape(&json))?,
+    }
+    Ok(Status::Ok)
+}

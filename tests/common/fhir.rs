@@ -1,0 +1,63 @@
+//! Helpers for FHIR tests: load a Questionnaire file, script answers, check what is enabled.
+
+use std::path::{Path, PathBuf};
+
+use triage::engine::Session;
+use triage::questionnaire::Questionnaire;
+
+/// The conformance suite folder from `FHIR_SUITE`, or `None` (with a note) when it is not set.
+/// A variable that names a missing folder fails the test: CI must not skip silently.
+pub fn suite() -> Option<PathBuf> {
+    let Some(dir) = std::env::var_os("FHIR_SUITE") else {
+        eprintln!("FHIR_SUITE is not set: skipping the external FHIR conformance suite");
+        return None;
+    };
+    let dir = PathBuf::from(dir);
+    assert!(
+        dir.is_dir(),
+        "FHIR_SUITE={} is set but is not a folder",
+        dir.display()
+    );
+    Some(dir)
+}
+
+/// Loads a FHIR Questionnaire file; fails the test with the diagnostics if it has errors.
+pub fn load(path: &Path) -> Questionnaire {
+    let src = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let loaded = triage::fhir::load_fhir(&src);
+    match loaded.questionnaire {
+        Some(q) => q,
+        None => panic!("{} has errors: {:#?}", path.display(), loaded.diagnostics),
+    }
+}
+
+/// Sets (compact form, see `super::answer`) or, for `None`, clears an answer.
+pub fn put(s: &mut Session<'_>, id: &str, v: Option<&str>) {
+    match v {
+        Some(v) => super::set(s, id, v),
+        None => {
+            let i = super::idx(s.questionnaire(), id);
+            s.clear(i);
+        }
+    }
+}
+
+/// Asserts which of the named items are enabled, naming every mismatch with its text.
+pub fn expect(s: &Session<'_>, step: &str, enabled: &[&str], disabled: &[&str]) {
+    let q = s.questionnaire();
+    let mut wrong = Vec::new();
+    for (ids, want) in [(enabled, true), (disabled, false)] {
+        for id in ids {
+            let i = super::idx(q, id);
+            if s.is_visible(i) != want {
+                wrong.push(format!(
+                    "  {id} ({:?}) should be {}",
+                    q.item(i).text,
+                    if want { "enabled" } else { "disabled" }
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "after {step}:\n{}", wrong.join("\n"));
+}
