@@ -489,6 +489,29 @@ impl Importer<'_> {
     }
 
     /// Extensions of an item: the supported ones are read by the caller; the rest are reported.
+    /// A true/false element. Some tools write `"true"` as text; that is read as meant, with a
+    /// warning, rather than silently as false (which would turn a multi-select single).
+    fn flag(&mut self, obj: &Map<String, Value>, path: &str, key: &str) -> bool {
+        match obj.get(key) {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(t)) if t == "true" || t == "false" => {
+                self.warn(
+                    &format!("{path}.{key}"),
+                    format!("`{key}` should be true or false, not the text \"{t}\"; read as {t}"),
+                );
+                t == "true"
+            }
+            Some(_) => {
+                self.error(
+                    &format!("{path}.{key}"),
+                    format!("`{key}` must be true or false"),
+                );
+                false
+            }
+        }
+    }
+
     fn check_extensions(&mut self, obj: &Map<String, Value>, path: &str) {
         let known = [
             ext::ITEM_CONTROL,
@@ -595,11 +618,8 @@ impl Importer<'_> {
             "{prefix}{}",
             obj.get("text").and_then(Value::as_str).unwrap_or(&link)
         ));
-        let required = obj
-            .get("required")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        let repeats = obj.get("repeats").and_then(Value::as_bool).unwrap_or(false);
+        let required = self.flag(obj, path, "required");
+        let repeats = self.flag(obj, path, "repeats");
         let control = extensions(obj, ext::ITEM_CONTROL)
             .first()
             .and_then(|x| x.pointer("/valueCodeableConcept/coding/0/code"))
@@ -887,9 +907,7 @@ impl Importer<'_> {
                 })
                 .collect();
         }
-        if obj.get("readOnly").and_then(Value::as_bool) == Some(true)
-            && matches!(kind, ItemKind::Question(_))
-        {
+        if self.flag(obj, path, "readOnly") && matches!(kind, ItemKind::Question(_)) {
             self.warn(
                 &format!("{path}.readOnly"),
                 "readOnly is not enforced: the patient can change this answer",
