@@ -149,6 +149,12 @@ enum RecordsCommand {
     Export {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Also write each record as a FHIR QuestionnaireResponse (record-N.fhir.json).
+        #[arg(long)]
+        fhir: bool,
+        /// The questionnaire the records were made with (for --fhir; default: the shipped one).
+        #[arg(long, value_name = "FILE", requires = "fhir")]
+        questionnaire: Option<PathBuf>,
     },
     /// Delete a record (retention). Needs --yes.
     Delete {
@@ -252,7 +258,11 @@ fn main() -> ExitCode {
                 questionnaire.as_deref(),
                 now,
             ),
-            RecordsCommand::Export { out } => cli::records_export(&mut io, data_dir, &out, now),
+            RecordsCommand::Export {
+                out,
+                fhir,
+                questionnaire,
+            } => cli::records_export(&mut io, data_dir, &out, fhir, questionnaire.as_deref(), now),
             RecordsCommand::Delete { id, yes } => {
                 cli::records_delete(&mut io, data_dir, id, yes, now)
             }

@@ -6,6 +6,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use common::fhir::{expect, load, put};
 use common::pty::{ENTER, Pty};
@@ -462,4 +463,64 @@ fn run_a_fhir_questionnaire_in_a_terminal() {
         r["item"][1]["item"][1]["answer"],
         json!([{ "valueDate": "2025-01-20" }])
     );
+}
+
+/// Stored records come out as QuestionnaireResponses: `records show --format fhir` for one,
+/// `records export --fhir` for all, each matching the answers given and the authored time.
+#[test]
+fn stored_records_export_as_responses() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let triage = || {
+        let mut c = std::process::Command::new(bin());
+        c.arg("--data-dir").arg(&data);
+        c
+    };
+    let out = triage()
+        .args([
+            "submit",
+            "--answers",
+            "questionnaires/examples/baseline.json",
+        ])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    let show = triage()
+        .args(["records", "show", "1", "--format", "fhir"])
+        .output()
+        .expect("runs");
+    assert!(show.status.success(), "{show:?}");
+    let shown: Value = serde_json::from_slice(&show.stdout).expect("json");
+    assert_eq!(shown["resourceType"], "QuestionnaireResponse");
+    assert_eq!(shown["status"], "completed");
+    assert_eq!(
+        shown["questionnaire"],
+        "urn:triage:questionnaire:botulinum-toxin|1.0.0"
+    );
+    let authored = shown["authored"].as_str().expect("authored");
+    assert!(
+        jiff::Timestamp::from_str(authored).is_ok() && authored.len() >= 25,
+        "an RFC 3339 time with its offset: {authored}"
+    );
+    // Every baseline answer is in it, as its option code or value.
+    let text = shown.to_string();
+    for (id, _) in baseline() {
+        assert!(
+            text.contains(&format!("\"linkId\":\"{id}\"")),
+            "{id} missing"
+        );
+    }
+    let export = dir.path().join("export");
+    let st = triage()
+        .args(["records", "export", "--fhir", "--out"])
+        .arg(&export)
+        .output()
+        .expect("runs");
+    assert!(st.status.success(), "{st:?}");
+    let exported: Value = serde_json::from_str(
+        &std::fs::read_to_string(export.join("record-1.fhir.json")).expect("file"),
+    )
+    .expect("json");
+    assert_eq!(exported, shown);
+    assert!(export.join("record-1.json").exists());
 }

@@ -81,22 +81,17 @@ pub fn records_show(
                     r.questionnaire.id, r.questionnaire.version
                 )?;
             }
-            let answers: serde_json::Map<String, serde_json::Value> =
-                serde_json::from_str(&r.answers_json).map_err(|_| {
-                    CliError::Store(store::StoreError::Corrupt(store.path().to_owned()))
-                })?;
-            let answers: Vec<(String, serde_json::Value)> = answers.into_iter().collect();
-            let visit = crate::answer::PartialDate::parse_iso(&r.visit_date)
-                .map(|d| d.date)
-                .unwrap_or_else(crate::clock::today);
-            let (session, _) = crate::records::restore(&q, visit, &answers);
-            let authored = r
-                .summary
-                .completed_at
-                .parse::<Timestamp>()
-                .map(crate::clock::rfc3339)
-                .unwrap_or_default();
-            super::write_summary(io, &session, &Default::default(), Format::Fhir, &authored)?;
+            let response = response(&q, &r).ok_or_else(|| {
+                CliError::Store(store::StoreError::Corrupt(store.path().to_owned()))
+            })?;
+            writeln!(
+                io.out,
+                "{}",
+                text::escape(
+                    &serde_json::to_string_pretty(&response)
+                        .map_err(|e| CliError::Usage(e.to_string()))?
+                )
+            )?;
         }
         Format::Text => write!(io.out, "{}", text::escape(&r.summary_text))?,
         Format::Json => {
@@ -113,13 +108,44 @@ pub fn records_show(
     Ok(Status::Ok)
 }
 
-/// One JSON file per record, written atomically with mode 0600.
+/// A stored record as a FHIR QuestionnaireResponse, rebuilt from its answers against the
+/// questionnaire they were given to. `None` if the stored answers cannot be read.
+fn response(
+    q: &crate::questionnaire::Questionnaire,
+    r: &store::Record,
+) -> Option<serde_json::Value> {
+    let answers: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&r.answers_json).ok()?;
+    let answers: Vec<(String, serde_json::Value)> = answers.into_iter().collect();
+    let visit = crate::answer::PartialDate::parse_iso(&r.visit_date)
+        .map(|d| d.date)
+        .unwrap_or_else(crate::clock::today);
+    let (session, _) = crate::records::restore(q, visit, &answers);
+    let authored = r
+        .summary
+        .completed_at
+        .parse::<Timestamp>()
+        .map(crate::clock::rfc3339)
+        .unwrap_or_default();
+    Some(crate::fhir::questionnaire_response(&session, &authored))
+}
+
+/// One JSON file per record, written atomically with mode 0600; with a questionnaire (`--fhir`),
+/// also each record made with it as a FHIR QuestionnaireResponse (`record-N.fhir.json`).
 pub fn records_export(
     io: &mut Io<'_>,
     data_dir: Option<&Path>,
     out: &Path,
+    fhir: bool,
+    questionnaire: Option<&Path>,
     now: Timestamp,
 ) -> Result<Status, CliError> {
+    let q = if fhir {
+        Some(super::load_checked(io, &super::source(questionnaire)?)?)
+    } else {
+        None
+    };
+    let fhir = q.as_ref();
     let mut st = open_store(data_dir)?;
     store::ensure_private_dir(out).map_err(|source| {
         CliError::Store(store::StoreError::Dir {
@@ -149,6 +175,35 @@ pub fn records_export(
                 source,
             })
         })?;
+        if let Some(q) = fhir {
+            if q.meta.id == r.questionnaire.id {
+                let response = response(q, &r).ok_or_else(|| {
+                    CliError::Store(store::StoreError::Corrupt(st.path().to_owned()))
+                })?;
+                let bytes = serde_json::to_vec_pretty(&response)
+                    .map_err(|e| CliError::Usage(e.to_string()))?;
+                let path = out.join(format!("record-{}.fhir.json", r.summary.id));
+                store::write_atomic(&path, &bytes).map_err(|source| {
+                    CliError::Store(store::StoreError::Dir {
+                        path: path.clone(),
+                        source,
+                    })
+                })?;
+                if q.content_hash != r.questionnaire.content_hash {
+                    writeln!(
+                        io.err,
+                        "warning: record {} was made with another version of `{}` ({}); its response follows the questionnaire given now",
+                        r.summary.id, r.questionnaire.id, r.questionnaire.version
+                    )?;
+                }
+            } else {
+                writeln!(
+                    io.err,
+                    "note: record {} was made with `{}`, not `{}`: no FHIR response written for it",
+                    r.summary.id, r.questionnaire.id, q.meta.id
+                )?;
+            }
+        }
         st.log(AuditEvent::Exported, Some(r.summary.id), r.draft, now)?;
     }
     writeln!(
