@@ -39,15 +39,7 @@ pub fn check(io: &mut Io<'_>, files: &[PathBuf]) -> Result<Status, CliError> {
                 }
                 Err(diags) => {
                     report(io, &src, &diags)?;
-                    let errors = diags.iter().filter(|d| d.is_error()).count();
-                    writeln!(
-                        io.out,
-                        "{name}: {errors} errors, {} warnings",
-                        diags.len() - errors
-                    )?;
-                    if status == Status::Ok {
-                        status = Status::Findings;
-                    }
+                    failed(io, &name, &diags, &mut status)?;
                 }
             }
             continue;
@@ -73,14 +65,7 @@ pub fn check(io: &mut Io<'_>, files: &[PathBuf]) -> Result<Status, CliError> {
                     "{name}: ok (QuestionnaireResponse for {of}, {answers} answers)"
                 )?;
             } else {
-                writeln!(
-                    io.out,
-                    "{name}: {errors} errors, {} warnings",
-                    diags.len() - errors
-                )?;
-                if status == Status::Ok {
-                    status = Status::Findings;
-                }
+                failed(io, &name, &diags, &mut status)?;
             }
             continue;
         }
@@ -109,4 +94,23 @@ pub fn check(io: &mut Io<'_>, files: &[PathBuf]) -> Result<Status, CliError> {
         }
     }
     Ok(status)
+}
+
+/// The closing line for a file with errors; the status becomes "findings".
+fn failed(
+    io: &mut Io<'_>,
+    name: &str,
+    diags: &[crate::diag::Diagnostic],
+    status: &mut Status,
+) -> Result<(), CliError> {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    writeln!(
+        io.out,
+        "{name}: {errors} errors, {} warnings",
+        diags.len() - errors
+    )?;
+    if *status == Status::Ok {
+        *status = Status::Findings;
+    }
+    Ok(())
 }

@@ -373,6 +373,29 @@ fn extensions<'v>(obj: &'v Map<String, Value>, url: &str) -> Vec<&'v Value> {
         .unwrap_or_default()
 }
 
+/// An option from a value set concept (or expansion entry): its code, display and score.
+fn concept(c: &Value, system: Option<String>) -> Opt {
+    let code = c
+        .get("code")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let label = c
+        .get("display")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| code.clone());
+    Opt {
+        value: code,
+        label,
+        system,
+        ordinal: ordinal_of(c),
+        exclusive: false,
+        kind: "valueCoding",
+        initial: false,
+    }
+}
+
 fn ordinal_of(obj: &Value) -> Option<f64> {
     let map = obj.as_object()?;
     [ext::ORDINAL, ext::ITEM_WEIGHT].iter().find_map(|u| {
@@ -412,25 +435,7 @@ fn value_sets(obj: &Map<String, Value>) -> HashMap<String, Vec<Opt>> {
                 .into_iter()
                 .flatten()
             {
-                let code = c
-                    .get("code")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                let label = c
-                    .get("display")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| code.clone());
-                opts.push(Opt {
-                    value: code,
-                    label,
-                    system: system.clone(),
-                    ordinal: ordinal_of(c),
-                    exclusive: false,
-                    kind: "valueCoding",
-                    initial: false,
-                });
+                opts.push(concept(c, system.clone()));
             }
         }
         for c in r
@@ -439,25 +444,8 @@ fn value_sets(obj: &Map<String, Value>) -> HashMap<String, Vec<Opt>> {
             .into_iter()
             .flatten()
         {
-            let code = c
-                .get("code")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            let label = c
-                .get("display")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .unwrap_or_else(|| code.clone());
-            opts.push(Opt {
-                value: code,
-                label,
-                system: c.get("system").and_then(Value::as_str).map(str::to_owned),
-                ordinal: ordinal_of(c),
-                exclusive: false,
-                kind: "valueCoding",
-                initial: false,
-            });
+            let system = c.get("system").and_then(Value::as_str).map(str::to_owned);
+            opts.push(concept(c, system));
         }
         out.insert(format!("#{id}"), opts);
     }
