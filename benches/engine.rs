@@ -1,5 +1,6 @@
 //! Load + check and per-answer re-evaluation on generated questionnaires of 100, 1,000 and
-//! 10,000 questions with chained conditions, derived values and flags.
+//! 10,000 questions with chained conditions, derived values and flags; the same questionnaires
+//! as FHIR: import, and the QuestionnaireResponse of a fully answered session.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::fmt::Write as _;
@@ -94,6 +95,44 @@ fn bench(c: &mut Criterion) {
                 yes = !yes;
                 let _ = s.set(first, Answer::Choice(if yes { 0 } else { 1 }));
                 black_box(s.outcome())
+            })
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("fhir_import");
+    for &n in &sizes {
+        let q = load_toml(&generate(n)).questionnaire.expect("valid");
+        let json = serde_json::to_string(&triage::fhir::export::questionnaire_to_fhir(&q).json)
+            .expect("json");
+        assert!(
+            triage::fhir::load_fhir(&json).questionnaire.is_some(),
+            "the exported questionnaire must load"
+        );
+        g.bench_with_input(BenchmarkId::from_parameter(n), &json, |b, src| {
+            b.iter(|| black_box(triage::fhir::load_fhir(black_box(src))))
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("fhir_response");
+    for &n in &sizes {
+        let q = load_toml(&generate(n)).questionnaire.expect("valid");
+        let mut s = Session::new(&q, jiff::civil::Date::constant(2025, 6, 2));
+        for (i, item, _) in q.questions() {
+            let a = if item.options().is_empty() {
+                Answer::Number(5.0)
+            } else {
+                Answer::Choice(0)
+            };
+            let _ = s.set(i, a);
+        }
+        g.bench_function(BenchmarkId::from_parameter(n), |b| {
+            b.iter(|| {
+                black_box(triage::fhir::questionnaire_response(
+                    &s,
+                    "2025-06-02T10:00:00+01:00",
+                ))
             })
         });
     }

@@ -1247,7 +1247,7 @@ impl Importer<'_> {
         let mut parts = Vec::new();
         for (i, ew) in p.enable_when.iter().enumerate() {
             let at = format!("{}.enableWhen[{i}]", p.path);
-            if let Some(e) = self.enable_when(ew, &at) {
+            if let Some(e) = self.enable_when(ew, &at, names) {
                 parts.push(e);
             }
         }
@@ -1262,8 +1262,10 @@ impl Importer<'_> {
             }
         };
         if let Some(x) = &p.expression {
-            let items = &self.items;
-            let resolve = |id: &str| items.iter().position(|it| it.id == id).map(|i| i as u32);
+            let resolve = |id: &str| match names.get(id) {
+                Some((Ref::Question(i), _)) => Some(*i),
+                _ => None,
+            };
             match crate::expr::fhirpath::parse(x, &resolve) {
                 Ok(node) => {
                     let e = Expr::Path(Box::new(node));
@@ -1292,14 +1294,14 @@ impl Importer<'_> {
         combined
     }
 
-    fn enable_when(&mut self, ew: &Value, at: &str) -> Option<Expr> {
+    fn enable_when(
+        &mut self,
+        ew: &Value,
+        at: &str,
+        names: &HashMap<String, (Ref, Ty)>,
+    ) -> Option<Expr> {
         let q_link = ew.get("question").and_then(Value::as_str).unwrap_or("");
-        let Some(q) = self
-            .items
-            .iter()
-            .position(|it| it.id == q_link)
-            .map(|i| i as u32)
-        else {
+        let Some(&(Ref::Question(q), _)) = names.get(q_link) else {
             self.error(
                 at,
                 format!("enableWhen refers to '{q_link}', which is not an item here"),
