@@ -524,3 +524,38 @@ fn stored_records_export_as_responses() {
     assert_eq!(exported, shown);
     assert!(export.join("record-1.json").exists());
 }
+
+/// `triage test` and `triage summary` take a FHIR Questionnaire like a TOML one.
+#[test]
+fn test_and_summary_take_a_fhir_questionnaire() {
+    let out = std::process::Command::new(bin())
+        .arg("test")
+        .arg(fixture("small-intake.json"))
+        .arg(fixture("small-intake.scenarios.toml"))
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("2 passed, 0 failed"), "{stdout}");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let answers = dir.path().join("answers.json");
+    std::fs::write(
+        &answers,
+        r#"{ "visit_date": "2025-06-02", "answers": { "age": 70, "pregnant": "false", "smoke": "former" } }"#,
+    )
+    .expect("write");
+    let out = std::process::Command::new(bin())
+        .args(["summary", "--questionnaire"])
+        .arg(fixture("small-intake.json"))
+        .arg("--answers")
+        .arg(&answers)
+        .output()
+        .expect("runs");
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{page}");
+    assert!(
+        page.contains("Small clinic intake") && page.contains("I used to"),
+        "{page}"
+    );
+}
