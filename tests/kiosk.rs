@@ -43,13 +43,22 @@ fn kiosk(data: &Path, extra: &[&str]) -> Pty {
     Pty::spawn(&bin(), &args, 80, 24)
 }
 
+/// The kiosk still answers: Enter starts, Esc comes back to the welcome screen. Each wait is for
+/// the whole new screen (the old one's words gone too), so that the next key is not sent while a
+/// half-drawn frame still shows the old screen's words: a key right behind a lone Esc would be
+/// read as Alt+key.
 fn still_running(p: &mut Pty) {
-    let (r, c) = p.find("Start");
-    let _ = (r, c);
+    p.wait_until("the welcome screen", |s| {
+        s.contains("Start") && !s.contains("Who is filling in this form?")
+    });
     p.send(ENTER);
-    p.wait_for("Who is filling in this form?");
+    p.wait_until("the first question", |s| {
+        s.contains("Who is filling in this form?") && !s.contains("Start")
+    });
     p.send(ESC);
-    p.wait_for("Start");
+    p.wait_until("the welcome screen again", |s| {
+        s.contains("Start") && !s.contains("Who is filling in this form?")
+    });
 }
 
 const F: [&str; 12] = [
