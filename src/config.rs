@@ -38,6 +38,7 @@ struct RawOutput {
     print_command: Option<Spanned<Vec<String>>>,
     spool_dir: Option<Spanned<String>>,
     format: Option<Spanned<String>>,
+    fhir_spool_dir: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,6 +74,9 @@ pub struct Config {
     /// A folder where each summary is written atomically.
     pub spool_dir: Option<PathBuf>,
     pub format: SummaryFormat,
+    /// A folder where each completed intake is written atomically as a FHIR
+    /// QuestionnaireResponse, for the clinic's record system to collect.
+    pub fhir_spool_dir: Option<PathBuf>,
     /// Run (without patient data) when a safety pause needs staff.
     pub alert_command: Option<Vec<String>>,
 }
@@ -91,6 +95,7 @@ impl Default for Config {
             print_command: None,
             spool_dir: None,
             format: SummaryFormat::Text,
+            fhir_spool_dir: None,
             alert_command: None,
         }
     }
@@ -188,6 +193,7 @@ pub fn load_config(src: &str, base: &Path) -> Result<(Config, Vec<Diagnostic>), 
             &mut warnings,
         );
         c.spool_dir = o.spool_dir.as_ref().map(|d| base.join(d.get_ref()));
+        c.fhir_spool_dir = o.fhir_spool_dir.as_ref().map(|d| base.join(d.get_ref()));
         if let Some(f) = &o.format {
             match f.get_ref().as_str() {
                 "text" => c.format = SummaryFormat::Text,

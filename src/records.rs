@@ -92,3 +92,25 @@ pub fn local_time(ts: &str) -> String {
         Err(_) => ts.to_owned(),
     }
 }
+
+/// A stored record as a FHIR QuestionnaireResponse, rebuilt from its answers against the
+/// questionnaire they were given to. `None` if the stored answers cannot be read.
+pub fn questionnaire_response(
+    q: &crate::questionnaire::Questionnaire,
+    r: &crate::store::Record,
+) -> Option<serde_json::Value> {
+    let answers: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&r.answers_json).ok()?;
+    let answers: Vec<(String, serde_json::Value)> = answers.into_iter().collect();
+    let visit = crate::answer::PartialDate::parse_iso(&r.visit_date)
+        .map(|d| d.date)
+        .unwrap_or_else(crate::clock::today);
+    let (session, _) = restore(q, visit, &answers);
+    let authored = r
+        .summary
+        .completed_at
+        .parse::<jiff::Timestamp>()
+        .map(crate::clock::rfc3339)
+        .unwrap_or_default();
+    Some(crate::fhir::questionnaire_response(&session, &authored))
+}

@@ -147,16 +147,19 @@ fn a_key_during_the_warning_keeps_the_session() {
 }
 
 /// A finished patient is gone: Back on the thank-you and welcome screens reaches nothing of
-/// theirs; the summary went to the print command's standard input and to the spool folder.
+/// theirs; the summary went to the print command's standard input and to the spool folder, and
+/// the intake as a FHIR QuestionnaireResponse to the FHIR spool folder.
 #[test]
 fn after_submit_nothing_is_reachable_and_the_summary_is_delivered() {
     let dir = tempfile::tempdir().expect("tempdir");
     let printed = dir.path().join("printed.txt");
     let spool = dir.path().join("spool");
+    let fhir_spool = dir.path().join("to-ehr");
     let config = format!(
-        "clinic_name = \"Riverside Clinic\"\n[output]\nprint_command = [\"tee\", \"{}\"]\nspool_dir = \"{}\"\n",
+        "clinic_name = \"Riverside Clinic\"\n[output]\nprint_command = [\"tee\", \"{}\"]\nspool_dir = \"{}\"\nfhir_spool_dir = \"{}\"\n",
         printed.display(),
-        spool.display()
+        spool.display(),
+        fhir_spool.display()
     );
     let (_d, data) = setup(&config);
     let q = load_toml(DEFAULT_SOURCE).questionnaire.expect("valid");
@@ -199,6 +202,14 @@ fn after_submit_nothing_is_reachable_and_the_summary_is_delivered() {
     );
     let spooled = std::fs::read_to_string(spool.join("triage-record-1.txt")).expect("spooled");
     assert_eq!(spooled, printed_text, "the spool file is the whole summary");
+    let response: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fhir_spool.join("triage-record-1.fhir.json"))
+            .expect("the FHIR spool file"),
+    )
+    .expect("json");
+    assert_eq!(response["resourceType"], "QuestionnaireResponse");
+    assert_eq!(response["status"], "completed");
+    assert!(response.to_string().contains("Alex Sample"));
     let store = SqliteStore::open(&data).expect("store");
     let events: Vec<String> = store
         .audit()

@@ -81,7 +81,7 @@ pub fn records_show(
                     r.questionnaire.id, r.questionnaire.version
                 )?;
             }
-            let response = response(&q, &r).ok_or_else(|| {
+            let response = crate::records::questionnaire_response(&q, &r).ok_or_else(|| {
                 CliError::Store(store::StoreError::Corrupt(store.path().to_owned()))
             })?;
             writeln!(
@@ -106,28 +106,6 @@ pub fn records_show(
         }
     }
     Ok(Status::Ok)
-}
-
-/// A stored record as a FHIR QuestionnaireResponse, rebuilt from its answers against the
-/// questionnaire they were given to. `None` if the stored answers cannot be read.
-fn response(
-    q: &crate::questionnaire::Questionnaire,
-    r: &store::Record,
-) -> Option<serde_json::Value> {
-    let answers: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(&r.answers_json).ok()?;
-    let answers: Vec<(String, serde_json::Value)> = answers.into_iter().collect();
-    let visit = crate::answer::PartialDate::parse_iso(&r.visit_date)
-        .map(|d| d.date)
-        .unwrap_or_else(crate::clock::today);
-    let (session, _) = crate::records::restore(q, visit, &answers);
-    let authored = r
-        .summary
-        .completed_at
-        .parse::<Timestamp>()
-        .map(crate::clock::rfc3339)
-        .unwrap_or_default();
-    Some(crate::fhir::questionnaire_response(&session, &authored))
 }
 
 /// One JSON file per record, written atomically with mode 0600; with a questionnaire (`--fhir`),
@@ -177,7 +155,7 @@ pub fn records_export(
         })?;
         if let Some(q) = fhir {
             if q.meta.id == r.questionnaire.id {
-                let response = response(q, &r).ok_or_else(|| {
+                let response = crate::records::questionnaire_response(q, &r).ok_or_else(|| {
                     CliError::Store(store::StoreError::Corrupt(st.path().to_owned()))
                 })?;
                 let bytes = serde_json::to_vec_pretty(&response)

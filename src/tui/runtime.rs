@@ -284,7 +284,7 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
         }
         Effect::Deliver(id) => vec![Msg::Delivered(
             id,
-            deliver_record(store, &env.opts.config, id, now).err(),
+            deliver_record(store, &env.opts.config, q, id, now).err(),
         )],
         Effect::Alert => {
             if let Some(cmd) = &env.opts.config.alert_command {
@@ -300,15 +300,27 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
 fn deliver_record(
     store: &mut dyn Store,
     config: &Config,
+    q: &Questionnaire,
     id: RecordId,
     now: Timestamp,
 ) -> Result<(), String> {
     let record = store.record(id).map_err(|e| e.to_string())?;
+    let mut problems = Vec::new();
+    // For the record system: the intake as a QuestionnaireResponse, whole or not at all.
+    if let Some(dir) = &config.fhir_spool_dir {
+        let written = crate::records::questionnaire_response(q, &record)
+            .filter(|_| record.questionnaire.id == q.meta.id)
+            .ok_or_else(|| format!("record {id} cannot be written as FHIR"))
+            .and_then(|r| serde_json::to_vec_pretty(&r).map_err(|e| e.to_string()))
+            .and_then(|bytes| deliver::spool(dir, id, "fhir.json", &bytes));
+        if let Err(e) = written {
+            problems.push(e);
+        }
+    }
     let (bytes, ext) = match config.format {
         SummaryFormat::Text => (record.summary_text.into_bytes(), "txt"),
         SummaryFormat::Json => (record.summary_json.into_bytes(), "json"),
     };
-    let mut problems = Vec::new();
     if let Some(dir) = &config.spool_dir
         && let Err(e) = deliver::spool(dir, id, ext, &bytes)
     {
@@ -319,7 +331,9 @@ fn deliver_record(
     {
         problems.push(e);
     }
-    let delivered = config.spool_dir.is_some() || config.print_command.is_some();
+    let delivered = config.spool_dir.is_some()
+        || config.print_command.is_some()
+        || config.fhir_spool_dir.is_some();
     let event = if problems.is_empty() {
         AuditEvent::Printed
     } else {
