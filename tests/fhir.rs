@@ -423,7 +423,9 @@ fn run_a_fhir_questionnaire_in_a_terminal() {
     let mut p = Pty::spawn(Path::new("/bin/sh"), &["-c", &cmd], 80, 24);
     p.wait_for("A few questions before you see the doctor.");
     p.send(ENTER);
-    p.wait_for("How old are you?");
+    p.wait_until("the question under its group's title", |s| {
+        s.contains("How old are you?") && s.contains("About you")
+    });
     p.send(&format!("34{ENTER}"));
     p.wait_for("Are you pregnant?");
     p.send(&format!("2{ENTER}"));
@@ -431,7 +433,15 @@ fn run_a_fhir_questionnaire_in_a_terminal() {
     p.send(&format!("3{ENTER}"));
     p.wait_for("How much do you smoke a day?");
     p.send(&format!("5 a day{ENTER}"));
-    p.wait_for("Do you have any of these?");
+    // A group's stem too long for one line is shown whole above the question.
+    p.wait_until("the question with its whole stem", |s| {
+        let words = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        words.contains("Do you have any of these?")
+            && words.contains(
+                "In the last twelve months, has a doctor told you that you have any of the \
+                 following conditions?",
+            )
+    });
     p.send(&format!("1{ENTER}"));
     p.wait_for("When did you last see a doctor?");
     p.send(&format!("2025-01-20{ENTER}"));

@@ -34,6 +34,21 @@ pub fn text_height(text: &str, width: u16) -> u16 {
 }
 
 /// Wrapped text in a style.
+/// `text` cut to `width` columns, ending in "…" when cut.
+pub fn ellipsize(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_owned();
+    }
+    let mut cut = String::new();
+    for ch in text.chars() {
+        if cut.width() + ch.to_string().width() + 1 > width {
+            break;
+        }
+        cut.push(ch);
+    }
+    format!("{cut}…")
+}
+
 pub fn paragraph<'a>(text: &'a str, style: Style) -> Paragraph<'a> {
     Paragraph::new(text).style(style).wrap(Wrap { trim: false })
 }

@@ -197,17 +197,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
             ratatui::style::Style::default()
         };
         let room = (list.width as usize).saturating_sub(label_w + 2);
-        let mut answer = shown(m, item);
-        if answer.width() > room {
-            let mut cut = String::new();
-            for ch in answer.chars() {
-                if cut.width() + ch.to_string().width() + 1 > room {
-                    break;
-                }
-                cut.push(ch);
-            }
-            answer = format!("{cut}…");
-        }
+        let answer = theme::ellipsize(&shown(m, item), room);
         let answer_style = if m.session.answer(item).is_none() {
             theme::bold()
         } else {

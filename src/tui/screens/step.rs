@@ -18,6 +18,7 @@ use crate::tui::model::{Action, Effect, Field, HitMap, Mode, Model, Msg, Screen,
 use crate::tui::theme;
 use crate::tui::update::{digit, is_back, is_next};
 use crate::typed;
+use unicode_width::UnicodeWidthStr;
 
 pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
     if m.help_open {
@@ -386,6 +387,27 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
         (Some(t), _) | (None, Some(t)) => theme::text_height(&format!("! {t}"), body.width),
         _ => 0,
     };
+    // Where the question stands: the text of the group around it (a section's title, or a
+    // FHIR group's stem such as "Over the last two weeks, how often ..."), on the free row under
+    // the progress bar; a stem too long for it goes above the question when there is room.
+    if !matches!(it.kind, ItemKind::Group { .. })
+        && let Some(context) = group_text(q, item)
+    {
+        let line = context.lines().next().unwrap_or("");
+        let whole = line.width() <= body.width as usize && !context.contains('\n');
+        if whole || area.height < 20 {
+            f.render_widget(
+                theme::paragraph(&theme::ellipsize(line, body.width as usize), theme::dim()),
+                Rect {
+                    y: area.y + 2,
+                    height: 1,
+                    ..body
+                },
+            );
+        } else {
+            put(f, &mut y, context, theme::dim());
+        }
+    }
     match &it.kind {
         ItemKind::Group { intro } => {
             put(f, &mut y, &it.text, theme::bold());
@@ -633,4 +655,17 @@ fn options_view(
         }
         y += h;
     }
+}
+
+/// The text of the nearest group around `item`.
+fn group_text(q: &crate::questionnaire::Questionnaire, item: ItemIdx) -> Option<&str> {
+    let mut at = q.item(item).parent;
+    while let Some(p) = at {
+        let it = q.item(p);
+        if matches!(it.kind, ItemKind::Group { .. }) {
+            return Some(it.text.as_str()).filter(|t| !t.trim().is_empty());
+        }
+        at = it.parent;
+    }
+    None
 }
