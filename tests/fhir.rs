@@ -141,6 +141,16 @@ fn response_mirrors_the_questionnaire() {
         }]),
         "a question's child sits inside its answer"
     );
+    assert_eq!(
+        about["item"][3],
+        json!({ "linkId": "site", "text": "Clinic site", "answer": [{ "valueString": "Riverside" }] }),
+        "a read-only item keeps its given answer"
+    );
+    let site = common::idx(&q, "site");
+    assert!(
+        !s.steps().any(|i| i == site),
+        "a read-only item is not asked, so it cannot be changed"
+    );
     let health = &r["item"][1];
     assert_eq!(
         health["item"][0]["answer"],

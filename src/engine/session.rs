@@ -267,13 +267,15 @@ impl<'q> Session<'q> {
         self.derived.get(index as usize).copied().flatten()
     }
 
-    /// Whether the item is a screen of its own: a visible question, info screen, or section
-    /// intro.
+    /// Whether the item is a screen of its own: a visible question (not a read-only one, whose
+    /// answer is given), info screen, or section intro.
     pub fn is_step(&self, item: ItemIdx) -> bool {
+        let it = &self.q.items[item as usize];
         self.is_visible(item)
-            && match &self.q.items[item as usize].kind {
+            && match &it.kind {
                 ItemKind::Group { intro } => intro.is_some(),
-                ItemKind::Info | ItemKind::Question(_) => true,
+                ItemKind::Info => true,
+                ItemKind::Question(_) => !it.read_only,
                 ItemKind::Calculated { .. } => false,
             }
     }

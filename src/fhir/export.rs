@@ -205,6 +205,9 @@ impl Exporter<'_> {
                 if it.required {
                     out["required"] = json!(true);
                 }
+                if it.read_only {
+                    out["readOnly"] = json!(true);
+                }
                 self.question(i, k, &mut out, &mut extensions);
             }
         }

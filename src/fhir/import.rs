@@ -895,12 +895,7 @@ impl Importer<'_> {
                 })
                 .collect();
         }
-        if self.flag(obj, path, "readOnly") && matches!(kind, ItemKind::Question(_)) {
-            self.warn(
-                &format!("{path}.readOnly"),
-                "readOnly is not enforced: the patient can change this answer",
-            );
-        }
+        let read_only = self.flag(obj, path, "readOnly") && matches!(kind, ItemKind::Question(_));
         let hidden = extensions(obj, ext::HIDDEN)
             .first()
             .and_then(|x| x.get("valueBoolean"))
@@ -922,8 +917,9 @@ impl Importer<'_> {
             end: idx + 1,
             depth,
             show_if: hidden.then_some(Expr::Lit(Val::Bool(false))),
-            required: required && is_question,
+            required: required && is_question && !read_only,
             valid_if: None,
+            read_only,
             initial: None,
             fhir: Some(FhirItem {
                 kind: ty.to_owned(),
@@ -1015,6 +1011,7 @@ impl Importer<'_> {
                 show_if: Some(cond),
                 required: true,
                 valid_if: None,
+                read_only: false,
                 initial: None,
                 fhir: Some(FhirItem {
                     kind: OPEN_CHOICE_TEXT.into(),

@@ -418,6 +418,7 @@ impl Builder<'_> {
             show_if: None,
             required: false,
             valid_if: None,
+            read_only: false,
             initial: None,
             fhir: None,
         });
@@ -589,6 +590,7 @@ impl Builder<'_> {
             show_if: None,
             required,
             valid_if: None,
+            read_only: false,
             initial: None,
             fhir: None,
         });

@@ -75,6 +75,9 @@ pub struct Item {
     pub required: bool,
     /// A cross-field rule the answer must satisfy, with the message shown when it does not.
     pub valid_if: Option<(Expr, String)>,
+    /// Shown to nobody as a question: its answer comes from `initial` and the patient cannot
+    /// change it (FHIR `readOnly`). Never required.
+    pub read_only: bool,
     /// The answer already given when a session starts (FHIR `initial`).
     pub initial: Option<crate::answer::Answer>,
     /// How the item was written in FHIR, to answer in the same types.
