@@ -3,18 +3,14 @@
 
 use std::path::Path;
 
-use super::{CliError, Io, Status, load_checked, source};
+use super::{CliError, Io, Status};
 
 pub fn convert(
     io: &mut Io<'_>,
     file: Option<&Path>,
     out: Option<&Path>,
 ) -> Result<Status, CliError> {
-    let src = source(file)?;
-    let q = load_checked(io, &src).map_err(|e| match e {
-        CliError::Reported(m) => CliError::Usage(m),
-        other => other,
-    })?;
+    let (q, src) = super::load_questionnaire(io, file)?;
     if q.items.iter().any(|it| it.fhir.is_some()) {
         return Err(CliError::Usage(format!(
             "{} is already a FHIR Questionnaire; convert writes triage's own questionnaires as FHIR",

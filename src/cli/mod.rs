@@ -166,6 +166,20 @@ pub fn report(io: &mut Io<'_>, src: &Source, diags: &[Diagnostic]) -> Result<(),
     Ok(())
 }
 
+/// The questionnaire a command works with (`None`: the built-in one), with its source. Its
+/// findings are printed; one with errors is a usage error, since the command cannot start.
+pub fn load_questionnaire(
+    io: &mut Io<'_>,
+    path: Option<&Path>,
+) -> Result<(Questionnaire, Source), CliError> {
+    let src = source(path)?;
+    let q = load_checked(io, &src).map_err(|e| match e {
+        CliError::Reported(m) => CliError::Usage(m),
+        other => other,
+    })?;
+    Ok((q, src))
+}
+
 /// Loads a questionnaire and prints its findings; fails if it has errors.
 pub fn load_checked(io: &mut Io<'_>, src: &Source) -> Result<Questionnaire, CliError> {
     let loaded = load(src);

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use jiff::civil::Date;
 
-use super::{CliError, Format, Io, Status, load_checked, open_store, source};
+use super::{CliError, Format, Io, Status, open_store};
 use crate::config::{self, Config};
 use crate::strings;
 use crate::tui::{self, Mode, RunEnd, RunError, RunOptions};
@@ -82,11 +82,7 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         .file
         .map(Path::to_owned)
         .or_else(|| config.questionnaire.clone());
-    let src = source(file.as_deref())?;
-    let q = load_checked(io, &src).map_err(|e| match e {
-        CliError::Reported(m) => CliError::Usage(m),
-        other => other,
-    })?;
+    let (q, _) = super::load_questionnaire(io, file.as_deref())?;
     let mut store = open_store(args.data_dir)?;
     let opts = RunOptions {
         visit_date: args.visit_date,

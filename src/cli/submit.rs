@@ -7,7 +7,7 @@ use std::path::Path;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use super::{CliError, Io, Source, Status, load_checked, open_store, read, report, source};
+use super::{CliError, Io, Source, Status, open_store, read, report};
 use crate::answers;
 use crate::engine::{Problem, Session};
 use crate::records;
@@ -24,11 +24,7 @@ pub struct SubmitArgs<'a> {
 }
 
 pub fn submit(io: &mut Io<'_>, args: &SubmitArgs<'_>) -> Result<Status, CliError> {
-    let qsrc = source(args.questionnaire)?;
-    let q = load_checked(io, &qsrc).map_err(|e| match e {
-        CliError::Reported(m) => CliError::Usage(m),
-        other => other,
-    })?;
+    let (q, _) = super::load_questionnaire(io, args.questionnaire)?;
     let asrc = Source {
         name: args.answers.display().to_string(),
         text: read(args.answers)?,

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use jiff::civil::Date;
 
-use super::{CliError, Io, Source, Status, load_checked, read, report, source};
+use super::{CliError, Io, Source, Status, read, report};
 use crate::answers;
 use crate::engine::Session;
 use crate::summary::Context;
@@ -32,11 +32,7 @@ pub struct SummaryArgs<'a> {
 }
 
 pub fn summary(io: &mut Io<'_>, args: &SummaryArgs<'_>) -> Result<Status, CliError> {
-    let qsrc = source(args.questionnaire)?;
-    let q = load_checked(io, &qsrc).map_err(|e| match e {
-        CliError::Reported(m) => CliError::Usage(m),
-        other => other,
-    })?;
+    let (q, _) = super::load_questionnaire(io, args.questionnaire)?;
     let asrc = Source {
         name: args.answers.display().to_string(),
         text: read(args.answers)?,

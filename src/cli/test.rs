@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{CliError, Io, Source, Status, load_checked, read, report, source};
+use super::{CliError, Io, Source, Status, read, report};
 use crate::scenario;
 
 pub fn test(
@@ -11,11 +11,7 @@ pub fn test(
     questionnaire: &std::path::Path,
     scenario_files: &[PathBuf],
 ) -> Result<Status, CliError> {
-    let qsrc = source(Some(questionnaire))?;
-    let q = load_checked(io, &qsrc).map_err(|e| match e {
-        CliError::Reported(m) => CliError::Usage(m),
-        other => other,
-    })?;
+    let (q, _) = super::load_questionnaire(io, Some(questionnaire))?;
     let mut status = Status::Ok;
     for path in scenario_files {
         let src = Source {

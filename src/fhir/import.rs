@@ -1083,24 +1083,12 @@ impl Importer<'_> {
                 .unwrap_or(false);
             let ordinal = ordinal_of(o);
             let opt = if let Some(c) = o.get("valueCoding") {
-                let code = c
-                    .get("code")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                let label = c
-                    .get("display")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| code.clone());
+                let system = c.get("system").and_then(Value::as_str).map(str::to_owned);
                 Opt {
-                    value: code,
-                    label,
-                    system: c.get("system").and_then(Value::as_str).map(str::to_owned),
                     ordinal,
                     exclusive,
-                    kind: "valueCoding",
                     initial,
+                    ..concept(c, system)
                 }
             } else if let Some(s) = o.get("valueString").and_then(Value::as_str) {
                 Opt {
