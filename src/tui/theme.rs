@@ -34,6 +34,32 @@ pub fn text_height(text: &str, width: u16) -> u16 {
 }
 
 /// Wrapped text in a style.
+/// A dialog screen's body: a bold title, then `text`, with room kept for a row of buttons at the
+/// bottom of `area`. Draws both; returns the text's area and the button row's.
+pub fn dialog(f: &mut Frame, area: Rect, body: Rect, title: &str, text: &str) -> (Rect, Rect) {
+    let th = text_height(title, body.width);
+    f.render_widget(
+        paragraph(title, bold()),
+        Rect {
+            height: th.min(body.height),
+            ..body
+        },
+    );
+    let button_h = if area.height >= 16 { 3 } else { 1 };
+    let text_area = Rect {
+        y: body.y + th + 1,
+        height: body.height.saturating_sub(th + 1 + button_h + 1),
+        ..body
+    };
+    f.render_widget(paragraph(text, Style::default()), text_area);
+    let row = Rect {
+        y: area.y + area.height.saturating_sub(button_h + 1),
+        height: button_h,
+        ..body
+    };
+    (text_area, row)
+}
+
 /// `text` cut to `width` columns, ending in "…" when cut.
 pub fn ellipsize(text: &str, width: usize) -> String {
     if text.width() <= width {

@@ -35,41 +35,19 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         width: area.width.saturating_sub(4),
         height: area.height.saturating_sub(2),
     };
-    let th = theme::text_height(strings::CONFIRM_TITLE, body.width);
-    f.render_widget(
-        theme::paragraph(strings::CONFIRM_TITLE, theme::bold()),
-        Rect {
-            height: th.min(body.height),
-            ..body
-        },
-    );
-    let button_h = if area.height >= 16 { 3 } else { 1 };
-    let text_h = body.height.saturating_sub(th + 1 + button_h + 1);
-    f.render_widget(
-        theme::paragraph(strings::CONFIRM_TEXT, ratatui::style::Style::default()),
-        Rect {
-            y: body.y + th + 1,
-            height: text_h,
-            ..body
-        },
-    );
+    let (text, row) = theme::dialog(f, area, body, strings::CONFIRM_TITLE, strings::CONFIRM_TEXT);
     if let Some(p) = &m.save_problem {
-        let h = theme::text_height(p, body.width).min(text_h);
+        let h = theme::text_height(p, body.width).min(text.height);
         theme::message(
             f,
             Rect {
-                y: body.y + th + 1 + text_h.saturating_sub(h),
+                y: text.y + text.height.saturating_sub(h),
                 height: h,
                 ..body
             },
             p,
         );
     }
-    let row = Rect {
-        y: area.y + area.height.saturating_sub(button_h + 1),
-        height: button_h,
-        ..body
-    };
     let back = format!("← {}", strings::CONFIRM_BACK);
     let send = format!("{} →", strings::CONFIRM_SEND);
     theme::button_row(

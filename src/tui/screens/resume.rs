@@ -79,29 +79,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         text.push(' ');
         text.push_str(&fill(strings::RESUME_CHANGED, &draft.questionnaire.version));
     }
-    let th = theme::text_height(strings::RESUME_TITLE, body.width);
-    f.render_widget(
-        theme::paragraph(strings::RESUME_TITLE, theme::bold()),
-        Rect {
-            height: th.min(body.height),
-            ..body
-        },
-    );
-    let button_h = if area.height >= 16 { 3 } else { 1 };
-    let text_h = body.height.saturating_sub(th + 1 + button_h + 1);
-    f.render_widget(
-        theme::paragraph(&text, ratatui::style::Style::default()),
-        Rect {
-            y: body.y + th + 1,
-            height: text_h,
-            ..body
-        },
-    );
-    let row = Rect {
-        y: area.y + area.height.saturating_sub(button_h + 1),
-        height: button_h,
-        ..body
-    };
+    let (_, row) = theme::dialog(f, area, body, strings::RESUME_TITLE, &text);
     let (c, n) = if area.width < 60 {
         (strings::RESUME_CONTINUE_SHORT, strings::RESUME_NEW_SHORT)
     } else {

@@ -41,29 +41,12 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     } else {
         finish.to_owned()
     };
-    let th = theme::text_height(strings::THANKS_TITLE, body.width);
-    f.render_widget(
-        theme::paragraph(strings::THANKS_TITLE, theme::bold()),
-        Rect {
-            height: th.min(body.height),
-            ..body
-        },
-    );
-    let button_h = if area.height >= 16 { 3 } else { 1 };
-    f.render_widget(
-        theme::paragraph(&text, ratatui::style::Style::default()),
-        Rect {
-            y: body.y + th + 1,
-            height: body.height.saturating_sub(th + 2 + button_h),
-            ..body
-        },
-    );
+    let (_, row) = theme::dialog(f, area, body, strings::THANKS_TITLE, &text);
     let bw = body.width.min(30);
     let b = Rect {
         x: body.x + (body.width - bw) / 2,
-        y: area.y + area.height.saturating_sub(button_h + 1),
         width: bw,
-        height: button_h,
+        ..row
     };
     if m.kiosk.is_none() {
         theme::button(f, b, strings::THANKS_RUN_HINT, true, hits, Action::Finish);
