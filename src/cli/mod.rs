@@ -180,6 +180,24 @@ pub fn load_questionnaire(
     Ok((q, src))
 }
 
+/// Reads an answers file; `None` when it has errors (already printed).
+pub fn read_answers(
+    io: &mut Io<'_>,
+    path: &Path,
+) -> Result<Option<(Source, crate::answers::AnswersFile)>, CliError> {
+    let src = Source {
+        name: path.display().to_string(),
+        text: read(path)?,
+    };
+    match crate::answers::parse_answers_file(&src.text) {
+        Ok(f) => Ok(Some((src, f))),
+        Err(d) => {
+            report(io, &src, &d)?;
+            Ok(None)
+        }
+    }
+}
+
 /// Loads a questionnaire and prints its findings; fails if it has errors.
 pub fn load_checked(io: &mut Io<'_>, src: &Source) -> Result<Questionnaire, CliError> {
     let loaded = load(src);

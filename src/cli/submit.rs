@@ -7,7 +7,7 @@ use std::path::Path;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use super::{CliError, Io, Source, Status, open_store, read, report};
+use super::{CliError, Io, Status, open_store, report};
 use crate::answers;
 use crate::engine::{Problem, Session};
 use crate::records;
@@ -25,16 +25,8 @@ pub struct SubmitArgs<'a> {
 
 pub fn submit(io: &mut Io<'_>, args: &SubmitArgs<'_>) -> Result<Status, CliError> {
     let (q, _) = super::load_questionnaire(io, args.questionnaire)?;
-    let asrc = Source {
-        name: args.answers.display().to_string(),
-        text: read(args.answers)?,
-    };
-    let file = match answers::parse_answers_file(&asrc.text) {
-        Ok(f) => f,
-        Err(d) => {
-            report(io, &asrc, &d)?;
-            return Ok(Status::Findings);
-        }
+    let Some((asrc, file)) = super::read_answers(io, args.answers)? else {
+        return Ok(Status::Findings);
     };
     if let Some(id) = file.questionnaire.as_ref().filter(|id| **id != q.meta.id) {
         writeln!(

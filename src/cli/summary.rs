@@ -6,7 +6,7 @@ use std::path::Path;
 
 use jiff::civil::Date;
 
-use super::{CliError, Io, Source, Status, read, report};
+use super::{CliError, Io, Status, report};
 use crate::answers;
 use crate::engine::Session;
 use crate::summary::Context;
@@ -33,16 +33,8 @@ pub struct SummaryArgs<'a> {
 
 pub fn summary(io: &mut Io<'_>, args: &SummaryArgs<'_>) -> Result<Status, CliError> {
     let (q, _) = super::load_questionnaire(io, args.questionnaire)?;
-    let asrc = Source {
-        name: args.answers.display().to_string(),
-        text: read(args.answers)?,
-    };
-    let file = match answers::parse_answers_file(&asrc.text) {
-        Ok(f) => f,
-        Err(d) => {
-            report(io, &asrc, &d)?;
-            return Ok(Status::Findings);
-        }
+    let Some((asrc, file)) = super::read_answers(io, args.answers)? else {
+        return Ok(Status::Findings);
     };
     if let Some(id) = &file.questionnaire
         && *id != q.meta.id

@@ -117,6 +117,24 @@ pub enum Expr {
 }
 
 impl Expr {
+    /// "`question` has option `opt` chosen": `has` for a multi-choice, `=` for a single choice.
+    pub fn chose(question: u32, opt: u32, multi: bool) -> Expr {
+        let options = vec![opt].into_boxed_slice();
+        if multi {
+            Expr::Has {
+                question,
+                options,
+                all: false,
+            }
+        } else {
+            Expr::OneOf {
+                subject: Box::new(Expr::Get(Ref::Question(question))),
+                options,
+                negated: false,
+            }
+        }
+    }
+
     /// Every name the expression reads, for dependency ordering and cycle checks.
     pub fn refs(&self, out: &mut Vec<Ref>) {
         match self {

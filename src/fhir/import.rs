@@ -983,19 +983,7 @@ impl Importer<'_> {
             // The free-text "something else": a child shown when that option is chosen.
             let other_idx = self.items.len() as ItemIdx;
             let opt = opts.len() as u32 - 1;
-            let cond = if repeats {
-                Expr::Has {
-                    question: idx,
-                    options: vec![opt].into_boxed_slice(),
-                    all: false,
-                }
-            } else {
-                Expr::OneOf {
-                    subject: Box::new(Expr::Get(Ref::Question(idx))),
-                    options: vec![opt].into_boxed_slice(),
-                    negated: false,
-                }
-            };
+            let cond = Expr::chose(idx, opt, repeats);
             self.items.push(Item {
                 id: format!("{link}{OTHER_SUFFIX}"),
                 kind: ItemKind::Question(QuestionKind::Text {
@@ -1414,20 +1402,7 @@ impl Importer<'_> {
                     return None;
                 };
                 let opt = opt as u32;
-                let multi = *style == ChoiceStyle::Multi;
-                let is = if multi {
-                    Expr::Has {
-                        question: q,
-                        options: vec![opt].into_boxed_slice(),
-                        all: false,
-                    }
-                } else {
-                    Expr::OneOf {
-                        subject: Box::new(Expr::Get(Ref::Question(q))),
-                        options: vec![opt].into_boxed_slice(),
-                        negated: false,
-                    }
-                };
+                let is = Expr::chose(q, opt, *style == ChoiceStyle::Multi);
                 match cmp {
                     CmpOp::Eq => Some(is),
                     CmpOp::Ne => Some(Expr::Not(Box::new(is))),
