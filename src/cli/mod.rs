@@ -16,7 +16,9 @@ pub use check::check;
 pub use convert::convert;
 pub use harness::autosave_harness;
 pub use pin::pin_set;
-pub use records::{records_delete, records_export, records_list, records_show};
+pub use records::{
+    drafts_discard, drafts_list, records_delete, records_export, records_list, records_show,
+};
 pub use run::{RunArgs, clinic_config, run};
 pub use submit::{SubmitArgs, submit};
 pub use summary::{Format, SummaryArgs, summary};
@@ -196,6 +198,24 @@ pub fn read_answers(
             Ok(None)
         }
     }
+}
+
+/// Puts an answers file's latched flags (`latched`) back into its session.
+pub fn restore_latched(
+    session: &mut crate::engine::Session<'_>,
+    src: &Source,
+    file: &crate::answers::AnswersFile,
+) -> Result<(), CliError> {
+    let latched = crate::records::latches_from_stored(session.questionnaire(), &file.latched)
+        .map_err(|e| {
+            CliError::Usage(format!(
+                "{}: `latched`: {}",
+                src.name,
+                crate::text::escape(&e)
+            ))
+        })?;
+    session.restore_latches(latched);
+    Ok(())
 }
 
 /// Loads a questionnaire and prints its findings; fails if it has errors.

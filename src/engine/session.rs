@@ -513,11 +513,13 @@ impl<'q> Session<'q> {
         self.holding.contains(&flag)
     }
 
-    /// Puts back latches saved with a draft or record (resuming, or re-rendering a record);
-    /// latches that name flags this questionnaire does not have are left out.
+    /// Puts back latches saved with a draft or record (resuming, or re-rendering a record).
+    /// A saved latch replaces one the restored answers made again (the saved one has the real
+    /// time, alert and release); latches naming flags this questionnaire lacks are left out.
     pub fn restore_latches(&mut self, latches: Vec<Latch>) {
         for l in latches {
-            if (l.flag as usize) < self.q.flags.len() && self.latch(l.flag).is_none() {
+            if (l.flag as usize) < self.q.flags.len() {
+                self.latches.retain(|x| x.flag != l.flag);
                 self.latches.push(l);
             }
         }

@@ -3,6 +3,7 @@
 
 pub mod fhir;
 pub mod pty;
+pub mod screen;
 pub mod walk;
 
 use jiff::civil::Date;
