@@ -364,6 +364,7 @@ impl Builder<'_> {
             names,
             order,
             loops: false,
+            fhir: None,
         })
     }
 
@@ -419,6 +420,7 @@ impl Builder<'_> {
             required: false,
             valid_if: None,
             read_only: false,
+            hidden: false,
             initial: None,
             fhir: None,
         });
@@ -591,6 +593,7 @@ impl Builder<'_> {
             required,
             valid_if: None,
             read_only: false,
+            hidden: false,
             initial: None,
             fhir: None,
         });
@@ -1653,7 +1656,6 @@ pub(crate) fn item_ty(idx: ItemIdx, item: &Item) -> Ty {
         ItemKind::Question(QuestionKind::Number { .. }) => Ty::Num,
         ItemKind::Question(QuestionKind::Date { .. }) => Ty::Date,
         ItemKind::Question(QuestionKind::Text { .. }) => Ty::Text,
-        ItemKind::Calculated { .. } => Ty::Num,
         ItemKind::Group { .. } | ItemKind::Info => Ty::Info,
     }
 }
