@@ -61,7 +61,21 @@ impl Importer<'_> {
         }
         let mut answers = Vec::new();
         for (k, g) in given.iter().enumerate() {
-            let a = one_initial(&it, g);
+            // A quantity's initial unit with no value picks the unit the answer is asked in.
+            if let (Some(QuestionKind::Number { .. }), Some(q)) = (it.question(), g.get("valueQuantity"))
+                && q.get("value").is_none()
+            {
+                self.initial_unit(idx, q);
+                continue;
+            }
+            let mut a = one_initial(&it, g);
+            // An open-choice's initial text that is not an option is its "something else".
+            let other = it.options().iter().position(|o| o.value == OTHER);
+            let text = g.get("valueString").and_then(Value::as_str).or_else(|| g.get("valueCoding").and_then(|c| c.get("display")).and_then(Value::as_str));
+            if a.is_none() && let (Some(o), Some(t)) = (other, text) {
+                a = Some(Answer::Choice(o as u32));
+                self.other_initial = Some(clean::clean(t));
+            }
             if a.is_none() {
                 self.error(&format!("{path}.initial[{k}]"), "this initial value does not fit the item (not one of its options, or of another type)");
             }
@@ -80,6 +94,24 @@ impl Importer<'_> {
             (!all.is_empty()).then_some(Answer::Multi(all))
         } else {
             answers.into_iter().next()
+        }
+    }
+
+    fn initial_unit(&mut self, idx: ItemIdx, q: &Value) {
+        let Some(code) = q.get("code").and_then(Value::as_str) else {
+            return;
+        };
+        let display = q.get("unit").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| fhirpath::units::display(code));
+        let it = &mut self.items[idx as usize];
+        if let Some(f) = it.fhir.as_mut() {
+            f.unit = Some(FhirUnit {
+                code: Some(code.to_owned()),
+                system: q.get("system").and_then(Value::as_str).map(str::to_owned),
+                display: clean::clean_line(&display),
+            });
+        }
+        if let ItemKind::Question(QuestionKind::Number { unit, .. }) = &mut it.kind {
+            *unit = Some(clean::clean_line(&display));
         }
     }
 

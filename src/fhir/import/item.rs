@@ -291,6 +291,11 @@ impl Importer<'_> {
         self.item_condition(obj, path, idx);
         if ty == "open-choice" && !opts.is_empty() {
             self.other_text(&link, idx, opts.len(), repeats, depth);
+            if let Some(t) = self.other_initial.take()
+                && let Some(last) = self.items.last_mut()
+            {
+                last.initial = Some(crate::answer::Answer::Text(t));
+            }
         }
         if let Some(children) = obj.get("item").and_then(Value::as_array) {
             if ty == "display" {

@@ -115,6 +115,7 @@ pub fn load_fhir_with(src: &str, local: Option<&std::path::Path>) -> Loaded {
         exprs: Vec::new(),
         initial_exprs: Vec::new(),
         has_paths: false,
+        other_initial: None,
     };
     b.note_unsupported(obj, "", KNOWN_ROOT);
     b.modifier_extensions(obj, "");
@@ -268,6 +269,8 @@ struct Importer<'a> {
     initial_exprs: Vec<(ItemIdx, String, String)>,
     /// Some condition is an enableWhenExpression.
     has_paths: bool,
+    /// The initial "something else" text of the open-choice being read.
+    other_initial: Option<String>,
 }
 
 impl Importer<'_> {
