@@ -29,37 +29,50 @@ fn number(n: f64) -> Json {
 
 /// The typed FHIR answer values (`valueCoding`, `valueQuantity`, ...) of item `i`'s answer `a`.
 /// An open-choice's "something else" becomes the typed text, read with `answer_of`.
+/// Errors: an option index the item does not have, or an integer option whose value is not a
+/// number (never written as 0 or left out silently).
 pub fn answer_values(
     q: &Questionnaire,
     i: ItemIdx,
     a: &Answer,
     answer_of: &dyn Fn(ItemIdx) -> Option<Answer>,
-) -> Vec<Json> {
+) -> Result<Vec<Json>, String> {
     let it = q.item(i);
     let Some(kind) = it.question() else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let fhir_kind = it.fhir.as_ref().map(|f| f.kind.as_str());
-    let option = |o: &u32| -> Option<Json> {
-        let opt = it.options().get(*o as usize)?;
+    let option = |o: &u32| -> Result<Option<Json>, String> {
+        let opt = it
+            .options()
+            .get(*o as usize)
+            .ok_or_else(|| format!("item '{}' has no option {o}", it.id))?;
         if opt.value == OTHER {
             let text = (i + 1..it.end)
                 .find(|&c| is_other_text(q, c))
                 .and_then(answer_of);
-            return match text {
+            return Ok(match text {
                 Some(Answer::Text(t)) => Some(json!({ "valueString": t })),
                 _ => None,
-            };
+            });
         }
         let given = it
             .fhir
             .as_ref()
             .and_then(|f| f.option_kinds.get(*o as usize))
             .map(String::as_str);
-        Some(match (fhir_kind, given) {
+        Ok(Some(match (fhir_kind, given) {
             (Some("boolean"), _) => json!({ "valueBoolean": opt.value == "true" }),
             (_, Some("valueString")) => json!({ "valueString": opt.value }),
-            (_, Some("valueInteger")) => json!({ "valueInteger": opt.value.parse::<i64>().ok()? }),
+            (_, Some("valueInteger")) => {
+                let n: i64 = opt.value.parse().map_err(|_| {
+                    format!(
+                        "option '{}' of item '{}' is not a whole number",
+                        opt.value, it.id
+                    )
+                })?;
+                json!({ "valueInteger": n })
+            }
             (_, Some("valueDate")) => json!({ "valueDate": opt.value }),
             (_, Some("valueTime")) => json!({ "valueTime": opt.value }),
             _ => {
@@ -69,17 +82,23 @@ pub fn answer_values(
                 }
                 json!({ "valueCoding": c })
             }
-        })
+        }))
     };
-    match (kind, a) {
-        (QuestionKind::Choice { .. }, Answer::Choice(o)) => option(o).into_iter().collect(),
+    Ok(match (kind, a) {
+        (QuestionKind::Choice { .. }, Answer::Choice(o)) => option(o)?.into_iter().collect(),
         (
             QuestionKind::Choice {
                 style: ChoiceStyle::Multi,
                 ..
             },
             Answer::Multi(list),
-        ) => list.iter().filter_map(option).collect(),
+        ) => {
+            let mut out = Vec::new();
+            for o in list {
+                out.extend(option(o)?);
+            }
+            out
+        }
         (QuestionKind::Number { integer, .. }, Answer::Number(n)) => match fhir_kind {
             Some("quantity") => {
                 let mut qv = json!({ "value": number(*n) });
@@ -110,7 +129,7 @@ pub fn answer_values(
             _ => vec![json!({ "valueString": t })],
         },
         _ => Vec::new(),
-    }
+    })
 }
 
 /// The QuestionnaireResponse that FHIRPath reads as `%resource`: every item of the
@@ -141,7 +160,8 @@ fn children(
             let mut m = Map::new();
             m.insert("linkId".into(), json!(it.id));
             if let Some(a) = answer_of(i) {
-                let vals = answer_values(q, i, &a, answer_of);
+                // An answer that cannot be written counts as none (see `answer_values`).
+                let vals = answer_values(q, i, &a, answer_of).unwrap_or_default();
                 if !vals.is_empty() {
                     m.insert("answer".into(), Json::Array(vals));
                 }

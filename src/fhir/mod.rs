@@ -7,4 +7,4 @@ pub mod import;
 pub mod response;
 
 pub use import::{load_fhir, load_fhir_with};
-pub use response::questionnaire_response;
+pub use response::{questionnaire_response, try_questionnaire_response};

@@ -19,8 +19,32 @@ pub fn canonical(q: &Questionnaire) -> String {
     format!("{url}|{}", q.meta.version)
 }
 
-/// The response for a session. `authored` is an RFC 3339 time with its offset.
+/// The response for a session. `authored` is an RFC 3339 time with its offset. An answer that
+/// cannot be written (see [`try_questionnaire_response`]) is left out and the status is then
+/// `in-progress`, never `completed`: the response is not taken for a finished record.
 pub fn questionnaire_response(s: &Session<'_>, authored: &str) -> Value {
+    match try_questionnaire_response(s, authored) {
+        Ok(v) => v,
+        Err(_) => {
+            let mut v = build(s, authored);
+            v["status"] = json!("in-progress");
+            v
+        }
+    }
+}
+
+/// The response for a session, or an error naming the item whose answer cannot be written in
+/// FHIR (an option the item does not have; never written as 0).
+pub fn try_questionnaire_response(s: &Session<'_>, authored: &str) -> Result<Value, String> {
+    let q = s.questionnaire();
+    for (i, a) in s.stored_answers().filter(|(i, _)| s.is_visible(*i)) {
+        let answer_of = |c: ItemIdx| s.answer(c).cloned();
+        fhir_tree::answer_values(q, i, a, &answer_of)?;
+    }
+    Ok(build(s, authored))
+}
+
+fn build(s: &Session<'_>, authored: &str) -> Value {
     let q = s.questionnaire();
     let status = if s.is_complete() {
         "completed"
@@ -84,7 +108,7 @@ fn item(s: &Session<'_>, i: ItemIdx) -> Option<Value> {
         ItemKind::Question(_) => {
             let a = s.answer(i)?;
             let answer_of = |c: ItemIdx| s.answer(c).cloned();
-            let mut answers = fhir_tree::answer_values(q, i, a, &answer_of);
+            let mut answers = fhir_tree::answer_values(q, i, a, &answer_of).ok()?;
             if answers.is_empty() {
                 return None;
             }

@@ -62,7 +62,8 @@ impl Importer<'_> {
         let mut answers = Vec::new();
         for (k, g) in given.iter().enumerate() {
             // A quantity's initial unit with no value picks the unit the answer is asked in.
-            if let (Some(QuestionKind::Number { .. }), Some(q)) = (it.question(), g.get("valueQuantity"))
+            if let (Some(QuestionKind::Number { .. }), Some(q)) =
+                (it.question(), g.get("valueQuantity"))
                 && q.get("value").is_none()
             {
                 self.initial_unit(idx, q);
@@ -71,8 +72,14 @@ impl Importer<'_> {
             let mut a = one_initial(&it, g);
             // An open-choice's initial text that is not an option is its "something else".
             let other = it.options().iter().position(|o| o.value == OTHER);
-            let text = g.get("valueString").and_then(Value::as_str).or_else(|| g.get("valueCoding").and_then(|c| c.get("display")).and_then(Value::as_str));
-            if a.is_none() && let (Some(o), Some(t)) = (other, text) {
+            let text = g.get("valueString").and_then(Value::as_str).or_else(|| {
+                g.get("valueCoding")
+                    .and_then(|c| c.get("display"))
+                    .and_then(Value::as_str)
+            });
+            if a.is_none()
+                && let (Some(o), Some(t)) = (other, text)
+            {
                 a = Some(Answer::Choice(o as u32));
                 self.other_initial = Some(clean::clean(t));
             }
@@ -101,7 +108,11 @@ impl Importer<'_> {
         let Some(code) = q.get("code").and_then(Value::as_str) else {
             return;
         };
-        let display = q.get("unit").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| fhirpath::units::display(code));
+        let display = q
+            .get("unit")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| fhirpath::units::display(code));
         let it = &mut self.items[idx as usize];
         if let Some(f) = it.fhir.as_mut() {
             f.unit = Some(FhirUnit {
