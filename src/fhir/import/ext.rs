@@ -74,6 +74,19 @@ pub fn sub<'v>(x: &'v Value, name: &str) -> Option<&'v str> {
         .and_then(Value::as_str)
 }
 
+/// The entries of the array `key` (`extension`, `modifierExtension`): position, URL, entry.
+pub fn each<'v>(
+    obj: &'v Map<String, Value>,
+    key: &str,
+) -> impl Iterator<Item = (usize, &'v str, &'v Value)> {
+    obj.get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, x)| (i, x.get("url").and_then(Value::as_str).unwrap_or(""), x))
+}
+
 /// The last part of an extension URL, for messages.
 pub fn short(url: &str) -> &str {
     url.rsplit('/').next().unwrap_or(url)

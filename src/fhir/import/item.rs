@@ -90,14 +90,7 @@ impl Importer<'_> {
             ext::OPEN_LABEL,
             ext::VARIABLE,
         ];
-        for (i, x) in obj
-            .get("extension")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            let url = x.get("url").and_then(Value::as_str).unwrap_or("");
+        for (i, url, x) in ext::each(obj, "extension") {
             let short = ext::short(url);
             let at = format!("{path}.extension[{i}]");
             if url == ext::VARIABLE {

@@ -300,14 +300,7 @@ impl Importer<'_> {
     /// FHIR: a system that does not understand a modifier extension must not process the
     /// element. triage knows none, so any is refused.
     fn modifier_extensions(&mut self, obj: &Map<String, Value>, path: &str) {
-        for (i, x) in obj
-            .get("modifierExtension")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            let url = x.get("url").and_then(Value::as_str).unwrap_or("");
+        for (i, url, _) in ext::each(obj, "modifierExtension") {
             let at = if path.is_empty() {
                 format!("modifierExtension[{i}]")
             } else {
@@ -343,14 +336,7 @@ impl Importer<'_> {
     /// The Questionnaire's own extensions: variables and named calculations are read; launch
     /// contexts and source queries need a patient record (reported where they are used).
     fn root_extensions(&mut self, obj: &Map<String, Value>) {
-        for (i, x) in obj
-            .get("extension")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            let url = x.get("url").and_then(Value::as_str).unwrap_or("");
+        for (i, url, x) in ext::each(obj, "extension") {
             let at = format!("extension[{i}]");
             match url {
                 ext::TRIAGE_DERIVED => {}
