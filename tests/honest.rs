@@ -628,7 +628,7 @@ text = "Do you feel low?"
     if let Some(suite) = std::env::var_os("FHIR_SUITE") {
         let phq = Path::new(&suite).join("hl7-sdc-questionnaire-sdc-profile-example-PHQ9.json");
         let a = dir.path().join("phq.json");
-        std::fs::write(&a, r#"{ "answers": { "H1/T1/Q9": "Nearly-every-day" } }"#).expect("write");
+        std::fs::write(&a, r#"{ "answers": { "H1/T1/Q9": "Nearly every day" } }"#).expect("write");
         cases.push((phq, a));
     } else {
         eprintln!("skipped: PHQ-9 case (FHIR_SUITE not set)");

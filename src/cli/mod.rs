@@ -146,10 +146,15 @@ pub fn source(path: Option<&Path>) -> Result<Source, CliError> {
     }
 }
 
-/// Loads a questionnaire from its source, in whichever format it is written: FHIR JSON (a
-/// `.json` file, or text starting with `{`) or the native TOML.
+/// Whether a source is FHIR JSON (a `.json` file, or text starting with `{`) rather than TOML.
+pub fn is_fhir(src: &Source) -> bool {
+    src.name.ends_with(".json") || src.text.trim_start().starts_with('{')
+}
+
+/// Loads a questionnaire from its source, in whichever format it is written: FHIR JSON or the
+/// native TOML (see [`is_fhir`]).
 pub fn load(src: &Source) -> Loaded {
-    if src.name.ends_with(".json") || src.text.trim_start().starts_with('{') {
+    if is_fhir(src) {
         crate::fhir::load_fhir(&src.text)
     } else {
         questionnaire::load_toml(&src.text)
