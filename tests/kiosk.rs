@@ -180,6 +180,9 @@ fn after_submit_nothing_is_reachable_and_the_summary_is_delivered() {
         !p.screen().contains("Alex Sample"),
         "Back reaches nothing of the finished patient"
     );
+    // Keys in the first moments belong to the patient who just sent: ignored until the screen
+    // invites the next person.
+    p.wait_for("Next person: touch the screen or press Enter.");
     p.send(ENTER);
     p.wait_for("Start");
     for k in [ESC, LEFT, "\x1b[5~"] {
