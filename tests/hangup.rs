@@ -88,7 +88,10 @@ fn lost_terminal_ends_the_walk_and_keeps_every_answer() {
         // Answer a random number of screens, each confirmed by the next screen appearing; the
         // first walk always stops with the name half typed.
         let name_item = q.item_index("a_full_name").expect("name");
-        let name_at = steps.iter().position(|&s| s == name_item).expect("name step");
+        let name_at = steps
+            .iter()
+            .position(|&s| s == name_item)
+            .expect("name step");
         let stop_at = if run == 0 {
             name_at
         } else {
@@ -129,7 +132,11 @@ fn lost_terminal_ends_the_walk_and_keeps_every_answer() {
             .drafts(DraftStatus::Open, Some("botulinum-toxin"))
             .expect("drafts");
         let stored: std::collections::BTreeMap<String, serde_json::Value> = match drafts.first() {
-            Some(d) => store.draft_answers(d.id).expect("answers").into_iter().collect(),
+            Some(d) => store
+                .draft_answers(d.id)
+                .expect("answers")
+                .into_iter()
+                .collect(),
             None => Default::default(),
         };
         for (id, v) in &confirmed {
