@@ -87,7 +87,7 @@ fn a_live_form_has_one_owner() {
             c.wait()
         })
         .expect("pin set");
-    let mut k = Pty::spawn(
+    let k = Pty::spawn(
         &bin(),
         &["--data-dir", data.to_str().expect("utf-8"), "kiosk"],
         80,
