@@ -121,7 +121,7 @@ pub fn answer_with(
             _ => p.send(ENTER),
         }
         if let Some((_, id)) = pauses.iter().find(|(at, _)| *at == item) {
-            before = p.wait_for("Please wait");
+            before = p.wait_for("Support for you");
             if !on_pause(p, id) {
                 return;
             }
