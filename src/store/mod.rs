@@ -4,11 +4,13 @@
 //! Nothing here logs or prints answers; errors carry ids and causes, never health data.
 
 mod files;
+mod outbox;
 mod sqlite;
 
 pub use files::{
     data_dir, ensure_private_dir, precreate_private, set_mode, sync_dir, write_atomic,
 };
+pub use outbox::{Delivery, OutboxCounts, PAYLOAD_FORMAT, Pending, RecordDelivery, sha256_hex};
 pub use sqlite::{DB_FILE, SCHEMA_VERSION, SqliteStore};
 
 use std::path::PathBuf;

@@ -15,7 +15,9 @@ use super::*;
 pub const DB_FILE: &str = "triage.db";
 
 /// Each entry migrates the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[V1, super::outbox::MIGRATION];
+
+const V1: &str = r#"
 CREATE TABLE drafts (
     id INTEGER PRIMARY KEY,
     questionnaire_id TEXT NOT NULL,
@@ -61,13 +63,13 @@ CREATE TABLE audit (
 );
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-"#];
+"#;
 
 /// The schema version this program writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 pub struct SqliteStore {
-    conn: Connection,
+    pub(super) conn: Connection,
     path: PathBuf,
 }
 
@@ -247,7 +249,7 @@ fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordSummary> {
 }
 
 /// Turns SQLite's errors into plain ones. The message never includes values (answers).
-fn map_err(e: rusqlite::Error, path: &Path) -> StoreError {
+pub(super) fn map_err(e: rusqlite::Error, path: &Path) -> StoreError {
     match e.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked,
         Some(ErrorCode::DiskFull) => StoreError::DiskFull,
@@ -421,6 +423,7 @@ impl Store for SqliteStore {
             params![id, json, text],
         )
         .map_err(|e| map_err(e, &path))?;
+        super::outbox::enqueue(&tx, id, r, &json, &text).map_err(|e| map_err(e, &path))?;
         match r.draft {
             Some(d) => {
                 tx.execute(
