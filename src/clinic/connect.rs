@@ -124,8 +124,13 @@ pub fn pgpass_lookup(text: &str, host: &str, port: u16, db: &str, user: &str) ->
 
 /// The `postgres` configuration for the clinic store (password included, so never print it).
 pub fn client_config(s: &ClinicSettings) -> Result<postgres::Config, ClinicError> {
-    let mut config = parse_url(&s.url).map_err(ClinicError::Settings)?.config;
-    if let Some(p) = password(&s.password, &config)? {
+    config_for(&s.url, &s.password)
+}
+
+/// The `postgres` configuration for a URL and a password source, with the timeouts above.
+pub fn config_for(url: &str, source: &PasswordSource) -> Result<postgres::Config, ClinicError> {
+    let mut config = parse_url(url).map_err(ClinicError::Settings)?.config;
+    if let Some(p) = password(source, &config)? {
         config.password(p);
     }
     config

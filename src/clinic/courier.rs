@@ -233,7 +233,7 @@ impl Deliverer {
                     if now >= deadline {
                         return Some(e);
                     }
-                    std::thread::sleep(backoff.next().min(deadline - now));
+                    std::thread::sleep(backoff.wait().min(deadline - now));
                 }
             }
         }
@@ -261,7 +261,7 @@ impl Backoff {
     }
 
     /// The wait before the next attempt: the current step, give or take a quarter.
-    pub fn next(&mut self) -> Duration {
+    pub fn wait(&mut self) -> Duration {
         let step = self.next;
         self.next = (self.next * 2).min(self.max);
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
@@ -330,7 +330,7 @@ impl Courier {
                         }
                         Attempt::Failed(_) => {
                             st.reachable.store(false, Ordering::Relaxed);
-                            backoff.next()
+                            backoff.wait()
                         }
                     };
                     if let Ok(c) = d.counts() {
@@ -394,7 +394,7 @@ mod tests {
     #[test]
     fn backoff_doubles_up_to_the_cap() {
         let mut b = Backoff::new(Duration::from_secs(2));
-        let waits: Vec<Duration> = (0..6).map(|_| b.next()).collect();
+        let waits: Vec<Duration> = (0..6).map(|_| b.wait()).collect();
         assert!(waits[0] >= Duration::from_millis(187) && waits[0] <= Duration::from_millis(313));
         assert!(waits[2] >= Duration::from_millis(750), "{waits:?}");
         assert!(
@@ -402,6 +402,6 @@ mod tests {
             "{waits:?}"
         );
         b.reset();
-        assert!(b.next() <= Duration::from_millis(313));
+        assert!(b.wait() <= Duration::from_millis(313));
     }
 }

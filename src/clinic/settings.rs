@@ -137,8 +137,9 @@ pub fn is_local(config: &postgres::Config) -> bool {
     })
 }
 
-/// Mode bits (Unix) of a file, or why it cannot be used.
-fn private_file(path: &Path) -> Result<(), String> {
+/// Checks that a password file is a regular file that only its owner can read (no group or
+/// other permission bits), or says why not.
+pub fn private_file(path: &Path) -> Result<(), String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read it: {e}"))?;
     if !meta.is_file() {
         return Err("it is not a file".into());

@@ -204,6 +204,9 @@ pub struct Model<'q> {
     pub quit: bool,
     /// Present in kiosk mode.
     pub kiosk: Option<Kiosk>,
+    /// Records waiting on this machine for the clinic store (`None`: no clinic store, or not
+    /// counted yet). Shown to staff only, on the staff menu.
+    pub outbox_pending: Option<usize>,
 }
 
 impl<'q> Model<'q> {
@@ -224,6 +227,7 @@ impl<'q> Model<'q> {
             now,
             quit: false,
             kiosk: None,
+            outbox_pending: None,
         }
     }
 

@@ -32,6 +32,8 @@ pub struct RunOptions {
     pub config: Config,
     /// Where the staff PIN files live (the data directory).
     pub data_dir: PathBuf,
+    /// The delivery thread's count of records waiting for the clinic store, if one is set up.
+    pub outbox: Option<Arc<crate::clinic::courier::CourierStatus>>,
 }
 
 /// How a walk-through ended.
@@ -153,6 +155,12 @@ pub fn run<'q>(
         if last_tick.elapsed() >= Duration::from_millis(250) || msgs.is_empty() {
             last_tick = Instant::now();
             msgs.insert(0, Msg::Tick(Timestamp::now()));
+        }
+        if let Some(status) = &opts.outbox {
+            let pending = status.pending();
+            dirty |=
+                matches!(model.screen, Screen::StaffMenu { .. }) && model.outbox_pending != pending;
+            model.outbox_pending = pending;
         }
         for msg in msgs {
             let is_tick = matches!(msg, Msg::Tick(_));

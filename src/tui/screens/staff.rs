@@ -240,7 +240,27 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
                 theme::paragraph(strings::STAFF_MENU_TITLE, theme::bold()),
                 Rect { height: 1, ..body },
             );
-            for (i, item) in items(m, back).into_iter().enumerate() {
+            let list = items(m, back);
+            // Staff only: how many records wait for the clinic store (never on a patient screen).
+            if let Some(n) = m.outbox_pending {
+                let y = body.y + 3 + list.len() as u16;
+                if y < body.y + body.height {
+                    let line = if n == 0 {
+                        strings::STAFF_OUTBOX_EMPTY.to_owned()
+                    } else {
+                        fill(strings::STAFF_OUTBOX_WAITING, n)
+                    };
+                    f.render_widget(
+                        Paragraph::new(line),
+                        Rect {
+                            y,
+                            height: 1,
+                            ..body
+                        },
+                    );
+                }
+            }
+            for (i, item) in list.into_iter().enumerate() {
                 let y = body.y + 2 + i as u16;
                 if y >= body.y + body.height {
                     break;
