@@ -50,7 +50,20 @@ impl ClinicError {
                     ))
                 }
             }
-            None => ClinicError::Unreachable(crate::text::escape(&e.to_string())),
+            None => {
+                // The cause (refused, timed out, certificate not trusted) is in the source chain.
+                let mut text = e.to_string();
+                let mut source = std::error::Error::source(e);
+                while let Some(s) = source {
+                    let more = s.to_string();
+                    if !text.contains(&more) {
+                        text.push_str(": ");
+                        text.push_str(&more);
+                    }
+                    source = s.source();
+                }
+                ClinicError::Unreachable(crate::text::escape(&text))
+            }
         }
     }
 }
