@@ -195,6 +195,14 @@ pub fn check(
         }
         Some(u) => match parse_url(u.get_ref()) {
             Ok(p) => Some((p, u)),
+            // Pointing at the line would print the password again: name the key instead.
+            Err(why) if why.contains("password") => {
+                errors.push(
+                    Diagnostic::error(format!("`[clinic_store]` `url`: {why}"))
+                        .help("remove the password from the URL and put it in a file of its own"),
+                );
+                None
+            }
             Err(why) => {
                 errors.push(Diagnostic::error(why).at(u.span(), "this URL"));
                 None

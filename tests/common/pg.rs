@@ -92,7 +92,8 @@ impl Pg {
             if required() {
                 panic!("TRIAGE_REQUIRE_PG is set, but {}", &SKIPPED[9..]);
             }
-            println!("{SKIPPED}");
+            // Straight to stderr, past the test harness's capture, so a skip is always seen.
+            let _ = writeln!(std::io::stderr(), "{SKIPPED}");
             return None;
         };
         let dir = tempfile::tempdir().expect("tempdir");
