@@ -462,3 +462,133 @@ fn tls_with_the_clinics_ca() {
         "{e:?}"
     );
 }
+
+fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("triage")
+}
+
+/// `triage run` with a clinic store: the patient's record reaches the clinic store by the time
+/// the program has ended, without any command from staff.
+#[test]
+fn walk_through_delivers_to_the_clinic_store() {
+    use common::pty::*;
+    let Some(pg) = clinic() else { return };
+    let (k1, k1c) = machine(
+        &pg,
+        "reception",
+        "kiosk1",
+        "kiosk1-pw",
+        "riverside",
+        &pg.url("kiosk1", "triage"),
+    );
+    let out = pg.files().join("summary.txt");
+    let cmd = format!(
+        "exec '{}' --data-dir '{}' --config '{}' --visit-date 2025-06-02 run > '{}'",
+        bin().display(),
+        k1.display(),
+        k1c.display(),
+        out.display()
+    );
+    let q = triage::questionnaire::load_toml(triage::questionnaire::DEFAULT_SOURCE)
+        .questionnaire
+        .expect("valid");
+    let mut p = Pty::spawn(Path::new("/bin/sh"), &["-c", &cmd], 80, 24);
+    p.wait_for("Start");
+    p.send(ENTER);
+    common::walk::answer_baseline(&mut p, &q, None);
+    p.send(END);
+    p.send(ENTER);
+    p.wait_for("Ready to send?");
+    p.send(ENTER);
+    p.wait_for("Thank you");
+    p.send(ENTER);
+    assert_eq!(p.wait_exit(), 0);
+    let row = pg
+        .admin("triage")
+        .query_one(
+            "SELECT count(*), min(device), min(patient_name) FROM triage.records",
+            &[],
+        )
+        .expect("query");
+    assert_eq!(row.get::<_, i64>(0), 1, "the record is in the clinic store");
+    assert_eq!(row.get::<_, String>(1), "reception");
+    assert_eq!(
+        row.get::<_, Option<String>>(2).as_deref(),
+        Some("Alex Sample")
+    );
+}
+
+/// The kiosk with a clinic store that is down: the patient finishes as usual and sees nothing of
+/// it; the staff menu says a record waits; once the server is back it says all were sent.
+#[test]
+fn kiosk_staff_see_waiting_records_patients_do_not() {
+    use common::pty::*;
+    let Some(pg) = clinic() else { return };
+    let (k1, k1c) = machine(
+        &pg,
+        "kiosk-1",
+        "kiosk1",
+        "kiosk1-pw",
+        "riverside",
+        &pg.url("kiosk1", "triage"),
+    );
+    Command::cargo_bin("triage")
+        .expect("binary")
+        .arg("--data-dir")
+        .arg(&k1)
+        .args(["pin", "set"])
+        .write_stdin("4321\n4321\n")
+        .assert()
+        .success();
+    std::fs::copy(&k1c, k1.join("config.toml")).expect("config");
+    pg.stop_immediate();
+    let q = triage::questionnaire::load_toml(triage::questionnaire::DEFAULT_SOURCE)
+        .questionnaire
+        .expect("valid");
+    let mut p = Pty::spawn(
+        &bin(),
+        &[
+            "--data-dir",
+            k1.to_str().expect("utf-8"),
+            "--visit-date",
+            "2025-06-02",
+            "kiosk",
+        ],
+        80,
+        24,
+    );
+    p.wait_for("Start");
+    p.send(ENTER);
+    common::walk::answer_baseline(&mut p, &q, None);
+    p.send(END);
+    p.send(ENTER);
+    p.wait_for("Ready to send?");
+    p.send(ENTER);
+    let thanks = p.wait_for("Please tell reception you have finished.");
+    assert!(!thanks.contains("Clinic store"), "{thanks}");
+    p.send(ENTER);
+    let welcome = p.wait_for("Start");
+    assert!(
+        !welcome.contains("Clinic store"),
+        "patients never see it: {welcome}"
+    );
+    p.send("\x1b[24~");
+    p.wait_for("Type the staff PIN");
+    p.send("4321");
+    p.send(ENTER);
+    p.wait_for("Clinic store: 1 record(s) waiting to be sent.");
+    pg.start_again();
+    p.wait_for("Clinic store: every record has been sent.");
+    let (r, c) = p.find("Leave the kiosk");
+    p.click(r, c);
+    assert_eq!(p.wait_exit(), 0);
+    let n: i64 = pg
+        .admin("triage")
+        .query_one(
+            "SELECT count(*) FROM triage.records WHERE device = 'kiosk-1'",
+            &[],
+        )
+        .expect("query")
+        .get(0);
+    assert_eq!(n, 1);
+}
