@@ -107,6 +107,10 @@ enum Command {
         /// Keep retrying for up to this many seconds while records remain.
         #[arg(long, value_name = "SECONDS")]
         wait: Option<f64>,
+        /// Send again every record this machine still holds (after the clinic store was restored
+        /// from a backup); those it already has count once.
+        #[arg(long)]
+        resend: bool,
     },
     /// Set up the shared clinic store (PostgreSQL).
     Store {
@@ -359,12 +363,13 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Sync { wait } => cli::sync(
+        Command::Sync { wait, resend } => cli::sync(
             &mut io,
             &cli::SyncArgs {
                 data_dir,
                 config: args.config.as_deref(),
                 wait,
+                resend,
             },
         ),
         Command::Store {

@@ -17,6 +17,9 @@ pub struct SyncArgs<'a> {
     pub config: Option<&'a Path>,
     /// Keep retrying (with backoff) for up to this many seconds while records remain.
     pub wait: Option<f64>,
+    /// First put every delivered record still kept here back in the outbox (after the clinic
+    /// store was restored from a backup).
+    pub resend: bool,
 }
 
 /// The clinic store settings from the clinic config, or a usage error saying how to add them.
@@ -45,6 +48,13 @@ pub fn sync(io: &mut Io<'_>, args: &SyncArgs<'_>) -> Result<Status, CliError> {
         ));
     }
     let mut d = Deliverer::open(settings, &dir)?;
+    if args.resend {
+        let n = d.local().outbox_resend_all()?;
+        writeln!(
+            io.err,
+            "sending {n} delivered record(s) again; those the clinic store has count once"
+        )?;
+    }
     let deadline = args
         .wait
         .map(|w| Instant::now() + Duration::from_secs_f64(w));

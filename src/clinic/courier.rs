@@ -72,6 +72,11 @@ impl Deliverer {
         })
     }
 
+    /// The local store this deliverer sends from.
+    pub fn local(&mut self) -> &mut SqliteStore {
+        &mut self.local
+    }
+
     /// This machine's outbox counts.
     pub fn counts(&self) -> Result<OutboxCounts, ClinicError> {
         Ok(self.local.outbox_counts()?)

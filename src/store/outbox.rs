@@ -408,6 +408,25 @@ impl SqliteStore {
             .map_err(|e| map_err(e, self.path()))
     }
 
+    /// Puts every delivered record still kept here back in the outbox, and rewinds the audit
+    /// cursor: for a clinic store restored from a backup that lost recent deliveries. What it
+    /// still has counts once (duplicates); what it lost is stored again. Returns the count.
+    pub fn outbox_resend_all(&mut self) -> Result<usize, StoreError> {
+        let path = self.path().to_owned();
+        let tx = self.conn.transaction().map_err(|e| map_err(e, &path))?;
+        let n = tx
+            .execute(
+                "UPDATE record_delivery SET state = 'pending', delivered_at = NULL \
+                 WHERE state IN ('delivered', 'duplicate') AND record_id IN (SELECT id FROM records)",
+                [],
+            )
+            .map_err(|e| map_err(e, &path))?;
+        tx.execute("UPDATE device SET audit_sent_up_to = 0 WHERE id = 1", [])
+            .map_err(|e| map_err(e, &path))?;
+        tx.commit().map_err(|e| map_err(e, &path))?;
+        Ok(n)
+    }
+
     /// Up to `limit` audit events not yet handed over, oldest first.
     pub fn audit_batch(&self, limit: usize) -> Result<Vec<AuditRow>, StoreError> {
         let mut stmt = self
