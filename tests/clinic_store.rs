@@ -61,19 +61,17 @@ fn clinic() -> Option<Pg> {
     Some(pg)
 }
 
-/// A machine: a data directory and a config naming the clinic store as `user`.
-fn machine(
-    pg: &Pg,
-    name: &str,
-    user: &str,
-    password: &str,
-    site: &str,
-    url: &str,
-) -> (PathBuf, PathBuf) {
+/// A machine: a data directory and a config naming the clinic store as `user` (password
+/// `USER-pw`), over plain TCP to the test server.
+fn machine(pg: &Pg, name: &str, user: &str, site: &str) -> (PathBuf, PathBuf) {
+    machine_at(pg, name, user, site, &pg.url(user, "triage"))
+}
+
+fn machine_at(pg: &Pg, name: &str, user: &str, site: &str, url: &str) -> (PathBuf, PathBuf) {
     let data = pg.files().join(name);
     std::fs::create_dir_all(&data).expect("data dir");
     let pass = pg.files().join(format!("{name}.pass"));
-    pg::write_private(&pass, password);
+    pg::write_private(&pass, &format!("{user}-pw"));
     let config = pg.files().join(format!("{name}.toml"));
     std::fs::write(
         &config,
@@ -83,7 +81,6 @@ fn machine(
         ),
     )
     .expect("config");
-    let _ = user;
     (data, config)
 }
 
@@ -94,30 +91,9 @@ fn machine(
 #[test]
 fn sync_and_shared_records_end_to_end() {
     let Some(pg) = clinic() else { return };
-    let (k1, k1c) = machine(
-        &pg,
-        "kiosk-1",
-        "kiosk1",
-        "kiosk1-pw",
-        "riverside",
-        &pg.url("kiosk1", "triage"),
-    );
-    let (k2, k2c) = machine(
-        &pg,
-        "kiosk-2",
-        "kiosk2",
-        "kiosk2-pw",
-        "hilltop",
-        &pg.url("kiosk2", "triage"),
-    );
-    let (doc, docc) = machine(
-        &pg,
-        "doctor",
-        "doctor",
-        "doctor-pw",
-        "riverside",
-        &pg.url("doctor", "triage"),
-    );
+    let (k1, k1c) = machine(&pg, "kiosk-1", "kiosk1", "riverside");
+    let (k2, k2c) = machine(&pg, "kiosk-2", "kiosk2", "hilltop");
+    let (doc, docc) = machine(&pg, "doctor", "doctor", "riverside");
 
     let r = run(triage(&k1, &k1c).args(["submit", "--answers", ANSWERS]));
     assert_eq!(r.code, Some(0), "{}", r.err);
@@ -244,14 +220,7 @@ fn sync_and_shared_records_end_to_end() {
 #[test]
 fn device_role_reads_nothing() {
     let Some(pg) = clinic() else { return };
-    let (k1, k1c) = machine(
-        &pg,
-        "kiosk-1",
-        "kiosk1",
-        "kiosk1-pw",
-        "riverside",
-        &pg.url("kiosk1", "triage"),
-    );
+    let (k1, k1c) = machine(&pg, "kiosk-1", "kiosk1", "riverside");
     let r = run(triage(&k1, &k1c).args(["submit", "--answers", ANSWERS]));
     assert!(r.err.contains("sent to the clinic store"), "{}", r.err);
 
@@ -437,7 +406,7 @@ fn tls_with_the_clinics_ca() {
     let ca_file = pg.files().join("clinic-ca.pem");
     std::fs::write(&ca_file, ca.pem()).expect("ca file");
     let url = format!("postgresql://kiosk1@localhost:{}/triage", pg.port);
-    let (k1, k1c) = machine(&pg, "kiosk-1", "kiosk1", "kiosk1-pw", "riverside", &url);
+    let (k1, k1c) = machine_at(&pg, "kiosk-1", "kiosk1", "riverside", &url);
     let mut config = std::fs::read_to_string(&k1c).expect("config");
     config.push_str(&format!("ca_file = \"{}\"\n", ca_file.display()));
     std::fs::write(&k1c, &config).expect("config");
@@ -492,14 +461,7 @@ fn bin() -> PathBuf {
 fn walk_through_delivers_to_the_clinic_store() {
     use common::pty::*;
     let Some(pg) = clinic() else { return };
-    let (k1, k1c) = machine(
-        &pg,
-        "reception",
-        "kiosk1",
-        "kiosk1-pw",
-        "riverside",
-        &pg.url("kiosk1", "triage"),
-    );
+    let (k1, k1c) = machine(&pg, "reception", "kiosk1", "riverside");
     let out = pg.files().join("summary.txt");
     let cmd = format!(
         "exec '{}' --data-dir '{}' --config '{}' --visit-date 2025-06-02 run > '{}'",
@@ -515,10 +477,7 @@ fn walk_through_delivers_to_the_clinic_store() {
     p.wait_for("Start");
     p.send(ENTER);
     common::walk::answer_baseline(&mut p, &q, None);
-    p.send(END);
-    p.send(ENTER);
-    p.wait_for("Ready to send?");
-    p.send(ENTER);
+    common::walk::send_from_review(&mut p);
     p.wait_for("Thank you");
     p.send(ENTER);
     assert_eq!(p.wait_exit(), 0);
@@ -543,14 +502,7 @@ fn walk_through_delivers_to_the_clinic_store() {
 fn kiosk_staff_see_waiting_records_patients_do_not() {
     use common::pty::*;
     let Some(pg) = clinic() else { return };
-    let (k1, k1c) = machine(
-        &pg,
-        "kiosk-1",
-        "kiosk1",
-        "kiosk1-pw",
-        "riverside",
-        &pg.url("kiosk1", "triage"),
-    );
+    let (k1, k1c) = machine(&pg, "kiosk-1", "kiosk1", "riverside");
     Command::cargo_bin("triage")
         .expect("binary")
         .arg("--data-dir")
@@ -579,10 +531,7 @@ fn kiosk_staff_see_waiting_records_patients_do_not() {
     p.wait_for("Start");
     p.send(ENTER);
     common::walk::answer_baseline(&mut p, &q, None);
-    p.send(END);
-    p.send(ENTER);
-    p.wait_for("Ready to send?");
-    p.send(ENTER);
+    common::walk::send_from_review(&mut p);
     let thanks = p.wait_for("Please tell reception you have finished.");
     assert!(!thanks.contains("Clinic store"), "{thanks}");
     p.send(ENTER);

@@ -1,7 +1,7 @@
 //! Connecting to the clinic store: the password from its file (read at connect time, never kept
 //! or printed), TLS through rustls with only the clinic's CA trusted and the host name checked,
 //! and timeouts so that a dead network fails an attempt instead of hanging it (connect 5 s, TCP
-//! keepalives, unacknowledged data 15 s). Errors are plain and never carry a password or a value
+//! keepalives, unacknowledged data 15 s, statements 30 s). Errors are plain and never carry a password or a value
 //! from a record.
 
 use std::path::Path;
@@ -17,6 +17,8 @@ use super::settings::{ClinicSettings, PasswordSource, Tls, parse_url};
 
 /// How long one connection attempt may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one statement of a device or reader may run on the server.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Reads the CA certificates (PEM) that the clinic's server certificate must chain to.
 pub fn read_ca(path: &Path) -> Result<rustls::RootCertStore, String> {
@@ -124,7 +126,15 @@ pub fn pgpass_lookup(text: &str, host: &str, port: u16, db: &str, user: &str) ->
 
 /// The `postgres` configuration for the clinic store (password included, so never print it).
 pub fn client_config(s: &ClinicSettings) -> Result<postgres::Config, ClinicError> {
-    config_for(&s.url, &s.password)
+    let mut config = config_for(&s.url, &s.password)?;
+    if config.get_options().is_none() {
+        // A server that is up but stuck (a lock) ends the statement instead of holding delivery.
+        config.options(&format!(
+            "-c statement_timeout={}",
+            STATEMENT_TIMEOUT.as_millis()
+        ));
+    }
+    Ok(config)
 }
 
 /// The `postgres` configuration for a URL and a password source, with the timeouts above.

@@ -83,6 +83,19 @@ CREATE TRIGGER conflicts_no_update BEFORE UPDATE ON triage.conflicts FOR EACH RO
 CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON triage.audit FOR EACH ROW EXECUTE FUNCTION triage.refuse_change();
 CREATE TRIGGER access_log_no_change BEFORE UPDATE OR DELETE ON triage.access_log FOR EACH ROW EXECUTE FUNCTION triage.refuse_change();
 
+CREATE FUNCTION triage.check_origin(p_site text, p_device text, p_device_id uuid)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF p_site IS NULL OR p_site !~ '^[A-Za-z0-9._-]{1,64}$'
+       OR p_device IS NULL OR p_device !~ '^[A-Za-z0-9._-]{1,64}$' OR p_device_id IS NULL THEN
+        RAISE EXCEPTION 'site and device must be 1 to 64 letters, digits, dots, dashes or underscores';
+    END IF;
+END
+$fn$;
+
 CREATE FUNCTION triage.deliver_records(
     p_site text, p_device text, p_device_id uuid,
     p_uuids uuid[], p_hashes text[], p_local_ids bigint[], p_payloads text[])
@@ -95,10 +108,7 @@ DECLARE
     doc jsonb;
     kept text;
 BEGIN
-    IF p_site IS NULL OR p_site !~ '^[A-Za-z0-9._-]{1,64}$'
-       OR p_device IS NULL OR p_device !~ '^[A-Za-z0-9._-]{1,64}$' OR p_device_id IS NULL THEN
-        RAISE EXCEPTION 'site and device must be 1 to 64 letters, digits, dots, dashes or underscores';
-    END IF;
+    PERFORM triage.check_origin(p_site, p_device, p_device_id);
     IF n > 1000 OR coalesce(cardinality(p_hashes), 0) <> n
        OR coalesce(cardinality(p_local_ids), 0) <> n OR coalesce(cardinality(p_payloads), 0) <> n THEN
         RAISE EXCEPTION 'a delivery is at most 1000 records, each with a hash, a local id and a payload';
@@ -158,10 +168,7 @@ DECLARE
     n integer := coalesce(cardinality(p_ids), 0);
     added integer;
 BEGIN
-    IF p_site IS NULL OR p_site !~ '^[A-Za-z0-9._-]{1,64}$'
-       OR p_device IS NULL OR p_device !~ '^[A-Za-z0-9._-]{1,64}$' OR p_device_id IS NULL THEN
-        RAISE EXCEPTION 'site and device must be 1 to 64 letters, digits, dots, dashes or underscores';
-    END IF;
+    PERFORM triage.check_origin(p_site, p_device, p_device_id);
     IF n > 5000 OR coalesce(cardinality(p_ats), 0) <> n OR coalesce(cardinality(p_events), 0) <> n
        OR coalesce(cardinality(p_records), 0) <> n OR coalesce(cardinality(p_drafts), 0) <> n THEN
         RAISE EXCEPTION 'an audit delivery is at most 5000 events, each with a time and a name';

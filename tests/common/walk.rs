@@ -88,3 +88,11 @@ pub fn answer_baseline(p: &mut Pty, q: &Questionnaire, from: Option<ItemIdx>) {
     }
     p.wait_for("Check your answers");
 }
+
+/// From the review screen: goes to the end, sends, and confirms "Ready to send?".
+pub fn send_from_review(p: &mut Pty) {
+    p.send(super::pty::END);
+    p.send(ENTER);
+    p.wait_for("Ready to send?");
+    p.send(ENTER);
+}
