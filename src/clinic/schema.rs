@@ -173,8 +173,9 @@ BEGIN
        OR coalesce(cardinality(p_records), 0) <> n OR coalesce(cardinality(p_drafts), 0) <> n THEN
         RAISE EXCEPTION 'an audit delivery is at most 5000 events, each with a time and a name';
     END IF;
-    IF EXISTS (SELECT 1 FROM unnest(p_events) e WHERE e IS NULL OR e !~ '^[a-z_]{1,40}$') THEN
-        RAISE EXCEPTION 'audit event names are 1 to 40 lower-case letters or underscores';
+    -- Event names are the program's own words (ids and events, never answers): a short token.
+    IF EXISTS (SELECT 1 FROM unnest(p_events) e WHERE e IS NULL OR e !~ '^[A-Za-z0-9_.:-]{1,64}$') THEN
+        RAISE EXCEPTION 'audit event names are 1 to 64 letters, digits, dots, colons, dashes or underscores';
     END IF;
     INSERT INTO triage.audit (device_id, local_id, site, device, delivered_by, at, event,
         record_local_id, draft_local_id)
