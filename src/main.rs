@@ -428,6 +428,7 @@ fn main() -> ExitCode {
                 mode,
                 idle_warning: None,
                 idle_reset: None,
+                page_to_stdout: !std::io::stdout().is_terminal(),
             };
             cli::run(&mut io, &a)
         }
@@ -445,6 +446,7 @@ fn main() -> ExitCode {
                 mode: triage::tui::Mode::Kiosk,
                 idle_warning,
                 idle_reset,
+                page_to_stdout: false,
             };
             cli::run(&mut io, &a)
         }

@@ -3,10 +3,12 @@
 
 use jiff::Timestamp;
 
+use serde::{Deserialize, Serialize};
+
 use crate::answer::Answer;
 use crate::answers::{self, FileAnswer, RawValue};
 use crate::diag::Diagnostic;
-use crate::engine::Session;
+use crate::engine::{AlertStatus, Latch, Release, ReleaseAction, Releaser, Session};
 use crate::questionnaire::Questionnaire;
 use crate::store::{DraftId, NewRecord, QuestionnaireRef, RecordId, Store, StoreError};
 use crate::summary::{self, Context};
@@ -56,7 +58,179 @@ pub fn new_record(s: &Session<'_>, draft: Option<DraftId>, completed_at: Timesta
         outcome: s.outcome().as_str().to_owned(),
         counts: [counts[0].1, counts[1].1, counts[2].1],
         answers_json: serde_json::Value::Object(answers).to_string(),
+        latches_json: latches_to_json(s),
     }
+}
+
+/// A latched flag as kept with a draft, a record or an answers file (`latched`): ids, not
+/// indexes, so it survives reading back; times as RFC 3339 UTC.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredLatch {
+    /// The flag's id.
+    pub flag: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fired_at: Option<String>,
+    /// The answers that made it fire, as an answers-file `answers` object.
+    #[serde(default)]
+    pub answers: serde_json::Map<String, serde_json::Value>,
+    /// Present once its answers were changed so that it no longer holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<StoredWhen>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert: Option<StoredAlert>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<StoredRelease>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredWhen {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+/// `status` is `pending`, `sent`, `failed` or `not_configured`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredAlert {
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `by` is `staff_pin` or `operator`; `action` is `carry_on` or `end_here`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredRelease {
+    pub by: String,
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+/// The session's latched flags in their stored form.
+pub fn stored_latches(s: &Session<'_>) -> Vec<StoredLatch> {
+    let q = s.questionnaire();
+    let ts = |t: Option<Timestamp>| t.map(|t| t.to_string());
+    s.latches()
+        .iter()
+        .map(|l| StoredLatch {
+            flag: q.flags[l.flag as usize].id.clone(),
+            fired_at: ts(l.fired_at),
+            answers: l
+                .answers
+                .iter()
+                .map(|(i, a)| (q.item(*i).id.clone(), answers::to_json(q, *i, a)))
+                .collect(),
+            changed: l.changed.map(|at| StoredWhen { at: ts(at) }),
+            alert: l.alert.as_ref().map(|a| match a {
+                AlertStatus::Sent { at } => StoredAlert {
+                    status: a.as_str().into(),
+                    at: ts(*at),
+                    reason: None,
+                },
+                AlertStatus::Failed { at, reason } => StoredAlert {
+                    status: a.as_str().into(),
+                    at: ts(*at),
+                    reason: Some(reason.clone()),
+                },
+                AlertStatus::Pending | AlertStatus::NotConfigured => StoredAlert {
+                    status: a.as_str().into(),
+                    at: None,
+                    reason: None,
+                },
+            }),
+            release: l.release.map(|r| StoredRelease {
+                by: r.by.as_str().into(),
+                action: r.action.as_str().into(),
+                at: ts(r.at),
+            }),
+        })
+        .collect()
+}
+
+/// The session's latched flags as JSON, or `None` when nothing latched.
+pub fn latches_to_json(s: &Session<'_>) -> Option<String> {
+    let stored = stored_latches(s);
+    (!stored.is_empty())
+        .then(|| serde_json::to_string(&stored).ok())
+        .flatten()
+}
+
+/// Reads stored latches back against a questionnaire. A latch naming a flag, question or
+/// answer the questionnaire does not have is an error naming it (a record is never re-read
+/// with part of its safety history silently gone).
+pub fn latches_from_stored(
+    q: &Questionnaire,
+    stored: &[StoredLatch],
+) -> Result<Vec<Latch>, String> {
+    let ts = |t: &Option<String>| -> Result<Option<Timestamp>, String> {
+        t.as_deref()
+            .map(|s| {
+                s.parse::<Timestamp>()
+                    .map_err(|_| format!("`{s}` is not a time"))
+            })
+            .transpose()
+    };
+    let mut out = Vec::new();
+    for l in stored {
+        let flag = q
+            .flags
+            .iter()
+            .position(|f| f.id == l.flag)
+            .ok_or_else(|| format!("latched flag `{}` is not in this questionnaire", l.flag))?;
+        let mut answers = Vec::new();
+        for (id, v) in &l.answers {
+            let item = q.item_index(id).ok_or_else(|| {
+                format!("latched flag `{}` names unknown question `{id}`", l.flag)
+            })?;
+            answers.push((item, answers::to_answer(q, item, &RawValue::from_json(v))?));
+        }
+        let alert = match &l.alert {
+            None => None,
+            Some(a) => Some(match a.status.as_str() {
+                "pending" => AlertStatus::Pending,
+                "sent" => AlertStatus::Sent { at: ts(&a.at)? },
+                "failed" => AlertStatus::Failed {
+                    at: ts(&a.at)?,
+                    reason: a.reason.clone().unwrap_or_default(),
+                },
+                "not_configured" => AlertStatus::NotConfigured,
+                other => return Err(format!("unknown alert status `{other}`")),
+            }),
+        };
+        let release = match &l.release {
+            None => None,
+            Some(r) => Some(Release {
+                by: Releaser::parse(&r.by).ok_or_else(|| format!("unknown releaser `{}`", r.by))?,
+                action: ReleaseAction::parse(&r.action)
+                    .ok_or_else(|| format!("unknown release action `{}`", r.action))?,
+                at: ts(&r.at)?,
+            }),
+        };
+        out.push(Latch {
+            flag: flag as u32,
+            fired_at: ts(&l.fired_at)?,
+            answers,
+            changed: match &l.changed {
+                Some(c) => Some(ts(&c.at)?),
+                None => None,
+            },
+            alert,
+            release,
+        });
+    }
+    Ok(out)
+}
+
+/// As [`latches_from_stored`], from the JSON kept in the store.
+pub fn latches_from_json(q: &Questionnaire, json: &str) -> Result<Vec<Latch>, String> {
+    let stored: Vec<StoredLatch> =
+        serde_json::from_str(json).map_err(|e| format!("damaged latched flags: {e}"))?;
+    latches_from_stored(q, &stored)
 }
 
 /// Rebuilds a session from stored draft answers. Answers that no longer fit the questionnaire
@@ -105,7 +279,10 @@ pub fn questionnaire_response(
     let visit = crate::answer::PartialDate::parse_iso(&r.visit_date)
         .map(|d| d.date)
         .unwrap_or_else(crate::clock::today);
-    let (session, _) = restore(q, visit, &answers);
+    let (mut session, _) = restore(q, visit, &answers);
+    if let Some(l) = &r.latches_json {
+        session.restore_latches(latches_from_json(q, l).ok()?);
+    }
     let authored = r
         .summary
         .completed_at

@@ -202,11 +202,16 @@ fn parse(q: &Questionnaire, src: &str) -> Result<(RawFile, Date), Vec<Diagnostic
             }
         }
         if let Some(o) = &sc.outcome
-            && !matches!(o.get_ref().as_str(), "stop" | "caution" | "clear")
+            && !crate::engine::Outcome::NAMES.contains(&o.get_ref().as_str())
         {
             diags.push(
-                Diagnostic::error(format!("unknown outcome `{}`", o.get_ref()))
-                    .at(o.span(), "expected stop, caution or clear"),
+                Diagnostic::error(format!("unknown outcome `{}`", o.get_ref())).at(
+                    o.span(),
+                    format!(
+                        "expected one of {}",
+                        crate::engine::Outcome::NAMES.join(", ")
+                    ),
+                ),
             );
         }
     }

@@ -13,6 +13,12 @@ pub const OUTCOME_CAUTION_BANNER: &str = "DOCTOR REVIEW NEEDED";
 pub const OUTCOME_CAUTION_TEXT: &str = "Doctor must review the flagged items before treatment.";
 pub const OUTCOME_CLEAR_BANNER: &str = "NO FLAGS";
 pub const OUTCOME_CLEAR_TEXT: &str = "No flags: suitable to proceed to consultation.";
+pub const OUTCOME_NOT_ASSESSED_BANNER: &str = "NOT ASSESSED";
+pub const OUTCOME_NOT_ASSESSED_TEXT: &str =
+    "Not assessed: suitability was not checked. Do not treat on this page alone.";
+pub const OUTCOME_NO_RULES_BANNER: &str = "ANSWERS ONLY - NO TRIAGE RULES";
+pub const OUTCOME_NO_RULES_TEXT: &str =
+    "Answers only: this questionnaire has no triage rules, so nothing was checked.";
 pub const OUTCOME_FOOTER: &str = "Final decision by the prescriber after face-to-face assessment.";
 pub const DISCLAIMER: &str =
     "Triage aid only. Not a diagnosis. The prescriber decides after examining the patient.";
@@ -52,7 +58,44 @@ pub const STOP_OVERRIDE: &str =
     "STOP override reason (required to treat): ______________________________";
 pub const SEE_FULL_RECORD: &str = "(see full record)";
 pub const PAGE_INCOMPLETE: &str = "INCOMPLETE: required answers missing:";
-pub const PAGE_ENDED: &str = "Questionnaire ended early, after:";
+/// Why a session is NOT ASSESSED, on the doctor's page.
+pub fn not_assessed_by_rule(flag: &str, after: &str) -> String {
+    format!("Reason: the questionnaire ended early at rule {flag}, after: {after}.")
+}
+pub fn not_assessed_by_staff(after: &str) -> String {
+    format!("Reason: staff ended the questionnaire after: {after}.")
+}
+pub fn not_assessed_incomplete(problems: usize) -> String {
+    format!("Reason: {problems} required answer(s) missing or invalid.")
+}
+/// What happened after a latched flag fired, on the doctor's page (`at` is "HH:MM").
+pub fn latch_alert_sent(at: &str) -> String {
+    format!("Staff alert sent {at}.")
+}
+pub fn latch_alert_failed(reason: &str) -> String {
+    format!("Staff alert failed: {reason}.")
+}
+pub const LATCH_ALERT_PENDING: &str = "Staff alert started; its result is not known.";
+pub const LATCH_ALERT_NONE: &str = "No staff alert configured.";
+pub const LATCH_ALERT_NOT_SENT: &str = "No staff alert sent (not answered on a triage screen).";
+pub fn latch_released(by_pin: bool, ended: bool, at: &str) -> String {
+    let who = if by_pin {
+        "by staff (PIN checked)"
+    } else {
+        "at the terminal, no staff PIN set"
+    };
+    let what = if ended {
+        "questionnaire ended there"
+    } else {
+        "patient carried on"
+    };
+    format!("Pause released {who}{at}: {what}.")
+}
+pub const LATCH_NOT_RELEASED: &str = "Pause not released on screen.";
+pub fn latch_changed(answer: &str, at: &str) -> String {
+    format!("Answer later changed to {answer}{at}.")
+}
+pub const PAGE_LATCHED: &str = "latched";
 pub const PAGE_RULES: &str = "Rules";
 pub const PAGE_VISIT: &str = "Visit";
 pub const PAGE_RECORD: &str = "Record";
@@ -106,11 +149,40 @@ pub const CONFIRM_BACK: &str = "Go back";
 pub const THANKS_TITLE: &str = "Thank you";
 pub const THANKS_DEFAULT: &str = "Thank you. The doctor will go through your answers with you.";
 pub const THANKS_RUN_HINT: &str = "Press Enter to finish.";
+/// Run mode when the doctor's page does not go to this screen: where staff find it.
+pub fn thanks_saved(record: i64) -> String {
+    format!(
+        "Your answers are saved. Please tell a member of staff you have finished.\n\nStaff: this is record {record}; read it with `triage records show {record}`."
+    )
+}
+/// After `triage run` when standard output is the patient's own terminal.
+pub fn saved_not_shown(record: i64) -> String {
+    format!(
+        "Answers saved as record {record}. The doctor's summary is not shown on this screen; staff can read it with `triage records show {record}`."
+    )
+}
 pub const PAUSE_TITLE: &str = "Please wait";
-pub const PAGE_TITLE_PAUSE: &str = "Staff are coming";
+pub const PAGE_TITLE_PAUSE: &str = "Support";
+/// The safety pause, by what became of the staff alert.
+pub const PAUSE_ALERT_PENDING: &str = "We are letting a member of staff know.";
+pub const PAUSE_ALERT_SENT: &str = "A member of staff has been told.";
+pub const PAUSE_TELL_STAFF: &str = "Please tell a member of staff now.";
 pub const PAUSE_STAFF_RUN: &str = "Staff: F2 to continue the questionnaire, F10 to end it here.";
+pub const PAUSE_STAFF_PIN: &str =
+    "Staff: F2 and the staff PIN to continue the questionnaire or end it here.";
 pub const RESUME_TITLE: &str = "An unfinished form was found";
-pub const RESUME_TEXT: &str = "A form was started at {} and has {} answers saved.";
+pub const RESUME_TEXT: &str = "A form was started here at {} and not finished.";
+pub const RESUME_NEEDS_PIN: &str =
+    "It is private: a member of staff can open it with the staff PIN.";
+pub const RESUME_NEEDS_DOB: &str =
+    "It is private: to continue it, type the date of birth given on that form.";
+pub const RESUME_STAFF_ONLY: &str =
+    "It is private and can only be recovered by staff (`triage records drafts`).";
+pub const RESUME_DOB_PROMPT: &str = "Date of birth on that form (like 15/03/1991):";
+pub const RESUME_DOB_WRONG: &str = "That does not match. {} tries left.";
+pub const RESUME_DOB_LOCKED: &str =
+    "That does not match. Please ask a member of staff, or start a new form.";
+pub const RESUME_CHECKING: &str = "Checking...";
 pub const RESUME_CHANGED: &str = "The questionnaire has changed since then (it was version {}). Some answers may need to be given again.";
 pub const RESUME_CONTINUE: &str = "Continue that form";
 pub const RESUME_NEW: &str = "Start a new form";
@@ -129,7 +201,6 @@ pub const CRASHED: &str = "triage stopped because of an internal problem. Every 
 pub const IDLE_TITLE: &str = "Are you still there?";
 pub const IDLE_TEXT: &str = "Touch the screen or press any key to carry on. To keep your answers private, this form will be cleared in {} seconds.";
 pub const THANKS_KIOSK: &str = "Please tell reception you have finished.";
-pub const PAUSE_STAFF_KIOSK: &str = "A member of staff is on their way.";
 pub const STAFF_PIN_TITLE: &str = "Staff only";
 pub const STAFF_PIN_PROMPT: &str = "Type the staff PIN, then press Enter. Esc goes back.";
 pub const STAFF_PIN_CHECKING: &str = "Checking...";

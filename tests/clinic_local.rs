@@ -192,7 +192,7 @@ fn unreachable_clinic_store_keeps_records_waiting() {
     assert!(stdout.contains("    ID  COMPLETED"), "{stdout}");
 }
 
-/// Records stored before the outbox existed (schema 1) get a UUID and are queued by the
+/// Records stored before the outbox existed (schema 2) get a UUID and are queued by the
 /// migration; their hash is fixed at their first delivery attempt.
 #[test]
 fn migration_queues_older_records() {
@@ -205,9 +205,9 @@ fn migration_queues_older_records() {
                 .args(["submit", "--answers", ANSWERS]),
         );
     assert_eq!(status, Some(0), "{stderr}");
-    // Back to schema 1, as an older triage left it.
+    // Back to schema 2, as a triage before the outbox left it.
     let conn = rusqlite::Connection::open(dir.path().join(triage::store::DB_FILE)).expect("open");
-    conn.execute_batch("DROP TABLE record_delivery; DROP TABLE device; PRAGMA user_version = 1;")
+    conn.execute_batch("DROP TABLE record_delivery; DROP TABLE device; PRAGMA user_version = 2;")
         .expect("downgrade");
     drop(conn);
     let mut store = SqliteStore::open(dir.path()).expect("migrates");

@@ -172,8 +172,15 @@ fn kill_then_resume() {
 
     let mut p = start(&data, &dir.path().join("out"));
     p.wait_for("An unfinished form was found");
-    p.wait_for("has 4 answers saved");
+    // Private: no answers and no count of them before the date of birth is given again.
+    let offer = p.wait_for("not finished");
+    assert!(
+        !offer.contains("Alex") && !offer.contains("1991"),
+        "{offer}"
+    );
     p.send("1");
+    p.wait_for("Date of birth on that form");
+    p.send(&format!("15/03/1991{ENTER}"));
     p.wait_for("What phone number");
     let store = SqliteStore::open(&data).expect("store");
     let draft = store

@@ -5,7 +5,10 @@ mod common;
 
 use common::*;
 use triage::answer::{Answer, PartialDate};
-use triage::engine::{Outcome, Problem, Session, toggle_option};
+use triage::engine::{
+    NotAssessed, Outcome, Problem, ReleaseAction, Releaser, Session, toggle_option,
+};
+use triage::questionnaire::Severity;
 
 const Q: &str = r#"
 [questionnaire]
@@ -491,16 +494,23 @@ fn triggers_name_the_answers() {
     assert_eq!(ids, ["n"], "the guard `ab` is not listed");
 }
 
-/// The outcome is the worst severity: stop over caution over clear (notes do not count).
+/// The outcome is the worst severity: stop over caution over clear (notes do not count); a
+/// session with required answers missing is NOT ASSESSED whatever fired.
 #[test]
 fn outcome_order() {
     let q = load(Q);
     let mut s = fresh(&q);
-    assert_eq!(s.outcome(), Outcome::Clear, "only a note fires");
+    assert_eq!(s.worst(), Some(Severity::Note), "only a note fires");
+    assert_eq!(s.outcome(), Outcome::NotAssessed, "nothing answered yet");
+    assert!(matches!(
+        s.not_assessed(),
+        Some(NotAssessed::Incomplete { .. })
+    ));
     set(&mut s, "gate", "yes");
-    assert_eq!(s.outcome(), Outcome::Caution);
+    assert_eq!(s.worst(), Some(Severity::Caution));
     set(&mut s, "dob", "@2010-01-01");
-    assert_eq!(s.outcome(), Outcome::Stop);
+    assert_eq!(s.worst(), Some(Severity::Stop));
+    assert_eq!(s.outcome(), Outcome::NotAssessed, "still incomplete");
 }
 
 /// An `end` flag stops the questionnaire after its trigger: later questions are not asked and
@@ -523,8 +533,9 @@ fn end_action_cuts_later_questions() {
     );
 }
 
-/// A `pause` flag waits for staff; once acknowledged it does not pause again. Staff may end the
-/// session instead, and then later questions are not asked.
+/// A `pause` flag waits for staff; once released it does not pause again. Staff may end the
+/// session instead: later questions are not asked, the outcome is NOT ASSESSED, and the
+/// disclosure stays fired (latched) even though its question is no longer asked.
 #[test]
 fn pause_and_staff_end() {
     let q = load(Q);
@@ -534,9 +545,20 @@ fn pause_and_staff_end() {
     set(&mut s, "c_only", "yes");
     let p = s.pending_pause().expect("pause pending");
     assert_eq!(q.flags[p as usize].id, "PAUSE");
-    s.acknowledge_pause(p);
+    s.release_pause(p, Releaser::StaffPin, ReleaseAction::EndHere);
     assert_eq!(s.pending_pause(), None);
     s.end_after(idx(&q, "areas"));
     assert!(!s.is_visible(idx(&q, "n")));
-    assert!(!fired(&s).contains(&"PAUSE".to_owned()));
+    assert!(
+        fired(&s).contains(&"PAUSE".to_owned()),
+        "a disclosure is latched"
+    );
+    assert!(!s.holds_now(p), "its question is no longer asked");
+    assert_eq!(s.outcome(), Outcome::NotAssessed);
+    assert_eq!(
+        s.not_assessed(),
+        Some(NotAssessed::EndedByStaff {
+            after: idx(&q, "areas")
+        })
+    );
 }

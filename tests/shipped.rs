@@ -23,7 +23,7 @@ fn shipped_questionnaire_checks_clean() {
     assert_eq!(out.status.code(), Some(0));
     assert!(
         String::from_utf8_lossy(&out.stdout)
-            .contains("ok (botulinum-toxin 1.0.0, 97 questions, 71 flags, 0 warnings)")
+            .contains("ok (botulinum-toxin 1.0.1, 97 questions, 71 flags, 0 warnings)")
     );
     assert!(
         out.stderr.is_empty(),
@@ -107,7 +107,7 @@ fn default_questionnaire_from_any_directory() {
         String::from_utf8_lossy(&out.stderr)
     );
     let page = String::from_utf8_lossy(&out.stdout);
-    assert!(page.contains("Rules: botulinum-toxin 1.0.0"), "{page}");
+    assert!(page.contains("Rules: botulinum-toxin 1.0.1"), "{page}");
 }
 
 /// The baseline patient's page: §6 order, no flags, the best outcome wording, within 80 columns.
@@ -227,6 +227,12 @@ fn outcome_wording_for_every_scenario() {
                 "Doctor must review the flagged items before treatment."
             }
             triage::engine::Outcome::Clear => "No flags: suitable to proceed to consultation.",
+            triage::engine::Outcome::NotAssessed => {
+                "Not assessed: suitability was not checked. Do not treat on this page alone."
+            }
+            triage::engine::Outcome::NoRules => {
+                unreachable!("the shipped questionnaire has rules")
+            }
         };
         assert_eq!(lines[banner + 1], expected, "{}", b.id);
         assert_eq!(
@@ -252,10 +258,19 @@ fn declined_patient_page() {
         "{page}"
     );
     assert!(
-        page.contains("Questionnaire ended early, after: Agreed to health questions"),
+        page.contains("NOT ASSESSED") && page.contains("ended early at rule S01"),
         "{page}"
     );
-    for absent in ["-- REQUEST", "-- SAFETY", "-- NOTES", "Alex Sample"] {
+    // Nothing was asked, so nothing reads as a finding ("body image screen positive: no").
+    for absent in [
+        "-- REQUEST",
+        "-- SAFETY",
+        "-- NOTES",
+        "-- WELLBEING",
+        "NO FLAGS",
+        "suitable",
+        "Alex Sample",
+    ] {
         assert!(
             !page.contains(absent),
             "`{absent}` must not appear:\n{page}"

@@ -83,6 +83,7 @@ fn screens<'q>(q: &'q Questionnaire, ex: &'q Questionnaire) -> Vec<(&'static str
             answers: 12,
             position: Some("c_heart".into()),
         },
+        access: triage::tui::ResumeAccess::DateOfBirth,
     };
     list.push(("resume", resume));
     list.push(("section_intro", step(baseline(q), "g")));

@@ -28,6 +28,9 @@ pub struct RunArgs<'a> {
     /// Kiosk timeouts from the command line, over the config file's.
     pub idle_warning: Option<f64>,
     pub idle_reset: Option<f64>,
+    /// Standard output is not a terminal (a file, a pipe, a printer): the doctor's page may go
+    /// there. On a terminal it would be shown to the patient, so it is not written.
+    pub page_to_stdout: bool,
 }
 
 /// The clinic config: `--config FILE`, else `config.toml` in the data directory, else defaults.
@@ -100,6 +103,7 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         mode: args.mode,
         config,
         data_dir: dir,
+        page_to_stdout: args.page_to_stdout,
         outbox: courier.as_ref().map(Courier::status),
     };
     let mut finished = None;
@@ -126,10 +130,17 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         }
     }
     match ended {
-        Ok(RunEnd::Completed { context, .. }) => {
+        Ok(RunEnd::Completed { context, record }) => {
             let Some(session) = finished else {
                 return Ok(Status::Ok);
             };
+            if !args.page_to_stdout {
+                // Standard output is the patient's own screen: the doctor's page stays in the
+                // store, and only where to find it is said.
+                writeln!(io.out, "{}", strings::saved_not_shown(record))?;
+                io.out.flush()?;
+                return Ok(Status::Ok);
+            }
             super::write_summary(
                 io,
                 &session,

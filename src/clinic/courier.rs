@@ -190,6 +190,7 @@ impl Deliverer {
         let names: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
         let records: Vec<Option<i64>> = events.iter().map(|e| e.record).collect();
         let drafts: Vec<Option<i64>> = events.iter().map(|e| e.draft).collect();
+        let details: Vec<Option<&str>> = events.iter().map(|e| e.detail.as_deref()).collect();
         let (site, device, device_id) = (
             self.settings.site.clone(),
             self.settings.device.clone(),
@@ -198,9 +199,9 @@ impl Deliverer {
         let sent = match self.client() {
             Ok(client) => client
                 .query_one(
-                    "SELECT triage.deliver_audit($1, $2, $3::text::uuid, $4, $5, $6, $7, $8)",
+                    "SELECT triage.deliver_audit($1, $2, $3::text::uuid, $4, $5, $6, $7, $8, $9)",
                     &[
-                        &site, &device, &device_id, &ids, &ats, &names, &records, &drafts,
+                        &site, &device, &device_id, &ids, &ats, &names, &records, &drafts, &details,
                     ],
                 )
                 .map_err(|e| ClinicError::from_pg(&e)),

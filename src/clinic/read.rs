@@ -137,6 +137,10 @@ fn from_payload(id: i64, payload: &str) -> Option<Record> {
         answers_json: v.get("answers")?.to_string(),
         summary_json: v.get("summary")?.to_string(),
         summary_text: s("/summary_text")?,
+        latches_json: v
+            .get("latches")
+            .filter(|l| !l.is_null())
+            .map(|l| l.to_string()),
     })
 }
 
@@ -207,5 +211,26 @@ pub fn for_each(
             each(shared(row)?)?;
             n += 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A delivered payload reads back as the record it was, latched flags included.
+    #[test]
+    fn payload_reads_back() {
+        let text = r#"{"format":"triage-record/1","uuid":"u","local_id":3,"questionnaire":{"id":"q","version":"1","content_hash":"h"},
+            "visit_date":"2025-06-02","completed_at":"2025-06-02T09:00:00Z","patient_name":null,"outcome":"not_assessed",
+            "flags":{"stop":1,"caution":0,"note":2},"answers":{"a":"yes"},"summary":{"outcome":"not_assessed"},
+            "summary_text":"page","latches":[{"flag":"P01"}]}"#;
+        let r = from_payload(42, text).expect("reads");
+        assert_eq!(r.summary.id, 42);
+        assert_eq!(r.summary.outcome, "not_assessed");
+        assert_eq!((r.summary.stop, r.summary.note), (1, 2));
+        assert_eq!(r.answers_json, r#"{"a":"yes"}"#);
+        assert_eq!(r.latches_json.as_deref(), Some(r#"[{"flag":"P01"}]"#));
+        assert!(from_payload(1, "{}").is_none());
     }
 }

@@ -62,6 +62,7 @@ CREATE TABLE triage.audit (
     event text NOT NULL,
     record_local_id bigint,
     draft_local_id bigint,
+    detail text,
     UNIQUE (device_id, local_id)
 );
 
@@ -159,7 +160,8 @@ $fn$;
 
 CREATE FUNCTION triage.deliver_audit(
     p_site text, p_device text, p_device_id uuid,
-    p_ids bigint[], p_ats text[], p_events text[], p_records bigint[], p_drafts bigint[])
+    p_ids bigint[], p_ats text[], p_events text[], p_records bigint[], p_drafts bigint[],
+    p_details text[])
 RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -170,7 +172,8 @@ DECLARE
 BEGIN
     PERFORM triage.check_origin(p_site, p_device, p_device_id);
     IF n > 5000 OR coalesce(cardinality(p_ats), 0) <> n OR coalesce(cardinality(p_events), 0) <> n
-       OR coalesce(cardinality(p_records), 0) <> n OR coalesce(cardinality(p_drafts), 0) <> n THEN
+       OR coalesce(cardinality(p_records), 0) <> n OR coalesce(cardinality(p_drafts), 0) <> n
+       OR coalesce(cardinality(p_details), 0) <> n THEN
         RAISE EXCEPTION 'an audit delivery is at most 5000 events, each with a time and a name';
     END IF;
     -- Event names are the program's own words (ids and events, never answers): a short token.
@@ -178,9 +181,10 @@ BEGIN
         RAISE EXCEPTION 'audit event names are 1 to 64 letters, digits, dots, colons, dashes or underscores';
     END IF;
     INSERT INTO triage.audit (device_id, local_id, site, device, delivered_by, at, event,
-        record_local_id, draft_local_id)
-    SELECT p_device_id, u.id, p_site, p_device, session_user, u.at::timestamptz, u.event, u.rec, u.draft
-    FROM unnest(p_ids, p_ats, p_events, p_records, p_drafts) AS u(id, at, event, rec, draft)
+        record_local_id, draft_local_id, detail)
+    SELECT p_device_id, u.id, p_site, p_device, session_user, u.at::timestamptz, u.event, u.rec, u.draft,
+        left(u.detail, 500)
+    FROM unnest(p_ids, p_ats, p_events, p_records, p_drafts, p_details) AS u(id, at, event, rec, draft, detail)
     ON CONFLICT (device_id, local_id) DO NOTHING;
     GET DIAGNOSTICS added = ROW_COUNT;
     RETURN added;
@@ -214,7 +218,7 @@ REVOKE ALL ON ALL TABLES IN SCHEMA triage FROM PUBLIC, triage_device, triage_rea
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA triage FROM PUBLIC, triage_device, triage_reader;
 ALTER DEFAULT PRIVILEGES FOR ROLE triage_owner IN SCHEMA triage REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION triage.deliver_records(text, text, uuid, uuid[], text[], bigint[], text[]) TO triage_device;
-GRANT EXECUTE ON FUNCTION triage.deliver_audit(text, text, uuid, bigint[], text[], text[], bigint[], bigint[]) TO triage_device;
+GRANT EXECUTE ON FUNCTION triage.deliver_audit(text, text, uuid, bigint[], text[], text[], bigint[], bigint[], text[]) TO triage_device;
 GRANT SELECT ON triage.records, triage.conflicts, triage.audit, triage.access_log, triage.schema_version TO triage_reader;
 GRANT EXECUTE ON FUNCTION triage.log_access(text, bigint[]) TO triage_reader;
 "#;

@@ -2,8 +2,10 @@
 //! derived values, fired flags and the outcome. Pure and synchronous: no I/O, no clock (the
 //! visit date comes in as a value).
 
+mod latch;
 mod session;
 mod validate;
 
+pub use latch::{AlertStatus, Latch, NotAssessed, Release, ReleaseAction, Releaser};
 pub use session::{FiredFlag, Outcome, Problem, Session};
 pub use validate::{AnswerError, check as check_answer, toggle_option};

@@ -3,20 +3,26 @@
 //! expression path). Hidden answers stay in memory, so they come back if the patient changes
 //! their mind, but they count nowhere.
 
+use jiff::Timestamp;
 use jiff::civil::Date;
 
+use super::latch::{AlertStatus, Latch, NotAssessed, Release, ReleaseAction, Releaser};
 use super::validate::{self, AnswerError};
 use crate::answer::Answer;
 use crate::expr::{self, Env, Expr, Trigger, Val};
 use crate::questionnaire::{FlagAction, ItemIdx, ItemKind, Node, Questionnaire, Severity};
 
-/// The overall result, worst flag first: stop > caution > clear.
+/// The overall result. A session that was not assessed (ended early, declined, incomplete) is
+/// `NotAssessed` whatever fired; otherwise the worst flag decides: stop > caution > clear. A
+/// questionnaire with no rules at all can only give `NoRules` ("answers only"), never `Clear`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Clear,
+    NoRules,
     Caution,
     Stop,
+    NotAssessed,
 }
 
 impl Outcome {
@@ -25,8 +31,13 @@ impl Outcome {
             Outcome::Stop => "stop",
             Outcome::Caution => "caution",
             Outcome::Clear => "clear",
+            Outcome::NoRules => "no_rules",
+            Outcome::NotAssessed => "not_assessed",
         }
     }
+
+    /// Every outcome's name, as stored and printed.
+    pub const NAMES: [&'static str; 5] = ["stop", "caution", "clear", "no_rules", "not_assessed"];
 }
 
 /// A flag that fired, with the answers that made it fire.
@@ -58,12 +69,21 @@ pub struct Session<'q> {
     answers: Vec<Option<Answer>>,
     /// Staff ended the session after this item (e.g. after a safety pause).
     ended_after: Option<ItemIdx>,
-    acknowledged: Vec<bool>,
+    /// Latched flags, in the order they first fired; never removed.
+    latches: Vec<Latch>,
+    /// The session's clock, given by the caller (the engine never reads the clock itself); it
+    /// stamps latches.
+    now: Option<Timestamp>,
     // Evaluated state, always consistent with `answers` after any public call.
     visible: Vec<bool>,
     derived: Vec<Option<Val>>,
+    /// Flags whose condition holds now, in questionnaire order.
+    holding: Vec<u32>,
+    /// `holding` plus every latched flag, in questionnaire order.
     fired: Vec<u32>,
     cutoff: Option<ItemIdx>,
+    /// The `end` flag that set `cutoff`, if one did.
+    end_flag: Option<u32>,
 }
 
 struct View<'a> {
@@ -106,17 +126,26 @@ impl<'q> Session<'q> {
             visit_date,
             answers: vec![None; n],
             ended_after: None,
-            acknowledged: vec![false; q.flags.len()],
+            latches: Vec::new(),
+            now: None,
             visible: vec![false; n],
             derived: vec![None; q.derived.len()],
+            holding: Vec::new(),
             fired: Vec::new(),
             cutoff: None,
+            end_flag: None,
         };
         for (i, it) in q.items.iter().enumerate() {
             s.answers[i] = it.initial.clone();
         }
         s.evaluate();
+        s.update_latches();
         s
+    }
+
+    /// Sets the session's clock (the caller's "now"), used to stamp latched flags.
+    pub fn set_now(&mut self, now: Timestamp) {
+        self.now = Some(now);
     }
 
     pub fn questionnaire(&self) -> &'q Questionnaire {
@@ -184,15 +213,18 @@ impl<'q> Session<'q> {
             .q
             .flags
             .iter()
-            .filter(|f| f.action == Some(FlagAction::End) && expr::eval_bool(&f.when, &view))
-            .map(|f| f.position)
-            .min();
-        if let Some(p) = end.filter(|p| self.cutoff.is_none_or(|c| *p < c)) {
+            .enumerate()
+            .filter(|(_, f)| f.action == Some(FlagAction::End) && expr::eval_bool(&f.when, &view))
+            .map(|(i, f)| (i as u32, f.position))
+            .min_by_key(|(_, p)| *p);
+        self.end_flag = None;
+        if let Some((flag, p)) = end.filter(|(_, p)| self.cutoff.is_none_or(|c| *p < c)) {
             self.cutoff = Some(p);
+            self.end_flag = Some(flag);
             self.compute();
         }
         let view = self.view();
-        let fired = self
+        let holding = self
             .q
             .flags
             .iter()
@@ -200,7 +232,57 @@ impl<'q> Session<'q> {
             .filter(|(_, f)| expr::eval_bool(&f.when, &view))
             .map(|(i, _)| i as u32)
             .collect();
+        self.holding = holding;
+        self.merge_fired();
+    }
+
+    /// `fired` = the flags holding now plus every latched flag, in questionnaire order.
+    fn merge_fired(&mut self) {
+        let mut fired = self.holding.clone();
+        fired.extend(self.latches.iter().map(|l| l.flag));
+        fired.sort_unstable();
+        fired.dedup();
         self.fired = fired;
+    }
+
+    /// Latches every latching flag that holds now (with the answers behind it), and notes when
+    /// a latched flag's condition stops or starts holding again. Called only once a change has
+    /// been accepted, so an answer that was refused can never latch anything.
+    fn update_latches(&mut self) {
+        let now = self.now;
+        for &f in &self.holding {
+            let flag = &self.q.flags[f as usize];
+            if !flag.latch {
+                continue;
+            }
+            if let Some(l) = self.latches.iter_mut().find(|l| l.flag == f) {
+                l.changed = None;
+                continue;
+            }
+            let view = self.view();
+            let mut triggers = Vec::new();
+            expr::explain(&flag.when, &view, &mut triggers);
+            let mut answers: Vec<(ItemIdx, Answer)> = triggers
+                .iter()
+                .filter_map(|t| self.answer(t.question).map(|a| (t.question, a.clone())))
+                .collect();
+            answers.sort_by_key(|(i, _)| *i);
+            answers.dedup_by_key(|(i, _)| *i);
+            self.latches.push(Latch {
+                flag: f,
+                fired_at: now,
+                answers,
+                changed: None,
+                alert: None,
+                release: None,
+            });
+        }
+        for l in &mut self.latches {
+            if !self.holding.contains(&l.flag) && l.changed.is_none() {
+                l.changed = Some(now);
+            }
+        }
+        self.merge_fired();
     }
 
     /// Sets an answer after validating it; the patient-facing reason comes back on refusal.
@@ -217,6 +299,7 @@ impl<'q> Session<'q> {
             self.evaluate();
             return Err(AnswerError { message: msg });
         }
+        self.update_latches();
         Ok(())
     }
 
@@ -226,6 +309,7 @@ impl<'q> Session<'q> {
             && slot.take().is_some()
         {
             self.evaluate();
+            self.update_latches();
         }
     }
 
@@ -261,6 +345,38 @@ impl<'q> Session<'q> {
             .iter()
             .enumerate()
             .filter_map(|(i, a)| a.as_ref().map(|a| (i as ItemIdx, a)))
+    }
+
+    /// Whether a derived value rests on at least one answered question (following derived
+    /// values through), or on no question at all (only the visit date). A value computed from
+    /// nothing but unanswered questions reads as a finding ("no") that nobody gave.
+    pub fn derived_known(&self, index: u32) -> bool {
+        let mut stack = vec![index];
+        let mut seen = vec![false; self.q.derived.len()];
+        let mut any_question = false;
+        while let Some(d) = stack.pop() {
+            let Some(def) = self.q.derived.get(d as usize) else {
+                continue;
+            };
+            if std::mem::replace(&mut seen[d as usize], true) {
+                continue;
+            }
+            let mut refs = Vec::new();
+            def.expr.refs(&mut refs);
+            for r in refs {
+                match r {
+                    expr::Ref::Question(i) => {
+                        any_question = true;
+                        if self.answer(i).is_some() {
+                            return true;
+                        }
+                    }
+                    expr::Ref::Derived(x) => stack.push(x),
+                    expr::Ref::VisitDate => {}
+                }
+            }
+        }
+        !any_question
     }
 
     pub fn derived_value(&self, index: u32) -> Option<Val> {
@@ -344,16 +460,74 @@ impl<'q> Session<'q> {
             .collect()
     }
 
+    /// The overall result (see [`Outcome`]): NOT ASSESSED for a session that ended early or is
+    /// incomplete, ANSWERS ONLY for a questionnaire without rules, else the worst flag.
     pub fn outcome(&self) -> Outcome {
-        let worst = self
-            .fired
-            .iter()
-            .map(|&f| self.q.flags[f as usize].severity)
-            .max();
-        match worst {
+        if self.not_assessed().is_some() {
+            return Outcome::NotAssessed;
+        }
+        if self.q.flags.is_empty() {
+            return Outcome::NoRules;
+        }
+        match self.worst() {
             Some(Severity::Stop) => Outcome::Stop,
             Some(Severity::Caution) => Outcome::Caution,
             _ => Outcome::Clear,
+        }
+    }
+
+    /// The worst severity among the fired flags.
+    pub fn worst(&self) -> Option<Severity> {
+        self.fired
+            .iter()
+            .map(|&f| self.q.flags[f as usize].severity)
+            .max()
+    }
+
+    /// Why this session cannot be taken as assessed, if it cannot: staff ended it, an `end` rule
+    /// stopped it (the patient declined), or required answers are missing or invalid.
+    pub fn not_assessed(&self) -> Option<NotAssessed> {
+        if let Some(after) = self.ended_after.filter(|_| self.end_flag.is_none()) {
+            return Some(NotAssessed::EndedByStaff { after });
+        }
+        if let Some(flag) = self.end_flag {
+            return Some(NotAssessed::EndedByRule { flag });
+        }
+        let problems = self.problems().count();
+        (problems > 0).then_some(NotAssessed::Incomplete { problems })
+    }
+
+    /// Latched flags, in the order they first fired.
+    pub fn latches(&self) -> &[Latch] {
+        &self.latches
+    }
+
+    /// The latch of a flag, if it latched.
+    pub fn latch(&self, flag: u32) -> Option<&Latch> {
+        self.latches.iter().find(|l| l.flag == flag)
+    }
+
+    /// Whether the flag's condition holds on the answers as they are now (a latched flag can be
+    /// fired without holding).
+    pub fn holds_now(&self, flag: u32) -> bool {
+        self.holding.contains(&flag)
+    }
+
+    /// Puts back latches saved with a draft or record (resuming, or re-rendering a record);
+    /// latches that name flags this questionnaire does not have are left out.
+    pub fn restore_latches(&mut self, latches: Vec<Latch>) {
+        for l in latches {
+            if (l.flag as usize) < self.q.flags.len() && self.latch(l.flag).is_none() {
+                self.latches.push(l);
+            }
+        }
+        self.update_latches();
+    }
+
+    /// Records what became of the staff alert for a latched `pause` flag.
+    pub fn record_alert(&mut self, flag: u32, status: AlertStatus) {
+        if let Some(l) = self.latches.iter_mut().find(|l| l.flag == flag) {
+            l.alert = Some(status);
         }
     }
 
@@ -362,25 +536,34 @@ impl<'q> Session<'q> {
         self.cutoff
     }
 
-    /// A fired `pause` flag that staff have not yet dealt with.
+    /// A fired `pause` flag that nobody has released yet. Pause flags always latch, so changing
+    /// the answer does not make the pause go away.
     pub fn pending_pause(&self) -> Option<u32> {
         self.fired.iter().copied().find(|&f| {
             self.q.flags[f as usize].action == Some(FlagAction::Pause)
-                && !self.acknowledged[f as usize]
+                && self.latch(f).is_none_or(|l| l.release.is_none())
         })
     }
 
-    /// Staff let the patient carry on after a pause.
-    pub fn acknowledge_pause(&mut self, flag: u32) {
-        if let Some(a) = self.acknowledged.get_mut(flag as usize) {
-            *a = true;
+    /// Someone released a safety pause: the patient carries on, or the session ends there.
+    pub fn release_pause(&mut self, flag: u32, by: Releaser, action: ReleaseAction) {
+        let at = self.now;
+        if let Some(l) = self.latches.iter_mut().find(|l| l.flag == flag) {
+            l.release = Some(Release { by, action, at });
         }
     }
 
-    /// Staff end the questionnaire after `item`: later questions become "not asked".
+    /// Staff end the questionnaire after `item`: later questions become "not asked", and the
+    /// outcome is NOT ASSESSED.
     pub fn end_after(&mut self, item: ItemIdx) {
         self.ended_after = Some(item);
         self.evaluate();
+        self.update_latches();
+    }
+
+    /// Where staff ended the questionnaire, if they did.
+    pub fn ended_by_staff(&self) -> Option<ItemIdx> {
+        self.ended_after
     }
 
     /// A calculated item's value (a total score), from the visible answers.

@@ -78,19 +78,13 @@ pub fn spool(dir: &Path, record: i64, ext: &str, bytes: &[u8]) -> Result<PathBuf
     Ok(path)
 }
 
-/// Starts the staff alert command and lets it run on its own (reaped by a thread). No patient
-/// data is passed: not in its arguments, not on its input.
+/// Runs the staff alert command and waits for it (at most the command timeout): `Ok` only when
+/// it ran and reported success, so nobody is told staff were alerted when they were not. No
+/// patient data is passed: not in its arguments, not on its input. Blocking: call it off the UI
+/// thread.
 pub fn alert(argv: &[String]) -> Result<(), String> {
-    let (program, args) = argv.split_first().ok_or("the alert command is empty")?;
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("could not start the alert `{program}`: {e}"))?;
-    std::thread::spawn(move || {
-        let _ = child.wait();
-    });
-    Ok(())
+    if argv.is_empty() {
+        return Err("the alert command is empty".into());
+    }
+    run_with_input(argv, b"")
 }

@@ -322,6 +322,20 @@ impl Builder<'_> {
                 ),
             }
         }
+        if let Some(n) = &raw.questionnaire.get_ref().dob_question {
+            match self.names.get(n.get_ref().as_str()) {
+                Some((Ref::Question(i), Ty::Date)) => meta.dob_item = Some(*i),
+                _ => self.err(
+                    n.span(),
+                    format!(
+                        "`dob_question` must name a date question; `{}` is not one",
+                        n.get_ref()
+                    ),
+                    "not a date question",
+                    None,
+                ),
+            }
+        }
         let derived = self.derived(&raw.derived);
         let scope_items = self.items.clone();
         for (target, src) in &pending {
@@ -395,6 +409,7 @@ impl Builder<'_> {
             finish: m.finish.as_deref().map(text::clean),
             url: m.url.clone(),
             name_item: None,
+            dob_item: None,
             staff_answers: Vec::new(),
         }
     }
@@ -1193,6 +1208,18 @@ impl Builder<'_> {
                     ),
                 }
             }
+            if let (Some(FlagAction::Pause), Some(l)) = (action, &f.latch)
+                && !*l.get_ref()
+            {
+                self.err(
+                    l.span(),
+                    "a `pause` flag is always latched: a safety disclosure stays on the record",
+                    "cannot be turned off",
+                    Some("remove `latch = false`".into()),
+                );
+            }
+            let latch =
+                action == Some(FlagAction::Pause) || f.latch.as_ref().is_some_and(|l| *l.get_ref());
             let Some(when) = when else { continue };
             let mut refs = Vec::new();
             when.refs(&mut refs);
@@ -1216,6 +1243,7 @@ impl Builder<'_> {
                 list_triggers: f.list_triggers.unwrap_or(true),
                 basis: f.basis.clone(),
                 position,
+                latch,
             });
         }
         out
@@ -1236,6 +1264,8 @@ impl Builder<'_> {
             stop: None,
             caution: None,
             clear: None,
+            not_assessed: None,
+            no_rules: None,
             footer: None,
             disclaimer: None,
         });
@@ -1254,6 +1284,16 @@ impl Builder<'_> {
                 raw.clear,
                 strings::OUTCOME_CLEAR_BANNER,
                 strings::OUTCOME_CLEAR_TEXT,
+            ),
+            not_assessed: pick(
+                raw.not_assessed,
+                strings::OUTCOME_NOT_ASSESSED_BANNER,
+                strings::OUTCOME_NOT_ASSESSED_TEXT,
+            ),
+            no_rules: pick(
+                raw.no_rules,
+                strings::OUTCOME_NO_RULES_BANNER,
+                strings::OUTCOME_NO_RULES_TEXT,
             ),
             footer: raw
                 .footer

@@ -53,6 +53,9 @@ pub struct Meta {
     pub url: Option<String>,
     /// The text question holding the patient's name (for record lists).
     pub name_item: Option<ItemIdx>,
+    /// The patient's date of birth (`dob_question`): proves who an unfinished form belongs to
+    /// when no staff PIN is set.
+    pub dob_item: Option<ItemIdx>,
     /// Answers already given when reception staff fill the form in (`triage run --staff`).
     pub staff_answers: Vec<(ItemIdx, crate::answer::Answer)>,
 }
@@ -256,6 +259,9 @@ pub struct Flag {
     pub basis: Option<String>,
     /// The last item the rule depends on: an `end` action cuts the questionnaire after it.
     pub position: ItemIdx,
+    /// Once fired, the flag stays in the session and the record even if its answers change
+    /// (clinical spec 9.4). Always on for `pause` flags; `latch = true` for any other.
+    pub latch: bool,
 }
 
 /// Text with `{name}` placeholders filled from answers and derived values.
@@ -294,6 +300,10 @@ pub struct Outcomes {
     pub stop: OutcomeText,
     pub caution: OutcomeText,
     pub clear: OutcomeText,
+    /// Ended early, declined or incomplete: never read as clear.
+    pub not_assessed: OutcomeText,
+    /// The questionnaire has no rules: answers only, never "suitable".
+    pub no_rules: OutcomeText,
     /// Printed after every outcome line.
     pub footer: String,
     /// The disclaimer under the header.
@@ -410,6 +420,20 @@ impl Item {
     }
 }
 
+impl Outcomes {
+    /// The banner and text for an outcome.
+    pub fn text_for(&self, o: crate::engine::Outcome) -> &OutcomeText {
+        use crate::engine::Outcome;
+        match o {
+            Outcome::Stop => &self.stop,
+            Outcome::Caution => &self.caution,
+            Outcome::Clear => &self.clear,
+            Outcome::NotAssessed => &self.not_assessed,
+            Outcome::NoRules => &self.no_rules,
+        }
+    }
+}
+
 impl Default for Outcomes {
     fn default() -> Self {
         use crate::strings as s;
@@ -421,6 +445,8 @@ impl Default for Outcomes {
             stop: t(s::OUTCOME_STOP_BANNER, s::OUTCOME_STOP_TEXT),
             caution: t(s::OUTCOME_CAUTION_BANNER, s::OUTCOME_CAUTION_TEXT),
             clear: t(s::OUTCOME_CLEAR_BANNER, s::OUTCOME_CLEAR_TEXT),
+            not_assessed: t(s::OUTCOME_NOT_ASSESSED_BANNER, s::OUTCOME_NOT_ASSESSED_TEXT),
+            no_rules: t(s::OUTCOME_NO_RULES_BANNER, s::OUTCOME_NO_RULES_TEXT),
             footer: s::OUTCOME_FOOTER.into(),
             disclaimer: s::DISCLAIMER.into(),
         }

@@ -35,6 +35,7 @@ pub struct RawMeta {
     pub finish: Option<String>,
     pub url: Option<String>,
     pub name_question: Option<S<String>>,
+    pub dob_question: Option<S<String>>,
     pub staff_answers: Option<S<toml::Table>>,
 }
 
@@ -117,6 +118,7 @@ pub struct RawFlag {
     pub show: Vec<S<String>>,
     pub list_triggers: Option<bool>,
     pub basis: Option<String>,
+    pub latch: Option<S<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -132,6 +134,8 @@ pub struct RawOutcomes {
     pub stop: Option<RawOutcomeText>,
     pub caution: Option<RawOutcomeText>,
     pub clear: Option<RawOutcomeText>,
+    pub not_assessed: Option<RawOutcomeText>,
+    pub no_rules: Option<RawOutcomeText>,
     pub footer: Option<String>,
     pub disclaimer: Option<String>,
 }

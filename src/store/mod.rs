@@ -96,6 +96,8 @@ pub struct NewRecord {
     pub counts: [usize; 3],
     /// The visible answers, as an answers-file `answers` object.
     pub answers_json: String,
+    /// Latched flags (a JSON list, see `records::latches_to_json`), if any latched.
+    pub latches_json: Option<String>,
 }
 
 /// One line of the record list.
@@ -121,6 +123,8 @@ pub struct Record {
     pub answers_json: String,
     pub summary_json: String,
     pub summary_text: String,
+    /// Latched flags, if any (see `records::latches_to_json`).
+    pub latches_json: Option<String>,
 }
 
 /// What the audit log records. Never answers.
@@ -137,6 +141,22 @@ pub enum AuditEvent {
     Printed,
     PrintFailed,
     Deleted,
+    /// A safety pause began (detail: the flag id).
+    Paused,
+    /// The staff alert for a pause ran (detail: the flag id).
+    AlertSent,
+    /// The staff alert failed (detail: the flag id and the reason, no patient data).
+    AlertFailed,
+    /// A pause began with no staff alert configured (detail: the flag id).
+    AlertNotConfigured,
+    /// A pause was released (detail: flag id, who: `staff_pin` or `operator`, and what:
+    /// `carry_on` or `end_here`).
+    PauseReleased,
+    /// Staff ended a questionnaire early (detail: the item it ended after).
+    EndedByStaff,
+    /// A draft was opened for resuming after the staff PIN or the date of birth was checked
+    /// (detail: `staff_pin` or `date_of_birth`).
+    Unlocked,
 }
 
 impl AuditEvent {
@@ -152,6 +172,13 @@ impl AuditEvent {
             AuditEvent::Printed => "printed",
             AuditEvent::PrintFailed => "print_failed",
             AuditEvent::Deleted => "deleted",
+            AuditEvent::Paused => "paused",
+            AuditEvent::AlertSent => "alert_sent",
+            AuditEvent::AlertFailed => "alert_failed",
+            AuditEvent::AlertNotConfigured => "alert_not_configured",
+            AuditEvent::PauseReleased => "pause_released",
+            AuditEvent::EndedByStaff => "ended_by_staff",
+            AuditEvent::Unlocked => "unlocked",
         }
     }
 }
@@ -163,6 +190,8 @@ pub struct AuditRow {
     pub event: String,
     pub record: Option<RecordId>,
     pub draft: Option<DraftId>,
+    /// What the event concerned: a flag or item id, who released a pause. Never an answer.
+    pub detail: Option<String>,
 }
 
 /// Why the store could not do what was asked. Messages are plain and never contain answers.
@@ -251,6 +280,19 @@ pub trait Store {
         draft: Option<DraftId>,
         now: Timestamp,
     ) -> Result<(), StoreError>;
+    /// Appends an event with a detail (a flag or item id, who did it; never an answer).
+    fn log_detail(
+        &mut self,
+        event: AuditEvent,
+        record: Option<RecordId>,
+        draft: Option<DraftId>,
+        detail: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Keeps a draft's latched flags (JSON, see `records::latches_to_json`).
+    fn save_latches(&mut self, draft: DraftId, latches: &str) -> Result<(), StoreError>;
+    /// A draft's latched flags, if it has any.
+    fn draft_latches(&self, draft: DraftId) -> Result<Option<String>, StoreError>;
     /// The whole audit log, oldest first.
     fn audit(&self) -> Result<Vec<AuditRow>, StoreError>;
 }

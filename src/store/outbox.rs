@@ -5,7 +5,7 @@
 //! payload is rebuilt from the (immutable) record row, and its SHA-256 taken at completion proves
 //! it unchanged. Delivery state lives in its own table beside `records`, so a device without a
 //! clinic store works exactly as before and a later rebuild of `records` cannot drop it.
-//! Nothing here talks to the network; `crate::clinic` does.
+//! Nothing here talks to the network; `crate::clinic` does. This is schema step 2 -> 3.
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use super::sqlite::map_err;
 use super::{AuditRow, NewRecord, RecordId, SqliteStore, StoreError};
 
-/// Schema step 1 -> 2: delivery state for every record (existing ones get a UUID and are queued),
+/// Schema step 2 -> 3: delivery state for every record (existing ones get a UUID and are queued),
 /// and this database's device identity with its audit cursor.
 pub(super) const MIGRATION: &str = r#"
 CREATE TABLE record_delivery (
@@ -48,6 +48,7 @@ FROM records;
 pub const PAYLOAD_FORMAT: &str = "triage-record/1";
 
 /// A record's fields as the payload carries them, borrowed from wherever they are.
+#[derive(Clone, Copy)]
 struct Fields<'a> {
     id: RecordId,
     questionnaire_id: &'a str,
@@ -61,6 +62,8 @@ struct Fields<'a> {
     answers_json: &'a str,
     summary_json: &'a str,
     summary_text: &'a str,
+    /// Latched flags (safety disclosures and what followed), as stored.
+    latches_json: Option<&'a str>,
 }
 
 /// The exact text delivered for a record: JSON with a fixed field order, so the same record
@@ -85,6 +88,7 @@ fn payload(uuid: &str, f: &Fields<'_>) -> String {
         "answers": parse(f.answers_json),
         "summary": parse(f.summary_json),
         "summary_text": f.summary_text,
+        "latches": f.latches_json.map_or(serde_json::Value::Null, parse),
     })
     .to_string()
 }
@@ -118,6 +122,7 @@ pub(super) fn enqueue(
         answers_json: &r.answers_json,
         summary_json,
         summary_text,
+        latches_json: r.latches_json.as_deref(),
     };
     let hash = sha256_hex(&payload(&uuid, &f));
     tx.prepare_cached(
@@ -203,7 +208,7 @@ impl SqliteStore {
                 .conn
                 .prepare_cached(
                     "SELECT d.record_id, d.uuid, d.payload_sha256, r.questionnaire_id, r.questionnaire_version, r.content_hash, r.visit_date, r.completed_at, \
-                     r.patient_name, r.outcome, r.stop_count, r.caution_count, r.note_count, r.answers_json, r.summary_json, r.summary_text \
+                     r.patient_name, r.outcome, r.stop_count, r.caution_count, r.note_count, r.answers_json, r.summary_json, r.summary_text, r.latches_json \
                      FROM record_delivery d JOIN records r ON r.id = d.record_id WHERE d.state = 'pending' ORDER BY d.record_id LIMIT ?1",
                 )
                 .map_err(|e| map_err(e, &path))?;
@@ -221,6 +226,7 @@ impl SqliteStore {
                     .collect::<rusqlite::Result<_>>()
                     .map_err(|e| map_err(e, &path))?;
                 let name: Option<String> = r.get(8).map_err(|e| map_err(e, &path))?;
+                let latches: Option<String> = r.get(16).map_err(|e| map_err(e, &path))?;
                 let mut counts = [0i64; 3];
                 for (k, c) in counts.iter_mut().enumerate() {
                     *c = r.get(10 + k).map_err(|e| map_err(e, &path))?;
@@ -238,6 +244,7 @@ impl SqliteStore {
                     answers_json: &strings[6],
                     summary_json: &strings[7],
                     summary_text: &strings[8],
+                    latches_json: latches.as_deref(),
                 };
                 let text = payload(&uuid, &f);
                 let sha = sha256_hex(&text);
@@ -432,7 +439,7 @@ impl SqliteStore {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT id, at, event, record_id, draft_id FROM audit WHERE id > (SELECT audit_sent_up_to FROM device WHERE id = 1) ORDER BY id LIMIT ?1",
+                "SELECT id, at, event, record_id, draft_id, detail FROM audit WHERE id > (SELECT audit_sent_up_to FROM device WHERE id = 1) ORDER BY id LIMIT ?1",
             )
             .map_err(|e| map_err(e, self.path()))?;
         let rows = stmt
@@ -443,6 +450,7 @@ impl SqliteStore {
                     event: r.get(2)?,
                     record: r.get(3)?,
                     draft: r.get(4)?,
+                    detail: r.get(5)?,
                 })
             })
             .map_err(|e| map_err(e, self.path()))?;
@@ -482,6 +490,7 @@ mod tests {
             answers_json: r#"{"b":1,"a":[1.5,"x"]}"#,
             summary_json: "{}",
             summary_text: "page",
+            latches_json: None,
         };
         let a = payload("u", &f);
         assert_eq!(a, payload("u", &f));
@@ -492,6 +501,12 @@ mod tests {
             ..f
         };
         assert_ne!(sha256_hex(&a), sha256_hex(&payload("u", &other)));
+        assert!(a.ends_with(r#""latches":null}"#), "{a}");
+        let latched = Fields {
+            latches_json: Some(r#"[{"flag":"P01"}]"#),
+            ..f
+        };
+        assert!(payload("u", &latched).ends_with(r#""latches":[{"flag":"P01"}]}"#));
         assert_eq!(sha256_hex("").len(), 64);
     }
 }

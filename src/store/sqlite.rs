@@ -15,9 +15,8 @@ use super::*;
 pub const DB_FILE: &str = "triage.db";
 
 /// Each entry migrates the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, super::outbox::MIGRATION];
-
-const V1: &str = r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE drafts (
     id INTEGER PRIMARY KEY,
     questionnaire_id TEXT NOT NULL,
@@ -63,7 +62,42 @@ CREATE TABLE audit (
 );
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-"#;
+"#,
+    r#"
+-- 2: honest outcomes and latched flags. Outcomes gain 'no_rules' and 'not_assessed' (SQLite cannot
+-- change a CHECK, so the table is rebuilt, keeping ids and the AUTOINCREMENT high-water mark, so
+-- the id of a deleted record is never given to a new one); drafts and records keep their latched
+-- flags; audit events gain a detail (a flag or item id, who released a pause; never answers).
+ALTER TABLE drafts ADD COLUMN latches TEXT;
+ALTER TABLE audit ADD COLUMN detail TEXT;
+CREATE TABLE records_v2 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    draft_id INTEGER REFERENCES drafts (id) ON DELETE SET NULL,
+    questionnaire_id TEXT NOT NULL,
+    questionnaire_version TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    visit_date TEXT NOT NULL,
+    completed_at TEXT NOT NULL,
+    patient_name TEXT,
+    outcome TEXT NOT NULL CHECK (outcome IN ('stop', 'caution', 'clear', 'no_rules', 'not_assessed')),
+    stop_count INTEGER NOT NULL,
+    caution_count INTEGER NOT NULL,
+    note_count INTEGER NOT NULL,
+    answers_json TEXT NOT NULL,
+    summary_json TEXT NOT NULL,
+    summary_text TEXT NOT NULL,
+    latches_json TEXT
+);
+INSERT INTO records_v2 (id, draft_id, questionnaire_id, questionnaire_version, content_hash, visit_date, completed_at, patient_name, outcome, stop_count, caution_count, note_count, answers_json, summary_json, summary_text)
+    SELECT id, draft_id, questionnaire_id, questionnaire_version, content_hash, visit_date, completed_at, patient_name, outcome, stop_count, caution_count, note_count, answers_json, summary_json, summary_text FROM records;
+DELETE FROM sqlite_sequence WHERE name = 'records_v2';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'records_v2', seq FROM sqlite_sequence WHERE name = 'records';
+DROP TABLE records;
+ALTER TABLE records_v2 RENAME TO records;
+"#,
+    // 3: the clinic store's outbox (record UUIDs, delivery state, device id).
+    super::outbox::MIGRATION,
+];
 
 /// The schema version this program writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -204,10 +238,21 @@ impl SqliteStore {
         draft: Option<DraftId>,
         now: Timestamp,
     ) -> rusqlite::Result<()> {
+        Self::audit_detail_in(tx, event, record, draft, None, now)
+    }
+
+    fn audit_detail_in(
+        tx: &Connection,
+        event: AuditEvent,
+        record: Option<RecordId>,
+        draft: Option<DraftId>,
+        detail: Option<&str>,
+        now: Timestamp,
+    ) -> rusqlite::Result<()> {
         tx.prepare_cached(
-            "INSERT INTO audit (at, event, record_id, draft_id) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO audit (at, event, record_id, draft_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?
-        .execute(params![now.to_string(), event.as_str(), record, draft])?;
+        .execute(params![now.to_string(), event.as_str(), record, draft, detail])?;
         Ok(())
     }
 
@@ -396,8 +441,8 @@ impl Store for SqliteStore {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| map_err(e, &path))?;
         tx.execute(
-            "INSERT INTO records (draft_id, questionnaire_id, questionnaire_version, content_hash, visit_date, completed_at, patient_name, outcome, stop_count, caution_count, note_count, answers_json, summary_json, summary_text) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            "INSERT INTO records (draft_id, questionnaire_id, questionnaire_version, content_hash, visit_date, completed_at, patient_name, outcome, stop_count, caution_count, note_count, answers_json, summary_json, summary_text, latches_json) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             params![
                 r.draft,
                 r.questionnaire.id,
@@ -412,7 +457,8 @@ impl Store for SqliteStore {
                 r.counts[2] as i64,
                 r.answers_json,
                 "",
-                ""
+                "",
+                r.latches_json
             ],
         )
         .map_err(|e| map_err(e, &path))?;
@@ -463,7 +509,7 @@ impl Store for SqliteStore {
 
     fn record(&self, id: RecordId) -> Result<Record, StoreError> {
         let sql = format!(
-            "SELECT {RECORD_SUMMARY_COLUMNS}, draft_id, questionnaire_version, content_hash, visit_date, answers_json, summary_json, summary_text FROM records WHERE id = ?1"
+            "SELECT {RECORD_SUMMARY_COLUMNS}, draft_id, questionnaire_version, content_hash, visit_date, answers_json, summary_json, summary_text, latches_json FROM records WHERE id = ?1"
         );
         self.conn
             .query_row(&sql, [id], |r| {
@@ -480,6 +526,7 @@ impl Store for SqliteStore {
                     answers_json: r.get(12)?,
                     summary_json: r.get(13)?,
                     summary_text: r.get(14)?,
+                    latches_json: r.get(15)?,
                 })
             })
             .optional()
@@ -520,10 +567,44 @@ impl Store for SqliteStore {
         Self::audit_in(&self.conn, event, record, draft, now).map_err(|e| self.err(e))
     }
 
+    fn log_detail(
+        &mut self,
+        event: AuditEvent,
+        record: Option<RecordId>,
+        draft: Option<DraftId>,
+        detail: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        Self::audit_detail_in(&self.conn, event, record, draft, Some(detail), now)
+            .map_err(|e| self.err(e))
+    }
+
+    fn save_latches(&mut self, draft: DraftId, latches: &str) -> Result<(), StoreError> {
+        let n = self
+            .conn
+            .prepare_cached("UPDATE drafts SET latches = ?2 WHERE id = ?1 AND status = 'open'")
+            .and_then(|mut s| s.execute(params![draft, latches]))
+            .map_err(|e| self.err(e))?;
+        if n == 0 {
+            return Err(StoreError::NoDraft(draft));
+        }
+        Ok(())
+    }
+
+    fn draft_latches(&self, draft: DraftId) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT latches FROM drafts WHERE id = ?1", [draft], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.err(e))?
+            .ok_or(StoreError::NoDraft(draft))
+    }
+
     fn audit(&self) -> Result<Vec<AuditRow>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, at, event, record_id, draft_id FROM audit ORDER BY id")
+            .prepare("SELECT id, at, event, record_id, draft_id, detail FROM audit ORDER BY id")
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
@@ -533,6 +614,7 @@ impl Store for SqliteStore {
                     event: r.get(2)?,
                     record: r.get(3)?,
                     draft: r.get(4)?,
+                    detail: r.get(5)?,
                 })
             })
             .map_err(|e| self.err(e))?;

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Context, ordered_flags, trigger_texts, value_text};
 use crate::answers;
-use crate::engine::{Outcome, Problem, Session};
+use crate::engine::{AlertStatus, Latch, Problem, Session};
 
 pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
     let q = s.questionnaire();
@@ -17,7 +17,8 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
     }
     let mut derived = Map::new();
     for (d, def) in q.derived.iter().enumerate() {
-        let v = match s.derived_value(d as u32) {
+        let known = s.derived_known(d as u32);
+        let v = match s.derived_value(d as u32).filter(|_| known) {
             Some(crate::expr::Val::Bool(b)) => Value::Bool(b),
             Some(crate::expr::Val::Num(n)) => json!(n),
             Some(_) => value_text(s, crate::expr::Ref::Derived(d as u32))
@@ -54,15 +55,14 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
                     crate::questionnaire::FlagAction::Pause => "pause",
                 });
             }
+            if let Some(l) = s.latch(fired.flag) {
+                f["latched"] = latch_json(s, l);
+            }
             f
         })
         .collect();
     let outcome = s.outcome();
-    let o = match outcome {
-        Outcome::Stop => &q.outcome.stop,
-        Outcome::Caution => &q.outcome.caution,
-        Outcome::Clear => &q.outcome.clear,
-    };
+    let o = q.outcome.text_for(outcome);
     let missing: Vec<&str> = s
         .problems()
         .filter_map(|p| matches!(p, Problem::Missing(_)).then(|| q.item(p.item()).id.as_str()))
@@ -102,5 +102,43 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
     if let Some(end) = s.ended_at() {
         out["ended_after"] = json!(q.item(end).id);
     }
+    if let Some(why) = s.not_assessed() {
+        out["outcome_reason"] = json!(why.as_str());
+        out["outcome_reason_text"] = json!(super::not_assessed_text(s, why));
+    }
     out
+}
+
+/// A latched flag's record: when it fired, on which answers, what became of the staff alert,
+/// who released the pause, and whether the answers were changed afterwards.
+pub fn latch_json(s: &Session<'_>, l: &Latch) -> Value {
+    let q = s.questionnaire();
+    let ts = |t: Option<jiff::Timestamp>| t.map_or(Value::Null, |t| json!(t.to_string()));
+    let answers: Map<String, Value> = l
+        .answers
+        .iter()
+        .map(|(i, a)| (q.item(*i).id.clone(), answers::to_json(q, *i, a)))
+        .collect();
+    let mut v = json!({
+        "fired_at": ts(l.fired_at),
+        "answers": answers,
+        "holds_now": s.holds_now(l.flag),
+        "story": super::latch_story(s, l),
+    });
+    if let Some(changed) = l.changed {
+        v["changed_at"] = ts(changed);
+    }
+    if let Some(a) = &l.alert {
+        v["alert"] = match a {
+            AlertStatus::Sent { at } => json!({ "status": a.as_str(), "at": ts(*at) }),
+            AlertStatus::Failed { at, reason } => {
+                json!({ "status": a.as_str(), "at": ts(*at), "reason": reason })
+            }
+            _ => json!({ "status": a.as_str() }),
+        };
+    }
+    if let Some(r) = l.release {
+        v["release"] = json!({ "by": r.by.as_str(), "action": r.action.as_str(), "at": ts(r.at) });
+    }
+    v
 }

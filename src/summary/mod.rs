@@ -9,7 +9,7 @@ pub use json::to_json;
 pub use page::render_text;
 
 use crate::answer::Answer;
-use crate::engine::{FiredFlag, Session};
+use crate::engine::{AlertStatus, FiredFlag, Latch, NotAssessed, ReleaseAction, Releaser, Session};
 use crate::expr::{Ref, Ty, Val};
 use crate::questionnaire::{
     Flag, ItemIdx, QuestionKind, Questionnaire, Severity, Template, TemplatePart,
@@ -80,6 +80,11 @@ pub fn value_text_capped(s: &Session<'_>, r: Ref, cap: usize) -> Option<String> 
         }),
         Ref::VisitDate => Some(iso(s.visit_date())),
         Ref::Derived(d) => {
+            // A value worked out from questions nobody answered (not asked, or the session
+            // ended first) is not a finding: "screen positive: no" would read as a negative.
+            if !s.derived_known(d) {
+                return None;
+            }
             let v = s.derived_value(d)?;
             Some(match (v, q.derived[d as usize].ty) {
                 (Val::Bool(b), _) => if b { "yes" } else { "no" }.to_owned(),
@@ -143,11 +148,25 @@ pub struct TriggerText {
 }
 
 /// The answers behind a fired flag, plus the flag's `show` extras, in words; free text is cut
-/// to `cap` characters.
+/// to `cap` characters. A latched flag whose answers have since changed lists the answers that
+/// made it fire, as they were then.
 pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, cap: usize) -> Vec<TriggerText> {
     let q = s.questionnaire();
     let flag = &q.flags[f.flag as usize];
     let mut out: Vec<TriggerText> = Vec::new();
+    if let Some(l) = s.latch(f.flag).filter(|_| !s.holds_now(f.flag)) {
+        for (item, a) in &l.answers {
+            let answer = match a {
+                Answer::Text(text) => cap_text(text, cap),
+                _ => answer_text(q, *item, a),
+            };
+            out.push(TriggerText {
+                item: *item,
+                label: q.item(*item).doctor_label().to_owned(),
+                answer,
+            });
+        }
+    }
     for t in &f.triggers {
         let Some(a) = s.answer(t.question) else {
             continue;
@@ -182,6 +201,76 @@ pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, cap: usize) -> Vec<TriggerT
         }
     }
     out
+}
+
+/// A timestamp as the local "HH:MM" for the page, with a leading space; empty when unknown.
+fn at_hhmm(t: Option<jiff::Timestamp>) -> String {
+    t.map(|t| {
+        let z = t.to_zoned_datetime(crate::clock::local_zone());
+        format!(" at {}", z.strftime("%H:%M"))
+    })
+    .unwrap_or_default()
+}
+
+/// What happened after a latched flag fired, as sentences for the page: the staff alert and
+/// the release (pause flags), and a later change of the answers behind it.
+pub fn latch_story(s: &Session<'_>, l: &Latch) -> Vec<String> {
+    let q = s.questionnaire();
+    let flag = &q.flags[l.flag as usize];
+    let mut out = Vec::new();
+    if flag.action == Some(crate::questionnaire::FlagAction::Pause) {
+        out.push(match &l.alert {
+            Some(AlertStatus::Sent { at }) => {
+                crate::strings::latch_alert_sent(at_hhmm(*at).trim_start())
+            }
+            Some(AlertStatus::Failed { reason, .. }) => {
+                crate::strings::latch_alert_failed(&crate::text::clean_line(reason))
+            }
+            Some(AlertStatus::Pending) => crate::strings::LATCH_ALERT_PENDING.to_owned(),
+            Some(AlertStatus::NotConfigured) => crate::strings::LATCH_ALERT_NONE.to_owned(),
+            None => crate::strings::LATCH_ALERT_NOT_SENT.to_owned(),
+        });
+        out.push(match l.release {
+            Some(r) => crate::strings::latch_released(
+                r.by == Releaser::StaffPin,
+                r.action == ReleaseAction::EndHere,
+                &at_hhmm(r.at),
+            ),
+            None => crate::strings::LATCH_NOT_RELEASED.to_owned(),
+        });
+    }
+    if let Some(when) = l.changed {
+        let now: Vec<String> = l
+            .answers
+            .iter()
+            .map(|(i, _)| match s.answer(*i) {
+                Some(a) => answer_text(q, *i, a),
+                None => crate::strings::NOT_GIVEN.to_owned(),
+            })
+            .collect();
+        let now = if now.is_empty() {
+            crate::strings::NOT_GIVEN.to_owned()
+        } else {
+            now.join("; ")
+        };
+        out.push(crate::strings::latch_changed(&now, &at_hhmm(when)));
+    }
+    out
+}
+
+/// Why the session is NOT ASSESSED, as a sentence for the page.
+pub fn not_assessed_text(s: &Session<'_>, why: NotAssessed) -> String {
+    let q = s.questionnaire();
+    match why {
+        NotAssessed::EndedByRule { flag } => {
+            let f = &q.flags[flag as usize];
+            crate::strings::not_assessed_by_rule(&f.id, q.item(f.position).doctor_label())
+        }
+        NotAssessed::EndedByStaff { after } => {
+            crate::strings::not_assessed_by_staff(q.item(after).doctor_label())
+        }
+        NotAssessed::Incomplete { problems } => crate::strings::not_assessed_incomplete(problems),
+    }
 }
 
 /// Fired flags, worst first, questionnaire order within a severity.

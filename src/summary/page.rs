@@ -10,7 +10,7 @@ use super::{
     Context, answer_text, cap_text, counts, fill_capped, ordered_flags, trigger_texts,
     value_text_capped,
 };
-use crate::engine::{Outcome, Problem, Session};
+use crate::engine::{Problem, Session};
 use crate::questionnaire::{ItemIdx, ItemKind, RowValue, Severity, SummaryRow};
 use crate::strings;
 
@@ -171,17 +171,16 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
     // Outcome banner.
     out.push(rule('='));
     let outcome = s.outcome();
-    let o = match outcome {
-        Outcome::Stop => &q.outcome.stop,
-        Outcome::Caution => &q.outcome.caution,
-        Outcome::Clear => &q.outcome.clear,
-    };
+    let o = q.outcome.text_for(outcome);
     let c = counts(s);
     let tally = format!("STOP {} - CAUTION {} - NOTE {}", c[0].1, c[1].1, c[2].1);
     let banner = o.banner.to_uppercase();
     let gap = WIDTH.saturating_sub(banner.width() + tally.width()).max(1);
     out.push(format!("{banner}{}{tally}", " ".repeat(gap)));
     out.extend(sentence_lines(&format!("{} {}", o.text, q.outcome.footer)));
+    if let Some(why) = s.not_assessed() {
+        out.extend(wrap(&super::not_assessed_text(s, why), "", "  ", 2));
+    }
     let missing: Vec<&str> = s
         .problems()
         .filter_map(|p| matches!(p, Problem::Missing(_)).then(|| q.item(p.item()).id.as_str()))
@@ -192,14 +191,6 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
             "",
             "  ",
             3,
-        ));
-    }
-    if let Some(end) = s.ended_at() {
-        out.extend(wrap(
-            &format!("{} {}", strings::PAGE_ENDED, q.item(end).doctor_label()),
-            "",
-            "  ",
-            2,
         ));
     }
 
@@ -283,7 +274,7 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
     for l in &q.summary.signoff {
         signoff.extend(wrap(l, "", "  ", 2));
     }
-    if outcome == Outcome::Stop {
+    if s.worst() == Some(Severity::Stop) {
         signoff.extend(wrap(strings::STOP_OVERRIDE, "", "  ", 2));
     }
     signoff.push(rule('-'));
@@ -313,7 +304,16 @@ fn flag_lines(
         (false, false) => format!("{text} > {}", trig.join("; ")),
     };
     let id = format!(" {:<4} ", flag.id);
-    wrap(&line, &id, &" ".repeat(id.width()), max_lines)
+    let indent = " ".repeat(id.width());
+    let mut lines = wrap(&line, &id, &indent, max_lines);
+    // What happened after a latched flag fired is never cut: the doctor must see it.
+    if let Some(l) = s.latch(f.flag) {
+        let story = super::latch_story(s, l);
+        if !story.is_empty() {
+            lines.extend(wrap(&story.join(" "), &indent, &indent, usize::MAX));
+        }
+    }
+    lines
 }
 
 fn block(out: &mut Vec<String>, title: &str, rows: &[(String, String)]) {

@@ -11,7 +11,9 @@ pub mod theme;
 pub mod update;
 pub mod view;
 
-pub use model::{Action, Effect, Field, HitMap, Mode, Model, Msg, Screen, Target};
+pub use model::{
+    Action, AfterPin, Effect, Field, HitMap, Mode, Model, Msg, ResumeAccess, Screen, Target,
+};
 pub use runtime::{RunEnd, RunError, RunOptions, run};
 pub use update::update;
 pub use view::view;

@@ -17,9 +17,18 @@ use crate::typed;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Screen {
     Welcome,
-    /// An unfinished draft was found at start: continue it or start again.
+    /// An unfinished draft was found at start: continue it (behind the staff PIN or the
+    /// patient's date of birth) or start again. Shows no answers.
     Resume {
         draft: DraftInfo,
+        access: ResumeAccess,
+    },
+    /// Continuing an unfinished draft: the date of birth given on it, typed again.
+    ResumeDob {
+        draft: DraftInfo,
+        entered: String,
+        message: Option<String>,
+        tries_left: u8,
     },
     /// A section intro, information screen or question.
     Step(ItemIdx),
@@ -34,11 +43,13 @@ pub enum Screen {
         at: ItemIdx,
     },
     Thanks,
-    /// Kiosk: the masked staff PIN entry, over the screen it was opened from.
+    /// The masked staff PIN entry, over the screen it was opened from (kiosk: F12; run mode: a
+    /// safety pause or a private unfinished form).
     StaffPin {
         entered: String,
         message: Option<String>,
         back: Box<Screen>,
+        then: AfterPin,
     },
     /// Kiosk: what staff can do once the PIN is right.
     StaffMenu {
@@ -50,6 +61,27 @@ pub enum Screen {
         focus: usize,
         back: ItemIdx,
     },
+}
+
+/// What opening an unfinished form takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResumeAccess {
+    /// The staff PIN (one is set).
+    StaffPin,
+    /// The date of birth stored in the form (no PIN set; the questionnaire names its
+    /// date-of-birth question).
+    DateOfBirth,
+    /// Nothing on this screen can prove who it belongs to: staff only (`triage records drafts`).
+    StaffOnly,
+}
+
+/// What the right staff PIN opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterPin {
+    /// The staff menu.
+    Menu,
+    /// The unfinished form.
+    Resume(DraftId),
 }
 
 /// The editing state of the question on screen.
@@ -105,11 +137,24 @@ pub enum Msg {
         value: Option<serde_json::Value>,
         reason: String,
     },
-    /// A draft's stored answers, for resuming.
+    /// A draft's stored answers and latched flags, for resuming.
     Restored {
         draft: DraftId,
         answers: Vec<(String, serde_json::Value)>,
+        latches: Vec<crate::engine::Latch>,
     },
+    /// What became of the staff alert for a pause flag (first `Pending`, then the result).
+    Alerted {
+        flag: u32,
+        status: crate::engine::AlertStatus,
+    },
+    /// Whether the date of birth typed matches the unfinished form's.
+    DobChecked {
+        draft: DraftId,
+        matches: bool,
+    },
+    /// An audit-log write failed: staff must be told (never silently lost).
+    AuditFailed(String),
     Completed(RecordId),
     CompleteFailed(String),
     /// The staff PIN was checked.
@@ -140,9 +185,24 @@ pub enum Effect {
     CheckPin(String),
     /// Kiosk: print and/or spool a stored record's summary (answered with `Delivered`).
     Deliver(RecordId),
-    /// Kiosk: run the staff alert command (no patient data).
-    Alert,
-    /// Kiosk: a wiped session's draft stays in the store as abandoned.
+    /// Run the staff alert command for a pause flag, off the UI thread (no patient data);
+    /// answered with `Alerted`.
+    Alert {
+        flag: u32,
+    },
+    /// Append to the audit log (ids and events, never answers), for the current draft.
+    Audit {
+        event: crate::store::AuditEvent,
+        detail: String,
+    },
+    /// Check a typed date of birth (ISO) against an unfinished form's; answered with
+    /// `DobChecked`.
+    VerifyDob {
+        draft: DraftId,
+        dob: String,
+    },
+    /// A wiped session's (or a form left by someone else) stays in the store as abandoned, for
+    /// staff.
     AbandonDraft(DraftId),
     /// Kiosk: staff continue the newest unfinished or abandoned form (answered with `Restored`).
     LoadLatestDraft,
@@ -204,13 +264,19 @@ pub struct Model<'q> {
     pub quit: bool,
     /// Present in kiosk mode.
     pub kiosk: Option<Kiosk>,
+    /// A staff PIN is set: leaving a safety pause needs it, in every mode.
+    pub staff_pin: bool,
+    /// Run mode: the doctor's page goes to standard output (a file, pipe or printer) after the
+    /// last screen; when `false` the last screen says where staff can read it instead.
+    pub page_to_stdout: bool,
     /// Records waiting on this machine for the clinic store (`None`: no clinic store, or not
     /// counted yet). Shown to staff only, on the staff menu.
     pub outbox_pending: Option<usize>,
 }
 
 impl<'q> Model<'q> {
-    pub fn new(session: Session<'q>, mode: Mode, now: Timestamp) -> Self {
+    pub fn new(mut session: Session<'q>, mode: Mode, now: Timestamp) -> Self {
+        session.set_now(now);
         Model {
             session,
             screen: Screen::Welcome,
@@ -227,6 +293,8 @@ impl<'q> Model<'q> {
             now,
             quit: false,
             kiosk: None,
+            staff_pin: false,
+            page_to_stdout: false,
             outbox_pending: None,
         }
     }
@@ -241,6 +309,7 @@ impl<'q> Model<'q> {
             None => self.session.visit_date(),
         };
         self.session = new_session(q, visit, self.mode);
+        self.session.set_now(self.now);
         self.screen = Screen::Welcome;
         self.field = Field::None;
         self.message = None;

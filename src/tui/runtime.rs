@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event, KeyEventKind, MouseButton, MouseEventKind};
@@ -14,12 +15,12 @@ use jiff::civil::Date;
 use ratatui::Terminal;
 
 use super::backend::LeanBackend;
-use super::model::{Effect, HitMap, Kiosk, Mode, Model, Msg, Screen, new_session};
+use super::model::{Effect, HitMap, Kiosk, Mode, Model, Msg, ResumeAccess, Screen, new_session};
 use super::terminal::{Guard, open_tty};
 use super::update::update;
 use super::view::view;
 use crate::config::{Config, SummaryFormat};
-use crate::engine::Session;
+use crate::engine::{AlertStatus, Latch, Session};
 use crate::kiosk::{deliver, pin};
 use crate::questionnaire::Questionnaire;
 use crate::records;
@@ -32,6 +33,9 @@ pub struct RunOptions {
     pub config: Config,
     /// Where the staff PIN files live (the data directory).
     pub data_dir: PathBuf,
+    /// Run mode: the doctor's page goes to standard output at the end (it is a file, a pipe or
+    /// a printer, not the patient's terminal).
+    pub page_to_stdout: bool,
     /// The delivery thread's count of records waiting for the clinic store, if one is set up.
     pub outbox: Option<Arc<crate::clinic::courier::CourierStatus>>,
 }
@@ -61,6 +65,10 @@ struct Env<'a> {
     ctx: Context,
     quit: bool,
     bell: bool,
+    /// Work done off the UI thread (the staff alert) reports back here.
+    background: Sender<Msg>,
+    /// The latched flags last written to a draft, so each change is written once.
+    saved_latches: (Option<crate::store::DraftId>, Vec<Latch>),
 }
 
 /// Runs the walk-through on the terminal until the patient has finished (run mode), staff
@@ -83,6 +91,8 @@ pub fn run<'q>(
     }
     let now = Timestamp::now();
     let mut model = Model::new(new_session(q, opts.visit_date, opts.mode), opts.mode, now);
+    model.staff_pin = pin::is_set(&opts.data_dir);
+    model.page_to_stdout = opts.page_to_stdout;
     let open = store.drafts(DraftStatus::Open, Some(&q.meta.id))?;
     if opts.mode == Mode::Kiosk {
         // An interrupted kiosk session is for staff only: never offered to the next patient.
@@ -100,7 +110,15 @@ pub fn run<'q>(
             zone: crate::clock::local_zone(),
         });
     } else if let Some(d) = open.into_iter().next() {
-        model.screen = Screen::Resume { draft: d };
+        // Someone else's unfinished form is private: the PIN, or the date of birth on it.
+        let access = if model.staff_pin {
+            ResumeAccess::StaffPin
+        } else if q.meta.dob_item.is_some() {
+            ResumeAccess::DateOfBirth
+        } else {
+            ResumeAccess::StaffOnly
+        };
+        model.screen = Screen::Resume { draft: d, access };
     }
     let mut guard = Guard::enter(&mut tty)?;
     let mut terminal = Terminal::new(LeanBackend::new(tty))?;
@@ -109,12 +127,15 @@ pub fn run<'q>(
         completed_at: None,
         record_id: None,
     };
+    let (background, results): (Sender<Msg>, Receiver<Msg>) = channel();
     let mut env = Env {
         store,
         opts,
         ctx,
         quit: false,
         bell: false,
+        background,
+        saved_latches: (None, Vec::new()),
     };
     let mut hits = HitMap::default();
     let mut dirty = true;
@@ -151,6 +172,7 @@ pub fn run<'q>(
                 _ => {}
             }
         }
+        msgs.extend(results.try_iter());
         // Time moves on at least four times a second, even while keys keep coming.
         if last_tick.elapsed() >= Duration::from_millis(250) || msgs.is_empty() {
             last_tick = Instant::now();
@@ -166,6 +188,7 @@ pub fn run<'q>(
             let is_tick = matches!(msg, Msg::Tick(_));
             let before_screen = model.screen.clone();
             let acted = dispatch(&mut model, msg, &mut env);
+            persist_latches(&mut model, &mut env);
             // Ticks redraw only when something changed (a countdown, a timeout, a retry).
             dirty |= !is_tick || acted || model.screen != before_screen || model.kiosk.is_some();
         }
@@ -187,6 +210,30 @@ pub fn run<'q>(
             Ok(RunEnd::Completed { record, context })
         }
         _ => Ok(RunEnd::Stopped),
+    }
+}
+
+/// Writes the session's latched flags to its draft whenever they changed (a disclosure made,
+/// its alert's result, its release), so a crash or a resume never loses them. A failed write is
+/// retried with the next message and shown as a save problem meanwhile.
+fn persist_latches(m: &mut Model<'_>, env: &mut Env<'_>) {
+    let current = m.session.latches();
+    if env.saved_latches.0 == m.draft && env.saved_latches.1 == current {
+        return;
+    }
+    let Some(draft) = m.draft else {
+        if current.is_empty() {
+            env.saved_latches = (None, Vec::new());
+        }
+        return;
+    };
+    let Some(json) = records::latches_to_json(&m.session) else {
+        env.saved_latches = (Some(draft), Vec::new());
+        return;
+    };
+    match env.store.save_latches(draft, &json) {
+        Ok(()) => env.saved_latches = (Some(draft), current.to_vec()),
+        Err(_) => m.save_problem = Some(crate::strings::SAVE_FAILING.to_owned()),
     }
 }
 
@@ -238,17 +285,49 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
             });
             replies
         }
-        Effect::LoadDraft(id) => match store
-            .set_draft_status(id, DraftStatus::Open, now)
-            .and_then(|()| store.draft_answers(id))
-        {
-            Ok(answers) => vec![Msg::Restored { draft: id, answers }],
-            Err(e) => vec![Msg::SaveFailed {
-                item: String::new(),
-                value: None,
-                reason: e.to_string(),
-            }],
-        },
+        Effect::LoadDraft(id) => {
+            let loaded = store
+                .set_draft_status(id, DraftStatus::Open, now)
+                .and_then(|()| store.draft_answers(id))
+                .map_err(|e| e.to_string())
+                .and_then(|answers| {
+                    let latches = match store.draft_latches(id).map_err(|e| e.to_string())? {
+                        Some(json) => records::latches_from_json(q, &json)?,
+                        None => Vec::new(),
+                    };
+                    Ok((answers, latches))
+                });
+            match loaded {
+                Ok((answers, latches)) => vec![Msg::Restored {
+                    draft: id,
+                    answers,
+                    latches,
+                }],
+                Err(reason) => vec![Msg::SaveFailed {
+                    item: String::new(),
+                    value: None,
+                    reason,
+                }],
+            }
+        }
+        Effect::VerifyDob { draft, dob } => {
+            // Compared here, never shown: the form's answers stay in the store.
+            let matches = q.meta.dob_item.is_some_and(|i| {
+                let id = &q.item(i).id;
+                store.draft_answers(draft).is_ok_and(|answers| {
+                    answers
+                        .iter()
+                        .any(|(k, v)| k == id && v.as_str() == Some(dob.as_str()))
+                })
+            });
+            vec![Msg::DobChecked { draft, matches }]
+        }
+        Effect::Audit { event, detail } => {
+            match store.log_detail(event, m.record, m.draft, &detail, now) {
+                Ok(()) => Vec::new(),
+                Err(e) => vec![Msg::AuditFailed(e.to_string())],
+            }
+        }
         Effect::LoadLatestDraft => {
             let newest = [DraftStatus::Open, DraftStatus::Abandoned]
                 .into_iter()
@@ -294,12 +373,27 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
             id,
             deliver_record(store, &env.opts.config, q, id, now).err(),
         )],
-        Effect::Alert => {
-            if let Some(cmd) = &env.opts.config.alert_command {
-                let _ = deliver::alert(cmd);
+        Effect::Alert { flag } => match &env.opts.config.alert_command {
+            None => vec![Msg::Alerted {
+                flag,
+                status: AlertStatus::NotConfigured,
+            }],
+            Some(cmd) => {
+                // Off the UI thread: a slow or stuck alert command never freezes the screen.
+                let (cmd, tx) = (cmd.clone(), env.background.clone());
+                std::thread::spawn(move || {
+                    let status = match deliver::alert(&cmd) {
+                        Ok(()) => AlertStatus::Sent { at: None },
+                        Err(reason) => AlertStatus::Failed { at: None, reason },
+                    };
+                    let _ = tx.send(Msg::Alerted { flag, status });
+                });
+                vec![Msg::Alerted {
+                    flag,
+                    status: AlertStatus::Pending,
+                }]
             }
-            Vec::new()
-        }
+        },
         Effect::Bell | Effect::Quit => Vec::new(),
     }
 }

@@ -4,7 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::model::{Effect, Mode, Model, Msg, Screen};
+use super::model::{AfterPin, Effect, Mode, Model, Msg, Screen};
 use super::screens;
 use crate::strings;
 
@@ -12,6 +12,7 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Tick(now) => {
             m.now = now;
+            m.session.set_now(now);
             // Retry every save that failed; each comes back as Saved or SaveFailed.
             let mut effects: Vec<Effect> = std::mem::take(&mut m.unsaved)
                 .into_iter()
@@ -41,7 +42,17 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
             m.save_problem = Some(strings::SAVE_FAILING.to_owned());
             Vec::new()
         }
-        Msg::Restored { draft, answers } => screens::resume::restored(m, draft, &answers),
+        Msg::Restored {
+            draft,
+            answers,
+            latches,
+        } => screens::resume::restored(m, draft, &answers, latches),
+        Msg::Alerted { flag, status } => alerted(m, flag, status),
+        Msg::DobChecked { draft, matches } => screens::resume::dob_checked(m, draft, matches),
+        Msg::AuditFailed(_) => {
+            m.save_problem = Some(strings::SAVE_FAILING.to_owned());
+            Vec::new()
+        }
         Msg::Completed(id) => {
             m.save_problem = None;
             if let Some(k) = &mut m.kiosk {
@@ -90,16 +101,18 @@ fn input(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
             && key.code == KeyCode::F(12)
             && !matches!(m.screen, Screen::StaffPin { .. } | Screen::StaffMenu { .. })
         {
-            let back = Box::new(m.screen.clone());
-            m.screen = Screen::StaffPin {
-                entered: String::new(),
-                message: None,
-                back,
-            };
+            screens::staff::open_pin(m, AfterPin::Menu);
             return Vec::new();
         }
     } else if let Msg::Key(k) = &msg {
-        if is_quit(k) {
+        // With a staff PIN set, a safety pause cannot be left by stopping the program from the
+        // keyboard either: staff use the PIN (or stop it from outside, which keeps the form).
+        let pause_locked = m.staff_pin
+            && matches!(
+                m.screen,
+                Screen::Pause { .. } | Screen::StaffPin { .. } | Screen::StaffMenu { .. }
+            );
+        if is_quit(k) && !pause_locked {
             // Every committed answer is already saved; the draft can be resumed later.
             return vec![Effect::Quit];
         }
@@ -117,6 +130,7 @@ fn input(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
     match m.screen.clone() {
         Screen::Welcome => screens::welcome::update(m, msg),
         Screen::Resume { .. } => screens::resume::update(m, msg),
+        Screen::ResumeDob { .. } => screens::resume::dob_update(m, msg),
         Screen::Step(item) => screens::step::update(m, item, msg),
         Screen::Review { focus } => screens::review::update(m, focus, msg),
         Screen::Confirm => screens::confirm::update(m, msg),
@@ -126,6 +140,36 @@ fn input(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         Screen::StaffMenu { focus, .. } => screens::staff::menu_update(m, focus, msg),
         Screen::Sections { focus, back } => screens::sections::update(m, focus, back, msg),
     }
+}
+
+/// The staff alert for a pause started, or finished: kept with the latched flag (for the
+/// doctor's page) and, once known, in the audit log.
+fn alerted(m: &mut Model<'_>, flag: u32, status: crate::engine::AlertStatus) -> Vec<Effect> {
+    use crate::engine::AlertStatus;
+    use crate::store::AuditEvent;
+    let status = match status {
+        AlertStatus::Sent { at: None } => AlertStatus::Sent { at: Some(m.now) },
+        AlertStatus::Failed { at: None, reason } => AlertStatus::Failed {
+            at: Some(m.now),
+            reason,
+        },
+        other => other,
+    };
+    let id = m.session.questionnaire().flags[flag as usize].id.clone();
+    let audit = match &status {
+        AlertStatus::Pending => None,
+        AlertStatus::Sent { .. } => Some((AuditEvent::AlertSent, id)),
+        AlertStatus::Failed { reason, .. } => Some((
+            AuditEvent::AlertFailed,
+            format!("{id}: {}", crate::text::clean_line(reason)),
+        )),
+        AlertStatus::NotConfigured => Some((AuditEvent::AlertNotConfigured, id)),
+    };
+    m.session.record_alert(flag, status);
+    audit
+        .map(|(event, detail)| Effect::Audit { event, detail })
+        .into_iter()
+        .collect()
 }
 
 /// Whether the kiosk's "Are you still there?" is showing: a patient is in the middle of the form

@@ -26,7 +26,9 @@ pub fn view(m: &Model<'_>, f: &mut Frame) -> HitMap {
     }
     match &m.screen {
         Screen::Welcome => screens::welcome::view(m, f, area, &mut hits),
-        Screen::Resume { .. } => screens::resume::view(m, f, area, &mut hits),
+        Screen::Resume { .. } | Screen::ResumeDob { .. } => {
+            screens::resume::view(m, f, area, &mut hits)
+        }
         Screen::Step(item) => screens::step::view(m, f, area, &mut hits, *item),
         Screen::Review { focus } => screens::review::view(m, f, area, &mut hits, *focus),
         Screen::Confirm => screens::confirm::view(m, f, area, &mut hits),

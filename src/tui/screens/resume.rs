@@ -1,24 +1,39 @@
-//! At start, an unfinished form for the same questionnaire: continue it or start again. Says so
-//! when the questionnaire has changed since the form was started. Shows no answers.
+//! At start, an unfinished form for the same questionnaire (left by a crash or by someone who
+//! walked away). It is private: the screen shows only when it was started, never its answers,
+//! and continuing it takes the staff PIN when one is set, else the date of birth given on it
+//! (three tries); with neither, only staff can recover it (`triage records drafts`). Starting a
+//! new form keeps the old one for staff, as abandoned. Says so when the questionnaire has
+//! changed since the form was started.
 
 use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::widgets::{Block, Borders, Paragraph};
 
+use crate::engine::Latch;
 use crate::records;
-use crate::store::DraftId;
+use crate::store::{AuditEvent, DraftId};
 use crate::strings::{self, fill};
-use crate::tui::model::{Action, Effect, HitMap, Model, Msg, Screen, Target};
+use crate::tui::model::{
+    Action, AfterPin, Effect, HitMap, Model, Msg, ResumeAccess, Screen, Target,
+};
+use crate::tui::screens::staff;
 use crate::tui::theme;
 
+/// Tries at the date of birth before only staff can open the form.
+pub const DOB_TRIES: u8 = 3;
+
 pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
-    let Screen::Resume { draft } = &m.screen else {
+    let Screen::Resume { draft, access } = &m.screen else {
         return Vec::new();
     };
-    let id = draft.id;
+    let (draft, access) = (draft.clone(), *access);
     let action = match msg {
         Msg::Key(k) => match k.code {
-            KeyCode::Enter | KeyCode::Char('1') => Some(Action::ResumeContinue),
+            KeyCode::Enter | KeyCode::Char('1') if access != ResumeAccess::StaffOnly => {
+                Some(Action::ResumeContinue)
+            }
+            KeyCode::Enter | KeyCode::Char('1') => Some(Action::ResumeNew),
             KeyCode::Char('2') => Some(Action::ResumeNew),
             _ => None,
         },
@@ -26,27 +41,141 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         _ => None,
     };
     match action {
-        Some(Action::ResumeContinue) => vec![Effect::LoadDraft(id)],
+        Some(Action::ResumeContinue) => match access {
+            ResumeAccess::StaffPin => {
+                staff::open_pin(m, AfterPin::Resume(draft.id));
+                Vec::new()
+            }
+            ResumeAccess::DateOfBirth => {
+                m.screen = Screen::ResumeDob {
+                    draft,
+                    entered: String::new(),
+                    message: None,
+                    tries_left: DOB_TRIES,
+                };
+                Vec::new()
+            }
+            ResumeAccess::StaffOnly => Vec::new(),
+        },
         Some(Action::ResumeNew) => {
+            // The old form stays in the store for staff; nobody here gets to see it.
             m.screen = Screen::Welcome;
-            vec![Effect::DiscardDraft(id)]
+            vec![Effect::AbandonDraft(draft.id)]
         }
         _ => Vec::new(),
     }
 }
 
-/// The draft's answers arrived: put them back and go to where the patient was.
+/// Typing the date of birth: Enter checks it (the runtime compares it with the form's own,
+/// showing nothing of it), Esc goes back.
+pub fn dob_update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
+    let Screen::ResumeDob {
+        draft,
+        entered,
+        message,
+        tries_left,
+    } = &mut m.screen
+    else {
+        return Vec::new();
+    };
+    let typed = match msg {
+        Msg::Key(k) => k,
+        Msg::Paste(p) => {
+            entered.extend(p.chars().filter(|c| !c.is_control()).take(40));
+            return Vec::new();
+        }
+        _ => return Vec::new(),
+    };
+    if *tries_left == 0 {
+        if matches!(typed.code, KeyCode::Esc | KeyCode::Enter) {
+            let draft = draft.clone();
+            m.screen = Screen::Resume {
+                draft,
+                access: ResumeAccess::StaffOnly,
+            };
+        }
+        return Vec::new();
+    }
+    match typed.code {
+        KeyCode::Esc => {
+            let draft = draft.clone();
+            m.screen = Screen::Resume {
+                draft,
+                access: ResumeAccess::DateOfBirth,
+            };
+        }
+        KeyCode::Backspace => {
+            entered.pop();
+        }
+        KeyCode::Enter => match crate::typed::parse_date(entered, false) {
+            Ok(d) => {
+                *message = Some(strings::RESUME_CHECKING.to_owned());
+                return vec![Effect::VerifyDob {
+                    draft: draft.id,
+                    dob: d.to_iso(),
+                }];
+            }
+            Err(e) => *message = Some(e),
+        },
+        KeyCode::Char(c) if !c.is_control() && entered.chars().count() < 40 => entered.push(c),
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// The date of birth was compared with the form's.
+pub fn dob_checked(m: &mut Model<'_>, id: DraftId, matches: bool) -> Vec<Effect> {
+    let Screen::ResumeDob {
+        draft,
+        entered,
+        message,
+        tries_left,
+    } = &mut m.screen
+    else {
+        return Vec::new();
+    };
+    if draft.id != id {
+        return Vec::new();
+    }
+    if matches {
+        return vec![
+            Effect::Audit {
+                event: AuditEvent::Unlocked,
+                detail: format!("draft {id} date_of_birth"),
+            },
+            Effect::LoadDraft(id),
+        ];
+    }
+    entered.clear();
+    *tries_left = tries_left.saturating_sub(1);
+    *message = Some(if *tries_left == 0 {
+        strings::RESUME_DOB_LOCKED.to_owned()
+    } else {
+        fill(strings::RESUME_DOB_WRONG, *tries_left)
+    });
+    Vec::new()
+}
+
+/// The draft's answers arrived: put them back (with its latched flags) and go to where the
+/// patient was; an unreleased safety pause shows again, and staff are alerted again.
 pub fn restored(
     m: &mut Model<'_>,
     draft: DraftId,
     answers: &[(String, serde_json::Value)],
+    latches: Vec<Latch>,
 ) -> Vec<Effect> {
     let q = m.session.questionnaire();
-    let (session, dropped) = records::restore(q, m.session.visit_date(), answers);
+    let (mut session, dropped) = records::restore(q, m.session.visit_date(), answers);
+    session.set_now(m.now);
+    session.restore_latches(latches);
     m.session = session;
     m.draft = Some(draft);
     if !dropped.is_empty() {
         m.notice = Some(fill(strings::RESUME_DROPPED, dropped.len()));
+    }
+    if let Some(flag) = m.session.pending_pause() {
+        let at = m.session.questionnaire().flags[flag as usize].position;
+        return super::pause::enter(m, flag, at);
     }
     match m.session.first_problem() {
         Some(p) => m.go_to(p.item()),
@@ -57,8 +186,10 @@ pub fn restored(
 }
 
 pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
-    let Screen::Resume { draft } = &m.screen else {
-        return;
+    let (draft, access) = match &m.screen {
+        Screen::Resume { draft, access } => (draft, Some(*access)),
+        Screen::ResumeDob { draft, .. } => (draft, None),
+        _ => return,
     };
     let q = m.session.questionnaire();
     theme::header(f, Rect { height: 1, ..area }, &q.meta.title, "");
@@ -69,17 +200,28 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         height: area.height.saturating_sub(2),
     };
     let mut text = fill(
-        &fill(
-            strings::RESUME_TEXT,
-            records::local_time(&draft.updated_at.to_string()),
-        ),
-        draft.answers,
+        strings::RESUME_TEXT,
+        records::local_time(&draft.updated_at.to_string()),
     );
     if draft.questionnaire.content_hash != q.content_hash {
         text.push(' ');
         text.push_str(&fill(strings::RESUME_CHANGED, &draft.questionnaire.version));
     }
-    let (_, row) = theme::dialog(f, area, body, strings::RESUME_TITLE, &text);
+    text.push_str("\n\n");
+    text.push_str(match access {
+        Some(ResumeAccess::StaffPin) => strings::RESUME_NEEDS_PIN,
+        Some(ResumeAccess::DateOfBirth) | None => strings::RESUME_NEEDS_DOB,
+        Some(ResumeAccess::StaffOnly) => strings::RESUME_STAFF_ONLY,
+    });
+    let (text_area, row) = theme::dialog(f, area, body, strings::RESUME_TITLE, &text);
+    if let Screen::ResumeDob {
+        entered, message, ..
+    } = &m.screen
+    {
+        let used = theme::text_height(&text, text_area.width) + 1;
+        dob_field(f, text_area, used, entered, message.as_deref());
+        return;
+    }
     let (c, n) = if area.width < 60 {
         (strings::RESUME_CONTINUE_SHORT, strings::RESUME_NEW_SHORT)
     } else {
@@ -87,13 +229,54 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     };
     let l1 = format!("1 {c}");
     let l2 = format!("2 {n}");
-    theme::button_row(
-        f,
-        row,
-        &[
-            (l1.as_str(), Action::ResumeContinue, true),
-            (l2.as_str(), Action::ResumeNew, false),
-        ],
-        hits,
+    if access == Some(ResumeAccess::StaffOnly) {
+        theme::button_row(f, row, &[(n, Action::ResumeNew, true)], hits);
+    } else {
+        theme::button_row(
+            f,
+            row,
+            &[
+                (l1.as_str(), Action::ResumeContinue, true),
+                (l2.as_str(), Action::ResumeNew, false),
+            ],
+            hits,
+        );
+    }
+}
+
+/// The date-of-birth entry under the dialog text.
+fn dob_field(f: &mut Frame, area: Rect, used: u16, entered: &str, message: Option<&str>) {
+    let bottom = area.y + area.height;
+    let prompt_y = (area.y + used).min(bottom);
+    let prompt = Rect {
+        y: prompt_y,
+        height: 1.min(bottom - prompt_y),
+        ..area
+    };
+    f.render_widget(
+        theme::paragraph(strings::RESUME_DOB_PROMPT, theme::bold()),
+        prompt,
     );
+    let boxed = Rect {
+        y: prompt_y + 1,
+        height: 3.min((area.y + area.height).saturating_sub(prompt_y + 1)),
+        width: area.width.min(30),
+        ..area
+    };
+    f.render_widget(
+        Paragraph::new(entered.to_owned()).block(Block::default().borders(Borders::ALL)),
+        boxed,
+    );
+    if let Some(msg) = message {
+        let y = boxed.y + boxed.height;
+        theme::message(
+            f,
+            Rect {
+                y,
+                height: (area.y + area.height).saturating_sub(y),
+                ..area
+            },
+            msg,
+        );
+    }
 }

@@ -8,11 +8,13 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::Paragraph;
 
+use crate::engine::{ReleaseAction, Releaser};
 use crate::kiosk::pin::Check;
 use crate::records::local_time;
+use crate::store::AuditEvent;
 use crate::strings::{self, fill};
-use crate::tui::model::{Effect, HitMap, Model, Msg, Screen, Target};
-use crate::tui::screens::step;
+use crate::tui::model::{AfterPin, Effect, HitMap, Model, Msg, Screen, Target};
+use crate::tui::screens::pause;
 use crate::tui::theme;
 
 /// What the staff menu offers, depending on what the kiosk is doing.
@@ -39,6 +41,17 @@ impl Item {
     }
 }
 
+/// Opens the masked PIN entry over the current screen.
+pub fn open_pin(m: &mut Model<'_>, then: AfterPin) {
+    let back = Box::new(m.screen.clone());
+    m.screen = Screen::StaffPin {
+        entered: String::new(),
+        message: None,
+        back,
+        then,
+    };
+}
+
 pub fn items(m: &Model<'_>, back: &Screen) -> Vec<Item> {
     let mut out = vec![Item::Close];
     if matches!(back, Screen::Pause { .. }) {
@@ -56,7 +69,9 @@ pub fn items(m: &Model<'_>, back: &Screen) -> Vec<Item> {
     if m.kiosk.as_ref().is_some_and(|k| k.last_record.is_some()) {
         out.push(Item::Reprint);
     }
-    out.push(Item::Leave);
+    if m.kiosk.is_some() {
+        out.push(Item::Leave);
+    }
     out
 }
 
@@ -65,6 +80,7 @@ pub fn pin_update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         entered,
         message,
         back,
+        ..
     } = &mut m.screen
     else {
         return Vec::new();
@@ -91,15 +107,33 @@ pub fn pin_update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
 }
 
 pub fn pin_checked(m: &mut Model<'_>, check: Check) -> Vec<Effect> {
-    let Screen::StaffPin { message, back, .. } = &mut m.screen else {
+    let Screen::StaffPin {
+        message,
+        back,
+        then,
+        ..
+    } = &mut m.screen
+    else {
         return Vec::new();
     };
     let at = |t: jiff::Timestamp| local_time(&t.to_string());
     match check {
-        Check::Right => {
-            let back = back.clone();
-            m.screen = Screen::StaffMenu { focus: 0, back };
-        }
+        Check::Right => match *then {
+            AfterPin::Menu => {
+                let back = back.clone();
+                m.screen = Screen::StaffMenu { focus: 0, back };
+            }
+            AfterPin::Resume(draft) => {
+                m.screen = (**back).clone();
+                return vec![
+                    Effect::Audit {
+                        event: AuditEvent::Unlocked,
+                        detail: format!("draft {draft} staff_pin"),
+                    },
+                    Effect::LoadDraft(draft),
+                ];
+            }
+        },
         Check::Wrong { left, .. } => *message = Some(fill(strings::STAFF_PIN_WRONG, left)),
         Check::Locked { until } => *message = Some(fill(strings::STAFF_PIN_LOCKED, at(until))),
         Check::TooSoon { retry_at } => *message = Some(fill(strings::STAFF_PIN_WAIT, at(retry_at))),
@@ -159,22 +193,22 @@ pub fn menu_update(m: &mut Model<'_>, focus: usize, msg: Msg) -> Vec<Effect> {
             let Screen::Pause { flag, at } = back else {
                 return Vec::new();
             };
-            m.session.acknowledge_pause(flag);
-            step::advance(m, at)
+            pause::release(m, flag, at, Releaser::StaffPin, ReleaseAction::CarryOn)
         }
         Item::End => {
-            let at = match back {
-                Screen::Step(i) | Screen::Pause { at: i, .. } => Some(i),
-                _ => None,
+            let mut effects = match back {
+                Screen::Pause { flag, at } => {
+                    pause::release(m, flag, at, Releaser::StaffPin, ReleaseAction::EndHere)
+                }
+                Screen::Step(i) => pause::end_here(m, i),
+                _ => Vec::new(),
             };
-            if let Screen::Pause { flag, .. } = back {
-                m.session.acknowledge_pause(flag);
-            }
-            if let Some(i) = at {
-                m.session.end_after(i);
-            }
             m.screen = Screen::Confirm;
-            vec![Effect::Complete]
+            // At a kiosk the record is stored at once; in run mode staff see "Ready to send?".
+            if m.kiosk.is_some() {
+                effects.push(Effect::Complete);
+            }
+            effects
         }
         Item::Continue => {
             m.screen = back;

@@ -243,14 +243,8 @@ pub fn next(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
 /// Where to go after `item`: a safety pause, the end, back to review, or the next step.
 pub fn advance(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
     if let Some(flag) = m.session.pending_pause() {
-        m.screen = Screen::Pause { flag, at: item };
-        m.message = None;
-        // At a kiosk staff are alerted at once (the alert command gets no patient data).
-        return if m.kiosk.is_some() {
-            vec![Effect::Bell, Effect::Alert]
-        } else {
-            vec![Effect::Bell]
-        };
+        // Staff are alerted at once, in every mode (the alert command gets no patient data).
+        return super::pause::enter(m, flag, item);
     }
     if m.back_to_review {
         match m.session.first_problem() {

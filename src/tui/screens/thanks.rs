@@ -36,10 +36,13 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         height: area.height.saturating_sub(2),
     };
     let finish = q.meta.finish.as_deref().unwrap_or(strings::THANKS_DEFAULT);
-    let text = if m.kiosk.is_some() {
-        format!("{finish}\n\n{}", strings::THANKS_KIOSK)
-    } else {
-        finish.to_owned()
+    let text = match (m.kiosk.is_some(), m.record) {
+        (true, _) => format!("{finish}\n\n{}", strings::THANKS_KIOSK),
+        // The doctor's page will not be printed on this screen: say where staff find it.
+        (false, Some(record)) if !m.page_to_stdout => {
+            format!("{finish}\n\n{}", strings::thanks_saved(record))
+        }
+        (false, _) => finish.to_owned(),
     };
     let (_, row) = theme::dialog(f, area, body, strings::THANKS_TITLE, &text);
     let bw = body.width.min(30);
