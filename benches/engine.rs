@@ -139,5 +139,60 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// A FHIR Questionnaire of `n` scored yes/no questions in groups of 100: each group has a
+/// FHIRPath subtotal (`weight().sum()` of its answers) and one question enabled by an
+/// `enableWhenExpression` on the group's first answer; a root variable totals the subtotals
+/// and a last item shows it.
+fn generate_fhirpath(n: usize) -> String {
+    let yes_no = serde_json::json!([
+        {"valueCoding": {"code": "y", "display": "Yes"}, "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/ordinalValue", "valueDecimal": 1}]},
+        {"valueCoding": {"code": "n", "display": "No"}, "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/ordinalValue", "valueDecimal": 0}]}
+    ]);
+    let calc = |e: String| serde_json::json!([{"url": "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression", "valueExpression": {"language": "text/fhirpath", "expression": e}}]);
+    let mut groups = Vec::new();
+    for g in 0..n.div_ceil(100) {
+        let mut items = Vec::new();
+        for k in 0..100.min(n - g * 100) {
+            let mut it = serde_json::json!({"linkId": format!("q{g}_{k}"), "type": "choice", "text": format!("Question {k}"), "answerOption": yes_no});
+            if k == 1 {
+                it["extension"] = serde_json::json!([{"url": "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression", "valueExpression": {"language": "text/fhirpath", "expression": format!("%resource.item.where(linkId='g{g}').item.where(linkId='q{g}_0').answer.value.code = 'y'")}}]);
+            }
+            items.push(it);
+        }
+        items.push(serde_json::json!({"linkId": format!("s{g}"), "type": "decimal", "text": "Subtotal", "extension": calc(format!("%resource.item.where(linkId='g{g}').item.answer.weight().sum()"))}));
+        groups.push(serde_json::json!({"linkId": format!("g{g}"), "type": "group", "text": format!("Part {g}"), "item": items}));
+    }
+    groups.push(serde_json::json!({"linkId": "total", "type": "decimal", "text": "Total", "extension": calc("%total".into())}));
+    serde_json::json!({
+        "resourceType": "Questionnaire", "url": "urn:bench", "status": "active",
+        "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/variable", "valueExpression": {"name": "total", "language": "text/fhirpath", "expression": "%resource.item.item.where(linkId.startsWith('s')).answer.value.sum()"}}],
+        "item": groups
+    })
+    .to_string()
+}
+
+fn bench_fhirpath(c: &mut Criterion) {
+    let mut g = c.benchmark_group("fhirpath");
+    g.sample_size(10);
+    for n in [1_000usize, 10_000] {
+        let src = generate_fhirpath(n);
+        g.bench_with_input(BenchmarkId::new("import", n), &src, |b, src| {
+            b.iter(|| black_box(triage::fhir::load_fhir(black_box(src))))
+        });
+        let q = triage::fhir::load_fhir(&src).questionnaire.expect("valid");
+        let mut s = Session::new(&q, jiff::civil::Date::constant(2025, 6, 2));
+        let first = q.item_index("q0_0").expect("item");
+        let mut yes = false;
+        g.bench_function(BenchmarkId::new("reevaluate", n), |b| {
+            b.iter(|| {
+                yes = !yes;
+                let _ = s.set(first, Answer::Choice(if yes { 0 } else { 1 }));
+                black_box(s.is_visible(first + 1))
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_fhirpath);
 criterion_main!(benches);

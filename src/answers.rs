@@ -238,6 +238,55 @@ fn with_span(d: Diagnostic, a: &FileAnswer, label: &str, help: Option<String>) -
     }
 }
 
+/// A latched flag as kept with a draft, a record or an answers file (`latched`): ids, not
+/// indexes, so it survives reading back; times as RFC 3339 UTC.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredLatch {
+    /// The flag's id.
+    pub flag: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fired_at: Option<String>,
+    /// The answers that made it fire, as an answers-file `answers` object.
+    #[serde(default)]
+    pub answers: serde_json::Map<String, serde_json::Value>,
+    /// Present once its answers were changed so that it no longer holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<StoredWhen>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert: Option<StoredAlert>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<StoredRelease>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredWhen {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+/// `status` is `pending`, `sent`, `failed` or `not_configured`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredAlert {
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `by` is `staff_pin` or `operator`; `action` is `carry_on` or `end_here`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredRelease {
+    pub by: String,
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
 /// The answers-file format.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -246,6 +295,9 @@ struct RawAnswersFile {
     visit_date: Option<String>,
     completed_at: Option<String>,
     answers: serde_json::Map<String, serde_json::Value>,
+    /// Latched flags (safety disclosures) carried with the answers, as records export them.
+    #[serde(default)]
+    latched: Vec<StoredLatch>,
 }
 
 /// A parsed answers file.
@@ -255,6 +307,7 @@ pub struct AnswersFile {
     pub visit_date: Option<Date>,
     pub completed_at: Option<String>,
     pub answers: Vec<FileAnswer>,
+    pub latched: Vec<StoredLatch>,
 }
 
 /// Parses an answers file; errors carry a span into `src`.
@@ -293,6 +346,7 @@ pub fn parse_answers_file(src: &str) -> Result<AnswersFile, Vec<Diagnostic>> {
         visit_date,
         completed_at: raw.completed_at,
         answers,
+        latched: raw.latched,
     })
 }
 

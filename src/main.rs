@@ -42,6 +42,10 @@ enum Command {
         /// questions, F5 to jump to a section, no idle wipe.
         #[arg(long)]
         staff: bool,
+        /// Staff: continue this unfinished form (see `triage records drafts`); asks for the
+        /// staff PIN when one is set.
+        #[arg(long, value_name = "ID")]
+        draft: Option<i64>,
     },
     /// Patient after patient on a shared kiosk, locked down (staff PIN to leave).
     Kiosk {
@@ -220,6 +224,22 @@ enum RecordsCommand {
         #[arg(long)]
         local: bool,
     },
+    /// Unfinished forms (interrupted or abandoned) for staff: id, state, times, how far they
+    /// got and whose they are; `--discard ID --yes` throws one away (audited).
+    Drafts {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Discard this unfinished form (needs --yes).
+        #[arg(long, value_name = "ID")]
+        discard: Option<i64>,
+        /// Confirm the discard.
+        #[arg(long, requires = "discard")]
+        yes: bool,
+        /// The questionnaire the forms were made with, to show names (default: the shipped one).
+        #[arg(long, value_name = "FILE")]
+        questionnaire: Option<PathBuf>,
+    },
     /// Delete a record (retention). Needs --yes.
     Delete {
         id: i64,
@@ -267,6 +287,7 @@ fn main() -> ExitCode {
         file: None,
         format: FormatArg::Text,
         staff: false,
+        draft: None,
     }) {
         Command::Check { files } => cli::check(&mut io, &files),
         Command::Convert {
@@ -358,6 +379,15 @@ fn main() -> ExitCode {
                     questionnaire.as_deref(),
                     now,
                 ),
+                RecordsCommand::Drafts {
+                    json,
+                    discard,
+                    yes,
+                    questionnaire,
+                } => match discard {
+                    Some(id) => cli::drafts_discard(&mut io, data_dir, id, yes, now),
+                    None => cli::drafts_list(&mut io, data_dir, json, questionnaire.as_deref()),
+                },
                 RecordsCommand::Delete { id, yes } => {
                     cli::records_delete(&mut io, &ra(true), id, yes, now)
                 }
@@ -413,6 +443,7 @@ fn main() -> ExitCode {
             file,
             format,
             staff,
+            draft,
         } => {
             let mode = if staff {
                 triage::tui::Mode::Staff
@@ -429,6 +460,7 @@ fn main() -> ExitCode {
                 idle_warning: None,
                 idle_reset: None,
                 page_to_stdout: !std::io::stdout().is_terminal(),
+                draft,
             };
             cli::run(&mut io, &a)
         }
@@ -447,6 +479,7 @@ fn main() -> ExitCode {
                 idle_warning,
                 idle_reset,
                 page_to_stdout: false,
+                draft: None,
             };
             cli::run(&mut io, &a)
         }

@@ -3,10 +3,10 @@
 
 use jiff::Timestamp;
 
-use serde::{Deserialize, Serialize};
-
 use crate::answer::Answer;
-use crate::answers::{self, FileAnswer, RawValue};
+use crate::answers::{
+    self, FileAnswer, RawValue, StoredAlert, StoredLatch, StoredRelease, StoredWhen,
+};
 use crate::diag::Diagnostic;
 use crate::engine::{AlertStatus, Latch, Release, ReleaseAction, Releaser, Session};
 use crate::questionnaire::Questionnaire;
@@ -60,55 +60,6 @@ pub fn new_record(s: &Session<'_>, draft: Option<DraftId>, completed_at: Timesta
         answers_json: serde_json::Value::Object(answers).to_string(),
         latches_json: latches_to_json(s),
     }
-}
-
-/// A latched flag as kept with a draft, a record or an answers file (`latched`): ids, not
-/// indexes, so it survives reading back; times as RFC 3339 UTC.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StoredLatch {
-    /// The flag's id.
-    pub flag: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fired_at: Option<String>,
-    /// The answers that made it fire, as an answers-file `answers` object.
-    #[serde(default)]
-    pub answers: serde_json::Map<String, serde_json::Value>,
-    /// Present once its answers were changed so that it no longer holds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub changed: Option<StoredWhen>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alert: Option<StoredAlert>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub release: Option<StoredRelease>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StoredWhen {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub at: Option<String>,
-}
-
-/// `status` is `pending`, `sent`, `failed` or `not_configured`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StoredAlert {
-    pub status: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
-/// `by` is `staff_pin` or `operator`; `action` is `carry_on` or `end_here`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StoredRelease {
-    pub by: String,
-    pub action: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub at: Option<String>,
 }
 
 /// The session's latched flags in their stored form.

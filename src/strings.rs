@@ -82,14 +82,14 @@ pub fn latch_released(by_pin: bool, ended: bool, at: &str) -> String {
     let who = if by_pin {
         "by staff (PIN checked)"
     } else {
-        "at the terminal, no staff PIN set"
+        "at the terminal (no staff PIN set)"
     };
     let what = if ended {
         "questionnaire ended there"
     } else {
         "patient carried on"
     };
-    format!("Pause released {who}{at}: {what}.")
+    format!("Pause released{at} {who}: {what}.")
 }
 pub const LATCH_NOT_RELEASED: &str = "Pause not released on screen.";
 pub fn latch_changed(answer: &str, at: &str) -> String {

@@ -28,6 +28,7 @@ fn every_suite_file_passes_check() {
         let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("triage"))
             .arg("check")
             .arg(f)
+            .env("TRIAGE_VALUE_SETS", common::fhir::value_sets_dir())
             .output()
             .expect("runs");
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -122,7 +123,9 @@ fn lforms_reference_loop() {
 #[test]
 fn hl7_sdc_enablewhen() {
     let Some(dir) = suite() else { return };
-    let q = load(&dir.join("hl7-sdc-questionnaire-sdc-test-enablewhen.json"));
+    let q = common::fhir::load_with_value_sets(
+        &dir.join("hl7-sdc-questionnaire-sdc-test-enablewhen.json"),
+    );
     let mut s = Session::new(&q, common::visit());
     // Scenario 1.
     const Q1: &str = "83d5c1a6-5dc3-44d0-9d9e-d687c72e143e"; // "Question 1 Check"
@@ -193,15 +196,15 @@ fn hl7_sdc_enablewhen() {
     put(&mut s, DROP, Some("5"));
     expect(&s, "8 and 5", &[GROUP_NOT7], &[GROUP_8_AND_4, GROUP_DROP4]);
 
-    // Scenario 2: a yes/no/don't-know whose value set needs a terminology server, so it is
-    // asked as typed code; the conditions compare codes.
+    // Scenario 2: a yes/no/don't-know whose value set lives on a terminology server; the
+    // clinic's local expansion (tests/fixtures/fhir/valuesets) makes it a choice of codes.
     const YND: &str = "1acf93a7-0890-44cd-be48-542defb35248";
     const GROUP_YES: &str = "945b97b5-6d74-4a55-9be1-1989751219fb"; // "visible when Yes selected"
     const GROUP_NOT_ASKU: &str = "fab7c5c4-0ac0-4afa-bd6d-c0ce4f5e0bdf"; // "visible when Yes/No" (!= ASKU)
     expect(&s, "scenario 2, nothing", &[GROUP_NOT_ASKU], &[GROUP_YES]);
-    put(&mut s, YND, Some("'Y"));
+    put(&mut s, YND, Some("Y"));
     expect(&s, "Y", &[GROUP_YES, GROUP_NOT_ASKU], &[]);
-    put(&mut s, YND, Some("'ASKU"));
+    put(&mut s, YND, Some("ASKU"));
     expect(&s, "ASKU", &[], &[GROUP_YES, GROUP_NOT_ASKU]);
 
     // Scenario 3: decimal comparisons against options 1.1, 2.2, 3.3.

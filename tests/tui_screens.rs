@@ -3,12 +3,11 @@
 
 mod common;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use common::screen::draw;
 use triage::engine::Session;
 use triage::questionnaire::{DEFAULT_SOURCE, Questionnaire, load_toml};
 use triage::store::{DraftInfo, DraftStatus, QuestionnaireRef};
-use triage::tui::{Field, HitMap, Mode, Model, Msg, Screen, Target, update, view};
+use triage::tui::{Field, Mode, Model, Msg, Screen, Target, update};
 
 fn shipped() -> Questionnaire {
     load_toml(DEFAULT_SOURCE).questionnaire.expect("valid")
@@ -30,32 +29,6 @@ fn baseline(q: &Questionnaire) -> Session<'_> {
     let mut s = Session::new(q, common::visit());
     triage::answers::fill_session(&mut s, &file.answers);
     s
-}
-
-/// Draws the model and returns the screen as text (one line per row) and the hit map.
-fn draw(m: &Model<'_>, w: u16, h: u16) -> (String, HitMap) {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    let mut hits = HitMap::default();
-    terminal.draw(|f| hits = view(m, f)).expect("draw");
-    let buf = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..h {
-        // A wide character fills two cells; the second holds a placeholder to skip.
-        let mut line = String::new();
-        let mut skip = 0;
-        for x in 0..w {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let sym = buf[(x, y)].symbol();
-            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
-            line.push_str(sym);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    (out, hits)
 }
 
 /// Every screen of the walk-through, in a representative state.

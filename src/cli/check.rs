@@ -69,7 +69,26 @@ pub fn check(io: &mut Io<'_>, files: &[PathBuf]) -> Result<Status, CliError> {
             }
             continue;
         }
-        let loaded = load(&src);
+        let mut loaded = load(&src);
+        if loaded
+            .questionnaire
+            .as_ref()
+            .is_some_and(|q| q.flags.is_empty())
+        {
+            // Not an error (answers-only forms are useful), but the page will never say more
+            // than "answers only": nobody should mistake it for a triage.
+            let d = crate::diag::Diagnostic::warning(
+                "this questionnaire has no flags (triage rules): its summaries will read \"ANSWERS ONLY - NO TRIAGE RULES\" and never assess suitability",
+            );
+            loaded.diagnostics.push(if super::is_fhir(&src) {
+                d.json_path("$")
+                    .help("a FHIR Questionnaire carries no triage rules; it runs as answers only")
+            } else {
+                let first = src.text.find('\n').unwrap_or(src.text.len());
+                d.at(0..first, "no [[flag]] in this file")
+                    .help("add [[flag]] rules to triage with it")
+            });
+        }
         report(io, &src, &loaded.diagnostics)?;
         let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
         let warnings = loaded.diagnostics.len() - errors;

@@ -21,7 +21,8 @@ pub use harness::autosave_harness;
 pub use harness_device::{DeviceHarnessArgs, device_harness};
 pub use pin::pin_set;
 pub use records::{
-    ListArgs, RecordsArgs, records_delete, records_export, records_list, records_show,
+    ListArgs, RecordsArgs, drafts_discard, drafts_list, records_delete, records_export,
+    records_list, records_show,
 };
 pub use run::{RunArgs, clinic_config, run};
 pub use submit::{SubmitArgs, submit};
@@ -154,10 +155,15 @@ pub fn source(path: Option<&Path>) -> Result<Source, CliError> {
     }
 }
 
-/// Loads a questionnaire from its source, in whichever format it is written: FHIR JSON (a
-/// `.json` file, or text starting with `{`) or the native TOML.
+/// Whether a source is FHIR JSON (a `.json` file, or text starting with `{`) rather than TOML.
+pub fn is_fhir(src: &Source) -> bool {
+    src.name.ends_with(".json") || src.text.trim_start().starts_with('{')
+}
+
+/// Loads a questionnaire from its source, in whichever format it is written: FHIR JSON or the
+/// native TOML (see [`is_fhir`]).
 pub fn load(src: &Source) -> Loaded {
-    if src.name.ends_with(".json") || src.text.trim_start().starts_with('{') {
+    if is_fhir(src) {
         crate::fhir::load_fhir(&src.text)
     } else {
         questionnaire::load_toml(&src.text)
@@ -206,6 +212,24 @@ pub fn read_answers(
             Ok(None)
         }
     }
+}
+
+/// Puts an answers file's latched flags (`latched`) back into its session.
+pub fn restore_latched(
+    session: &mut crate::engine::Session<'_>,
+    src: &Source,
+    file: &crate::answers::AnswersFile,
+) -> Result<(), CliError> {
+    let latched = crate::records::latches_from_stored(session.questionnaire(), &file.latched)
+        .map_err(|e| {
+            CliError::Usage(format!(
+                "{}: `latched`: {}",
+                src.name,
+                crate::text::escape(&e)
+            ))
+        })?;
+    session.restore_latches(latched);
+    Ok(())
 }
 
 /// Loads a questionnaire and prints its findings; fails if it has errors.

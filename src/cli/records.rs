@@ -88,7 +88,7 @@ pub fn records_list(
     }
     writeln!(
         io.out,
-        "{:>6}  {:<23}  {:<24}  {:<8}  {:>4} {:>7} {:>4}",
+        "{:>6}  {:<23}  {:<24}  {:<12}  {:>4} {:>7} {:>4}",
         "ID", "COMPLETED", "NAME", "OUTCOME", "STOP", "CAUTION", "NOTE"
     )?;
     for r in &list {
@@ -98,7 +98,7 @@ pub fn records_list(
             .collect();
         writeln!(
             io.out,
-            "{:>6}  {:<23}  {:<24}  {:<8}  {:>4} {:>7} {:>4}",
+            "{:>6}  {:<23}  {:<24}  {:<12}  {:>4} {:>7} {:>4}",
             r.id,
             local_time(&r.completed_at),
             name,
@@ -139,20 +139,20 @@ fn shared_list(
     }
     writeln!(
         io.out,
-        "{:>8}  {:<23}  {:<12}  {:<12}  {:<24}  {:<8}  {:>4} {:>7} {:>4}",
+        "{:>8}  {:<23}  {:<12}  {:<12}  {:<24}  {:<12}  {:>4} {:>7} {:>4}",
         "ID", "COMPLETED", "SITE", "DEVICE", "NAME", "OUTCOME", "STOP", "CAUTION", "NOTE"
     )?;
     let cut = |s: &str, n: usize| -> String { text::escape(s).chars().take(n).collect() };
     for r in &list {
         writeln!(
             io.out,
-            "{:>8}  {:<23}  {:<12}  {:<12}  {:<24}  {:<8}  {:>4} {:>7} {:>4}",
+            "{:>8}  {:<23}  {:<12}  {:<12}  {:<24}  {:<12}  {:>4} {:>7} {:>4}",
             r.id,
             local_time(&r.completed_at),
             cut(&r.site, 12),
             cut(&r.device, 12),
             cut(r.name.as_deref().unwrap_or("-"), 24),
-            cut(&r.outcome, 8),
+            cut(&r.outcome, 12),
             r.stop,
             r.caution,
             r.note
@@ -267,6 +267,7 @@ fn export_one(
         "questionnaire": { "id": r.questionnaire.id, "version": r.questionnaire.version, "content_hash": r.questionnaire.content_hash },
         "visit_date": r.visit_date,
         "answers": parse(&r.answers_json),
+        "latched": r.latches_json.as_deref().map_or(serde_json::json!([]), parse),
         "summary": parse(&r.summary_json),
     });
     if let (Some(o), Some(map)) = (origin, doc.as_object_mut()) {
@@ -405,5 +406,123 @@ pub fn records_delete(
             "note: record {id} had not reached the clinic store; no copy of it is left to send"
         )?;
     }
+    Ok(Status::Ok)
+}
+
+/// One unfinished form, for staff.
+#[derive(Debug, serde::Serialize)]
+struct DraftRow {
+    id: store::DraftId,
+    status: &'static str,
+    questionnaire: String,
+    version: String,
+    started_at: String,
+    updated_at: String,
+    answers: usize,
+    /// The question it was on.
+    position: Option<String>,
+    /// The patient's name, when the form has one and the questionnaire names its name question.
+    name: Option<String>,
+}
+
+/// `triage records drafts`: every open (interrupted) and abandoned form, newest first.
+pub fn drafts_list(
+    io: &mut Io<'_>,
+    data_dir: Option<&Path>,
+    json: bool,
+    questionnaire: Option<&Path>,
+) -> Result<Status, CliError> {
+    let q = super::load_checked(io, &super::source(questionnaire)?)?;
+    let st = open_store(data_dir)?;
+    let mut rows = Vec::new();
+    for status in [store::DraftStatus::Open, store::DraftStatus::Abandoned] {
+        for d in st.drafts(status, None)? {
+            let name = q
+                .meta
+                .name_item
+                .filter(|_| d.questionnaire.id == q.meta.id)
+                .and_then(|i| {
+                    let id = &q.item(i).id;
+                    st.draft_answers(d.id).ok()?.into_iter().find_map(|(k, v)| {
+                        (&k == id).then(|| v.as_str().map(str::to_owned)).flatten()
+                    })
+                });
+            rows.push(DraftRow {
+                id: d.id,
+                status: d.status.as_str(),
+                questionnaire: d.questionnaire.id,
+                version: d.questionnaire.version,
+                started_at: d.created_at.to_string(),
+                updated_at: d.updated_at.to_string(),
+                answers: d.answers,
+                position: d.position,
+                name,
+            });
+        }
+    }
+    rows.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(b.id.cmp(&a.id)));
+    if json {
+        let v = serde_json::to_string_pretty(&rows).map_err(|e| CliError::Usage(e.to_string()))?;
+        writeln!(io.out, "{v}")?;
+        return Ok(Status::Ok);
+    }
+    if rows.is_empty() {
+        writeln!(io.out, "No unfinished forms.")?;
+        return Ok(Status::Ok);
+    }
+    writeln!(
+        io.out,
+        "{:>6}  {:<9}  {:<23}  {:<24}  {:>7}  LAST QUESTION",
+        "ID", "STATUS", "UPDATED", "NAME", "ANSWERS"
+    )?;
+    for r in &rows {
+        let name: String = text::escape(r.name.as_deref().unwrap_or("-"))
+            .chars()
+            .take(24)
+            .collect();
+        writeln!(
+            io.out,
+            "{:>6}  {:<9}  {:<23}  {:<24}  {:>7}  {}",
+            r.id,
+            r.status,
+            local_time(&r.updated_at),
+            name,
+            r.answers,
+            text::escape(r.position.as_deref().unwrap_or("-"))
+        )?;
+    }
+    writeln!(
+        io.out,
+        "Continue one with `triage run --draft ID` (staff PIN when set); discard one with `triage records drafts --discard ID --yes`."
+    )?;
+    Ok(Status::Ok)
+}
+
+/// `triage records drafts --discard ID --yes`: throws an unfinished form away (audited).
+pub fn drafts_discard(
+    io: &mut Io<'_>,
+    data_dir: Option<&Path>,
+    id: store::DraftId,
+    yes: bool,
+    now: Timestamp,
+) -> Result<Status, CliError> {
+    if !yes {
+        return Err(CliError::Usage(format!(
+            "discarding unfinished form {id} cannot be undone; add --yes to confirm"
+        )));
+    }
+    let mut st = open_store(data_dir)?;
+    let d = st.draft(id)?;
+    if !matches!(
+        d.status,
+        store::DraftStatus::Open | store::DraftStatus::Abandoned
+    ) {
+        return Err(CliError::Usage(format!(
+            "form {id} is {}, not unfinished; nothing was changed",
+            d.status.as_str()
+        )));
+    }
+    st.set_draft_status(id, store::DraftStatus::Discarded, now)?;
+    writeln!(io.out, "discarded unfinished form {id}")?;
     Ok(Status::Ok)
 }

@@ -31,6 +31,8 @@ pub struct RunArgs<'a> {
     /// Standard output is not a terminal (a file, a pipe, a printer): the doctor's page may go
     /// there. On a terminal it would be shown to the patient, so it is not written.
     pub page_to_stdout: bool,
+    /// Staff: continue this unfinished form (open or abandoned).
+    pub draft: Option<crate::store::DraftId>,
 }
 
 /// The clinic config: `--config FILE`, else `config.toml` in the data directory, else defaults.
@@ -92,6 +94,22 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         .or_else(|| config.questionnaire.clone());
     let (q, _) = super::load_questionnaire(io, file.as_deref())?;
     let mut store = open_store(args.data_dir)?;
+    if let Some(id) = args.draft {
+        use crate::store::{DraftStatus, Store};
+        let d = store.draft(id)?;
+        if !matches!(d.status, DraftStatus::Open | DraftStatus::Abandoned) {
+            return Err(CliError::Usage(format!(
+                "form {id} is {}, not unfinished; see `triage records drafts`",
+                d.status.as_str()
+            )));
+        }
+        if d.questionnaire.id != q.meta.id {
+            return Err(CliError::Usage(format!(
+                "form {id} was made with `{}`; name that questionnaire: triage run FILE --draft {id}",
+                crate::text::escape(&d.questionnaire.id)
+            )));
+        }
+    }
     // With a clinic store, a delivery thread drains the outbox while patients answer; it never
     // holds up the screen. Without one, nothing changes.
     let courier = match &config.clinic_store {
@@ -104,6 +122,7 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         config,
         data_dir: dir,
         page_to_stdout: args.page_to_stdout,
+        draft: args.draft,
         outbox: courier.as_ref().map(Courier::status),
     };
     let mut finished = None;

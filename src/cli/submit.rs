@@ -46,6 +46,7 @@ pub fn submit(io: &mut Io<'_>, args: &SubmitArgs<'_>) -> Result<Status, CliError
     let mut session = Session::new(&q, visit);
     let diags = answers::fill_session(&mut session, &file.answers);
     report(io, &asrc, &diags)?;
+    super::restore_latched(&mut session, &asrc, &file)?;
     let mut refusals: Vec<String> = diags
         .iter()
         .filter(|d| d.is_error())

@@ -53,6 +53,7 @@ pub fn summary(io: &mut Io<'_>, args: &SummaryArgs<'_>) -> Result<Status, CliErr
     let mut session = Session::new(&q, visit);
     let diags = answers::fill_session(&mut session, &file.answers);
     report(io, &asrc, &diags)?;
+    super::restore_latched(&mut session, &asrc, &file)?;
     if diags.iter().any(|d| d.is_error()) {
         return Ok(Status::Findings);
     }

@@ -2,6 +2,7 @@
 //! derived values, fired flags and the outcome. Pure and synchronous: no I/O, no clock (the
 //! visit date comes in as a value).
 
+pub mod fhir_tree;
 mod latch;
 mod session;
 mod validate;

@@ -6,11 +6,19 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 
+use super::fhir_tree::{self, FhirCtx};
 use super::latch::{AlertStatus, Latch, NotAssessed, Release, ReleaseAction, Releaser};
 use super::validate::{self, AnswerError};
 use crate::answer::Answer;
+use crate::expr::fhirpath::{self, Coll};
 use crate::expr::{self, Env, Expr, Trigger, Val};
-use crate::questionnaire::{FlagAction, ItemIdx, ItemKind, Node, Questionnaire, Severity};
+use crate::questionnaire::{
+    FhirLogic, FlagAction, ItemIdx, ItemKind, Node, Questionnaire, Severity,
+};
+
+/// At most this many rounds of FHIRPath evaluation per change: calculations and conditions
+/// that feed each other settle in two or three; a questionnaire that never settles stops here.
+const FHIR_PASSES: usize = 12;
 
 /// The overall result. A session that was not assessed (ended early, declined, incomplete) is
 /// `NotAssessed` whatever fired; otherwise the worst flag decides: stop > caution > clear. A
@@ -92,6 +100,16 @@ struct View<'a> {
     visible: &'a [bool],
     derived: &'a [Option<Val>],
     visit_date: Date,
+    fhir: Option<&'a FhirState<'a>>,
+}
+
+/// One round of FHIRPath evaluation: the response tree, each item's node in it, and the values
+/// of the questionnaire's variables.
+struct FhirState<'t> {
+    logic: &'t FhirLogic,
+    root: &'t serde_json::Value,
+    nodes: Vec<Option<&'t serde_json::Value>>,
+    vars: Vec<Coll<'t>>,
 }
 
 impl Env for View<'_> {
@@ -113,8 +131,23 @@ impl Env for View<'_> {
     fn visit_date(&self) -> Date {
         self.visit_date
     }
-    fn questionnaire(&self) -> &Questionnaire {
-        self.q
+    fn path_holds(&self, e: &fhirpath::Ast, item: u32) -> bool {
+        let Some(st) = self.fhir else { return false };
+        let Some(Some(node)) = st.nodes.get(item as usize) else {
+            return false;
+        };
+        let ctx = FhirCtx {
+            q: self.q,
+            logic: st.logic,
+            root: st.root,
+            vars: &st.vars,
+            today: self.visit_date,
+        };
+        let this = [fhir_tree::node(node)];
+        matches!(
+            fhirpath::evaluate(e, &ctx, &this).and_then(|c| fhirpath::truth(&c)),
+            Ok(Some(true))
+        )
     }
 }
 
@@ -157,18 +190,27 @@ impl<'q> Session<'q> {
     }
 
     fn view(&self) -> View<'_> {
+        self.view_with(None)
+    }
+
+    fn view_with<'a>(&'a self, fhir: Option<&'a FhirState<'a>>) -> View<'a> {
         View {
             q: self.q,
             answers: &self.answers,
             visible: &self.visible,
             derived: &self.derived,
             visit_date: self.visit_date,
+            fhir,
         }
     }
 
     fn compute(&mut self) {
+        if let Some(logic) = self.q.fhir.clone() {
+            self.compute_fhir(&logic);
+            return;
+        }
         if !self.q.loops {
-            self.compute_once();
+            self.compute_once(None);
             return;
         }
         // Conditions in a loop: start from "everything shown" and repeat until nothing changes
@@ -176,14 +218,72 @@ impl<'q> Session<'q> {
         self.visible.iter_mut().for_each(|v| *v = true);
         for _ in 0..8 {
             let before = self.visible.clone();
-            self.compute_once();
+            self.compute_once(None);
             if self.visible == before {
                 break;
             }
         }
     }
 
-    fn compute_once(&mut self) {
+    /// FHIR questionnaires with FHIRPath: build the response, work out the variables and
+    /// calculated answers over it, then which items are enabled; repeat until nothing changes.
+    fn compute_fhir(&mut self, logic: &FhirLogic) {
+        for _ in 0..FHIR_PASSES {
+            let answer_of = |i: ItemIdx| {
+                let i = i as usize;
+                if self.visible[i] {
+                    self.answers[i].clone()
+                } else {
+                    None
+                }
+            };
+            let root = fhir_tree::response_tree(self.q, &answer_of);
+            let nodes = fhir_tree::item_nodes(self.q, &root);
+            let mut vars: Vec<Coll<'_>> = Vec::with_capacity(logic.exprs.len());
+            let mut calculated = Vec::new();
+            for e in &logic.exprs {
+                let ctx = FhirCtx {
+                    q: self.q,
+                    logic,
+                    root: &root,
+                    vars: &vars,
+                    today: self.visit_date,
+                };
+                let node = match e.scope {
+                    Some(i) if self.visible[i as usize] => nodes.get(i as usize).copied().flatten(),
+                    Some(_) => None,
+                    None => Some(&root),
+                };
+                let value = node
+                    .and_then(|n| fhirpath::evaluate(&e.expr, &ctx, &[fhir_tree::node(n)]).ok())
+                    .unwrap_or_default();
+                if let Some(t) = e.calculates {
+                    calculated.push((t, fhir_tree::to_answer(self.q.item(t), &value)));
+                }
+                vars.push(value);
+            }
+            let state = FhirState {
+                logic,
+                root: &root,
+                nodes,
+                vars,
+            };
+            let before = self.visible.clone();
+            self.compute_once(Some(&state));
+            let mut changed = self.visible != before;
+            for (t, a) in calculated {
+                if self.answers[t as usize] != a {
+                    self.answers[t as usize] = a;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    fn compute_once(&mut self, fhir: Option<&FhirState<'_>>) {
         for &node in &self.q.order {
             match node {
                 Node::Item(i) => {
@@ -193,11 +293,11 @@ impl<'q> Session<'q> {
                         && item
                             .show_if
                             .as_ref()
-                            .is_none_or(|e| expr::eval_bool(e, &self.view()));
+                            .is_none_or(|e| expr::eval_bool(e, &self.view_with(fhir)));
                     self.visible[i as usize] = v;
                 }
                 Node::Derived(d) => {
-                    let v = expr::eval(&self.q.derived[d as usize].expr, &self.view());
+                    let v = expr::eval(&self.q.derived[d as usize].expr, &self.view_with(fhir));
                     self.derived[d as usize] = v;
                 }
             }
@@ -388,11 +488,11 @@ impl<'q> Session<'q> {
     pub fn is_step(&self, item: ItemIdx) -> bool {
         let it = &self.q.items[item as usize];
         self.is_visible(item)
+            && !it.hidden
             && match &it.kind {
                 ItemKind::Group { intro } => intro.is_some(),
                 ItemKind::Info => true,
-                ItemKind::Question(_) => !it.read_only,
-                ItemKind::Calculated { .. } => false,
+                ItemKind::Question(_) => !it.read_only && !it.hidden,
             }
     }
 
@@ -513,11 +613,13 @@ impl<'q> Session<'q> {
         self.holding.contains(&flag)
     }
 
-    /// Puts back latches saved with a draft or record (resuming, or re-rendering a record);
-    /// latches that name flags this questionnaire does not have are left out.
+    /// Puts back latches saved with a draft or record (resuming, or re-rendering a record).
+    /// A saved latch replaces one the restored answers made again (the saved one has the real
+    /// time, alert and release); latches naming flags this questionnaire lacks are left out.
     pub fn restore_latches(&mut self, latches: Vec<Latch>) {
         for l in latches {
-            if (l.flag as usize) < self.q.flags.len() && self.latch(l.flag).is_none() {
+            if (l.flag as usize) < self.q.flags.len() {
+                self.latches.retain(|x| x.flag != l.flag);
                 self.latches.push(l);
             }
         }
@@ -564,11 +666,6 @@ impl<'q> Session<'q> {
     /// Where staff ended the questionnaire, if they did.
     pub fn ended_by_staff(&self) -> Option<ItemIdx> {
         self.ended_after
-    }
-
-    /// A calculated item's value (a total score), from the visible answers.
-    pub fn calculated(&self, value: &Expr) -> Option<Val> {
-        expr::eval(value, &self.view())
     }
 
     /// Evaluates a condition against this session's visible answers (summary blocks and rows).

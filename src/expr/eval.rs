@@ -1,6 +1,6 @@
 //! Evaluation of compiled expressions against a session's answers, and the explanation of which
-//! answers made a condition true (a flag's "triggered by"). Evaluation allocates nothing, except
-//! for FHIRPath conditions from FHIR imports (see `fhirpath`).
+//! answers made a condition true (a flag's "triggered by"). Evaluation allocates nothing; FHIRPath
+//! conditions from FHIR imports are handed to the environment ([`Env::path_holds`]).
 
 use jiff::civil::Date;
 
@@ -17,8 +17,9 @@ pub trait Env {
     /// for a derived value marked `trigger = false` (a guard such as "calves chosen").
     fn derived_explain(&self, index: u32) -> Option<&Expr>;
     fn visit_date(&self) -> Date;
-    /// The questionnaire (option values and scores, for FHIR conditions and totals).
-    fn questionnaire(&self) -> &crate::questionnaire::Questionnaire;
+    /// Whether the FHIRPath condition `expr` holds in the context of item `item` (FHIR
+    /// `enableWhenExpression`); false where no FHIR response is being evaluated.
+    fn path_holds(&self, expr: &super::fhirpath::Ast, item: u32) -> bool;
 }
 
 /// One answer that contributed to a true condition.
@@ -41,26 +42,8 @@ pub fn eval<E: Env + ?Sized>(e: &Expr, env: &E) -> Option<Val> {
         | Expr::OneOf { .. }
         | Expr::Has { .. }
         | Expr::TextCmp { .. }
-        | Expr::Path(_)
+        | Expr::Path { .. }
         | Expr::Answered(_) => Some(Val::Bool(eval_bool(e, env))),
-        Expr::OrdinalSum => {
-            let q = env.questionnaire();
-            let mut total = 0.0;
-            for (i, it, _) in q.questions() {
-                let score = |o: &u32| {
-                    it.options()
-                        .get(*o as usize)
-                        .and_then(|x| x.ordinal)
-                        .unwrap_or(0.0)
-                };
-                total += match env.answer(i) {
-                    Some(Answer::Choice(o)) => score(o),
-                    Some(Answer::Multi(l)) => l.iter().map(score).sum(),
-                    _ => 0.0,
-                };
-            }
-            Some(Val::Num(total))
-        }
         Expr::Count(q) => match env.answer(*q) {
             Some(Answer::Multi(list)) => Some(Val::Num(list.len() as f64)),
             _ => None,
@@ -158,7 +141,7 @@ pub fn eval_bool<E: Env + ?Sized>(e: &Expr, env: &E) -> bool {
                 CmpOp::Ge => ord != Less,
             }
         }
-        Expr::Path(n) => super::fhirpath::holds(n, env),
+        Expr::Path { expr, item } => env.path_holds(expr, *item),
         _ => matches!(eval(e, env), Some(Val::Bool(true))),
     }
 }
@@ -241,14 +224,7 @@ pub fn explain<E: Env + ?Sized>(e: &Expr, env: &E, out: &mut Vec<Trigger>) {
                 push(out, *question, None);
             }
         }
-        Expr::OrdinalSum => {}
-        Expr::Path(n) => {
-            let mut items = Vec::new();
-            super::fhirpath::items(n, &mut items);
-            for q in items.into_iter().filter(|q| env.answer(*q).is_some()) {
-                push(out, q, None);
-            }
-        }
+        Expr::Path { .. } => {}
         Expr::Has {
             question, options, ..
         } => {

@@ -109,11 +109,12 @@ pub enum Expr {
         value: Box<str>,
         time: bool,
     },
-    /// The total of the `ordinal` scores of every chosen option (FHIR's
-    /// `%resource.answers().value.ordinal().sum()`).
-    OrdinalSum,
-    /// A FHIR `enableWhenExpression` in the FHIRPath subset that triage understands.
-    Path(Box<fhirpath::Node>),
+    /// A FHIR `enableWhenExpression`: FHIRPath evaluated by the environment in the context of
+    /// the item `item` (see [`Env::path_holds`]).
+    Path {
+        expr: Box<fhirpath::Ast>,
+        item: u32,
+    },
 }
 
 impl Expr {
@@ -152,12 +153,9 @@ impl Expr {
             Expr::Has { question, .. } | Expr::Count(question) | Expr::TextCmp { question, .. } => {
                 out.push(Ref::Question(*question))
             }
-            Expr::OrdinalSum => {}
-            Expr::Path(n) => {
-                let mut items = Vec::new();
-                fhirpath::items(n, &mut items);
-                out.extend(items.into_iter().map(Ref::Question));
-            }
+            // FHIRPath reads the whole response; questionnaires that use it are evaluated until
+            // they settle rather than in a dependency order.
+            Expr::Path { .. } => {}
         }
     }
 
@@ -170,8 +168,7 @@ impl Expr {
             | Expr::Has { .. }
             | Expr::Count(_)
             | Expr::TextCmp { .. }
-            | Expr::OrdinalSum
-            | Expr::Path(_) => 1,
+            | Expr::Path { .. } => 1,
             Expr::Not(e) | Expr::OneOf { subject: e, .. } => 1 + e.size(),
             Expr::And(es) | Expr::Or(es) | Expr::CountTrue(es) => {
                 1 + es.iter().map(Expr::size).sum::<usize>()

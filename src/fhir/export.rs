@@ -180,27 +180,6 @@ impl Exporter<'_> {
                 }
             }
             ItemKind::Info => out["type"] = json!("display"),
-            ItemKind::Calculated { value, unit } => {
-                if *value != Expr::OrdinalSum {
-                    self.notes.push(format!(
-                        "item `{}`: this calculated value cannot be written in FHIR and is left out",
-                        it.id
-                    ));
-                    return None;
-                }
-                out["type"] = json!("decimal");
-                out["readOnly"] = json!(true);
-                extensions.push(json!({
-                    "url": ext::CALCULATED,
-                    "valueExpression": {
-                        "language": "text/fhirpath",
-                        "expression": "%resource.answers().value.ordinal().sum()",
-                    },
-                }));
-                if let Some(u) = unit {
-                    extensions.push(json!({"url": ext::UNIT, "valueCoding": {"display": u}}));
-                }
-            }
             ItemKind::Question(k) => {
                 if it.required {
                     out["required"] = json!(true);
@@ -539,7 +518,7 @@ impl Exporter<'_> {
                 Err("it works out a time between dates, which enableWhen cannot".to_owned())
             }
             Expr::Lit(_) => Err("it is a fixed value".to_owned()),
-            Expr::TextCmp { .. } | Expr::OrdinalSum | Expr::Path(_) => unsupported(),
+            Expr::TextCmp { .. } | Expr::Path { .. } => unsupported(),
         }
     }
 

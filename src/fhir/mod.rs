@@ -6,5 +6,5 @@ pub mod export;
 pub mod import;
 pub mod response;
 
-pub use import::load_fhir;
-pub use response::questionnaire_response;
+pub use import::{load_fhir, load_fhir_with};
+pub use response::{questionnaire_response, try_questionnaire_response};

@@ -378,6 +378,7 @@ impl Builder<'_> {
             names,
             order,
             loops: false,
+            fhir: None,
         })
     }
 
@@ -434,6 +435,7 @@ impl Builder<'_> {
             required: false,
             valid_if: None,
             read_only: false,
+            hidden: false,
             initial: None,
             fhir: None,
         });
@@ -606,6 +608,7 @@ impl Builder<'_> {
             required,
             valid_if: None,
             read_only: false,
+            hidden: false,
             initial: None,
             fhir: None,
         });
@@ -1693,7 +1696,6 @@ pub(crate) fn item_ty(idx: ItemIdx, item: &Item) -> Ty {
         ItemKind::Question(QuestionKind::Number { .. }) => Ty::Num,
         ItemKind::Question(QuestionKind::Date { .. }) => Ty::Date,
         ItemKind::Question(QuestionKind::Text { .. }) => Ty::Text,
-        ItemKind::Calculated { .. } => Ty::Num,
         ItemKind::Group { .. } | ItemKind::Info => Ty::Info,
     }
 }

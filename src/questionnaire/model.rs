@@ -28,6 +28,32 @@ pub struct Questionnaire {
     /// Conditions refer to each other in a loop (allowed in FHIR): evaluation repeats until
     /// visibility settles.
     pub(crate) loops: bool,
+    /// FHIRPath logic of an imported FHIR Questionnaire (variables, calculated values,
+    /// `enableWhenExpression`), with the Questionnaire's JSON for `%questionnaire`.
+    pub fhir: Option<std::sync::Arc<FhirLogic>>,
+}
+
+/// The FHIRPath side of an imported FHIR Questionnaire. Evaluated by the session over the
+/// QuestionnaireResponse being filled in, repeatedly until answers and visibility settle.
+#[derive(Debug, Clone)]
+pub struct FhirLogic {
+    /// The Questionnaire as given (`%questionnaire`).
+    pub source: serde_json::Value,
+    /// Variables and calculated values in evaluation order: the Questionnaire's own first,
+    /// then each item's in document order (an item's variables before its calculation).
+    pub exprs: Vec<FhirExpr>,
+}
+
+/// One FHIRPath expression evaluated on every change: a `variable`, or a
+/// `calculatedExpression` (which may also be named, and so be a variable too).
+#[derive(Debug, Clone)]
+pub struct FhirExpr {
+    pub name: Option<String>,
+    /// The item it belongs to (its `%context`); `None` for the Questionnaire's own.
+    pub scope: Option<ItemIdx>,
+    /// The item whose answer it computes.
+    pub calculates: Option<ItemIdx>,
+    pub expr: crate::expr::fhirpath::Ast,
 }
 
 /// One step of evaluation order.
@@ -78,23 +104,44 @@ pub struct Item {
     pub required: bool,
     /// A cross-field rule the answer must satisfy, with the message shown when it does not.
     pub valid_if: Option<(Expr, String)>,
-    /// Shown to nobody as a question: its answer comes from `initial` and the patient cannot
-    /// change it (FHIR `readOnly`). Never required.
+    /// Shown to nobody as a question: its answer comes from `initial` (or a calculation) and
+    /// the patient cannot change it (FHIR `readOnly`). Never required.
     pub read_only: bool,
-    /// The answer already given when a session starts (FHIR `initial`).
+    /// Not shown (FHIR `questionnaire-hidden`), but enabled: its value, calculation and
+    /// effect on conditions stay, and it goes into the response. Never required.
+    pub hidden: bool,
+    /// The answer already given when a session starts (FHIR `initial`; several initial values
+    /// of a multi-choice are one `Multi` answer).
     pub initial: Option<crate::answer::Answer>,
     /// How the item was written in FHIR, to answer in the same types.
     pub fhir: Option<FhirItem>,
 }
 
 /// What a FHIR item's answers look like, kept from import for the QuestionnaireResponse.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct FhirItem {
     /// The FHIR item type (`boolean`, `choice`, `integer`, `time`, ...).
     pub kind: String,
     /// For choices: how each option was given (`valueCoding`, `valueString`, ...).
     pub option_kinds: Vec<String>,
+    /// For quantities and numbers with a unit: the unit as a coding (UCUM code and system),
+    /// written into `valueQuantity`.
+    pub unit: Option<FhirUnit>,
 }
+
+/// A unit of a FHIR quantity: `code` and `system` (usually UCUM) and the name people read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FhirUnit {
+    pub code: Option<String>,
+    pub system: Option<String>,
+    pub display: String,
+}
+
+/// The option added to an open-choice for "something else", and the text child that asks it.
+pub const OTHER: &str = "__other";
+pub const OTHER_SUFFIX: &str = "__other";
+/// The FHIR kind recorded for that text child (it is not an item of the FHIR file).
+pub const OPEN_CHOICE_TEXT: &str = "open-choice-other";
 
 #[derive(Debug, Clone)]
 pub enum ItemKind {
@@ -105,12 +152,6 @@ pub enum ItemKind {
     /// A statement with no answer.
     Info,
     Question(QuestionKind),
-    /// A value worked out from other answers (a total score): shown to the doctor and exported,
-    /// never asked.
-    Calculated {
-        value: Expr,
-        unit: Option<String>,
-    },
 }
 
 /// How a choice question is presented and stored.

@@ -7,7 +7,7 @@ use super::model::Questionnaire;
 
 impl Questionnaire {
     /// `e` as condition-language text that compiles back to the same expression, or `None` for
-    /// the forms only FHIR imports create (text comparisons, FHIRPath, score totals).
+    /// the forms only FHIR imports create (text comparisons, FHIRPath).
     pub fn expr_source(&self, e: &Expr) -> Option<String> {
         let mut out = String::new();
         self.write_expr(e, &mut out)?;
@@ -151,7 +151,7 @@ impl Questionnaire {
                 self.write_expr(b, out)?;
                 out.push(')');
             }
-            Expr::TextCmp { .. } | Expr::OrdinalSum | Expr::Path(_) => return None,
+            Expr::TextCmp { .. } | Expr::Path { .. } => return None,
         }
         Some(())
     }

@@ -154,7 +154,8 @@ pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, cap: usize) -> Vec<TriggerT
     let q = s.questionnaire();
     let flag = &q.flags[f.flag as usize];
     let mut out: Vec<TriggerText> = Vec::new();
-    if let Some(l) = s.latch(f.flag).filter(|_| !s.holds_now(f.flag)) {
+    let latched_then = s.latch(f.flag).filter(|_| !s.holds_now(f.flag));
+    if let Some(l) = latched_then {
         for (item, a) in &l.answers {
             let answer = match a {
                 Answer::Text(text) => cap_text(text, cap),
@@ -167,7 +168,14 @@ pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, cap: usize) -> Vec<TriggerT
             });
         }
     }
-    for t in &f.triggers {
+    // A latched flag that no longer holds is shown by the answers it fired on; today's answers
+    // are in its story ("answer later changed to ...").
+    let current = if latched_then.is_some() {
+        &[][..]
+    } else {
+        &f.triggers[..]
+    };
+    for t in current {
         let Some(a) = s.answer(t.question) else {
             continue;
         };

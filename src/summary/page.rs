@@ -220,14 +220,6 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
                     crate::answer::Answer::Text(t) => cap_text(t, 2 * WIDTH),
                     a => answer_text(q, i, a),
                 },
-                ItemKind::Calculated { value, unit } => match s.calculated(value)? {
-                    crate::expr::Val::Num(n) => format!(
-                        "{}{}",
-                        super::fmt_num(n),
-                        unit.as_ref().map(|u| format!(" {u}")).unwrap_or_default()
-                    ),
-                    _ => return None,
-                },
                 _ => return None,
             };
             Some((it.doctor_label().to_owned(), text))

@@ -36,6 +36,8 @@ pub struct RunOptions {
     /// Run mode: the doctor's page goes to standard output at the end (it is a file, a pipe or
     /// a printer, not the patient's terminal).
     pub page_to_stdout: bool,
+    /// Staff continue this unfinished form (behind the staff PIN when one is set).
+    pub draft: Option<crate::store::DraftId>,
     /// The delivery thread's count of records waiting for the clinic store, if one is set up.
     pub outbox: Option<Arc<crate::clinic::courier::CourierStatus>>,
 }
@@ -109,7 +111,7 @@ pub fn run<'q>(
             last_record: None,
             zone: crate::clock::local_zone(),
         });
-    } else if let Some(d) = open.into_iter().next() {
+    } else if let Some(d) = open.into_iter().next().filter(|_| opts.draft.is_none()) {
         // Someone else's unfinished form is private: the PIN, or the date of birth on it.
         let access = if model.staff_pin {
             ResumeAccess::StaffPin
@@ -137,6 +139,23 @@ pub fn run<'q>(
         background,
         saved_latches: (None, Vec::new()),
     };
+    if let Some(id) = opts.draft {
+        if model.staff_pin {
+            super::screens::staff::open_pin(&mut model, super::model::AfterPin::Resume(id));
+        } else {
+            for effect in [
+                Effect::Audit {
+                    event: AuditEvent::Unlocked,
+                    detail: format!("draft {id} operator"),
+                },
+                Effect::LoadDraft(id),
+            ] {
+                for reply in perform(effect, &model, &mut env) {
+                    dispatch(&mut model, reply, &mut env);
+                }
+            }
+        }
+    }
     let mut hits = HitMap::default();
     let mut dirty = true;
     let mut last_tick = Instant::now();

@@ -5,20 +5,46 @@ use std::path::{Path, PathBuf};
 use triage::engine::Session;
 use triage::questionnaire::Questionnaire;
 
-/// The conformance suite folder from `FHIR_SUITE`, or `None` (with a note) when it is not set.
-/// A variable that names a missing folder fails the test: CI must not skip silently.
+/// The conformance suite folder from `FHIR_SUITE`, or `None` (printing "skipped: ...") when it
+/// is not set. A variable that names a missing folder fails the test: CI must not skip silently.
 pub fn suite() -> Option<PathBuf> {
-    let Some(dir) = std::env::var_os("FHIR_SUITE") else {
-        eprintln!("FHIR_SUITE is not set: skipping the external FHIR conformance suite");
+    external("FHIR_SUITE")
+}
+
+/// The corpus of real questionnaires from `FHIR_CORPUS`, as [`suite`].
+pub fn corpus() -> Option<PathBuf> {
+    external("FHIR_CORPUS")
+}
+
+fn external(var: &str) -> Option<PathBuf> {
+    let Some(dir) = std::env::var_os(var) else {
+        println!("skipped: {var} not set");
+        eprintln!("skipped: {var} not set");
         return None;
     };
     let dir = PathBuf::from(dir);
     assert!(
         dir.is_dir(),
-        "FHIR_SUITE={} is set but is not a folder",
+        "{var}={} is set but is not a folder",
         dir.display()
     );
     Some(dir)
+}
+
+/// The clinic's local ValueSet expansions used by the tests.
+pub fn value_sets_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fhir/valuesets")
+}
+
+/// As [`load`], with the test value sets as the clinic's local expansions.
+pub fn load_with_value_sets(path: &Path) -> Questionnaire {
+    let src = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let loaded = triage::fhir::load_fhir_with(&src, Some(&value_sets_dir()));
+    match loaded.questionnaire {
+        Some(q) => q,
+        None => panic!("{} has errors: {:#?}", path.display(), loaded.diagnostics),
+    }
 }
 
 /// Loads a FHIR Questionnaire file; fails the test with the diagnostics if it has errors.

@@ -4,6 +4,7 @@
 pub mod fhir;
 pub mod pg;
 pub mod pty;
+pub mod screen;
 pub mod walk;
 
 use jiff::civil::Date;

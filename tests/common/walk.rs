@@ -58,9 +58,38 @@ pub fn keys(q: &Questionnaire, item: ItemIdx, value: &serde_json::Value) -> Stri
 /// Answers every screen from `from` on with the baseline patient's answers (keys only), waiting
 /// for each screen before typing, until the review screen.
 pub fn answer_baseline(p: &mut Pty, q: &Questionnaire, from: Option<ItemIdx>) {
-    let answers = baseline();
+    answer_with(p, q, from, &baseline(), &mut |_, _| {
+        panic!("the baseline patient makes no safety disclosure")
+    });
+    p.wait_for("Check your answers");
+}
+
+/// The baseline answers with `changes` on top (`null` removes an answer).
+pub fn baseline_with(changes: &[(&str, serde_json::Value)]) -> BTreeMap<String, serde_json::Value> {
+    let mut a = baseline();
+    for (k, v) in changes {
+        if v.is_null() {
+            a.remove(*k);
+        } else {
+            a.insert((*k).to_owned(), v.clone());
+        }
+    }
+    a
+}
+
+/// Answers every screen from `from` on with `answers` (keys only), waiting for each screen
+/// before typing, until the review screen. When an answer fires a `pause` flag, `on_pause` is
+/// called with its id once the support screen shows; it releases the pause and says whether to
+/// go on answering (`true`) or stop the walk there (`false`).
+pub fn answer_with(
+    p: &mut Pty,
+    q: &Questionnaire,
+    from: Option<ItemIdx>,
+    answers: &BTreeMap<String, serde_json::Value>,
+    on_pause: &mut dyn FnMut(&mut Pty, &str) -> bool,
+) {
     let mut mirror = Session::new(q, super::visit());
-    for (id, v) in &answers {
+    for (id, v) in answers {
         let i = q.item_index(id).expect("item");
         mirror
             .set(
@@ -70,6 +99,13 @@ pub fn answer_baseline(p: &mut Pty, q: &Questionnaire, from: Option<ItemIdx>) {
             )
             .expect("valid");
     }
+    let pauses: Vec<(ItemIdx, String)> = mirror
+        .fired()
+        .iter()
+        .map(|&f| &q.flags[f as usize])
+        .filter(|f| f.action == Some(triage::questionnaire::FlagAction::Pause))
+        .map(|f| (f.position, f.id.clone()))
+        .collect();
     let mut step = mirror.next_step(from);
     let mut before = String::new();
     while let Some(item) = step {
@@ -84,9 +120,35 @@ pub fn answer_baseline(p: &mut Pty, q: &Questionnaire, from: Option<ItemIdx>) {
             },
             _ => p.send(ENTER),
         }
+        if let Some((_, id)) = pauses.iter().find(|(at, _)| *at == item) {
+            before = p.wait_for("Please wait");
+            if !on_pause(p, id) {
+                return;
+            }
+        }
         step = mirror.next_step(Some(item));
     }
     p.wait_for("Check your answers");
+}
+
+/// The row of `id` on the review screen (0-based) for these answers.
+pub fn review_row(
+    q: &Questionnaire,
+    answers: &BTreeMap<String, serde_json::Value>,
+    id: &str,
+) -> usize {
+    let mut mirror = Session::new(q, super::visit());
+    for (k, v) in answers {
+        let i = q.item_index(k).expect("item");
+        let a = triage::answers::to_answer(q, i, &triage::answers::RawValue::from_json(v))
+            .expect("answer");
+        mirror.set(i, a).expect("valid");
+    }
+    mirror
+        .steps()
+        .filter(|&i| matches!(q.item(i).kind, ItemKind::Question(_)))
+        .position(|i| q.item(i).id == id)
+        .expect("a review row")
 }
 
 /// From the review screen: goes to the end, sends, and confirms "Ready to send?".

@@ -413,7 +413,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
                 ratatui::style::Style::default(),
             );
         }
-        ItemKind::Info | ItemKind::Calculated { .. } => put(f, &mut y, &it.text, theme::bold()),
+        ItemKind::Info => put(f, &mut y, &it.text, theme::bold()),
         ItemKind::Question(kind) => {
             put(f, &mut y, &it.text, theme::bold());
             let hint = match (kind, it.required) {

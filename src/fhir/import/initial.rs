@@ -1,0 +1,246 @@
+//! Initial answers: `initial` (every value: several make a multi-choice answer), options marked
+//! `initialSelected`, and `initialExpression`. An initialExpression that reads only the
+//! Questionnaire itself is worked out here; one that needs the patient's record (a launch
+//! context such as `%patient`, or a server query) starts empty at a kiosk, with a warning.
+
+use serde_json::{Map, Value};
+
+use super::Importer;
+use super::options::Opt;
+use crate::answer::{Answer, PartialDate};
+use crate::engine::fhir_tree;
+use crate::expr::fhirpath::{self, Coll, Val};
+use crate::questionnaire::*;
+use crate::text as clean;
+
+impl Importer<'_> {
+    pub(super) fn initial(
+        &mut self,
+        obj: &Map<String, Value>,
+        path: &str,
+        idx: ItemIdx,
+        opts: &[Opt],
+    ) -> Option<Answer> {
+        let it = self.items[idx as usize].clone();
+        let selected: Vec<u32> = opts
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.initial)
+            .map(|(i, _)| i as u32)
+            .collect();
+        let given: Vec<&Map<String, Value>> = obj
+            .get("initial")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_object)
+            .collect();
+        let multi = matches!(
+            it.question(),
+            Some(QuestionKind::Choice {
+                style: ChoiceStyle::Multi,
+                ..
+            })
+        );
+        if !selected.is_empty() {
+            return Some(if multi {
+                Answer::Multi(selected)
+            } else {
+                Answer::Choice(selected[0])
+            });
+        }
+        if given.is_empty() {
+            return None;
+        }
+        if given.len() > 1 && !multi {
+            self.error(
+                &format!("{path}.initial"),
+                "several initial values are given for a question that takes one answer",
+            );
+            return None;
+        }
+        let mut answers = Vec::new();
+        for (k, g) in given.iter().enumerate() {
+            // A quantity's initial unit with no value picks the unit the answer is asked in.
+            if let (Some(QuestionKind::Number { .. }), Some(q)) =
+                (it.question(), g.get("valueQuantity"))
+                && q.get("value").is_none()
+            {
+                self.initial_unit(idx, q);
+                continue;
+            }
+            let mut a = one_initial(&it, g);
+            // An open-choice's initial text that is not an option is its "something else".
+            let other = it.options().iter().position(|o| o.value == OTHER);
+            let text = g.get("valueString").and_then(Value::as_str).or_else(|| {
+                g.get("valueCoding")
+                    .and_then(|c| c.get("display"))
+                    .and_then(Value::as_str)
+            });
+            if a.is_none()
+                && let (Some(o), Some(t)) = (other, text)
+            {
+                a = Some(Answer::Choice(o as u32));
+                self.other_initial = Some(clean::clean(t));
+            }
+            if a.is_none() {
+                self.error(&format!("{path}.initial[{k}]"), "this initial value does not fit the item (not one of its options, or of another type)");
+            }
+            answers.extend(a);
+        }
+        if multi {
+            let mut all: Vec<u32> = answers
+                .iter()
+                .filter_map(|a| match a {
+                    Answer::Choice(i) => Some(*i),
+                    _ => None,
+                })
+                .collect();
+            all.sort_unstable();
+            all.dedup();
+            (!all.is_empty()).then_some(Answer::Multi(all))
+        } else {
+            answers.into_iter().next()
+        }
+    }
+
+    fn initial_unit(&mut self, idx: ItemIdx, q: &Value) {
+        let Some(code) = q.get("code").and_then(Value::as_str) else {
+            return;
+        };
+        let display = q
+            .get("unit")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| fhirpath::units::display(code));
+        let it = &mut self.items[idx as usize];
+        if let Some(f) = it.fhir.as_mut() {
+            f.unit = Some(FhirUnit {
+                code: Some(code.to_owned()),
+                system: q.get("system").and_then(Value::as_str).map(str::to_owned),
+                display: clean::clean_line(&display),
+            });
+        }
+        if let ItemKind::Question(QuestionKind::Number { unit, .. }) = &mut it.kind {
+            *unit = Some(clean::clean_line(&display));
+        }
+    }
+
+    /// Works out each `initialExpression` that reads only the Questionnaire; the others start
+    /// empty with a warning (no patient record at a kiosk).
+    pub(super) fn initial_values(&mut self, source: &Value, exprs: &[FhirExpr]) {
+        for (idx, at, text) in std::mem::take(&mut self.initial_exprs) {
+            let mut names = Vec::new();
+            let parsed = fhirpath::parse(&text);
+            if let Ok(ast) = &parsed {
+                ast.names(&mut names);
+            }
+            let mut ast = match parsed {
+                Ok(a) => a,
+                Err(e) => {
+                    self.error(&at, format!("initialExpression is not understood ({e})"));
+                    continue;
+                }
+            };
+            if !names.is_empty() {
+                self.warn(&at, format!("initialExpression reads `%{}` (the patient's record or data from a server), which a kiosk does not have: the question starts empty", names.join("`, `%")));
+                continue;
+            }
+            if ast.resolve(&|_| None).is_err() {
+                continue;
+            }
+            let empty = serde_json::json!({"resourceType": "QuestionnaireResponse"});
+            let logic = FhirLogic {
+                source: source.clone(),
+                exprs: exprs.to_vec(),
+            };
+            let ctx = Start {
+                logic: &logic,
+                root: &empty,
+            };
+            let result = fhirpath::evaluate(&ast, &ctx, &[fhir_tree::node(&empty)]);
+            let it = &self.items[idx as usize];
+            match result.map(|r| fhir_tree::to_answer(it, &r)) {
+                Ok(Some(a)) => self.items[idx as usize].initial = Some(a),
+                Ok(None) => self.warn(&at, "initialExpression gives no value that fits the item: the question starts empty"),
+                Err(e) => self.error(&at, format!("initialExpression cannot be worked out ({e})")),
+            }
+        }
+    }
+}
+
+/// What an initialExpression may read: the Questionnaire only.
+struct Start<'a> {
+    logic: &'a FhirLogic,
+    root: &'a Value,
+}
+
+impl<'a> fhirpath::Ctx<'a> for Start<'a> {
+    fn resource(&self) -> Option<Val<'a>> {
+        Some(fhir_tree::node(self.root))
+    }
+    fn questionnaire(&self) -> Option<Val<'a>> {
+        Some(fhir_tree::node(&self.logic.source))
+    }
+    fn var(&self, _: u32) -> Coll<'a> {
+        Vec::new()
+    }
+    fn today(&self) -> jiff::civil::Date {
+        jiff::civil::Date::constant(2000, 1, 1)
+    }
+    fn weight(&self, _: Option<&str>, _: &Val<'a>) -> Option<f64> {
+        None
+    }
+}
+
+/// One `initial` value as an answer of the item.
+fn one_initial(it: &Item, g: &Map<String, Value>) -> Option<Answer> {
+    match it.question()? {
+        QuestionKind::Choice { options, .. } => {
+            let want = g
+                .get("valueBoolean")
+                .and_then(Value::as_bool)
+                .map(|b| (b.to_string(), None))
+                .or_else(|| {
+                    g.get("valueCoding").and_then(|c| {
+                        let code = c.get("code").or(c.get("display")).and_then(Value::as_str)?;
+                        Some((code.to_owned(), c.get("system").and_then(Value::as_str)))
+                    })
+                })
+                .or_else(|| {
+                    ["valueString", "valueDate", "valueTime"]
+                        .iter()
+                        .find_map(|k| g.get(*k).and_then(Value::as_str))
+                        .map(|s| (s.to_owned(), None))
+                })
+                .or_else(|| {
+                    g.get("valueInteger")
+                        .and_then(Value::as_i64)
+                        .map(|n| (n.to_string(), None))
+                })?;
+            let i = options.iter().position(|o| {
+                o.value == want.0
+                    && (want.1.is_none() || o.system.is_none() || o.system.as_deref() == want.1)
+            })? as u32;
+            Some(Answer::Choice(i))
+        }
+        QuestionKind::Number { .. } => g
+            .get("valueInteger")
+            .or(g.get("valueDecimal"))
+            .or(g.get("valueQuantity").and_then(|q| q.get("value")))
+            .and_then(Value::as_f64)
+            .map(Answer::Number),
+        QuestionKind::Date { .. } => g
+            .get("valueDate")
+            .or(g.get("valueDateTime"))
+            .and_then(Value::as_str)
+            .and_then(|s| PartialDate::parse_iso(s.get(..10).unwrap_or(s)))
+            .map(Answer::Date),
+        QuestionKind::Text { .. } => g
+            .get("valueString")
+            .or(g.get("valueTime"))
+            .or(g.get("valueUri"))
+            .and_then(Value::as_str)
+            .map(|s| Answer::Text(clean::clean(s))),
+    }
+}

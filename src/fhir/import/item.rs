@@ -1,0 +1,593 @@
+//! One FHIR item into one triage item (and its children): its type, text, flags and the
+//! extensions that shape how it is asked. Features that would change what is asked or recorded
+//! and that triage cannot do yet are refused here by name: repeating groups and repeating
+//! free-entry answers ("add another"), children per answer of a multi-select, `required` on a
+//! group, answer lists computed by expressions or other systems.
+
+use serde_json::{Map, Value};
+
+use super::options::Opt;
+use super::{Importer, Pending, ext, text};
+use crate::answer::PartialDate;
+use crate::questionnaire::*;
+use crate::{strings, text as clean};
+
+/// Item elements triage reads (others are reported).
+const KNOWN: &[&str] = &[
+    "linkId",
+    "text",
+    "type",
+    "item",
+    "required",
+    "repeats",
+    "readOnly",
+    "maxLength",
+    "answerOption",
+    "answerValueSet",
+    "initial",
+    "enableWhen",
+    "enableBehavior",
+    "extension",
+    "prefix",
+    "code",
+    "definition",
+    "disabledDisplay",
+    "id",
+];
+
+/// Extensions that only pre-fill from, or write to, other records (not what is asked or
+/// recorded in the response): ignored with a warning.
+const IGNORED: &[&str] = &[
+    "sdc-questionnaire-observationLinkPeriod",
+    "sdc-questionnaire-observationExtract",
+    "sdc-questionnaire-templateExtract",
+    "sdc-questionnaire-templateExtractValue",
+    "sdc-questionnaire-templateExtractContext",
+    "sdc-questionnaire-itemPopulationContext",
+    "sdc-questionnaire-candidateExpression",
+];
+
+/// Extensions whose answers come from somewhere triage cannot follow: refused.
+const REFUSED: &[(&str, &str)] = &[
+    (
+        "sdc-questionnaire-answerExpression",
+        "its answer list is computed by an expression (answerExpression)",
+    ),
+    (
+        "questionnaire-externallydefined",
+        "its answer list comes from an outside system (externallydefined)",
+    ),
+    (
+        "dataControl",
+        "LHC-Forms' dataControl sets its answers from other answers in a way FHIR does not define",
+    ),
+    (
+        "questionnaire-answerRepeats",
+        "its answers repeat in a way triage cannot ask (answerRepeats)",
+    ),
+];
+
+impl Importer<'_> {
+    fn item_extensions(&mut self, obj: &Map<String, Value>, path: &str, idx: ItemIdx) {
+        let handled = [
+            ext::ITEM_CONTROL,
+            ext::MIN_VALUE,
+            ext::MAX_VALUE,
+            ext::HIDDEN,
+            ext::UNIT,
+            ext::UNIT_OPTION,
+            ext::CALCULATED,
+            ext::ENABLE_WHEN_EXPRESSION,
+            ext::TRIAGE_SHOW_IF,
+            ext::TRIAGE_SHORT,
+            ext::REGEX,
+            ext::ENTRY_FORMAT,
+            ext::TRIAGE_MIN_DATE,
+            ext::TRIAGE_MAX_DATE,
+            ext::TRIAGE_VALID_IF,
+            ext::MIN_OCCURS,
+            ext::MAX_OCCURS,
+            ext::OPEN_LABEL,
+            ext::VARIABLE,
+        ];
+        for (i, url, x) in ext::each(obj, "extension") {
+            let short = ext::short(url);
+            let at = format!("{path}.extension[{i}]");
+            if url == ext::VARIABLE {
+                self.variable(x, &at, Some(idx), None);
+            } else if url.ends_with("initialExpression") {
+                if let Some(e) = x
+                    .pointer("/valueExpression/expression")
+                    .and_then(Value::as_str)
+                {
+                    self.initial_exprs.push((idx, at, e.to_owned()));
+                }
+            } else if let Some((_, why)) = REFUSED.iter().find(|(k, _)| short == *k) {
+                self.error(&at, format!("this item cannot be asked: {why}"));
+            } else if IGNORED.contains(&short) {
+                self.warn(&at, format!("`{short}` (pre-filling from or writing to other records) is not supported and is ignored"));
+            } else if !handled.contains(&url) {
+                self.warn(
+                    &at,
+                    format!("the extension `{short}` is not supported and is ignored"),
+                );
+            }
+        }
+    }
+
+    /// Reads one item and, recursively, its children.
+    pub(super) fn item(&mut self, v: &Value, path: &str, parent: Option<ItemIdx>, depth: u8) {
+        let Some(obj) = v.as_object() else {
+            self.error(path, "an item must be a JSON object");
+            return;
+        };
+        let link = obj
+            .get("linkId")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        if link.is_empty() {
+            self.error(path, "the item has no linkId");
+            return;
+        }
+        if let Some(first) = self.link_ids.get(&link).cloned() {
+            self.error(
+                path,
+                format!("duplicate linkId '{link}' (first at {first})"),
+            );
+            return;
+        }
+        self.link_ids.insert(link.clone(), path.to_owned());
+        self.note_unsupported(obj, path, KNOWN);
+        self.modifier_extensions(obj, path);
+        let ty = obj.get("type").and_then(Value::as_str).unwrap_or("");
+        let prefix = text::element(obj, "prefix")
+            .map(|p| format!("{p} "))
+            .unwrap_or_default();
+        let body = text::element(obj, "text").unwrap_or_default();
+        let text = clean::clean(format!("{prefix}{body}").trim());
+        let text = if text.is_empty() && ty != "display" {
+            link.clone()
+        } else {
+            text
+        };
+        let control = ext::first(obj, ext::ITEM_CONTROL)
+            .and_then(|x| x.pointer("/valueCodeableConcept/coding/0/code"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+
+        // A display child marked as help belongs to its parent.
+        if ty == "display"
+            && matches!(control.as_deref(), Some("help" | "flyover"))
+            && let Some(p) = parent
+        {
+            let it = &mut self.items[p as usize];
+            it.help = Some(match it.help.take() {
+                Some(h) => format!("{h}\n{text}"),
+                None => text,
+            });
+            return;
+        }
+        // triage's own export writes a section's intro screen as its first child.
+        if ty == "display"
+            && control.is_none()
+            && let Some(p) = parent
+            && link == format!("{}{}", self.items[p as usize].id, super::INTRO_SUFFIX)
+            && let ItemKind::Group {
+                intro: intro @ None,
+            } = &mut self.items[p as usize].kind
+        {
+            *intro = Some(text);
+            return;
+        }
+        if let Some(c) = control
+            .as_deref()
+            .filter(|c| !matches!(*c, "help" | "flyover"))
+        {
+            self.warn(
+                &format!("{path}.extension"),
+                format!("the display hint `{c}` is ignored (triage shows every choice as a list)"),
+            );
+        }
+        let idx = self.items.len() as ItemIdx;
+        let repeats = self.flag(obj, path, "repeats");
+        let mut required = self.flag(obj, path, "required");
+        let has_options = obj.get("answerOption").is_some() || obj.get("answerValueSet").is_some();
+        let calculated = ext::first(obj, ext::CALCULATED).is_some();
+        if repeats
+            && (ty == "group" || !(matches!(ty, "choice" | "open-choice") || has_options))
+            && !calculated
+        {
+            self.error(
+                &format!("{path}.repeats"),
+                format!(
+                    "this {} repeats (\"add another\"), which triage cannot ask yet",
+                    if ty == "group" { "group" } else { "question" }
+                ),
+            );
+        }
+        // Children each shown for one chosen option (triage's own export) are asked once, as
+        // meant; other children of a multi-select are per answer in FHIR.
+        let per_option = |c: &Value| {
+            c.get("type").and_then(Value::as_str) == Some("display")
+                || c.get("enableWhen")
+                    .and_then(Value::as_array)
+                    .is_some_and(|ews| {
+                        ews.iter().any(|ew| {
+                            ew.get("question").and_then(Value::as_str) == Some(link.as_str())
+                        })
+                    })
+                || c.as_object()
+                    .and_then(|m| ext::text(m, ext::TRIAGE_SHOW_IF))
+                    .is_some()
+        };
+        let kids = obj.get("item").and_then(Value::as_array);
+        if repeats && has_options && kids.is_some_and(|k| !k.iter().all(per_option)) {
+            self.error(&format!("{path}.item"), "items under a multi-select question are asked once per chosen answer in FHIR, which triage cannot do yet");
+        }
+        if ty == "group" && required {
+            self.error(
+                &format!("{path}.required"),
+                "a required group (at least one answer inside) is not supported yet",
+            );
+            required = false;
+        }
+        let min_occurs = ext::first(obj, ext::MIN_OCCURS)
+            .and_then(|x| x.get("valueInteger"))
+            .and_then(Value::as_i64);
+        if min_occurs.is_some_and(|m| m >= 1) && !repeats {
+            required = true;
+        }
+        let (kind, opts) = match self.kind(obj, path, ty, repeats) {
+            Some(k) => k,
+            None => return,
+        };
+        let read_only = (self.flag(obj, path, "readOnly") || calculated)
+            && matches!(kind, ItemKind::Question(_));
+        let parent_hidden = parent.is_some_and(|p| self.items[p as usize].hidden);
+        let hidden = parent_hidden
+            || ext::first(obj, ext::HIDDEN)
+                .and_then(|x| x.get("valueBoolean"))
+                .and_then(Value::as_bool)
+                == Some(true);
+        let is_question = matches!(kind, ItemKind::Question(_));
+        let option_kinds = opts.iter().map(|o| o.kind.to_owned()).collect();
+        let unit = self.unit(obj, path);
+        let short = ext::text(obj, ext::TRIAGE_SHORT).map(clean::clean_line);
+        self.items.push(Item {
+            id: link.clone(),
+            kind,
+            text,
+            help: None,
+            short,
+            parent,
+            end: idx + 1,
+            depth,
+            show_if: None,
+            required: required && is_question && !read_only && !hidden,
+            valid_if: None,
+            read_only,
+            hidden,
+            initial: None,
+            fhir: Some(FhirItem {
+                kind: ty.to_owned(),
+                option_kinds,
+                unit,
+            }),
+        });
+        self.item_extensions(obj, path, idx);
+        if let Some(x) = ext::first(obj, ext::CALCULATED) {
+            self.variable(x, &format!("{path}.extension"), Some(idx), Some(idx));
+        }
+        let initial = self.initial(obj, path, idx, &opts);
+        self.items[idx as usize].initial = initial;
+        self.item_condition(obj, path, idx);
+        if ty == "open-choice" && !opts.is_empty() {
+            self.other_text(&link, idx, opts.len(), repeats, depth);
+            if let Some(t) = self.other_initial.take()
+                && let Some(last) = self.items.last_mut()
+            {
+                last.initial = Some(crate::answer::Answer::Text(t));
+            }
+        }
+        if let Some(children) = obj.get("item").and_then(Value::as_array) {
+            if ty == "display" {
+                self.warn(
+                    &format!("{path}.item"),
+                    "items inside a display item are not supported and are ignored",
+                );
+            } else {
+                for (i, c) in children.iter().enumerate() {
+                    self.item(
+                        c,
+                        &format!("{path}.item[{i}]"),
+                        Some(idx),
+                        depth.saturating_add(1),
+                    );
+                }
+            }
+        }
+        self.items[idx as usize].end = self.items.len() as ItemIdx;
+    }
+
+    /// enableWhen, enableWhenExpression, triage's own condition and answer rule: kept until
+    /// every linkId is known.
+    fn item_condition(&mut self, obj: &Map<String, Value>, path: &str, idx: ItemIdx) {
+        let enable_when: Vec<Value> = obj
+            .get("enableWhen")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let expression = ext::first(obj, ext::ENABLE_WHEN_EXPRESSION)
+            .and_then(|x| x.pointer("/valueExpression/expression"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        if let Some(x) = ext::first(obj, ext::TRIAGE_VALID_IF) {
+            match (ext::sub(x, "expr"), ext::sub(x, "message")) {
+                (Some(rule), Some(message)) => {
+                    self.valid_ifs
+                        .push((idx, path.to_owned(), rule.to_owned(), message.to_owned()))
+                }
+                _ => self.error(
+                    &format!("{path}.extension"),
+                    "a triage answer rule needs `expr` and `message`",
+                ),
+            }
+        }
+        let triage = ext::text(obj, ext::TRIAGE_SHOW_IF).map(str::to_owned);
+        if !enable_when.is_empty() || expression.is_some() || triage.is_some() {
+            self.pending.push(Pending {
+                item: idx,
+                path: path.to_owned(),
+                enable_when,
+                behavior: obj
+                    .get("enableBehavior")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                expression,
+                triage,
+            });
+        }
+    }
+
+    /// The free-text "something else" of an open-choice: a child shown when that option is
+    /// chosen.
+    fn other_text(&mut self, link: &str, idx: ItemIdx, n_opts: usize, repeats: bool, depth: u8) {
+        let other_idx = self.items.len() as ItemIdx;
+        let opt = n_opts.saturating_sub(1) as u32;
+        self.items.push(Item {
+            id: format!("{link}{OTHER_SUFFIX}"),
+            kind: ItemKind::Question(QuestionKind::Text {
+                max_length: 200,
+                pattern: None,
+            }),
+            text: strings::OPEN_CHOICE_TYPE.into(),
+            help: None,
+            short: None,
+            parent: Some(idx),
+            end: other_idx + 1,
+            depth: depth.saturating_add(1),
+            show_if: Some(crate::expr::Expr::chose(idx, opt, repeats)),
+            required: true,
+            valid_if: None,
+            read_only: false,
+            hidden: self.items[idx as usize].hidden,
+            initial: None,
+            fhir: Some(FhirItem {
+                kind: OPEN_CHOICE_TEXT.into(),
+                ..FhirItem::default()
+            }),
+        });
+    }
+
+    /// The unit of a number or quantity: `questionnaire-unit`, else the first `unitOption`
+    /// (several unit options: the answer is asked in the first, with a warning).
+    fn unit(&mut self, obj: &Map<String, Value>, path: &str) -> Option<FhirUnit> {
+        let options = ext::all(obj, ext::UNIT_OPTION);
+        if options.len() > 1 {
+            let names: Vec<&str> = options
+                .iter()
+                .filter_map(|x| x.pointer("/valueCoding/code").and_then(Value::as_str))
+                .collect();
+            self.warn(&format!("{path}.extension"), format!("the answer is asked in {} only (the other units offered, {}, are not): it is recorded with that unit", names.first().unwrap_or(&"?"), names.get(1..).unwrap_or(&[]).join(", ")));
+        }
+        let x = ext::first(obj, ext::UNIT).or(options.first().copied())?;
+        let c = x.get("valueCoding")?;
+        let code = c.get("code").and_then(Value::as_str).map(str::to_owned);
+        let display = c
+            .get("display")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| code.as_deref().map(crate::expr::fhirpath::units::display))?;
+        Some(FhirUnit {
+            code,
+            system: c.get("system").and_then(Value::as_str).map(str::to_owned),
+            display: clean::clean_line(&display),
+        })
+    }
+
+    /// The triage kind of a FHIR item type, with its options for choices.
+    fn kind(
+        &mut self,
+        obj: &Map<String, Value>,
+        path: &str,
+        ty: &str,
+        repeats: bool,
+    ) -> Option<(ItemKind, Vec<Opt>)> {
+        let has_options = obj.get("answerOption").is_some() || obj.get("answerValueSet").is_some();
+        let bound = |b: &mut Self, url: &str, what: &str| -> Option<Value> {
+            let x = ext::first(obj, url)?;
+            let v = ["valueInteger", "valueDecimal", "valueDate", "valueQuantity"]
+                .iter()
+                .find_map(|k| x.get(*k))
+                .cloned();
+            let v = v.map(|v| v.get("value").cloned().unwrap_or(v));
+            if v.is_none() {
+                b.warn(
+                    path,
+                    format!("`{what}` of this kind is not supported and is ignored"),
+                );
+            }
+            v
+        };
+        let q = |k| Some((ItemKind::Question(k), Vec::new()));
+        match ty {
+            "group" => Some((ItemKind::Group { intro: None }, Vec::new())),
+            "display" => Some((ItemKind::Info, Vec::new())),
+            "boolean" => Some((
+                ItemKind::Question(QuestionKind::Choice {
+                    style: ChoiceStyle::YesNo,
+                    options: Vec::new(),
+                }),
+                vec![
+                    Opt::plain("true", strings::YES, "valueBoolean"),
+                    Opt::plain("false", strings::NO, "valueBoolean"),
+                ],
+            ))
+            .map(|(k, o)| (self.with_options(k, &o), o)),
+            "decimal" | "integer" | "quantity" if !has_options => {
+                let num = |v: Option<Value>| v.and_then(|v| v.as_f64());
+                let (min, max) = (
+                    num(bound(self, ext::MIN_VALUE, "minValue")),
+                    num(bound(self, ext::MAX_VALUE, "maxValue")),
+                );
+                let unit = self.unit_display(obj);
+                q(QuestionKind::Number {
+                    min,
+                    max,
+                    unit,
+                    integer: ty == "integer",
+                })
+            }
+            "date" | "dateTime" if !has_options => {
+                if ty == "dateTime" {
+                    self.warn(
+                        path,
+                        "a dateTime is asked as a date (without the time of day)",
+                    );
+                }
+                let date = |v: Option<Value>| {
+                    v.and_then(|v| v.as_str().and_then(PartialDate::parse_iso))
+                        .map(|d| DateBound::Fixed(d.resolved()))
+                };
+                let relative = |url: &str| {
+                    ext::text(obj, url).and_then(crate::questionnaire::parse_date_bound)
+                };
+                let min = date(bound(self, ext::MIN_VALUE, "minValue"))
+                    .or_else(|| relative(ext::TRIAGE_MIN_DATE));
+                let max = date(bound(self, ext::MAX_VALUE, "maxValue"))
+                    .or_else(|| relative(ext::TRIAGE_MAX_DATE));
+                q(QuestionKind::Date {
+                    min,
+                    max,
+                    allow_month: true,
+                })
+            }
+            "time" if !has_options => q(QuestionKind::Text {
+                max_length: 8,
+                pattern: regex_lite::Regex::new(r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$")
+                    .ok()
+                    .map(|regex| TextPattern {
+                        regex,
+                        message: strings::TYPE_TIME.into(),
+                    }),
+            }),
+            "string" | "text" | "url" | "open-choice" if !has_options => {
+                let max = obj
+                    .get("maxLength")
+                    .and_then(Value::as_u64)
+                    .map(|m| m as usize)
+                    .unwrap_or(if ty == "text" { 2000 } else { 500 });
+                let pattern = self.pattern(obj, path);
+                q(QuestionKind::Text {
+                    max_length: max.clamp(1, 10_000),
+                    pattern,
+                })
+            }
+            "choice" | "open-choice" | "string" | "integer" | "time" | "date" | "decimal"
+            | "coding" => {
+                let before = self.diags.len();
+                let mut opts = self.options(obj, path);
+                if opts.is_empty() {
+                    if self.diags.len() == before {
+                        self.error(path, "this choice has no options (answerOption or a contained answerValueSet)");
+                    }
+                    return None;
+                }
+                if ty == "open-choice" {
+                    let label = ext::text(obj, ext::OPEN_LABEL)
+                        .map(clean::clean_line)
+                        .unwrap_or_else(|| strings::OPEN_CHOICE_OTHER.to_owned());
+                    opts.push(Opt::plain(OTHER, &label, "valueString"));
+                }
+                let style = if repeats {
+                    ChoiceStyle::Multi
+                } else {
+                    ChoiceStyle::Single
+                };
+                let k = ItemKind::Question(QuestionKind::Choice {
+                    style,
+                    options: Vec::new(),
+                });
+                Some((self.with_options(k, &opts), opts))
+            }
+            "" => {
+                self.error(path, "the item has no type");
+                None
+            }
+            other => {
+                self.error(
+                    path,
+                    format!("items of type `{other}` cannot be asked in triage"),
+                );
+                None
+            }
+        }
+    }
+
+    fn unit_display(&mut self, obj: &Map<String, Value>) -> Option<String> {
+        let x = ext::first(obj, ext::UNIT).or_else(|| ext::first(obj, ext::UNIT_OPTION))?;
+        let c = x.get("valueCoding")?;
+        c.get("display")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| {
+                c.get("code")
+                    .and_then(Value::as_str)
+                    .map(crate::expr::fhirpath::units::display)
+            })
+            .map(|u| clean::clean_line(&u))
+    }
+
+    fn with_options(&self, mut kind: ItemKind, opts: &[Opt]) -> ItemKind {
+        if let ItemKind::Question(QuestionKind::Choice { options, .. }) = &mut kind {
+            *options = opts
+                .iter()
+                .map(|o| ChoiceOption {
+                    value: o.value.clone(),
+                    label: clean::clean_line(&o.label),
+                    short: None,
+                    exclusive: o.exclusive,
+                    ordinal: o.ordinal,
+                    system: o.system.clone(),
+                })
+                .collect();
+        }
+        kind
+    }
+
+    fn pattern(&mut self, obj: &Map<String, Value>, path: &str) -> Option<TextPattern> {
+        let hint = ext::text(obj, ext::ENTRY_FORMAT).map(clean::clean_line);
+        let r = ext::text(obj, ext::REGEX)?;
+        match regex_lite::Regex::new(r) {
+            Ok(regex) => Some(TextPattern {
+                regex,
+                message: hint.unwrap_or_else(|| strings::TEXT_PATTERN.to_owned()),
+            }),
+            Err(e) => {
+                self.warn(&format!("{path}.extension"), format!("this regular expression is not understood ({e}); answers are not checked against it"));
+                None
+            }
+        }
+    }
+}

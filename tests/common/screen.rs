@@ -1,0 +1,31 @@
+//! Draws a walk-through model with ratatui's TestBackend and reads the screen back as text.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use triage::tui::{HitMap, Model, view};
+
+/// Draws the model and returns the screen as text (one line per row) and the hit map.
+pub fn draw(m: &Model<'_>, w: u16, h: u16) -> (String, HitMap) {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    let mut hits = HitMap::default();
+    terminal.draw(|f| hits = view(m, f)).expect("draw");
+    let buf = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        // A wide character fills two cells; the second holds a placeholder to skip.
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in 0..w {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+            line.push_str(sym);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    (out, hits)
+}
