@@ -138,7 +138,8 @@ fn no_clinic_store_works_as_before() {
 }
 
 /// With the clinic store out of reach, completing a form still works and says the record waits;
-/// `sync` (and `sync --wait`) exit 3 with the counts; `records list` shows this machine's.
+/// `sync` (and `sync --wait`) exit 3 with the counts; `records list` shows this machine's;
+/// deleting the waiting record says it will not be sent.
 #[test]
 fn unreachable_clinic_store_keeps_records_waiting() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -190,6 +191,23 @@ fn unreachable_clinic_store_keeps_records_waiting() {
         "{stderr}"
     );
     assert!(stdout.contains("    ID  COMPLETED"), "{stdout}");
+    // Deleting it here (retention) leaves nothing to send, and says so.
+    let (status, stdout, stderr) = with(&["records", "delete", "1", "--yes"]);
+    assert_eq!(
+        (status, stdout.trim()),
+        (Some(0), "deleted record 1"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("had not reached the clinic store"),
+        "{stderr}"
+    );
+    let (status, stdout, _) = with(&["sync"]);
+    assert_eq!(status, Some(3), "its audit events still wait: {stdout}");
+    assert!(
+        stdout.contains("pending: 0 records, 3 audit events"),
+        "{stdout}"
+    );
 }
 
 /// Records stored before the outbox existed (schema 2) get a UUID and are queued by the
