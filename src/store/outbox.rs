@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use super::sqlite::map_err;
+use super::sqlite::{audit_from_row, map_err};
 use super::{AuditRow, NewRecord, RecordId, SqliteStore, StoreError};
 
 /// Schema step 2 -> 3: delivery state for every record (existing ones get a UUID and are queued),
@@ -443,16 +443,7 @@ impl SqliteStore {
             )
             .map_err(|e| map_err(e, self.path()))?;
         let rows = stmt
-            .query_map([limit as i64], |r| {
-                Ok(AuditRow {
-                    id: r.get(0)?,
-                    at: r.get(1)?,
-                    event: r.get(2)?,
-                    record: r.get(3)?,
-                    draft: r.get(4)?,
-                    detail: r.get(5)?,
-                })
-            })
+            .query_map([limit as i64], audit_from_row)
             .map_err(|e| map_err(e, self.path()))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| map_err(e, self.path()))

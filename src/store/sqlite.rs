@@ -293,6 +293,18 @@ fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordSummary> {
     })
 }
 
+/// An audit row from `SELECT id, at, event, record_id, draft_id, detail`.
+pub(super) fn audit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
+    Ok(AuditRow {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        event: r.get(2)?,
+        record: r.get(3)?,
+        draft: r.get(4)?,
+        detail: r.get(5)?,
+    })
+}
+
 /// Turns SQLite's errors into plain ones. The message never includes values (answers).
 pub(super) fn map_err(e: rusqlite::Error, path: &Path) -> StoreError {
     match e.sqlite_error_code() {
@@ -607,16 +619,7 @@ impl Store for SqliteStore {
             .prepare("SELECT id, at, event, record_id, draft_id, detail FROM audit ORDER BY id")
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok(AuditRow {
-                    id: r.get(0)?,
-                    at: r.get(1)?,
-                    event: r.get(2)?,
-                    record: r.get(3)?,
-                    draft: r.get(4)?,
-                    detail: r.get(5)?,
-                })
-            })
+            .query_map([], audit_from_row)
             .map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.err(e))
