@@ -201,6 +201,8 @@ pub const CRASHED: &str = "triage stopped because of an internal problem. Every 
 pub const IDLE_TITLE: &str = "Are you still there?";
 pub const IDLE_TEXT: &str = "Touch the screen or press any key to carry on. To keep your answers private, this form will be cleared in {} seconds.";
 pub const THANKS_KIOSK: &str = "Please tell reception you have finished.";
+/// Shown once the thank-you screen has settled (keys before that are ignored).
+pub const THANKS_KIOSK_NEXT: &str = "Next person: touch the screen or press Enter.";
 pub const STAFF_PIN_TITLE: &str = "Staff only";
 pub const STAFF_PIN_PROMPT: &str = "Type the staff PIN, then press Enter. Esc goes back.";
 pub const STAFF_PIN_CHECKING: &str = "Checking...";

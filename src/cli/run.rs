@@ -172,7 +172,8 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         }
         Ok(RunEnd::Stopped) if args.mode == Mode::Kiosk => Ok(Status::Ok),
         Ok(RunEnd::Stopped) => {
-            writeln!(io.err, "{}", strings::INTERRUPTED)?;
+            // The terminal may be gone (a hang-up): saying so is best effort.
+            let _ = writeln!(io.err, "{}", strings::INTERRUPTED);
             Ok(Status::Stopped)
         }
         Err(RunError::NoTerminal) => Err(CliError::Usage(strings::NEEDS_TERMINAL.to_owned())),

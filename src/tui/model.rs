@@ -129,6 +129,10 @@ pub enum Msg {
     Tap(Target),
     /// Mouse wheel: positive is down.
     Scroll(i16),
+    /// A tap on nothing in particular: someone is there (kiosk idle timer).
+    Touched,
+    /// The program is being stopped (signal, closed terminal): keep the answer on screen.
+    Stopping,
     Tick(Timestamp),
     DraftStarted(DraftId),
     Saved(String),
@@ -165,6 +169,16 @@ pub enum Msg {
     Delivered(RecordId, Option<String>),
 }
 
+impl Msg {
+    /// Whether the message comes from the person at the screen (key, tap, paste, wheel).
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            Msg::Key(_) | Msg::Tap(_) | Msg::Paste(_) | Msg::Scroll(_) | Msg::Touched
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Commit one answer (or its removal) to the draft before the next screen shows; the draft
@@ -183,7 +197,8 @@ pub enum Effect {
     Quit,
     /// Kiosk: check a staff PIN (answered with `PinChecked`).
     CheckPin(String),
-    /// Kiosk: print and/or spool a stored record's summary (answered with `Delivered`).
+    /// Kiosk: print and/or spool a stored record's summary off the UI thread (answered with
+    /// `Delivered` when done; nothing when no destination is configured).
     Deliver(RecordId),
     /// Run the staff alert command for a pause flag, off the UI thread (no patient data);
     /// answered with `Alerted`.
@@ -194,6 +209,11 @@ pub enum Effect {
     Audit {
         event: crate::store::AuditEvent,
         detail: String,
+    },
+    /// Append to the audit log about a stored record (printing).
+    AuditRecord {
+        event: crate::store::AuditEvent,
+        record: RecordId,
     },
     /// Check a typed date of birth (ISO) against an unfinished form's; answered with
     /// `DobChecked`.
@@ -264,6 +284,9 @@ pub struct Model<'q> {
     pub quit: bool,
     /// Present in kiosk mode.
     pub kiosk: Option<Kiosk>,
+    /// Counts patients: changes whenever one patient's session is cleared for the next, so
+    /// input read before the change is never applied after it.
+    pub patient: u64,
     /// A staff PIN is set: leaving a safety pause needs it, in every mode.
     pub staff_pin: bool,
     /// Run mode: the doctor's page goes to standard output (a file, pipe or printer) after the
@@ -293,6 +316,7 @@ impl<'q> Model<'q> {
             now,
             quit: false,
             kiosk: None,
+            patient: 0,
             staff_pin: false,
             page_to_stdout: false,
             outbox_pending: None,
@@ -310,6 +334,7 @@ impl<'q> Model<'q> {
         };
         self.session = new_session(q, visit, self.mode);
         self.session.set_now(self.now);
+        self.patient += 1;
         self.screen = Screen::Welcome;
         self.field = Field::None;
         self.message = None;
