@@ -534,6 +534,8 @@ fn kiosk_staff_see_waiting_records_patients_do_not() {
     common::walk::send_from_review(&mut p);
     let thanks = p.wait_for("Please tell reception you have finished.");
     assert!(!thanks.contains("Clinic store"), "{thanks}");
+    // Keys in the first moments belong to the patient who just sent: wait for the invitation.
+    p.wait_for("Next person: touch the screen or press Enter.");
     p.send(ENTER);
     let welcome = p.wait_for("Start");
     assert!(
