@@ -183,6 +183,7 @@ pub const RESUME_DOB_WRONG: &str = "That does not match. {} tries left.";
 pub const RESUME_DOB_LOCKED: &str =
     "That does not match. Please ask a member of staff, or start a new form.";
 pub const RESUME_CHECKING: &str = "Checking...";
+pub const DRAFT_IN_USE: &str = "That form is open in another window, so it was not opened here. Start a new form, or finish it there.";
 pub const RESUME_CHANGED: &str = "The questionnaire has changed since then (it was version {}). Some answers may need to be given again.";
 pub const RESUME_CONTINUE: &str = "Continue that form";
 pub const RESUME_NEW: &str = "Start a new form";

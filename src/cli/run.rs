@@ -103,6 +103,11 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
                 d.status.as_str()
             )));
         }
+        if crate::store::DraftLock::held_elsewhere(&dir, id) {
+            return Err(CliError::Usage(format!(
+                "form {id} is open in another triage window right now"
+            )));
+        }
         if d.questionnaire.id != q.meta.id {
             return Err(CliError::Usage(format!(
                 "form {id} was made with `{}`; name that questionnaire: triage run FILE --draft {id}",

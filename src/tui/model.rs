@@ -159,6 +159,8 @@ pub enum Msg {
     },
     /// An audit-log write failed: staff must be told (never silently lost).
     AuditFailed(String),
+    /// The form asked for is being shown in another live window: not opened here.
+    DraftInUse,
     Completed(RecordId),
     CompleteFailed(String),
     /// The staff PIN was checked.

@@ -24,7 +24,9 @@ use crate::engine::{AlertStatus, Latch, Session};
 use crate::kiosk::{deliver, pin};
 use crate::questionnaire::Questionnaire;
 use crate::records;
-use crate::store::{AuditEvent, DraftStatus, QuestionnaireRef, RecordId, Store, StoreError};
+use crate::store::{
+    AuditEvent, DraftId, DraftLock, DraftStatus, QuestionnaireRef, RecordId, Store, StoreError,
+};
 use crate::summary::Context;
 
 pub struct RunOptions {
@@ -70,7 +72,10 @@ struct Env<'a> {
     /// Work done off the UI thread (the staff alert) reports back here.
     background: Sender<Msg>,
     /// The latched flags last written to a draft, so each change is written once.
-    saved_latches: (Option<crate::store::DraftId>, Vec<Latch>),
+    saved_latches: (Option<DraftId>, Vec<Latch>),
+    /// This process's hold on the draft it shows: no other window may offer, show, abandon or
+    /// complete it. Released when the draft is done with, or by the OS if this process dies.
+    lock: Option<DraftLock>,
 }
 
 /// Runs the walk-through on the terminal until the patient has finished (run mode), staff
@@ -112,7 +117,12 @@ fn walk<'q>(
     let mut model = Model::new(new_session(q, opts.visit_date, opts.mode), opts.mode, now);
     model.staff_pin = pin::is_set(&opts.data_dir);
     model.page_to_stdout = opts.page_to_stdout;
-    let open = store.drafts(DraftStatus::Open, Some(&q.meta.id))?;
+    // A form another live window is showing is not ours to offer, show or abandon.
+    let open: Vec<_> = store
+        .drafts(DraftStatus::Open, Some(&q.meta.id))?
+        .into_iter()
+        .filter(|d| !DraftLock::held_elsewhere(&opts.data_dir, d.id))
+        .collect();
     if opts.mode == Mode::Kiosk {
         // An interrupted kiosk session is for staff only: never offered to the next patient.
         for d in &open {
@@ -155,6 +165,7 @@ fn walk<'q>(
         bell: false,
         background,
         saved_latches: (None, Vec::new()),
+        lock: None,
     };
     if let Some(id) = opts.draft {
         if model.staff_pin {
@@ -218,6 +229,9 @@ fn walk<'q>(
             let before_screen = model.screen.clone();
             let acted = dispatch(&mut model, msg, &mut env);
             persist_latches(&mut model, &mut env);
+            if model.draft.is_none() {
+                env.lock = None;
+            }
             // Ticks redraw only when something changed (a countdown, a timeout, a retry).
             dirty |= !is_tick || acted || model.screen != before_screen || model.kiosk.is_some();
         }
@@ -340,15 +354,23 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
             let mut replies = Vec::new();
             let draft = match m.draft {
                 Some(d) => Ok(d),
-                None => store
-                    .start_draft(
-                        &QuestionnaireRef::of(q),
-                        &crate::summary::iso(m.session.visit_date()),
-                        now,
-                    )
+                None => start_draft(store, &mut env.lock, &env.opts.data_dir, m, now)
                     .inspect(|id| replies.push(Msg::DraftStarted(*id))),
             };
-            let result = draft.and_then(|d| store.save_answer(d, &item, value.as_ref(), now));
+            let mut result = draft.and_then(|d| store.save_answer(d, &item, value.as_ref(), now));
+            if let Err(StoreError::DraftClosed(_) | StoreError::NoDraft(_)) = result {
+                // The form was closed under us (it should not be, with the lock): keep every
+                // answer in a new one rather than lose them.
+                result =
+                    start_draft(store, &mut env.lock, &env.opts.data_dir, m, now).and_then(|d| {
+                        replies.push(Msg::DraftStarted(d));
+                        for (i, a) in m.session.stored_answers() {
+                            let v = crate::answers::to_json(q, i, a);
+                            store.save_answer(d, &q.item(i).id, Some(&v), now)?;
+                        }
+                        store.save_answer(d, &item, value.as_ref(), now)
+                    });
+            }
             replies.push(match result {
                 Ok(()) => Msg::Saved(item),
                 Err(e) => Msg::SaveFailed {
@@ -360,6 +382,11 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
             replies
         }
         Effect::LoadDraft(id) => {
+            match DraftLock::try_take(&env.opts.data_dir, id) {
+                Ok(Some(lock)) => env.lock = Some(lock),
+                // Another live window is showing it: never two owners of one form.
+                Ok(None) | Err(_) => return vec![Msg::DraftInUse],
+            }
             let loaded = store
                 .set_draft_status(id, DraftStatus::Open, now)
                 .and_then(|()| store.draft_answers(id))
@@ -407,20 +434,27 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
                 .into_iter()
                 .filter_map(|s| store.drafts(s, Some(&q.meta.id)).ok())
                 .flatten()
+                .filter(|d| !DraftLock::held_elsewhere(&env.opts.data_dir, d.id))
                 .max_by_key(|d| (d.updated_at, d.id));
             match newest {
                 Some(d) => perform(Effect::LoadDraft(d.id), m, env),
                 None => Vec::new(),
             }
         }
-        Effect::DiscardDraft(id) => {
-            let _ = store.set_draft_status(id, DraftStatus::Discarded, now);
+        Effect::DiscardDraft(id) | Effect::AbandonDraft(id)
+            if env.lock.as_ref().is_none_or(|l| l.draft != id)
+                && DraftLock::held_elsewhere(&env.opts.data_dir, id) =>
+        {
             Vec::new()
         }
-        Effect::AbandonDraft(id) => {
-            let _ = store.set_draft_status(id, DraftStatus::Abandoned, now);
-            Vec::new()
-        }
+        Effect::DiscardDraft(id) => match store.set_draft_status(id, DraftStatus::Discarded, now) {
+            Ok(()) => Vec::new(),
+            Err(e) => vec![Msg::AuditFailed(e.to_string())],
+        },
+        Effect::AbandonDraft(id) => match store.set_draft_status(id, DraftStatus::Abandoned, now) {
+            Ok(()) => Vec::new(),
+            Err(e) => vec![Msg::AuditFailed(e.to_string())],
+        },
         Effect::Complete => {
             let ctx = Context {
                 completed_at: Some(records::local_time(&now.to_string())),
@@ -471,6 +505,24 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
         },
         Effect::Bell | Effect::Quit => Vec::new(),
     }
+}
+
+/// Starts a draft for the session on screen and takes its lock.
+fn start_draft(
+    store: &mut dyn Store,
+    lock: &mut Option<DraftLock>,
+    data_dir: &std::path::Path,
+    m: &Model<'_>,
+    now: Timestamp,
+) -> Result<DraftId, StoreError> {
+    let q = m.session.questionnaire();
+    let id = store.start_draft(
+        &QuestionnaireRef::of(q),
+        &crate::summary::iso(m.session.visit_date()),
+        now,
+    )?;
+    *lock = DraftLock::try_take(data_dir, id).ok().flatten();
+    Ok(id)
 }
 
 /// Starts printing and/or spooling a stored record's summary (and its QuestionnaireResponse)

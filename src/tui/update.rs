@@ -64,6 +64,11 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         } => screens::resume::restored(m, draft, &answers, latches),
         Msg::Alerted { flag, status } => alerted(m, flag, status),
         Msg::DobChecked { draft, matches } => screens::resume::dob_checked(m, draft, matches),
+        Msg::DraftInUse => {
+            m.screen = Screen::Welcome;
+            m.notice = Some(strings::DRAFT_IN_USE.to_owned());
+            Vec::new()
+        }
         Msg::AuditFailed(_) => {
             m.save_problem = Some(strings::SAVE_FAILING.to_owned());
             Vec::new()
