@@ -246,6 +246,8 @@ pub const STAFF_END: &str = "End this session here and save it";
 pub const STAFF_CONTINUE: &str = "Continue the last unfinished form";
 pub const STAFF_REPRINT: &str = "Reprint the last summary";
 pub const STAFF_LEAVE: &str = "Leave the kiosk";
+pub const STAFF_OUTBOX_WAITING: &str = "Clinic store: {} record(s) waiting to be sent.";
+pub const STAFF_OUTBOX_EMPTY: &str = "Clinic store: every record has been sent.";
 pub const STAFF_PRINT_FAILED: &str =
     "Staff: the summary of record {} was not printed ({}). F12, then reprint.";
 pub const SECTIONS_TITLE: &str = "Go to a section";

@@ -300,6 +300,9 @@ pub struct Model<'q> {
     /// Run mode: the doctor's page goes to standard output (a file, pipe or printer) after the
     /// last screen; when `false` the last screen says where staff can read it instead.
     pub page_to_stdout: bool,
+    /// Records waiting on this machine for the clinic store (`None`: no clinic store, or not
+    /// counted yet). Shown to staff only, on the staff menu.
+    pub outbox_pending: Option<usize>,
 }
 
 impl<'q> Model<'q> {
@@ -326,6 +329,7 @@ impl<'q> Model<'q> {
             patient: 0,
             staff_pin: false,
             page_to_stdout: false,
+            outbox_pending: None,
         }
     }
 

@@ -150,3 +150,11 @@ pub fn review_row(
         .position(|i| q.item(i).id == id)
         .expect("a review row")
 }
+
+/// From the review screen: goes to the end, sends, and confirms "Ready to send?".
+pub fn send_from_review(p: &mut Pty) {
+    p.send(super::pty::END);
+    p.send(ENTER);
+    p.wait_for("Ready to send?");
+    p.send(ENTER);
+}

@@ -307,6 +307,25 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
                 hits.add(r, Target::Row(i));
                 y += h;
             }
+            // Staff only: how many records wait for the clinic store (never on a patient screen).
+            if let Some(n) = m.outbox_pending {
+                let line = if n == 0 {
+                    strings::STAFF_OUTBOX_EMPTY.to_owned()
+                } else {
+                    fill(strings::STAFF_OUTBOX_WAITING, n)
+                };
+                let h = theme::text_height(&line, body.width);
+                if y + 1 + h <= body.y + body.height {
+                    f.render_widget(
+                        theme::paragraph(&line, theme::dim()),
+                        Rect {
+                            y: y + 1,
+                            height: h,
+                            ..body
+                        },
+                    );
+                }
+            }
         }
         _ => {}
     }
