@@ -32,6 +32,13 @@ impl RawValue {
     pub fn from_json(v: &serde_json::Value) -> RawValue {
         match v {
             serde_json::Value::String(s) => RawValue::Str(s.clone()),
+            // A whole number beyond 2^53 would be rounded on the way to a double: refused.
+            serde_json::Value::Number(n)
+                if n.as_u64().is_some_and(|u| u > 1 << 53)
+                    || n.as_i64().is_some_and(|i| i.unsigned_abs() > 1 << 53) =>
+            {
+                RawValue::Other("a number too large to keep exactly")
+            }
             serde_json::Value::Number(n) => n
                 .as_f64()
                 .map_or(RawValue::Other("a number too large"), RawValue::Num),

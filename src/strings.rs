@@ -45,6 +45,12 @@ pub const DATE_TOO_LATE: &str =
 pub const DATE_NEED_DAY: &str = "Please give the day as well as the month and year.";
 pub const TEXT_TOO_LONG: &str = "That is too long: please use at most {} characters.";
 pub const TEXT_EMPTY: &str = "Please type an answer, or go back.";
+/// Pasted text longer than the field takes.
+pub fn paste_cut(max: usize) -> String {
+    format!(
+        "Only the first {max} characters fit here; the rest was not pasted. Please check the end of your answer."
+    )
+}
 pub const TEXT_PATTERN: &str = "Please check what you typed.";
 pub const NOT_VALID: &str = "Please check this answer.";
 
@@ -151,7 +157,13 @@ pub const HELP_CLOSE: &str = "Close";
 pub const NO_HELP: &str =
     "There is no extra explanation for this question. You can ask a member of staff.";
 pub const CONTINUE: &str = "Continue";
-pub const MINUTES: &str = "This takes about {} minutes.";
+/// How long the questionnaire takes, on the welcome screen.
+pub fn minutes(n: u32) -> String {
+    match n {
+        1 => "This takes about 1 minute.".to_owned(),
+        n => format!("This takes about {n} minutes."),
+    }
+}
 pub const WELCOME_HINT: &str = "Press Enter or tap Start to begin.";
 pub const SECTION_OF: &str = "Section {} of {}";
 pub const CHOOSE_ONE_HINT: &str = "Choose one answer, then Next.";

@@ -39,7 +39,22 @@ pub fn clean(s: &str) -> String {
 /// Cleans one line of text on the way in: as [`clean`], with each line break turned into one
 /// space ("Aspirin 75mg⏎Metformin" pasted is "Aspirin 75mg Metformin", whatever the line end).
 pub fn clean_line(s: &str) -> String {
-    clean(s).replace('\n', " ")
+    let mut out = String::with_capacity(s.len());
+    let mut last_break = false;
+    for c in clean(s).chars() {
+        if c == '\n' {
+            // A run of line breaks (a blank line, or a terminal that sends CR and LF
+            // separately) is one space too.
+            if !last_break {
+                out.push(' ');
+            }
+            last_break = true;
+        } else {
+            out.push(c);
+            last_break = false;
+        }
+    }
+    out
 }
 
 /// Whether text has nothing a reader would see: only whitespace, zero-width and format
@@ -145,6 +160,8 @@ mod tests {
             );
         }
         assert_eq!(clean("a\r\nb\rc\nd"), "a\nb\nc\nd");
+        assert_eq!(clean_line("Anna Maria\r\r\nSchmidt"), "Anna Maria Schmidt");
+        assert_eq!(clean_line("one\n\n\ntwo"), "one two");
     }
 
     /// Escape sequences an attacker could type are removed on the way in.

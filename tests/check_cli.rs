@@ -281,3 +281,39 @@ fn config_files_are_checked() {
         );
     }
 }
+
+/// A password in the clinic settings never appears in a message about them, whatever the
+/// mistake: a libpq keyword string instead of a URL, or a missing closing quote.
+#[test]
+fn settings_errors_never_print_a_password() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, text) in [
+        (
+            "keyword.toml",
+            "[clinic_store]\nsite = \"a\"\ndevice = \"b\"\nurl = \"host=localhost user=kiosk1 password=Secret-pw-123 dbname=triage\"\n",
+        ),
+        (
+            "quote.toml",
+            "[clinic_store]\nsite = \"a\"\ndevice = \"b\"\nurl = \"postgresql://kiosk1:Secret-pw-123@localhost:5432/triage\n",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("triage"))
+            .arg("check")
+            .arg(&path)
+            .output()
+            .expect("runs");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.status.success(), "{name}: {all}");
+        assert!(!all.contains("Secret-pw-123"), "{name}: {all}");
+        assert!(
+            all.contains(&format!("{name}:")),
+            "the place is still given: {all}"
+        );
+    }
+}

@@ -30,7 +30,7 @@ pub fn check(io: &mut Io<'_>, files: &[PathBuf]) -> Result<Status, CliError> {
             let name = crate::text::escape(&src.name);
             match crate::config::load_config(&src.text, &base) {
                 Ok((_, warnings)) => {
-                    report(io, &src, &warnings)?;
+                    super::report_private(io, &src, &warnings)?;
                     writeln!(
                         io.out,
                         "{name}: ok (clinic settings, {} warnings)",
@@ -38,7 +38,7 @@ pub fn check(io: &mut Io<'_>, files: &[PathBuf]) -> Result<Status, CliError> {
                     )?;
                 }
                 Err(diags) => {
-                    report(io, &src, &diags)?;
+                    super::report_private(io, &src, &diags)?;
                     failed(io, &name, &diags, &mut status)?;
                 }
             }

@@ -170,8 +170,9 @@ pub fn load(src: &Source) -> Loaded {
     }
 }
 
-/// Prints diagnostics for an answers file: places and messages, never the file's lines (they
-/// hold other answers; see [`diag::render_private`]).
+/// Prints diagnostics for a file whose lines must not be shown: an answers file (its lines hold
+/// other answers) or the clinic settings (their lines may hold a password): places and
+/// messages only (see [`diag::render_private`]).
 pub fn report_private(io: &mut Io<'_>, src: &Source, diags: &[Diagnostic]) -> Result<(), CliError> {
     if !diags.is_empty() {
         write!(

@@ -432,9 +432,15 @@ pub fn drafts_list(
     json: bool,
     questionnaire: Option<&Path>,
 ) -> Result<Status, CliError> {
-    let q = super::load_checked(io, &super::source(questionnaire)?)?;
-    let st = open_store(data_dir)?;
     let dir = store::data_dir(data_dir).map_err(|e| CliError::Usage(e.to_string()))?;
+    // The questionnaire named, else the clinic's (as the kiosk uses), else the shipped one.
+    let configured = if questionnaire.is_none() {
+        super::clinic_config(io, None, &dir)?.questionnaire
+    } else {
+        None
+    };
+    let q = super::load_checked(io, &super::source(questionnaire.or(configured.as_deref()))?)?;
+    let st = open_store(data_dir)?;
     let mut rows = Vec::new();
     for status in [store::DraftStatus::Open, store::DraftStatus::Abandoned] {
         for d in st.drafts(status, None)? {

@@ -24,6 +24,8 @@ pub struct RunArgs<'a> {
     pub data_dir: Option<&'a Path>,
     pub config: Option<&'a Path>,
     pub visit_date: Date,
+    /// `--visit-date` was given (not today by default).
+    pub visit_date_given: bool,
     pub mode: Mode,
     /// Kiosk timeouts from the command line, over the config file's.
     pub idle_warning: Option<f64>,
@@ -58,11 +60,11 @@ pub fn clinic_config(
     let base = path.parent().map(Path::to_owned).unwrap_or_default();
     match config::load_config(&src.text, &base) {
         Ok((c, warnings)) => {
-            super::report(io, &src, &warnings)?;
+            super::report_private(io, &src, &warnings)?;
             Ok(c)
         }
         Err(diags) => {
-            super::report(io, &src, &diags)?;
+            super::report_private(io, &src, &diags)?;
             Err(CliError::Usage(format!(
                 "{} has errors; run `triage check {}`",
                 src.name, src.name
@@ -128,6 +130,7 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
     };
     let opts = RunOptions {
         visit_date: args.visit_date,
+        visit_date_given: args.visit_date_given,
         mode: args.mode,
         config,
         data_dir: dir,

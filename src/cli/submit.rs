@@ -83,6 +83,14 @@ pub fn submit(io: &mut Io<'_>, args: &SubmitArgs<'_>) -> Result<Status, CliError
     let id = records::store_session(&mut store, &session, None, args.now, &ctx)?;
     writeln!(io.out, "{id}")?;
     io.out.flush()?;
-    super::clinic::send_now(io, args.data_dir, args.config)?;
+    // The record is stored: a problem sending it on is a note, never a failure (a script that
+    // retried on failure would store it twice).
+    if let Err(e) = super::clinic::send_now(io, args.data_dir, args.config) {
+        writeln!(
+            io.err,
+            "note: record {id} is stored here and waits in the outbox; it was not sent on: {}",
+            crate::text::escape(&e.to_string())
+        )?;
+    }
     Ok(Status::Ok)
 }

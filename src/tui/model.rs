@@ -260,6 +260,8 @@ pub struct Kiosk {
     pub last_record: Option<RecordId>,
     /// To work out today's date for the next patient.
     pub zone: jiff::tz::TimeZone,
+    /// A visit date given on the command line (`--visit-date`): every patient gets it.
+    pub fixed_date: Option<jiff::civil::Date>,
 }
 
 impl Kiosk {
@@ -344,7 +346,9 @@ impl<'q> Model<'q> {
     pub fn start_over(&mut self) {
         let q = self.session.questionnaire();
         let visit = match &self.kiosk {
-            Some(k) => self.now.to_zoned_datetime(k.zone.clone()).date(),
+            Some(k) => k
+                .fixed_date
+                .unwrap_or_else(|| self.now.to_zoned_datetime(k.zone.clone()).date()),
             None => self.session.visit_date(),
         };
         self.session = new_session(q, visit, self.mode);

@@ -32,6 +32,8 @@ use crate::summary::Context;
 
 pub struct RunOptions {
     pub visit_date: Date,
+    /// `--visit-date` was given: at a kiosk every patient gets it, not the clock's date.
+    pub visit_date_given: bool,
     pub mode: Mode,
     pub config: Config,
     /// Where the staff PIN files live (the data directory).
@@ -138,6 +140,7 @@ fn walk<'q>(
             staff_notice: None,
             last_record: None,
             zone: crate::clock::local_zone(),
+            fixed_date: opts.visit_date_given.then_some(opts.visit_date),
         });
     } else if let Some(d) = open.into_iter().next().filter(|_| opts.draft.is_none()) {
         // Someone else's unfinished form is private: the PIN, or the date of birth on it (three

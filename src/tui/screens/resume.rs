@@ -235,15 +235,18 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         width: area.width.saturating_sub(2),
         height: area.height.saturating_sub(2),
     };
-    let mut text = fill(
-        strings::RESUME_TEXT,
-        records::local_time(&draft.updated_at.to_string()),
-    );
-    if draft.questionnaire.content_hash != q.content_hash {
-        text.push(' ');
-        text.push_str(&fill(strings::RESUME_CHANGED, &draft.questionnaire.version));
+    let typing = matches!(m.screen, Screen::ResumeDob { .. });
+    let mut text = String::new();
+    // While the date of birth is typed in a small window, only what to type shows, so the
+    // field and its message have room.
+    if !(typing && area.height < 20) {
+        text = fill(strings::RESUME_TEXT, short_time(draft.updated_at));
+        if draft.questionnaire.content_hash != q.content_hash {
+            text.push(' ');
+            text.push_str(&fill(strings::RESUME_CHANGED, &draft.questionnaire.version));
+        }
+        text.push_str("\n\n");
     }
-    text.push_str("\n\n");
     text.push_str(match access {
         Some(ResumeAccess::StaffPin) if locked => strings::RESUME_PAUSE_PENDING,
         Some(ResumeAccess::StaffPin) => strings::RESUME_NEEDS_PIN,
@@ -280,6 +283,18 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
             ],
             hits,
         );
+    }
+}
+
+/// When a form was left, as people say it: "10:41" today, else "2 June 10:41".
+fn short_time(t: jiff::Timestamp) -> String {
+    let z = crate::clock::local_zone();
+    let then = t.to_zoned_datetime(z.clone());
+    let today = jiff::Timestamp::now().to_zoned_datetime(z).date();
+    if then.date() == today {
+        then.strftime("%H:%M").to_string()
+    } else {
+        then.strftime("%-d %B %H:%M").to_string()
     }
 }
 

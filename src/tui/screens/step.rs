@@ -118,13 +118,13 @@ pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
         Msg::Paste(text) => {
             if let Field::Text(input) = &mut m.field {
                 let input_len = input.value().chars().count();
-                for c in crate::text::clean_line(&text)
-                    .chars()
-                    .take(room.saturating_sub(input_len))
-                {
+                let clean = crate::text::clean_line(&text);
+                let fits = room.saturating_sub(input_len);
+                for c in clean.chars().take(fits) {
                     input.handle(InputRequest::InsertChar(c));
                 }
-                m.message = None;
+                // Never cut silently: say that the rest did not fit.
+                m.message = (clean.chars().count() > fits).then(|| strings::paste_cut(room));
             }
             Vec::new()
         }
@@ -444,16 +444,43 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
     if let ItemKind::Question(_) = &it.kind {
         let text_h = theme::text_height(&it.text, body.width);
         let n = it.options().len() as u16;
-        let min_field = if it.options().is_empty() { 1 } else { n.min(3) };
+        // The answers need room for three of them, and for the tallest one whole with the
+        // "more above/below" rows; otherwise everything scrolls together.
+        let tallest = it
+            .options()
+            .iter()
+            .map(|o| theme::line_height(&o.label, body.width))
+            .max()
+            .unwrap_or(1);
+        let min_field = if it.options().is_empty() {
+            1
+        } else {
+            (tallest + 2).max(n.min(3))
+        };
         let avail = bottom.saturating_sub(y + message_h);
         if text_h + min_field > avail {
             let hint = hint_text(it);
             let hint_h = theme::text_height(&hint, body.width);
             let field_y = text_h + hint_h + 1;
-            let field_h = if it.options().is_empty() { 1 } else { n };
-            let focus_row = focus(m).map_or(0, |i| i as u16);
+            // Options one under another, each label wrapped in full.
+            let heights: Vec<u16> = it
+                .options()
+                .iter()
+                .map(|o| theme::line_height(&o.label, body.width))
+                .collect();
+            let field_h = if it.options().is_empty() {
+                1
+            } else {
+                heights.iter().sum()
+            };
+            let (focus_top, focus_h) = focus(m).map_or((0, 1), |i| {
+                (
+                    heights.iter().take(i).sum::<u16>(),
+                    heights.get(i).copied().unwrap_or(1),
+                )
+            });
             let view = theme::Viewport {
-                focus: Some((field_y + focus_row, field_y + focus_row + 1)),
+                focus: Some((field_y + focus_top, field_y + focus_top + focus_h)),
                 ..m.viewport.get()
             };
             let window = Rect {
@@ -484,6 +511,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
                         },
                         hits,
                         item,
+                        true,
                     );
                 },
             );
@@ -532,7 +560,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
                 height: bottom.saturating_sub(y + message_h),
                 ..body
             };
-            field_view(m, f, field_area, hits, item);
+            field_view(m, f, field_area, hits, item, false);
         }
     }
     if let Some(t) = m.message.as_ref().or(m.save_problem.as_ref()) {
@@ -603,7 +631,16 @@ fn hint_text(it: &crate::questionnaire::Item) -> String {
     }
 }
 
-fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: ItemIdx) {
+/// The answer field. `lines_only`: options one per (wrapped) line, never boxed (the
+/// scrolling layout of the smallest windows).
+fn field_view(
+    m: &Model<'_>,
+    f: &mut Frame,
+    area: Rect,
+    hits: &mut HitMap,
+    item: ItemIdx,
+    lines_only: bool,
+) {
     if area.height == 0 || area.width < 4 {
         return;
     }
@@ -611,7 +648,7 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
     match &m.field {
         Field::Choice { focus, chosen } => {
             options_view(
-                m.mode == Mode::Staff,
+                lines_only || m.mode == Mode::Staff,
                 f,
                 area,
                 hits,
@@ -628,7 +665,7 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
         }
         Field::Multi { focus, chosen } => {
             options_view(
-                m.mode == Mode::Staff,
+                lines_only || m.mode == Mode::Staff,
                 f,
                 area,
                 hits,
@@ -706,7 +743,7 @@ fn options_view(
             if boxed {
                 theme::option_height(&o.label, area.width)
             } else {
-                1
+                theme::line_height(&o.label, area.width)
             }
         })
         .collect();
