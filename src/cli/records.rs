@@ -6,6 +6,7 @@ use std::path::Path;
 use jiff::Timestamp;
 
 use super::{CliError, Format, Io, Status, open_store};
+use crate::questionnaire::versions;
 use crate::records::local_time;
 use crate::store::{self, AuditEvent, Store};
 use crate::text;
@@ -67,7 +68,14 @@ pub fn records_show(
             // The response is rebuilt from the stored answers against the questionnaire they
             // were given to.
             let src = super::source(questionnaire)?;
-            let q = super::load_checked(io, &src)?;
+            let given = super::load_checked(io, &src)?;
+            let earlier = versions::earlier_versions(&given.meta.id, &given.content_hash);
+            let q = versions::pick(
+                &given,
+                &earlier,
+                &r.questionnaire.id,
+                &r.questionnaire.content_hash,
+            );
             if q.meta.id != r.questionnaire.id {
                 return Err(CliError::Usage(format!(
                     "record {id} was made with `{}`; name that questionnaire with --questionnaire FILE",
@@ -81,7 +89,7 @@ pub fn records_show(
                     r.questionnaire.id, r.questionnaire.version
                 )?;
             }
-            let response = crate::records::questionnaire_response(&q, &r).ok_or_else(|| {
+            let response = crate::records::questionnaire_response(q, &r).ok_or_else(|| {
                 CliError::Store(store::StoreError::Corrupt(store.path().to_owned()))
             })?;
             writeln!(
@@ -123,6 +131,9 @@ pub fn records_export(
     } else {
         None
     };
+    let earlier = q.as_ref().map_or_else(Vec::new, |q| {
+        versions::earlier_versions(&q.meta.id, &q.content_hash)
+    });
     let fhir = q.as_ref();
     let mut st = open_store(data_dir)?;
     store::ensure_private_dir(out).map_err(|source| {
@@ -154,7 +165,14 @@ pub fn records_export(
                 source,
             })
         })?;
-        if let Some(q) = fhir {
+        if let Some(given) = fhir {
+            // A record made with an earlier shipped version is answered in that version.
+            let q = versions::pick(
+                given,
+                &earlier,
+                &r.questionnaire.id,
+                &r.questionnaire.content_hash,
+            );
             if q.meta.id == r.questionnaire.id {
                 let response = crate::records::questionnaire_response(q, &r).ok_or_else(|| {
                     CliError::Store(store::StoreError::Corrupt(st.path().to_owned()))

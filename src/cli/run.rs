@@ -87,7 +87,18 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         .file
         .map(Path::to_owned)
         .or_else(|| config.questionnaire.clone());
-    let (q, _) = super::load_questionnaire(io, file.as_deref())?;
+    let (mut q, src) = super::load_questionnaire(io, file.as_deref())?;
+    // The clinic's own wording (who assesses, who injects) replaces the shipped default.
+    if let Err(errors) = q.apply_wording(config.wording_pairs()) {
+        let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        return Err(CliError::Usage(format!(
+            "the clinic settings' [wording] does not fit {}: {}; run `triage check` on the settings file",
+            src.name,
+            list.join("; ")
+        )));
+    }
+    // Unfinished forms started with an earlier shipped version resume with that version.
+    let earlier = crate::questionnaire::versions::earlier_versions(&q.meta.id, &q.content_hash);
     let mut store = open_store(args.data_dir)?;
     if let Some(id) = args.draft {
         use crate::store::{DraftStatus, Store};
@@ -114,7 +125,7 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         draft: args.draft,
     };
     let mut finished = None;
-    match tui::run(&q, &mut store, &opts, &mut finished) {
+    match tui::run(&q, &earlier, &mut store, &opts, &mut finished) {
         Ok(RunEnd::Completed { context, record }) => {
             let Some(session) = finished else {
                 return Ok(Status::Ok);

@@ -76,6 +76,7 @@ struct Env<'a> {
 /// finished session (run mode) comes back through `finished`.
 pub fn run<'q>(
     q: &'q Questionnaire,
+    earlier: &'q [Questionnaire],
     store: &mut dyn Store,
     opts: &RunOptions,
     finished: &mut Option<Session<'q>>,
@@ -91,6 +92,7 @@ pub fn run<'q>(
     }
     let now = Timestamp::now();
     let mut model = Model::new(new_session(q, opts.visit_date, opts.mode), opts.mode, now);
+    model.earlier = earlier;
     model.staff_pin = pin::is_set(&opts.data_dir);
     model.page_to_stdout = opts.page_to_stdout;
     let open = store.drafts(DraftStatus::Open, Some(&q.meta.id))?;
@@ -299,18 +301,21 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
         Effect::LoadDraft(id) => {
             let loaded = store
                 .set_draft_status(id, DraftStatus::Open, now)
-                .and_then(|()| store.draft_answers(id))
+                .and_then(|()| Ok((store.draft(id)?.questionnaire, store.draft_answers(id)?)))
                 .map_err(|e| e.to_string())
-                .and_then(|answers| {
+                .and_then(|(made_with, answers)| {
+                    // The form's own version reads its latches (its flags and questions).
+                    let q = m.questionnaire_for(&made_with);
                     let latches = match store.draft_latches(id).map_err(|e| e.to_string())? {
                         Some(json) => records::latches_from_json(q, &json)?,
                         None => Vec::new(),
                     };
-                    Ok((answers, latches))
+                    Ok((made_with, answers, latches))
                 });
             match loaded {
-                Ok((answers, latches)) => vec![Msg::Restored {
+                Ok((made_with, answers, latches)) => vec![Msg::Restored {
                     draft: id,
+                    made_with,
                     answers,
                     latches,
                 }],

@@ -44,9 +44,10 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         }
         Msg::Restored {
             draft,
+            made_with,
             answers,
             latches,
-        } => screens::resume::restored(m, draft, &answers, latches),
+        } => screens::resume::restored(m, draft, &made_with, &answers, latches),
         Msg::Alerted { flag, status } => alerted(m, flag, status),
         Msg::DobChecked { draft, matches } => screens::resume::dob_checked(m, draft, matches),
         Msg::AuditFailed(_) => {

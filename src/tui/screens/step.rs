@@ -135,7 +135,7 @@ fn focus(m: &Model<'_>) -> Option<usize> {
 
 fn move_focus(m: &mut Model<'_>, by: i32) {
     let Screen::Step(item) = m.screen else { return };
-    let n = m.session.questionnaire().item(item).options().len();
+    let n = m.offered_options(item).len();
     if let Field::Choice { focus, .. } | Field::Multi { focus, .. } = &mut m.field
         && n > 0
     {
@@ -145,7 +145,7 @@ fn move_focus(m: &mut Model<'_>, by: i32) {
 
 fn choose(m: &mut Model<'_>, item: ItemIdx, i: usize) {
     let it = m.session.questionnaire().item(item);
-    if i >= it.options().len() {
+    if i >= m.offered_options(item).len() {
         return;
     }
     match &mut m.field {
@@ -497,7 +497,6 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
     if area.height == 0 || area.width < 4 {
         return;
     }
-    let it = m.session.questionnaire().item(item);
     match &m.field {
         Field::Choice { focus, chosen } => {
             options_view(
@@ -505,7 +504,7 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
                 f,
                 area,
                 hits,
-                it.options(),
+                m.offered_options(item),
                 *focus,
                 |i| {
                     if *chosen == Some(i as u32) {
@@ -522,7 +521,7 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
                 f,
                 area,
                 hits,
-                it.options(),
+                m.offered_options(item),
                 *focus,
                 |i| {
                     if chosen.contains(&(i as u32)) {
