@@ -23,7 +23,7 @@ fn shipped_questionnaire_checks_clean() {
     assert_eq!(out.status.code(), Some(0));
     assert!(
         String::from_utf8_lossy(&out.stdout)
-            .contains("ok (botulinum-toxin 1.0.1, 97 questions, 71 flags, 0 warnings)")
+            .contains("ok (botulinum-toxin 1.1.0, 106 questions, 77 flags, 0 warnings)")
     );
     assert!(
         out.stderr.is_empty(),
@@ -55,8 +55,36 @@ fn contract_ids_exist() {
         "g_self_harm",
         "h_calf_amount",
         "i_gp_name",
+        // Revision 1.1 (clinical spec 9.1).
+        "a_sex",
+        "a_emergency_contact",
+        "c_allergy_other",
+        "c_allergy_other_list",
+        "c_eyes",
+        "h_calf_offlabel",
+        "h_calf_dose",
+        "h_calf_weakness",
+        "h_alternatives",
+        "h_not_consent",
+        "h_practitioner",
     ] {
         assert!(q.item_index(id).is_some(), "question {id}");
+    }
+    // Revision 1.1 options (9.1): codes are a contract too.
+    for (id, value) in [
+        ("a_respondent", "transcribed"),
+        ("c_nerve_muscle", "ms_autoimmune"),
+        ("e_last_product", "letybo"),
+        ("e_last_product", "alluzience"),
+        ("e_last_product", "daxxify"),
+        ("f_job", "safety_critical"),
+        ("c_eyes", "narrow_angle"),
+    ] {
+        let it = q.item(q.item_index(id).expect("question"));
+        assert!(
+            it.options().iter().any(|o| o.value == value),
+            "{id} has {value}"
+        );
     }
     for id in [
         "age_years",
@@ -68,13 +96,15 @@ fn contract_ids_exist() {
         "days_to_event",
         "bdd_screen_positive",
         "nmj_declared",
+        "periocular",
+        "probable_nmj",
     ] {
         assert!(q.derived_index(id).is_some(), "derived {id}");
     }
-    let ids: Vec<String> = (1..=14)
+    let ids: Vec<String> = (1..=15)
         .map(|i| format!("S{i:02}"))
-        .chain((1..=30).map(|i| format!("C{i:02}")))
-        .chain((1..=27).map(|i| format!("N{i:02}")))
+        .chain((1..=33).map(|i| format!("C{i:02}")))
+        .chain((1..=29).map(|i| format!("N{i:02}")))
         .collect();
     for id in &ids {
         let f = q.flag(id).unwrap_or_else(|| panic!("flag {id}"));
@@ -107,7 +137,7 @@ fn default_questionnaire_from_any_directory() {
         String::from_utf8_lossy(&out.stderr)
     );
     let page = String::from_utf8_lossy(&out.stdout);
-    assert!(page.contains("Rules: botulinum-toxin 1.0.1"), "{page}");
+    assert!(page.contains("Rules: botulinum-toxin 1.1.0"), "{page}");
 }
 
 /// The baseline patient's page: §6 order, no flags, the best outcome wording, within 80 columns.

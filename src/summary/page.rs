@@ -166,11 +166,9 @@ pub fn render_text(s: &Session<'_>, ctx: &Context) -> String {
         }
     }
     let mut lines = parts.body;
-    if !parts.page2.is_empty() {
-        lines.extend(sentence_lines(strings::PAGE_CONTINUED));
-    }
     lines.extend(parts.signoff);
     if !parts.page2.is_empty() {
+        lines.extend(sentence_lines(strings::PAGE_CONTINUED));
         lines.push(String::new());
         lines.push(rule('='));
         lines.push(heading(strings::PAGE_IN_FULL));

@@ -497,6 +497,9 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
     if area.height == 0 || area.width < 4 {
         return;
     }
+    // A staff-only answer (given in reception mode) is not among a patient's options: the
+    // focus stays on the options shown.
+    let shown = m.offered_options(item).len().saturating_sub(1);
     match &m.field {
         Field::Choice { focus, chosen } => {
             options_view(
@@ -505,7 +508,7 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
                 area,
                 hits,
                 m.offered_options(item),
-                *focus,
+                (*focus).min(shown),
                 |i| {
                     if *chosen == Some(i as u32) {
                         "(x)"
@@ -522,7 +525,7 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
                 area,
                 hits,
                 m.offered_options(item),
-                *focus,
+                (*focus).min(shown),
                 |i| {
                     if chosen.contains(&(i as u32)) {
                         "[x]"
