@@ -325,7 +325,7 @@ pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diag
             if let Some(d) = q.derived_index(id) {
                 let got = session.derived_value(d);
                 if !same_value(got, want) {
-                    let got = got.map_or("not known".to_owned(), |v| show_value(v));
+                    let got = got.map_or("not known".to_owned(), show_value);
                     failures.push(format!("derived `{id}`: expected {want}, got {got}"));
                 }
             }

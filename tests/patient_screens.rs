@@ -10,9 +10,7 @@ use std::collections::BTreeSet;
 
 use common::screen::draw;
 use triage::engine::Session;
-use triage::questionnaire::{
-    DEFAULT_SOURCE, ItemKind, Questionnaire, RowValue, load_toml,
-};
+use triage::questionnaire::{DEFAULT_SOURCE, ItemKind, Questionnaire, RowValue, load_toml};
 use triage::tui::{Mode, Model, Screen};
 
 const SCENARIOS: &str = "questionnaires/botulinum-toxin.scenarios.toml";
@@ -253,7 +251,10 @@ fn review_screen_uses_patient_words_only() {
     let q = load_toml(DEFAULT_SOURCE).questionnaire.expect("valid");
     let src = std::fs::read_to_string(SCENARIOS).expect("scenarios");
     let built = triage::scenario::build(&q, &src).expect("scenarios build");
-    let baseline = built.iter().find(|b| b.id == "T00").expect("baseline scenario");
+    let baseline = built
+        .iter()
+        .find(|b| b.id == "T00")
+        .expect("baseline scenario");
     let patient = patient_words(&q);
     // Short labels that are doctor's words only: nowhere in what patients read.
     let doctor_words: Vec<&str> = q
@@ -310,5 +311,9 @@ fn review_screen_uses_patient_words_only() {
             }
         }
     }
-    assert!(rows_checked.len() > 60, "{} rows checked", rows_checked.len());
+    assert!(
+        rows_checked.len() > 60,
+        "{} rows checked",
+        rows_checked.len()
+    );
 }

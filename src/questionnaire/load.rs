@@ -325,7 +325,10 @@ impl Builder<'_> {
                 self.diags.push(
                     Diagnostic::warning(format!("wording `{}` is never used", w.name))
                         .at(r.span(), "unused")
-                        .help(format!("use it in a question text as {{wording.{}}}, or remove it", w.name)),
+                        .help(format!(
+                            "use it in a question text as {{wording.{}}}, or remove it",
+                            w.name
+                        )),
                 );
             }
         }
@@ -459,18 +462,33 @@ impl Builder<'_> {
             }
             let default = self.text(&w.default).trim().to_owned();
             if default.is_empty() {
-                self.err(w.default.span(), "the default wording is empty", "empty", Some("give the text patients read when the clinic gives none".into()));
+                self.err(
+                    w.default.span(),
+                    "the default wording is empty",
+                    "empty",
+                    Some("give the text patients read when the clinic gives none".into()),
+                );
             }
             let max_length = match &w.max_length {
                 Some(m) if *m.get_ref() < 1 || *m.get_ref() > 2000 => {
-                    self.err(m.span(), "`max_length` must be from 1 to 2000", "out of range", None);
+                    self.err(
+                        m.span(),
+                        "`max_length` must be from 1 to 2000",
+                        "out of range",
+                        None,
+                    );
                     WORDING_MAX
                 }
                 Some(m) => *m.get_ref() as usize,
                 None => WORDING_MAX,
             };
             if default.chars().count() > max_length {
-                self.err(w.default.span(), format!("the default wording is longer than its `max_length` ({max_length})"), "too long", None);
+                self.err(
+                    w.default.span(),
+                    format!("the default wording is longer than its `max_length` ({max_length})"),
+                    "too long",
+                    None,
+                );
             }
             self.wording.push(Wording {
                 name: name.clone(),
@@ -505,7 +523,12 @@ impl Builder<'_> {
             let start = rest + found;
             let Some(close) = cleaned[start..].find('}') else {
                 let at = offset_of(start);
-                self.err(map.span(at..at + OPEN.len()), "`{wording.` is never closed", "missing `}`", Some("write `{wording.NAME}`".into()));
+                self.err(
+                    map.span(at..at + OPEN.len()),
+                    "`{wording.` is never closed",
+                    "missing `}`",
+                    Some("write `{wording.NAME}`".into()),
+                );
                 return cleaned;
             };
             let name = &cleaned[start + OPEN.len()..start + close];
@@ -522,7 +545,12 @@ impl Builder<'_> {
                     } else {
                         format!("wordings here: {}", names.join(", "))
                     };
-                    self.err(map.span(at..at + close + 1), format!("`{{wording.{name}}}` names no wording"), "no [wording] table has this name", Some(help));
+                    self.err(
+                        map.span(at..at + close + 1),
+                        format!("`{{wording.{name}}}` names no wording"),
+                        "no [wording] table has this name",
+                        Some(help),
+                    );
                     return cleaned;
                 }
             }

@@ -138,7 +138,11 @@ pub enum WordingError {
     #[error("`{name}` is empty")]
     Empty { name: String },
     #[error("`{name}` is {len} characters; at most {max} fit")]
-    TooLong { name: String, len: usize, max: usize },
+    TooLong {
+        name: String,
+        len: usize,
+        max: usize,
+    },
 }
 
 fn suggest(closest: &Option<String>) -> String {

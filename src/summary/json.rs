@@ -100,7 +100,11 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
             .wording
             .iter()
             .map(|w| {
-                let from = if w.clinic.is_some() { "clinic" } else { "default" };
+                let from = if w.clinic.is_some() {
+                    "clinic"
+                } else {
+                    "default"
+                };
                 (w.name.clone(), json!({ "text": w.text(), "from": from }))
             })
             .collect();
