@@ -49,16 +49,22 @@ pub fn embedded(id: &str, hash: &str) -> Option<Questionnaire> {
         .find(|q| q.meta.id == id)
 }
 
+/// The content hashes of [`EARLIER`], worked out once (they are constants of the binary).
+fn earlier_hashes() -> &'static [String] {
+    static HASHES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        EARLIER
+            .iter()
+            .map(|e| content_hash(e.source.as_bytes()))
+            .collect()
+    });
+    &HASHES
+}
+
 /// The version now shipped, when `q` is an earlier embedded version of the shipped
 /// questionnaire (for the page's "judged by an earlier version" line); `None` otherwise.
+/// Cheap for every other questionnaire: one comparison per embedded version.
 pub fn superseded_by(q: &Questionnaire) -> Option<String> {
-    if q.content_hash == content_hash(DEFAULT_SOURCE.as_bytes()) {
-        return None;
-    }
-    let earlier = EARLIER
-        .iter()
-        .any(|e| content_hash(e.source.as_bytes()) == q.content_hash);
-    if !earlier {
+    if !earlier_hashes().contains(&q.content_hash) {
         return None;
     }
     let current = load_toml(DEFAULT_SOURCE).questionnaire?;
