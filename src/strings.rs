@@ -196,6 +196,7 @@ pub const RESUME_DOB_WRONG: &str = "That does not match. {} tries left.";
 pub const RESUME_DOB_LOCKED: &str =
     "That does not match. Please ask a member of staff, or start a new form.";
 pub const RESUME_CHECKING: &str = "Checking...";
+pub const DRAFT_IN_USE: &str = "That form is open in another window, so it was not opened here. Start a new form, or finish it there.";
 pub const RESUME_CHANGED: &str = "The questionnaire has changed since then (it was version {}). Some answers may need to be given again.";
 pub const RESUME_CONTINUE: &str = "Continue that form";
 pub const RESUME_NEW: &str = "Start a new form";
@@ -214,6 +215,8 @@ pub const CRASHED: &str = "triage stopped because of an internal problem. Every 
 pub const IDLE_TITLE: &str = "Are you still there?";
 pub const IDLE_TEXT: &str = "Touch the screen or press any key to carry on. To keep your answers private, this form will be cleared in {} seconds.";
 pub const THANKS_KIOSK: &str = "Please tell reception you have finished.";
+/// Shown once the thank-you screen has settled (keys before that are ignored).
+pub const THANKS_KIOSK_NEXT: &str = "Next person: touch the screen or press Enter.";
 pub const STAFF_PIN_TITLE: &str = "Staff only";
 pub const STAFF_PIN_PROMPT: &str = "Type the staff PIN, then press Enter. Esc goes back.";
 pub const STAFF_PIN_CHECKING: &str = "Checking...";

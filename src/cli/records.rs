@@ -255,6 +255,7 @@ pub fn drafts_list(
 ) -> Result<Status, CliError> {
     let q = super::load_checked(io, &super::source(questionnaire)?)?;
     let st = open_store(data_dir)?;
+    let dir = store::data_dir(data_dir).map_err(|e| CliError::Usage(e.to_string()))?;
     let mut rows = Vec::new();
     for status in [store::DraftStatus::Open, store::DraftStatus::Abandoned] {
         for d in st.drafts(status, None)? {
@@ -268,9 +269,10 @@ pub fn drafts_list(
                         (&k == id).then(|| v.as_str().map(str::to_owned)).flatten()
                     })
                 });
+            let in_use = store::DraftLock::held_elsewhere(&dir, d.id);
             rows.push(DraftRow {
                 id: d.id,
-                status: d.status.as_str(),
+                status: if in_use { "in use" } else { d.status.as_str() },
                 questionnaire: d.questionnaire.id,
                 version: d.questionnaire.version,
                 started_at: d.created_at.to_string(),
@@ -334,6 +336,12 @@ pub fn drafts_discard(
     }
     let mut st = open_store(data_dir)?;
     let d = st.draft(id)?;
+    let dir = store::data_dir(data_dir).map_err(|e| CliError::Usage(e.to_string()))?;
+    if store::DraftLock::held_elsewhere(&dir, id) {
+        return Err(CliError::Usage(format!(
+            "form {id} is open in a triage window right now; nothing was changed"
+        )));
+    }
     if !matches!(
         d.status,
         store::DraftStatus::Open | store::DraftStatus::Abandoned

@@ -109,6 +109,11 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
                 d.status.as_str()
             )));
         }
+        if crate::store::DraftLock::held_elsewhere(&dir, id) {
+            return Err(CliError::Usage(format!(
+                "form {id} is open in another triage window right now"
+            )));
+        }
         if d.questionnaire.id != q.meta.id {
             return Err(CliError::Usage(format!(
                 "form {id} was made with `{}`; name that questionnaire: triage run FILE --draft {id}",
@@ -149,7 +154,8 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         }
         Ok(RunEnd::Stopped) if args.mode == Mode::Kiosk => Ok(Status::Ok),
         Ok(RunEnd::Stopped) => {
-            writeln!(io.err, "{}", strings::INTERRUPTED)?;
+            // The terminal may be gone (a hang-up): saying so is best effort.
+            let _ = writeln!(io.err, "{}", strings::INTERRUPTED);
             Ok(Status::Stopped)
         }
         Err(RunError::NoTerminal) => Err(CliError::Usage(strings::NEEDS_TERMINAL.to_owned())),

@@ -461,6 +461,20 @@ impl Store for SqliteStore {
         )
         .map_err(|e| map_err(e, &path))?;
         let id = tx.last_insert_rowid();
+        // A draft completes once: a second window (or a retry) finds it closed.
+        if let Some(d) = r.draft {
+            let status: Option<String> = tx
+                .query_row("SELECT status FROM drafts WHERE id = ?1", [d], |row| {
+                    row.get(0)
+                })
+                .optional()
+                .map_err(|e| map_err(e, &path))?;
+            match status.as_deref() {
+                Some("open") => {}
+                Some(_) => return Err(StoreError::DraftClosed(d)),
+                None => return Err(StoreError::NoDraft(d)),
+            }
+        }
         let (json, text) = summaries(id);
         tx.execute(
             "UPDATE records SET summary_json = ?2, summary_text = ?3 WHERE id = ?1",

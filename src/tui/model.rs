@@ -129,6 +129,10 @@ pub enum Msg {
     Tap(Target),
     /// Mouse wheel: positive is down.
     Scroll(i16),
+    /// A tap on nothing in particular: someone is there (kiosk idle timer).
+    Touched,
+    /// The program is being stopped (signal, closed terminal): keep the answer on screen.
+    Stopping,
     Tick(Timestamp),
     DraftStarted(DraftId),
     Saved(String),
@@ -157,6 +161,8 @@ pub enum Msg {
     },
     /// An audit-log write failed: staff must be told (never silently lost).
     AuditFailed(String),
+    /// The form asked for is being shown in another live window: not opened here.
+    DraftInUse,
     Completed(RecordId),
     CompleteFailed(String),
     /// The staff PIN was checked.
@@ -165,6 +171,16 @@ pub enum Msg {
     PinUnavailable(String),
     /// The summary was printed or spooled (`None`), or why not.
     Delivered(RecordId, Option<String>),
+}
+
+impl Msg {
+    /// Whether the message comes from the person at the screen (key, tap, paste, wheel).
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            Msg::Key(_) | Msg::Tap(_) | Msg::Paste(_) | Msg::Scroll(_) | Msg::Touched
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -185,7 +201,8 @@ pub enum Effect {
     Quit,
     /// Kiosk: check a staff PIN (answered with `PinChecked`).
     CheckPin(String),
-    /// Kiosk: print and/or spool a stored record's summary (answered with `Delivered`).
+    /// Kiosk: print and/or spool a stored record's summary off the UI thread (answered with
+    /// `Delivered` when done; nothing when no destination is configured).
     Deliver(RecordId),
     /// Run the staff alert command for a pause flag, off the UI thread (no patient data);
     /// answered with `Alerted`.
@@ -196,6 +213,11 @@ pub enum Effect {
     Audit {
         event: crate::store::AuditEvent,
         detail: String,
+    },
+    /// Append to the audit log about a stored record (printing).
+    AuditRecord {
+        event: crate::store::AuditEvent,
+        record: RecordId,
     },
     /// Check a typed date of birth (ISO) against an unfinished form's; answered with
     /// `DobChecked`.
@@ -272,6 +294,9 @@ pub struct Model<'q> {
     pub quit: bool,
     /// Present in kiosk mode.
     pub kiosk: Option<Kiosk>,
+    /// Counts patients: changes whenever one patient's session is cleared for the next, so
+    /// input read before the change is never applied after it.
+    pub patient: u64,
     /// A staff PIN is set: leaving a safety pause needs it, in every mode.
     pub staff_pin: bool,
     /// Run mode: the doctor's page goes to standard output (a file, pipe or printer) after the
@@ -300,6 +325,7 @@ impl<'q> Model<'q> {
             now,
             quit: false,
             kiosk: None,
+            patient: 0,
             staff_pin: false,
             page_to_stdout: false,
         }
@@ -316,6 +342,7 @@ impl<'q> Model<'q> {
         };
         self.session = new_session(q, visit, self.mode);
         self.session.set_now(self.now);
+        self.patient += 1;
         self.screen = Screen::Welcome;
         self.field = Field::None;
         self.message = None;

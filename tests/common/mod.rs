@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fhir;
+pub mod hangup;
 pub mod pty;
 pub mod screen;
 pub mod walk;

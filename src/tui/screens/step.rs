@@ -190,6 +190,27 @@ fn field_answer(m: &Model<'_>, item: ItemIdx) -> Result<Option<Answer>, String> 
     }
 }
 
+/// The program is stopping (a signal, a closed terminal): an answer chosen or typed on screen
+/// but not yet confirmed is kept in the draft if it is a valid answer, so nothing the patient
+/// gave is lost. Nothing moves on.
+pub fn keep_on_screen(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
+    let Ok(Some(a)) = field_answer(m, item) else {
+        return Vec::new();
+    };
+    if m.session.stored(item) == Some(&a) || m.session.set(item, a).is_err() {
+        return Vec::new();
+    }
+    let q = m.session.questionnaire();
+    m.session
+        .stored(item)
+        .map(|stored| Effect::Save {
+            item: q.item(item).id.clone(),
+            value: Some(answers::to_json(q, item, stored)),
+        })
+        .into_iter()
+        .collect()
+}
+
 /// Commits the answer on screen and moves on.
 pub fn next(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
     let q = m.session.questionnaire();

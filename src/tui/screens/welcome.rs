@@ -80,12 +80,18 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         Action::Start,
     );
     // A problem for staff (a summary that did not print) on the last line, small.
-    if let Some(notice) = m.kiosk.as_ref().and_then(|k| k.staff_notice.as_deref()) {
+    let notice = m
+        .kiosk
+        .as_ref()
+        .and_then(|k| k.staff_notice.as_deref())
+        .or(m.notice.as_deref());
+    if let Some(notice) = notice {
+        let h = theme::text_height(notice, area.width).min(2);
         let r = Rect {
-            y: area.y + area.height - 1,
-            height: 1,
+            y: area.y + area.height - h,
+            height: h,
             ..area
         };
-        f.render_widget(ratatui::widgets::Paragraph::new(notice.to_owned()), r);
+        f.render_widget(theme::paragraph(notice, theme::dim()), r);
     }
 }
