@@ -98,7 +98,7 @@ pub fn run<'q>(
     // SIGTERM always ends the process within about a second, even if this thread is stuck.
     let done = Arc::new(AtomicBool::new(false));
     super::terminal::watchdog(Arc::clone(&stop), Arc::clone(&done), Duration::from_secs(1));
-    let result = walk(q, store, opts, finished, tty, &stop);
+    let result = walk(q, earlier, store, opts, finished, tty, &stop);
     done.store(true, Ordering::Relaxed);
     result
 }
@@ -106,6 +106,7 @@ pub fn run<'q>(
 /// The walk-through proper (see [`run`]).
 fn walk<'q>(
     q: &'q Questionnaire,
+    earlier: &'q [Questionnaire],
     store: &mut dyn Store,
     opts: &RunOptions,
     finished: &mut Option<Session<'q>>,
@@ -409,7 +410,11 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
             }
         }
         Effect::VerifyDob { draft, dob } => {
-            // Compared here, never shown: the form's answers stay in the store.
+            // Compared here, never shown: the form's answers stay in the store. The form's
+            // own version names its date-of-birth question.
+            let q = store
+                .draft(draft)
+                .map_or(q, |d| m.questionnaire_for(&d.questionnaire));
             let matches = q.meta.dob_item.is_some_and(|i| {
                 let id = &q.item(i).id;
                 store.draft_answers(draft).is_ok_and(|answers| {
