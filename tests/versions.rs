@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::pty::*;
-use common::walk::{answer_with, baseline};
+use common::walk::{answer_with, baseline, send_and_finish};
 use triage::engine::Session;
 use triage::questionnaire::{DEFAULT_SOURCE, Questionnaire, load_toml};
 use triage::store::{QuestionnaireRef, SqliteStore, Store};
@@ -87,13 +87,7 @@ fn form_started_with_1_0_1_resumes_and_is_judged_with_it() {
     answer_with(&mut p, &q, Some(dob), &answers, &mut |_, _| {
         panic!("the baseline makes no disclosure")
     });
-    p.send(END);
-    p.send(ENTER);
-    p.wait_for("Ready to send?");
-    p.send(ENTER);
-    p.wait_for("Thank you");
-    p.send(ENTER);
-    assert_eq!(p.wait_exit(), 0);
+    assert_eq!(send_and_finish(&mut p), 0);
     let page = std::fs::read_to_string(&out).expect("summary");
     assert!(page.contains("Rules: botulinum-toxin 1.0.1"), "{page}");
     assert!(

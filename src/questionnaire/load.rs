@@ -1055,18 +1055,8 @@ impl Builder<'_> {
     }
 
     fn condition(&mut self, s: &S<String>, items: &[Item]) -> Option<Expr> {
-        let ast = self.parse(s)?;
-        let scope = NameScope {
-            names: &self.names,
-            items,
-        };
-        match expr::compile_bool(&ast, &scope) {
-            Ok(e) => Some(e),
-            Err(errs) => {
-                self.report_compile(s, errs);
-                None
-            }
-        }
+        let map = StrMap::new(self.src, s.span(), s.get_ref());
+        self.condition_in(s.get_ref(), 0, &map, items)
     }
 
     /// Declares, orders and compiles derived values. Cycles among them are reported.
@@ -1345,7 +1335,7 @@ impl Builder<'_> {
                     };
                     let cond_src = &raw[i + 2..colon];
                     let lead = cond_src.len() - cond_src.trim_start().len();
-                    let cond = self.fragment_condition(cond_src.trim(), i + 2 + lead, map, items);
+                    let cond = self.condition_in(cond_src.trim(), i + 2 + lead, map, items);
                     let body = &raw[colon + 1..close];
                     let body_start = colon + 1 + (body.len() - body.trim_start().len());
                     if depth + 1 > FRAGMENT_DEPTH {
@@ -1431,31 +1421,26 @@ impl Builder<'_> {
         end: usize,
         map: &StrMap,
     ) -> Option<(usize, usize)> {
+        const FORM: &str = "write `{? condition: text shown when it holds}`";
         let bytes = raw.as_bytes();
+        let problem = |b: &mut Self, at: Range<usize>, message: &str, label: &str| {
+            b.err(map.span(at), message, label, Some(FORM.into()));
+            None
+        };
         let mut j = open + 2;
         let mut depth = 0usize;
         let mut quoted = false;
         let colon = loop {
             if j >= end {
-                self.err(
-                    map.span(open..end),
-                    "conditional fragment is never closed",
-                    "missing `: text}`",
-                    Some("write `{? condition: text shown when it holds}`".into()),
-                );
-                return None;
+                let message = "conditional fragment is never closed";
+                return problem(self, open..end, message, "missing `: text}`");
             }
             match bytes[j] {
                 b'"' => quoted = !quoted,
                 b'{' if !quoted => depth += 1,
                 b'}' if !quoted && depth == 0 => {
-                    self.err(
-                        map.span(open..j + 1),
-                        "conditional fragment has no `:` after its condition",
-                        "missing `:`",
-                        Some("write `{? condition: text shown when it holds}`".into()),
-                    );
-                    return None;
+                    let message = "conditional fragment has no `:` after its condition";
+                    return problem(self, open..j + 1, message, "missing `:`");
                 }
                 b'}' if !quoted => depth -= 1,
                 b':' if !quoted && depth == 0 => break j,
@@ -1467,13 +1452,13 @@ impl Builder<'_> {
         let mut depth = 0usize;
         loop {
             if k >= end {
-                self.err(
-                    map.span(open..end),
-                    "conditional fragment is never closed",
-                    "missing `}`",
-                    Some("end the fragment with `}`; write `}}` for a literal brace".into()),
+                let message = "conditional fragment is never closed";
+                return problem(
+                    self,
+                    open..end,
+                    message,
+                    "missing `}` (`}}` is a literal brace)",
                 );
-                return None;
             }
             match bytes[k] {
                 b'{' | b'}' if k + 1 < end && bytes[k + 1] == bytes[k] => k += 1,
@@ -1486,9 +1471,10 @@ impl Builder<'_> {
         }
     }
 
-    /// Compiles the condition of a conditional fragment; `offset` is where it starts in the
-    /// decoded text, so errors point at it in the file.
-    fn fragment_condition(
+    /// Compiles a condition found at byte `offset` of a decoded TOML string (a whole
+    /// condition, or the condition of a conditional fragment inside a text), so every error
+    /// points at its place in the file.
+    fn condition_in(
         &mut self,
         cond: &str,
         offset: usize,

@@ -29,11 +29,6 @@ pub const PAGE_LINES: usize = 66;
 /// Wraps `text` with the given indents; more than `max_lines` lines are cut, the last one ending
 /// "... (see full record)".
 fn wrap(text: &str, first: &str, rest: &str, max_lines: usize) -> Vec<String> {
-    wrap_marked(text, first, rest, max_lines, strings::SEE_FULL_RECORD)
-}
-
-/// As [`wrap`], ending a cut with `... marker`.
-fn wrap_marked(text: &str, first: &str, rest: &str, max_lines: usize, marker: &str) -> Vec<String> {
     let opts = textwrap::Options::new(WIDTH)
         .initial_indent(first)
         .subsequent_indent(rest)
@@ -42,22 +37,29 @@ fn wrap_marked(text: &str, first: &str, rest: &str, max_lines: usize, marker: &s
         .into_iter()
         .map(|c| c.into_owned())
         .collect();
-    if lines.len() > max_lines {
-        lines.truncate(max_lines);
-        if let Some(last) = lines.last_mut() {
-            let tail = format!("... {marker}");
-            let room = WIDTH.saturating_sub(tail.width() + 1);
-            let mut cut = String::new();
-            for ch in last.chars() {
-                if cut.width() + ch.to_string().width() > room {
-                    break;
-                }
-                cut.push(ch);
-            }
-            *last = format!("{}{tail}", cut.trim_end());
-        }
-    }
+    cut_lines(&mut lines, max_lines, strings::SEE_FULL_RECORD);
     lines
+}
+
+/// Keeps the first `max_lines` lines; when any were dropped, the last kept one ends
+/// `... marker` within the page width.
+fn cut_lines(lines: &mut Vec<String>, max_lines: usize, marker: &str) {
+    if lines.len() <= max_lines {
+        return;
+    }
+    lines.truncate(max_lines);
+    if let Some(last) = lines.last_mut() {
+        let tail = format!("... {marker}");
+        let room = WIDTH.saturating_sub(tail.width() + 1);
+        let mut cut = String::new();
+        for ch in last.chars() {
+            if cut.width() + ch.to_string().width() > room {
+                break;
+            }
+            cut.push(ch);
+        }
+        *last = format!("{}{tail}", cut.trim_end());
+    }
 }
 
 /// Packs whole sentences into lines of at most 80 columns, so a sentence someone may search for
@@ -382,19 +384,8 @@ fn fitted(
         return all;
     }
     page2.extend(all.iter().cloned());
-    let mut cut: Vec<String> = all.into_iter().take(max_lines).collect();
-    if let Some(last) = cut.last_mut() {
-        let tail = format!("... {}", strings::IN_FULL_ON_PAGE_2);
-        let room = WIDTH.saturating_sub(tail.width() + 1);
-        let mut kept = String::new();
-        for ch in last.chars() {
-            if kept.width() + ch.to_string().width() > room {
-                break;
-            }
-            kept.push(ch);
-        }
-        *last = format!("{}{tail}", kept.trim_end());
-    }
+    let mut cut = all;
+    cut_lines(&mut cut, max_lines, strings::IN_FULL_ON_PAGE_2);
     cut
 }
 

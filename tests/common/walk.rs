@@ -150,3 +150,14 @@ pub fn review_row(
         .position(|i| q.item(i).id == id)
         .expect("a review row")
 }
+
+/// From the review screen: Send, confirm, leave the thank-you screen; the exit status.
+pub fn send_and_finish(p: &mut Pty) -> u32 {
+    p.send(super::pty::END);
+    p.send(ENTER);
+    p.wait_for("Ready to send?");
+    p.send(ENTER);
+    p.wait_for("Thank you");
+    p.send(ENTER);
+    p.wait_exit()
+}
