@@ -237,7 +237,10 @@ fn bench_shipped(c: &mut Criterion) {
     ];
     let ctx = triage::summary::Context::default();
     let second = triage::summary::render_text(&pages[1].1, &ctx);
-    assert!(second.contains("ANSWERS IN FULL"), "page_two needs a second page");
+    assert!(
+        second.contains("ANSWERS IN FULL"),
+        "page_two needs a second page"
+    );
     for (name, s) in &pages {
         g.bench_function(*name, |b| {
             b.iter(|| {

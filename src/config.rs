@@ -1,6 +1,7 @@
 //! Clinic settings in one TOML file (`--config`, default `config.toml` in the data directory):
 //! clinic name, default questionnaire, kiosk timeouts and PIN policy, where summaries go (print
-//! command, spool folder), and the staff alert command. Commands are argument lists, never a
+//! command, spool folder), the staff alert command, and the shared clinic store (`[clinic_store]`,
+//! checked in `crate::clinic::settings`). Commands are argument lists, never a
 //! shell line. `triage check` checks this file with the same file:line:col messages.
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ struct RawConfig {
     output: Option<RawOutput>,
     alert: Option<RawAlert>,
     wording: Option<std::collections::BTreeMap<String, Spanned<String>>>,
+    clinic_store: Option<Spanned<crate::clinic::RawClinicStore>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,6 +82,8 @@ pub struct Config {
     pub fhir_spool_dir: Option<PathBuf>,
     /// Run (without patient data) when a safety pause needs staff.
     pub alert_command: Option<Vec<String>>,
+    /// The shared clinic store this machine delivers to (`[clinic_store]`), if any.
+    pub clinic_store: Option<crate::clinic::ClinicSettings>,
     /// The clinic's own wording for texts the questionnaire lets it replace (`[wording]`),
     /// such as who assesses and who injects; in name order.
     pub wording: Vec<ClinicWording>,
@@ -149,6 +153,7 @@ impl Default for Config {
             fhir_spool_dir: None,
             alert_command: None,
             wording: Vec::new(),
+            clinic_store: None,
         }
     }
 }
@@ -259,6 +264,9 @@ pub fn load_config(src: &str, base: &Path) -> Result<(Config, Vec<Diagnostic>), 
     }
     if let Some(a) = &raw.alert {
         c.alert_command = command(&a.command, "command", &mut errors, &mut warnings);
+    }
+    if let Some(cs) = &raw.clinic_store {
+        c.clinic_store = crate::clinic::settings::check(cs, base, &mut errors, &mut warnings);
     }
     for (name, text) in raw.wording.iter().flatten() {
         c.wording.push(ClinicWording {

@@ -396,6 +396,9 @@ pub enum TemplatePart {
     /// `{? condition: text}`: the text (itself a template) when the condition holds; otherwise
     /// nothing, and the spaces before it go too.
     When(Expr, Vec<TemplatePart>),
+    /// `{name:ago}`: a number of days as "N days ago", or "about N weeks ago (month only)"
+    /// when it was worked out from a month-only date.
+    Ago(Ref),
 }
 
 impl Template {
@@ -404,7 +407,9 @@ impl Template {
         fn walk(parts: &[TemplatePart], out: &mut Vec<Ref>) {
             for p in parts {
                 match p {
-                    TemplatePart::Value(r) | TemplatePart::Optional(r) => out.push(*r),
+                    TemplatePart::Value(r) | TemplatePart::Optional(r) | TemplatePart::Ago(r) => {
+                        out.push(*r)
+                    }
                     TemplatePart::When(_, inner) => walk(inner, out),
                     TemplatePart::Text(_) => {}
                 }
@@ -438,7 +443,7 @@ impl Template {
                 match p {
                     TemplatePart::Text(t) => out.push(t),
                     TemplatePart::When(_, inner) => walk(inner, out),
-                    TemplatePart::Value(_) | TemplatePart::Optional(_) => {}
+                    TemplatePart::Value(_) | TemplatePart::Optional(_) | TemplatePart::Ago(_) => {}
                 }
             }
         }

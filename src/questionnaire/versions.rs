@@ -24,6 +24,12 @@ pub const EARLIER: &[Embedded] = &[
         name: "botulinum-toxin 1.0.1 (built in)",
         source: include_str!("../../questionnaires/history/botulinum-toxin-1.0.1.toml"),
     },
+    // 1.0.1 again, with the page wording of month-only dates ("{days_since_toxin:ago}") that
+    // shipped before 1.1.0 under the same version: found by its content hash like the others.
+    Embedded {
+        name: "botulinum-toxin 1.0.1 with month-only wording (built in)",
+        source: include_str!("../../questionnaires/history/botulinum-toxin-1.0.1-b.toml"),
+    },
 ];
 
 /// Loads the earlier versions of questionnaire `id` (every embedded file with that id whose

@@ -5,12 +5,14 @@
 
 mod files;
 mod lock;
+mod outbox;
 mod sqlite;
 
 pub use files::{
     data_dir, ensure_private_dir, precreate_private, set_mode, sync_dir, write_atomic,
 };
 pub use lock::DraftLock;
+pub use outbox::{Delivery, OutboxCounts, PAYLOAD_FORMAT, Pending, RecordDelivery, sha256_hex};
 pub use sqlite::{DB_FILE, SCHEMA_VERSION, SqliteStore};
 
 use std::path::PathBuf;

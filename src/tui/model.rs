@@ -294,6 +294,12 @@ pub struct Model<'q> {
     pub quit: bool,
     /// Present in kiosk mode.
     pub kiosk: Option<Kiosk>,
+    /// Where the scrollable body of the screen showing stands: written by `view` as it draws
+    /// (like ratatui's `ListState`), read by `update` to decide whether ↑/↓ scroll or move.
+    pub viewport: std::cell::Cell<super::theme::Viewport>,
+    /// Whether the window follows the focused option (after the patient moved it); off when
+    /// a screen opens (it shows its top) and while the patient scrolls by hand.
+    pub follow_focus: bool,
     /// Counts patients: changes whenever one patient's session is cleared for the next, so
     /// input read before the change is never applied after it.
     pub patient: u64,
@@ -302,6 +308,9 @@ pub struct Model<'q> {
     /// Run mode: the doctor's page goes to standard output (a file, pipe or printer) after the
     /// last screen; when `false` the last screen says where staff can read it instead.
     pub page_to_stdout: bool,
+    /// Records waiting on this machine for the clinic store (`None`: no clinic store, or not
+    /// counted yet). Shown to staff only, on the staff menu.
+    pub outbox_pending: Option<usize>,
 }
 
 impl<'q> Model<'q> {
@@ -325,9 +334,12 @@ impl<'q> Model<'q> {
             now,
             quit: false,
             kiosk: None,
+            viewport: std::cell::Cell::default(),
+            follow_focus: false,
             patient: 0,
             staff_pin: false,
             page_to_stdout: false,
+            outbox_pending: None,
         }
     }
 
@@ -389,6 +401,35 @@ impl<'q> Model<'q> {
         self.message = None;
         self.help_open = false;
         self.field = field_for(&self.session, item);
+        self.reset_view();
+    }
+
+    /// A new screen starts at its top.
+    pub fn reset_view(&mut self) {
+        self.viewport.set(super::theme::Viewport::default());
+        self.follow_focus = false;
+    }
+
+    /// ↑/↓ on a screen whose body scrolls: scrolls one row (`by` is -1 or 1) when that is what
+    /// the patient needs to see more (the focused element out of view, or nothing to move to);
+    /// says whether it scrolled.
+    pub fn scroll_view(&mut self, by: i32, can_move_focus: bool) -> bool {
+        let mut v = self.viewport.get();
+        if !v.scrolls() {
+            return false;
+        }
+        let scroll = if by > 0 {
+            v.offset < v.max_offset()
+                && (!can_move_focus || v.focus.is_some_and(|(_, b)| b > v.offset + v.height))
+        } else {
+            v.offset > 0 && (!can_move_focus || v.focus.is_some_and(|(t, _)| t < v.offset))
+        };
+        if scroll {
+            v.offset = (i32::from(v.offset) + by).max(0) as u16;
+            self.viewport.set(v);
+            self.follow_focus = false;
+        }
+        scroll
     }
 }
 

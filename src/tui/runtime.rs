@@ -40,6 +40,8 @@ pub struct RunOptions {
     pub page_to_stdout: bool,
     /// Staff continue this unfinished form (behind the staff PIN when one is set).
     pub draft: Option<crate::store::DraftId>,
+    /// The delivery thread's count of records waiting for the clinic store, if one is set up.
+    pub outbox: Option<Arc<crate::clinic::courier::CourierStatus>>,
 }
 
 /// How a walk-through ended.
@@ -213,6 +215,12 @@ fn walk<'q>(
         if last_tick.elapsed() >= Duration::from_millis(250) || msgs.is_empty() {
             last_tick = Instant::now();
             msgs.insert(0, Msg::Tick(Timestamp::now()));
+        }
+        if let Some(status) = &opts.outbox {
+            let pending = status.pending();
+            dirty |=
+                matches!(model.screen, Screen::StaffMenu { .. }) && model.outbox_pending != pending;
+            model.outbox_pending = pending;
         }
         let patient = model.patient;
         for msg in msgs {

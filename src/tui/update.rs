@@ -24,6 +24,16 @@ pub fn thanks_settled(m: &Model<'_>) -> bool {
 }
 
 pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
+    let before = std::mem::discriminant(&m.screen);
+    let effects = route(m, msg);
+    if std::mem::discriminant(&m.screen) != before {
+        // Another screen starts at its top.
+        m.reset_view();
+    }
+    effects
+}
+
+fn route(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Tick(now) => {
             m.now = now;

@@ -121,7 +121,7 @@ pub fn answer_with(
             _ => p.send(ENTER),
         }
         if let Some((_, id)) = pauses.iter().find(|(at, _)| *at == item) {
-            before = p.wait_for("Please wait");
+            before = p.wait_for("Support for you");
             if !on_pause(p, id) {
                 return;
             }
@@ -151,12 +151,17 @@ pub fn review_row(
         .expect("a review row")
 }
 
-/// From the review screen: Send, confirm, leave the thank-you screen; the exit status.
-pub fn send_and_finish(p: &mut Pty) -> u32 {
+/// From the review screen: goes to the end, sends, and confirms "Ready to send?".
+pub fn send_from_review(p: &mut Pty) {
     p.send(super::pty::END);
     p.send(ENTER);
     p.wait_for("Ready to send?");
     p.send(ENTER);
+}
+
+/// From the review screen: send, confirm, leave the thank-you screen; the exit status.
+pub fn send_and_finish(p: &mut Pty) -> u32 {
+    send_from_review(p);
     p.wait_for("Thank you");
     p.send(ENTER);
     p.wait_exit()

@@ -81,7 +81,7 @@ fn shown(m: &Model<'_>, item: ItemIdx) -> String {
     let q = m.session.questionnaire();
     match m.session.answer(item) {
         None => strings::REVIEW_MISSING.to_owned(),
-        Some(Answer::Date(d)) => typed::show_date(d),
+        Some(Answer::Date(d)) => typed::describe_date(d),
         Some(Answer::Choice(c)) => q
             .item(item)
             .options()
