@@ -313,7 +313,15 @@ pub struct StoredRelease {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAnswersFile {
-    questionnaire: Option<String>,
+    /// The questionnaire's id, or (as `records export` writes it) `{ "id", "version",
+    /// "content_hash" }`.
+    questionnaire: Option<serde_json::Value>,
+    /// Written by `records export`; read and ignored, so an exported record is an answers file.
+    #[serde(default)]
+    record_id: Option<serde_json::Value>,
+    /// Written by `records export` (the stored summary); ignored: the summary is made anew.
+    #[serde(default)]
+    summary: Option<serde_json::Value>,
     visit_date: Option<String>,
     completed_at: Option<String>,
     answers: serde_json::Map<String, serde_json::Value>,
@@ -363,8 +371,30 @@ pub fn parse_answers_file(src: &str) -> Result<AnswersFile, Vec<Diagnostic>> {
             span: find_key(src, k),
         })
         .collect();
+    let _ = (&raw.record_id, &raw.summary);
+    let questionnaire = match raw.questionnaire {
+        None => None,
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(serde_json::Value::Object(o)) => match o.get("id").and_then(|v| v.as_str()) {
+            Some(id) => Some(id.to_owned()),
+            None => {
+                let span = find_key(src, "questionnaire").unwrap_or(0..0);
+                return Err(vec![
+                    Diagnostic::error("`questionnaire` has no `id`")
+                        .at(span, "expected \"id\" inside"),
+                ]);
+            }
+        },
+        Some(_) => {
+            let span = find_key(src, "questionnaire").unwrap_or(0..0);
+            return Err(vec![
+                Diagnostic::error("`questionnaire` must be the questionnaire's id")
+                    .at(span, "expected a string"),
+            ]);
+        }
+    };
     Ok(AnswersFile {
-        questionnaire: raw.questionnaire,
+        questionnaire,
         visit_date,
         completed_at: raw.completed_at,
         answers,

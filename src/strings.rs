@@ -92,6 +92,9 @@ pub fn latch_released(by_pin: bool, ended: bool, at: &str) -> String {
     format!("Pause released{at} {who}: {what}.")
 }
 pub const LATCH_NOT_RELEASED: &str = "Pause not released on screen.";
+pub fn latch_not_asked(at: &str) -> String {
+    format!("Answer later withdrawn{at}: the question is no longer asked or answered.")
+}
 pub fn latch_changed(answer: &str, at: &str) -> String {
     format!("Answer later changed to {answer}{at}.")
 }
@@ -221,7 +224,13 @@ pub const RESUME_NEEDS_DOB: &str =
 pub const RESUME_STAFF_ONLY: &str =
     "It is private and can only be recovered by staff (`triage records drafts`).";
 pub const RESUME_DOB_PROMPT: &str = "Date of birth on that form (like 15/03/1991):";
-pub const RESUME_DOB_WRONG: &str = "That does not match. {} tries left.";
+pub fn resume_dob_wrong(left: u8) -> String {
+    match left {
+        1 => "That does not match. 1 try left.".to_owned(),
+        n => format!("That does not match. {n} tries left."),
+    }
+}
+pub const RESUME_PAUSE_PENDING: &str = "It stopped where the person asked for support. A member of staff must open it with the staff PIN before anything else.";
 pub const RESUME_DOB_LOCKED: &str =
     "That does not match. Please ask a member of staff, or start a new form.";
 pub const RESUME_CHECKING: &str = "Checking...";
@@ -249,7 +258,12 @@ pub const THANKS_KIOSK_NEXT: &str = "Next person: touch the screen or press Ente
 pub const STAFF_PIN_TITLE: &str = "Staff only";
 pub const STAFF_PIN_PROMPT: &str = "Type the staff PIN, then press Enter. Esc goes back.";
 pub const STAFF_PIN_CHECKING: &str = "Checking...";
-pub const STAFF_PIN_WRONG: &str = "That PIN is not right. {} tries left.";
+pub fn staff_pin_wrong(left: u32) -> String {
+    match left {
+        1 => "That PIN is not right. 1 try left.".to_owned(),
+        n => format!("That PIN is not right. {n} tries left."),
+    }
+}
 pub const STAFF_PIN_LOCKED: &str = "Too many wrong PINs. Locked until {}.";
 pub const STAFF_PIN_WAIT: &str = "Please wait until {} before trying again.";
 pub const STAFF_MENU_TITLE: &str = "Staff menu";

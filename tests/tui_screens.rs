@@ -57,6 +57,7 @@ fn screens<'q>(q: &'q Questionnaire, ex: &'q Questionnaire) -> Vec<(&'static str
             position: Some("c_heart".into()),
         },
         access: triage::tui::ResumeAccess::DateOfBirth,
+        pause_pending: false,
     };
     list.push(("resume", resume));
     list.push(("section_intro", step(baseline(q), "g")));

@@ -170,6 +170,19 @@ pub fn load(src: &Source) -> Loaded {
     }
 }
 
+/// Prints diagnostics for an answers file: places and messages, never the file's lines (they
+/// hold other answers; see [`diag::render_private`]).
+pub fn report_private(io: &mut Io<'_>, src: &Source, diags: &[Diagnostic]) -> Result<(), CliError> {
+    if !diags.is_empty() {
+        write!(
+            io.err,
+            "{}",
+            diag::render_private(&src.name, &src.text, diags)
+        )?;
+    }
+    Ok(())
+}
+
 /// Prints diagnostics for one file to the error stream.
 pub fn report(io: &mut Io<'_>, src: &Source, diags: &[Diagnostic]) -> Result<(), CliError> {
     if !diags.is_empty() {
@@ -208,7 +221,7 @@ pub fn read_answers(
     match crate::answers::parse_answers_file(&src.text) {
         Ok(f) => Ok(Some((src, f))),
         Err(d) => {
-            report(io, &src, &d)?;
+            report_private(io, &src, &d)?;
             Ok(None)
         }
     }

@@ -119,6 +119,11 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
                 "form {id} is open in another triage window right now"
             )));
         }
+        if !crate::kiosk::pin::is_set(&dir) && q.meta.dob_item.is_none() {
+            return Err(CliError::Usage(format!(
+                "form {id} can only be opened by staff: set a staff PIN first (triage pin set)"
+            )));
+        }
         if d.questionnaire.id != q.meta.id {
             return Err(CliError::Usage(format!(
                 "form {id} was made with `{}`; name that questionnaire: triage run FILE --draft {id}",

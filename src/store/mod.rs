@@ -159,6 +159,8 @@ pub enum AuditEvent {
     /// A draft was opened for resuming after the staff PIN or the date of birth was checked
     /// (detail: `staff_pin` or `date_of_birth`).
     Unlocked,
+    /// A date of birth typed to open a draft did not match (counted: three, then staff only).
+    DobFailed,
 }
 
 impl AuditEvent {
@@ -181,6 +183,7 @@ impl AuditEvent {
             AuditEvent::PauseReleased => "pause_released",
             AuditEvent::EndedByStaff => "ended_by_staff",
             AuditEvent::Unlocked => "unlocked",
+            AuditEvent::DobFailed => "dob_failed",
         }
     }
 }
@@ -299,4 +302,12 @@ pub trait Store {
     fn draft_latches(&self, draft: DraftId) -> Result<Option<String>, StoreError>;
     /// The whole audit log, oldest first.
     fn audit(&self) -> Result<Vec<AuditRow>, StoreError>;
+    /// How many `event`s the audit log has for a draft since its last `reset` event (all of
+    /// them when there is none): e.g. wrong dates of birth since the form was last unlocked.
+    fn draft_events_since(
+        &self,
+        draft: DraftId,
+        event: AuditEvent,
+        reset: AuditEvent,
+    ) -> Result<usize, StoreError>;
 }

@@ -41,7 +41,7 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
                 .into_iter()
                 .map(|t| {
                     let id = &q.item(t.item).id;
-                    let answer = s.answer(t.item).map_or(Value::Null, |a| answers::to_json(q, t.item, a));
+                    let answer = t.value.as_ref().map_or(Value::Null, |a| answers::to_json(q, t.item, a));
                     json!({ "id": id, "answer": answer, "text": format!("{}: {}", t.label, t.answer) })
                 })
                 .collect();
@@ -91,7 +91,8 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
         "not_asked": not_asked,
         "missing": missing,
         "invalid": invalid,
-        "complete": s.is_complete(),
+        // Complete means assessed: every required answer given and nothing ended early.
+        "complete": s.not_assessed().is_none(),
     });
     if !q.meta.wording.is_empty() {
         // The patient read the clinic's own wording (or the shipped default): keep which.

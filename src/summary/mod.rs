@@ -215,6 +215,9 @@ pub struct TriggerText {
     pub item: ItemIdx,
     pub label: String,
     pub answer: String,
+    /// The answer itself: as it was when the flag fired, for a latched flag whose answers
+    /// changed since; else as it is now.
+    pub value: Option<Answer>,
 }
 
 /// The answers behind a fired flag, plus the flag's `show` extras, in words; free text is cut
@@ -235,6 +238,7 @@ pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, cap: usize) -> Vec<TriggerT
                 item: *item,
                 label: q.item(*item).doctor_label().to_owned(),
                 answer,
+                value: Some(a.clone()),
             });
         }
     }
@@ -260,6 +264,7 @@ pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, cap: usize) -> Vec<TriggerT
             item: t.question,
             label: q.item(t.question).doctor_label().to_owned(),
             answer,
+            value: Some(a.clone()),
         });
     }
     for &extra in &flag.show {
@@ -275,6 +280,7 @@ pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, cap: usize) -> Vec<TriggerT
                 item: extra,
                 label: q.item(extra).doctor_label().to_owned(),
                 answer,
+                value: Some(a.clone()),
             });
         }
     }
@@ -321,17 +327,14 @@ pub fn latch_story(s: &Session<'_>, l: &Latch) -> Vec<String> {
         let now: Vec<String> = l
             .answers
             .iter()
-            .map(|(i, _)| match s.answer(*i) {
-                Some(a) => answer_text(q, *i, a),
-                None => crate::strings::NOT_GIVEN.to_owned(),
-            })
+            .filter_map(|(i, _)| s.answer(*i).map(|a| answer_text(q, *i, a)))
             .collect();
-        let now = if now.is_empty() {
-            crate::strings::NOT_GIVEN.to_owned()
+        out.push(if now.is_empty() {
+            // The question is no longer asked (an earlier answer changed), or was cleared.
+            crate::strings::latch_not_asked(&at_hhmm(when))
         } else {
-            now.join("; ")
-        };
-        out.push(crate::strings::latch_changed(&now, &at_hhmm(when)));
+            crate::strings::latch_changed(&now.join("; "), &at_hhmm(when))
+        });
     }
     out
 }

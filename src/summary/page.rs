@@ -269,13 +269,14 @@ fn render_parts(s: &Session<'_>, ctx: &Context, fit: Fit) -> Parts {
     if let Some(why) = s.not_assessed() {
         out.extend(wrap(&super::not_assessed_text(s, why), "", "  ", 2));
     }
+    // The questions in the doctor's words, not their ids.
     let missing: Vec<&str> = s
         .problems()
-        .filter_map(|p| matches!(p, Problem::Missing(_)).then(|| q.item(p.item()).id.as_str()))
+        .filter_map(|p| matches!(p, Problem::Missing(_)).then(|| q.item(p.item()).doctor_label()))
         .collect();
     if !missing.is_empty() {
         out.extend(wrap(
-            &format!("{} {}", strings::PAGE_INCOMPLETE, missing.join(", ")),
+            &format!("{} {}", strings::PAGE_INCOMPLETE, missing.join("; ")),
             "",
             "  ",
             3,

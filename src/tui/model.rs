@@ -22,6 +22,9 @@ pub enum Screen {
     Resume {
         draft: DraftInfo,
         access: ResumeAccess,
+        /// The form stopped at a safety pause nobody released: with a staff PIN set, only staff
+        /// may deal with it (no "start a new form" past it).
+        pause_pending: bool,
     },
     /// Continuing an unfinished draft: the date of birth given on it, typed again.
     ResumeDob {
@@ -154,10 +157,12 @@ pub enum Msg {
         flag: u32,
         status: crate::engine::AlertStatus,
     },
-    /// Whether the date of birth typed matches the unfinished form's.
+    /// Whether the date of birth typed matches the unfinished form's, and how many tries are
+    /// left (counted in the audit log, so a restart does not give more).
     DobChecked {
         draft: DraftId,
         matches: bool,
+        tries_left: u8,
     },
     /// An audit-log write failed: staff must be told (never silently lost).
     AuditFailed(String),

@@ -16,6 +16,7 @@ use ratatui::Terminal;
 
 use super::backend::LeanBackend;
 use super::model::{Effect, HitMap, Kiosk, Mode, Model, Msg, ResumeAccess, Screen, new_session};
+use super::screens::resume::DOB_TRIES;
 use super::terminal::{Guard, Input, open_tty};
 use super::update::update;
 use super::view::view;
@@ -142,15 +143,24 @@ fn walk<'q>(
             zone: crate::clock::local_zone(),
         });
     } else if let Some(d) = open.into_iter().next().filter(|_| opts.draft.is_none()) {
-        // Someone else's unfinished form is private: the PIN, or the date of birth on it.
+        // Someone else's unfinished form is private: the PIN, or the date of birth on it (three
+        // tries in all, counted in the audit log so a restart gives none back).
+        let dob_used = store
+            .draft_events_since(d.id, AuditEvent::DobFailed, AuditEvent::Unlocked)
+            .unwrap_or(usize::MAX);
         let access = if model.staff_pin {
             ResumeAccess::StaffPin
-        } else if q.meta.dob_item.is_some() {
+        } else if q.meta.dob_item.is_some() && dob_used < usize::from(DOB_TRIES) {
             ResumeAccess::DateOfBirth
         } else {
             ResumeAccess::StaffOnly
         };
-        model.screen = Screen::Resume { draft: d, access };
+        let pause_pending = pause_pending(store, q, d.id);
+        model.screen = Screen::Resume {
+            draft: d,
+            access,
+            pause_pending,
+        };
     }
     let mut guard = Guard::enter(&mut tty)?;
     let mut terminal = Terminal::new(LeanBackend::new(tty))?;
@@ -171,20 +181,30 @@ fn walk<'q>(
         lock: None,
     };
     if let Some(id) = opts.draft {
+        // The same privacy as an offered form: the staff PIN when one is set, else the date
+        // of birth on it (the command line checked that one of the two is possible).
         if model.staff_pin {
             super::screens::staff::open_pin(&mut model, super::model::AfterPin::Resume(id));
         } else {
-            for effect in [
-                Effect::Audit {
-                    event: AuditEvent::Unlocked,
-                    detail: format!("draft {id} operator"),
-                },
-                Effect::LoadDraft(id),
-            ] {
-                for reply in perform(effect, &model, &mut env) {
-                    dispatch(&mut model, reply, &mut env);
+            let draft = env.store.draft(id)?;
+            let used = env
+                .store
+                .draft_events_since(id, AuditEvent::DobFailed, AuditEvent::Unlocked)
+                .unwrap_or(usize::MAX);
+            model.screen = if used < usize::from(DOB_TRIES) {
+                Screen::ResumeDob {
+                    draft,
+                    entered: String::new(),
+                    message: None,
+                    tries_left: DOB_TRIES.saturating_sub(used as u8),
                 }
-            }
+            } else {
+                Screen::Resume {
+                    draft,
+                    access: ResumeAccess::StaffOnly,
+                    pause_pending: false,
+                }
+            };
         }
     }
     let mut hits = HitMap::default();
@@ -418,20 +438,41 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
             }
         }
         Effect::VerifyDob { draft, dob } => {
-            // Compared here, never shown: the form's answers stay in the store. The form's
-            // own version names its date-of-birth question.
+            // Compared here, never shown: the form's answers stay in the store. Wrong tries are
+            // in the audit log, so the limit holds across restarts. The form's own version
+            // names its date-of-birth question.
             let q = store
                 .draft(draft)
                 .map_or(q, |d| m.questionnaire_for(&d.questionnaire));
-            let matches = q.meta.dob_item.is_some_and(|i| {
-                let id = &q.item(i).id;
-                store.draft_answers(draft).is_ok_and(|answers| {
-                    answers
-                        .iter()
-                        .any(|(k, v)| k == id && v.as_str() == Some(dob.as_str()))
-                })
-            });
-            vec![Msg::DobChecked { draft, matches }]
+            let used = store
+                .draft_events_since(draft, AuditEvent::DobFailed, AuditEvent::Unlocked)
+                .unwrap_or(usize::MAX);
+            let matches = used < usize::from(DOB_TRIES)
+                && q.meta.dob_item.is_some_and(|i| {
+                    let id = &q.item(i).id;
+                    store.draft_answers(draft).is_ok_and(|answers| {
+                        answers
+                            .iter()
+                            .any(|(k, v)| k == id && v.as_str() == Some(dob.as_str()))
+                    })
+                });
+            let mut used = used;
+            if !matches && used < usize::from(DOB_TRIES) {
+                let _ = store.log_detail(
+                    AuditEvent::DobFailed,
+                    None,
+                    Some(draft),
+                    &format!("draft {draft}"),
+                    now,
+                );
+                used += 1;
+            }
+            let tries_left = usize::from(DOB_TRIES).saturating_sub(used) as u8;
+            vec![Msg::DobChecked {
+                draft,
+                matches,
+                tries_left,
+            }]
         }
         Effect::Audit { event, detail } => {
             match store.log_detail(event, m.record, m.draft, &detail, now) {
@@ -487,7 +528,13 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
                 Err(e) => vec![Msg::PinUnavailable(e.to_string())],
             }
         }
-        Effect::Deliver(id) => start_delivery(store, &env.opts.config, q, id, &env.background),
+        Effect::Deliver(id) => start_delivery(
+            store,
+            &env.opts.config,
+            &|r| m.questionnaire_for(r),
+            id,
+            &env.background,
+        ),
         Effect::AuditRecord { event, record } => match store.log(event, Some(record), None, now) {
             Ok(()) => Vec::new(),
             Err(e) => vec![Msg::AuditFailed(e.to_string())],
@@ -517,6 +564,19 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
     }
 }
 
+/// Whether a draft stopped at a safety pause that nobody released (read from its latches).
+fn pause_pending(store: &dyn Store, q: &Questionnaire, draft: DraftId) -> bool {
+    let Ok(Some(json)) = store.draft_latches(draft) else {
+        return false;
+    };
+    records::latches_from_json(q, &json).is_ok_and(|latches| {
+        latches.iter().any(|l| {
+            q.flags[l.flag as usize].action == Some(crate::questionnaire::FlagAction::Pause)
+                && l.release.is_none()
+        })
+    })
+}
+
 /// Starts a draft for the session on screen and takes its lock.
 fn start_draft(
     store: &mut dyn Store,
@@ -537,11 +597,12 @@ fn start_draft(
 
 /// Starts printing and/or spooling a stored record's summary (and its QuestionnaireResponse)
 /// on a thread of its own, so a slow or stuck printer never freezes the screen; the result comes
-/// back as `Delivered`. Nothing is sent when no destination is configured.
-fn start_delivery(
+/// back as `Delivered`. Nothing is sent when no destination is configured. `made_with` gives
+/// the questionnaire a record was made with (an earlier version, for a resumed old form).
+fn start_delivery<'q>(
     store: &mut dyn Store,
     config: &Config,
-    q: &Questionnaire,
+    made_with: &dyn Fn(&QuestionnaireRef) -> &'q Questionnaire,
     id: RecordId,
     tx: &Sender<Msg>,
 ) -> Vec<Msg> {
@@ -556,6 +617,7 @@ fn start_delivery(
         Err(e) => return vec![Msg::Delivered(id, Some(e.to_string()))],
     };
     // For the record system: the intake as a QuestionnaireResponse, whole or not at all.
+    let q = made_with(&record.questionnaire);
     let fhir = config.fhir_spool_dir.clone().map(|dir| {
         let bytes = crate::records::questionnaire_response(q, &record)
             .filter(|_| record.questionnaire.id == q.meta.id)
