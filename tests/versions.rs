@@ -178,8 +178,9 @@ fn page_names_the_version_that_judged_it() {
     assert!(to_json(&s, &Context::default())["questionnaire"]["superseded_by"].is_null());
 }
 
-/// A record made with 1.0.1 (a paper form typed in against that file) keeps its page, and its
-/// FHIR QuestionnaireResponse is rebuilt against 1.0.1 without naming a file.
+/// A record made with 1.0.1 (a paper form typed in against that file) keeps its page, its
+/// FHIR QuestionnaireResponse is rebuilt against 1.0.1 without naming a file, and its export
+/// read back as an answers file is judged with 1.0.1 again (under 1.1 it would be incomplete).
 #[test]
 fn old_record_prints_and_exports_with_its_version() {
     let q = v101();
@@ -223,4 +224,15 @@ fn old_record_prints_and_exports_with_its_version() {
         "urn:triage:questionnaire:botulinum-toxin|1.0.1"
     );
     assert!(!err.contains("another version"), "{err}");
+    // Exported, the record is an answers file that is judged again with 1.0.1.
+    let out = dir.path().join("export");
+    run(&["records", "export", "--out", out.to_str().expect("utf-8")]);
+    let exported = out.join("record-1.json");
+    let (again, _) = run(&["summary", "--answers", exported.to_str().expect("utf-8")]);
+    let words = again.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("Rules: botulinum-toxin 1.0.1"), "{again}");
+    assert!(
+        words.contains("NO FLAGS"),
+        "complete under 1.0.1's rules: {again}"
+    );
 }
