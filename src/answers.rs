@@ -341,6 +341,10 @@ struct RawAnswersFile {
 #[derive(Debug, Clone)]
 pub struct AnswersFile {
     pub questionnaire: Option<String>,
+    /// The content hash of the questionnaire the answers were given to, when the file says
+    /// (`records export` does): a record made with an earlier shipped version is judged again
+    /// with that version.
+    pub content_hash: Option<String>,
     pub visit_date: Option<Date>,
     pub completed_at: Option<String>,
     pub answers: Vec<FileAnswer>,
@@ -379,6 +383,13 @@ pub fn parse_answers_file(src: &str) -> Result<AnswersFile, Vec<Diagnostic>> {
         })
         .collect();
     let _ = (&raw.record_id, &raw.summary);
+    let content_hash = match &raw.questionnaire {
+        Some(serde_json::Value::Object(o)) => o
+            .get("content_hash")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned),
+        _ => None,
+    };
     let questionnaire = match raw.questionnaire {
         None => None,
         Some(serde_json::Value::String(s)) => Some(s),
@@ -402,6 +413,7 @@ pub fn parse_answers_file(src: &str) -> Result<AnswersFile, Vec<Diagnostic>> {
     };
     Ok(AnswersFile {
         questionnaire,
+        content_hash,
         visit_date,
         completed_at: raw.completed_at,
         answers,

@@ -129,6 +129,19 @@ pub const PAGE_COMPLETED: &str = "completed";
 pub const PAGE_RECORD: &str = "Record";
 pub const PAGE_NOTES: &str = "NOTES";
 pub const PAGE_SIGNOFF: &str = "PRESCRIBER SIGN-OFF";
+/// Ends an answer cut on page 1 whose whole text is on page 2.
+pub const IN_FULL_ON_PAGE_2: &str = "(in full on page 2)";
+/// The heading of the second page of the doctor's summary.
+pub const PAGE_IN_FULL: &str = "Answers in full (page 2 of 2)";
+pub const PAGE_CONTINUED: &str =
+    "Page 1 of 2: answers marked \"(in full on page 2)\" continue on page 2.";
+/// Said on the page when the record was judged by an earlier version of the questionnaire
+/// than the one now shipped.
+pub fn page_older_version(id: &str, version: &str, current: &str) -> String {
+    format!(
+        "Judged by the rules of {id} {version}, the version this form was started with (the current version is {current})."
+    )
+}
 pub const NOT_GIVEN: &str = "-";
 
 /// Typing numbers and dates.

@@ -8,6 +8,7 @@ use std::path::Path;
 use jiff::Timestamp;
 
 use super::{CliError, Format, Io, Status, open_store};
+use crate::questionnaire::versions;
 use crate::records::local_time;
 use crate::store::{self, AuditEvent, Store};
 use crate::text;
@@ -211,7 +212,15 @@ pub fn records_show(
             // The response is rebuilt from the stored answers against the questionnaire they
             // were given to.
             let src = super::source(questionnaire)?;
-            let q = super::load_checked(io, &src)?;
+            let given = super::load_checked(io, &src)?;
+            // A record made with an earlier shipped version is answered in that version.
+            let earlier = versions::earlier_versions(&given.meta.id, &given.content_hash);
+            let q = versions::pick(
+                &given,
+                &earlier,
+                &r.questionnaire.id,
+                &r.questionnaire.content_hash,
+            );
             if q.meta.id != r.questionnaire.id {
                 return Err(CliError::Usage(format!(
                     "record {id} was made with `{}`; name that questionnaire with --questionnaire FILE",
@@ -225,7 +234,7 @@ pub fn records_show(
                     r.questionnaire.id, r.questionnaire.version
                 )?;
             }
-            let response = crate::records::questionnaire_response(&q, &r).ok_or_else(unreadable)?;
+            let response = crate::records::questionnaire_response(q, &r).ok_or_else(unreadable)?;
             writeln!(
                 io.out,
                 "{}",
@@ -258,6 +267,7 @@ fn export_one(
     r: &store::Record,
     origin: Option<&crate::clinic::read::SharedRecord>,
     fhir: Option<&crate::questionnaire::Questionnaire>,
+    earlier: &[crate::questionnaire::Questionnaire],
 ) -> Result<(), CliError> {
     let parse =
         |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or(serde_json::Value::Null);
@@ -287,7 +297,14 @@ fn export_one(
     let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| CliError::Usage(e.to_string()))?;
     write(&out.join(format!("{name}.json")), &bytes)?;
     let id = r.summary.id;
-    if let Some(q) = fhir {
+    if let Some(given) = fhir {
+        // A record made with an earlier shipped version is answered in that version.
+        let q = versions::pick(
+            given,
+            earlier,
+            &r.questionnaire.id,
+            &r.questionnaire.content_hash,
+        );
         if q.meta.id == r.questionnaire.id {
             let response = crate::records::questionnaire_response(q, r).ok_or_else(|| {
                 CliError::Usage(format!("record {id} cannot be read back as FHIR"))
@@ -329,6 +346,9 @@ pub fn records_export(
     } else {
         None
     };
+    let earlier = q.as_ref().map_or_else(Vec::new, |q| {
+        versions::earlier_versions(&q.meta.id, &q.content_hash)
+    });
     let fhir = q.as_ref();
     let shared = shared_reader(io, args)?;
     store::ensure_private_dir(out).map_err(|source| {
@@ -350,6 +370,7 @@ pub fn records_export(
                 &s.record,
                 Some(&s),
                 fhir,
+                &earlier,
             ) {
                 failed = Some(e);
             }
@@ -364,7 +385,15 @@ pub fn records_export(
         let list = st.records()?;
         for summary in &list {
             let r = st.record(summary.id)?;
-            export_one(io, out, &format!("record-{}", r.summary.id), &r, None, fhir)?;
+            export_one(
+                io,
+                out,
+                &format!("record-{}", r.summary.id),
+                &r,
+                None,
+                fhir,
+                &earlier,
+            )?;
             st.log(AuditEvent::Exported, Some(r.summary.id), r.draft, now)?;
         }
         list.len()

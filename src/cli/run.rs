@@ -94,7 +94,18 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         .file
         .map(Path::to_owned)
         .or_else(|| config.questionnaire.clone());
-    let (q, _) = super::load_questionnaire(io, file.as_deref())?;
+    let (mut q, src) = super::load_questionnaire(io, file.as_deref())?;
+    // The clinic's own wording (who assesses, who injects) replaces the shipped default.
+    if let Err(errors) = q.apply_wording(config.wording_pairs()) {
+        let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        return Err(CliError::Usage(format!(
+            "the clinic settings' [wording] does not fit {}: {}; run `triage check` on the settings file",
+            src.name,
+            list.join("; ")
+        )));
+    }
+    // Unfinished forms started with an earlier shipped version resume with that version.
+    let earlier = crate::questionnaire::versions::earlier_versions(&q.meta.id, &q.content_hash);
     let mut store = open_store(args.data_dir)?;
     if let Some(id) = args.draft {
         use crate::store::{DraftStatus, Store};
@@ -139,7 +150,7 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         outbox: courier.as_ref().map(Courier::status),
     };
     let mut finished = None;
-    let ended = tui::run(&q, &mut store, &opts, &mut finished);
+    let ended = tui::run(&q, &earlier, &mut store, &opts, &mut finished);
     if let Some(c) = courier {
         let completed = matches!(ended, Ok(RunEnd::Completed { .. }));
         if completed {

@@ -49,8 +49,17 @@ pub fn summary(io: &mut Io<'_>, args: &SummaryArgs<'_>) -> Result<Status, CliErr
         super::report_private(io, &asrc, &[d])?;
         return Ok(Status::Findings);
     }
+    // An exported record made with an earlier shipped version is judged with that version,
+    // unless a questionnaire was named.
+    let earlier = match (&file.content_hash, args.questionnaire) {
+        (Some(hash), None) if *hash != q.content_hash => {
+            crate::questionnaire::versions::embedded(&q.meta.id, hash)
+        }
+        _ => None,
+    };
+    let q = earlier.as_ref().unwrap_or(&q);
     let visit = args.visit_date.or(file.visit_date).unwrap_or(args.today);
-    let mut session = Session::new(&q, visit);
+    let mut session = Session::new(q, visit);
     let diags = answers::fill_session(&mut session, &file.answers);
     super::report_private(io, &asrc, &diags)?;
     super::restore_latched(&mut session, &asrc, &file)?;

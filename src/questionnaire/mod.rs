@@ -7,6 +7,7 @@ mod model;
 pub(crate) mod print;
 mod raw;
 mod strspan;
+pub mod versions;
 
 pub use load::{Loaded, content_hash, load_toml, parse_date_bound, toml_error as toml_diagnostic};
 pub use model::*;

@@ -86,6 +86,7 @@ struct Env<'a> {
 /// finished session (run mode) comes back through `finished`.
 pub fn run<'q>(
     q: &'q Questionnaire,
+    earlier: &'q [Questionnaire],
     store: &mut dyn Store,
     opts: &RunOptions,
     finished: &mut Option<Session<'q>>,
@@ -102,7 +103,7 @@ pub fn run<'q>(
     // SIGTERM always ends the process within about a second, even if this thread is stuck.
     let done = Arc::new(AtomicBool::new(false));
     super::terminal::watchdog(Arc::clone(&stop), Arc::clone(&done), Duration::from_secs(1));
-    let result = walk(q, store, opts, finished, tty, &stop);
+    let result = walk(q, earlier, store, opts, finished, tty, &stop);
     done.store(true, Ordering::Relaxed);
     result
 }
@@ -110,6 +111,7 @@ pub fn run<'q>(
 /// The walk-through proper (see [`run`]).
 fn walk<'q>(
     q: &'q Questionnaire,
+    earlier: &'q [Questionnaire],
     store: &mut dyn Store,
     opts: &RunOptions,
     finished: &mut Option<Session<'q>>,
@@ -118,6 +120,7 @@ fn walk<'q>(
 ) -> Result<RunEnd, RunError> {
     let now = Timestamp::now();
     let mut model = Model::new(new_session(q, opts.visit_date, opts.mode), opts.mode, now);
+    model.earlier = earlier;
     model.staff_pin = pin::is_set(&opts.data_dir);
     model.page_to_stdout = opts.page_to_stdout;
     // A form another live window is showing is not ours to offer, show or abandon.
@@ -412,18 +415,21 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
             }
             let loaded = store
                 .set_draft_status(id, DraftStatus::Open, now)
-                .and_then(|()| store.draft_answers(id))
+                .and_then(|()| Ok((store.draft(id)?.questionnaire, store.draft_answers(id)?)))
                 .map_err(|e| e.to_string())
-                .and_then(|answers| {
+                .and_then(|(made_with, answers)| {
+                    // The form's own version reads its latches (its flags and questions).
+                    let q = m.questionnaire_for(&made_with);
                     let latches = match store.draft_latches(id).map_err(|e| e.to_string())? {
                         Some(json) => records::latches_from_json(q, &json)?,
                         None => Vec::new(),
                     };
-                    Ok((answers, latches))
+                    Ok((made_with, answers, latches))
                 });
             match loaded {
-                Ok((answers, latches)) => vec![Msg::Restored {
+                Ok((made_with, answers, latches)) => vec![Msg::Restored {
                     draft: id,
+                    made_with,
                     answers,
                     latches,
                 }],
@@ -436,7 +442,11 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
         }
         Effect::VerifyDob { draft, dob } => {
             // Compared here, never shown: the form's answers stay in the store. Wrong tries are
-            // in the audit log, so the limit holds across restarts.
+            // in the audit log, so the limit holds across restarts. The form's own version
+            // names its date-of-birth question.
+            let q = store
+                .draft(draft)
+                .map_or(q, |d| m.questionnaire_for(&d.questionnaire));
             let used = store
                 .draft_events_since(draft, AuditEvent::DobFailed, AuditEvent::Unlocked)
                 .unwrap_or(usize::MAX);
@@ -521,7 +531,13 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
                 Err(e) => vec![Msg::PinUnavailable(e.to_string())],
             }
         }
-        Effect::Deliver(id) => start_delivery(store, &env.opts.config, q, id, &env.background),
+        Effect::Deliver(id) => start_delivery(
+            store,
+            &env.opts.config,
+            &|r| m.questionnaire_for(r),
+            id,
+            &env.background,
+        ),
         Effect::AuditRecord { event, record } => match store.log(event, Some(record), None, now) {
             Ok(()) => Vec::new(),
             Err(e) => vec![Msg::AuditFailed(e.to_string())],
@@ -584,11 +600,12 @@ fn start_draft(
 
 /// Starts printing and/or spooling a stored record's summary (and its QuestionnaireResponse)
 /// on a thread of its own, so a slow or stuck printer never freezes the screen; the result comes
-/// back as `Delivered`. Nothing is sent when no destination is configured.
-fn start_delivery(
+/// back as `Delivered`. Nothing is sent when no destination is configured. `made_with` gives
+/// the questionnaire a record was made with (an earlier version, for a resumed old form).
+fn start_delivery<'q>(
     store: &mut dyn Store,
     config: &Config,
-    q: &Questionnaire,
+    made_with: &dyn Fn(&QuestionnaireRef) -> &'q Questionnaire,
     id: RecordId,
     tx: &Sender<Msg>,
 ) -> Vec<Msg> {
@@ -603,6 +620,7 @@ fn start_delivery(
         Err(e) => return vec![Msg::Delivered(id, Some(e.to_string()))],
     };
     // For the record system: the intake as a QuestionnaireResponse, whole or not at all.
+    let q = made_with(&record.questionnaire);
     let fhir = config.fhir_spool_dir.clone().map(|dir| {
         let bytes = crate::records::questionnaire_response(q, &record)
             .filter(|_| record.questionnaire.id == q.meta.id)

@@ -326,7 +326,12 @@ pub fn viewport(
     view.content = content;
     view.height = area.height - 1;
     if follow && let Some((t, b)) = view.focus {
-        if t < view.offset {
+        if b - t > view.height {
+            // Taller than the window: show its top (↓ then scrolls through the rest).
+            if view.offset < t || view.offset > b - view.height {
+                view.offset = t;
+            }
+        } else if t < view.offset {
             view.offset = t;
         } else if b > view.offset + view.height {
             view.offset = b.saturating_sub(view.height);

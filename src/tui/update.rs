@@ -69,9 +69,10 @@ fn route(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         }
         Msg::Restored {
             draft,
+            made_with,
             answers,
             latches,
-        } => screens::resume::restored(m, draft, &answers, latches),
+        } => screens::resume::restored(m, draft, &made_with, &answers, latches),
         Msg::Alerted { flag, status } => alerted(m, flag, status),
         Msg::DobChecked {
             draft,

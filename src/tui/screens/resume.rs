@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::engine::Latch;
 use crate::records;
-use crate::store::{AuditEvent, DraftId};
+use crate::store::{AuditEvent, DraftId, QuestionnaireRef};
 use crate::strings::{self, fill};
 use crate::tui::model::{
     Action, AfterPin, Effect, HitMap, Model, Msg, ResumeAccess, Screen, Target,
@@ -173,15 +173,17 @@ pub fn dob_checked(m: &mut Model<'_>, id: DraftId, matches: bool, left: u8) -> V
     Vec::new()
 }
 
-/// The draft's answers arrived: put them back (with its latched flags) and go to where the
-/// patient was; an unreleased safety pause shows again, and staff are alerted again.
+/// The draft's answers arrived: put them back (with its latched flags) into the version of the
+/// questionnaire the form was started with, and go to where the patient was; an unreleased
+/// safety pause shows again, and staff are alerted again.
 pub fn restored(
     m: &mut Model<'_>,
     draft: DraftId,
+    made_with: &QuestionnaireRef,
     answers: &[(String, serde_json::Value)],
     latches: Vec<Latch>,
 ) -> Vec<Effect> {
-    let q = m.session.questionnaire();
+    let q = m.questionnaire_for(made_with);
     let (mut session, dropped) = records::restore(q, m.session.visit_date(), answers);
     session.set_now(m.now);
     session.restore_latches(latches);
@@ -241,7 +243,9 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     // field and its message have room.
     if !(typing && area.height < 20) {
         text = fill(strings::RESUME_TEXT, short_time(draft.updated_at));
-        if draft.questionnaire.content_hash != q.content_hash {
+        if m.questionnaire_for(&draft.questionnaire).content_hash
+            != draft.questionnaire.content_hash
+        {
             text.push(' ');
             text.push_str(&fill(strings::RESUME_CHANGED, &draft.questionnaire.version));
         }

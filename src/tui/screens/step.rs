@@ -150,7 +150,7 @@ fn focus(m: &Model<'_>) -> Option<usize> {
 fn move_focus(m: &mut Model<'_>, by: i32) {
     let Screen::Step(item) = m.screen else { return };
     m.follow_focus = true;
-    let n = m.session.questionnaire().item(item).options().len();
+    let n = m.offered_options(item).len();
     if let Field::Choice { focus, .. } | Field::Multi { focus, .. } = &mut m.field
         && n > 0
     {
@@ -160,7 +160,7 @@ fn move_focus(m: &mut Model<'_>, by: i32) {
 
 fn choose(m: &mut Model<'_>, item: ItemIdx, i: usize) {
     let it = m.session.questionnaire().item(item);
-    if i >= it.options().len() {
+    if i >= m.offered_options(item).len() {
         return;
     }
     match &mut m.field {
@@ -551,7 +551,15 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
             // lines only when there is space left for a full-size field.
             let hint_h = theme::text_height(&hint, body.width);
             let room = bottom.saturating_sub(y + message_h);
-            if room >= hint_h + 1 + 5 {
+            // A full-size field is five rows, or what the tallest answer needs with its
+            // "more" rows, whichever is more.
+            let tallest = it
+                .options()
+                .iter()
+                .map(|o| theme::line_height(&o.label, body.width))
+                .max()
+                .unwrap_or(1);
+            if room >= hint_h + 1 + 5.max(tallest + 2) {
                 put(f, &mut y, &hint, theme::dim());
                 y += 1;
             }
@@ -644,7 +652,9 @@ fn field_view(
     if area.height == 0 || area.width < 4 {
         return;
     }
-    let it = m.session.questionnaire().item(item);
+    // A staff-only answer (given in reception mode) is not among a patient's options: the
+    // focus stays on the options shown.
+    let shown = m.offered_options(item).len().saturating_sub(1);
     match &m.field {
         Field::Choice { focus, chosen } => {
             options_view(
@@ -652,8 +662,8 @@ fn field_view(
                 f,
                 area,
                 hits,
-                it.options(),
-                *focus,
+                m.offered_options(item),
+                (*focus).min(shown),
                 |i| {
                     if *chosen == Some(i as u32) {
                         "(x)"
@@ -669,8 +679,8 @@ fn field_view(
                 f,
                 area,
                 hits,
-                it.options(),
-                *focus,
+                m.offered_options(item),
+                (*focus).min(shown),
                 |i| {
                     if chosen.contains(&(i as u32)) {
                         "[x]"
