@@ -625,7 +625,11 @@ fn start_delivery<'q>(
         let bytes = crate::records::questionnaire_response(q, &record)
             .filter(|_| record.questionnaire.id == q.meta.id)
             .ok_or_else(|| format!("record {id} cannot be written as FHIR"))
-            .and_then(|r| serde_json::to_vec_pretty(&r).map_err(|e| e.to_string()));
+            .and_then(|r| {
+                crate::text::json_pretty(&r)
+                    .map(String::into_bytes)
+                    .map_err(|e| e.to_string())
+            });
         (dir, bytes)
     });
     let (bytes, ext) = match config.format {
