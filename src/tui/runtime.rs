@@ -268,11 +268,23 @@ fn walk<'q>(
         persist_latches(&mut model, &mut env);
     }
     // Stopped or finished: one last try at anything not yet saved, then restore the terminal.
+    let mut lost = Vec::new();
     for (item, value) in std::mem::take(&mut model.unsaved) {
-        let _ = perform(Effect::Save { item, value }, &model, &mut env);
+        for reply in perform(Effect::Save { item, value }, &model, &mut env) {
+            if let Msg::SaveFailed { reason, .. } = reply {
+                lost.push(reason);
+            }
+        }
     }
     drop(terminal);
     guard.leave();
+    if let Some(reason) = lost.first() {
+        // Never silent: whoever is at the terminal (staff) learns what was not kept.
+        eprintln!(
+            "{}",
+            crate::strings::not_saved_at_exit(lost.len(), &crate::text::escape(reason))
+        );
+    }
     match (model.record, opts.mode) {
         (Some(record), Mode::Run | Mode::Staff) => {
             let context = Context {
@@ -433,11 +445,7 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
                     answers,
                     latches,
                 }],
-                Err(reason) => vec![Msg::SaveFailed {
-                    item: String::new(),
-                    value: None,
-                    reason,
-                }],
+                Err(reason) => vec![Msg::LoadFailed(reason)],
             }
         }
         Effect::VerifyDob { draft, dob } => {
