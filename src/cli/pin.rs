@@ -4,41 +4,63 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
-use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers};
 use crossterm::terminal;
 
 use super::{CliError, Io, Status};
 use crate::kiosk::pin::{self, PinError};
 
-/// Reads one PIN without echoing it: a `*` per character.
+/// Reads one PIN without echoing it: a `*` per character. Keys are decoded by `tui::input`, so
+/// a stray escape sequence cannot wedge the prompt; a closed terminal ends it.
 fn read_masked(prompt: &str) -> std::io::Result<Option<String>> {
+    use crate::tui::terminal::{Input, read_input, wait_for_input};
     let mut err = std::io::stderr();
     write!(err, "{prompt}")?;
     err.flush()?;
     terminal::enable_raw_mode()?;
     let mut pin = String::new();
-    let result = loop {
-        match event::read() {
-            Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => match k.code {
-                KeyCode::Enter => break Ok(Some(pin)),
+    let mut decoder = crate::tui::input::Decoder::new();
+    let mut buf = [0u8; 1024];
+    let result = 'read: loop {
+        let events = match wait_for_input(Duration::from_millis(250)) {
+            Ok(Input::Ready) => match read_input(&mut buf) {
+                Ok(0) => break Ok(None),
+                Ok(n) => decoder.feed(&buf[..n], Instant::now()),
+                Err(e) => break Err(e),
+            },
+            Ok(Input::Nothing) => decoder.flush(Instant::now()),
+            Ok(Input::HungUp) => break Ok(None),
+            Err(e) => break Err(e),
+        };
+        for ev in events {
+            let Event::Key(k) = ev else { continue };
+            if k.kind == KeyEventKind::Release {
+                continue;
+            }
+            match k.code {
+                KeyCode::Enter => break 'read Ok(Some(pin)),
                 KeyCode::Char('c') | KeyCode::Char('d')
                     if k.modifiers.contains(KeyModifiers::CONTROL) =>
                 {
-                    break Ok(None);
+                    break 'read Ok(None);
                 }
-                KeyCode::Esc => break Ok(None),
+                KeyCode::Esc => break 'read Ok(None),
                 KeyCode::Backspace if pin.pop().is_some() => {
                     let _ = write!(err, "\x08 \x08");
                 }
-                KeyCode::Char(c) if !c.is_control() => {
+                KeyCode::Char(c)
+                    if !c.is_control()
+                        && !k
+                            .modifiers
+                            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+                {
                     pin.push(c);
                     let _ = write!(err, "*");
                 }
                 _ => {}
-            },
-            Ok(_) => {}
-            Err(e) => break Err(e),
+            }
         }
         let _ = err.flush();
     };

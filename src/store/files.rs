@@ -26,17 +26,117 @@ pub fn data_dir(explicit: Option<&Path>) -> io::Result<PathBuf> {
     }
 }
 
-/// Creates `dir` (and parents) if needed and makes it private (0700).
-pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
-    fs::create_dir_all(dir)?;
-    set_mode(dir, 0o700)
+/// The error for a symbolic link where triage expects a real folder or file of its own: it never
+/// follows one there, so a link planted in the place of the data directory, an export or spool
+/// folder or the database cannot redirect patient data or have its target's permissions changed.
+pub fn symlink_refused(path: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "{} is a symbolic link; triage does not follow links where it keeps or writes patient data: name the real folder or file",
+            path.display()
+        ),
+    )
 }
 
-/// Sets Unix permission bits; does nothing elsewhere.
-pub fn set_mode(path: &Path, mode: u32) -> io::Result<()> {
+/// Creates `dir` if needed and makes it private (0700), refusing a symbolic link in its place.
+/// Every folder created on the way (the missing parents too) is made 0700 whatever the umask;
+/// parents that already exist are left as they are. The final folder's mode is set through a
+/// descriptor opened without following links (`O_NOFOLLOW`), so a link swapped in meanwhile is
+/// never chmod'ed. Errors: a link or a non-folder in the way, or the system's I/O error.
+pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
+    // The missing folders, outermost first.
+    let mut missing = Vec::new();
+    let mut cur = Some(dir);
+    while let Some(p) = cur.filter(|p| !p.as_os_str().is_empty()) {
+        match fs::symlink_metadata(p) {
+            Ok(_) => break,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                missing.push(p);
+                cur = p.parent();
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    for p in missing.into_iter().rev() {
+        match make_private_dir(p) {
+            Ok(()) => {}
+            // Made by someone else meanwhile: checked below like any existing folder.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        if p != dir {
+            chmod_dir_nofollow(p, 0o700)?;
+        }
+    }
+    let meta = fs::symlink_metadata(dir)?;
+    if meta.file_type().is_symlink() {
+        return Err(symlink_refused(dir));
+    }
+    if !meta.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} is not a folder", dir.display()),
+        ));
+    }
+    chmod_dir_nofollow(dir, 0o700)
+}
+
+/// `mkdir` with mode 0700 (the umask can only take bits away, and the mode is set again after).
+fn make_private_dir(p: &Path) -> io::Result<()> {
+    let mut b = fs::DirBuilder::new();
     #[cfg(unix)]
     {
-        fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(p)
+}
+
+/// Sets a folder's mode through a descriptor opened with `O_NOFOLLOW | O_DIRECTORY`: a symbolic
+/// link is refused, never followed.
+fn chmod_dir_nofollow(dir: &Path, mode: u32) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use rustix::fs::{Mode, OFlags};
+        let fd = rustix::fs::open(
+            dir,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| match e {
+            rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR if is_symlink(dir) => {
+                symlink_refused(dir)
+            }
+            e => e.into(),
+        })?;
+        rustix::fs::fchmod(&fd, Mode::from_raw_mode(mode)).map_err(io::Error::from)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (dir, mode);
+        Ok(())
+    }
+}
+
+fn is_symlink(p: &Path) -> bool {
+    fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Sets a file's mode unless it is a symbolic link (whose target is never touched): opened with
+/// `O_NOFOLLOW`, changed through the descriptor. A missing file is not an error.
+pub fn set_file_mode_nofollow(path: &Path, mode: u32) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut o = OpenOptions::new();
+        o.read(true)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+        match o.open(path) {
+            Ok(f) => f.set_permissions(fs::Permissions::from_mode(mode)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(_) if is_symlink(path) => Err(symlink_refused(path)),
+            Err(e) => Err(e),
+        }
     }
     #[cfg(not(unix))]
     {
@@ -46,14 +146,27 @@ pub fn set_mode(path: &Path, mode: u32) -> io::Result<()> {
 }
 
 /// Creates an empty file with mode 0600 if it does not exist yet, so SQLite's database (and the
-/// WAL and shared-memory files, which SQLite gives the database's permissions) are private.
+/// WAL and shared-memory files, which SQLite gives the database's permissions) are private. A
+/// symbolic link in its place is refused without touching its target (`O_NOFOLLOW`, and the
+/// mode is set through the opened descriptor).
 pub fn precreate_private(path: &Path) -> io::Result<()> {
     let mut o = OpenOptions::new();
     o.write(true).create(true).truncate(false);
     #[cfg(unix)]
-    o.mode(0o600);
-    o.open(path)?;
-    set_mode(path, 0o600)
+    o.mode(0o600)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    let f = o.open(path).map_err(|e| {
+        if is_symlink(path) {
+            symlink_refused(path)
+        } else {
+            e
+        }
+    })?;
+    #[cfg(unix)]
+    f.set_permissions(fs::Permissions::from_mode(0o600))?;
+    #[cfg(not(unix))]
+    drop(f);
+    Ok(())
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);

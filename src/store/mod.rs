@@ -9,7 +9,8 @@ mod outbox;
 mod sqlite;
 
 pub use files::{
-    data_dir, ensure_private_dir, precreate_private, set_mode, sync_dir, write_atomic,
+    data_dir, ensure_private_dir, precreate_private, set_file_mode_nofollow, symlink_refused,
+    sync_dir, write_atomic,
 };
 pub use lock::DraftLock;
 pub use outbox::{Delivery, OutboxCounts, PAYLOAD_FORMAT, Pending, RecordDelivery, sha256_hex};

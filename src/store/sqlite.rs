@@ -8,7 +8,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
-use super::files::{ensure_private_dir, precreate_private, set_mode};
+use super::files::{ensure_private_dir, precreate_private, set_file_mode_nofollow};
 use super::*;
 
 /// The database file's name inside the data directory.
@@ -125,7 +125,13 @@ impl SqliteStore {
                 source,
             },
         })?;
-        let conn = Connection::open(&path).map_err(|e| map_err(e, &path))?;
+        // SQLite must not follow a link either (precreate_private refused one just now; this
+        // covers one swapped in since).
+        let conn = Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::default() | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW,
+        )
+        .map_err(|e| map_err(e, &path))?;
         let mut store = SqliteStore { conn, path };
         store.configure()?;
         store.migrate()?;
@@ -218,9 +224,7 @@ impl SqliteStore {
             let mut p = self.path.clone().into_os_string();
             p.push(suffix);
             let p = PathBuf::from(p);
-            if p.exists() {
-                let _ = set_mode(&p, 0o600);
-            }
+            let _ = set_file_mode_nofollow(&p, 0o600);
         }
     }
 

@@ -61,7 +61,7 @@ pub fn open_tty() -> Option<Tty> {
 /// What the keyboard has for the walk-through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Input {
-    /// Bytes are waiting: crossterm can read them without blocking.
+    /// Bytes are waiting: they can be read without blocking.
     Ready,
     /// Nothing arrived within the wait (or a signal interrupted it).
     Nothing,
@@ -71,10 +71,10 @@ pub enum Input {
 
 /// Waits up to `timeout` for the patient's keyboard (standard input) without reading it.
 ///
-/// A hung-up terminal is reported here instead of being read: crossterm 0.29 re-reads a dead tty
-/// forever (its read loop treats `Ok(0)` as "try again", crossterm-rs/crossterm#793), which would
-/// spin a core and never return to notice SIGTERM. So crossterm's reader is only called when
-/// `poll(2)` says there are bytes and no hang-up.
+/// A hung-up terminal is reported here instead of being read (crossterm 0.29 re-read a dead tty
+/// forever, crossterm-rs/crossterm#793). The bytes themselves are read with [`read_input`] and
+/// decoded by `tui::input`, never by crossterm's reader, whose parser can be wedged by an
+/// unfinished escape sequence (issue 12).
 pub fn wait_for_input(timeout: Duration) -> io::Result<Input> {
     let stdin = io::stdin();
     let mut fds = [PollFd::new(&stdin, PollFlags::IN)];
@@ -97,6 +97,19 @@ pub fn wait_for_input(timeout: Duration) -> io::Result<Input> {
             )
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Reads what standard input has now (call after [`wait_for_input`] said `Ready`): at most
+/// `buf.len()` bytes, never blocking. `Ok(0)` means the terminal is gone.
+pub fn read_input(buf: &mut [u8]) -> io::Result<usize> {
+    let stdin = io::stdin();
+    loop {
+        match rustix::io::read(&stdin, &mut *buf) {
+            Ok(n) => return Ok(n),
+            Err(Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
     }
 }
 
