@@ -123,50 +123,50 @@ fn is_symlink(p: &Path) -> bool {
     fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
 }
 
-/// Sets a file's mode unless it is a symbolic link (whose target is never touched): opened with
-/// `O_NOFOLLOW`, changed through the descriptor. A missing file is not an error.
+/// Sets a file's mode unless it is a symbolic link, whose target is never touched (a link is an
+/// error; a missing file is not). The file is never opened: closing a descriptor of a file drops
+/// every `fcntl` lock this process holds on it, and SQLite's locks on the database, WAL and
+/// shared-memory files must survive. The check and the change are a moment apart; the folder is
+/// private (0700), so only its owner could swap a link in between.
 pub fn set_file_mode_nofollow(path: &Path, mode: u32) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        let mut o = OpenOptions::new();
-        o.read(true)
-            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
-        match o.open(path) {
-            Ok(f) => f.set_permissions(fs::Permissions::from_mode(mode)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(_) if is_symlink(path) => Err(symlink_refused(path)),
-            Err(e) => Err(e),
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(symlink_refused(path)),
+        Ok(_) => {
+            #[cfg(unix)]
+            {
+                fs::set_permissions(path, fs::Permissions::from_mode(mode))
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = mode;
+                Ok(())
+            }
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (path, mode);
-        Ok(())
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
 /// Creates an empty file with mode 0600 if it does not exist yet, so SQLite's database (and the
 /// WAL and shared-memory files, which SQLite gives the database's permissions) are private. A
-/// symbolic link in its place is refused without touching its target (`O_NOFOLLOW`, and the
-/// mode is set through the opened descriptor).
+/// symbolic link in its place is refused without touching its target. A new file is created
+/// with `O_CREAT | O_EXCL` (which never follows a link); an existing one is never opened here
+/// (see [`set_file_mode_nofollow`]: another connection of this process may hold its locks).
 pub fn precreate_private(path: &Path) -> io::Result<()> {
     let mut o = OpenOptions::new();
-    o.write(true).create(true).truncate(false);
+    o.write(true).create_new(true);
     #[cfg(unix)]
-    o.mode(0o600)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
-    let f = o.open(path).map_err(|e| {
-        if is_symlink(path) {
-            symlink_refused(path)
-        } else {
-            e
+    o.mode(0o600);
+    match o.open(path) {
+        Ok(f) => {
+            #[cfg(unix)]
+            f.set_permissions(fs::Permissions::from_mode(0o600))?;
+            drop(f);
+            Ok(())
         }
-    })?;
-    #[cfg(unix)]
-    f.set_permissions(fs::Permissions::from_mode(0o600))?;
-    #[cfg(not(unix))]
-    drop(f);
-    Ok(())
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => set_file_mode_nofollow(path, 0o600),
+        Err(e) => Err(e),
+    }
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
