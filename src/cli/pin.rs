@@ -1,5 +1,6 @@
-//! `triage pin set`: stores the staff PIN (as an argon2id hash). On a terminal it asks twice with
-//! masked input; otherwise it reads two lines from standard input, for provisioning scripts
+//! `triage pin set [--recovery]`: stores the staff PIN, or the recovery PIN that lifts a
+//! lockout (each as an argon2id hash). On a terminal it asks twice with masked input; otherwise
+//! it reads two lines from standard input, for provisioning scripts
 //! (`printf '4321\n4321\n' | triage pin set`).
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -19,7 +20,7 @@ fn read_masked(prompt: &str) -> std::io::Result<Option<String>> {
     let mut err = std::io::stderr();
     write!(err, "{prompt}")?;
     err.flush()?;
-    terminal::enable_raw_mode()?;
+    crate::tui::terminal::enable_raw()?;
     let mut pin = String::new();
     let mut decoder = crate::tui::input::Decoder::new();
     let mut buf = [0u8; 1024];
@@ -69,13 +70,24 @@ fn read_masked(prompt: &str) -> std::io::Result<Option<String>> {
     result
 }
 
-pub fn pin_set(io: &mut Io<'_>, data_dir: Option<&Path>) -> Result<Status, CliError> {
+/// `triage pin set`: the staff PIN; with `--recovery`, the recovery PIN that lifts a lockout.
+/// Either starts the attempt counter again (an audit event).
+pub fn pin_set(
+    io: &mut Io<'_>,
+    data_dir: Option<&Path>,
+    recovery: bool,
+) -> Result<Status, CliError> {
     let dir = crate::store::data_dir(data_dir).map_err(|e| CliError::Usage(e.to_string()))?;
+    let (ask, again) = if recovery {
+        ("New recovery PIN: ", "The same recovery PIN again: ")
+    } else {
+        ("New staff PIN: ", "The same PIN again: ")
+    };
     let (first, second) = if std::io::stdin().is_terminal() {
-        let Some(a) = read_masked("New staff PIN: ")? else {
+        let Some(a) = read_masked(ask)? else {
             return Err(CliError::Usage("no PIN was set".into()));
         };
-        let Some(b) = read_masked("The same PIN again: ")? else {
+        let Some(b) = read_masked(again)? else {
             return Err(CliError::Usage("no PIN was set".into()));
         };
         (a, b)
@@ -92,7 +104,15 @@ pub fn pin_set(io: &mut Io<'_>, data_dir: Option<&Path>) -> Result<Status, CliEr
     if first != second {
         return Err(CliError::Usage(PinError::Mismatch.to_string()));
     }
-    pin::set_pin(&dir, &first).map_err(|e| CliError::Usage(e.to_string()))?;
-    writeln!(io.out, "The staff PIN is set.")?;
+    let mut store = super::open_store(data_dir)?;
+    let now = jiff::Timestamp::now();
+    if recovery {
+        pin::set_recovery(&dir, &mut store, &first, now)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        writeln!(io.out, "The recovery PIN is set.")?;
+    } else {
+        pin::set_pin(&dir, &mut store, &first, now).map_err(|e| CliError::Usage(e.to_string()))?;
+        writeln!(io.out, "The staff PIN is set.")?;
+    }
     Ok(Status::Ok)
 }

@@ -15,6 +15,9 @@ use crate::config::{self, Config};
 use crate::strings;
 use crate::tui::{self, Mode, RunEnd, RunError, RunOptions};
 
+/// How long one store call of the walk-through waits for a lock held by another process.
+const WALK_BUSY_TIMEOUT: Duration = Duration::from_millis(100);
+
 /// How long leaving waits for the record just completed to reach the clinic store.
 const SEND_AT_EXIT: Duration = Duration::from_secs(3);
 
@@ -135,6 +138,10 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         draft: args.draft,
         outbox: courier.as_ref().map(Courier::status),
     };
+    // Every store call of the walk-through runs on its only thread, between keystrokes: a
+    // locked database must fail fast (the answer stays in memory and is retried from the
+    // clock tick) rather than hold the screen for SQLite's usual 5 s per call.
+    store.set_busy_timeout(WALK_BUSY_TIMEOUT)?;
     let mut finished = None;
     let ended = tui::run(&q, &mut store, &opts, &mut finished);
     if let Some(c) = courier {

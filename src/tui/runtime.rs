@@ -327,7 +327,11 @@ fn read_input(
                         state = Input::HungUp;
                         break;
                     }
-                    Ok(n) => events.extend(kb.decoder.feed(&buf[..n], Instant::now())),
+                    Ok(n) => {
+                        events.extend(kb.decoder.feed(&buf[..n], Instant::now()));
+                        // What was typed does not stay on the stack either.
+                        zeroize::Zeroize::zeroize(&mut buf[..n]);
+                    }
                 }
                 if super::terminal::wait_for_input(Duration::ZERO).ok() != Some(Input::Ready) {
                     break;
@@ -558,7 +562,14 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
                 lockout: c.pin_lockout,
                 delay: c.pin_delay,
             };
-            match pin::check(&env.opts.data_dir, &entered, &policy, now) {
+            // Letting a patient past a safety pause is never locked, only slowed.
+            let purpose = match &m.screen {
+                Screen::StaffPin { back, .. } if matches!(**back, Screen::Pause { .. }) => {
+                    pin::Purpose::Pause
+                }
+                _ => pin::Purpose::Staff,
+            };
+            match pin::check(&env.opts.data_dir, store, &entered, &policy, purpose, now) {
                 Ok(check) => vec![Msg::PinChecked(check)],
                 Err(e) => vec![Msg::PinUnavailable(e.to_string())],
             }

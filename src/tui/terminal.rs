@@ -147,7 +147,7 @@ pub struct Guard {
 impl Guard {
     pub fn enter(out: &mut Tty) -> io::Result<Guard> {
         install_panic_hook();
-        enable_raw_mode()?;
+        enable_raw()?;
         let guard = Guard { active: true };
         execute!(
             out,
@@ -172,6 +172,32 @@ impl Drop for Guard {
     fn drop(&mut self) {
         self.leave();
     }
+}
+
+/// Raw mode, saved from a sane terminal: crossterm restores on exit whatever state it found, so
+/// a terminal left raw by a killed run (kill -9 restores nothing) is first put back to cooked
+/// mode (line editing, echo, signals, CR-NL), or every later clean exit would leave it raw.
+pub fn enable_raw() -> io::Result<()> {
+    use rustix::termios::{
+        InputModes, LocalModes, OptionalActions, OutputModes, tcgetattr, tcsetattr,
+    };
+    let stdin = io::stdin();
+    if let Ok(mut t) = tcgetattr(&stdin) {
+        let cooked = LocalModes::ICANON | LocalModes::ECHO | LocalModes::ISIG;
+        if !t.local_modes.contains(cooked) {
+            t.local_modes |= cooked
+                | LocalModes::ECHOE
+                | LocalModes::ECHOK
+                | LocalModes::IEXTEN
+                | LocalModes::ECHOCTL
+                | LocalModes::ECHOKE;
+            t.input_modes |= InputModes::ICRNL | InputModes::IXON | InputModes::BRKINT;
+            t.input_modes -= InputModes::INLCR | InputModes::IGNCR;
+            t.output_modes |= OutputModes::OPOST | OutputModes::ONLCR;
+            let _ = tcsetattr(&stdin, OptionalActions::Now, &t);
+        }
+    }
+    enable_raw_mode()
 }
 
 /// Best-effort restore, safe to call more than once.
