@@ -198,15 +198,20 @@ pub fn fill_session(session: &mut Session<'_>, answers: &[FileAnswer]) -> Vec<Di
         match q.item_index(&a.id) {
             Some(i) => located.push((i, a)),
             None => {
-                let names: Vec<&str> = q.questions().map(|(_, it, _)| it.id.as_str()).collect();
-                let hint = names
-                    .iter()
-                    .map(|n| (strsim::jaro_winkler(&a.id, n), n))
-                    .filter(|(s, _)| *s > 0.8)
-                    .max_by(|x, y| x.0.total_cmp(&y.0))
-                    .map(|(_, n)| format!("did you mean `{n}`?"));
+                let hint = (diags.len() < crate::limits::MAX_SUGGESTIONS)
+                    .then(|| {
+                        crate::limits::did_you_mean(
+                            &a.id,
+                            q.questions().map(|(_, it, _)| it.id.as_str()),
+                        )
+                    })
+                    .flatten()
+                    .map(|n| format!("did you mean `{n}`?"));
                 diags.push(with_span(
-                    Diagnostic::error(format!("unknown question id `{}`", a.id)),
+                    Diagnostic::error(format!(
+                        "unknown question id `{}`",
+                        crate::limits::shorten(&a.id, crate::limits::MAX_SUGGEST_CHARS)
+                    )),
                     a,
                     "not in this questionnaire",
                     hint,
@@ -354,6 +359,8 @@ pub struct AnswersFile {
 
 /// Parses an answers file; errors carry a span into `src`.
 pub fn parse_answers_file(src: &str) -> Result<AnswersFile, Vec<Diagnostic>> {
+    // Within its limits before serde_json builds anything (see `crate::limits`).
+    let shape = crate::limits::json_prescan(src, &crate::limits::ANSWERS).map_err(|d| vec![*d])?;
     let raw: RawAnswersFile = serde_json::from_str(src).map_err(|e| {
         let offset = offset_of(src, e.line(), e.column());
         vec![
@@ -374,13 +381,25 @@ pub fn parse_answers_file(src: &str) -> Result<AnswersFile, Vec<Diagnostic>> {
         },
         None => None,
     };
+    if raw.answers.len() > crate::limits::MAX_ANSWERS {
+        let span = find_key(src, "answers").unwrap_or(0..0);
+        return Err(vec![
+            Diagnostic::error(format!(
+                "{} answers; an answers file may have at most {}",
+                raw.answers.len(),
+                crate::limits::MAX_ANSWERS
+            ))
+            .at(span, "too many"),
+        ]);
+    }
+    // Each answer's place, from the one pass of the scan (not a search of the file per answer).
     let answers = raw
         .answers
         .iter()
         .map(|(k, v)| FileAnswer {
             id: k.clone(),
             value: RawValue::from_json(v),
-            span: find_key(src, k),
+            span: shape.keys.get(k.as_str()).cloned(),
         })
         .collect();
     let _ = (&raw.record_id, &raw.summary);

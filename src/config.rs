@@ -162,18 +162,30 @@ impl Default for Config {
 pub const CONFIG_FILE: &str = "config.toml";
 
 /// Whether a TOML text is a clinic config rather than a questionnaire (which has a
-/// `[questionnaire]` table).
+/// `[questionnaire]` table, or `questionnaire = { ... }`). Decided from the lines, without
+/// parsing: the file is parsed once, by its own loader and within its limits.
 pub fn looks_like_config(src: &str) -> bool {
-    match src.parse::<toml::Table>() {
-        Ok(t) => !matches!(t.get("questionnaire"), Some(toml::Value::Table(_))),
-        Err(_) => !src.contains("[questionnaire]"),
-    }
+    !src.lines().any(|line| {
+        let line = line.trim_start();
+        let header = line
+            .strip_prefix('[')
+            .filter(|rest| !rest.starts_with('['))
+            .and_then(|rest| rest.split_once(']'))
+            .is_some_and(|(name, _)| name.trim() == "questionnaire");
+        let inline = line
+            .strip_prefix("questionnaire")
+            .map(str::trim_start)
+            .and_then(|rest| rest.strip_prefix('='))
+            .is_some_and(|rest| rest.trim_start().starts_with('{'));
+        header || inline
+    })
 }
 
 /// Parses and checks a config. Relative paths are taken from `base` (the file's folder).
 pub fn load_config(src: &str, base: &Path) -> Result<(Config, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let raw: RawConfig =
-        toml::from_str(src).map_err(|e| vec![crate::questionnaire::toml_diagnostic(&e, src)])?;
+    let raw: RawConfig = crate::questionnaire::parse_limited(src, &crate::limits::CONFIG, |e| {
+        crate::questionnaire::toml_diagnostic(e, src)
+    })?;
     let mut c = Config::default();
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
@@ -341,5 +353,13 @@ command = ["true"]
         assert!(e[0].message.contains("unknown key `idle_warnin`"), "{e:?}");
         assert!(looks_like_config("clinic_name = \"x\"\n"));
         assert!(!looks_like_config("[questionnaire]\nid = \"x\"\n"));
+        assert!(!looks_like_config(
+            "# a form\n  [ questionnaire ]\nid = \"x\"\n"
+        ));
+        assert!(!looks_like_config("questionnaire = { id = \"x\" }\n"));
+        assert!(looks_like_config(
+            "questionnaire = \"/etc/q.toml\"\n[kiosk]\n"
+        ));
+        assert!(looks_like_config("[[questionnaire]]\n"));
     }
 }

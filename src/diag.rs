@@ -103,17 +103,28 @@ pub fn render(path: &str, source: &str, diags: &[Diagnostic], color: bool) -> St
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
         };
-        let message = text::escape(&d.message);
+        let mut message = text::escape(&d.message);
         let label = text::escape(&d.label);
         let help = d.help.as_deref().map(text::escape);
         let mut report: Vec<Group<'_>> = Vec::new();
         match &d.span {
             Some(span) => {
+                // Only the lines of the span (at most a few kB of them) go to the renderer,
+                // numbered as in the file: rendering costs the same in a 10-line file and an
+                // 8 MiB one, and a huge line is cut, not printed whole.
                 let start = floor_char_boundary(&source, span.start.min(source.len()));
                 let end = floor_char_boundary(&source, span.end.min(source.len())).max(start);
+                let (window, offset, line) = excerpt(&source, start, end);
+                if offset > 0 && !source[..offset].ends_with('\n') {
+                    // The line was cut before the span: the renderer's column would be off.
+                    let (l, c) = line_col(&source, span.start);
+                    message = format!("{message} (line {l}, column {c})");
+                }
+                let (start, end) = (start - offset, (end - offset).min(window.len()));
                 report.push(
                     level.primary_title(message.as_str()).element(
-                        Snippet::source(source.as_str())
+                        Snippet::source(window)
+                            .line_start(line)
                             .path(path.as_str())
                             .fold(true)
                             .annotation(
@@ -138,6 +149,18 @@ pub fn render(path: &str, source: &str, diags: &[Diagnostic], color: bool) -> St
         let _ = writeln!(out, "{}\n", renderer.render(&report));
     }
     out
+}
+
+/// The lines holding `start..end` (cut to at most 2 kB either side), where they start in
+/// `source`, and the line number of the first.
+fn excerpt(source: &str, start: usize, end: usize) -> (&str, usize, usize) {
+    const AROUND: usize = 2048;
+    let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let from = floor_char_boundary(source, line_start.max(start.saturating_sub(AROUND)));
+    let line_end = source[end..].find('\n').map_or(source.len(), |i| end + i);
+    let to = floor_char_boundary(source, line_end.min(end.saturating_add(AROUND))).max(end);
+    let line = source[..from].matches('\n').count() + 1;
+    (&source[from..to], from, line)
 }
 
 /// Renders findings for a file that holds health data (an answers file): the place

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod expr;
 pub mod fhir;
 pub mod kiosk;
+pub mod limits;
 pub mod questionnaire;
 pub mod records;
 pub mod scenario;

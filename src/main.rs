@@ -9,6 +9,14 @@ use clap::{Parser, Subcommand, ValueEnum};
 use jiff::civil::Date;
 use triage::cli::{self, CliError, Format, Io, Status, SubmitArgs, SummaryArgs};
 
+/// Every heap block is zeroed as it is freed (RELIABILITY.md: after an idle wipe nothing of the
+/// patient stays in memory). Text being typed is rebuilt on every key (tui-input) and pastes,
+/// screens and answers pass through many short-lived strings: zeroing on free catches every
+/// copy, not only the last buffer.
+#[global_allocator]
+static ALLOC: zeroizing_alloc::ZeroAlloc<std::alloc::System> =
+    zeroizing_alloc::ZeroAlloc(std::alloc::System);
+
 #[derive(Parser)]
 #[command(
     name = "triage",
@@ -173,7 +181,12 @@ enum ConvertTo {
 #[derive(Subcommand)]
 enum PinCommand {
     /// Store a new staff PIN (asked twice, masked; or two lines on standard input).
-    Set,
+    Set {
+        /// Set the recovery PIN instead (8 to 64 characters): it lifts a lockout after too
+        /// many wrong staff PINs. Keep it apart from the staff PIN.
+        #[arg(long)]
+        recovery: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -434,8 +447,8 @@ fn main() -> ExitCode {
             },
         ),
         Command::Pin {
-            action: PinCommand::Set,
-        } => cli::pin_set(&mut io, data_dir),
+            action: PinCommand::Set { recovery },
+        } => cli::pin_set(&mut io, data_dir, recovery),
         Command::HarnessAutosave { answers, rounds } => {
             cli::autosave_harness(&mut io, data_dir, &answers, rounds)
         }

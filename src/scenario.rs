@@ -153,12 +153,12 @@ fn build_one<'q>(
 }
 
 fn parse(q: &Questionnaire, src: &str) -> Result<(RawFile, Date), Vec<Diagnostic>> {
-    let raw: RawFile = toml::from_str(src).map_err(|e| {
+    let raw: RawFile = crate::questionnaire::parse_limited(src, &crate::limits::SCENARIOS, |e| {
         let d = Diagnostic::error(format!("scenario file: {}", e.message().trim()));
-        vec![match e.span() {
+        match e.span() {
             Some(s) => d.at(s, "here"),
             None => d,
-        }]
+        }
     })?;
     let mut diags = Vec::new();
     if let Some(id) = &raw.questionnaire

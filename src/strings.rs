@@ -287,6 +287,9 @@ pub fn staff_pin_wrong(left: u32) -> String {
     }
 }
 pub const STAFF_PIN_LOCKED: &str = "Too many wrong PINs. Locked until {}.";
+pub const STAFF_PIN_LOCKED_RECOVERY: &str =
+    "Too many wrong PINs. Locked until {}, or type the recovery PIN.";
+pub const STAFF_PIN_WRONG_RETRY: &str = "That PIN is not right. Try again at {}.";
 pub const STAFF_PIN_WAIT: &str = "Please wait until {} before trying again.";
 pub const STAFF_MENU_TITLE: &str = "Staff menu";
 pub const STAFF_CLOSE: &str = "Back to the patient's screen";

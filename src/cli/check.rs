@@ -52,8 +52,12 @@ pub fn check(io: &mut Io<'_>, files: &[PathBuf]) -> Result<Status, CliError> {
             }
             continue;
         }
-        let response = serde_json::from_str::<serde_json::Value>(&src.text)
+        // Within the FHIR limits before serde_json builds anything; a questionnaire gets the
+        // same finding from its loader below.
+        let response = crate::limits::json_prescan(&src.text, &crate::limits::FHIR)
             .ok()
+            .filter(|_| src.text.trim_start().starts_with('{'))
+            .and_then(|_| serde_json::from_str::<serde_json::Value>(&src.text).ok())
             .filter(|v| {
                 v.get("resourceType").and_then(|r| r.as_str()) == Some("QuestionnaireResponse")
             });

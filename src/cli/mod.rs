@@ -127,12 +127,29 @@ pub fn json<T: serde::Serialize + ?Sized>(v: &T) -> Result<String, CliError> {
     crate::text::json_pretty(v).map_err(|e| CliError::Usage(e.to_string()))
 }
 
-/// Reads a file as UTF-8, with a plain message on failure.
+/// Reads a file as UTF-8, with a plain message on failure. A file over
+/// [`crate::limits::MAX_INPUT_BYTES`] is refused without reading more than that; each kind of
+/// file has its own, smaller limit, checked by its loader with a place.
 pub fn read(path: &Path) -> Result<String, CliError> {
-    let bytes = std::fs::read(path).map_err(|source| CliError::Read {
+    use std::io::Read;
+    let failed = |source| CliError::Read {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    let limit = crate::limits::MAX_INPUT_BYTES;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut bytes))
+        .map_err(failed)?;
+    if bytes.len() > limit {
+        return Err(failed(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "the file is larger than {}, more than triage reads from any file",
+                crate::limits::size(limit)
+            ),
+        )));
+    }
     String::from_utf8(bytes).map_err(|_| CliError::Read {
         path: path.to_owned(),
         source: std::io::Error::new(

@@ -1,44 +1,67 @@
-//! `triage pin set`: stores the staff PIN (as an argon2id hash). On a terminal it asks twice with
-//! masked input; otherwise it reads two lines from standard input, for provisioning scripts
+//! `triage pin set [--recovery]`: stores the staff PIN, or the recovery PIN that lifts a
+//! lockout (each as an argon2id hash). On a terminal it asks twice with masked input; otherwise
+//! it reads two lines from standard input, for provisioning scripts
 //! (`printf '4321\n4321\n' | triage pin set`).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
-use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers};
 use crossterm::terminal;
 
 use super::{CliError, Io, Status};
 use crate::kiosk::pin::{self, PinError};
 
-/// Reads one PIN without echoing it: a `*` per character.
+/// Reads one PIN without echoing it: a `*` per character. Keys are decoded by `tui::input`, so
+/// a stray escape sequence cannot wedge the prompt; a closed terminal ends it.
 fn read_masked(prompt: &str) -> std::io::Result<Option<String>> {
+    use crate::tui::terminal::{Input, read_input, wait_for_input};
     let mut err = std::io::stderr();
     write!(err, "{prompt}")?;
     err.flush()?;
-    terminal::enable_raw_mode()?;
+    crate::tui::terminal::enable_raw()?;
     let mut pin = String::new();
-    let result = loop {
-        match event::read() {
-            Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => match k.code {
-                KeyCode::Enter => break Ok(Some(pin)),
+    let mut decoder = crate::tui::input::Decoder::new();
+    let mut buf = [0u8; 1024];
+    let result = 'read: loop {
+        let events = match wait_for_input(Duration::from_millis(250)) {
+            Ok(Input::Ready) => match read_input(&mut buf) {
+                Ok(0) => break Ok(None),
+                Ok(n) => decoder.feed(&buf[..n], Instant::now()),
+                Err(e) => break Err(e),
+            },
+            Ok(Input::Nothing) => decoder.flush(Instant::now()),
+            Ok(Input::HungUp) => break Ok(None),
+            Err(e) => break Err(e),
+        };
+        for ev in events {
+            let Event::Key(k) = ev else { continue };
+            if k.kind == KeyEventKind::Release {
+                continue;
+            }
+            match k.code {
+                KeyCode::Enter => break 'read Ok(Some(pin)),
                 KeyCode::Char('c') | KeyCode::Char('d')
                     if k.modifiers.contains(KeyModifiers::CONTROL) =>
                 {
-                    break Ok(None);
+                    break 'read Ok(None);
                 }
-                KeyCode::Esc => break Ok(None),
+                KeyCode::Esc => break 'read Ok(None),
                 KeyCode::Backspace if pin.pop().is_some() => {
                     let _ = write!(err, "\x08 \x08");
                 }
-                KeyCode::Char(c) if !c.is_control() => {
+                KeyCode::Char(c)
+                    if !c.is_control()
+                        && !k
+                            .modifiers
+                            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+                {
                     pin.push(c);
                     let _ = write!(err, "*");
                 }
                 _ => {}
-            },
-            Ok(_) => {}
-            Err(e) => break Err(e),
+            }
         }
         let _ = err.flush();
     };
@@ -47,13 +70,24 @@ fn read_masked(prompt: &str) -> std::io::Result<Option<String>> {
     result
 }
 
-pub fn pin_set(io: &mut Io<'_>, data_dir: Option<&Path>) -> Result<Status, CliError> {
+/// `triage pin set`: the staff PIN; with `--recovery`, the recovery PIN that lifts a lockout.
+/// Either starts the attempt counter again (an audit event).
+pub fn pin_set(
+    io: &mut Io<'_>,
+    data_dir: Option<&Path>,
+    recovery: bool,
+) -> Result<Status, CliError> {
     let dir = crate::store::data_dir(data_dir).map_err(|e| CliError::Usage(e.to_string()))?;
+    let (ask, again) = if recovery {
+        ("New recovery PIN: ", "The same recovery PIN again: ")
+    } else {
+        ("New staff PIN: ", "The same PIN again: ")
+    };
     let (first, second) = if std::io::stdin().is_terminal() {
-        let Some(a) = read_masked("New staff PIN: ")? else {
+        let Some(a) = read_masked(ask)? else {
             return Err(CliError::Usage("no PIN was set".into()));
         };
-        let Some(b) = read_masked("The same PIN again: ")? else {
+        let Some(b) = read_masked(again)? else {
             return Err(CliError::Usage("no PIN was set".into()));
         };
         (a, b)
@@ -70,7 +104,15 @@ pub fn pin_set(io: &mut Io<'_>, data_dir: Option<&Path>) -> Result<Status, CliEr
     if first != second {
         return Err(CliError::Usage(PinError::Mismatch.to_string()));
     }
-    pin::set_pin(&dir, &first).map_err(|e| CliError::Usage(e.to_string()))?;
-    writeln!(io.out, "The staff PIN is set.")?;
+    let mut store = super::open_store(data_dir)?;
+    let now = jiff::Timestamp::now();
+    if recovery {
+        pin::set_recovery(&dir, &mut store, &first, now)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        writeln!(io.out, "The recovery PIN is set.")?;
+    } else {
+        pin::set_pin(&dir, &mut store, &first, now).map_err(|e| CliError::Usage(e.to_string()))?;
+        writeln!(io.out, "The staff PIN is set.")?;
+    }
     Ok(Status::Ok)
 }

@@ -252,17 +252,36 @@ fn export_one(
     origin: Option<&crate::clinic::read::SharedRecord>,
     fhir: Option<&crate::questionnaire::Questionnaire>,
     earlier: &[crate::questionnaire::Questionnaire],
-) -> Result<(), CliError> {
-    let parse =
-        |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or(serde_json::Value::Null);
+) -> Result<Exported, CliError> {
+    // A damaged record is reported, never exported with holes (`"answers": null`).
+    let parse = |s: &str, what: &'static str, object: bool| {
+        serde_json::from_str::<serde_json::Value>(s)
+            .ok()
+            .filter(|v| !object || v.is_object())
+            .ok_or(what)
+    };
+    let parts = (|| {
+        Ok::<_, &'static str>((
+            parse(&r.answers_json, "answers", true)?,
+            match r.latches_json.as_deref() {
+                Some(l) => parse(l, "latched flags", false)?,
+                None => serde_json::json!([]),
+            },
+            parse(&r.summary_json, "summary", true)?,
+        ))
+    })();
+    let (answers, latched, summary) = match parts {
+        Ok(p) => p,
+        Err(what) => return Ok(Exported::Damaged(what)),
+    };
     let mut doc = serde_json::json!({
         "record_id": r.summary.id,
         "completed_at": r.summary.completed_at,
         "questionnaire": { "id": r.questionnaire.id, "version": r.questionnaire.version, "content_hash": r.questionnaire.content_hash },
         "visit_date": r.visit_date,
-        "answers": parse(&r.answers_json),
-        "latched": r.latches_json.as_deref().map_or(serde_json::json!([]), parse),
-        "summary": parse(&r.summary_json),
+        "answers": answers,
+        "latched": latched,
+        "summary": summary,
     });
     if let (Some(o), Some(map)) = (origin, doc.as_object_mut()) {
         map.insert("uuid".into(), o.uuid.clone().into());
@@ -310,7 +329,14 @@ fn export_one(
             )?;
         }
     }
-    Ok(())
+    Ok(Exported::Written)
+}
+
+/// What became of one record in an export.
+enum Exported {
+    Written,
+    /// Its stored data cannot be read (which part): not written.
+    Damaged(&'static str),
 }
 
 /// One JSON file per record, written atomically with mode 0600; with a questionnaire (`--fhir`),
@@ -334,19 +360,20 @@ pub fn records_export(
     });
     let fhir = q.as_ref();
     let shared = shared_reader(io, args)?;
-    store::ensure_private_dir(out).map_err(|source| {
-        CliError::Store(store::StoreError::Dir {
-            path: out.to_owned(),
-            source,
-        })
+    store::ensure_private_dir(out).map_err(|e| {
+        CliError::Usage(format!(
+            "cannot use the export folder {}: {e}",
+            out.display()
+        ))
     })?;
+    let mut damaged = Vec::new();
     let count = if let Some(mut client) = shared {
         let mut failed = None;
         let n = crate::clinic::read::for_each(&mut client, |s| {
             if failed.is_some() {
                 return Ok(());
             }
-            if let Err(e) = export_one(
+            match export_one(
                 io,
                 out,
                 &format!("record-{}", s.uuid),
@@ -355,7 +382,9 @@ pub fn records_export(
                 fhir,
                 &earlier,
             ) {
-                failed = Some(e);
+                Ok(Exported::Written) => {}
+                Ok(Exported::Damaged(what)) => damaged.push((s.uuid.clone(), what)),
+                Err(e) => failed = Some(e),
             }
             Ok(())
         })?;
@@ -368,7 +397,7 @@ pub fn records_export(
         let list = st.records()?;
         for summary in &list {
             let r = st.record(summary.id)?;
-            export_one(
+            match export_one(
                 io,
                 out,
                 &format!("record-{}", r.summary.id),
@@ -376,17 +405,33 @@ pub fn records_export(
                 None,
                 fhir,
                 &earlier,
-            )?;
-            st.log(AuditEvent::Exported, Some(r.summary.id), r.draft, now)?;
+            )? {
+                Exported::Written => {
+                    st.log(AuditEvent::Exported, Some(r.summary.id), r.draft, now)?
+                }
+                Exported::Damaged(what) => damaged.push((r.summary.id.to_string(), what)),
+            }
         }
         list.len()
     };
+    for (id, what) in &damaged {
+        writeln!(
+            io.err,
+            "error: record {} is damaged (its stored {what} cannot be read); it was not exported: keep the database for inspection",
+            text::escape(id)
+        )?;
+    }
     writeln!(
         io.out,
-        "exported {count} record(s) to {}",
+        "exported {} record(s) to {}",
+        count - damaged.len(),
         text::escape(&out.display().to_string())
     )?;
-    Ok(Status::Ok)
+    Ok(if damaged.is_empty() {
+        Status::Ok
+    } else {
+        Status::Findings
+    })
 }
 
 pub fn records_delete(

@@ -15,6 +15,9 @@ use crate::config::{self, Config};
 use crate::strings;
 use crate::tui::{self, Mode, RunEnd, RunError, RunOptions};
 
+/// How long one store call of the walk-through waits for a lock held by another process.
+const WALK_BUSY_TIMEOUT: Duration = Duration::from_millis(100);
+
 /// How long leaving waits for the record just completed to reach the clinic store.
 const SEND_AT_EXIT: Duration = Duration::from_secs(3);
 
@@ -77,10 +80,10 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
     let dir = crate::store::data_dir(args.data_dir).map_err(|e| CliError::Usage(e.to_string()))?;
     let mut config = clinic_config(io, args.config, &dir)?;
     if let Some(w) = args.idle_warning {
-        config.idle_warning = Duration::from_secs_f64(w.max(0.0));
+        config.idle_warning = seconds("--idle-warning", w)?;
     }
     if let Some(r) = args.idle_reset {
-        config.idle_reset = Duration::from_secs_f64(r.max(0.0));
+        config.idle_reset = seconds("--idle-reset", r)?;
     }
     if config.idle_reset <= config.idle_warning {
         return Err(CliError::Usage(
@@ -149,6 +152,10 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         draft: args.draft,
         outbox: courier.as_ref().map(Courier::status),
     };
+    // Every store call of the walk-through runs on its only thread, between keystrokes: a
+    // locked database must fail fast (the answer stays in memory and is retried from the
+    // clock tick) rather than hold the screen for SQLite's usual 5 s per call.
+    store.set_busy_timeout(WALK_BUSY_TIMEOUT)?;
     let mut finished = None;
     let ended = tui::run(&q, &earlier, &mut store, &opts, &mut finished);
     if let Some(c) = courier {
@@ -203,5 +210,17 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         Err(RunError::NoTerminal) => Err(CliError::Usage(strings::NEEDS_TERMINAL.to_owned())),
         Err(RunError::Store(e)) => Err(CliError::Store(e)),
         Err(RunError::Io(e)) => Err(CliError::Write(e)),
+    }
+}
+
+/// A number of seconds from the command line: finite, from 0 to 86400 (a day), as the config
+/// file's kiosk timeouts. `inf`, `NaN` and negative numbers are refused with the option's name.
+fn seconds(option: &str, value: f64) -> Result<Duration, CliError> {
+    if value.is_finite() && (0.0..=86_400.0).contains(&value) {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(CliError::Usage(format!(
+            "{option} takes a number of seconds from 0 to 86400, not {value}"
+        )))
     }
 }

@@ -61,13 +61,10 @@ pub fn compile_bool(ast: &Ast, scope: &dyn Scope) -> Result<Expr, Vec<CompileErr
     }
 }
 
-fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a String>) -> Option<&'a String> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(word, c), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+/// "Did you mean" for the first few unknown names of an expression (bounded: see
+/// `crate::limits::did_you_mean`).
+fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a String>) -> Option<&'a str> {
+    crate::limits::did_you_mean(word, candidates.into_iter().map(String::as_str))
 }
 
 impl Cx<'_> {
@@ -94,11 +91,16 @@ impl Cx<'_> {
             Some((_, Ty::Unknown)) => None,
             Some(found) => Some(found),
             None => {
-                let names = self.scope.names();
+                let names = if self.errors.len() < 3 {
+                    self.scope.names()
+                } else {
+                    Vec::new()
+                };
                 let help = match closest(name, &names) {
                     Some(c) => format!("did you mean `{c}`?"),
                     None => "names are question ids, derived value ids, or `visit_date`".to_owned(),
                 };
+                let name = crate::limits::shorten(name, crate::limits::MAX_SUGGEST_CHARS);
                 self.error(
                     span,
                     format!("unknown name `{name}`"),

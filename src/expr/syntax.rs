@@ -301,11 +301,37 @@ struct Parser<'a> {
     toks: Vec<(Tok, Range<usize>)>,
     pos: usize,
     src: &'a str,
+    /// Parentheses, `not` and calls open around the current token (see `crate::limits`).
+    depth: usize,
 }
 
-/// Parses a condition string. Spans are byte offsets into `src`.
+/// Parses a condition string. Spans are byte offsets into `src`. A condition longer than
+/// [`crate::limits::MAX_EXPR_BYTES`], with more than [`crate::limits::MAX_EXPR_NODES`] tokens,
+/// or nested deeper than [`crate::limits::MAX_EXPR_DEPTH`] is an error (it would cost unbounded
+/// work, or the stack, in the checker and evaluator).
 pub fn parse(src: &str) -> Result<Ast, SyntaxError> {
+    use crate::limits::{MAX_EXPR_BYTES, MAX_EXPR_NODES};
+    if src.len() > MAX_EXPR_BYTES {
+        return Err(SyntaxError {
+            span: 0..src.len(),
+            message: format!(
+                "the condition is {}; a condition may be at most {}",
+                crate::limits::size(src.len()),
+                crate::limits::size(MAX_EXPR_BYTES)
+            ),
+            help: Some("split it into derived values".into()),
+        });
+    }
     let toks = lex(src)?;
+    if let Some((_, span)) = toks.get(MAX_EXPR_NODES) {
+        return Err(SyntaxError {
+            span: span.clone(),
+            message: format!(
+                "the condition has more than {MAX_EXPR_NODES} names, values and operators"
+            ),
+            help: Some("split it into derived values".into()),
+        });
+    }
     if toks.is_empty() {
         return Err(SyntaxError {
             span: 0..src.len(),
@@ -315,7 +341,12 @@ pub fn parse(src: &str) -> Result<Ast, SyntaxError> {
             ),
         });
     }
-    let mut p = Parser { toks, pos: 0, src };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        src,
+        depth: 0,
+    };
     let ast = p.or()?;
     if let Some((_, span)) = p.toks.get(p.pos) {
         return Err(SyntaxError {
@@ -362,6 +393,22 @@ impl Parser<'_> {
         })
     }
 
+    /// One level deeper (a parenthesis, `not`, a call); an error past the limit.
+    fn enter(&mut self) -> Result<(), SyntaxError> {
+        self.depth += 1;
+        if self.depth > crate::limits::MAX_EXPR_DEPTH {
+            return Err(SyntaxError {
+                span: self.span_here(),
+                message: format!(
+                    "the condition nests too deeply: at most {} levels of parentheses, `not` and calls",
+                    crate::limits::MAX_EXPR_DEPTH
+                ),
+                help: Some("write it flatter, or split it into derived values".into()),
+            });
+        }
+        Ok(())
+    }
+
     fn or(&mut self) -> Result<Ast, SyntaxError> {
         let first = self.and()?;
         let mut items = vec![first];
@@ -385,7 +432,9 @@ impl Parser<'_> {
     fn unary(&mut self) -> Result<Ast, SyntaxError> {
         if self.peek() == Some(&Tok::Not) {
             let (_, s) = self.bump();
+            self.enter()?;
             let inner = self.unary()?;
+            self.depth -= 1;
             let span = s.start..inner.span.end;
             return Ok(Ast {
                 kind: AstKind::Not(Box::new(inner)),
@@ -526,7 +575,9 @@ impl Parser<'_> {
         match self.peek() {
             Some(Tok::LParen) => {
                 let (_, s) = self.bump();
+                self.enter()?;
                 let inner = self.or()?;
+                self.depth -= 1;
                 if self.peek() != Some(&Tok::RParen) {
                     return self.err("expected `)`", "every `(` needs a matching `)`");
                 }
@@ -541,6 +592,7 @@ impl Parser<'_> {
                 let (_, span) = self.bump();
                 if self.peek() == Some(&Tok::LParen) {
                     self.bump();
+                    self.enter()?;
                     let mut args = Vec::new();
                     if self.peek() != Some(&Tok::RParen) {
                         loop {
@@ -560,6 +612,7 @@ impl Parser<'_> {
                         }
                     }
                     let (_, e) = self.bump();
+                    self.depth -= 1;
                     return Ok(Ast {
                         kind: AstKind::Call {
                             name,

@@ -1,28 +1,40 @@
 //! The staff PIN: stored as an argon2id hash (19 MiB, 2 passes) in the data directory (0600),
-//! checked with a limited number of attempts, a delay that doubles after each wrong PIN, and a
-//! lockout. The attempt counter lives on disk (written atomically), so a restart or a kill does
-//! not reset it.
+//! checked with a delay that doubles after each wrong PIN and, after too many, a lockout. The
+//! attempt counter is the audit log's `pin_failed` rows in the database (append-only, kept across
+//! restarts; deleting or damaging a file cannot reset it). A patient can never lock staff out of
+//! a safety pause: there wrong PINs only slow the next try (at most [`MAX_DELAY`]). A second
+//! secret, the clinic's recovery PIN (`triage pin set --recovery`, 8 to 64 characters, kept in a
+//! drawer or a password manager), lifts a lockout at once.
 
 use std::path::Path;
 use std::time::Duration;
 
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
 use jiff::{SignedDuration, Timestamp};
-use serde::{Deserialize, Serialize};
 
-use crate::store::write_atomic;
+use crate::store::{AuditEvent, Store, StoreError, write_atomic};
 
 pub const PIN_FILE: &str = "staff_pin";
-pub const ATTEMPTS_FILE: &str = "pin_attempts.json";
+/// The recovery PIN's hash.
+pub const RECOVERY_FILE: &str = "staff_recovery_pin";
+/// Where attempts were counted before they moved into the database: removed by `pin set`,
+/// never read (deleting it used to reset the lockout).
+pub const LEGACY_ATTEMPTS_FILE: &str = "pin_attempts.json";
 
 /// Memory (KiB) and passes for argon2id: OWASP's minimum recommendation.
 const MEMORY_KIB: u32 = 19 * 1024;
 const PASSES: u32 = 2;
+/// The longest wait between two tries, however many were wrong.
+pub const MAX_DELAY: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
 pub enum PinError {
     #[error("the PIN must be 4 to 32 characters with no spaces")]
     BadPin,
+    #[error("the recovery PIN must be 8 to 64 characters with no spaces")]
+    BadRecovery,
+    #[error("the recovery PIN must differ from the staff PIN")]
+    SameAsPin,
     #[error("the two PINs do not match")]
     Mismatch,
     #[error("no staff PIN is set; set one with `triage pin set`")]
@@ -31,26 +43,54 @@ pub enum PinError {
     Damaged,
     #[error("cannot read or write the PIN files: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Store(#[from] StoreError),
 }
 
 /// How PIN attempts are limited.
 #[derive(Debug, Clone, Copy)]
 pub struct Policy {
+    /// Wrong PINs before the lockout (staff access only; never during a safety pause).
     pub attempts: u32,
     pub lockout: Duration,
+    /// The wait after the first wrong PIN; it doubles with each further one, up to
+    /// [`MAX_DELAY`].
     pub delay: Duration,
+}
+
+/// Why the PIN is asked: staff access (the staff menu, a private form), or letting a patient
+/// past a safety pause, which must never be locked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Staff,
+    Pause,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Staff => "staff",
+            Purpose::Pause => "pause",
+        }
+    }
 }
 
 /// The result of checking a PIN.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Check {
     Right,
+    /// The recovery PIN was typed: staff are let in and any lockout is lifted.
+    Recovered,
     Wrong {
-        left: u32,
+        /// Tries left before the lockout (`None` at a safety pause, which has none).
+        left: Option<u32>,
         retry_at: Timestamp,
     },
+    /// Too many wrong PINs: only the recovery PIN opens until then.
     Locked {
         until: Timestamp,
+        /// Whether a recovery PIN is set.
+        recovery: bool,
     },
     /// Too soon after a wrong PIN: not checked.
     TooSoon {
@@ -58,38 +98,65 @@ pub enum Check {
     },
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Attempts {
-    failures: u32,
-    retry_at: Option<Timestamp>,
-    locked_until: Option<Timestamp>,
-}
-
 fn argon() -> Result<Argon2<'static>, PinError> {
     let params = Params::new(MEMORY_KIB, PASSES, 1, None).map_err(|_| PinError::Damaged)?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-fn valid(pin: &str) -> bool {
-    (4..=32).contains(&pin.chars().count())
-        && !pin.chars().any(|c| c.is_whitespace() || c.is_control())
+fn valid(pin: &str, len: std::ops::RangeInclusive<usize>) -> bool {
+    len.contains(&pin.chars().count()) && !pin.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-/// Stores a new PIN (hash only) and clears the attempt counter.
-pub fn set_pin(dir: &Path, pin: &str) -> Result<(), PinError> {
-    if !valid(pin) {
+fn hash(pin: &str) -> Result<String, PinError> {
+    argon().and_then(|a| {
+        a.hash_password(pin.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|_| PinError::Damaged)
+    })
+}
+
+fn matches(stored: &str, pin: &str) -> Result<bool, PinError> {
+    Ok(argon()?
+        .verify_password(pin.as_bytes(), stored.trim())
+        .is_ok())
+}
+
+/// Stores a new staff PIN (hash only); the attempt counter starts again (`pin_reset`).
+pub fn set_pin(
+    dir: &Path,
+    store: &mut dyn Store,
+    pin: &str,
+    now: Timestamp,
+) -> Result<(), PinError> {
+    if !valid(pin, 4..=32) {
         return Err(PinError::BadPin);
     }
+    if read_hash(dir, RECOVERY_FILE)?.is_some_and(|r| matches(&r, pin).unwrap_or(false)) {
+        return Err(PinError::SameAsPin);
+    }
     crate::store::ensure_private_dir(dir)?;
-    let hash = argon().and_then(|a| {
-        a.hash_password(pin.as_bytes())
-            .map_err(|_| PinError::Damaged)
-    })?;
-    write_atomic(&dir.join(PIN_FILE), hash.to_string().as_bytes())?;
-    write_atomic(
-        &dir.join(ATTEMPTS_FILE),
-        &serde_json::to_vec(&Attempts::default()).unwrap_or_default(),
-    )?;
+    write_atomic(&dir.join(PIN_FILE), hash(pin)?.as_bytes())?;
+    let _ = std::fs::remove_file(dir.join(LEGACY_ATTEMPTS_FILE));
+    store.log_detail(AuditEvent::PinReset, None, None, "pin_set", now)?;
+    Ok(())
+}
+
+/// Stores the recovery PIN (hash only), which lifts a lockout; the counter starts again.
+pub fn set_recovery(
+    dir: &Path,
+    store: &mut dyn Store,
+    pin: &str,
+    now: Timestamp,
+) -> Result<(), PinError> {
+    if !valid(pin, 8..=64) {
+        return Err(PinError::BadRecovery);
+    }
+    if read_hash(dir, PIN_FILE)?.is_some_and(|p| matches(&p, pin).unwrap_or(false)) {
+        return Err(PinError::SameAsPin);
+    }
+    crate::store::ensure_private_dir(dir)?;
+    write_atomic(&dir.join(RECOVERY_FILE), hash(pin)?.as_bytes())?;
+    store.log_detail(AuditEvent::PinReset, None, None, "recovery_set", now)?;
     Ok(())
 }
 
@@ -97,16 +164,12 @@ pub fn is_set(dir: &Path) -> bool {
     dir.join(PIN_FILE).is_file()
 }
 
-fn load_attempts(dir: &Path) -> Attempts {
-    std::fs::read(dir.join(ATTEMPTS_FILE))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default()
-}
-
-/// When the PIN is locked, until when.
-pub fn locked_until(dir: &Path, now: Timestamp) -> Option<Timestamp> {
-    load_attempts(dir).locked_until.filter(|u| *u > now)
+fn read_hash(dir: &Path, name: &str) -> Result<Option<String>, PinError> {
+    match std::fs::read_to_string(dir.join(name)) {
+        Ok(s) => Ok(Some(s)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(PinError::Io(e)),
+    }
 }
 
 fn after(now: Timestamp, d: Duration) -> Timestamp {
@@ -114,59 +177,104 @@ fn after(now: Timestamp, d: Duration) -> Timestamp {
         .unwrap_or(Timestamp::MAX)
 }
 
-/// Checks a PIN under the policy, recording the attempt on disk before answering.
-pub fn check(dir: &Path, pin: &str, policy: &Policy, now: Timestamp) -> Result<Check, PinError> {
-    let stored = std::fs::read_to_string(dir.join(PIN_FILE)).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            PinError::NotSet
-        } else {
-            PinError::Io(e)
-        }
-    })?;
-    let mut a = load_attempts(dir);
-    if let Some(until) = a.locked_until.filter(|u| *u > now) {
-        return Ok(Check::Locked { until });
-    }
-    if let Some(retry_at) = a.retry_at.filter(|r| *r > now) {
-        return Ok(Check::TooSoon { retry_at });
-    }
-    if a.locked_until.is_some() {
+/// The wait after the `n`th wrong PIN in a row: `delay` doubled each time, at most [`MAX_DELAY`].
+fn delay_after(policy: &Policy, n: usize) -> Duration {
+    let doublings = n.saturating_sub(1).min(16) as u32;
+    policy
+        .delay
+        .saturating_mul(1 << doublings)
+        .min(MAX_DELAY.max(policy.delay))
+}
+
+/// Checks a PIN under the policy for `purpose`, recording the attempt in the audit log before
+/// answering. Staff access locks after `policy.attempts` wrong PINs for `policy.lockout`, and
+/// then only the recovery PIN opens; at a safety pause wrong PINs only delay the next try.
+pub fn check(
+    dir: &Path,
+    store: &mut dyn Store,
+    pin: &str,
+    policy: &Policy,
+    purpose: Purpose,
+    now: Timestamp,
+) -> Result<Check, PinError> {
+    let stored = read_hash(dir, PIN_FILE)?.ok_or(PinError::NotSet)?;
+    let recovery = read_hash(dir, RECOVERY_FILE)?;
+    let mut failures = store.pin_failures()?;
+    let limit = policy.attempts.max(1) as usize;
+    // The lockout began with the failure that reached the limit.
+    let mut locked_until = failures.get(limit - 1).map(|t| after(*t, policy.lockout));
+    if locked_until.is_some_and(|u| u <= now) {
         // The lockout is over: a fresh set of attempts.
-        a = Attempts::default();
+        store.log_detail(AuditEvent::PinReset, None, None, "lockout_over", now)?;
+        failures.clear();
+        locked_until = None;
     }
-    let right = argon()?
-        .verify_password(pin.as_bytes(), stored.trim())
-        .is_ok();
-    let result = if right {
-        a = Attempts::default();
-        Check::Right
-    } else {
-        a.failures += 1;
-        if a.failures >= policy.attempts {
-            let until = after(now, policy.lockout);
-            a.locked_until = Some(until);
-            a.retry_at = None;
-            Check::Locked { until }
-        } else {
-            let wait = policy.delay.saturating_mul(1 << (a.failures - 1).min(16));
-            let retry_at = after(now, wait);
-            a.retry_at = Some(retry_at);
-            Check::Wrong {
-                left: policy.attempts - a.failures,
-                retry_at,
-            }
+    let locked = purpose == Purpose::Staff && locked_until.is_some();
+    if let Some(last) = failures.last() {
+        let retry_at = after(*last, delay_after(policy, failures.len()));
+        if retry_at > now {
+            return Ok(Check::TooSoon { retry_at });
         }
+    }
+    let event = |store: &mut dyn Store, e: AuditEvent, detail: &str| {
+        store.log_detail(e, None, None, detail, now)
     };
-    write_atomic(
-        &dir.join(ATTEMPTS_FILE),
-        &serde_json::to_vec(&a).unwrap_or_default(),
-    )?;
-    Ok(result)
+    // The recovery PIN always opens; during a lockout nothing else does.
+    if let Some(r) = &recovery
+        && matches(r, pin)?
+    {
+        event(store, AuditEvent::PinRecovered, purpose.as_str())?;
+        return Ok(Check::Recovered);
+    }
+    if !locked && matches(&stored, pin)? {
+        event(store, AuditEvent::PinOk, purpose.as_str())?;
+        return Ok(Check::Right);
+    }
+    let detail = if locked {
+        format!("{} recovery", purpose.as_str())
+    } else {
+        purpose.as_str().to_owned()
+    };
+    event(store, AuditEvent::PinFailed, &detail)?;
+    let n = failures.len() + 1;
+    let retry_at = after(now, delay_after(policy, n));
+    Ok(match (purpose, locked_until) {
+        (Purpose::Staff, Some(until)) => Check::Locked {
+            until,
+            recovery: recovery.is_some(),
+        },
+        (Purpose::Staff, None) if n >= limit => Check::Locked {
+            until: after(now, policy.lockout),
+            recovery: recovery.is_some(),
+        },
+        (Purpose::Staff, None) => Check::Wrong {
+            left: Some((limit - n) as u32),
+            retry_at,
+        },
+        (Purpose::Pause, _) => Check::Wrong {
+            left: None,
+            retry_at,
+        },
+    })
+}
+
+/// When staff access is locked, until when (for the PIN screen before anything is typed).
+pub fn locked_until(
+    store: &dyn Store,
+    policy: &Policy,
+    now: Timestamp,
+) -> Result<Option<Timestamp>, StoreError> {
+    let failures = store.pin_failures()?;
+    Ok(failures
+        .get(policy.attempts.max(1) as usize - 1)
+        .map(|t| after(*t, policy.lockout))
+        .filter(|u| *u > now))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::SqliteStore;
 
     fn policy() -> Policy {
         Policy {
@@ -180,11 +288,17 @@ mod tests {
         Timestamp::from_second(1_750_000_000 + s).expect("ts")
     }
 
+    fn setup() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = SqliteStore::open(dir.path()).expect("store");
+        set_pin(dir.path(), &mut store, "4321", t(-10)).expect("set");
+        (dir, store)
+    }
+
     /// The right PIN opens; the stored file holds an argon2id hash, not the PIN, with mode 0600.
     #[test]
     fn right_pin_and_hash_file() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        set_pin(dir.path(), "4321").expect("set");
+        let (dir, mut store) = setup();
         let stored = std::fs::read_to_string(dir.path().join(PIN_FILE)).expect("read");
         assert!(
             stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
@@ -201,46 +315,134 @@ mod tests {
             0o600
         );
         assert_eq!(
-            check(dir.path(), "4321", &policy(), t(0)).expect("check"),
+            check(
+                dir.path(),
+                &mut store,
+                "4321",
+                &policy(),
+                Purpose::Staff,
+                t(0)
+            )
+            .expect("check"),
             Check::Right
         );
     }
 
-    /// Wrong PINs: a doubling delay, then a lockout that holds until it expires.
+    /// Wrong PINs: a doubling delay, then a lockout that holds until it expires, kept in the
+    /// database (a new connection sees it; no file to delete).
     #[test]
     fn wrong_pins_delay_then_lock() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        set_pin(dir.path(), "4321").expect("set");
+        let (dir, mut store) = setup();
         let p = policy();
+        let c = |store: &mut SqliteStore, pin: &str, at| {
+            check(dir.path(), store, pin, &p, Purpose::Staff, at).expect("check")
+        };
         assert_eq!(
-            check(dir.path(), "0000", &p, t(0)).expect("check"),
+            c(&mut store, "0000", t(0)),
             Check::Wrong {
-                left: 2,
+                left: Some(2),
                 retry_at: t(1)
             }
         );
         assert_eq!(
-            check(dir.path(), "4321", &p, t(0)).expect("check"),
+            c(&mut store, "4321", t(0)),
             Check::TooSoon { retry_at: t(1) },
             "not even the right PIN during the delay"
         );
         assert_eq!(
-            check(dir.path(), "0000", &p, t(1)).expect("check"),
+            c(&mut store, "0000", t(1)),
             Check::Wrong {
-                left: 1,
+                left: Some(1),
                 retry_at: t(3)
             }
         );
+        let locked = Check::Locked {
+            until: t(603),
+            recovery: false,
+        };
+        assert_eq!(c(&mut store, "0000", t(3)), locked);
+        drop(store);
+        let mut store = SqliteStore::open(dir.path()).expect("reopen");
         assert_eq!(
-            check(dir.path(), "0000", &p, t(3)).expect("check"),
-            Check::Locked { until: t(603) }
+            c(&mut store, "4321", t(100)),
+            locked,
+            "kept across restarts"
+        );
+        assert_eq!(c(&mut store, "4321", t(603)), Check::Right);
+        let failed = store
+            .audit()
+            .expect("audit")
+            .iter()
+            .filter(|r| r.event == "pin_failed")
+            .count();
+        assert_eq!(failed, 4);
+    }
+
+    /// At a safety pause wrong PINs never lock: each only delays the next try, at most 30 s,
+    /// and the right PIN then opens.
+    #[test]
+    fn pause_backs_off_without_lockout() {
+        let (dir, mut store) = setup();
+        let p = policy();
+        let mut at = t(0);
+        for n in 1..=10u32 {
+            match check(dir.path(), &mut store, "0000", &p, Purpose::Pause, at).expect("check") {
+                Check::Wrong {
+                    left: None,
+                    retry_at,
+                } => {
+                    let wait = retry_at.as_second() - at.as_second();
+                    assert_eq!(wait, i64::from(1u32 << (n - 1)).min(30), "try {n}");
+                    at = retry_at;
+                }
+                other => panic!("try {n}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            check(dir.path(), &mut store, "4321", &p, Purpose::Pause, at).expect("check"),
+            Check::Right
+        );
+    }
+
+    /// The recovery PIN lifts a lockout at once and resets the counter; it must differ from
+    /// the staff PIN and be at least 8 characters.
+    #[test]
+    fn recovery_pin_lifts_the_lockout() {
+        let (dir, mut store) = setup();
+        assert!(matches!(
+            set_recovery(dir.path(), &mut store, "short", t(-5)),
+            Err(PinError::BadRecovery)
+        ));
+        set_recovery(dir.path(), &mut store, "drawer-2468", t(-5)).expect("recovery");
+        let p = Policy {
+            delay: Duration::ZERO,
+            ..policy()
+        };
+        for _ in 0..3 {
+            check(dir.path(), &mut store, "0000", &p, Purpose::Staff, t(0)).expect("check");
+        }
+        assert_eq!(
+            check(dir.path(), &mut store, "4321", &p, Purpose::Staff, t(1)).expect("check"),
+            Check::Locked {
+                until: t(600),
+                recovery: true
+            }
         );
         assert_eq!(
-            check(dir.path(), "4321", &p, t(100)).expect("check"),
-            Check::Locked { until: t(603) }
+            check(
+                dir.path(),
+                &mut store,
+                "drawer-2468",
+                &p,
+                Purpose::Staff,
+                t(2)
+            )
+            .expect("check"),
+            Check::Recovered
         );
+        assert_eq!(store.pin_failures().expect("failures"), Vec::new());
         assert_eq!(
-            check(dir.path(), "4321", &p, t(603)).expect("check"),
+            check(dir.path(), &mut store, "4321", &p, Purpose::Staff, t(3)).expect("check"),
             Check::Right
         );
     }
@@ -249,13 +451,24 @@ mod tests {
     #[test]
     fn bad_pins() {
         let dir = tempfile::tempdir().expect("tempdir");
-        assert!(matches!(set_pin(dir.path(), "12"), Err(PinError::BadPin)));
+        let mut store = SqliteStore::open(dir.path()).expect("store");
         assert!(matches!(
-            set_pin(dir.path(), "12 34"),
+            set_pin(dir.path(), &mut store, "12", t(0)),
             Err(PinError::BadPin)
         ));
         assert!(matches!(
-            check(dir.path(), "1234", &policy(), t(0)),
+            set_pin(dir.path(), &mut store, "12 34", t(0)),
+            Err(PinError::BadPin)
+        ));
+        assert!(matches!(
+            check(
+                dir.path(),
+                &mut store,
+                "1234",
+                &policy(),
+                Purpose::Staff,
+                t(0)
+            ),
             Err(PinError::NotSet)
         ));
     }

@@ -55,15 +55,16 @@ pub fn content_hash(bytes: &[u8]) -> String {
 
 /// Loads and checks a questionnaire written in the native TOML format.
 pub fn load_toml(src: &str) -> Loaded {
-    let raw: RawFile = match toml::from_str(src) {
-        Ok(r) => r,
-        Err(e) => {
-            return Loaded {
-                questionnaire: None,
-                diagnostics: vec![toml_error(&e, src)],
-            };
-        }
-    };
+    let raw: RawFile =
+        match parse_limited(src, &crate::limits::QUESTIONNAIRE, |e| toml_error(e, src)) {
+            Ok(r) => r,
+            Err(diagnostics) => {
+                return Loaded {
+                    questionnaire: None,
+                    diagnostics,
+                };
+            }
+        };
     let names = HashMap::from([("visit_date".to_owned(), (Ref::VisitDate, Ty::Date))]);
     let mut b = Builder {
         src,
@@ -76,6 +77,7 @@ pub fn load_toml(src: &str) -> Loaded {
     };
     let q = b.build(raw);
     let has_errors = b.diags.iter().any(Diagnostic::is_error);
+    crate::limits::cap_diagnostics(&mut b.diags);
     Loaded {
         questionnaire: if has_errors { None } else { q },
         diagnostics: b.diags,
@@ -101,6 +103,23 @@ impl Loaded {
     }
 }
 
+/// Parses a TOML file into `T` within its limits (size and tokens before parsing; strings,
+/// lists and nesting before deserializing): a hostile file costs bounded time and memory. Shared
+/// by questionnaires, clinic configs and scenario files; `toml_err` words a TOML error.
+pub fn parse_limited<T: serde::de::DeserializeOwned>(
+    src: &str,
+    limits: &crate::limits::FileLimits,
+    toml_err: impl Fn(&toml::de::Error) -> Diagnostic,
+) -> Result<T, Vec<Diagnostic>> {
+    crate::limits::toml_prescan(src, limits).map_err(|d| vec![*d])?;
+    let table = toml::de::DeTable::parse(src).map_err(|e| vec![toml_err(&e)])?;
+    let found = crate::limits::toml_tree(&table, limits);
+    if !found.is_empty() {
+        return Err(found);
+    }
+    T::deserialize(toml::de::Deserializer::from(table)).map_err(|e| vec![toml_err(&e)])
+}
+
 /// A TOML parse or shape error as a diagnostic (shared with the clinic config).
 pub fn toml_error(e: &toml::de::Error, src: &str) -> Diagnostic {
     let message = e.message().trim().to_owned();
@@ -112,10 +131,13 @@ pub fn toml_error(e: &toml::de::Error, src: &str) -> Diagnostic {
     };
     let closest = expected
         .iter()
+        .filter(|_| word.len() <= crate::limits::MAX_SUGGEST_CHARS)
         .map(|c| (strsim::jaro_winkler(word, c), *c))
         .filter(|(score, _)| *score > 0.7)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c);
+    let word = crate::limits::shorten(word, crate::limits::MAX_SUGGEST_CHARS);
+    let word = word.as_str();
     let listing = expected
         .iter()
         .map(|c| format!("`{c}`"))
@@ -405,7 +427,7 @@ impl Builder<'_> {
         let flags = self.flags(&raw.flag, &derived_max);
         let outcome = self.outcome(raw.outcome);
         let summary = self.summary(raw.summary.as_ref());
-        self.unused_derived(&raw.derived, &derived, &flags, &summary);
+        self.unused_derived(&raw.derived[..derived.len()], &derived, &flags, &summary);
         if let Some(t) = &raw.questionnaire.get_ref().staff_answers {
             meta.staff_answers = self.staff_answers(t);
         }
@@ -837,6 +859,15 @@ impl Builder<'_> {
         if raw.get_ref().is_empty() {
             self.err(raw.span(), "the option list is empty", "no options", None);
         }
+        if let Some(over) = raw.get_ref().get(crate::limits::MAX_OPTIONS) {
+            self.err(
+                over.span().start..over.span().start + 1,
+                format!("more than {} options", crate::limits::MAX_OPTIONS),
+                "the limit is passed here",
+                Some("a long list is easier as a text answer; the limits are in docs/questionnaire-format.md".into()),
+            );
+            return Vec::new();
+        }
         let mut out: Vec<ChoiceOption> = Vec::new();
         let mut seen: HashMap<String, Range<usize>> = HashMap::new();
         for o in raw.get_ref() {
@@ -1080,6 +1111,19 @@ impl Builder<'_> {
 
     /// Declares, orders and compiles derived values. Cycles among them are reported.
     fn derived(&mut self, raw: &[S<RawDerived>]) -> Vec<Option<Derived>> {
+        // Chains of derived values are followed depth first: bounded, they cannot take the stack.
+        let raw = match raw.get(crate::limits::MAX_DERIVED) {
+            Some(over) => {
+                self.err(
+                    over.span().start..over.span().start + 1,
+                    format!("more than {} derived values", crate::limits::MAX_DERIVED),
+                    "the limit is passed here",
+                    Some("the limits are in docs/questionnaire-format.md".into()),
+                );
+                &raw[..crate::limits::MAX_DERIVED]
+            }
+            None => raw,
+        };
         for (i, d) in raw.iter().enumerate() {
             self.declare(&d.get_ref().id, Some((Ref::Derived(i as u32), Ty::Unknown)));
         }
@@ -1338,7 +1382,23 @@ impl Builder<'_> {
                 parts.push(TemplatePart::Text(text::clean(&std::mem::take(lit))));
             }
         };
+        let mut placeholders = 0;
         while i < end {
+            if bytes[i] == b'{' && (i + 1 >= end || bytes[i + 1] != b'{') {
+                placeholders += 1;
+                if placeholders > crate::limits::MAX_PLACEHOLDERS {
+                    self.err(
+                        map.span(i..i + 1),
+                        format!(
+                            "more than {} placeholders in one text",
+                            crate::limits::MAX_PLACEHOLDERS
+                        ),
+                        "the limit is passed here",
+                        Some("a text names at most 100 answers; split it into summary rows".into()),
+                    );
+                    break;
+                }
+            }
             match bytes[i] {
                 b'{' if i + 1 < end && bytes[i + 1] == b'{' => {
                     lit.push('{');
@@ -1411,8 +1471,11 @@ impl Builder<'_> {
                             });
                         }
                         None => {
-                            let names: Vec<String> = self.names.keys().cloned().collect();
-                            let help = names.iter().map(|n| (strsim::jaro_winkler(name, n), n)).filter(|(s, _)| *s > 0.8).max_by(|a, b| a.0.total_cmp(&b.0)).map(|(_, n)| format!("did you mean `{{{n}}}`?"));
+                            let help = (self.diags.len() < crate::limits::MAX_SUGGESTIONS)
+                                .then(|| crate::limits::did_you_mean(name, self.names.keys().map(String::as_str)))
+                                .flatten()
+                                .map(|n| format!("did you mean `{{{n}}}`?"));
+                            let name = crate::limits::shorten(name, crate::limits::MAX_SUGGEST_CHARS);
                             self.err(span, format!("placeholder `{{{name}}}` names nothing"), "no question or derived value has this id", help.or(Some("placeholders name a question, a derived value or visit_date; write `{{` for a literal brace, or `{? condition: text}` for text shown only when a condition holds".into())));
                         }
                     }

@@ -10,7 +10,9 @@ mod raw;
 mod strspan;
 pub mod versions;
 
-pub use load::{Loaded, content_hash, load_toml, parse_date_bound, toml_error as toml_diagnostic};
+pub use load::{
+    Loaded, content_hash, load_toml, parse_date_bound, parse_limited, toml_error as toml_diagnostic,
+};
 pub use model::*;
 
 /// The shipped default questionnaire, embedded so the program works from any directory.

@@ -26,34 +26,147 @@ pub fn data_dir(explicit: Option<&Path>) -> io::Result<PathBuf> {
     }
 }
 
-/// Creates `dir` (and parents) if needed and makes it private (0700).
-pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
-    fs::create_dir_all(dir)?;
-    set_mode(dir, 0o700)
+/// The error for a symbolic link where triage expects a real folder or file of its own: it never
+/// follows one there, so a link planted in the place of the data directory, an export or spool
+/// folder or the database cannot redirect patient data or have its target's permissions changed.
+pub fn symlink_refused(path: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "{} is a symbolic link; triage does not follow links where it keeps or writes patient data: name the real folder or file",
+            path.display()
+        ),
+    )
 }
 
-/// Sets Unix permission bits; does nothing elsewhere.
-pub fn set_mode(path: &Path, mode: u32) -> io::Result<()> {
+/// Creates `dir` if needed and makes it private (0700), refusing a symbolic link in its place.
+/// Every folder created on the way (the missing parents too) is made 0700 whatever the umask;
+/// parents that already exist are left as they are. The final folder's mode is set through a
+/// descriptor opened without following links (`O_NOFOLLOW`), so a link swapped in meanwhile is
+/// never chmod'ed. Errors: a link or a non-folder in the way, or the system's I/O error.
+pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
+    // The missing folders, outermost first.
+    let mut missing = Vec::new();
+    let mut cur = Some(dir);
+    while let Some(p) = cur.filter(|p| !p.as_os_str().is_empty()) {
+        match fs::symlink_metadata(p) {
+            Ok(_) => break,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                missing.push(p);
+                cur = p.parent();
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    for p in missing.into_iter().rev() {
+        match make_private_dir(p) {
+            Ok(()) => {}
+            // Made by someone else meanwhile: checked below like any existing folder.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        if p != dir {
+            chmod_dir_nofollow(p, 0o700)?;
+        }
+    }
+    let meta = fs::symlink_metadata(dir)?;
+    if meta.file_type().is_symlink() {
+        return Err(symlink_refused(dir));
+    }
+    if !meta.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} is not a folder", dir.display()),
+        ));
+    }
+    chmod_dir_nofollow(dir, 0o700)
+}
+
+/// `mkdir` with mode 0700 (the umask can only take bits away, and the mode is set again after).
+fn make_private_dir(p: &Path) -> io::Result<()> {
+    let mut b = fs::DirBuilder::new();
     #[cfg(unix)]
     {
-        fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(p)
+}
+
+/// Sets a folder's mode through a descriptor opened with `O_NOFOLLOW | O_DIRECTORY`: a symbolic
+/// link is refused, never followed.
+fn chmod_dir_nofollow(dir: &Path, mode: u32) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use rustix::fs::{Mode, OFlags};
+        let fd = rustix::fs::open(
+            dir,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| match e {
+            rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR if is_symlink(dir) => {
+                symlink_refused(dir)
+            }
+            e => e.into(),
+        })?;
+        rustix::fs::fchmod(&fd, Mode::from_raw_mode(mode)).map_err(io::Error::from)
     }
     #[cfg(not(unix))]
     {
-        let _ = (path, mode);
+        let _ = (dir, mode);
         Ok(())
     }
 }
 
+fn is_symlink(p: &Path) -> bool {
+    fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// Sets a file's mode unless it is a symbolic link, whose target is never touched (a link is an
+/// error; a missing file is not). The file is never opened: closing a descriptor of a file drops
+/// every `fcntl` lock this process holds on it, and SQLite's locks on the database, WAL and
+/// shared-memory files must survive. The check and the change are a moment apart; the folder is
+/// private (0700), so only its owner could swap a link in between.
+pub fn set_file_mode_nofollow(path: &Path, mode: u32) -> io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(symlink_refused(path)),
+        Ok(_) => {
+            #[cfg(unix)]
+            {
+                fs::set_permissions(path, fs::Permissions::from_mode(mode))
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = mode;
+                Ok(())
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Creates an empty file with mode 0600 if it does not exist yet, so SQLite's database (and the
-/// WAL and shared-memory files, which SQLite gives the database's permissions) are private.
+/// WAL and shared-memory files, which SQLite gives the database's permissions) are private. A
+/// symbolic link in its place is refused without touching its target. A new file is created
+/// with `O_CREAT | O_EXCL` (which never follows a link); an existing one is never opened here
+/// (see [`set_file_mode_nofollow`]: another connection of this process may hold its locks).
 pub fn precreate_private(path: &Path) -> io::Result<()> {
     let mut o = OpenOptions::new();
-    o.write(true).create(true).truncate(false);
+    o.write(true).create_new(true);
     #[cfg(unix)]
     o.mode(0o600);
-    o.open(path)?;
-    set_mode(path, 0o600)
+    match o.open(path) {
+        Ok(f) => {
+            #[cfg(unix)]
+            f.set_permissions(fs::Permissions::from_mode(0o600))?;
+            drop(f);
+            Ok(())
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => set_file_mode_nofollow(path, 0o600),
+        Err(e) => Err(e),
+    }
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);

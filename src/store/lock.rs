@@ -35,8 +35,10 @@ impl DraftLock {
         }
         let mut o = OpenOptions::new();
         o.read(true).write(true).create(true).truncate(false);
+        // Never through a link planted in the locks folder.
         #[cfg(unix)]
-        o.mode(0o600);
+        o.mode(0o600)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
         let file = o.open(&path)?;
         match flock(&file, FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => Ok(Some(DraftLock { draft, _file: file })),

@@ -9,7 +9,8 @@ mod outbox;
 mod sqlite;
 
 pub use files::{
-    data_dir, ensure_private_dir, precreate_private, set_mode, sync_dir, write_atomic,
+    data_dir, ensure_private_dir, precreate_private, set_file_mode_nofollow, symlink_refused,
+    sync_dir, write_atomic,
 };
 pub use lock::DraftLock;
 pub use outbox::{Delivery, OutboxCounts, PAYLOAD_FORMAT, Pending, RecordDelivery, sha256_hex};
@@ -161,6 +162,17 @@ pub enum AuditEvent {
     Unlocked,
     /// A date of birth typed to open a draft did not match (counted: three, then staff only).
     DobFailed,
+    /// A wrong staff PIN (or recovery PIN) was typed (detail: `staff` or `pause`, and
+    /// `recovery` when the lockout was up). The attempt counter is these rows: append-only,
+    /// kept across restarts, not reset by deleting a file.
+    PinFailed,
+    /// The staff PIN was right: the counter starts again.
+    PinOk,
+    /// The recovery PIN was right (a lockout lifted, or staff let in): the counter starts again.
+    PinRecovered,
+    /// The counter starts again: a PIN was set (`pin_set`, `recovery_set`) or a lockout ran out
+    /// (`lockout_over`).
+    PinReset,
 }
 
 impl AuditEvent {
@@ -184,6 +196,10 @@ impl AuditEvent {
             AuditEvent::EndedByStaff => "ended_by_staff",
             AuditEvent::Unlocked => "unlocked",
             AuditEvent::DobFailed => "dob_failed",
+            AuditEvent::PinFailed => "pin_failed",
+            AuditEvent::PinOk => "pin_ok",
+            AuditEvent::PinRecovered => "pin_recovered",
+            AuditEvent::PinReset => "pin_reset",
         }
     }
 }
@@ -302,6 +318,9 @@ pub trait Store {
     fn draft_latches(&self, draft: DraftId) -> Result<Option<String>, StoreError>;
     /// The whole audit log, oldest first.
     fn audit(&self) -> Result<Vec<AuditRow>, StoreError>;
+    /// The times of the wrong staff PINs since the counter last started again (`pin_ok`,
+    /// `pin_recovered` or `pin_reset`), oldest first: the staff PIN's attempt counter.
+    fn pin_failures(&self) -> Result<Vec<Timestamp>, StoreError>;
     /// How many `event`s the audit log has for a draft since its last `reset` event (all of
     /// them when there is none): e.g. wrong dates of birth since the form was last unlocked.
     fn draft_events_since(

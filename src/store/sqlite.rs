@@ -8,7 +8,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
-use super::files::{ensure_private_dir, precreate_private, set_mode};
+use super::files::{ensure_private_dir, precreate_private, set_file_mode_nofollow};
 use super::*;
 
 /// The database file's name inside the data directory.
@@ -97,6 +97,9 @@ ALTER TABLE records_v2 RENAME TO records;
 "#,
     // 3: the clinic store's outbox (record UUIDs, delivery state, device id).
     super::outbox::MIGRATION,
+    // 4: the staff PIN's attempt counter is read from the audit log at every PIN typed: by
+    // event, newest first, without a scan of the whole log.
+    "CREATE INDEX IF NOT EXISTS audit_by_event ON audit (event, id);",
 ];
 
 /// The schema version this program writes.
@@ -111,21 +114,31 @@ impl SqliteStore {
     /// Opens (creating if needed) the store in `dir`: directory 0700, files 0600, WAL and full
     /// synchronous writes verified, schema migrated.
     pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
-        ensure_private_dir(dir).map_err(|source| StoreError::Dir {
-            path: dir.to_owned(),
-            source,
+        ensure_private_dir(dir).map_err(|source| match source.kind() {
+            std::io::ErrorKind::StorageFull => StoreError::DiskFull,
+            _ => StoreError::Dir {
+                path: dir.to_owned(),
+                source,
+            },
         })?;
         let path = dir.join(DB_FILE);
         precreate_private(&path).map_err(|source| match source.kind() {
             std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
                 StoreError::ReadOnly(path.clone())
             }
+            std::io::ErrorKind::StorageFull => StoreError::DiskFull,
             _ => StoreError::Dir {
                 path: dir.to_owned(),
                 source,
             },
         })?;
-        let conn = Connection::open(&path).map_err(|e| map_err(e, &path))?;
+        // SQLite must not follow a link either (precreate_private refused one just now; this
+        // covers one swapped in since).
+        let conn = Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::default() | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW,
+        )
+        .map_err(|e| map_err(e, &path))?;
         let mut store = SqliteStore { conn, path };
         store.configure()?;
         store.migrate()?;
@@ -136,6 +149,13 @@ impl SqliteStore {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// How long a call waits for another process's lock before it fails with
+    /// [`StoreError::Locked`] (5 s by default, for commands). The walk-through uses a short
+    /// wait and retries from its clock tick, so a locked database never stalls the keyboard.
+    pub fn set_busy_timeout(&self, wait: Duration) -> Result<(), StoreError> {
+        self.conn.busy_timeout(wait).map_err(|e| self.err(e))
     }
 
     fn err(&self, e: rusqlite::Error) -> StoreError {
@@ -218,9 +238,7 @@ impl SqliteStore {
             let mut p = self.path.clone().into_os_string();
             p.push(suffix);
             let p = PathBuf::from(p);
-            if p.exists() {
-                let _ = set_mode(&p, 0o600);
-            }
+            let _ = set_file_mode_nofollow(&p, 0o600);
         }
     }
 
@@ -305,11 +323,18 @@ pub(super) fn audit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow
     })
 }
 
-/// Turns SQLite's errors into plain ones. The message never includes values (answers).
+/// Turns SQLite's errors into plain ones. The message never includes values (answers). A disk
+/// that is full often shows as an I/O error (`SQLITE_IOERR_WRITE`, `_SHMSIZE`, `_FSYNC`...: the
+/// `ENOSPC` behind it is not passed on), so an I/O error on a full disk is the disk-full error.
 pub(super) fn map_err(e: rusqlite::Error, path: &Path) -> StoreError {
     match e.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked,
         Some(ErrorCode::DiskFull) => StoreError::DiskFull,
+        Some(ErrorCode::SystemIoFailure | ErrorCode::CannotOpen)
+            if path.parent().is_some_and(disk_full) =>
+        {
+            StoreError::DiskFull
+        }
         Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
             StoreError::ReadOnly(path.to_owned())
         }
@@ -318,6 +343,16 @@ pub(super) fn map_err(e: rusqlite::Error, path: &Path) -> StoreError {
         }
         _ => StoreError::Other(e.to_string()),
     }
+}
+
+/// Whether the file system holding `dir` has (almost) no room left for an unprivileged writer.
+pub(super) fn disk_full(dir: &Path) -> bool {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    rustix::fs::statvfs(dir).is_ok_and(|s| s.f_bavail.saturating_mul(s.f_frsize) < 64 * 1024)
 }
 
 impl Store for SqliteStore {
@@ -642,6 +677,27 @@ impl Store for SqliteStore {
             )
             .map(|n| n as usize)
             .map_err(|e| self.err(e))
+    }
+
+    fn pin_failures(&self) -> Result<Vec<Timestamp>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT at FROM audit WHERE event = 'pin_failed' AND id > COALESCE( \
+                 (SELECT MAX(id) FROM audit WHERE event IN ('pin_ok', 'pin_recovered', 'pin_reset')), 0) \
+                 ORDER BY id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for at in rows {
+            // An unreadable time counts as long ago: still a failure, no longer a delay.
+            let at = at.map_err(|e| self.err(e))?;
+            out.push(at.parse::<Timestamp>().unwrap_or(Timestamp::UNIX_EPOCH));
+        }
+        Ok(out)
     }
 
     fn audit(&self) -> Result<Vec<AuditRow>, StoreError> {

@@ -3,6 +3,7 @@
 //! taps, and a runtime that performs effects. One file per screen under `screens/`.
 
 mod backend;
+pub mod input;
 pub mod model;
 mod runtime;
 pub mod screens;

@@ -293,7 +293,8 @@ pub struct Model<'q> {
     /// After changing an answer chosen from the review screen, go back there.
     pub back_to_review: bool,
     pub draft: Option<DraftId>,
-    /// Answers whose save failed; retried on every tick.
+    /// Answers whose save failed, oldest first: the oldest is retried each tick, the rest follow
+    /// as soon as it is saved.
     pub unsaved: Vec<(String, Option<serde_json::Value>)>,
     pub save_problem: Option<String>,
     /// Set once a resumed draft had answers that no longer fit.

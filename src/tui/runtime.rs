@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
-use crossterm::event::{self, Event, KeyEventKind, MouseButton, MouseEventKind};
+use crossterm::event::{Event, KeyEventKind, MouseButton, MouseEventKind};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use ratatui::Terminal;
@@ -210,6 +210,12 @@ fn walk<'q>(
             };
         }
     }
+    let mut keyboard = Keyboard {
+        decoder: super::input::Decoder::new(),
+        resized: Arc::new(AtomicBool::new(false)),
+    };
+    // The window's size changed: redraw (ratatui resizes its buffers on the next draw).
+    signal_hook::flag::register(signal_hook::consts::SIGWINCH, Arc::clone(&keyboard.resized))?;
     let mut hits = HitMap::default();
     let mut dirty = true;
     let mut last_tick = Instant::now();
@@ -229,7 +235,13 @@ fn walk<'q>(
             break;
         }
         let mut msgs = Vec::new();
-        match read_input(&hits, model.kiosk.is_some(), &mut msgs, &mut dirty) {
+        match read_input(
+            &mut keyboard,
+            &hits,
+            model.kiosk.is_some(),
+            &mut msgs,
+            &mut dirty,
+        ) {
             Input::Ready | Input::Nothing => {}
             Input::HungUp => break,
         }
@@ -299,26 +311,62 @@ fn walk<'q>(
     }
 }
 
+/// The keyboard's side of the walk-through: the byte decoder (see `tui::input`) and the
+/// window-size signal.
+struct Keyboard {
+    decoder: super::input::Decoder,
+    resized: Arc<AtomicBool>,
+}
+
 /// Reads what the keyboard and mouse have now, as messages (taps hit-tested against the last
-/// frame); says whether the terminal is gone. Never blocks for more than a quarter second, and
-/// never calls crossterm's reader on a hung-up terminal (see [`super::terminal::wait_for_input`]).
-fn read_input(hits: &HitMap, kiosk: bool, msgs: &mut Vec<Msg>, dirty: &mut bool) -> Input {
-    match super::terminal::wait_for_input(Duration::from_millis(250)) {
-        Ok(Input::Ready) => {}
-        Ok(Input::Nothing) => return Input::Nothing,
-        Ok(Input::HungUp) | Err(_) => return Input::HungUp,
-    }
-    // Everything crossterm can parse now, without waiting.
-    loop {
-        match event::poll(Duration::ZERO) {
-            Ok(true) => {}
-            Ok(false) => return Input::Ready,
-            Err(_) => return Input::HungUp,
+/// frame); says whether the terminal is gone. Never blocks for more than a quarter second, less
+/// when an unfinished escape sequence is due to be given up; never reads a hung-up terminal
+/// (see [`super::terminal::wait_for_input`]).
+fn read_input(
+    kb: &mut Keyboard,
+    hits: &HitMap,
+    kiosk: bool,
+    msgs: &mut Vec<Msg>,
+    dirty: &mut bool,
+) -> Input {
+    let quarter = Duration::from_millis(250);
+    let wait = kb.decoder.deadline().map_or(quarter, |d| {
+        d.saturating_duration_since(Instant::now()).min(quarter)
+    });
+    let mut events = Vec::new();
+    let state = match super::terminal::wait_for_input(wait) {
+        Ok(Input::Ready) => {
+            // Everything there is now, in a few reads at most (a paste can be long).
+            let mut buf = [0u8; 4096];
+            let mut state = Input::Ready;
+            for _ in 0..16 {
+                match super::terminal::read_input(&mut buf) {
+                    Ok(0) | Err(_) => {
+                        state = Input::HungUp;
+                        break;
+                    }
+                    Ok(n) => {
+                        events.extend(kb.decoder.feed(&buf[..n], Instant::now()));
+                        // What was typed does not stay on the stack either.
+                        zeroize::Zeroize::zeroize(&mut buf[..n]);
+                    }
+                }
+                if super::terminal::wait_for_input(Duration::ZERO).ok() != Some(Input::Ready) {
+                    break;
+                }
+            }
+            state
         }
-        let ev = match event::read() {
-            Ok(ev) => ev,
-            Err(_) => return Input::HungUp,
-        };
+        Ok(Input::Nothing) => {
+            events.extend(kb.decoder.flush(Instant::now()));
+            Input::Nothing
+        }
+        Ok(Input::HungUp) | Err(_) => Input::HungUp,
+    };
+    if kb.resized.swap(false, Ordering::Relaxed) {
+        *dirty = true;
+    }
+    for ev in events {
         match ev {
             Event::Key(k) if k.kind != KeyEventKind::Release => msgs.push(Msg::Key(k)),
             Event::Mouse(me) => match me.kind {
@@ -337,6 +385,7 @@ fn read_input(hits: &HitMap, kiosk: bool, msgs: &mut Vec<Msg>, dirty: &mut bool)
             _ => {}
         }
     }
+    state
 }
 
 /// Writes the session's latched flags to its draft whenever they changed (a disclosure made,
@@ -534,7 +583,14 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
                 lockout: c.pin_lockout,
                 delay: c.pin_delay,
             };
-            match pin::check(&env.opts.data_dir, &entered, &policy, now) {
+            // Letting a patient past a safety pause is never locked, only slowed.
+            let purpose = match &m.screen {
+                Screen::StaffPin { back, .. } if matches!(**back, Screen::Pause { .. }) => {
+                    pin::Purpose::Pause
+                }
+                _ => pin::Purpose::Staff,
+            };
+            match pin::check(&env.opts.data_dir, store, &entered, &policy, purpose, now) {
                 Ok(check) => vec![Msg::PinChecked(check)],
                 Err(e) => vec![Msg::PinUnavailable(e.to_string())],
             }

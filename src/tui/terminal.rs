@@ -61,7 +61,7 @@ pub fn open_tty() -> Option<Tty> {
 /// What the keyboard has for the walk-through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Input {
-    /// Bytes are waiting: crossterm can read them without blocking.
+    /// Bytes are waiting: they can be read without blocking.
     Ready,
     /// Nothing arrived within the wait (or a signal interrupted it).
     Nothing,
@@ -71,10 +71,10 @@ pub enum Input {
 
 /// Waits up to `timeout` for the patient's keyboard (standard input) without reading it.
 ///
-/// A hung-up terminal is reported here instead of being read: crossterm 0.29 re-reads a dead tty
-/// forever (its read loop treats `Ok(0)` as "try again", crossterm-rs/crossterm#793), which would
-/// spin a core and never return to notice SIGTERM. So crossterm's reader is only called when
-/// `poll(2)` says there are bytes and no hang-up.
+/// A hung-up terminal is reported here instead of being read (crossterm 0.29 re-read a dead tty
+/// forever, crossterm-rs/crossterm#793). The bytes themselves are read with [`read_input`] and
+/// decoded by `tui::input`, never by crossterm's reader, whose parser can be wedged by an
+/// unfinished escape sequence (issue 12).
 pub fn wait_for_input(timeout: Duration) -> io::Result<Input> {
     let stdin = io::stdin();
     let mut fds = [PollFd::new(&stdin, PollFlags::IN)];
@@ -97,6 +97,19 @@ pub fn wait_for_input(timeout: Duration) -> io::Result<Input> {
             )
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Reads what standard input has now (call after [`wait_for_input`] said `Ready`): at most
+/// `buf.len()` bytes, never blocking. `Ok(0)` means the terminal is gone.
+pub fn read_input(buf: &mut [u8]) -> io::Result<usize> {
+    let stdin = io::stdin();
+    loop {
+        match rustix::io::read(&stdin, &mut *buf) {
+            Ok(n) => return Ok(n),
+            Err(Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
     }
 }
 
@@ -134,7 +147,7 @@ pub struct Guard {
 impl Guard {
     pub fn enter(out: &mut Tty) -> io::Result<Guard> {
         install_panic_hook();
-        enable_raw_mode()?;
+        enable_raw()?;
         let guard = Guard { active: true };
         execute!(
             out,
@@ -159,6 +172,32 @@ impl Drop for Guard {
     fn drop(&mut self) {
         self.leave();
     }
+}
+
+/// Raw mode, saved from a sane terminal: crossterm restores on exit whatever state it found, so
+/// a terminal left raw by a killed run (kill -9 restores nothing) is first put back to cooked
+/// mode (line editing, echo, signals, CR-NL), or every later clean exit would leave it raw.
+pub fn enable_raw() -> io::Result<()> {
+    use rustix::termios::{
+        InputModes, LocalModes, OptionalActions, OutputModes, tcgetattr, tcsetattr,
+    };
+    let stdin = io::stdin();
+    if let Ok(mut t) = tcgetattr(&stdin) {
+        let cooked = LocalModes::ICANON | LocalModes::ECHO | LocalModes::ISIG;
+        if !t.local_modes.contains(cooked) {
+            t.local_modes |= cooked
+                | LocalModes::ECHOE
+                | LocalModes::ECHOK
+                | LocalModes::IEXTEN
+                | LocalModes::ECHOCTL
+                | LocalModes::ECHOKE;
+            t.input_modes |= InputModes::ICRNL | InputModes::IXON | InputModes::BRKINT;
+            t.input_modes -= InputModes::INLCR | InputModes::IGNCR;
+            t.output_modes |= OutputModes::OPOST | OutputModes::ONLCR;
+            let _ = tcsetattr(&stdin, OptionalActions::Now, &t);
+        }
+    }
+    enable_raw_mode()
 }
 
 /// Best-effort restore, safe to call more than once.

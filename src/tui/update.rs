@@ -38,10 +38,17 @@ fn route(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         Msg::Tick(now) => {
             m.now = now;
             m.session.set_now(now);
-            // Retry every save that failed; each comes back as Saved or SaveFailed.
-            let mut effects: Vec<Effect> = std::mem::take(&mut m.unsaved)
+            // Retry the oldest save that failed; once it is saved the next follows at once
+            // (see `Saved`). One try per tick: a locked database costs one short wait per
+            // tick, not one per unsaved answer, so the keyboard never stalls.
+            let mut effects: Vec<Effect> = m
+                .unsaved
+                .first()
+                .map(|(item, value)| Effect::Save {
+                    item: item.clone(),
+                    value: value.clone(),
+                })
                 .into_iter()
-                .map(|(item, value)| Effect::Save { item, value })
                 .collect();
             if m.kiosk.is_some() {
                 effects.extend(kiosk_tick(m));
@@ -53,15 +60,27 @@ fn route(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Saved(item) => {
+            let was_waiting = m.unsaved.iter().any(|(i, _)| *i == item);
             m.unsaved.retain(|(i, _)| *i != item);
-            if m.unsaved.is_empty() {
-                m.save_problem = None;
+            match m.unsaved.first() {
+                None => {
+                    m.save_problem = None;
+                    Vec::new()
+                }
+                // The store takes saves again: the next waiting answer goes now.
+                Some((item, value)) if was_waiting => vec![Effect::Save {
+                    item: item.clone(),
+                    value: value.clone(),
+                }],
+                Some(_) => Vec::new(),
             }
-            Vec::new()
         }
         Msg::SaveFailed { item, value, .. } => {
-            m.unsaved.retain(|(i, _)| *i != item);
-            m.unsaved.push((item, value));
+            // A newer value for an item replaces its older unsaved one, in its place in line.
+            match m.unsaved.iter_mut().find(|(i, _)| *i == item) {
+                Some(waiting) => waiting.1 = value,
+                None => m.unsaved.push((item, value)),
+            }
             m.save_problem = Some(strings::SAVE_FAILING.to_owned());
             Vec::new()
         }

@@ -114,22 +114,76 @@ funcs! {
     Answers = "answers",
 }
 
-/// Parses a FHIRPath expression. The error says what is not understood.
+/// Parses a FHIRPath expression. The error says what is not understood. An expression longer
+/// than [`crate::limits::MAX_FHIRPATH_BYTES`], with more than
+/// [`crate::limits::MAX_EXPR_NODES`] tokens, or nested deeper than
+/// [`crate::limits::MAX_EXPR_DEPTH`] is refused: the tree it builds is walked recursively.
 pub fn parse(src: &str) -> Result<Ast, String> {
+    use crate::limits::{MAX_EXPR_NODES, MAX_FHIRPATH_BYTES};
+    if src.len() > MAX_FHIRPATH_BYTES {
+        return Err(format!(
+            "the expression is {}; triage reads FHIRPath expressions up to {}",
+            crate::limits::size(src.len()),
+            crate::limits::size(MAX_FHIRPATH_BYTES)
+        ));
+    }
+    let t = lex(src)?;
+    if let Some(tok) = t.get(MAX_EXPR_NODES) {
+        return Err(format!(
+            "the expression has more than {MAX_EXPR_NODES} names, values and operators (at {})",
+            tok.at
+        ));
+    }
     let mut p = P {
-        t: lex(src)?,
+        t,
         pos: 0,
+        depth: 0,
     };
     let e = p.expr(0)?;
     if let Some(t) = p.t.get(p.pos) {
         return Err(format!("unexpected text at {}", t.at));
     }
+    // Operator and member chains (`1 + 1 + ...`, `a.b.c...`) build deep trees without nesting.
+    if e.depth() > crate::limits::MAX_FHIRPATH_TREE_DEPTH {
+        return Err(format!(
+            "the expression chains too many operators or members: at most {} deep",
+            crate::limits::MAX_FHIRPATH_TREE_DEPTH
+        ));
+    }
     Ok(e)
+}
+
+impl Ast {
+    /// The depth of the tree (a literal is 1), measured without recursion.
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(self, 1usize)];
+        while let Some((a, d)) = stack.pop() {
+            deepest = deepest.max(d);
+            match a {
+                Ast::Member(x, _) | Ast::Neg(x) | Ast::Is(x, _) | Ast::As(x, _) => {
+                    stack.push((x, d + 1))
+                }
+                Ast::Call(x, _, args) => {
+                    stack.push((x, d + 1));
+                    stack.extend(args.iter().map(|a| (a, d + 1)));
+                }
+                Ast::Indexer(x, y) | Ast::Bin(_, x, y) => {
+                    stack.push((x, d + 1));
+                    stack.push((y, d + 1));
+                }
+                _ => {}
+            }
+        }
+        deepest
+    }
 }
 
 struct P {
     t: Vec<Tok>,
     pos: usize,
+    /// Sub-expressions open around the current token (see `crate::limits`).
+    depth: usize,
 }
 
 /// Binary operators by precedence level, loosest first.
@@ -192,6 +246,20 @@ impl P {
     }
 
     fn expr(&mut self, min: usize) -> Result<Ast, String> {
+        self.depth += 1;
+        if self.depth > crate::limits::MAX_EXPR_DEPTH {
+            return Err(format!(
+                "the expression nests too deeply at {}: at most {} levels of parentheses, calls and operators",
+                self.at(),
+                crate::limits::MAX_EXPR_DEPTH
+            ));
+        }
+        let e = self.expr_inner(min);
+        self.depth -= 1;
+        e
+    }
+
+    fn expr_inner(&mut self, min: usize) -> Result<Ast, String> {
         let mut lhs = self.unary()?;
         loop {
             if let Some(TokKind::Ident(w)) = self.peek()
@@ -241,13 +309,22 @@ impl P {
 
     fn unary(&mut self) -> Result<Ast, String> {
         match self.peek() {
+            Some(TokKind::Op("-" | "+")) if self.depth >= crate::limits::MAX_EXPR_DEPTH => {
+                Err(format!("too many signs in a row at {}", self.at()))
+            }
             Some(TokKind::Op("-")) => {
                 self.pos += 1;
-                Ok(Ast::Neg(Box::new(self.unary()?)))
+                self.depth += 1;
+                let inner = self.unary();
+                self.depth -= 1;
+                Ok(Ast::Neg(Box::new(inner?)))
             }
             Some(TokKind::Op("+")) => {
                 self.pos += 1;
-                self.unary()
+                self.depth += 1;
+                let inner = self.unary();
+                self.depth -= 1;
+                inner
             }
             _ => self.postfix(),
         }

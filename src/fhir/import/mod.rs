@@ -75,6 +75,10 @@ pub fn load_fhir(src: &str) -> Loaded {
 
 /// As [`load_fhir`], with the folder of local ValueSet files given (or none).
 pub fn load_fhir_with(src: &str, local: Option<&std::path::Path>) -> Loaded {
+    // Within its limits before serde_json builds anything (see `crate::limits`).
+    if let Err(d) = crate::limits::json_prescan(src, &crate::limits::FHIR) {
+        return refused(*d);
+    }
     let root: Value = match serde_json::from_str(src) {
         Ok(v) => v,
         Err(e) => return refused(json_error(src, &e)),

@@ -79,8 +79,19 @@ pub(super) fn local_value_sets(
         if path.extension().is_none_or(|x| x != "json") {
             continue;
         }
+        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        if size > crate::limits::MAX_QUESTIONNAIRE_BYTES as u64 {
+            return Err(format!(
+                "{}: the file is {}; a value set file may be at most {}",
+                path.display(),
+                crate::limits::size(usize::try_from(size).unwrap_or(usize::MAX)),
+                crate::limits::size(crate::limits::MAX_QUESTIONNAIRE_BYTES)
+            ));
+        }
         let text =
             std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        crate::limits::json_prescan(&text, &crate::limits::FHIR)
+            .map_err(|d| format!("{}: {}", path.display(), d.message))?;
         let v: Value =
             serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         resources.push(v);
@@ -142,7 +153,24 @@ fn read_value_sets<'v>(resources: impl Iterator<Item = &'v Value>) -> HashMap<St
 impl Importer<'_> {
     /// The options of a choice item; errors name each option that cannot be read and each
     /// duplicate code.
+    /// A choice's options, at most [`crate::limits::MAX_OPTIONS`] of them.
     pub(super) fn options(&mut self, obj: &Map<String, Value>, path: &str) -> Vec<Opt> {
+        let opts = self.all_options(obj, path);
+        if opts.len() > crate::limits::MAX_OPTIONS {
+            self.error(
+                path,
+                format!(
+                    "this choice has {} options; triage takes at most {}",
+                    opts.len(),
+                    crate::limits::MAX_OPTIONS
+                ),
+            );
+            return Vec::new();
+        }
+        opts
+    }
+
+    fn all_options(&mut self, obj: &Map<String, Value>, path: &str) -> Vec<Opt> {
         if let Some(vs) = obj.get("answerValueSet").and_then(Value::as_str) {
             return match self.value_sets.get(vs) {
                 Some(opts) => opts.clone(),

@@ -63,7 +63,12 @@ pub fn items(m: &Model<'_>, back: &Screen) -> Vec<Item> {
     ) {
         out.push(Item::End);
     }
-    if matches!(back, Screen::Welcome) && !m.has_patient() {
+    // Between patients (the welcome screen behind the menu, no answers in memory). Not
+    // `has_patient()`: the screen showing now is this menu, which it would count as a patient.
+    if matches!(back, Screen::Welcome)
+        && m.draft.is_none()
+        && m.session.stored_answers().next().is_none()
+    {
         out.push(Item::Continue);
     }
     if m.kiosk.as_ref().is_some_and(|k| k.last_record.is_some()) {
@@ -103,7 +108,7 @@ pub fn pin_update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
                 && !k
                     .modifiers
                     .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-                && entered.chars().count() < 32 =>
+                && entered.chars().count() < 64 =>
         {
             entered.push(c)
         }
@@ -124,7 +129,7 @@ pub fn pin_checked(m: &mut Model<'_>, check: Check) -> Vec<Effect> {
     };
     let at = |t: jiff::Timestamp| local_time(&t.to_string());
     match check {
-        Check::Right => match *then {
+        Check::Right | Check::Recovered => match *then {
             AfterPin::Menu => {
                 let back = back.clone();
                 m.screen = Screen::StaffMenu { focus: 0, back };
@@ -140,8 +145,23 @@ pub fn pin_checked(m: &mut Model<'_>, check: Check) -> Vec<Effect> {
                 ];
             }
         },
-        Check::Wrong { left, .. } => *message = Some(strings::staff_pin_wrong(left)),
-        Check::Locked { until } => *message = Some(fill(strings::STAFF_PIN_LOCKED, at(until))),
+        Check::Wrong {
+            left: Some(left), ..
+        } => *message = Some(strings::staff_pin_wrong(left)),
+        Check::Wrong {
+            left: None,
+            retry_at,
+        } => *message = Some(fill(strings::STAFF_PIN_WRONG_RETRY, at(retry_at))),
+        Check::Locked { until, recovery } => {
+            *message = Some(fill(
+                if recovery {
+                    strings::STAFF_PIN_LOCKED_RECOVERY
+                } else {
+                    strings::STAFF_PIN_LOCKED
+                },
+                at(until),
+            ))
+        }
         Check::TooSoon { retry_at } => *message = Some(fill(strings::STAFF_PIN_WAIT, at(retry_at))),
     }
     Vec::new()

@@ -1,0 +1,180 @@
+//! The staff PIN against a patient who types wrong PINs (issue 12, item 7), in the real kiosk in
+//! a pseudo-terminal: the attempt counter is in the database (deleting or damaging files does
+//! not reset it, nor does a restart), the recovery PIN lifts a lockout at once, and wrong PINs
+//! at a safety pause never lock staff out of it.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use common::pty::*;
+use triage::store::{SqliteStore, Store};
+
+fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("triage")
+}
+
+const F12: &str = "\x1b[24~";
+
+/// A data directory with a staff PIN (4321), a recovery PIN (drawer-2468) and a config file.
+fn setup(config: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    for (args, input) in [
+        (&["pin", "set"][..], "4321\n4321\n"),
+        (
+            &["pin", "set", "--recovery"][..],
+            "drawer-2468\ndrawer-2468\n",
+        ),
+    ] {
+        Command::new(bin())
+            .arg("--data-dir")
+            .arg(&data)
+            .args(args)
+            .write_stdin(input)
+            .assert()
+            .success();
+    }
+    std::fs::write(data.join("config.toml"), config).expect("config");
+    (dir, data)
+}
+
+fn kiosk(data: &Path, file: Option<&Path>) -> Pty {
+    let mut args = vec![
+        "--data-dir",
+        data.to_str().expect("utf-8"),
+        "--visit-date",
+        "2025-06-02",
+        "kiosk",
+    ];
+    if let Some(f) = file {
+        args.push(f.to_str().expect("utf-8"));
+    }
+    Pty::spawn(&bin(), &args, 80, 24)
+}
+
+/// Types a wrong PIN and waits for the answer to it (the field empties, a message shows).
+fn wrong(p: &mut Pty, expect: &str) {
+    p.send(&format!("9999{ENTER}"));
+    p.wait_until(expect, |s| s.contains(expect) && !s.contains("••••"));
+    // A keystroke that changes nothing, so the next message is drawn anew.
+    p.send("x");
+    p.send("\x7f");
+}
+
+/// Wrong PINs lock the staff menu; the lockout outlives a restart and the deletion of every file
+/// but the database; the recovery PIN then opens the staff menu at once, and the staff PIN works
+/// again after it.
+#[test]
+fn lockout_is_in_the_database_and_the_recovery_pin_lifts_it() {
+    let (_dir, data) = setup("[kiosk]\npin_attempts = 3\npin_delay = 0\npin_lockout = 600\n");
+    let mut p = kiosk(&data, None);
+    p.wait_for("Start");
+    p.send(F12);
+    p.wait_for("Type the staff PIN");
+    wrong(&mut p, "That PIN is not right. 2 tries left.");
+    wrong(&mut p, "That PIN is not right. 1 try left.");
+    p.send(&format!("9999{ENTER}"));
+    p.wait_for("Locked until");
+    p.wait_for("recovery PIN.");
+    p.signal("KILL");
+    p.wait_exit();
+    drop(p);
+    // The old attempts file, damaged or gone, changes nothing: the counter is in the database.
+    std::fs::write(data.join("pin_attempts.json"), "{ damaged").expect("write");
+    let _ = std::fs::remove_file(data.join("pin_attempts.json"));
+    let store = SqliteStore::open(&data).expect("store");
+    assert_eq!(store.pin_failures().expect("failures").len(), 3);
+    drop(store);
+
+    let mut p = kiosk(&data, None);
+    p.wait_for("Start");
+    p.send(F12);
+    p.wait_for("Type the staff PIN");
+    p.send(&format!("4321{ENTER}"));
+    p.wait_for("Locked until");
+    assert!(!p.screen().contains("Staff menu"));
+    p.send(&format!("drawer-2468{ENTER}"));
+    p.wait_for("Staff menu");
+    p.send(ESC);
+    p.wait_for("Start");
+    p.send(F12);
+    p.wait_for("Type the staff PIN");
+    p.send(&format!("4321{ENTER}"));
+    p.wait_for("Staff menu");
+    let audit: Vec<String> = SqliteStore::open(&data)
+        .expect("store")
+        .audit()
+        .expect("audit")
+        .into_iter()
+        .map(|r| r.event)
+        .filter(|e| e.starts_with("pin_"))
+        .collect();
+    assert_eq!(
+        audit,
+        [
+            "pin_reset",
+            "pin_reset",
+            "pin_failed",
+            "pin_failed",
+            "pin_failed",
+            "pin_failed",
+            "pin_recovered",
+            "pin_ok"
+        ]
+    );
+}
+
+const PAUSING: &str = r#"[questionnaire]
+id = "pause-test"
+version = "1"
+title = "Pause test"
+
+[[section]]
+id = "s"
+title = "Section"
+
+[[section.question]]
+id = "q1"
+type = "yes_no"
+text = "Have you had thoughts of hurting yourself?"
+
+[[section.question]]
+id = "q2"
+type = "yes_no"
+text = "Anything else to tell us?"
+
+[[flag]]
+id = "P1"
+severity = "stop"
+when = 'q1 = "yes"'
+action = "pause"
+text = "Safety disclosure"
+message = "Thank you for telling us. A member of staff will come and talk with you."
+"#;
+
+/// At a safety pause, as many wrong PINs as a patient likes never lock staff out: each is only
+/// "not right", and the staff PIN then lets the patient carry on.
+#[test]
+fn wrong_pins_at_a_safety_pause_never_lock_staff_out() {
+    let (dir, data) = setup("[kiosk]\npin_attempts = 3\npin_delay = 0\npin_lockout = 600\n");
+    let q = dir.path().join("pause.toml");
+    std::fs::write(&q, PAUSING).expect("write");
+    let mut p = kiosk(&data, Some(&q));
+    p.wait_for("Start");
+    p.send(ENTER);
+    p.wait_for("Have you had thoughts");
+    p.send(&format!("1{ENTER}"));
+    p.wait_for("Support for you");
+    p.send(F12);
+    p.wait_for("Type the staff PIN");
+    for _ in 0..7 {
+        wrong(&mut p, "That PIN is not right. Try again at");
+        assert!(!p.screen().contains("Locked"), "{}", p.screen());
+    }
+    p.send(&format!("4321{ENTER}"));
+    p.wait_for("Let the patient carry on");
+    p.send("2");
+    p.wait_for("Anything else to tell us?");
+}
