@@ -340,7 +340,7 @@ pub const FORM_ENTER_SECTION: &str = "Next section";
 pub const FORM_ENTER_END: &str = "Check answers";
 pub const FORM_ENTER_REVIEW: &str = "Back to review";
 pub const FORM_KEYS: &str =
-    "Type option numbers · Enter/Tab next · Shift-Tab back · PgUp/PgDn section · F5 sections";
+    "Option numbers · Enter/Tab next · Shift-Tab back · PgUp/PgDn section · F5 list";
 pub const FORM_KEYS_SHORT: &str = "Numbers choose · Enter next · Shift-Tab back";
 pub const FORM_MISSING: &str = "MISSING";
 /// The header of the paper form: "Paper form · Section 3 of 9".

@@ -134,7 +134,7 @@ fn tap_chooses_an_option() {
     let (r, c) = p.find("Someone else is helping me");
     p.click(r, c + 3);
     p.wait_for("(x) 3  Someone else is helping me");
-    let (r, c) = p.find("Next →");
+    let (r, c) = p.find("Next (Enter) →");
     p.click(r, c);
     p.wait_for("What is the helper's name");
 }

@@ -493,11 +493,25 @@ impl<'q> Model<'q> {
             })
             .flatten();
         if let Some(field) = paper_field {
+            let section = q.section_of(field);
+            // Within a section the missing answers stay marked and the window stays put (it
+            // follows the focus); another section starts at its top.
+            let (same, show_missing) = match &self.screen {
+                Screen::Form {
+                    section: s,
+                    show_missing,
+                    ..
+                } => (*s == section, *s == section && *show_missing),
+                _ => (false, false),
+            };
+            if !same {
+                self.viewport.set(super::theme::Viewport::default());
+            }
             self.screen = Screen::Form {
-                section: q.section_of(field),
+                section,
                 focus: field,
                 pending: None,
-                show_missing: false,
+                show_missing,
             };
             self.message = None;
             self.help_open = false;

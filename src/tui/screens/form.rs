@@ -91,9 +91,16 @@ fn other_section(m: &Model<'_>, section: ItemIdx, forward: bool) -> Option<ItemI
         .find(|&s| !fields(m, s).is_empty())
 }
 
-/// Opens the form at its first field (the start of paper mode).
+/// Opens the form at its first field without an answer (the preset "typed in by staff from my
+/// paper form" is not typed again): the start of paper mode.
 pub fn start(m: &mut Model<'_>) {
-    match m.session.next_step(None) {
+    let q = m.session.questionnaire();
+    let first = m
+        .session
+        .steps()
+        .find(|&i| matches!(q.item(i).kind, ItemKind::Question(_)) && m.session.stored(i).is_none())
+        .or_else(|| m.session.next_step(None));
+    match first {
         Some(first) => m.go_to(first),
         None => review::arrive(m, None),
     }
@@ -193,6 +200,10 @@ fn focus_field(m: &mut Model<'_>, item: ItemIdx) {
 /// why), with the saves still to make for an option number that was pending.
 fn commit_here(m: &mut Model<'_>, focus: ItemIdx) -> Result<Vec<Effect>, Vec<Effect>> {
     let mut effects = flush_pending(m, focus);
+    if !matches!(m.field, Field::Text(_)) {
+        // Options are committed and saved as they are typed.
+        return Ok(effects);
+    }
     match step::commit(m, focus, false) {
         Ok(e) => {
             effects.extend(e);
@@ -287,8 +298,6 @@ fn leave_section(m: &mut Model<'_>, section: ItemIdx) {
         Some(next) => {
             if let Some(&first) = fields(m, next).first() {
                 focus_field(m, first);
-                m.reset_view();
-                m.follow_focus = true;
             }
         }
         None if m.session.ended_at().is_some() => {
@@ -492,13 +501,14 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     f.render_widget(
         Paragraph::new(theme::ellipsize(
             &q.item(*section).text,
-            area.width as usize,
+            area.width.saturating_sub(2) as usize,
         ))
         .style(theme::bold()),
         Rect {
+            x: area.x + 1,
             y: area.y + 1,
+            width: area.width.saturating_sub(2),
             height: 1,
-            ..area
         },
     );
     // The last two rows: what is wrong (or the keys), then the buttons.

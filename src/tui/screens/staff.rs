@@ -291,6 +291,20 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
                 theme::paragraph(strings::STAFF_MENU_TITLE, theme::bold()),
                 Rect { height: 1, ..body },
             );
+            // What Enter does, on the last rows.
+            let hint_h = theme::text_height(strings::STAFF_MENU_HINT, body.width);
+            let body = Rect {
+                height: body.height.saturating_sub(hint_h),
+                ..body
+            };
+            f.render_widget(
+                theme::paragraph(strings::STAFF_MENU_HINT, theme::dim()),
+                Rect {
+                    y: body.y + body.height,
+                    height: hint_h,
+                    ..body
+                },
+            );
             // Each choice wraps rather than being cut, so every word shows at 40 columns.
             let mut y = body.y + 2;
             for (i, item) in items(m, back).into_iter().enumerate() {
