@@ -31,7 +31,8 @@ pub enum RawValue {
 impl RawValue {
     pub fn from_json(v: &serde_json::Value) -> RawValue {
         match v {
-            serde_json::Value::String(s) => RawValue::Str(s.clone()),
+            // Cleaned on the way in, once: nothing unsafe reaches a session, a page or a file.
+            serde_json::Value::String(s) => RawValue::Str(crate::text::clean(s)),
             // A whole number beyond 2^53 would be rounded on the way to a double: refused.
             serde_json::Value::Number(n)
                 if n.as_u64().is_some_and(|u| u > 1 << 53)
@@ -53,8 +54,8 @@ impl RawValue {
                 o.len(),
             ) {
                 (Some(date), Some(said), 2) => RawValue::DateSaid {
-                    date: date.to_owned(),
-                    said: said.to_owned(),
+                    date: crate::text::clean_line(date),
+                    said: crate::text::clean_line(said),
                 },
                 _ => RawValue::Other("an object"),
             },
@@ -415,7 +416,7 @@ pub fn parse_answers_file(src: &str) -> Result<AnswersFile, Vec<Diagnostic>> {
         questionnaire,
         content_hash,
         visit_date,
-        completed_at: raw.completed_at,
+        completed_at: raw.completed_at.as_deref().map(crate::text::clean_line),
         answers,
         latched: raw.latched,
     })

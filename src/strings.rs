@@ -270,6 +270,16 @@ pub const RESUME_PAUSE_PENDING: &str = "It stopped where the person asked for su
 pub const RESUME_DOB_LOCKED: &str =
     "That does not match. Please ask a member of staff, or start a new form.";
 pub const RESUME_CHECKING: &str = "Checking...";
+/// An unfinished form that could not be read back (for staff; names no answer).
+pub fn load_failed(reason: &str) -> String {
+    format!("That form could not be opened ({reason}). Start a new form, or ask staff.")
+}
+/// After the walk-through ended, answers that could still not be saved.
+pub fn not_saved_at_exit(n: usize, reason: &str) -> String {
+    format!(
+        "warning: {n} answer(s) given last could not be saved ({reason}); the earlier ones are in the unfinished form."
+    )
+}
 pub const DRAFT_IN_USE: &str = "That form is open in another window, so it was not opened here. Start a new form, or finish it there.";
 pub const RESUME_CHANGED: &str = "The questionnaire has changed since then (it was version {}). Some answers may need to be given again.";
 pub const RESUME_CONTINUE: &str = "Continue that form";

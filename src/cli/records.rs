@@ -79,7 +79,7 @@ pub fn records_list(
     let store = open_store(args.data_dir)?;
     let list = store.records()?;
     if json {
-        let v = serde_json::to_string_pretty(&list).map_err(|e| CliError::Usage(e.to_string()))?;
+        let v = super::json(&list)?;
         writeln!(io.out, "{v}")?;
         return Ok(Status::Ok);
     }
@@ -93,17 +93,14 @@ pub fn records_list(
         "ID", "COMPLETED", "NAME", "OUTCOME", "STOP", "CAUTION", "NOTE"
     )?;
     for r in &list {
-        let name: String = text::escape(r.name.as_deref().unwrap_or("-"))
-            .chars()
-            .take(24)
-            .collect();
+        // Padded by display width, so wide or invisible characters cannot shift a column.
         writeln!(
             io.out,
-            "{:>6}  {:<23}  {:<24}  {:<12}  {:>4} {:>7} {:>4}",
+            "{:>6}  {:<23}  {}  {:<12}  {:>4} {:>7} {:>4}",
             r.id,
             local_time(&r.completed_at),
-            name,
-            r.outcome,
+            cell(r.name.as_deref().unwrap_or("-"), 24),
+            cell(&r.outcome, 12).trim_end(),
             r.stop,
             r.caution,
             r.note
@@ -130,8 +127,7 @@ fn shared_list(
     };
     let (list, more) = crate::clinic::read::list(client, &page)?;
     if a.json {
-        let v = serde_json::to_string_pretty(&list).map_err(|e| CliError::Usage(e.to_string()))?;
-        writeln!(io.out, "{}", text::escape(&v))?;
+        writeln!(io.out, "{}", super::json(&list)?)?;
         return Ok(Status::Ok);
     }
     if list.is_empty() {
@@ -143,17 +139,16 @@ fn shared_list(
         "{:>8}  {:<23}  {:<12}  {:<12}  {:<24}  {:<12}  {:>4} {:>7} {:>4}",
         "ID", "COMPLETED", "SITE", "DEVICE", "NAME", "OUTCOME", "STOP", "CAUTION", "NOTE"
     )?;
-    let cut = |s: &str, n: usize| -> String { text::escape(s).chars().take(n).collect() };
     for r in &list {
         writeln!(
             io.out,
-            "{:>8}  {:<23}  {:<12}  {:<12}  {:<24}  {:<12}  {:>4} {:>7} {:>4}",
+            "{:>8}  {:<23}  {}  {}  {}  {:<12}  {:>4} {:>7} {:>4}",
             r.id,
             local_time(&r.completed_at),
-            cut(&r.site, 12),
-            cut(&r.device, 12),
-            cut(r.name.as_deref().unwrap_or("-"), 24),
-            cut(&r.outcome, 12),
+            cell(&r.site, 12),
+            cell(&r.device, 12),
+            cell(r.name.as_deref().unwrap_or("-"), 24),
+            cell(&r.outcome, 12).trim_end(),
             r.stop,
             r.caution,
             r.note
@@ -235,24 +230,13 @@ pub fn records_show(
                 )?;
             }
             let response = crate::records::questionnaire_response(q, &r).ok_or_else(unreadable)?;
-            writeln!(
-                io.out,
-                "{}",
-                text::escape(
-                    &serde_json::to_string_pretty(&response)
-                        .map_err(|e| CliError::Usage(e.to_string()))?
-                )
-            )?;
+            writeln!(io.out, "{}", super::json(&response)?)?;
         }
         Format::Text => write!(io.out, "{}", text::escape(&r.summary_text))?,
         Format::Json => {
             let v: serde_json::Value =
                 serde_json::from_str(&r.summary_json).map_err(|_| unreadable())?;
-            writeln!(
-                io.out,
-                "{}",
-                serde_json::to_string_pretty(&v).map_err(|e| CliError::Usage(e.to_string()))?
-            )?;
+            writeln!(io.out, "{}", super::json(&v)?)?;
         }
     }
     Ok(Status::Ok)
@@ -294,7 +278,7 @@ fn export_one(
             })
         })
     };
-    let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| CliError::Usage(e.to_string()))?;
+    let bytes = super::json(&doc)?.into_bytes();
     write(&out.join(format!("{name}.json")), &bytes)?;
     let id = r.summary.id;
     if let Some(given) = fhir {
@@ -309,8 +293,7 @@ fn export_one(
             let response = crate::records::questionnaire_response(q, r).ok_or_else(|| {
                 CliError::Usage(format!("record {id} cannot be read back as FHIR"))
             })?;
-            let bytes =
-                serde_json::to_vec_pretty(&response).map_err(|e| CliError::Usage(e.to_string()))?;
+            let bytes = super::json(&response)?.into_bytes();
             write(&out.join(format!("{name}.fhir.json")), &bytes)?;
             if q.content_hash != r.questionnaire.content_hash {
                 writeln!(
@@ -499,7 +482,7 @@ pub fn drafts_list(
     }
     rows.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(b.id.cmp(&a.id)));
     if json {
-        let v = serde_json::to_string_pretty(&rows).map_err(|e| CliError::Usage(e.to_string()))?;
+        let v = super::json(&rows)?;
         writeln!(io.out, "{v}")?;
         return Ok(Status::Ok);
     }
@@ -513,17 +496,13 @@ pub fn drafts_list(
         "ID", "STATUS", "UPDATED", "NAME", "ANSWERS"
     )?;
     for r in &rows {
-        let name: String = text::escape(r.name.as_deref().unwrap_or("-"))
-            .chars()
-            .take(24)
-            .collect();
         writeln!(
             io.out,
-            "{:>6}  {:<9}  {:<23}  {:<24}  {:>7}  {}",
+            "{:>6}  {:<9}  {:<23}  {}  {:>7}  {}",
             r.id,
             r.status,
             local_time(&r.updated_at),
-            name,
+            cell(r.name.as_deref().unwrap_or("-"), 24),
             r.answers,
             text::escape(r.position.as_deref().unwrap_or("-"))
         )?;
@@ -568,4 +547,10 @@ pub fn drafts_discard(
     st.set_draft_status(id, store::DraftStatus::Discarded, now)?;
     writeln!(io.out, "discarded unfinished form {id}")?;
     Ok(Status::Ok)
+}
+
+/// One cell of a list: escaped (nothing in it acts on a terminal), one line, padded or cut to
+/// exactly `width` display columns.
+fn cell(s: &str, width: usize) -> String {
+    text::pad_to(&text::escape(s), width)
 }

@@ -80,6 +80,25 @@ pub fn load_toml(src: &str) -> Loaded {
         questionnaire: if has_errors { None } else { q },
         diagnostics: b.diags,
     }
+    .sanitized(None)
+}
+
+impl Loaded {
+    /// Removes unsafe characters from every text of the questionnaire (see
+    /// [`super::sanitize`]), adding one warning that names the fields changed (with `json_path`
+    /// for a FHIR file). Idempotent.
+    pub fn sanitized(mut self, json_path: Option<&str>) -> Loaded {
+        if let Some(q) = &mut self.questionnaire {
+            let changed = super::sanitize::sanitize(q);
+            if let Some(w) = super::sanitize::warning(&changed) {
+                self.diagnostics.push(match json_path {
+                    Some(p) => w.json_path(p),
+                    None => w,
+                });
+            }
+        }
+        self
+    }
 }
 
 /// A TOML parse or shape error as a diagnostic (shared with the clinic config).

@@ -2,6 +2,7 @@
 //! Knows nothing about terminals or storage.
 
 mod load;
+pub mod sanitize;
 pub(crate) use load::{compile_text, item_ty, topo_order_lenient};
 mod model;
 pub(crate) mod print;

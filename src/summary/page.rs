@@ -33,7 +33,9 @@ fn wrap(text: &str, first: &str, rest: &str, max_lines: usize) -> Vec<String> {
         .initial_indent(first)
         .subsequent_indent(rest)
         .break_words(true);
-    let mut lines: Vec<String> = textwrap::wrap(text, opts)
+    // A line break inside a value is a space here: only the page decides where lines end.
+    let text = crate::text::one_line(text);
+    let mut lines: Vec<String> = textwrap::wrap(&text, opts)
         .into_iter()
         .map(|c| c.into_owned())
         .collect();
@@ -65,6 +67,7 @@ fn cut_lines(lines: &mut Vec<String>, max_lines: usize, marker: &str) {
 /// Packs whole sentences into lines of at most 80 columns, so a sentence someone may search for
 /// ("Final decision by the prescriber ...") is never broken in the middle when it fits a line.
 fn sentence_lines(text: &str) -> Vec<String> {
+    let text = crate::text::one_line(text);
     let mut sentences: Vec<String> = Vec::new();
     let mut current = String::new();
     for word in text.split(' ').filter(|w| !w.is_empty()) {
@@ -96,7 +99,7 @@ fn sentence_lines(text: &str) -> Vec<String> {
 /// A section heading drawn as a rule: `-- STOP ----...`; a long title is cut to fit.
 fn heading(title: &str) -> String {
     let mut t = String::new();
-    for ch in title.to_uppercase().chars() {
+    for ch in crate::text::one_line(title).to_uppercase().chars() {
         if t.width() + ch.to_string().width() > WIDTH - 8 {
             t.push_str("...");
             break;
@@ -178,7 +181,12 @@ pub fn render_text(s: &Session<'_>, ctx: &Context) -> String {
         lines.extend(parts.page2);
         lines.push(rule('-'));
     }
-    let mut page = lines.join("\n");
+    // Each line is one line: a newline inside an answer can never add a line to the page.
+    let mut page = lines
+        .iter()
+        .map(|l| crate::text::one_line(l))
+        .collect::<Vec<_>>()
+        .join("\n");
     page.push('\n');
     crate::text::escape(&page)
 }

@@ -196,6 +196,8 @@ pub enum Msg {
     AuditFailed(String),
     /// The form asked for is being shown in another live window: not opened here.
     DraftInUse,
+    /// An unfinished form could not be read back (the reason is for staff; no answers in it).
+    LoadFailed(String),
     Completed(RecordId),
     CompleteFailed(String),
     /// The staff PIN was checked.

@@ -276,11 +276,23 @@ fn walk<'q>(
         persist_latches(&mut model, &mut env);
     }
     // Stopped or finished: one last try at anything not yet saved, then restore the terminal.
+    let mut lost = Vec::new();
     for (item, value) in std::mem::take(&mut model.unsaved) {
-        let _ = perform(Effect::Save { item, value }, &model, &mut env);
+        for reply in perform(Effect::Save { item, value }, &model, &mut env) {
+            if let Msg::SaveFailed { reason, .. } = reply {
+                lost.push(reason);
+            }
+        }
     }
     drop(terminal);
     guard.leave();
+    if let Some(reason) = lost.first() {
+        // Never silent: whoever is at the terminal (staff) learns what was not kept.
+        eprintln!(
+            "{}",
+            crate::strings::not_saved_at_exit(lost.len(), &crate::text::escape(reason))
+        );
+    }
     match (model.record, opts.mode) {
         (Some(record), Mode::Run | Mode::Staff | Mode::Paper) => {
             let context = Context {
@@ -441,11 +453,7 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
                     answers,
                     latches,
                 }],
-                Err(reason) => vec![Msg::SaveFailed {
-                    item: String::new(),
-                    value: None,
-                    reason,
-                }],
+                Err(reason) => vec![Msg::LoadFailed(reason)],
             }
         }
         Effect::VerifyDob { draft, dob } => {
@@ -633,7 +641,11 @@ fn start_delivery<'q>(
         let bytes = crate::records::questionnaire_response(q, &record)
             .filter(|_| record.questionnaire.id == q.meta.id)
             .ok_or_else(|| format!("record {id} cannot be written as FHIR"))
-            .and_then(|r| serde_json::to_vec_pretty(&r).map_err(|e| e.to_string()));
+            .and_then(|r| {
+                crate::text::json_pretty(&r)
+                    .map(String::into_bytes)
+                    .map_err(|e| e.to_string())
+            });
         (dir, bytes)
     });
     let (bytes, ext) = match config.format {

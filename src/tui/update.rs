@@ -61,10 +61,13 @@ fn route(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         }
         Msg::SaveFailed { item, value, .. } => {
             m.unsaved.retain(|(i, _)| *i != item);
-            if !item.is_empty() {
-                m.unsaved.push((item, value));
-            }
+            m.unsaved.push((item, value));
             m.save_problem = Some(strings::SAVE_FAILING.to_owned());
+            Vec::new()
+        }
+        Msg::LoadFailed(reason) => {
+            m.screen = Screen::Welcome;
+            m.notice = Some(strings::load_failed(&crate::text::clean_line(&reason)));
             Vec::new()
         }
         Msg::Restored {
