@@ -46,10 +46,16 @@ enum Command {
         /// Format of the summary written to standard output at the end.
         #[arg(long, value_enum, default_value_t = FormatArg::Text)]
         format: FormatArg,
-        /// Reception intake: "who is filling in" preset to staff, compact screens, Tab between
-        /// questions, F5 to jump to a section, no idle wipe.
+        /// Reception intake: asks first whether staff read the questions to the patient
+        /// ("who is filling in" preset to staff, compact screens, Tab between questions) or type
+        /// in a paper form; F5 jumps to a section; no idle wipe.
         #[arg(long)]
         staff: bool,
+        /// Reception typing in a patient's paper form (implies --staff, without its question):
+        /// one form screen per section, option numbers typed directly, recorded as transcribed
+        /// from paper.
+        #[arg(long)]
+        from_paper: bool,
         /// Staff: continue this unfinished form (see `triage records drafts`); asks for the
         /// staff PIN when one is set.
         #[arg(long, value_name = "ID")]
@@ -300,6 +306,7 @@ fn main() -> ExitCode {
         file: None,
         format: FormatArg::Text,
         staff: false,
+        from_paper: false,
         draft: None,
     }) {
         Command::Check { files } => cli::check(&mut io, &files),
@@ -456,9 +463,12 @@ fn main() -> ExitCode {
             file,
             format,
             staff,
+            from_paper,
             draft,
         } => {
-            let mode = if staff {
+            let mode = if from_paper {
+                triage::tui::Mode::Paper
+            } else if staff {
                 triage::tui::Mode::Staff
             } else {
                 triage::tui::Mode::Run

@@ -163,6 +163,10 @@ pub const DATE_YEAR_IN_FULL: &str = "Please type the year in full, like 1991.";
 
 /// The patient's screens.
 pub const START: &str = "Start";
+/// The name of the Enter key, as the screens say it.
+pub const ENTER_KEY: &str = "Enter";
+/// Added to the button Enter presses: "Next (Enter) →".
+pub const ENTER_MARK: &str = "(Enter)";
 pub const NEXT: &str = "Next";
 pub const BACK: &str = "Back";
 pub const HELP: &str = "Why we ask";
@@ -191,9 +195,29 @@ pub const DATE_MONTH_HINT: &str =
 pub const MORE_ABOVE: &str = "▲ more above";
 pub const MORE_BELOW: &str = "▼ more below";
 pub const SCROLL_HINT: &str = "(↑↓)";
+/// Where a question's list of answers goes on out of sight (small windows only).
+pub const MORE_ANSWERS_ABOVE: &str = "▲ more answers above";
+pub const MORE_ANSWERS_BELOW: &str = "▼ more answers below";
+/// Added to "Please choose one of the answers." when some answers are out of sight.
+pub fn answers_out_of_sight(labels: &[&str]) -> String {
+    let quoted: Vec<String> = labels.iter().map(|l| format!("\"{l}\"")).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => format!("One more answer is out of sight (↑↓): {one}."),
+        few if few.len() <= 3 => format!("More answers are out of sight (↑↓): {}.", few.join(", ")),
+        many => format!(
+            "{} more answers are out of sight (↑↓), among them {} and {}.",
+            many.len(),
+            many[many.len() - 2],
+            many[many.len() - 1]
+        ),
+    }
+}
 pub const REVIEW_TITLE: &str = "Check your answers";
-pub const REVIEW_HINT: &str =
-    "Choose an answer to change it. When everything is right, choose Send.";
+/// The review screen's line above the list: what Enter does where the focus is.
+pub const REVIEW_HINT_SEND: &str =
+    "Enter sends your answers. To change one first, press ↑ or tap it.";
+pub const REVIEW_HINT_ROW: &str = "Enter changes the answer marked ►. End goes to Send my answers.";
 pub const REVIEW_MISSING: &str = "Not answered yet";
 pub const REVIEW_SEND: &str = "Send my answers";
 pub const REVIEW_NEED: &str =
@@ -278,7 +302,14 @@ pub const THANKS_KIOSK: &str = "Please tell reception you have finished.";
 /// Shown once the thank-you screen has settled (keys before that are ignored).
 pub const THANKS_KIOSK_NEXT: &str = "Next person: touch the screen or press Enter.";
 pub const STAFF_PIN_TITLE: &str = "Staff only";
-pub const STAFF_PIN_PROMPT: &str = "Type the staff PIN, then press Enter. Esc goes back.";
+pub const STAFF_PIN_PROMPT: &str =
+    "Type the staff PIN (or tap it on the keypad), then press Enter or OK. Esc goes back.";
+/// The on-screen keypad's action keys.
+pub const PAD_DELETE: &str = "⌫ Delete";
+pub const PAD_CANCEL: &str = "Cancel";
+pub const PAD_OK: &str = "OK (Enter)";
+/// The tap target that opens the staff PIN entry at a kiosk (F12 on a keyboard).
+pub const STAFF_BUTTON: &str = "Staff";
 pub const STAFF_PIN_CHECKING: &str = "Checking...";
 pub fn staff_pin_wrong(left: u32) -> String {
     match left {
@@ -303,6 +334,47 @@ pub const STAFF_OUTBOX_EMPTY: &str = "Clinic store: every record has been sent."
 pub const STAFF_PRINT_FAILED: &str =
     "Staff: the summary of record {} was not printed ({}). F12, then reprint.";
 pub const SECTIONS_TITLE: &str = "Go to a section";
+pub const SECTIONS_HINT: &str =
+    "Enter goes to the section marked ►; 1-9 go straight there; Esc goes back.";
+pub const STAFF_MENU_HINT: &str = "Enter does what is marked ►; 1-9 choose; Esc goes back.";
+
+/// `triage run --staff`: who is doing what.
+pub const INTAKE_TITLE: &str = "Reception intake";
+pub const INTAKE_QUESTION: &str = "How are the answers being given?";
+pub const INTAKE_READING: &str = "I am reading the questions to the patient";
+pub const INTAKE_PAPER: &str = "I am typing in the patient's paper form";
+pub const INTAKE_HINT: &str = "Enter chooses the answer marked ►; 1 or 2 choose straight away.";
+
+/// Typing in a paper form.
+pub const FORM_BACK: &str = "Back";
+pub const HELP_SHORT: &str = "Help";
+pub const FORM_ENTER_FIELD: &str = "Next";
+pub const FORM_ENTER_SECTION: &str = "Next section";
+pub const FORM_ENTER_END: &str = "Check answers";
+pub const FORM_ENTER_REVIEW: &str = "Back to review";
+pub const FORM_KEYS: &str =
+    "Option numbers · Enter/Tab next · Shift-Tab back · PgUp/PgDn section · F5 list";
+pub const FORM_KEYS_SHORT: &str = "Numbers choose · Enter next · Shift-Tab back";
+pub const FORM_MISSING: &str = "MISSING";
+/// The header of the paper form: "Paper form · Section 3 of 9".
+pub fn form_where(section: usize, of: usize) -> String {
+    format!("Paper form · Section {section} of {of}")
+}
+/// Leaving a section with required answers missing.
+pub fn form_missing(labels: &[&str]) -> String {
+    match labels {
+        [one] => format!("Still needed in this section: {one}. F5 goes to another section."),
+        many => format!(
+            "{} answers still needed in this section: {}. F5 goes to another section.",
+            many.len(),
+            many.join(", ")
+        ),
+    }
+}
+/// An option number the question does not have.
+pub fn form_no_such_answer(number: u32, of: usize) -> String {
+    format!("There is no answer {number} here: the answers are numbered 1 to {of}.")
+}
 pub const STAFF_MODE_HINT: &str = "Tab next · Shift-Tab back · F5 sections";
 pub const KIOSK_NEEDS_PIN: &str = "No staff PIN is set, so staff could not leave or manage the kiosk. Set one first: triage pin set";
 pub const TYPE_TIME: &str = "Please type the time like 14:30.";

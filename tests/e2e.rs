@@ -134,7 +134,7 @@ fn tap_chooses_an_option() {
     let (r, c) = p.find("Someone else is helping me");
     p.click(r, c + 3);
     p.wait_for("(x) 3  Someone else is helping me");
-    let (r, c) = p.find("Next →");
+    let (r, c) = p.find("Next (Enter) →");
     p.click(r, c);
     p.wait_for("What is the helper's name");
 }
@@ -226,6 +226,9 @@ fn reception_intake() {
         dir.path().join("out").display()
     );
     let mut p = Pty::spawn(Path::new("/bin/sh"), &["-c", &cmd], 80, 24);
+    // Reception is asked first how the answers are given: reading to the patient.
+    p.wait_for("How are the answers being given?");
+    p.send("1");
     p.wait_for("Start");
     p.send(ENTER);
     p.wait_until("the preset answer", |s| {

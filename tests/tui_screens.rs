@@ -4,6 +4,7 @@
 mod common;
 
 use common::screen::draw;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use triage::engine::Session;
 use triage::questionnaire::{DEFAULT_SOURCE, Questionnaire, load_toml};
 use triage::store::{DraftInfo, DraftStatus, QuestionnaireRef};
@@ -97,7 +98,58 @@ fn screens<'q>(q: &'q Questionnaire, ex: &'q Questionnaire) -> Vec<(&'static str
     let mut thanks = model(baseline(q));
     thanks.screen = Screen::Thanks;
     list.push(("thanks", thanks));
+    // Issue 14: the longest list one answer per row; the review on Send; the PIN keypad; the
+    // reception intake question; the paper form (a text field open, then a multi-choice).
+    list.push(("long_list", step(baseline(q), "d_groups")));
+    let mut review_send = model(baseline(q));
+    triage::tui::screens::review::arrive(&mut review_send, None);
+    list.push(("review_on_send", review_send));
+    let mut pin = model(baseline(q));
+    triage::tui::screens::staff::open_pin(&mut pin, triage::tui::AfterPin::Menu);
+    update(
+        &mut pin,
+        Msg::Tap(Target::Pad(triage::tui::PadKey::Digit(4))),
+    );
+    update(
+        &mut pin,
+        Msg::Tap(Target::Pad(triage::tui::PadKey::Digit(3))),
+    );
+    list.push(("staff_pin_keypad", pin));
+    let staff = |s: Session<'q>| Model::new(s, Mode::Staff, t0());
+    let mut intake = staff(Session::new(q, common::visit()));
+    intake.screen = Screen::Intake { focus: 1 };
+    list.push(("intake", intake));
+    let paper = || {
+        let mut m = Model::new(
+            triage::tui::model::new_session(q, common::visit(), Mode::Paper),
+            Mode::Paper,
+            t0(),
+        );
+        triage::tui::screens::form::start(&mut m);
+        m
+    };
+    let mut form = paper();
+    for c in "1Alex Sample".chars() {
+        update(&mut form, Msg::Key(key(KeyCode::Char(c))));
+    }
+    list.push(("paper_form_text", form));
+    let mut form = paper();
+    for id in ["a_agree_start", "a_full_name", "a_dob", "a_phone", "a_sex"] {
+        let i = q.item_index(id).expect("item");
+        let b = baseline(q);
+        let a = b.stored(i).cloned().expect("baseline answer");
+        form.session.set(i, a).expect("valid");
+    }
+    form.go_to(q.item_index("b_areas").expect("item"));
+    for c in "2 4".chars() {
+        update(&mut form, Msg::Key(key(KeyCode::Char(c))));
+    }
+    list.push(("paper_form_multi", form));
     list
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
 }
 
 /// Each screen at the designed size and at the smallest supported size.
@@ -137,15 +189,31 @@ fn tiny_sizes_never_panic() {
     }
 }
 
-/// Options and buttons are tap targets at least three rows tall at 80x24.
+/// Buttons are tap targets at least three rows tall at 80x24; options too, unless a long list
+/// is shown a row each (two if its words wrap) so that every answer fits (issue 14): then each
+/// option's whole row,
+/// at least half the window wide, is its target.
 #[test]
 fn tap_targets_are_three_rows() {
     let (q, ex) = (shipped(), example());
-    for (name, m) in screens(&q, &ex) {
+    // The paper form is reception's keyboard screen, not a patient's touch screen.
+    for (name, m) in screens(&q, &ex)
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with("paper_form"))
+    {
         let (_, hits) = draw(&m, 80, 24);
         for (r, t) in &hits.targets {
-            if matches!(t, Target::Option(_) | Target::Button(_)) {
-                assert!(r.height >= 3, "{name}: {t:?} is {} rows", r.height);
+            match t {
+                Target::Button(_) => {
+                    assert!(r.height >= 3, "{name}: {t:?} is {} rows", r.height)
+                }
+                Target::Option(_) => assert!(
+                    r.height >= 3 || r.width >= 36,
+                    "{name}: {t:?} is {}x{}",
+                    r.width,
+                    r.height
+                ),
+                _ => {}
             }
         }
     }

@@ -5,6 +5,7 @@
 mod backend;
 pub mod input;
 pub mod model;
+pub mod options;
 mod runtime;
 pub mod screens;
 pub mod terminal;
@@ -13,7 +14,7 @@ pub mod update;
 pub mod view;
 
 pub use model::{
-    Action, AfterPin, Effect, Field, HitMap, Mode, Model, Msg, ResumeAccess, Screen, Target,
+    Action, AfterPin, Effect, Field, HitMap, Mode, Model, Msg, PadKey, ResumeAccess, Screen, Target,
 };
 pub use runtime::{RunEnd, RunError, RunOptions, run};
 pub use update::update;

@@ -64,6 +64,21 @@ pub enum Screen {
         focus: usize,
         back: ItemIdx,
     },
+    /// `triage run --staff`, first: is the staff member reading the questions to the patient,
+    /// or typing in a paper form?
+    Intake {
+        focus: usize,
+    },
+    /// Typing in a paper form: every visible question of one section at once, as a form; the
+    /// focused question's editing state is the model's `field`.
+    Form {
+        section: ItemIdx,
+        focus: ItemIdx,
+        /// The first digit of an option number that may go on (lists of ten or more).
+        pending: Option<u32>,
+        /// Leaving the section was tried with required answers missing: they are marked.
+        show_missing: bool,
+    },
 }
 
 /// What opening an unfinished form takes.
@@ -115,6 +130,17 @@ pub enum Action {
     Finish,
     StaffContinue,
     StaffEnd,
+    /// Open the staff PIN entry (a touch-only kiosk has no F12).
+    Staff,
+}
+
+/// A key of the on-screen PIN keypad.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PadKey {
+    Digit(u8),
+    Delete,
+    Ok,
+    Cancel,
 }
 
 /// What a tap landed on (from the hit map of the last frame drawn).
@@ -123,6 +149,8 @@ pub enum Target {
     Option(usize),
     Row(usize),
     Button(Action),
+    /// A key of the staff PIN keypad.
+    Pad(PadKey),
 }
 
 #[derive(Debug, Clone)]
@@ -248,6 +276,49 @@ pub enum Mode {
     Staff,
     /// `triage kiosk`: patient after patient, locked down.
     Kiosk,
+    /// `triage run --staff --from-paper` (or chosen at the start of `--staff`): reception types
+    /// in a patient's paper form, one form screen per section; the record says the answers
+    /// were transcribed (the questionnaire's `transcribed` staff answer).
+    Paper,
+}
+
+impl Mode {
+    /// Reception staff at the keyboard (reading the questions to the patient, or typing in
+    /// a paper form): staff-only answers offered, compact screens, section jumps.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Mode::Staff | Mode::Paper)
+    }
+}
+
+/// The option value that says a form was typed in by staff from the patient's paper form
+/// (clinical spec 9.1, `a_respondent`): in paper mode, a staff answer to a question that has
+/// an option with this value takes that option instead.
+pub const TRANSCRIBED: &str = "transcribed";
+
+/// The answers a new session starts with: the questionnaire's `staff_answers` in reception
+/// modes; in paper mode a preset question with a `transcribed` option takes that option.
+pub fn preset_answers(
+    q: &crate::questionnaire::Questionnaire,
+    mode: Mode,
+) -> Vec<(ItemIdx, Answer)> {
+    if !mode.is_staff() {
+        return Vec::new();
+    }
+    q.meta
+        .staff_answers
+        .iter()
+        .map(|(item, answer)| {
+            let transcribed = q
+                .item(*item)
+                .options()
+                .iter()
+                .position(|o| o.value == TRANSCRIBED);
+            match (mode, transcribed) {
+                (Mode::Paper, Some(i)) => (*item, Answer::Choice(i as u32)),
+                _ => (*item, answer.clone()),
+            }
+        })
+        .collect()
 }
 
 /// Kiosk timing and what staff need to see.
@@ -290,8 +361,9 @@ pub struct Model<'q> {
     /// A plain message next to the field (validation).
     pub message: Option<String>,
     pub help_open: bool,
-    /// After changing an answer chosen from the review screen, go back there.
-    pub back_to_review: bool,
+    /// The question opened from the review screen: after it is answered (or left with Back)
+    /// the review screen returns with the focus on its row.
+    pub back_to_review: Option<ItemIdx>,
     pub draft: Option<DraftId>,
     /// Answers whose save failed, oldest first: the oldest is retried each tick, the rest follow
     /// as soon as it is saved.
@@ -307,6 +379,9 @@ pub struct Model<'q> {
     /// Where the scrollable body of the screen showing stands: written by `view` as it draws
     /// (like ratatui's `ListState`), read by `update` to decide whether ↑/↓ scroll or move.
     pub viewport: std::cell::Cell<super::theme::Viewport>,
+    /// The answers of the question on screen that the last frame could not show (its list
+    /// scrolls): written by `view`, read by `update` to name them when an answer is missing.
+    pub hidden_options: std::cell::RefCell<Vec<usize>>,
     /// Whether the window follows the focused option (after the patient moved it); off when
     /// a screen opens (it shows its top) and while the patient scrolls by hand.
     pub follow_focus: bool,
@@ -335,7 +410,7 @@ impl<'q> Model<'q> {
             mode,
             message: None,
             help_open: false,
-            back_to_review: false,
+            back_to_review: None,
             draft: None,
             unsaved: Vec::new(),
             save_problem: None,
@@ -345,6 +420,7 @@ impl<'q> Model<'q> {
             quit: false,
             kiosk: None,
             viewport: std::cell::Cell::default(),
+            hidden_options: std::cell::RefCell::default(),
             follow_focus: false,
             patient: 0,
             staff_pin: false,
@@ -371,7 +447,7 @@ impl<'q> Model<'q> {
         self.field = Field::None;
         self.message = None;
         self.help_open = false;
-        self.back_to_review = false;
+        self.back_to_review = None;
         self.draft = None;
         self.unsaved.clear();
         self.notice = None;
@@ -404,11 +480,48 @@ impl<'q> Model<'q> {
         self.session
             .questionnaire()
             .item(item)
-            .offered_options(self.mode == Mode::Staff)
+            .offered_options(self.mode.is_staff())
     }
 
-    /// Shows a step, loading its current answer into the field.
+    /// Shows a step, loading its current answer into the field. In paper mode the step is the
+    /// field of its section's form (a section intro or information screen: the first question
+    /// after it).
     pub fn go_to(&mut self, item: ItemIdx) {
+        let q = self.session.questionnaire();
+        let paper_field = (self.mode == Mode::Paper)
+            .then(|| {
+                (item..q.items.len() as ItemIdx).find(|&i| {
+                    self.session.is_step(i) && matches!(q.item(i).kind, ItemKind::Question(_))
+                })
+            })
+            .flatten();
+        if let Some(field) = paper_field {
+            let section = q.section_of(field);
+            // Within a section the missing answers stay marked and the window stays put (it
+            // follows the focus); another section starts at its top.
+            let (same, show_missing) = match &self.screen {
+                Screen::Form {
+                    section: s,
+                    show_missing,
+                    ..
+                } => (*s == section, *s == section && *show_missing),
+                _ => (false, false),
+            };
+            if !same {
+                self.viewport.set(super::theme::Viewport::default());
+            }
+            self.screen = Screen::Form {
+                section,
+                focus: field,
+                pending: None,
+                show_missing,
+            };
+            self.message = None;
+            self.help_open = false;
+            self.field = field_for(&self.session, field);
+            self.follow_focus = true;
+            return;
+        }
         self.screen = Screen::Step(item);
         self.message = None;
         self.help_open = false;
@@ -452,10 +565,8 @@ pub fn new_session<'q>(
     mode: Mode,
 ) -> Session<'q> {
     let mut s = Session::new(q, visit);
-    if mode == Mode::Staff {
-        for (item, answer) in &q.meta.staff_answers {
-            let _ = s.set(*item, answer.clone());
-        }
+    for (item, answer) in preset_answers(q, mode) {
+        let _ = s.set(item, answer);
     }
     s
 }

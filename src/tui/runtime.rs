@@ -210,6 +210,14 @@ fn walk<'q>(
             };
         }
     }
+    if model.screen == Screen::Welcome {
+        // Reception: first, how the answers are being given (or straight to the paper form).
+        match opts.mode {
+            Mode::Staff => model.screen = Screen::Intake { focus: 0 },
+            Mode::Paper => super::screens::form::start(&mut model),
+            _ => {}
+        }
+    }
     let mut keyboard = Keyboard {
         decoder: super::input::Decoder::new(),
         resized: Arc::new(AtomicBool::new(false)),
@@ -298,7 +306,7 @@ fn walk<'q>(
         );
     }
     match (model.record, opts.mode) {
-        (Some(record), Mode::Run | Mode::Staff) => {
+        (Some(record), Mode::Run | Mode::Staff | Mode::Paper) => {
             let context = Context {
                 record_id: Some(record.to_string()),
                 completed_at: Some(records::local_time(&model.now.to_string())),

@@ -104,6 +104,30 @@ pub fn progress(f: &mut Frame, area: Rect, done: usize, total: usize) {
     f.render_widget(Paragraph::new(bar), area);
 }
 
+/// A button's label as drawn: the focused button is the one Enter presses, and says so
+/// ("► Next (Enter) →"), so every screen tells on itself what Enter will do.
+pub fn button_text(label: &str, is_focused: bool) -> String {
+    if !is_focused {
+        return label.to_owned();
+    }
+    let label = if label.contains(crate::strings::ENTER_KEY) {
+        label.to_owned()
+    } else {
+        match label.strip_suffix(" →") {
+            Some(l) => format!("{l} {} →", crate::strings::ENTER_MARK),
+            None => format!("{label} {}", crate::strings::ENTER_MARK),
+        }
+    };
+    format!("► {label}")
+}
+
+/// Columns a button needs to show its whole label: inside a box (three rows or more) or
+/// between brackets (one row).
+fn button_width(label: &str, is_focused: bool, height: u16) -> u16 {
+    let text = button_text(label, is_focused).width() as u16;
+    if height >= 3 { text + 4 } else { text + 2 }
+}
+
 /// A button: a bordered box, thick when focused, recorded as a tap target.
 pub fn button(
     f: &mut Frame,
@@ -117,11 +141,7 @@ pub fn button(
         return;
     }
     let style = if is_focused { focused() } else { bold() };
-    let text = if is_focused {
-        format!("► {label}")
-    } else {
-        label.to_owned()
-    };
+    let text = button_text(label, is_focused);
     if area.height >= 3 {
         let block = Block::default()
             .borders(Borders::ALL)
@@ -148,28 +168,62 @@ pub fn button(
     hits.add(area, Target::Button(action));
 }
 
-/// Lays buttons out in one row across `area`, equal widths.
+/// Lays buttons out in one row across `area`: equal widths when every label fits that way,
+/// else each as wide as its label needs plus an equal share of what is left (so "Next (Enter)"
+/// is never cut at 40 columns); equal widths again when even that does not fit.
 pub fn button_row(f: &mut Frame, area: Rect, buttons: &[(&str, Action, bool)], hits: &mut HitMap) {
     if buttons.is_empty() || area.width == 0 {
         return;
     }
     let n = buttons.len() as u16;
     let gap = if area.width >= 40 { 2 } else { 1 };
-    let w = (area.width.saturating_sub(gap * (n - 1))) / n;
+    let room = area.width.saturating_sub(gap * (n - 1));
+    let equal = room / n;
+    let needs: Vec<u16> = buttons
+        .iter()
+        .map(|(label, _, focus)| button_width(label, *focus, area.height))
+        .collect();
+    let total: u16 = needs.iter().sum();
+    let widths: Vec<u16> = if needs.iter().all(|&w| w <= equal) || total > room {
+        vec![equal; buttons.len()]
+    } else {
+        let share = (room - total) / n;
+        needs.iter().map(|w| w + share).collect()
+    };
+    let mut x = area.x;
     for (i, (label, action, is_focused)) in buttons.iter().enumerate() {
-        let x = area.x + i as u16 * (w + gap);
         let r = Rect {
             x,
             y: area.y,
             width: if i as u16 == n - 1 {
-                area.x + area.width - x
+                (area.x + area.width).saturating_sub(x)
             } else {
-                w
+                widths[i]
             },
             height: area.height,
         };
         button(f, r, label, *is_focused, hits, *action);
+        x += widths[i] + gap;
     }
+}
+
+/// A small "[Staff]" tap target at the right end of `row` (kiosk): opens the staff PIN entry.
+pub fn staff_button(f: &mut Frame, row: Rect, hits: &mut HitMap) {
+    let label = format!("[{}]", crate::strings::STAFF_BUTTON);
+    let w = (label.width() as u16 + 2).min(row.width);
+    let r = Rect {
+        x: row.x + row.width - w,
+        width: w,
+        height: 1,
+        ..row
+    };
+    f.render_widget(
+        Paragraph::new(label)
+            .style(focused())
+            .alignment(Alignment::Center),
+        r,
+    );
+    hits.add(r, Target::Button(Action::Staff));
 }
 
 /// One choice option to draw.
@@ -309,9 +363,34 @@ pub fn viewport(
     f: &mut Frame,
     area: Rect,
     content: u16,
+    view: Viewport,
+    follow: bool,
+    hits: &mut HitMap,
+    draw: impl FnOnce(&mut Frame, Rect, &mut HitMap),
+) -> Viewport {
+    viewport_with(
+        f,
+        area,
+        content,
+        view,
+        follow,
+        hits,
+        crate::strings::MORE_BELOW,
+        draw,
+    )
+}
+
+/// [`viewport`] with its own words for what is below the window (a question's window says
+/// "more answers below").
+#[allow(clippy::too_many_arguments)]
+pub fn viewport_with(
+    f: &mut Frame,
+    area: Rect,
+    content: u16,
     mut view: Viewport,
     follow: bool,
     hits: &mut HitMap,
+    below_text: &str,
     draw: impl FnOnce(&mut Frame, Rect, &mut HitMap),
 ) -> Viewport {
     if content <= area.height || area.height < 2 || area.width == 0 {
@@ -389,16 +468,12 @@ pub fn viewport(
     let above = view.offset > 0;
     let below = view.offset < view.max_offset();
     let mark = match (above, below) {
-        (true, true) => format!(
-            "{}  {}",
-            crate::strings::MORE_ABOVE,
-            crate::strings::MORE_BELOW
-        ),
+        (true, true) => format!("{}  {below_text}", crate::strings::MORE_ABOVE),
         (true, false) => crate::strings::MORE_ABOVE.to_owned(),
-        _ => crate::strings::MORE_BELOW.to_owned(),
+        _ => below_text.to_owned(),
     };
     f.render_widget(
-        Paragraph::new(format!("{mark} {}", crate::strings::SCROLL_HINT)).style(dim()),
+        Paragraph::new(format!("{mark} {}", crate::strings::SCROLL_HINT)).style(bold()),
         Rect {
             y: area.y + area.height - 1,
             height: 1,

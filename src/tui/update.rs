@@ -4,7 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::model::{AfterPin, Effect, Mode, Model, Msg, Screen};
+use super::model::{Action, AfterPin, Effect, Model, Msg, Screen, Target};
 use super::screens;
 use crate::strings;
 
@@ -147,7 +147,9 @@ fn route(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
             vec![Effect::AuditRecord { event, record: id }]
         }
         Msg::Stopping => match m.screen {
-            Screen::Step(item) => screens::step::keep_on_screen(m, item),
+            Screen::Step(item) | Screen::Form { focus: item, .. } => {
+                screens::step::keep_on_screen(m, item)
+            }
             _ => Vec::new(),
         },
         Msg::Key(_) | Msg::Tap(_) | Msg::Paste(_) | Msg::Scroll(_) | Msg::Touched => input(m, msg),
@@ -167,10 +169,13 @@ fn input(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         if was_warned {
             return Vec::new(); // the key or tap only says "I'm still here"
         }
-        if let Msg::Key(key) = &msg
-            && key.code == KeyCode::F(12)
-            && !matches!(m.screen, Screen::StaffPin { .. } | Screen::StaffMenu { .. })
-        {
+        let staff_asked = match &msg {
+            Msg::Key(key) => key.code == KeyCode::F(12),
+            // A touch-only kiosk: the "Staff" tap target does what F12 does.
+            Msg::Tap(Target::Button(Action::Staff)) => true,
+            _ => false,
+        };
+        if staff_asked && !matches!(m.screen, Screen::StaffPin { .. } | Screen::StaffMenu { .. }) {
             screens::staff::open_pin(m, AfterPin::Menu);
             return Vec::new();
         }
@@ -186,9 +191,9 @@ fn input(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
             // Every committed answer is already saved; the draft can be resumed later.
             return vec![Effect::Quit];
         }
-        if m.mode == Mode::Staff
+        if m.mode.is_staff()
             && is_sections_key(k)
-            && let Screen::Step(item) = m.screen
+            && let Screen::Step(item) | Screen::Form { focus: item, .. } = m.screen
         {
             m.screen = Screen::Sections {
                 focus: 0,
@@ -209,6 +214,8 @@ fn input(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         Screen::StaffPin { .. } => screens::staff::pin_update(m, msg),
         Screen::StaffMenu { focus, .. } => screens::staff::menu_update(m, focus, msg),
         Screen::Sections { focus, back } => screens::sections::update(m, focus, back, msg),
+        Screen::Intake { focus } => screens::intake::update(m, focus, msg),
+        Screen::Form { .. } => screens::form::update(m, msg),
     }
 }
 

@@ -38,6 +38,8 @@ pub fn view(m: &Model<'_>, f: &mut Frame) -> HitMap {
             screens::staff::view(m, f, area, &mut hits)
         }
         Screen::Sections { focus, .. } => screens::sections::view(m, f, area, &mut hits, *focus),
+        Screen::Intake { focus } => screens::intake::view(m, f, area, &mut hits, *focus),
+        Screen::Form { .. } => screens::form::view(m, f, area, &mut hits),
     }
     if super::update::idle_warning_showing_for(m) {
         // Over everything: the question for whoever is (or is not) there, and the countdown.

@@ -3,6 +3,7 @@
 
 pub mod fhir;
 pub mod hangup;
+pub mod paper;
 pub mod pg;
 pub mod pty;
 pub mod screen;

@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use crate::strings;
-use crate::tui::model::{Action, Effect, HitMap, Model, Msg, Screen, Target};
+use crate::tui::model::{Action, Effect, HitMap, Model, Msg, Target};
 use crate::tui::theme;
 use crate::tui::update::is_back;
 
@@ -19,7 +19,7 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
     match action {
         Some(Action::ConfirmSend) => vec![Effect::Complete],
         Some(Action::ConfirmBack) => {
-            m.screen = Screen::Review { focus: 0 };
+            super::review::arrive(m, None);
             Vec::new()
         }
         _ => Vec::new(),

@@ -1,6 +1,9 @@
 //! One file per screen, each with its `update` and `view`.
 
 pub mod confirm;
+pub mod form;
+pub mod intake;
+pub mod keypad;
 pub mod pause;
 pub mod resume;
 pub mod review;

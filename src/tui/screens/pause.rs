@@ -12,7 +12,7 @@ use crate::engine::{AlertStatus, ReleaseAction, Releaser};
 use crate::questionnaire::ItemIdx;
 use crate::store::AuditEvent;
 use crate::strings;
-use crate::tui::model::{AfterPin, Effect, HitMap, Model, Msg, Screen};
+use crate::tui::model::{Action, AfterPin, Effect, HitMap, Model, Msg, Screen, Target};
 use crate::tui::screens::step;
 use crate::tui::theme;
 
@@ -47,6 +47,10 @@ pub fn update(m: &mut Model<'_>, flag: u32, at: ItemIdx, msg: Msg) -> Vec<Effect
     }
     if m.kiosk.is_some() {
         // At a kiosk only staff (F12, PIN, staff menu) can carry on or end the session.
+        return Vec::new();
+    }
+    if m.staff_pin && matches!(msg, Msg::Tap(Target::Button(Action::Staff))) {
+        super::staff::open_pin(m, AfterPin::Menu);
         return Vec::new();
     }
     let Msg::Key(k) = msg else { return Vec::new() };
@@ -97,7 +101,7 @@ pub fn release(
 /// Audited.
 pub fn end_here(m: &mut Model<'_>, at: ItemIdx) -> Vec<Effect> {
     m.session.end_after(at);
-    m.back_to_review = false;
+    m.back_to_review = None;
     m.screen = Screen::Confirm;
     m.message = None;
     vec![
@@ -159,6 +163,21 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, flag: u
     if !staff_text.is_empty() {
         parts.push(("", theme::dim()));
         parts.push((staff_text, theme::dim()));
+    }
+    // Staff at a touch screen open the PIN entry here (F12, or F2 in `triage run`, on a
+    // keyboard).
+    let mut body = body;
+    if m.kiosk.is_some() || m.staff_pin {
+        body.height = body.height.saturating_sub(1);
+        theme::staff_button(
+            f,
+            Rect {
+                y: area.y + area.height - 1,
+                height: 1,
+                ..area
+            },
+            hits,
+        );
     }
     let heights: Vec<u16> = parts
         .iter()

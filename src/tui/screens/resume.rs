@@ -212,7 +212,7 @@ pub fn restored(
     }
     match m.session.first_problem() {
         Some(p) => m.go_to(p.item()),
-        None => m.screen = Screen::Review { focus: 0 },
+        None => super::review::arrive(m, None),
     }
     m.message = m.notice.clone();
     Vec::new()

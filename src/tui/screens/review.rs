@@ -1,5 +1,8 @@
-//! Every visible answer on one list. Choosing one jumps to that question; after the change the
-//! patient comes back here. Send goes on to the confirmation, unless something is missing.
+//! Every visible answer on one list. The focus starts on Send, so a keyboard patient who is
+//! happy sends with Enter; ↑ (or a tap) reaches the list. Choosing an answer jumps to that
+//! question; after the change the patient comes back here with the focus on that row. Send goes
+//! on to the confirmation, unless something is missing. The line above the list says what Enter
+//! does.
 
 use crossterm::event::KeyCode;
 use ratatui::Frame;
@@ -24,6 +27,18 @@ pub fn rows(m: &Model<'_>) -> Vec<ItemIdx> {
         .steps()
         .filter(|&i| matches!(q.item(i).kind, ItemKind::Question(_)))
         .collect()
+}
+
+/// Shows the review screen with the focus on the row of `at` (the question just changed from
+/// here), or on Send when `at` is `None` or no longer listed.
+pub fn arrive(m: &mut Model<'_>, at: Option<ItemIdx>) {
+    let rows = rows(m);
+    let focus = at
+        .and_then(|item| rows.iter().position(|&r| r == item))
+        .unwrap_or(rows.len());
+    m.back_to_review = None;
+    m.message = None;
+    m.screen = Screen::Review { focus };
 }
 
 pub fn update(m: &mut Model<'_>, focus: usize, msg: Msg) -> Vec<Effect> {
@@ -58,7 +73,7 @@ fn back(m: &mut Model<'_>) {
 
 fn open(m: &mut Model<'_>, rows: &[ItemIdx], i: usize) -> Vec<Effect> {
     if let Some(&item) = rows.get(i) {
-        m.back_to_review = true;
+        m.back_to_review = Some(item);
         m.go_to(item);
         return Vec::new();
     }
@@ -77,7 +92,8 @@ fn open(m: &mut Model<'_>, rows: &[ItemIdx], i: usize) -> Vec<Effect> {
     Vec::new()
 }
 
-fn shown(m: &Model<'_>, item: ItemIdx) -> String {
+/// An answer as the patient gave it (their words and option labels), or "Not answered yet".
+pub(crate) fn shown(m: &Model<'_>, item: ItemIdx) -> String {
     let q = m.session.questionnaire();
     match m.session.answer(item) {
         None => strings::REVIEW_MISSING.to_owned(),
@@ -129,7 +145,12 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
         width: area.width.saturating_sub(2),
         height: area.height.saturating_sub(3 + footer_h),
     };
-    let hint = m.message.as_deref().unwrap_or(strings::REVIEW_HINT);
+    // What Enter does, said on the screen itself (or what is still needed).
+    let hint = match &m.message {
+        Some(t) => t.as_str(),
+        None if focus >= rows.len() => strings::REVIEW_HINT_SEND,
+        None => strings::REVIEW_HINT_ROW,
+    };
     let hint_h = theme::text_height(hint, body.width).min(body.height);
     if m.message.is_some() {
         theme::message(
@@ -149,7 +170,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
             },
         );
     }
-    let list = Rect {
+    let mut list = Rect {
         y: body.y + hint_h + 1,
         height: body.height.saturating_sub(hint_h + 1),
         ..body
@@ -158,14 +179,35 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
         return;
     }
     // One line per answer: the question in the patient's words (its review label, else its
-    // text; never the doctor's short label), then the answer; scroll to the focus.
+    // text; never the doctor's short label), then the answer; scroll to the focus (the top of
+    // the list while Send has it). A list longer than the room says so on its last line.
+    let scrolls = rows.len() > list.height as usize && list.height >= 2;
+    if scrolls {
+        list.height -= 1;
+    }
     let visible = list.height as usize;
-    let start = if focus >= visible {
-        focus + 1 - visible
+    let row_focus = if focus < rows.len() { focus } else { 0 };
+    let start = if row_focus >= visible {
+        row_focus + 1 - visible
     } else {
         0
     }
     .min(rows.len().saturating_sub(visible.min(rows.len())));
+    if scrolls {
+        let mark = match (start > 0, start + visible < rows.len()) {
+            (true, true) => format!("{}  {}", strings::MORE_ABOVE, strings::MORE_BELOW),
+            (true, false) => strings::MORE_ABOVE.to_owned(),
+            _ => strings::MORE_BELOW.to_owned(),
+        };
+        f.render_widget(
+            theme::paragraph(&mark, theme::dim()),
+            Rect {
+                y: list.y + list.height,
+                height: 1,
+                ..list
+            },
+        );
+    }
     let label_w = (list.width as usize * 2 / 5).clamp(8, 40);
     for (line, (i, &item)) in rows
         .iter()

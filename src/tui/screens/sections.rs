@@ -70,6 +70,20 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
         width: area.width.saturating_sub(4),
         height: area.height.saturating_sub(3),
     };
+    // What Enter does, on the last rows.
+    let hint_h = theme::text_height(strings::SECTIONS_HINT, body.width);
+    f.render_widget(
+        theme::paragraph(strings::SECTIONS_HINT, theme::dim()),
+        Rect {
+            y: (area.y + area.height).saturating_sub(hint_h),
+            height: hint_h,
+            ..body
+        },
+    );
+    let body = Rect {
+        height: body.height.saturating_sub(hint_h),
+        ..body
+    };
     for (i, s) in sections(m).into_iter().enumerate() {
         let y = body.y + i as u16;
         if y >= body.y + body.height {

@@ -3,7 +3,7 @@
 //! unfinished form, reprint the last summary, leave the kiosk). Both close on their own if left
 //! idle, so the next patient never finds them open.
 
-use crossterm::event::{KeyCode, KeyModifiers};
+use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::Paragraph;
@@ -14,6 +14,7 @@ use crate::records::local_time;
 use crate::store::AuditEvent;
 use crate::strings::{self, fill};
 use crate::tui::model::{AfterPin, Effect, HitMap, Model, Msg, Screen, Target};
+use crate::tui::screens::keypad::{self, PinAction};
 use crate::tui::screens::pause;
 use crate::tui::theme;
 
@@ -59,7 +60,11 @@ pub fn items(m: &Model<'_>, back: &Screen) -> Vec<Item> {
     }
     if matches!(
         back,
-        Screen::Step(_) | Screen::Review { .. } | Screen::Confirm | Screen::Pause { .. }
+        Screen::Step(_)
+            | Screen::Form { .. }
+            | Screen::Review { .. }
+            | Screen::Confirm
+            | Screen::Pause { .. }
     ) {
         out.push(Item::End);
     }
@@ -90,28 +95,18 @@ pub fn pin_update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
     else {
         return Vec::new();
     };
-    let Msg::Key(k) = msg else { return Vec::new() };
-    match k.code {
-        KeyCode::Esc => m.screen = (**back).clone(),
-        KeyCode::Backspace => {
+    // Keys and the on-screen keypad's taps do the same things.
+    match keypad::pin_action(&msg) {
+        PinAction::Cancel => m.screen = (**back).clone(),
+        PinAction::Delete => {
             entered.pop();
         }
-        KeyCode::Enter if !entered.is_empty() => {
+        PinAction::Submit if !entered.is_empty() => {
             let pin = std::mem::take(entered);
             *message = Some(strings::STAFF_PIN_CHECKING.to_owned());
             return vec![Effect::CheckPin(pin)];
         }
-        // Ctrl-C and other chorded keys are not characters of a PIN.
-        KeyCode::Char(c)
-            if !c.is_control()
-                && !c.is_whitespace()
-                && !k
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-                && entered.chars().count() < 64 =>
-        {
-            entered.push(c)
-        }
+        PinAction::Type(c) if entered.chars().count() < 64 => entered.push(c),
         _ => {}
     }
     Vec::new()
@@ -227,7 +222,7 @@ pub fn menu_update(m: &mut Model<'_>, focus: usize, msg: Msg) -> Vec<Effect> {
                 Screen::Pause { flag, at } => {
                     pause::release(m, flag, at, Releaser::StaffPin, ReleaseAction::EndHere)
                 }
-                Screen::Step(i) => pause::end_here(m, i),
+                Screen::Step(i) | Screen::Form { focus: i, .. } => pause::end_here(m, i),
                 _ => vec![Effect::Complete],
             };
             m.screen = Screen::Confirm;
@@ -271,31 +266,64 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
                 },
             );
             let masked: String = "•".repeat(entered.chars().count());
+            // Masked entry: boxed when there is room, else one line.
+            let roomy = body.height >= ph + 3 + 1 + keypad::MIN_HEIGHT + 2;
             let boxed = Rect {
-                y: body.y + ph + 1,
-                height: 3.min(body.height.saturating_sub(ph + 1)),
+                y: body.y + ph + u16::from(roomy),
+                height: if roomy { 3 } else { 1 },
                 width: body.width.min(40),
                 ..body
             };
-            let block = ratatui::widgets::Block::default().borders(ratatui::widgets::Borders::ALL);
-            f.render_widget(Paragraph::new(masked).block(block), boxed);
+            if roomy {
+                let block =
+                    ratatui::widgets::Block::default().borders(ratatui::widgets::Borders::ALL);
+                f.render_widget(Paragraph::new(masked).block(block), boxed);
+            } else {
+                f.render_widget(Paragraph::new(format!("> {masked}")), boxed);
+            }
+            let mut y = boxed.y + boxed.height;
             if let Some(msg) = message {
-                let y = boxed.y + boxed.height + 1;
+                let h = theme::text_height(&format!("! {msg}"), body.width).min(2);
                 theme::message(
                     f,
                     Rect {
                         y,
-                        height: body.y + body.height - y.min(body.y + body.height),
+                        height: h.min((body.y + body.height).saturating_sub(y)),
                         ..body
                     },
                     msg,
                 );
+                y += h;
             }
+            // The keypad for touch screens, below; as large as the rest of the screen allows.
+            let pad = Rect {
+                y: y + u16::from(roomy),
+                height: (area.y + area.height)
+                    .saturating_sub(y + u16::from(roomy))
+                    .min(12),
+                width: body.width.min(60),
+                ..body
+            };
+            keypad::draw(f, pad, hits);
         }
         Screen::StaffMenu { focus, back } => {
             f.render_widget(
                 theme::paragraph(strings::STAFF_MENU_TITLE, theme::bold()),
                 Rect { height: 1, ..body },
+            );
+            // What Enter does, on the last rows.
+            let hint_h = theme::text_height(strings::STAFF_MENU_HINT, body.width);
+            let body = Rect {
+                height: body.height.saturating_sub(hint_h),
+                ..body
+            };
+            f.render_widget(
+                theme::paragraph(strings::STAFF_MENU_HINT, theme::dim()),
+                Rect {
+                    y: body.y + body.height,
+                    height: hint_h,
+                    ..body
+                },
             );
             // Each choice wraps rather than being cut, so every word shows at 40 columns.
             let mut y = body.y + 2;

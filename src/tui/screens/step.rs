@@ -14,7 +14,8 @@ use crate::answers;
 use crate::engine::toggle_option;
 use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, QuestionKind};
 use crate::strings::{self, fill};
-use crate::tui::model::{Action, Effect, Field, HitMap, Mode, Model, Msg, Screen, Target};
+use crate::tui::model::{Action, Effect, Field, HitMap, Model, Msg, Screen, Target};
+use crate::tui::options;
 use crate::tui::theme;
 use crate::tui::update::{digit, is_back, is_next};
 use crate::typed;
@@ -45,9 +46,9 @@ pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
             if let Field::Text(input) = &mut m.field {
                 return match k.code {
                     KeyCode::Enter | KeyCode::PageDown => next(m, item),
-                    KeyCode::Tab if m.mode == Mode::Staff => next(m, item),
+                    KeyCode::Tab if m.mode.is_staff() => next(m, item),
                     KeyCode::Esc | KeyCode::PageUp => back(m, item),
-                    KeyCode::BackTab if m.mode == Mode::Staff => back(m, item),
+                    KeyCode::BackTab if m.mode.is_staff() => back(m, item),
                     _ => {
                         // Typed characters pass the same sanitizer as pasted ones, and stop at
                         // the question's length limit.
@@ -74,8 +75,8 @@ pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
                 return Vec::new();
             }
             match k.code {
-                KeyCode::Tab if m.mode == Mode::Staff => return next(m, item),
-                KeyCode::BackTab if m.mode == Mode::Staff => return back(m, item),
+                KeyCode::Tab if m.mode.is_staff() => return next(m, item),
+                KeyCode::BackTab if m.mode.is_staff() => return back(m, item),
                 KeyCode::Up => {
                     let first = focus(m) == Some(0);
                     if !m.scroll_view(-1, !first) {
@@ -133,7 +134,7 @@ pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
 }
 
 /// The most characters a text field takes (pasting or typing beyond stops).
-fn max_chars(m: &Model<'_>, item: ItemIdx) -> usize {
+pub(crate) fn max_chars(m: &Model<'_>, item: ItemIdx) -> usize {
     match m.session.questionnaire().item(item).question() {
         Some(QuestionKind::Text { max_length, .. }) => *max_length,
         _ => 40,
@@ -179,7 +180,7 @@ fn choose(m: &mut Model<'_>, item: ItemIdx, i: usize) {
 
 /// What the field holds as an answer: `Ok(None)` when empty, `Err` with a patient message when
 /// it cannot be read.
-fn field_answer(m: &Model<'_>, item: ItemIdx) -> Result<Option<Answer>, String> {
+pub(crate) fn field_answer(m: &Model<'_>, item: ItemIdx) -> Result<Option<Answer>, String> {
     let it = m.session.questionnaire().item(item);
     match (&m.field, it.question()) {
         (Field::Choice { chosen, .. }, _) => Ok(chosen.map(Answer::Choice)),
@@ -229,52 +230,74 @@ pub fn keep_on_screen(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
 
 /// Commits the answer on screen and moves on.
 pub fn next(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
+    match commit(m, item, true) {
+        Ok(mut effects) => {
+            effects.extend(advance(m, item));
+            effects
+        }
+        Err(Refused) => Vec::new(),
+    }
+}
+
+/// The answer on screen could not be taken; the model's message says why.
+#[derive(Debug)]
+pub struct Refused;
+
+/// Commits the answer in the field to the session and asks for it to be saved (or its removal,
+/// when the field was emptied). Refused, with a plain message, when it cannot be read, breaks
+/// a rule, or is empty while `need_answer` and the question is required.
+pub fn commit(m: &mut Model<'_>, item: ItemIdx, need_answer: bool) -> Result<Vec<Effect>, Refused> {
     let q = m.session.questionnaire();
     let it = q.item(item);
     let mut effects = Vec::new();
-    if it.question().is_some() {
-        let answer = match field_answer(m, item) {
-            Ok(a) => a,
-            Err(e) => {
-                m.message = Some(e);
-                return effects;
-            }
-        };
-        match answer {
-            None if it.required => {
-                m.message = Some(match it.question() {
-                    Some(QuestionKind::Choice { .. }) => strings::NEED_CHOICE.to_owned(),
-                    _ => strings::NEED_ANSWER.to_owned(),
+    if it.question().is_none() {
+        return Ok(effects);
+    }
+    let answer = match field_answer(m, item) {
+        Ok(a) => a,
+        Err(e) => {
+            m.message = Some(e);
+            return Err(Refused);
+        }
+    };
+    match answer {
+        None if it.required && need_answer => {
+            m.message = Some(match it.question() {
+                // Answers out of sight are named: the one that fits may be among them.
+                Some(QuestionKind::Choice { .. }) => options::out_of_sight_message(
+                    strings::NEED_CHOICE,
+                    m.offered_options(item),
+                    &m.hidden_options.borrow(),
+                ),
+                _ => strings::NEED_ANSWER.to_owned(),
+            });
+            return Err(Refused);
+        }
+        None => {
+            if m.session.stored(item).is_some() {
+                m.session.clear(item);
+                effects.push(Effect::Save {
+                    item: it.id.clone(),
+                    value: None,
                 });
-                return effects;
             }
-            None => {
-                if m.session.stored(item).is_some() {
-                    m.session.clear(item);
-                    effects.push(Effect::Save {
-                        item: it.id.clone(),
-                        value: None,
-                    });
-                }
+        }
+        Some(a) => {
+            if (m.session.stored(item) != Some(&a) || !m.session.is_visible(item))
+                && let Err(e) = m.session.set(item, a)
+            {
+                m.message = Some(e.message);
+                return Err(Refused);
             }
-            Some(a) => {
-                if (m.session.stored(item) != Some(&a) || !m.session.is_visible(item))
-                    && let Err(e) = m.session.set(item, a)
-                {
-                    m.message = Some(e.message);
-                    return effects;
-                }
-                if let Some(stored) = m.session.stored(item) {
-                    effects.push(Effect::Save {
-                        item: it.id.clone(),
-                        value: Some(answers::to_json(q, item, stored)),
-                    });
-                }
+            if let Some(stored) = m.session.stored(item) {
+                effects.push(Effect::Save {
+                    item: it.id.clone(),
+                    value: Some(answers::to_json(q, item, stored)),
+                });
             }
         }
     }
-    effects.extend(advance(m, item));
-    effects
+    Ok(effects)
 }
 
 /// Where to go after `item`: a safety pause, the end, back to review, or the next step.
@@ -283,14 +306,10 @@ pub fn advance(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
         // Staff are alerted at once, in every mode (the alert command gets no patient data).
         return super::pause::enter(m, flag, item);
     }
-    if m.back_to_review {
+    if let Some(from_review) = m.back_to_review {
         match m.session.first_problem() {
             Some(p) => m.go_to(p.item()),
-            None => {
-                m.back_to_review = false;
-                m.screen = Screen::Review { focus: 0 };
-                m.message = None;
-            }
+            None => super::review::arrive(m, Some(from_review)),
         }
         return Vec::new();
     }
@@ -300,19 +319,14 @@ pub fn advance(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
             m.screen = Screen::Confirm;
             m.message = None;
         }
-        None => {
-            m.screen = Screen::Review { focus: 0 };
-            m.message = None;
-        }
+        None => super::review::arrive(m, None),
     }
     Vec::new()
 }
 
 fn back(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
-    if m.back_to_review {
-        m.back_to_review = false;
-        m.screen = Screen::Review { focus: 0 };
-        m.message = None;
+    if let Some(from_review) = m.back_to_review {
+        super::review::arrive(m, Some(from_review));
         return Vec::new();
     }
     match m.session.prev_step(item) {
@@ -342,33 +356,68 @@ fn progress(m: &Model<'_>, item: ItemIdx) -> (String, usize, usize) {
     )
 }
 
+/// Whether the answers of `item` show whole only with the progress bar and the blank row
+/// above the buttons given up (at 80x24: the eleven medicine groups, one per row).
+fn needs_tight_layout(m: &Model<'_>, area: Rect, footer_h: u16, item: ItemIdx) -> bool {
+    let it = m.session.questionnaire().item(item);
+    let offered = m.offered_options(item);
+    if offered.is_empty() || !matches!(it.kind, ItemKind::Question(_)) {
+        return false;
+    }
+    let width = area.width.saturating_sub(2);
+    let normal = area.height.saturating_sub(3 + footer_h + 1);
+    let message_h = match (&m.message, &m.save_problem) {
+        (Some(t), _) | (None, Some(t)) => theme::text_height(&format!("! {t}"), width),
+        _ => 0,
+    };
+    let need =
+        theme::text_height(&it.text, width) + options::rows_needed(offered, width) + message_h;
+    need > normal && need <= normal + 2
+}
+
 pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: ItemIdx) {
     let q = m.session.questionnaire();
     let it = q.item(item);
+    m.hidden_options.replace(Vec::new());
     let (where_, done, total) = progress(m, item);
     let narrow = area.width < 60;
     theme::header(f, Rect { height: 1, ..area }, &q.meta.title, &where_);
-    theme::progress(
-        f,
-        Rect {
-            y: area.y + 1,
-            height: 1,
-            ..area
-        },
-        done,
-        total,
-    );
     let footer_h = if area.height >= 16 { 3 } else { 1 };
     let footer = Rect {
         y: area.y + area.height - footer_h,
         height: footer_h,
         ..area
     };
-    let body = Rect {
-        x: area.x + 1,
-        y: area.y + 3,
-        width: area.width.saturating_sub(2),
-        height: area.height.saturating_sub(3 + footer_h + 1),
+    // A list of answers that fits only with two more rows gets them: the progress bar and the
+    // blank row above the buttons give way (the header still says which section this is).
+    let tight = needs_tight_layout(m, area, footer_h, item);
+    if !tight {
+        theme::progress(
+            f,
+            Rect {
+                y: area.y + 1,
+                height: 1,
+                ..area
+            },
+            done,
+            total,
+        );
+    }
+    let context_row = if tight { area.y + 1 } else { area.y + 2 };
+    let body = if tight {
+        Rect {
+            x: area.x + 1,
+            y: area.y + 2,
+            width: area.width.saturating_sub(2),
+            height: area.height.saturating_sub(2 + footer_h),
+        }
+    } else {
+        Rect {
+            x: area.x + 1,
+            y: area.y + 3,
+            width: area.width.saturating_sub(2),
+            height: area.height.saturating_sub(3 + footer_h + 1),
+        }
     };
 
     // Footer buttons.
@@ -426,11 +475,11 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
     {
         let line = context.lines().next().unwrap_or("");
         let whole = line.width() <= body.width as usize && !context.contains('\n');
-        if whole || area.height < 20 {
+        if whole || area.height < 20 || tight {
             f.render_widget(
                 theme::paragraph(&theme::ellipsize(line, body.width as usize), theme::dim()),
                 Rect {
-                    y: area.y + 2,
+                    y: context_row,
                     height: 1,
                     ..body
                 },
@@ -443,16 +492,16 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
     // hint and answers scroll together, so every part can be reached.
     if let ItemKind::Question(_) = &it.kind {
         let text_h = theme::text_height(&it.text, body.width);
-        let n = it.options().len() as u16;
+        let offered = m.offered_options(item);
+        let n = offered.len() as u16;
         // The answers need room for three of them, and for the tallest one whole with the
         // "more above/below" rows; otherwise everything scrolls together.
-        let tallest = it
-            .options()
+        let tallest = offered
             .iter()
             .map(|o| theme::line_height(&o.label, body.width))
             .max()
             .unwrap_or(1);
-        let min_field = if it.options().is_empty() {
+        let min_field = if offered.is_empty() {
             1
         } else {
             (tallest + 2).max(n.min(3))
@@ -463,12 +512,11 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
             let hint_h = theme::text_height(&hint, body.width);
             let field_y = text_h + hint_h + 1;
             // Options one under another, each label wrapped in full.
-            let heights: Vec<u16> = it
-                .options()
+            let heights: Vec<u16> = offered
                 .iter()
                 .map(|o| theme::line_height(&o.label, body.width))
                 .collect();
-            let field_h = if it.options().is_empty() {
+            let field_h = if offered.is_empty() {
                 1
             } else {
                 heights.iter().sum()
@@ -488,13 +536,14 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
                 height: avail,
                 ..body
             };
-            let drawn = theme::viewport(
+            let drawn = theme::viewport_with(
                 f,
                 window,
                 field_y + field_h,
                 view,
                 m.follow_focus,
                 hits,
+                strings::MORE_ANSWERS_BELOW,
                 |f, r, hits| {
                     let line = |f: &mut Frame, y: u16, h: u16, text: &str, style| {
                         f.render_widget(theme::paragraph(text, style), Rect { y, height: h, ..r });
@@ -516,6 +565,17 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
                 },
             );
             m.viewport.set(drawn);
+            // The answers out of the window, for the message that names them.
+            let mut top = field_y;
+            let mut hidden = Vec::new();
+            for (i, h) in heights.iter().enumerate() {
+                if drawn.scrolls() && (top < drawn.offset || top + h > drawn.offset + drawn.height)
+                {
+                    hidden.push(i);
+                }
+                top += h;
+            }
+            m.hidden_options.replace(hidden);
             if let Some(t) = m.message.as_ref().or(m.save_problem.as_ref()) {
                 let h = message_h.min(body.height);
                 theme::message(
@@ -551,15 +611,15 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
             // lines only when there is space left for a full-size field.
             let hint_h = theme::text_height(&hint, body.width);
             let room = bottom.saturating_sub(y + message_h);
-            // A full-size field is five rows, or what the tallest answer needs with its
-            // "more" rows, whichever is more.
-            let tallest = it
-                .options()
-                .iter()
-                .map(|o| theme::line_height(&o.label, body.width))
-                .max()
-                .unwrap_or(1);
-            if room >= hint_h + 1 + 5.max(tallest + 2) {
+            // A text field needs five rows; a list of answers what shows every one of them
+            // (one per row, or two columns).
+            let offered = m.offered_options(item);
+            let field_need = if offered.is_empty() {
+                5
+            } else {
+                options::rows_needed(offered, body.width)
+            };
+            if room >= hint_h + 1 + field_need {
                 put(f, &mut y, &hint, theme::dim());
                 y += 1;
             }
@@ -600,7 +660,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
 }
 
 /// The line under a question saying how to answer it.
-fn hint_text(it: &crate::questionnaire::Item) -> String {
+pub(crate) fn hint_text(it: &crate::questionnaire::Item) -> String {
     let Some(kind) = it.question() else {
         return String::new();
     };
@@ -655,161 +715,81 @@ fn field_view(
     // A staff-only answer (given in reception mode) is not among a patient's options: the
     // focus stays on the options shown.
     let shown = m.offered_options(item).len().saturating_sub(1);
-    match &m.field {
+    let offered = m.offered_options(item);
+    let boxes = !lines_only && !m.mode.is_staff();
+    let hidden = match &m.field {
         Field::Choice { focus, chosen } => {
-            options_view(
-                lines_only || m.mode == Mode::Staff,
-                f,
-                area,
-                hits,
-                m.offered_options(item),
-                (*focus).min(shown),
-                |i| {
-                    if *chosen == Some(i as u32) {
-                        "(x)"
-                    } else {
-                        "( )"
-                    }
-                },
-            );
+            let marker = |i: usize| {
+                if *chosen == Some(i as u32) {
+                    "(x)"
+                } else {
+                    "( )"
+                }
+            };
+            let list = options::OptionList {
+                options: offered,
+                focus: Some((*focus).min(shown)),
+                boxes,
+                marker: &marker,
+            };
+            options::draw(&list, f, area, hits)
         }
         Field::Multi { focus, chosen } => {
-            options_view(
-                lines_only || m.mode == Mode::Staff,
-                f,
-                area,
-                hits,
-                m.offered_options(item),
-                (*focus).min(shown),
-                |i| {
-                    if chosen.contains(&(i as u32)) {
-                        "[x]"
-                    } else {
-                        "[ ]"
-                    }
-                },
-            );
-        }
-        Field::Text(input) => {
-            // A thick box when there is room; otherwise one line starting with `>`.
-            let boxed = area.height >= 3;
-            let r = Rect {
-                height: if boxed { 3 } else { 1 },
-                ..area
+            let marker = |i: usize| {
+                if chosen.contains(&(i as u32)) {
+                    "[x]"
+                } else {
+                    "[ ]"
+                }
             };
-            let (inner_x, inner_w) = (
-                r.x + if boxed { 1 } else { 2 },
-                r.width.saturating_sub(3) as usize,
-            );
-            let scroll = input.visual_scroll(inner_w);
-            let text = ratatui::widgets::Paragraph::new(input.value()).scroll((0, scroll as u16));
-            if boxed {
-                let block = ratatui::widgets::Block::default()
-                    .borders(ratatui::widgets::Borders::ALL)
-                    .border_type(ratatui::widgets::BorderType::Thick);
-                f.render_widget(text.block(block), r);
-            } else {
-                f.render_widget(
-                    ratatui::widgets::Paragraph::new(">").style(theme::bold()),
-                    Rect { width: 2, ..r },
-                );
-                f.render_widget(
-                    text,
-                    Rect {
-                        x: inner_x,
-                        width: r.width.saturating_sub(2),
-                        ..r
-                    },
-                );
-            }
-            let cx = inner_x + (input.visual_cursor().max(scroll) - scroll) as u16;
-            let cy = if boxed { r.y + 1 } else { r.y };
-            f.set_cursor_position((cx.min(r.x + r.width.saturating_sub(2)), cy));
+            let list = options::OptionList {
+                options: offered,
+                focus: Some((*focus).min(shown)),
+                boxes,
+                marker: &marker,
+            };
+            options::draw(&list, f, area, hits)
         }
-        _ => {}
+        _ => Vec::new(),
+    };
+    if !lines_only {
+        m.hidden_options.replace(hidden);
     }
-}
-
-fn options_view(
-    compact: bool,
-    f: &mut Frame,
-    area: Rect,
-    hits: &mut HitMap,
-    options: &[crate::questionnaire::ChoiceOption],
-    focus: usize,
-    marker: impl Fn(usize) -> &'static str,
-) {
-    // Boxed options (three-row tap targets) when every one of them fits with both scroll hints;
-    // otherwise one line each, so the smallest window still shows every choice.
-    let tallest = options
-        .iter()
-        .map(|o| theme::option_height(&o.label, area.width))
-        .max()
-        .unwrap_or(0);
-    let boxed = area.height >= 5 && tallest + 2 <= area.height && !compact;
-    let heights: Vec<u16> = options
-        .iter()
-        .map(|o| {
-            if boxed {
-                theme::option_height(&o.label, area.width)
-            } else {
-                theme::line_height(&o.label, area.width)
-            }
-        })
-        .collect();
-    // Scroll so the focused option is visible, leaving a row for "more" hints when scrolled.
-    let mut start = 0;
-    while start < focus {
-        let used: u16 = heights[start..=focus].iter().sum::<u16>() + u16::from(start > 0);
-        if used < area.height {
-            break;
-        }
-        start += 1;
-    }
-    let mut y = area.y;
-    if start > 0 {
-        f.render_widget(
-            ratatui::widgets::Paragraph::new(strings::MORE_ABOVE),
-            Rect {
-                y,
-                height: 1,
-                ..area
-            },
-        );
-        y += 1;
-    }
-    for (i, o) in options.iter().enumerate().skip(start) {
-        let h = heights[i];
-        let remaining = area.y + area.height - y;
-        let last_fits = i + 1 == options.len() && h <= remaining;
-        if h + 1 > remaining && !last_fits {
-            f.render_widget(
-                ratatui::widgets::Paragraph::new(strings::MORE_BELOW),
-                Rect {
-                    y: area.y + area.height - 1,
-                    height: 1,
-                    ..area
-                },
-            );
-            break;
-        }
+    if let Field::Text(input) = &m.field {
+        // A thick box when there is room; otherwise one line starting with `>`.
+        let boxed = area.height >= 3;
         let r = Rect {
-            y,
-            height: h,
+            height: if boxed { 3 } else { 1 },
             ..area
         };
-        let view = theme::OptionView {
-            marker: marker(i),
-            index: i,
-            label: &o.label,
-            focused: i == focus,
-        };
+        let (inner_x, inner_w) = (
+            r.x + if boxed { 1 } else { 2 },
+            r.width.saturating_sub(3) as usize,
+        );
+        let scroll = input.visual_scroll(inner_w);
+        let text = ratatui::widgets::Paragraph::new(input.value()).scroll((0, scroll as u16));
         if boxed {
-            view.boxed(f, r, hits);
+            let block = ratatui::widgets::Block::default()
+                .borders(ratatui::widgets::Borders::ALL)
+                .border_type(ratatui::widgets::BorderType::Thick);
+            f.render_widget(text.block(block), r);
         } else {
-            view.line(f, r, hits);
+            f.render_widget(
+                ratatui::widgets::Paragraph::new(">").style(theme::bold()),
+                Rect { width: 2, ..r },
+            );
+            f.render_widget(
+                text,
+                Rect {
+                    x: inner_x,
+                    width: r.width.saturating_sub(2),
+                    ..r
+                },
+            );
         }
-        y += h;
+        let cx = inner_x + (input.visual_cursor().max(scroll) - scroll) as u16;
+        let cy = if boxed { r.y + 1 } else { r.y };
+        f.set_cursor_position((cx.min(r.x + r.width.saturating_sub(2)), cy));
     }
 }
 

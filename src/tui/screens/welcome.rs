@@ -35,7 +35,7 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
     // The draft is created with the first saved answer, so the first question shows at once.
     match m.session.next_step(None) {
         Some(first) => m.go_to(first),
-        None => m.screen = crate::tui::model::Screen::Review { focus: 0 },
+        None => super::review::arrive(m, None),
     }
     Vec::new()
 }
@@ -97,6 +97,10 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         hits,
         Action::Start,
     );
+    if m.kiosk.is_some() {
+        // Staff at a touch-only kiosk open the PIN entry here (F12 on a keyboard).
+        theme::staff_button(f, Rect { height: 1, ..area }, hits);
+    }
     // A problem for staff (a summary that did not print) on the last line, small.
     let notice = m
         .kiosk

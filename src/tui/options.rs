@@ -1,0 +1,254 @@
+//! How a question's answers are laid out in the room a screen gives them, so that every answer
+//! shows without scrolling wherever that is possible: boxed (three-row tap targets) when all
+//! the boxes fit, else one row each, else one row each in two columns; only when even that does
+//! not fit does the list scroll, with a visible "more answers below" line. Labels are wrapped,
+//! never cut. Draws and records tap targets; changes nothing else.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::model::HitMap;
+use super::theme;
+use crate::questionnaire::ChoiceOption;
+use crate::strings;
+
+/// Columns between the two columns of answers.
+const COLUMN_GAP: u16 = 2;
+
+/// How a list of answers is drawn in a given room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrangement {
+    /// Each answer in its own box, three rows or more.
+    Boxed,
+    /// One answer per (wrapped) row, one column.
+    Lines,
+    /// One answer per (wrapped) row, down the left column first, then the right.
+    TwoColumns,
+    /// One answer per row, scrolled to the focus, with "more answers" lines.
+    Scrolled,
+}
+
+/// The answers to draw and how each is marked.
+pub struct OptionList<'a> {
+    pub options: &'a [ChoiceOption],
+    /// The option with the focus (`►`), if one has it.
+    pub focus: Option<usize>,
+    /// Boxes may be used (patient screens); reception screens are always compact.
+    pub boxes: bool,
+    /// `(x)`, `( )`, `[x]` or `[ ]` for option `i`.
+    pub marker: &'a dyn Fn(usize) -> &'static str,
+}
+
+/// Rows each option takes one per row at `width`.
+fn line_heights(options: &[ChoiceOption], width: u16) -> Vec<u16> {
+    options
+        .iter()
+        .map(|o| theme::line_height(&o.label, width))
+        .collect()
+}
+
+/// Where the right column starts: the first half (rounded up) goes down the left.
+fn split(n: usize) -> usize {
+    n.div_ceil(2)
+}
+
+/// The width of each of two columns in `width`.
+fn column_width(width: u16) -> u16 {
+    width.saturating_sub(COLUMN_GAP) / 2
+}
+
+/// Rows the answers need in two columns at `width`.
+fn two_column_height(options: &[ChoiceOption], width: u16) -> u16 {
+    let h = line_heights(options, column_width(width));
+    let (left, right) = h.split_at(split(options.len()));
+    left.iter().sum::<u16>().max(right.iter().sum())
+}
+
+/// The fewest rows that show every answer whole at `width`: one per row in one column, or in
+/// two columns when that is shorter (and each column is wide enough to read).
+pub fn rows_needed(options: &[ChoiceOption], width: u16) -> u16 {
+    let one: u16 = line_heights(options, width).iter().sum();
+    if options.len() > 1 && column_width(width) >= 24 {
+        one.min(two_column_height(options, width))
+    } else {
+        one
+    }
+}
+
+/// Rows the answers need boxed at `width`.
+pub fn boxed_height(options: &[ChoiceOption], width: u16) -> u16 {
+    options
+        .iter()
+        .map(|o| theme::option_height(&o.label, width))
+        .sum()
+}
+
+/// The arrangement that shows every answer in `area`, preferring boxes, then one column.
+pub fn arrangement(list: &OptionList<'_>, area: Rect) -> Arrangement {
+    let (w, h) = (area.width, area.height);
+    if list.boxes && boxed_height(list.options, w) <= h {
+        Arrangement::Boxed
+    } else if line_heights(list.options, w).iter().sum::<u16>() <= h {
+        Arrangement::Lines
+    } else if rows_needed(list.options, w) <= h {
+        Arrangement::TwoColumns
+    } else {
+        Arrangement::Scrolled
+    }
+}
+
+/// Draws the answers in `area`; returns the options not wholly in sight (only when the list
+/// has to scroll), for the message that names them.
+pub fn draw(list: &OptionList<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) -> Vec<usize> {
+    if area.height == 0 || area.width < 4 || list.options.is_empty() {
+        return Vec::new();
+    }
+    let focus = list.focus.map(|f| f.min(list.options.len() - 1));
+    let view = |i: usize| theme::OptionView {
+        marker: (list.marker)(i),
+        index: i,
+        label: &list.options[i].label,
+        focused: Some(i) == focus,
+    };
+    match arrangement(list, area) {
+        Arrangement::Boxed => {
+            let mut y = area.y;
+            for (i, o) in list.options.iter().enumerate() {
+                let h = theme::option_height(&o.label, area.width);
+                view(i).boxed(
+                    f,
+                    Rect {
+                        y,
+                        height: h,
+                        ..area
+                    },
+                    hits,
+                );
+                y += h;
+            }
+            Vec::new()
+        }
+        Arrangement::Lines => {
+            column(list, f, area, hits, 0..list.options.len(), &view);
+            Vec::new()
+        }
+        Arrangement::TwoColumns => {
+            let w = column_width(area.width);
+            let half = split(list.options.len());
+            let left = Rect { width: w, ..area };
+            let right = Rect {
+                x: area.x + w + COLUMN_GAP,
+                width: area.width.saturating_sub(w + COLUMN_GAP),
+                ..area
+            };
+            column(list, f, left, hits, 0..half, &view);
+            column(list, f, right, hits, half..list.options.len(), &view);
+            Vec::new()
+        }
+        Arrangement::Scrolled => scrolled(list, f, area, hits, focus.unwrap_or(0), &view),
+    }
+}
+
+/// Options `range` one under another from the top of `area`, each row a tap target.
+fn column<'a>(
+    list: &OptionList<'a>,
+    f: &mut Frame,
+    area: Rect,
+    hits: &mut HitMap,
+    range: std::ops::Range<usize>,
+    view: &dyn Fn(usize) -> theme::OptionView<'a>,
+) {
+    let mut y = area.y;
+    for i in range {
+        let h = theme::line_height(&list.options[i].label, area.width);
+        if y + h > area.y + area.height {
+            break;
+        }
+        view(i).line(
+            f,
+            Rect {
+                y,
+                height: h,
+                ..area
+            },
+            hits,
+        );
+        y += h;
+    }
+}
+
+/// One per row, scrolled so the focused option shows; a "more answers above/below" line where
+/// answers are out of sight. Returns the options out of sight.
+fn scrolled<'a>(
+    list: &OptionList<'a>,
+    f: &mut Frame,
+    area: Rect,
+    hits: &mut HitMap,
+    focus: usize,
+    view: &dyn Fn(usize) -> theme::OptionView<'a>,
+) -> Vec<usize> {
+    let heights = line_heights(list.options, area.width);
+    // Scroll so the focused option is visible, leaving rows for the "more" lines.
+    let mut start = 0;
+    while start < focus {
+        let used: u16 = heights[start..=focus].iter().sum::<u16>() + 1 + u16::from(start > 0);
+        if used <= area.height {
+            break;
+        }
+        start += 1;
+    }
+    let mut y = area.y;
+    if start > 0 {
+        f.render_widget(
+            theme::paragraph(strings::MORE_ANSWERS_ABOVE, theme::bold()),
+            Rect {
+                y,
+                height: 1,
+                ..area
+            },
+        );
+        y += 1;
+    }
+    let bottom = area.y + area.height;
+    let mut hidden: Vec<usize> = (0..start).collect();
+    for (i, h) in heights.iter().copied().enumerate().skip(start) {
+        let last = i + 1 == list.options.len();
+        let room = bottom - y;
+        if h > room || (!last && h + 1 > room) {
+            hidden.extend(i..list.options.len());
+            f.render_widget(
+                theme::paragraph(strings::MORE_ANSWERS_BELOW, theme::bold()),
+                Rect {
+                    y: bottom - 1,
+                    height: 1,
+                    ..area
+                },
+            );
+            break;
+        }
+        view(i).line(
+            f,
+            Rect {
+                y,
+                height: h,
+                ..area
+            },
+            hits,
+        );
+        y += h;
+    }
+    hidden
+}
+
+/// The message for an empty answer when some answers are out of sight: it names them (the
+/// last ones first in mind: "None of these" and "Not sure" usually come last).
+pub fn out_of_sight_message(base: &str, options: &[ChoiceOption], hidden: &[usize]) -> String {
+    let labels: Vec<&str> = hidden
+        .iter()
+        .filter_map(|&i| options.get(i).map(|o| o.label.as_str()))
+        .collect();
+    if labels.is_empty() {
+        return base.to_owned();
+    }
+    format!("{base} {}", strings::answers_out_of_sight(&labels))
+}
