@@ -121,7 +121,23 @@ enum Command {
         #[command(subcommand)]
         action: StoreCommand,
     },
-    /// Set the staff PIN used to leave or manage the kiosk.
+    /// The doctor's desk: today's intakes, red flags first; open one, record a decision.
+    Inbox {
+        /// Show this visit date instead of today.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, conflicts_with = "all")]
+        date: Option<Date>,
+        /// Show every day's intakes.
+        #[arg(long)]
+        all: bool,
+        /// This machine's records, even when a clinic store is configured.
+        #[arg(long)]
+        local: bool,
+        /// The questionnaire whose answers fill the age and areas columns (default: the
+        /// clinic settings', else the shipped one).
+        #[arg(long, value_name = "FILE")]
+        questionnaire: Option<PathBuf>,
+    },
+    /// Set the staff PIN used to leave or manage the kiosk, or a prescriber's PIN for the inbox.
     Pin {
         #[command(subcommand)]
         action: PinCommand,
@@ -173,7 +189,11 @@ enum ConvertTo {
 #[derive(Subcommand)]
 enum PinCommand {
     /// Store a new staff PIN (asked twice, masked; or two lines on standard input).
-    Set,
+    Set {
+        /// A prescriber's own PIN for `triage inbox` (their id in the clinic settings).
+        #[arg(long, value_name = "ID")]
+        prescriber: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -434,8 +454,30 @@ fn main() -> ExitCode {
             },
         ),
         Command::Pin {
-            action: PinCommand::Set,
-        } => cli::pin_set(&mut io, data_dir),
+            action: PinCommand::Set { prescriber },
+        } => cli::pin_set(
+            &mut io,
+            data_dir,
+            args.config.as_deref(),
+            prescriber.as_deref(),
+        ),
+        Command::Inbox {
+            date,
+            all,
+            local,
+            questionnaire,
+        } => cli::inbox(
+            &mut io,
+            &cli::InboxArgs {
+                data_dir,
+                config: args.config.as_deref(),
+                local,
+                date,
+                all,
+                today: args.visit_date.unwrap_or(today),
+                questionnaire: questionnaire.as_deref(),
+            },
+        ),
         Command::HarnessAutosave { answers, rounds } => {
             cli::autosave_harness(&mut io, data_dir, &answers, rounds)
         }

@@ -1,6 +1,7 @@
-//! `triage pin set`: stores the staff PIN (as an argon2id hash). On a terminal it asks twice with
-//! masked input; otherwise it reads two lines from standard input, for provisioning scripts
-//! (`printf '4321\n4321\n' | triage pin set`).
+//! `triage pin set [--prescriber ID]`: stores the staff PIN, or a prescriber's own PIN for the
+//! inbox (the prescriber must be in the clinic settings), as an argon2id hash. On a terminal it
+//! asks twice with masked input; otherwise it reads two lines from standard input, for
+//! provisioning scripts (`printf '4321\n4321\n' | triage pin set`).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
@@ -47,10 +48,33 @@ fn read_masked(prompt: &str) -> std::io::Result<Option<String>> {
     result
 }
 
-pub fn pin_set(io: &mut Io<'_>, data_dir: Option<&Path>) -> Result<Status, CliError> {
+pub fn pin_set(
+    io: &mut Io<'_>,
+    data_dir: Option<&Path>,
+    config: Option<&Path>,
+    prescriber: Option<&str>,
+) -> Result<Status, CliError> {
     let dir = crate::store::data_dir(data_dir).map_err(|e| CliError::Usage(e.to_string()))?;
+    // A prescriber's PIN: only for someone the clinic settings list.
+    let who = match prescriber {
+        None => None,
+        Some(id) => {
+            let c = super::clinic_config(io, config, &dir)?;
+            let Some(p) = c.prescribers.into_iter().find(|p| p.id == id) else {
+                return Err(CliError::Usage(format!(
+                    "there is no prescriber `{}` in the clinic settings; add a [[prescriber]] with that id first",
+                    crate::text::escape(id)
+                )));
+            };
+            Some(p)
+        }
+    };
+    let prompt = match &who {
+        Some(p) => format!("New PIN for {}: ", crate::text::escape(&p.name)),
+        None => "New staff PIN: ".to_owned(),
+    };
     let (first, second) = if std::io::stdin().is_terminal() {
-        let Some(a) = read_masked("New staff PIN: ")? else {
+        let Some(a) = read_masked(&prompt)? else {
             return Err(CliError::Usage("no PIN was set".into()));
         };
         let Some(b) = read_masked("The same PIN again: ")? else {
@@ -70,7 +94,30 @@ pub fn pin_set(io: &mut Io<'_>, data_dir: Option<&Path>) -> Result<Status, CliEr
     if first != second {
         return Err(CliError::Usage(PinError::Mismatch.to_string()));
     }
-    pin::set_pin(&dir, &first).map_err(|e| CliError::Usage(e.to_string()))?;
-    writeln!(io.out, "The staff PIN is set.")?;
+    match &who {
+        None => {
+            pin::set_pin(&dir, &first).map_err(|e| CliError::Usage(e.to_string()))?;
+            writeln!(io.out, "The staff PIN is set.")?;
+        }
+        Some(p) => {
+            let files = pin::PinFiles::prescriber(&dir, &p.id);
+            if let Some(folder) = files.hash.parent() {
+                for d in [dir.as_path(), folder] {
+                    crate::store::ensure_private_dir(d).map_err(|source| {
+                        CliError::Store(crate::store::StoreError::Dir {
+                            path: d.to_owned(),
+                            source,
+                        })
+                    })?;
+                }
+            }
+            pin::set_pin_in(&files, &first).map_err(|e| CliError::Usage(e.to_string()))?;
+            writeln!(
+                io.out,
+                "The PIN of {} is set.",
+                crate::text::escape(&p.name)
+            )?;
+        }
+    }
     Ok(Status::Ok)
 }

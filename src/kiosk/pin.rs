@@ -1,9 +1,10 @@
 //! The staff PIN: stored as an argon2id hash (19 MiB, 2 passes) in the data directory (0600),
 //! checked with a limited number of attempts, a delay that doubles after each wrong PIN, and a
 //! lockout. The attempt counter lives on disk (written atomically), so a restart or a kill does
-//! not reset it.
+//! not reset it. Prescribers' PINs (the doctor's inbox) use the same hash and rules, each in
+//! files of its own ([`PinFiles::prescriber`]).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
@@ -70,43 +71,81 @@ fn argon() -> Result<Argon2<'static>, PinError> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
+/// Where one PIN's hash and attempt counter live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinFiles {
+    pub hash: PathBuf,
+    pub attempts: PathBuf,
+}
+
+/// The folder of prescribers' PIN files inside the data directory.
+pub const PRESCRIBER_DIR: &str = "prescribers";
+
+impl PinFiles {
+    /// The staff PIN's files in the data directory.
+    pub fn staff(dir: &Path) -> PinFiles {
+        PinFiles {
+            hash: dir.join(PIN_FILE),
+            attempts: dir.join(ATTEMPTS_FILE),
+        }
+    }
+
+    /// A prescriber's PIN files: `prescribers/ID.pin` and `prescribers/ID.attempts.json`. The id
+    /// is checked by the clinic settings (letters, digits, dashes, underscores).
+    pub fn prescriber(dir: &Path, id: &str) -> PinFiles {
+        let d = dir.join(PRESCRIBER_DIR);
+        PinFiles {
+            hash: d.join(format!("{id}.pin")),
+            attempts: d.join(format!("{id}.attempts.json")),
+        }
+    }
+}
+
 fn valid(pin: &str) -> bool {
     (4..=32).contains(&pin.chars().count())
         && !pin.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-/// Stores a new PIN (hash only) and clears the attempt counter.
+/// Stores a new staff PIN (hash only) and clears the attempt counter.
 pub fn set_pin(dir: &Path, pin: &str) -> Result<(), PinError> {
+    crate::store::ensure_private_dir(dir)?;
+    set_pin_in(&PinFiles::staff(dir), pin)
+}
+
+/// Stores a new PIN (hash only) in `files` (their folder must exist, private) and clears its
+/// attempt counter.
+pub fn set_pin_in(files: &PinFiles, pin: &str) -> Result<(), PinError> {
     if !valid(pin) {
         return Err(PinError::BadPin);
     }
-    crate::store::ensure_private_dir(dir)?;
     let hash = argon().and_then(|a| {
         a.hash_password(pin.as_bytes())
             .map_err(|_| PinError::Damaged)
     })?;
-    write_atomic(&dir.join(PIN_FILE), hash.to_string().as_bytes())?;
+    write_atomic(&files.hash, hash.to_string().as_bytes())?;
     write_atomic(
-        &dir.join(ATTEMPTS_FILE),
+        &files.attempts,
         &serde_json::to_vec(&Attempts::default()).unwrap_or_default(),
     )?;
     Ok(())
 }
 
 pub fn is_set(dir: &Path) -> bool {
-    dir.join(PIN_FILE).is_file()
+    PinFiles::staff(dir).hash.is_file()
 }
 
-fn load_attempts(dir: &Path) -> Attempts {
-    std::fs::read(dir.join(ATTEMPTS_FILE))
+fn load_attempts(files: &PinFiles) -> Attempts {
+    std::fs::read(&files.attempts)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default()
 }
 
-/// When the PIN is locked, until when.
+/// When the staff PIN is locked, until when.
 pub fn locked_until(dir: &Path, now: Timestamp) -> Option<Timestamp> {
-    load_attempts(dir).locked_until.filter(|u| *u > now)
+    load_attempts(&PinFiles::staff(dir))
+        .locked_until
+        .filter(|u| *u > now)
 }
 
 fn after(now: Timestamp, d: Duration) -> Timestamp {
@@ -114,16 +153,27 @@ fn after(now: Timestamp, d: Duration) -> Timestamp {
         .unwrap_or(Timestamp::MAX)
 }
 
-/// Checks a PIN under the policy, recording the attempt on disk before answering.
+/// Checks the staff PIN under the policy, recording the attempt on disk before answering.
 pub fn check(dir: &Path, pin: &str, policy: &Policy, now: Timestamp) -> Result<Check, PinError> {
-    let stored = std::fs::read_to_string(dir.join(PIN_FILE)).map_err(|e| {
+    check_in(&PinFiles::staff(dir), pin, policy, now)
+}
+
+/// Checks a PIN kept in `files` under the policy, recording the attempt on disk before
+/// answering.
+pub fn check_in(
+    files: &PinFiles,
+    pin: &str,
+    policy: &Policy,
+    now: Timestamp,
+) -> Result<Check, PinError> {
+    let stored = std::fs::read_to_string(&files.hash).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             PinError::NotSet
         } else {
             PinError::Io(e)
         }
     })?;
-    let mut a = load_attempts(dir);
+    let mut a = load_attempts(files);
     if let Some(until) = a.locked_until.filter(|u| *u > now) {
         return Ok(Check::Locked { until });
     }
@@ -157,10 +207,7 @@ pub fn check(dir: &Path, pin: &str, policy: &Policy, now: Timestamp) -> Result<C
             }
         }
     };
-    write_atomic(
-        &dir.join(ATTEMPTS_FILE),
-        &serde_json::to_vec(&a).unwrap_or_default(),
-    )?;
+    write_atomic(&files.attempts, &serde_json::to_vec(&a).unwrap_or_default())?;
     Ok(result)
 }
 

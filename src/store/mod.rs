@@ -3,6 +3,7 @@
 //! of the program independent of it, so a shared server can stand behind the same calls later.
 //! Nothing here logs or prints answers; errors carry ids and causes, never health data.
 
+mod decisions;
 mod files;
 mod lock;
 mod outbox;
@@ -159,6 +160,11 @@ pub enum AuditEvent {
     /// A draft was opened for resuming after the staff PIN or the date of birth was checked
     /// (detail: `staff_pin` or `date_of_birth`).
     Unlocked,
+    /// A prescriber opened a record in the inbox (detail: `by` and the prescriber's id).
+    Reviewed,
+    /// A prescriber recorded a decision (detail: the decision's id, what, and the prescriber's
+    /// id; never the note or the reason).
+    Decided,
 }
 
 impl AuditEvent {
@@ -181,6 +187,8 @@ impl AuditEvent {
             AuditEvent::PauseReleased => "pause_released",
             AuditEvent::EndedByStaff => "ended_by_staff",
             AuditEvent::Unlocked => "unlocked",
+            AuditEvent::Reviewed => "reviewed",
+            AuditEvent::Decided => "decided",
         }
     }
 }

@@ -97,6 +97,8 @@ ALTER TABLE records_v2 RENAME TO records;
 "#,
     // 3: the clinic store's outbox (record UUIDs, delivery state, device id).
     super::outbox::MIGRATION,
+    // 4: the doctor's desk: prescribers' decisions, append-only.
+    super::decisions::MIGRATION,
 ];
 
 /// The schema version this program writes.

@@ -3,6 +3,8 @@
 //! taps, and a runtime that performs effects. One file per screen under `screens/`.
 
 mod backend;
+pub mod inbox;
+pub mod keymap;
 pub mod model;
 mod runtime;
 pub mod screens;
