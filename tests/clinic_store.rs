@@ -54,7 +54,7 @@ fn clinic() -> Option<Pg> {
         .arg("--password-file")
         .arg(&pg.admin_password_file));
     assert_eq!(r.code, Some(0), "{}{}", r.out, r.err);
-    assert!(r.out.contains("version 0 -> 1"), "{}", r.out);
+    assert!(r.out.contains("version 0 -> 2"), "{}", r.out);
     pg.login("kiosk1", "kiosk1-pw", "triage_device");
     pg.login("kiosk2", "kiosk2-pw", "triage_device");
     pg.login("doctor", "doctor-pw", "triage_reader");

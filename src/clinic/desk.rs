@@ -204,6 +204,22 @@ pub fn decisions(client: &mut Client, records: &[i64]) -> Result<Vec<Decision>, 
     Ok(rows.iter().map(decision).collect())
 }
 
+/// As [`decisions`], and none from a clinic store too old to keep decisions (schema 1).
+pub fn decisions_if_kept(
+    client: &mut Client,
+    records: &[i64],
+) -> Result<Vec<Decision>, ClinicError> {
+    let kept: bool = client
+        .query_one("SELECT to_regclass('triage.decisions') IS NOT NULL", &[])
+        .map_err(pg)?
+        .get(0);
+    if kept {
+        decisions(client, records)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
 /// Appends a decision through `triage.record_decision` (which checks the override-reason rule
 /// again and logs who recorded it).
 pub fn decide(client: &mut Client, record: i64, d: &NewDecision) -> Result<Decision, ClinicError> {

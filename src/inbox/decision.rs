@@ -172,7 +172,7 @@ pub fn render_text(decisions: &[Decision], zone: &jiff::tz::TimeZone) -> String 
     let mut sorted: Vec<&Decision> = decisions.iter().collect();
     sorted.sort_by_key(|d| d.id);
     let latest = sorted.last().map(|d| d.id);
-    let head = format!("-- {} ", strings::DECISIONS_HEADING);
+    let head = format!("-- {} ", strings::DECISIONS_HEADING.to_uppercase());
     let mut out = format!("{head}{}\n", "-".repeat(80usize.saturating_sub(head.len())));
     let wrap = |text: &str, first: &str| -> Vec<String> {
         let opts = textwrap::Options::new(80)

@@ -191,7 +191,12 @@ impl Keymap {
             };
             match out.last_mut() {
                 Some(last) if last.what == what => {
-                    last.keys.push_str(&first.name());
+                    // "↑↓", but "PgUp/PgDn".
+                    let name = first.name();
+                    if name.chars().count() > 1 || last.keys.chars().count() > 1 {
+                        last.keys.push('/');
+                    }
+                    last.keys.push_str(&name);
                     last.intent = None;
                 }
                 _ => out.push(Hint {

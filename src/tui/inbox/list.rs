@@ -80,8 +80,9 @@ fn widths(total: u16, all_days: bool) -> [usize; 8] {
     let time = if all_days { 11 } else { 5 };
     let fixed = 2 + time + 3 + 12 + 5 + 8 + 7;
     let flex = usize::from(total).saturating_sub(fixed);
-    let name = flex * 40 / 100;
-    let areas = flex * 33 / 100;
+    // Names seldom need more than 24 columns; the source takes what is left.
+    let name = (flex * 38 / 100).min(24);
+    let areas = flex * 30 / 100;
     [time, name, 3, areas, 12, 5, flex - name - areas, 8]
 }
 
