@@ -108,11 +108,24 @@ fn row_text(m: &Inbox, it: &Intake, w: &[usize; 8]) -> String {
         EnteredBy::Reception => strings::INBOX_ENTERED_RECEPTION,
         EnteredBy::Unknown => "",
     };
-    let source = match (who, it.origin()) {
-        ("", None) => "-".to_owned(),
-        (w, None) => w.to_owned(),
-        ("", Some(o)) => o,
-        (w, Some(o)) => format!("{w} {o}"),
+    // Narrow: the device, or "reception"; wide: who typed it in and where.
+    let source = if w[6] < 20 {
+        match (it.entered_by, &it.device) {
+            (EnteredBy::Reception, _) => who.to_owned(),
+            (_, Some(d)) => d.clone(),
+            (_, None) => it.origin().unwrap_or_else(|| who.to_owned()),
+        }
+    } else {
+        match (who, it.origin()) {
+            (w, None) => w.to_owned(),
+            ("", Some(o)) => o,
+            (w, Some(o)) => format!("{w} {o}"),
+        }
+    };
+    let source = if source.is_empty() {
+        "-".to_owned()
+    } else {
+        source
     };
     let [s, c, n] = it.counts;
     [

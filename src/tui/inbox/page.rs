@@ -98,17 +98,18 @@ pub(super) fn update(m: &mut Inbox, i: Intent) -> Vec<Effect> {
         return Vec::new();
     };
     let len = p.lines.as_ref().map_or(0, Vec::len);
-    let max = len.saturating_sub(rows);
+    // The last window; "Answers in full" may scroll past it, to put page 2 at the top.
+    let max = len.saturating_sub(rows).max(p.scroll);
     match i {
         Intent::Up => p.scroll = p.scroll.saturating_sub(1),
         Intent::Down => p.scroll = (p.scroll + 1).min(max),
         Intent::PageUp => p.scroll = p.scroll.saturating_sub(rows.saturating_sub(1).max(1)),
         Intent::PageDown => p.scroll = (p.scroll + rows.saturating_sub(1).max(1)).min(max),
         Intent::Top => p.scroll = 0,
-        Intent::Bottom => p.scroll = max,
+        Intent::Bottom => p.scroll = len.saturating_sub(rows),
         Intent::InFull => {
             if let Some(at) = p.in_full {
-                p.scroll = at.min(max);
+                p.scroll = at;
             }
         }
         Intent::Decide if p.lines.is_some() => {
@@ -134,7 +135,7 @@ pub(super) fn view(m: &Inbox, f: &mut Frame, body: Rect, p: &Page, taps: &mut Ta
         f.render_widget(theme::paragraph(text, theme::bold()), body);
         return;
     };
-    let scroll = p.scroll.min(lines.len().saturating_sub(rows));
+    let scroll = p.scroll.min(lines.len().saturating_sub(1));
     let shown: Vec<ratatui::text::Line> = lines
         .iter()
         .skip(scroll)
