@@ -472,6 +472,21 @@ fn clinic_store_record_appears_and_decision_is_kept() {
     assert_eq!(v["decision"]["note"], "Recheck pregnancy status next week");
     assert_eq!(v["decision"]["prescriber"]["id"], "lee");
 
+    // The clinic store checks the override-reason rule itself, whoever calls it.
+    let mut doctor = pg
+        .connect("doctor", "doctor-pw", "triage")
+        .expect("reader login");
+    let e = doctor
+        .query(
+            "SELECT * FROM triage.record_decision($1, 'treat_today', NULL, '  ', 'lee', 'Dr Alex Lee', 'GMC 7654321')",
+            &[&id.parse::<i64>().expect("id")],
+        )
+        .expect_err("no reason, no treatment");
+    let message = e
+        .as_db_error()
+        .map(|d| d.message().to_owned())
+        .unwrap_or_default();
+    assert!(message.contains("override reason"), "{e:?}");
     // Appended, audited, never changed: the owner cannot update it either.
     let mut admin = pg.admin("triage");
     let logged: i64 = admin

@@ -106,31 +106,43 @@ pub fn intakes(
     day: Option<&str>,
     keys: &[String],
 ) -> Result<Vec<IntakeRow>, ClinicError> {
-    let columns = format!(
+    // Each answer a column of its own (`answers -> $n`), its key bound, never spliced in.
+    let first = if day.is_some() { 2 } else { 1 };
+    let extract: String = (0..keys.len())
+        .map(|i| format!(", (r.answers -> ${}::text)::text", first + i))
+        .collect();
+    let sql = format!(
         "SELECT r.id, r.uuid::text, {}, r.visit_date, r.questionnaire_id, r.patient_name, r.outcome, \
          r.stop_count, r.caution_count, r.note_count, r.site, r.device, \
          (SELECT d.decision FROM triage.decisions d WHERE d.record_id = r.id ORDER BY d.id DESC LIMIT 1), \
-         EXISTS (SELECT 1 FROM triage.access_log a WHERE a.record_id = r.id AND a.event = 'reviewed'), \
-         (SELECT jsonb_agg(r.answers -> u.k ORDER BY u.o) FROM unnest($1::text[]) WITH ORDINALITY AS u(k, o))::text \
-         FROM triage.records r",
-        super::read::COMPLETED_AT
+         EXISTS (SELECT 1 FROM triage.access_log a WHERE a.record_id = r.id AND a.event = 'reviewed'){extract} \
+         FROM triage.records r{}",
+        super::read::COMPLETED_AT,
+        if day.is_some() {
+            " WHERE r.visit_date = $1"
+        } else {
+            ""
+        }
     );
-    let rows = match day {
-        Some(d) => client.query(&format!("{columns} WHERE r.visit_date = $2"), &[&keys, &d]),
-        None => client.query(&columns, &[&keys]),
+    let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::new();
+    if let Some(d) = &day {
+        params.push(d);
     }
-    .map_err(pg)?;
+    for k in keys {
+        params.push(k);
+    }
+    let rows = client.query(&sql, &params).map_err(pg)?;
     Ok(rows
         .iter()
         .map(|r| {
             let at: String = r.get(2);
             let decision: Option<String> = r.get(12);
-            let fields: Option<String> = r.get(14);
-            let fields: Vec<Option<serde_json::Value>> = fields
-                .and_then(|t| serde_json::from_str::<Vec<serde_json::Value>>(&t).ok())
-                .unwrap_or_default()
-                .into_iter()
-                .map(|v| (!v.is_null()).then_some(v))
+            let fields = (0..keys.len())
+                .map(|i| {
+                    r.get::<_, Option<String>>(14 + i)
+                        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                        .filter(|v| !v.is_null())
+                })
                 .collect();
             IntakeRow {
                 id: r.get(0),

@@ -200,8 +200,13 @@ impl SqliteStore {
              r.stop_count, r.caution_count, r.note_count, \
              (SELECT x.decision FROM decisions x WHERE x.record_id = r.id ORDER BY x.id DESC LIMIT 1), \
              EXISTS (SELECT 1 FROM audit a WHERE a.record_id = r.id AND a.event = 'reviewed'){extract} \
-             FROM records r LEFT JOIN record_delivery d ON d.record_id = r.id \
-             WHERE ?1 IS NULL OR r.visit_date = ?1"
+             FROM records r LEFT JOIN record_delivery d ON d.record_id = r.id{}",
+            // `?1 IS NULL OR ...` would keep the planner off the visit-date index.
+            if day.is_some() {
+                " WHERE r.visit_date = ?1"
+            } else {
+                " WHERE ?1 IS NULL"
+            }
         );
         let mut stmt = self
             .conn
