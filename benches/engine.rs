@@ -1,6 +1,7 @@
 //! Load + check and per-answer re-evaluation on generated questionnaires of 100, 1,000 and
 //! 10,000 questions with chained conditions, derived values and flags; the same questionnaires
-//! as FHIR: import, and the QuestionnaireResponse of a fully answered session.
+//! as FHIR: import, and the QuestionnaireResponse of a fully answered session; the shipped
+//! questionnaire's load + check and doctor's page (one page, and one with a second page).
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::fmt::Write as _;
@@ -194,5 +195,62 @@ fn bench_fhirpath(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench, bench_fhirpath);
+/// The shipped questionnaire: load + check, and the doctor's page and JSON of the baseline
+/// patient and of a patient whose long medicines and allergies need the second page.
+fn bench_shipped(c: &mut Criterion) {
+    let mut g = c.benchmark_group("shipped");
+    let src = triage::questionnaire::DEFAULT_SOURCE;
+    g.bench_function("load_and_check", |b| {
+        b.iter(|| black_box(load_toml(black_box(src)).questionnaire.is_some()))
+    });
+    let q = load_toml(src).questionnaire.expect("valid");
+    let base: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("questionnaires/examples/several-flags.json").expect("example"),
+    )
+    .expect("json");
+    let session = |extra: &[(&str, serde_json::Value)]| {
+        let mut s = Session::new(&q, jiff::civil::Date::constant(2025, 6, 2));
+        let mut answers = base["answers"].clone();
+        for (k, v) in extra {
+            answers[*k] = v.clone();
+        }
+        for (id, v) in answers.as_object().expect("answers") {
+            let i = q.item_index(id).expect("item");
+            let a = triage::answers::to_answer(&q, i, &triage::answers::RawValue::from_json(v))
+                .expect("answer");
+            s.set(i, a).expect("valid");
+        }
+        s
+    };
+    let long = "warfarin 5mg every evening, bisoprolol 2.5mg, ramipril 5mg, atorvastatin 40mg, metformin 500mg twice a day, omeprazole 20mg, sertraline 50mg, vitamin D, cod liver oil, salbutamol inhaler when needed, hydrocortisone cream";
+    let allergy = "Latex gloves give me an itchy red rash within minutes; sticking plasters blister my skin; chlorhexidine wipes made my arm swell up for two days";
+    let pages = [
+        ("page_one", session(&[])),
+        (
+            "page_two",
+            session(&[
+                ("d_list", serde_json::json!(long)),
+                ("c_allergy_other", serde_json::json!("yes")),
+                ("c_allergy_other_list", serde_json::json!(allergy)),
+            ]),
+        ),
+    ];
+    let ctx = triage::summary::Context::default();
+    let second = triage::summary::render_text(&pages[1].1, &ctx);
+    assert!(
+        second.contains("ANSWERS IN FULL"),
+        "page_two needs a second page"
+    );
+    for (name, s) in &pages {
+        g.bench_function(*name, |b| {
+            b.iter(|| {
+                black_box(triage::summary::render_text(black_box(s), &ctx));
+                black_box(triage::summary::to_json(black_box(s), &ctx));
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_fhirpath, bench_shipped);
 criterion_main!(benches);

@@ -31,7 +31,15 @@ pub enum RawValue {
 impl RawValue {
     pub fn from_json(v: &serde_json::Value) -> RawValue {
         match v {
-            serde_json::Value::String(s) => RawValue::Str(s.clone()),
+            // Cleaned on the way in, once: nothing unsafe reaches a session, a page or a file.
+            serde_json::Value::String(s) => RawValue::Str(crate::text::clean(s)),
+            // A whole number beyond 2^53 would be rounded on the way to a double: refused.
+            serde_json::Value::Number(n)
+                if n.as_u64().is_some_and(|u| u > 1 << 53)
+                    || n.as_i64().is_some_and(|i| i.unsigned_abs() > 1 << 53) =>
+            {
+                RawValue::Other("a number too large to keep exactly")
+            }
             serde_json::Value::Number(n) => n
                 .as_f64()
                 .map_or(RawValue::Other("a number too large"), RawValue::Num),
@@ -46,8 +54,8 @@ impl RawValue {
                 o.len(),
             ) {
                 (Some(date), Some(said), 2) => RawValue::DateSaid {
-                    date: date.to_owned(),
-                    said: said.to_owned(),
+                    date: crate::text::clean_line(date),
+                    said: crate::text::clean_line(said),
                 },
                 _ => RawValue::Other("an object"),
             },
@@ -313,7 +321,15 @@ pub struct StoredRelease {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAnswersFile {
-    questionnaire: Option<String>,
+    /// The questionnaire's id, or (as `records export` writes it) `{ "id", "version",
+    /// "content_hash" }`.
+    questionnaire: Option<serde_json::Value>,
+    /// Written by `records export`; read and ignored, so an exported record is an answers file.
+    #[serde(default)]
+    record_id: Option<serde_json::Value>,
+    /// Written by `records export` (the stored summary); ignored: the summary is made anew.
+    #[serde(default)]
+    summary: Option<serde_json::Value>,
     visit_date: Option<String>,
     completed_at: Option<String>,
     answers: serde_json::Map<String, serde_json::Value>,
@@ -326,6 +342,10 @@ struct RawAnswersFile {
 #[derive(Debug, Clone)]
 pub struct AnswersFile {
     pub questionnaire: Option<String>,
+    /// The content hash of the questionnaire the answers were given to, when the file says
+    /// (`records export` does): a record made with an earlier shipped version is judged again
+    /// with that version.
+    pub content_hash: Option<String>,
     pub visit_date: Option<Date>,
     pub completed_at: Option<String>,
     pub answers: Vec<FileAnswer>,
@@ -363,10 +383,40 @@ pub fn parse_answers_file(src: &str) -> Result<AnswersFile, Vec<Diagnostic>> {
             span: find_key(src, k),
         })
         .collect();
+    let _ = (&raw.record_id, &raw.summary);
+    let content_hash = match &raw.questionnaire {
+        Some(serde_json::Value::Object(o)) => o
+            .get("content_hash")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned),
+        _ => None,
+    };
+    let questionnaire = match raw.questionnaire {
+        None => None,
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(serde_json::Value::Object(o)) => match o.get("id").and_then(|v| v.as_str()) {
+            Some(id) => Some(id.to_owned()),
+            None => {
+                let span = find_key(src, "questionnaire").unwrap_or(0..0);
+                return Err(vec![
+                    Diagnostic::error("`questionnaire` has no `id`")
+                        .at(span, "expected \"id\" inside"),
+                ]);
+            }
+        },
+        Some(_) => {
+            let span = find_key(src, "questionnaire").unwrap_or(0..0);
+            return Err(vec![
+                Diagnostic::error("`questionnaire` must be the questionnaire's id")
+                    .at(span, "expected a string"),
+            ]);
+        }
+    };
     Ok(AnswersFile {
-        questionnaire: raw.questionnaire,
+        questionnaire,
+        content_hash,
         visit_date,
-        completed_at: raw.completed_at,
+        completed_at: raw.completed_at.as_deref().map(crate::text::clean_line),
         answers,
         latched: raw.latched,
     })

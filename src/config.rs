@@ -21,6 +21,7 @@ struct RawConfig {
     kiosk: Option<RawKiosk>,
     output: Option<RawOutput>,
     alert: Option<RawAlert>,
+    wording: Option<std::collections::BTreeMap<String, Spanned<String>>>,
     clinic_store: Option<Spanned<crate::clinic::RawClinicStore>>,
     inbox: Option<crate::inbox::settings::RawInbox>,
     prescriber: Option<Vec<Spanned<crate::inbox::settings::RawPrescriber>>>,
@@ -90,6 +91,56 @@ pub struct Config {
     pub inbox: crate::inbox::settings::InboxSettings,
     /// Who may sign decisions in the inbox (`[[prescriber]]`).
     pub prescribers: Vec<crate::inbox::Prescriber>,
+    /// The clinic's own wording for texts the questionnaire lets it replace (`[wording]`),
+    /// such as who assesses and who injects; in name order.
+    pub wording: Vec<ClinicWording>,
+}
+
+/// One `[wording]` entry of the clinic's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClinicWording {
+    pub name: String,
+    pub text: String,
+    /// Where the text is in the settings file (for `triage check`).
+    pub span: std::ops::Range<usize>,
+}
+
+impl Config {
+    /// The clinic's wording as (name, text) pairs, for [`Questionnaire::apply_wording`].
+    ///
+    /// [`Questionnaire::apply_wording`]: crate::questionnaire::Questionnaire::apply_wording
+    pub fn wording_pairs(&self) -> Vec<(&str, &str)> {
+        self.wording
+            .iter()
+            .map(|w| (w.name.as_str(), w.text.as_str()))
+            .collect()
+    }
+
+    /// Checks the `[wording]` entries against the questionnaire the clinic runs: each must be
+    /// a wording it declares, not empty and not too long. Diagnostics point into the settings.
+    pub fn check_wording(&self, q: &crate::questionnaire::Questionnaire) -> Vec<Diagnostic> {
+        self.wording
+            .iter()
+            .filter_map(|w| {
+                let e = q.check_wording(&w.name, &w.text).err()?;
+                let d = Diagnostic::error(format!("[wording] {e}")).at(w.span.clone(), "here");
+                let names: Vec<&str> = q.meta.wording.iter().map(|w| w.name.as_str()).collect();
+                Some(match e {
+                    crate::questionnaire::WordingError::Unknown { .. } if names.is_empty() => d
+                        .help(format!(
+                            "`{}` lets a clinic replace no wording; remove [wording]",
+                            q.meta.id
+                        )),
+                    crate::questionnaire::WordingError::Unknown { .. } => d.help(format!(
+                        "`{}` lets a clinic replace: {}",
+                        q.meta.id,
+                        names.join(", ")
+                    )),
+                    _ => d,
+                })
+            })
+            .collect()
+    }
 }
 
 impl Default for Config {
@@ -108,6 +159,7 @@ impl Default for Config {
             format: SummaryFormat::Text,
             fhir_spool_dir: None,
             alert_command: None,
+            wording: Vec::new(),
             clinic_store: None,
             inbox: Default::default(),
             prescribers: Vec::new(),
@@ -230,6 +282,13 @@ pub fn load_config(src: &str, base: &Path) -> Result<(Config, Vec<Diagnostic>), 
         raw.prescriber.as_deref().unwrap_or_default(),
         &mut errors,
     );
+    for (name, text) in raw.wording.iter().flatten() {
+        c.wording.push(ClinicWording {
+            name: name.clone(),
+            text: text.get_ref().clone(),
+            span: text.span(),
+        });
+    }
     if errors.is_empty() {
         Ok((c, warnings))
     } else {

@@ -140,6 +140,22 @@ pub fn render(path: &str, source: &str, diags: &[Diagnostic], color: bool) -> St
     out
 }
 
+/// Renders findings for a file that holds health data (an answers file): the place
+/// (`file:line:col`), the message and the help, but never the file's lines, so that a mistake in
+/// one answer does not print the patient's other answers on a terminal or into a log.
+pub fn render_private(path: &str, source: &str, diags: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diags {
+        out.push_str(&render_short(path, source, d));
+        out.push('\n');
+        if let Some(h) = &d.help {
+            out.push_str(&format!("  help: {}\n", text::escape(h)));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// One line per finding, `file:line:col: severity: message`, for logs and tests.
 pub fn render_short(path: &str, source: &str, d: &Diagnostic) -> String {
     let sev = match d.severity {

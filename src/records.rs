@@ -29,7 +29,7 @@ pub fn store_session(
             ..ctx.clone()
         };
         (
-            summary::to_json(s, &ctx).to_string(),
+            crate::text::json_compact(&summary::to_json(s, &ctx)).unwrap_or_default(),
             summary::render_text(s, &ctx),
         )
     })
@@ -57,7 +57,8 @@ pub fn new_record(s: &Session<'_>, draft: Option<DraftId>, completed_at: Timesta
         patient_name,
         outcome: s.outcome().as_str().to_owned(),
         counts: [counts[0].1, counts[1].1, counts[2].1],
-        answers_json: serde_json::Value::Object(answers).to_string(),
+        answers_json: crate::text::json_compact(&serde_json::Value::Object(answers))
+            .unwrap_or_default(),
         latches_json: latches_to_json(s),
     }
 }
@@ -107,7 +108,7 @@ pub fn stored_latches(s: &Session<'_>) -> Vec<StoredLatch> {
 pub fn latches_to_json(s: &Session<'_>) -> Option<String> {
     let stored = stored_latches(s);
     (!stored.is_empty())
-        .then(|| serde_json::to_string(&stored).ok())
+        .then(|| crate::text::json_compact(&stored).ok())
         .flatten()
 }
 

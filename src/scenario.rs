@@ -44,6 +44,12 @@ struct RawScenario {
     partial: bool,
     end_after: Option<Spanned<String>>,
     visit_date: Option<Spanned<toml::Value>>,
+    /// Expected derived values: numbers, true/false, or dates as "YYYY-MM-DD".
+    #[serde(default)]
+    derived: toml::Table,
+    /// Expected doctor's text of fired flags (filled, without the triggering answers).
+    #[serde(default)]
+    texts: toml::Table,
 }
 
 /// The result of one scenario.
@@ -201,6 +207,28 @@ fn parse(q: &Questionnaire, src: &str) -> Result<(RawFile, Date), Vec<Diagnostic
                 );
             }
         }
+        for id in sc.derived.keys() {
+            if q.derived_index(id).is_none() {
+                diags.push(
+                    Diagnostic::error(format!(
+                        "scenario {} expects derived value `{id}`, which the questionnaire does not have",
+                        sc.id.get_ref()
+                    ))
+                    .at(sc.flags.span(), "in this scenario"),
+                );
+            }
+        }
+        for (id, v) in &sc.texts {
+            if q.flag(id).is_none() || !v.is_str() {
+                diags.push(
+                    Diagnostic::error(format!(
+                        "scenario {} expects the text of `{id}`: it must be a flag of the questionnaire, and the text a string",
+                        sc.id.get_ref()
+                    ))
+                    .at(sc.flags.span(), "in this scenario"),
+                );
+            }
+        }
         if let Some(o) = &sc.outcome
             && !crate::engine::Outcome::NAMES.contains(&o.get_ref().as_str())
         {
@@ -293,6 +321,33 @@ pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diag
                 ));
             }
         }
+        for (id, want) in &sc.derived {
+            if let Some(d) = q.derived_index(id) {
+                let got = session.derived_value(d);
+                if !same_value(got, want) {
+                    let got = got.map_or("not known".to_owned(), show_value);
+                    failures.push(format!("derived `{id}`: expected {want}, got {got}"));
+                }
+            }
+        }
+        for (id, want) in &sc.texts {
+            let Some(want) = want.as_str() else { continue };
+            let fired = session
+                .fired()
+                .iter()
+                .find(|&&f| q.flags[f as usize].id == *id);
+            match fired {
+                None => failures.push(format!("text of `{id}`: the flag did not fire")),
+                Some(&f) => {
+                    let got = crate::summary::fill(session, &q.flags[f as usize].text).0;
+                    if got != want {
+                        failures.push(format!(
+                            "text of `{id}`:\n                expected {want}\n                got      {got}"
+                        ));
+                    }
+                }
+            }
+        }
         for id in &sc.asked {
             if let Some(i) = q.item_index(id.get_ref())
                 && !session.is_visible(i)
@@ -320,6 +375,35 @@ pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diag
         });
     }
     Ok(results)
+}
+
+/// Whether a derived value is the one a scenario expects.
+fn same_value(got: Option<crate::expr::Val>, want: &toml::Value) -> bool {
+    use crate::expr::Val;
+    match (got, want) {
+        (Some(Val::Num(n)), toml::Value::Integer(i)) => n == *i as f64,
+        (Some(Val::Num(n)), toml::Value::Float(f)) => n == *f,
+        (Some(Val::Bool(b)), toml::Value::Boolean(w)) => b == *w,
+        (Some(Val::Date(d)), w) => {
+            let w = match w {
+                toml::Value::Datetime(x) => x.to_string(),
+                toml::Value::String(x) => x.clone(),
+                _ => return false,
+            };
+            crate::summary::iso(d) == w
+        }
+        _ => false,
+    }
+}
+
+fn show_value(v: crate::expr::Val) -> String {
+    use crate::expr::Val;
+    match v {
+        Val::Num(n) => crate::summary::fmt_num(n),
+        Val::Bool(b) => b.to_string(),
+        Val::Date(d) => crate::summary::iso(d),
+        Val::Choice(i) => format!("option {i}"),
+    }
 }
 
 /// A readable report of scenario results.

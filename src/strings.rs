@@ -45,6 +45,12 @@ pub const DATE_TOO_LATE: &str =
 pub const DATE_NEED_DAY: &str = "Please give the day as well as the month and year.";
 pub const TEXT_TOO_LONG: &str = "That is too long: please use at most {} characters.";
 pub const TEXT_EMPTY: &str = "Please type an answer, or go back.";
+/// Pasted text longer than the field takes.
+pub fn paste_cut(max: usize) -> String {
+    format!(
+        "Only the first {max} characters fit here; the rest was not pasted. Please check the end of your answer."
+    )
+}
 pub const TEXT_PATTERN: &str = "Please check what you typed.";
 pub const NOT_VALID: &str = "Please check this answer.";
 
@@ -92,6 +98,9 @@ pub fn latch_released(by_pin: bool, ended: bool, at: &str) -> String {
     format!("Pause released{at} {who}: {what}.")
 }
 pub const LATCH_NOT_RELEASED: &str = "Pause not released on screen.";
+pub fn latch_not_asked(at: &str) -> String {
+    format!("Answer later withdrawn{at}: the question is no longer asked or answered.")
+}
 pub fn latch_changed(answer: &str, at: &str) -> String {
     format!("Answer later changed to {answer}{at}.")
 }
@@ -120,6 +129,19 @@ pub const PAGE_COMPLETED: &str = "completed";
 pub const PAGE_RECORD: &str = "Record";
 pub const PAGE_NOTES: &str = "NOTES";
 pub const PAGE_SIGNOFF: &str = "PRESCRIBER SIGN-OFF";
+/// Ends an answer cut on page 1 whose whole text is on page 2.
+pub const IN_FULL_ON_PAGE_2: &str = "(in full on page 2)";
+/// The heading of the second page of the doctor's summary.
+pub const PAGE_IN_FULL: &str = "Answers in full (page 2 of 2)";
+pub const PAGE_CONTINUED: &str =
+    "Page 1 of 2: answers marked \"(in full on page 2)\" continue on page 2.";
+/// Said on the page when the record was judged by an earlier version of the questionnaire
+/// than the one now shipped.
+pub fn page_older_version(id: &str, version: &str, current: &str) -> String {
+    format!(
+        "Judged by the rules of {id} {version}, the version this form was started with (the current version is {current})."
+    )
+}
 pub const NOT_GIVEN: &str = "-";
 
 /// Typing numbers and dates.
@@ -148,7 +170,13 @@ pub const HELP_CLOSE: &str = "Close";
 pub const NO_HELP: &str =
     "There is no extra explanation for this question. You can ask a member of staff.";
 pub const CONTINUE: &str = "Continue";
-pub const MINUTES: &str = "This takes about {} minutes.";
+/// How long the questionnaire takes, on the welcome screen.
+pub fn minutes(n: u32) -> String {
+    match n {
+        1 => "This takes about 1 minute.".to_owned(),
+        n => format!("This takes about {n} minutes."),
+    }
+}
 pub const WELCOME_HINT: &str = "Press Enter or tap Start to begin.";
 pub const SECTION_OF: &str = "Section {} of {}";
 pub const CHOOSE_ONE_HINT: &str = "Choose one answer, then Next.";
@@ -208,7 +236,13 @@ pub const RESUME_NEEDS_DOB: &str =
 pub const RESUME_STAFF_ONLY: &str =
     "It is private and can only be recovered by staff (`triage records drafts`).";
 pub const RESUME_DOB_PROMPT: &str = "Date of birth on that form (like 15/03/1991):";
-pub const RESUME_DOB_WRONG: &str = "That does not match. {} tries left.";
+pub fn resume_dob_wrong(left: u8) -> String {
+    match left {
+        1 => "That does not match. 1 try left.".to_owned(),
+        n => format!("That does not match. {n} tries left."),
+    }
+}
+pub const RESUME_PAUSE_PENDING: &str = "It stopped where the person asked for support. A member of staff must open it with the staff PIN before anything else.";
 pub const RESUME_DOB_LOCKED: &str =
     "That does not match. Please ask a member of staff, or start a new form.";
 pub const RESUME_CHECKING: &str = "Checking...";
@@ -236,7 +270,12 @@ pub const THANKS_KIOSK_NEXT: &str = "Next person: touch the screen or press Ente
 pub const STAFF_PIN_TITLE: &str = "Staff only";
 pub const STAFF_PIN_PROMPT: &str = "Type the staff PIN, then press Enter. Esc goes back.";
 pub const STAFF_PIN_CHECKING: &str = "Checking...";
-pub const STAFF_PIN_WRONG: &str = "That PIN is not right. {} tries left.";
+pub fn staff_pin_wrong(left: u32) -> String {
+    match left {
+        1 => "That PIN is not right. 1 try left.".to_owned(),
+        n => format!("That PIN is not right. {n} tries left."),
+    }
+}
 pub const STAFF_PIN_LOCKED: &str = "Too many wrong PINs. Locked until {}.";
 pub const STAFF_PIN_WAIT: &str = "Please wait until {} before trying again.";
 pub const STAFF_MENU_TITLE: &str = "Staff menu";

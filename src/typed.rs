@@ -93,6 +93,11 @@ pub fn parse_number(input: &str) -> Result<f64, String> {
             }
         }
     };
+    // More than 15 significant digits cannot all be kept in a double: refused, not rounded.
+    let digits = int_groups.concat() + frac.map_or("", String::as_str);
+    if digits.trim_start_matches('0').len() > 15 {
+        return Err(strings::NUMBER_TOO_LARGE.to_owned());
+    }
     let mut text: String = int_groups.concat();
     if let Some(f) = frac {
         text.push('.');

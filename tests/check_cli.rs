@@ -138,6 +138,55 @@ const CASES: &[(&str, i32, &str, &str)] = &[
         "warning: derived value `age` is never used",
         "16:6",
     ),
+    (
+        "fragment_unknown_option",
+        1,
+        "`q1` has no option \"maybe\"",
+        "19:27",
+    ),
+    ("fragment_unknown_name", 1, "unknown name `q_2`", "19:22"),
+    (
+        "fragment_without_colon",
+        1,
+        "conditional fragment has no `:` after its condition",
+        "19:19",
+    ),
+    (
+        "fragment_never_closed",
+        1,
+        "conditional fragment is never closed",
+        "19:19",
+    ),
+    (
+        "empty_review_label",
+        1,
+        "the review label is empty",
+        "14:16",
+    ),
+    (
+        "in_full_not_text",
+        1,
+        "`in_full` does not apply to a yes_no question",
+        "14:11",
+    ),
+    (
+        "staff_only_not_last",
+        1,
+        "an option for everyone comes after a `staff_only` option",
+        "17:13",
+    ),
+    (
+        "unknown_wording",
+        1,
+        "`{wording.practicioner}` names no wording",
+        "16:9",
+    ),
+    (
+        "warning_unused_wording",
+        0,
+        "warning: wording `practitioner` is never used",
+        "6:1",
+    ),
 ];
 
 /// Each broken file gives its one message at its place, with the right exit code.
@@ -269,6 +318,19 @@ fn config_files_are_checked() {
             "warning: `print_command`: the program `no-such-printer-program` was not found",
             "3:17",
         ),
+        // `[wording]` is checked against the questionnaire the clinic runs (the built-in one).
+        (
+            "unknown_wording",
+            1,
+            "[wording] `practioner` is not a wording of this questionnaire (did you mean `practitioner`?)",
+            "3:14",
+        ),
+        (
+            "wording_too_long",
+            1,
+            "[wording] `practitioner` is 459 characters; at most 400 fit",
+            "3:16",
+        ),
     ];
     for (name, code, message, at) in cases {
         let path = format!("tests/fixtures/config/{name}.toml");
@@ -280,4 +342,79 @@ fn config_files_are_checked() {
             "{name}: {stderr}"
         );
     }
+}
+
+/// A password in the clinic settings never appears in a message about them, whatever the
+/// mistake: a libpq keyword string instead of a URL, or a missing closing quote.
+#[test]
+fn settings_errors_never_print_a_password() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, text) in [
+        (
+            "keyword.toml",
+            "[clinic_store]\nsite = \"a\"\ndevice = \"b\"\nurl = \"host=localhost user=kiosk1 password=Secret-pw-123 dbname=triage\"\n",
+        ),
+        (
+            "quote.toml",
+            "[clinic_store]\nsite = \"a\"\ndevice = \"b\"\nurl = \"postgresql://kiosk1:Secret-pw-123@localhost:5432/triage\n",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("triage"))
+            .arg("check")
+            .arg(&path)
+            .output()
+            .expect("runs");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.status.success(), "{name}: {all}");
+        assert!(!all.contains("Secret-pw-123"), "{name}: {all}");
+        assert!(
+            all.contains(&format!("{name}:")),
+            "the place is still given: {all}"
+        );
+    }
+}
+
+/// A clinic's own wording that fits the questionnaire checks clean.
+#[test]
+fn clinic_wording_checks_clean() {
+    let out = triage()
+        .args(["check", "tests/fixtures/config/wording.toml"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ok (clinic settings, 0 warnings)"));
+}
+
+/// `triage run` refuses settings whose `[wording]` does not fit the questionnaire, before any
+/// patient sees a screen, and says how to find out more.
+#[test]
+fn run_refuses_wording_that_does_not_fit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = triage()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "--config",
+            "tests/fixtures/config/unknown_wording.toml",
+            "run",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("[wording] does not fit") && err.contains("`practioner`"),
+        "{err}"
+    );
 }

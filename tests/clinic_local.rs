@@ -244,3 +244,30 @@ fn migration_queues_older_records() {
     let prints = store.record_fingerprints().expect("prints");
     assert_eq!(prints[0].1.as_deref(), Some(batch[0].sha256.as_str()));
 }
+
+/// `sync` on a new install with nothing waiting still connects, so wrong settings show before a
+/// patient's record depends on them: unreachable is an error (exit 2), not "pending: 0".
+#[test]
+fn sync_proves_the_connection_with_an_empty_outbox() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let port = common::pg::free_port();
+    let pass = dir.path().join("store.pass");
+    common::pg::write_private(&pass, "pw");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[clinic_store]\nurl = \"postgresql://kiosk1@127.0.0.1:{port}/triage?sslmode=disable\"\npassword_file = \"store.pass\"\nsite = \"riverside\"\ndevice = \"kiosk-1\"\n"),
+    )
+    .expect("config");
+    let (status, stdout, stderr) = output(
+        triage()
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("--config")
+            .arg(&config)
+            .arg("sync"),
+    );
+    assert_eq!(status, Some(2), "{stdout}{stderr}");
+    assert!(stderr.contains("cannot reach the clinic store"), "{stderr}");
+}

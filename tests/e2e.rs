@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::pty::*;
-use common::walk::{answer_baseline, baseline};
+use common::walk::{answer_baseline, baseline, send_and_finish};
 use triage::questionnaire::{DEFAULT_SOURCE, Questionnaire, load_toml};
 use triage::store::{DraftStatus, SqliteStore, Store};
 
@@ -54,13 +54,7 @@ fn baseline_patient_keys_only_with_review_jump() {
     p.wait_until("review with the new name", |s| {
         s.contains("Check your answers") && s.contains("Alex Changed")
     });
-    p.send(END);
-    p.send(ENTER);
-    p.wait_for("Ready to send?");
-    p.send(ENTER);
-    p.wait_for("Thank you");
-    p.send(ENTER);
-    assert_eq!(p.wait_exit(), 0);
+    assert_eq!(send_and_finish(&mut p), 0);
     assert_eq!(
         p.modes(),
         (false, false, false),

@@ -562,3 +562,66 @@ fn pause_and_staff_end() {
         })
     );
 }
+
+/// Conditional fragments in flag text: shown only when their condition holds (placeholders
+/// and nested fragments inside them filled), gone with the spaces before them otherwise;
+/// `{{`/`}}` stay literal braces, and `{...}` sets inside a condition do not end it.
+#[test]
+fn conditional_fragments_in_flag_text() {
+    let q = load(
+        r#"
+[questionnaire]
+id = "t"
+version = "1"
+title = "Test"
+
+[[section]]
+id = "s"
+title = "S"
+
+[[section.question]]
+id = "who"
+type = "single"
+text = "Who?"
+options = [
+  { value = "me", label = "Me" },
+  { value = "helper", label = "A helper" },
+  { value = "staff", label = "Staff" },
+]
+
+[[section.question]]
+id = "n"
+type = "number"
+text = "How many?"
+
+[[flag]]
+id = "F1"
+severity = "note"
+when = 'answered(who)'
+text = 'Filled in. {? who in {"helper", "staff"}: With help ({who}{? n > 2: , {n} times}).} Done {{ok}}.'
+"#,
+    );
+    let text = |who: &str, n: f64| {
+        let mut s = Session::new(&q, visit());
+        let w = idx(&q, "who");
+        let opt = q
+            .item(w)
+            .options()
+            .iter()
+            .position(|o| o.value == who)
+            .expect("option") as u32;
+        s.set(w, Answer::Choice(opt)).expect("valid");
+        s.set(idx(&q, "n"), Answer::Number(n)).expect("valid");
+        let f = q.flag("F1").expect("flag");
+        triage::summary::fill(&s, &f.text).0
+    };
+    assert_eq!(text("me", 5.0), "Filled in. Done {ok}.");
+    assert_eq!(
+        text("helper", 1.0),
+        "Filled in. With help (A helper). Done {ok}."
+    );
+    assert_eq!(
+        text("staff", 3.0),
+        "Filled in. With help (Staff, 3 times). Done {ok}."
+    );
+}

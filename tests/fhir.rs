@@ -362,7 +362,7 @@ fn convert_command() {
         err.contains("item `g_self_harm`") && err.contains("cannot be written as FHIR enableWhen"),
         "{err}"
     );
-    assert!(err.contains("71 flags"), "{err}");
+    assert!(err.contains("77 flags"), "{err}");
     // A condition FHIR can say is written as enableWhen, derived values spelled out.
     let find = |id: &str| -> Value {
         fn go(items: &Value, id: &str) -> Option<Value> {
@@ -515,7 +515,7 @@ fn stored_records_export_as_responses() {
     assert_eq!(shown["status"], "completed");
     assert_eq!(
         shown["questionnaire"],
-        "urn:triage:questionnaire:botulinum-toxin|1.0.1"
+        "urn:triage:questionnaire:botulinum-toxin|1.1.0"
     );
     let authored = shown["authored"].as_str().expect("authored");
     assert!(

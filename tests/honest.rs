@@ -305,8 +305,8 @@ fn run_mode_pause_alerts_and_needs_the_pin() {
         p.send(CTRL_C);
         p.send(F2);
         p.wait_for("Type the staff PIN");
-        p.send(&format!("0000{ENTER}"));
-        p.wait_for("That PIN is not right");
+        // Ctrl-C in the PIN field is not a character of the PIN.
+        p.send(CTRL_C);
         p.send(&format!("{PIN}{ENTER}"));
         p.wait_for("Staff menu");
         p.wait_for("Let the patient carry on");
@@ -347,8 +347,9 @@ fn run_mode_pause_alerts_and_needs_the_pin() {
 }
 
 /// Case 3 (failed alert) and case 4 (ended early): the alert command fails, so the screen tells
-/// the patient to tell staff; with no PIN, F10 ends the questionnaire there. The page says the
-/// alert failed and reads NOT ASSESSED (never clear), and `records list` says `not_assessed`.
+/// the patient to tell staff; with no PIN, F10 ends the questionnaire there and stores it at
+/// once. The page says the alert failed and reads NOT ASSESSED (never clear), and `records list`
+/// says `not_assessed`.
 #[test]
 fn failed_alert_and_ended_session_are_said_plainly() {
     let q = shipped();
@@ -360,12 +361,11 @@ fn failed_alert_and_ended_session_are_said_plainly() {
     answer_with(&mut p, &q, None, &self_harm_patient(), &mut |p, _| {
         let s = p.wait_for("Please tell a member of staff now.");
         assert!(!s.contains("has been told"), "{s}");
+        // Ending there stores the record at once: nothing is left for an interruption to lose.
         p.send(F10);
-        p.wait_for("Ready to send?");
+        p.wait_for("Thank you");
         false
     });
-    p.send(ENTER);
-    p.wait_for("Thank you");
     p.send(ENTER);
     assert_eq!(p.wait_exit(), 0);
     let page = std::fs::read_to_string(&out).expect("summary");
@@ -435,17 +435,26 @@ fn unfinished_form_is_private_without_a_pin() {
     }
     p.send("1");
     p.wait_for("Date of birth on that form");
-    for (dob, left) in [
-        ("01/01/1990", "2 tries left"),
-        ("02/02/1990", "1 tries left"),
-    ] {
-        p.send(&format!("{dob}{ENTER}"));
-        p.wait_for(left);
-    }
+    p.send(&format!("01/01/1990{ENTER}"));
+    p.wait_for("2 tries left");
+    // The patient stops the program (Ctrl-C); a restart gives no tries back.
+    p.send(CTRL_C);
+    p.wait_exit();
+    let mut p = run_on_terminal(&data, &[]);
+    p.wait_for("not finished");
+    p.send("1");
+    p.wait_for("Date of birth on that form");
+    p.send(&format!("02/02/1990{ENTER}"));
+    p.wait_for("1 try left");
     p.send(&format!("03/03/1990{ENTER}"));
     let locked = p.wait_for("Please ask a member of staff");
     assert!(!locked.contains("Alex"), "{locked}");
     p.send(ENTER);
+    p.wait_for("can only be recovered by staff");
+    // Restarting does not bring the date-of-birth way back.
+    p.send(CTRL_C);
+    p.wait_exit();
+    let mut p = run_on_terminal(&data, &[]);
     p.wait_for("can only be recovered by staff");
     p.send(ENTER);
     p.wait_until("the welcome screen", |s| {
@@ -738,4 +747,38 @@ fn kiosk_session_ended_by_staff_is_not_assessed() {
         page.contains("NOT ASSESSED") && page.contains("Reason: staff ended the questionnaire"),
         "{page}"
     );
+}
+
+/// A form left at an unreleased safety pause, with a staff PIN set: the next person cannot start
+/// a new form past it; only staff (the PIN) can open it, and it opens on the support screen.
+/// Without a PIN, `triage run --draft ID` asks for the date of birth, like the offer does.
+#[test]
+fn unreleased_pause_waits_for_staff() {
+    let q = shipped();
+    let (_dir, data) = setup(false, "[kiosk]\npin_delay = 0\n");
+    let mut p = run_on_terminal(&data, &[]);
+    p.wait_for("Start");
+    p.send(ENTER);
+    answer_with(&mut p, &q, None, &self_harm_patient(), &mut |p, _| {
+        p.wait_for("Please tell a member of staff now.");
+        // The window is closed at the support screen.
+        p.signal("KILL");
+        false
+    });
+    p.wait_exit();
+    drop(p);
+    // Without a PIN: the command line asks for the date of birth too.
+    let mut p = run_on_terminal(&data, &["--draft", "1"]);
+    p.wait_for("Date of birth on that form");
+    p.send(CTRL_C);
+    p.wait_exit();
+    set_pin(&data);
+    let mut p = run_on_terminal(&data, &[]);
+    let s = p.wait_for("asked for support");
+    assert!(!s.contains("Start a new form"), "{s}");
+    p.send("2");
+    p.send(ENTER);
+    p.wait_for("Type the staff PIN");
+    p.send(&format!("{PIN}{ENTER}"));
+    p.wait_for("Support for you");
 }

@@ -237,7 +237,7 @@ fn stop_decision_without_reason_is_refused() {
     p.send(ESC);
     p.wait_for("4 Refer");
     p.send(ESC);
-    p.wait_for(" decide");
+    p.wait_for("DO NOT TREAT TODAY");
     p.send(ESC);
     p.wait_for("OUTCOME");
     p.send("q");
@@ -285,7 +285,7 @@ fn wrong_pin_locks_out() {
     p.wait_for("Type your PIN");
     p.send("0000");
     p.send(ENTER);
-    p.wait_for("That PIN is not right. 1 tries left.");
+    p.wait_for("That PIN is not right. 1 try left.");
     p.send("1111");
     p.send(ENTER);
     p.wait_for("Too many wrong PINs. Locked until");

@@ -10,9 +10,7 @@ use std::collections::BTreeSet;
 
 use common::screen::draw;
 use triage::engine::Session;
-use triage::questionnaire::{
-    DEFAULT_SOURCE, ItemKind, Questionnaire, RowValue, TemplatePart, load_toml,
-};
+use triage::questionnaire::{DEFAULT_SOURCE, ItemKind, Questionnaire, RowValue, load_toml};
 use triage::tui::{Mode, Model, Screen};
 
 const SCENARIOS: &str = "questionnaires/botulinum-toxin.scenarios.toml";
@@ -37,10 +35,10 @@ fn patient_text(q: &Questionnaire) -> BTreeSet<String> {
     let mut add = |t: &str| out.extend(windows(t));
     for it in &q.items {
         add(&it.text);
-        // The review list labels rows with the short label today (patient-facing
-        // `review_label`s replace it with revision 1.1).
-        if let Some(short) = &it.short {
-            add(short);
+        // The review list names each question by its patient-facing `review_label` (never the
+        // doctor's `short` label, which is not patient text).
+        if let Some(label) = &it.review_label {
+            add(label);
         }
         if let Some(h) = &it.help {
             add(h);
@@ -74,10 +72,9 @@ fn doctor_only(s: &Session<'_>, patient: &BTreeSet<String>) -> BTreeSet<String> 
     };
     for f in &q.flags {
         add(&triage::summary::fill(s, &f.text).0);
-        for p in &f.text.parts {
-            if let TemplatePart::Text(t) = p {
-                add(t);
-            }
+        // Every literal, conditional fragments too, whether or not they apply here.
+        for t in f.text.literals() {
+            add(t);
         }
     }
     for o in [
@@ -220,5 +217,103 @@ fn no_patient_screen_shows_doctor_only_text() {
     eprintln!(
         "{drawn} patient screens drawn; {} doctor-only word runs checked",
         forbidden_checked.len()
+    );
+}
+
+/// Words the patient reads anywhere: question texts, review labels, help, intros, options.
+fn patient_words(q: &Questionnaire) -> String {
+    let mut out = String::new();
+    for it in &q.items {
+        out.push_str(&it.text);
+        out.push('\n');
+        for t in [&it.review_label, &it.help].into_iter().flatten() {
+            out.push_str(t);
+            out.push('\n');
+        }
+        if let ItemKind::Group { intro: Some(i) } = &it.kind {
+            out.push_str(i);
+            out.push('\n');
+        }
+        for o in it.options() {
+            out.push_str(&o.label);
+            out.push('\n');
+        }
+    }
+    out.to_lowercase()
+}
+
+/// The baseline patient's review screen names every question by its patient text or its
+/// `review_label`, never by the doctor's short label ("Fatigable weakness", "Main worry is
+/// weight/thinness"): each row's label column is the start of the question's patient label, in
+/// every mode and size, and no short label that patients never read appears on any frame.
+#[test]
+fn review_screen_uses_patient_words_only() {
+    let q = load_toml(DEFAULT_SOURCE).questionnaire.expect("valid");
+    let src = std::fs::read_to_string(SCENARIOS).expect("scenarios");
+    let built = triage::scenario::build(&q, &src).expect("scenarios build");
+    let baseline = built
+        .iter()
+        .find(|b| b.id == "T00")
+        .expect("baseline scenario");
+    let patient = patient_words(&q);
+    // Short labels that are doctor's words only: nowhere in what patients read.
+    let doctor_words: Vec<&str> = q
+        .items
+        .iter()
+        .filter_map(|it| it.short.as_deref())
+        .filter(|s| !patient.contains(&s.to_lowercase()))
+        .collect();
+    assert!(doctor_words.contains(&"Fatigable weakness"));
+    assert!(doctor_words.contains(&"Main worry is weight/thinness"));
+    let t0: jiff::Timestamp = "2025-06-02T09:00:00Z".parse().expect("ts");
+    let mut rows_checked = std::collections::BTreeSet::new();
+    for mode in [Mode::Run, Mode::Staff, Mode::Kiosk] {
+        for (w, h) in SIZES {
+            let base = Model::new(baseline.session.clone(), mode, t0);
+            let rows = triage::tui::screens::review::rows(&base);
+            assert!(rows.len() > 60, "the baseline answers every question");
+            for focus in 0..=rows.len() {
+                let mut m = Model::new(baseline.session.clone(), mode, t0);
+                m.screen = Screen::Review { focus };
+                let (text, hits) = draw(&m, w, h);
+                let lines: Vec<&str> = text.lines().collect();
+                for word in &doctor_words {
+                    assert!(
+                        !text.contains(word),
+                        "{mode:?} {w}x{h}: the review screen shows the doctor's `{word}`:\n{text}"
+                    );
+                }
+                for (rect, target) in &hits.targets {
+                    let triage::tui::Target::Row(i) = target else {
+                        continue;
+                    };
+                    let it = q.item(rows[*i]);
+                    let want = it
+                        .review_label
+                        .clone()
+                        .unwrap_or_else(|| it.text.lines().next().unwrap_or("").to_owned());
+                    // The label column: after the focus marker, two fifths of the list's width.
+                    let label_w = (usize::from(rect.width) * 2 / 5).clamp(8, 40);
+                    let line: String = lines[rect.y as usize]
+                        .chars()
+                        .skip(usize::from(rect.x) + 2)
+                        .take(label_w)
+                        .collect();
+                    let label = line.trim();
+                    let shown = label.trim_end_matches('…');
+                    assert!(
+                        !shown.is_empty() && want.starts_with(shown),
+                        "{mode:?} {w}x{h}: row `{}` is labelled `{label}`, not its patient words `{want}`",
+                        it.id
+                    );
+                    rows_checked.insert(it.id.clone());
+                }
+            }
+        }
+    }
+    assert!(
+        rows_checked.len() > 60,
+        "{} rows checked",
+        rows_checked.len()
     );
 }

@@ -23,7 +23,7 @@ fn shipped_questionnaire_checks_clean() {
     assert_eq!(out.status.code(), Some(0));
     assert!(
         String::from_utf8_lossy(&out.stdout)
-            .contains("ok (botulinum-toxin 1.0.1, 97 questions, 71 flags, 0 warnings)")
+            .contains("ok (botulinum-toxin 1.1.0, 106 questions, 77 flags, 0 warnings)")
     );
     assert!(
         out.stderr.is_empty(),
@@ -55,8 +55,36 @@ fn contract_ids_exist() {
         "g_self_harm",
         "h_calf_amount",
         "i_gp_name",
+        // Revision 1.1 (clinical spec 9.1).
+        "a_sex",
+        "a_emergency_contact",
+        "c_allergy_other",
+        "c_allergy_other_list",
+        "c_eyes",
+        "h_calf_offlabel",
+        "h_calf_dose",
+        "h_calf_weakness",
+        "h_alternatives",
+        "h_not_consent",
+        "h_practitioner",
     ] {
         assert!(q.item_index(id).is_some(), "question {id}");
+    }
+    // Revision 1.1 options (9.1): codes are a contract too.
+    for (id, value) in [
+        ("a_respondent", "transcribed"),
+        ("c_nerve_muscle", "ms_autoimmune"),
+        ("e_last_product", "letybo"),
+        ("e_last_product", "alluzience"),
+        ("e_last_product", "daxxify"),
+        ("f_job", "safety_critical"),
+        ("c_eyes", "narrow_angle"),
+    ] {
+        let it = q.item(q.item_index(id).expect("question"));
+        assert!(
+            it.options().iter().any(|o| o.value == value),
+            "{id} has {value}"
+        );
     }
     for id in [
         "age_years",
@@ -68,13 +96,15 @@ fn contract_ids_exist() {
         "days_to_event",
         "bdd_screen_positive",
         "nmj_declared",
+        "periocular",
+        "probable_nmj",
     ] {
         assert!(q.derived_index(id).is_some(), "derived {id}");
     }
-    let ids: Vec<String> = (1..=14)
+    let ids: Vec<String> = (1..=15)
         .map(|i| format!("S{i:02}"))
-        .chain((1..=30).map(|i| format!("C{i:02}")))
-        .chain((1..=27).map(|i| format!("N{i:02}")))
+        .chain((1..=33).map(|i| format!("C{i:02}")))
+        .chain((1..=29).map(|i| format!("N{i:02}")))
         .collect();
     for id in &ids {
         let f = q.flag(id).unwrap_or_else(|| panic!("flag {id}"));
@@ -107,7 +137,7 @@ fn default_questionnaire_from_any_directory() {
         String::from_utf8_lossy(&out.stderr)
     );
     let page = String::from_utf8_lossy(&out.stdout);
-    assert!(page.contains("Rules: botulinum-toxin 1.0.1"), "{page}");
+    assert!(page.contains("Rules: botulinum-toxin 1.1.0"), "{page}");
 }
 
 /// The baseline patient's page: §6 order, no flags, the best outcome wording, within 80 columns.
@@ -276,4 +306,166 @@ fn declined_patient_page() {
             "`{absent}` must not appear:\n{page}"
         );
     }
+}
+
+/// The baseline answers with `changes`, as a session of the shipped questionnaire.
+fn session_with<'q>(
+    q: &'q triage::questionnaire::Questionnaire,
+    changes: &[(&str, serde_json::Value)],
+) -> triage::engine::Session<'q> {
+    let text = std::fs::read_to_string("questionnaires/examples/baseline.json").expect("file");
+    let mut file: serde_json::Value = serde_json::from_str(&text).expect("json");
+    for (k, v) in changes {
+        file["answers"][*k] = v.clone();
+    }
+    let visit = jiff::civil::Date::constant(2025, 6, 2);
+    let mut s = triage::engine::Session::new(q, visit);
+    for (id, v) in file["answers"].as_object().expect("answers") {
+        let i = q.item_index(id).expect("item");
+        let a = triage::answers::to_answer(q, i, &triage::answers::RawValue::from_json(v))
+            .expect("answer");
+        s.set(i, a).expect("valid");
+    }
+    s
+}
+
+/// Words of `text` with the page's wrapping undone.
+fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+const LONG_MEDICINES: &str = "warfarin 5mg every evening for atrial fibrillation, bisoprolol 2.5mg in the morning, ramipril 5mg, atorvastatin 40mg at night, metformin 500mg twice a day with food, omeprazole 20mg, sertraline 50mg, vitamin D 1000 units, cod liver oil capsules, a salbutamol inhaler when needed, and hydrocortisone cream for eczema on my hands";
+const LONG_ALLERGY: &str = "Penicillin and amoxicillin: my throat swelled and I could not breathe, I needed adrenaline in A&E in 2019 and again in 2021 after a dentist gave me a tablet by mistake";
+const LONG_OTHER: &str = "Latex gloves give me an itchy red rash within minutes; sticking plasters blister my skin; chlorhexidine wipes made my arm swell up for two days after a blood test last year";
+const LONG_WHY: &str = "I have wanted slimmer lower legs since school because boots never fit and people comment on them at the gym. My sister had it done abroad and was happy. My wedding is in the autumn and I would like to feel confident in the dress and in the photos that everyone will share afterwards.";
+
+/// 9.4: a patient with long medicines and allergy text gets them in full on the page, never
+/// cut, and the page still fits one A4 sheet before the sign-off box.
+#[test]
+fn long_medicines_and_allergies_in_full() {
+    let q = load_toml(DEFAULT_SOURCE).questionnaire.expect("valid");
+    let s = session_with(
+        &q,
+        &[
+            ("c_anaphylaxis", serde_json::json!("yes")),
+            ("c_allergy_list", serde_json::json!(LONG_ALLERGY)),
+            ("c_allergy_other", serde_json::json!("yes")),
+            ("c_allergy_other_list", serde_json::json!(LONG_OTHER)),
+            ("d_any", serde_json::json!("yes")),
+            ("d_list", serde_json::json!(LONG_MEDICINES)),
+            ("d_groups", serde_json::json!(["anticoagulant"])),
+            ("b_why", serde_json::json!(LONG_WHY)),
+        ],
+    );
+    let page = render_text(&s, &Context::default());
+    assert!(page.lines().all(|l| l.width() <= 80), "{page}");
+    for text in [LONG_MEDICINES, LONG_ALLERGY, LONG_OTHER, LONG_WHY] {
+        assert!(
+            words(&page).contains(&words(text)),
+            "not in full: {text}\n{page}"
+        );
+    }
+    assert!(!page.contains("(see full record)"), "{page}");
+    assert!(!page.contains("ANSWERS IN FULL"), "one page: {page}");
+    let before_signoff = page
+        .lines()
+        .take_while(|l| !l.contains("PRESCRIBER SIGN-OFF"))
+        .count();
+    assert!(before_signoff <= 66, "{before_signoff} lines:\n{page}");
+}
+
+/// 9.4: when even without its optional rows the page would not fit one sheet, the long answers
+/// are shortened on page 1 ("in full on page 2") and printed whole on page 2, "Answers in
+/// full", under the patient's name; page 1 still fits.
+#[test]
+fn answers_in_full_on_a_second_page() {
+    let q = load_toml(DEFAULT_SOURCE).questionnaire.expect("valid");
+    let s = session_with(
+        &q,
+        &[
+            ("a_respondent", serde_json::json!("staff")),
+            ("b_areas", serde_json::json!(["calves", "frown_lines"])),
+            ("b_why", serde_json::json!(LONG_WHY)),
+            ("c_anaphylaxis", serde_json::json!("yes")),
+            ("c_allergy_list", serde_json::json!(LONG_ALLERGY)),
+            ("c_allergy_other", serde_json::json!("yes")),
+            ("c_allergy_other_list", serde_json::json!(LONG_OTHER)),
+            ("c_heart", serde_json::json!("yes")),
+            ("c_walking_aid", serde_json::json!("yes")),
+            ("d_any", serde_json::json!("yes")),
+            ("d_list", serde_json::json!(LONG_MEDICINES)),
+            (
+                "d_groups",
+                serde_json::json!(["anticoagulant", "antiplatelet"]),
+            ),
+            ("e_last_date", serde_json::json!("2025-04")),
+            ("h_calf_offlabel", serde_json::json!("yes")),
+            ("h_calf_dose", serde_json::json!("yes")),
+            ("h_calf_weakness", serde_json::json!("yes")),
+            ("h_effects_calves", serde_json::json!("yes")),
+            ("h_calf_amount", serde_json::json!("yes")),
+            ("b_calf_reason", serde_json::json!(["boots"])),
+            ("b_calf_cause", serde_json::json!("muscle")),
+            ("b_calf_tiptoe", serde_json::json!("yes")),
+            ("c_leg_problems", serde_json::json!(["none"])),
+            ("c_falls", serde_json::json!("no")),
+            ("f_sport", serde_json::json!(["none"])),
+            ("f_job", serde_json::json!(["none"])),
+            ("f_heels", serde_json::json!("no")),
+            ("f_big_event", serde_json::json!("no")),
+        ],
+    );
+    let page = render_text(&s, &Context::default());
+    assert!(page.lines().all(|l| l.width() <= 80), "{page}");
+    let (first, second) = page
+        .split_once("-- ANSWERS IN FULL (PAGE 2 OF 2)")
+        .unwrap_or_else(|| panic!("a second page:\n{page}"));
+    let before_signoff = first
+        .lines()
+        .take_while(|l| !l.contains("PRESCRIBER SIGN-OFF"))
+        .count();
+    assert!(before_signoff <= 66, "{before_signoff} lines:\n{page}");
+    assert!(first.contains("(in full on page 2)"), "{page}");
+    assert!(second.contains("Patient: Alex Sample"), "{second}");
+    for text in [LONG_MEDICINES, LONG_ALLERGY, LONG_OTHER, LONG_WHY] {
+        assert!(
+            words(&page).contains(&words(text)),
+            "not in full anywhere: {text}\n{page}"
+        );
+    }
+    // Whatever page 1 shortened is whole on page 2.
+    for line in first.lines().filter(|l| l.ends_with("(in full on page 2)")) {
+        let start: String = line
+            .split_whitespace()
+            .skip(1)
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(words(second).contains(&start), "`{line}` is not on page 2");
+    }
+}
+
+/// Every flag of the shipped questionnaire fires in at least one shipped scenario (revision
+/// 1.1's S15, C31-C33, N28 and N29 among them), so no rule goes untested.
+#[test]
+fn every_flag_fires_in_some_scenario() {
+    let q = load_toml(DEFAULT_SOURCE).questionnaire.expect("valid");
+    let src = std::fs::read_to_string(SCENARIOS).expect("scenarios");
+    let built = triage::scenario::build(&q, &src).expect("scenarios build");
+    let mut fired = std::collections::BTreeSet::new();
+    for b in &built {
+        fired.extend(
+            b.session
+                .fired()
+                .iter()
+                .map(|&f| q.flags[f as usize].id.clone()),
+        );
+    }
+    let never: Vec<&str> = q
+        .flags
+        .iter()
+        .map(|f| f.id.as_str())
+        .filter(|id| !fired.contains(*id))
+        .collect();
+    assert!(never.is_empty(), "flags no scenario fires: {never:?}");
 }

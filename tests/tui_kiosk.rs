@@ -29,6 +29,7 @@ fn kiosk(q: &Questionnaire) -> Model<'_> {
         staff_notice: None,
         last_record: None,
         zone: jiff::tz::TimeZone::UTC,
+        fixed_date: None,
     });
     m
 }
@@ -136,4 +137,24 @@ fn no_way_out_but_staff() {
         Screen::Welcome,
         "an unattended staff screen closes"
     );
+}
+
+/// A kiosk started with `--visit-date` gives every patient that date, not the clock's; without
+/// it, the next patient gets today's.
+#[test]
+fn fixed_visit_date_holds_for_every_patient() {
+    let q = triage::questionnaire::load_toml(triage::questionnaire::DEFAULT_SOURCE)
+        .questionnaire
+        .expect("valid");
+    let mut m = kiosk(&q);
+    if let Some(k) = &mut m.kiosk {
+        k.fixed_date = Some(common::visit());
+    }
+    m.now = "2030-01-05T10:00:00Z".parse().expect("ts");
+    m.start_over();
+    assert_eq!(m.session.visit_date(), common::visit());
+    let mut m = kiosk(&q);
+    m.now = "2030-01-05T10:00:00Z".parse().expect("ts");
+    m.start_over();
+    assert_eq!(m.session.visit_date(), jiff::civil::date(2030, 1, 5));
 }

@@ -57,6 +57,7 @@ fn screens<'q>(q: &'q Questionnaire, ex: &'q Questionnaire) -> Vec<(&'static str
             position: Some("c_heart".into()),
         },
         access: triage::tui::ResumeAccess::DateOfBirth,
+        pause_pending: false,
     };
     list.push(("resume", resume));
     list.push(("section_intro", step(baseline(q), "g")));
@@ -158,4 +159,83 @@ fn selection_is_not_colour_alone() {
     m.go_to(q.item_index("a_respondent").expect("item"));
     let (text, _) = draw(&m, 80, 24);
     assert!(text.contains("►(x) 1  Me, the patient"), "{text}");
+}
+
+/// The clinic's own wording (settings `[wording] practitioner`) is what the patient reads on
+/// the h_practitioner screen, the shipped default otherwise; the record's JSON keeps which.
+#[test]
+fn clinic_wording_on_the_practitioner_screen() {
+    let src = std::fs::read_to_string("tests/fixtures/config/wording.toml").expect("fixture");
+    let (config, _) = triage::config::load_config(&src, std::path::Path::new(".")).expect("ok");
+    let shipped_q = shipped();
+    let mut q = shipped();
+    q.apply_wording(config.wording_pairs()).expect("fits");
+    let at = q.item_index("h_practitioner").expect("item");
+    let mut m = Model::new(Session::new(&q, common::visit()), Mode::Run, t0());
+    m.go_to(at);
+    let (text, _) = draw(&m, 80, 24);
+    assert!(
+        text.contains("Dr Asha Rao") && text.contains("Did you know this?"),
+        "{text}"
+    );
+    let json = triage::summary::to_json(&m.session, &triage::summary::Context::default());
+    assert_eq!(
+        json["questionnaire"]["wording"]["practitioner"]["from"],
+        "clinic"
+    );
+    let mut m = Model::new(Session::new(&shipped_q, common::visit()), Mode::Run, t0());
+    m.go_to(at);
+    let (text, _) = draw(&m, 80, 24);
+    assert!(
+        text.contains("see and examine you in person first") && !text.contains("Dr Asha Rao"),
+        "{text}"
+    );
+    // A name the questionnaire does not have changes nothing and says so.
+    let mut q = shipped();
+    let err = q
+        .apply_wording(vec![("practioner", "Dr Rao")])
+        .expect_err("unknown");
+    assert!(err[0].to_string().contains("did you mean `practitioner`"));
+    assert!(q.item(at).text.contains("see and examine you"));
+}
+
+/// The transcribed option ("typed in by staff from my paper form") is offered in reception
+/// mode only; patients never see it, and option numbers are the same in both modes.
+#[test]
+fn staff_only_option_only_in_reception_mode() {
+    let q = shipped();
+    let at = q.item_index("a_respondent").expect("item");
+    for (mode, shown) in [
+        (Mode::Run, false),
+        (Mode::Kiosk, false),
+        (Mode::Staff, true),
+    ] {
+        let mut m = Model::new(Session::new(&q, common::visit()), mode, t0());
+        m.go_to(at);
+        let (text, _) = draw(&m, 80, 24);
+        assert_eq!(
+            text.contains("Typed in by staff from my paper form"),
+            shown,
+            "{mode:?}:\n{text}"
+        );
+        assert!(
+            text.contains("1  Me, the patient") || text.contains("1 Me, the patient"),
+            "{text}"
+        );
+        // The fourth option cannot be chosen by key where it is not shown.
+        update(
+            &mut m,
+            Msg::Key(crossterm::event::KeyEvent::from(
+                crossterm::event::KeyCode::Char('4'),
+            )),
+        );
+        let chosen = matches!(
+            m.field,
+            Field::Choice {
+                chosen: Some(3),
+                ..
+            }
+        );
+        assert_eq!(chosen, shown, "{mode:?}");
+    }
 }

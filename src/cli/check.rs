@@ -29,8 +29,16 @@ pub fn check(io: &mut Io<'_>, files: &[PathBuf]) -> Result<Status, CliError> {
                 .unwrap_or_default();
             let name = crate::text::escape(&src.name);
             match crate::config::load_config(&src.text, &base) {
-                Ok((_, warnings)) => {
-                    report(io, &src, &warnings)?;
+                Ok((config, mut warnings)) => {
+                    let wording = wording_findings(&config);
+                    if wording.iter().any(crate::diag::Diagnostic::is_error) {
+                        warnings.extend(wording);
+                        super::report_private(io, &src, &warnings)?;
+                        failed(io, &name, &warnings, &mut status)?;
+                        continue;
+                    }
+                    warnings.extend(wording);
+                    super::report_private(io, &src, &warnings)?;
                     writeln!(
                         io.out,
                         "{name}: ok (clinic settings, {} warnings)",
@@ -38,7 +46,7 @@ pub fn check(io: &mut Io<'_>, files: &[PathBuf]) -> Result<Status, CliError> {
                     )?;
                 }
                 Err(diags) => {
-                    report(io, &src, &diags)?;
+                    super::report_private(io, &src, &diags)?;
                     failed(io, &name, &diags, &mut status)?;
                 }
             }
@@ -113,6 +121,30 @@ pub fn check(io: &mut Io<'_>, files: &[PathBuf]) -> Result<Status, CliError> {
         }
     }
     Ok(status)
+}
+
+/// The clinic's `[wording]` checked against the questionnaire it runs (its `questionnaire`
+/// setting, else the built-in one). A questionnaire that cannot be read is a warning here: the
+/// settings file itself is not at fault.
+fn wording_findings(config: &crate::config::Config) -> Vec<crate::diag::Diagnostic> {
+    if config.wording.is_empty() {
+        return Vec::new();
+    }
+    let src = match super::source(config.questionnaire.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            return vec![crate::diag::Diagnostic::warning(format!(
+                "[wording] not checked: {e}"
+            ))];
+        }
+    };
+    match load(&src).questionnaire {
+        Some(q) => config.check_wording(&q),
+        None => vec![crate::diag::Diagnostic::warning(format!(
+            "[wording] not checked: {} has errors",
+            src.name
+        ))],
+    }
 }
 
 /// The closing line for a file with errors; the status becomes "findings".

@@ -48,6 +48,18 @@ pub fn sync(io: &mut Io<'_>, args: &SyncArgs<'_>) -> Result<Status, CliError> {
         ));
     }
     let mut d = Deliverer::open(settings, &dir)?;
+    // With nothing to send, still connect: a new install is proved before a patient's record
+    // waits on it (a failure is an error, exit 2).
+    let before = d.counts()?;
+    if before.pending == 0
+        && before.audit_pending == 0
+        && !args.resend
+        && let Err(e) = d.check_connection()
+    {
+        writeln!(io.err, "error: {}", crate::text::escape(&e.to_string()))?;
+        writeln!(io.out, "pending: 0 records, 0 audit events")?;
+        return Ok(Status::Usage);
+    }
     if args.resend {
         let n = d.local().outbox_resend_all()?;
         writeln!(

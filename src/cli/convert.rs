@@ -18,8 +18,7 @@ pub fn convert(
         )));
     }
     let exported = crate::fhir::export::questionnaire_to_fhir(&q);
-    let mut json =
-        serde_json::to_string_pretty(&exported.json).map_err(|e| CliError::Usage(e.to_string()))?;
+    let mut json = super::json(&exported.json)?;
     json.push('\n');
     for n in &exported.notes {
         writeln!(io.err, "note: {n}")?;
@@ -35,7 +34,7 @@ pub fn convert(
                 q.questions().count()
             )?;
         }
-        None => write!(io.out, "{}", crate::text::escape(&json))?,
+        None => write!(io.out, "{json}")?,
     }
     Ok(Status::Ok)
 }

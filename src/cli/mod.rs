@@ -111,21 +111,22 @@ pub fn write_summary(
     format: Format,
     authored: &str,
 ) -> Result<(), CliError> {
-    let json = |v: serde_json::Value| {
-        serde_json::to_string_pretty(&v).map_err(|e| CliError::Usage(e.to_string()))
-    };
     match format {
         Format::Text => write!(io.out, "{}", crate::summary::render_text(session, ctx))?,
-        Format::Json => writeln!(io.out, "{}", json(crate::summary::to_json(session, ctx))?)?,
+        Format::Json => writeln!(io.out, "{}", json(&crate::summary::to_json(session, ctx))?)?,
         Format::Fhir => writeln!(
             io.out,
             "{}",
-            crate::text::escape(&json(crate::fhir::questionnaire_response(
-                session, authored
-            ))?)
+            json(&crate::fhir::questionnaire_response(session, authored))?
         )?,
     }
     Ok(())
+}
+
+/// JSON for standard output or a file: serialized by serde, unsafe characters as `\uXXXX`
+/// escapes (valid JSON; nothing a terminal acts on), never post-processed as text.
+pub fn json<T: serde::Serialize + ?Sized>(v: &T) -> Result<String, CliError> {
+    crate::text::json_pretty(v).map_err(|e| CliError::Usage(e.to_string()))
 }
 
 /// Reads a file as UTF-8, with a plain message on failure.
@@ -166,10 +167,24 @@ pub fn is_fhir(src: &Source) -> bool {
 /// native TOML (see [`is_fhir`]).
 pub fn load(src: &Source) -> Loaded {
     if is_fhir(src) {
-        crate::fhir::load_fhir(&src.text)
+        crate::fhir::load_fhir(&src.text).sanitized(Some("$"))
     } else {
         questionnaire::load_toml(&src.text)
     }
+}
+
+/// Prints diagnostics for a file whose lines must not be shown: an answers file (its lines hold
+/// other answers) or the clinic settings (their lines may hold a password): places and
+/// messages only (see [`diag::render_private`]).
+pub fn report_private(io: &mut Io<'_>, src: &Source, diags: &[Diagnostic]) -> Result<(), CliError> {
+    if !diags.is_empty() {
+        write!(
+            io.err,
+            "{}",
+            diag::render_private(&src.name, &src.text, diags)
+        )?;
+    }
+    Ok(())
 }
 
 /// Prints diagnostics for one file to the error stream.
@@ -210,7 +225,7 @@ pub fn read_answers(
     match crate::answers::parse_answers_file(&src.text) {
         Ok(f) => Ok(Some((src, f))),
         Err(d) => {
-            report(io, &src, &d)?;
+            report_private(io, &src, &d)?;
             Ok(None)
         }
     }

@@ -13,6 +13,7 @@ use jiff::Timestamp;
 use super::{CliError, Format, Io, Status, open_store};
 use crate::inbox::Decision;
 use crate::inbox::decision;
+use crate::questionnaire::versions;
 use crate::records::local_time;
 use crate::store::{self, AuditEvent, Store};
 use crate::text;
@@ -92,7 +93,7 @@ pub fn records_list(
             .iter()
             .map(|r| with_decision(r, decided.get(&r.id)))
             .collect();
-        let v = serde_json::to_string_pretty(&rows).map_err(|e| CliError::Usage(e.to_string()))?;
+        let v = super::json(&rows)?;
         writeln!(io.out, "{v}")?;
         return Ok(Status::Ok);
     }
@@ -106,17 +107,14 @@ pub fn records_list(
         "ID", "COMPLETED", "NAME", "OUTCOME", "STOP", "CAUTION", "NOTE"
     )?;
     for r in &list {
-        let name: String = text::escape(r.name.as_deref().unwrap_or("-"))
-            .chars()
-            .take(24)
-            .collect();
+        // Padded by display width, so wide or invisible characters cannot shift a column.
         writeln!(
             io.out,
-            "{:>6}  {:<23}  {:<24}  {:<12}  {:>4} {:>7} {:>4}  {}",
+            "{:>6}  {:<23}  {}  {:<12}  {:>4} {:>7} {:>4}  {}",
             r.id,
             local_time(&r.completed_at),
-            name,
-            r.outcome,
+            cell(r.name.as_deref().unwrap_or("-"), 24),
+            cell(&r.outcome, 12).trim_end(),
             r.stop,
             r.caution,
             r.note,
@@ -154,8 +152,7 @@ fn shared_list(
             .iter()
             .map(|r| with_decision(r, decided.get(&r.id)))
             .collect();
-        let v = serde_json::to_string_pretty(&rows).map_err(|e| CliError::Usage(e.to_string()))?;
-        writeln!(io.out, "{}", text::escape(&v))?;
+        writeln!(io.out, "{}", super::json(&rows)?)?;
         return Ok(Status::Ok);
     }
     if list.is_empty() {
@@ -167,17 +164,16 @@ fn shared_list(
         "{:>8}  {:<23}  {:<12}  {:<12}  {:<24}  {:<12}  {:>4} {:>7} {:>4}  DECISION",
         "ID", "COMPLETED", "SITE", "DEVICE", "NAME", "OUTCOME", "STOP", "CAUTION", "NOTE"
     )?;
-    let cut = |s: &str, n: usize| -> String { text::escape(s).chars().take(n).collect() };
     for r in &list {
         writeln!(
             io.out,
-            "{:>8}  {:<23}  {:<12}  {:<12}  {:<24}  {:<12}  {:>4} {:>7} {:>4}  {}",
+            "{:>8}  {:<23}  {}  {}  {}  {:<12}  {:>4} {:>7} {:>4}  {}",
             r.id,
             local_time(&r.completed_at),
-            cut(&r.site, 12),
-            cut(&r.device, 12),
-            cut(r.name.as_deref().unwrap_or("-"), 24),
-            cut(&r.outcome, 12),
+            cell(&r.site, 12),
+            cell(&r.device, 12),
+            cell(r.name.as_deref().unwrap_or("-"), 24),
+            cell(&r.outcome, 12).trim_end(),
             r.stop,
             r.caution,
             r.note,
@@ -259,7 +255,15 @@ pub fn records_show(
             // The response is rebuilt from the stored answers against the questionnaire they
             // were given to.
             let src = super::source(questionnaire)?;
-            let q = super::load_checked(io, &src)?;
+            let given = super::load_checked(io, &src)?;
+            // A record made with an earlier shipped version is answered in that version.
+            let earlier = versions::earlier_versions(&given.meta.id, &given.content_hash);
+            let q = versions::pick(
+                &given,
+                &earlier,
+                &r.questionnaire.id,
+                &r.questionnaire.content_hash,
+            );
             if q.meta.id != r.questionnaire.id {
                 return Err(CliError::Usage(format!(
                     "record {id} was made with `{}`; name that questionnaire with --questionnaire FILE",
@@ -274,16 +278,9 @@ pub fn records_show(
                 )?;
             }
             let mut response =
-                crate::records::questionnaire_response(&q, &r).ok_or_else(unreadable)?;
+                crate::records::questionnaire_response(q, &r).ok_or_else(unreadable)?;
             decision::add_to_fhir(&mut response, &decisions);
-            writeln!(
-                io.out,
-                "{}",
-                text::escape(
-                    &serde_json::to_string_pretty(&response)
-                        .map_err(|e| CliError::Usage(e.to_string()))?
-                )
-            )?;
+            writeln!(io.out, "{}", super::json(&response)?)?;
         }
         Format::Text => {
             write!(io.out, "{}", text::escape(&r.summary_text))?;
@@ -297,11 +294,7 @@ pub fn records_show(
             let mut v: serde_json::Value =
                 serde_json::from_str(&r.summary_json).map_err(|_| unreadable())?;
             decision::add_to_summary(&mut v, &decisions);
-            writeln!(
-                io.out,
-                "{}",
-                serde_json::to_string_pretty(&v).map_err(|e| CliError::Usage(e.to_string()))?
-            )?;
+            writeln!(io.out, "{}", super::json(&v)?)?;
         }
     }
     Ok(Status::Ok)
@@ -316,6 +309,7 @@ fn export_one(
     r: &store::Record,
     origin: Option<&crate::clinic::read::SharedRecord>,
     fhir: Option<&crate::questionnaire::Questionnaire>,
+    earlier: &[crate::questionnaire::Questionnaire],
 ) -> Result<(), CliError> {
     let parse =
         |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or(serde_json::Value::Null);
@@ -342,16 +336,22 @@ fn export_one(
             })
         })
     };
-    let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| CliError::Usage(e.to_string()))?;
+    let bytes = super::json(&doc)?.into_bytes();
     write(&out.join(format!("{name}.json")), &bytes)?;
     let id = r.summary.id;
-    if let Some(q) = fhir {
+    if let Some(given) = fhir {
+        // A record made with an earlier shipped version is answered in that version.
+        let q = versions::pick(
+            given,
+            earlier,
+            &r.questionnaire.id,
+            &r.questionnaire.content_hash,
+        );
         if q.meta.id == r.questionnaire.id {
             let response = crate::records::questionnaire_response(q, r).ok_or_else(|| {
                 CliError::Usage(format!("record {id} cannot be read back as FHIR"))
             })?;
-            let bytes =
-                serde_json::to_vec_pretty(&response).map_err(|e| CliError::Usage(e.to_string()))?;
+            let bytes = super::json(&response)?.into_bytes();
             write(&out.join(format!("{name}.fhir.json")), &bytes)?;
             if q.content_hash != r.questionnaire.content_hash {
                 writeln!(
@@ -387,6 +387,9 @@ pub fn records_export(
     } else {
         None
     };
+    let earlier = q.as_ref().map_or_else(Vec::new, |q| {
+        versions::earlier_versions(&q.meta.id, &q.content_hash)
+    });
     let fhir = q.as_ref();
     let shared = shared_reader(io, args)?;
     store::ensure_private_dir(out).map_err(|source| {
@@ -408,6 +411,7 @@ pub fn records_export(
                 &s.record,
                 Some(&s),
                 fhir,
+                &earlier,
             ) {
                 failed = Some(e);
             }
@@ -422,7 +426,15 @@ pub fn records_export(
         let list = st.records()?;
         for summary in &list {
             let r = st.record(summary.id)?;
-            export_one(io, out, &format!("record-{}", r.summary.id), &r, None, fhir)?;
+            export_one(
+                io,
+                out,
+                &format!("record-{}", r.summary.id),
+                &r,
+                None,
+                fhir,
+                &earlier,
+            )?;
             st.log(AuditEvent::Exported, Some(r.summary.id), r.draft, now)?;
         }
         list.len()
@@ -490,9 +502,15 @@ pub fn drafts_list(
     json: bool,
     questionnaire: Option<&Path>,
 ) -> Result<Status, CliError> {
-    let q = super::load_checked(io, &super::source(questionnaire)?)?;
-    let st = open_store(data_dir)?;
     let dir = store::data_dir(data_dir).map_err(|e| CliError::Usage(e.to_string()))?;
+    // The questionnaire named, else the clinic's (as the kiosk uses), else the shipped one.
+    let configured = if questionnaire.is_none() {
+        super::clinic_config(io, None, &dir)?.questionnaire
+    } else {
+        None
+    };
+    let q = super::load_checked(io, &super::source(questionnaire.or(configured.as_deref()))?)?;
+    let st = open_store(data_dir)?;
     let mut rows = Vec::new();
     for status in [store::DraftStatus::Open, store::DraftStatus::Abandoned] {
         for d in st.drafts(status, None)? {
@@ -522,7 +540,7 @@ pub fn drafts_list(
     }
     rows.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(b.id.cmp(&a.id)));
     if json {
-        let v = serde_json::to_string_pretty(&rows).map_err(|e| CliError::Usage(e.to_string()))?;
+        let v = super::json(&rows)?;
         writeln!(io.out, "{v}")?;
         return Ok(Status::Ok);
     }
@@ -536,17 +554,13 @@ pub fn drafts_list(
         "ID", "STATUS", "UPDATED", "NAME", "ANSWERS"
     )?;
     for r in &rows {
-        let name: String = text::escape(r.name.as_deref().unwrap_or("-"))
-            .chars()
-            .take(24)
-            .collect();
         writeln!(
             io.out,
-            "{:>6}  {:<9}  {:<23}  {:<24}  {:>7}  {}",
+            "{:>6}  {:<9}  {:<23}  {}  {:>7}  {}",
             r.id,
             r.status,
             local_time(&r.updated_at),
-            name,
+            cell(r.name.as_deref().unwrap_or("-"), 24),
             r.answers,
             text::escape(r.position.as_deref().unwrap_or("-"))
         )?;
@@ -591,4 +605,10 @@ pub fn drafts_discard(
     st.set_draft_status(id, store::DraftStatus::Discarded, now)?;
     writeln!(io.out, "discarded unfinished form {id}")?;
     Ok(Status::Ok)
+}
+
+/// One cell of a list: escaped (nothing in it acts on a terminal), one line, padded or cut to
+/// exactly `width` display columns.
+fn cell(s: &str, width: usize) -> String {
+    text::pad_to(&text::escape(s), width)
 }

@@ -24,6 +24,8 @@ pub struct RunArgs<'a> {
     pub data_dir: Option<&'a Path>,
     pub config: Option<&'a Path>,
     pub visit_date: Date,
+    /// `--visit-date` was given (not today by default).
+    pub visit_date_given: bool,
     pub mode: Mode,
     /// Kiosk timeouts from the command line, over the config file's.
     pub idle_warning: Option<f64>,
@@ -58,11 +60,11 @@ pub fn clinic_config(
     let base = path.parent().map(Path::to_owned).unwrap_or_default();
     match config::load_config(&src.text, &base) {
         Ok((c, warnings)) => {
-            super::report(io, &src, &warnings)?;
+            super::report_private(io, &src, &warnings)?;
             Ok(c)
         }
         Err(diags) => {
-            super::report(io, &src, &diags)?;
+            super::report_private(io, &src, &diags)?;
             Err(CliError::Usage(format!(
                 "{} has errors; run `triage check {}`",
                 src.name, src.name
@@ -92,7 +94,18 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         .file
         .map(Path::to_owned)
         .or_else(|| config.questionnaire.clone());
-    let (q, _) = super::load_questionnaire(io, file.as_deref())?;
+    let (mut q, src) = super::load_questionnaire(io, file.as_deref())?;
+    // The clinic's own wording (who assesses, who injects) replaces the shipped default.
+    if let Err(errors) = q.apply_wording(config.wording_pairs()) {
+        let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        return Err(CliError::Usage(format!(
+            "the clinic settings' [wording] does not fit {}: {}; run `triage check` on the settings file",
+            src.name,
+            list.join("; ")
+        )));
+    }
+    // Unfinished forms started with an earlier shipped version resume with that version.
+    let earlier = crate::questionnaire::versions::earlier_versions(&q.meta.id, &q.content_hash);
     let mut store = open_store(args.data_dir)?;
     if let Some(id) = args.draft {
         use crate::store::{DraftStatus, Store};
@@ -106,6 +119,11 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         if crate::store::DraftLock::held_elsewhere(&dir, id) {
             return Err(CliError::Usage(format!(
                 "form {id} is open in another triage window right now"
+            )));
+        }
+        if !crate::kiosk::pin::is_set(&dir) && q.meta.dob_item.is_none() {
+            return Err(CliError::Usage(format!(
+                "form {id} can only be opened by staff: set a staff PIN first (triage pin set)"
             )));
         }
         if d.questionnaire.id != q.meta.id {
@@ -123,6 +141,7 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
     };
     let opts = RunOptions {
         visit_date: args.visit_date,
+        visit_date_given: args.visit_date_given,
         mode: args.mode,
         config,
         data_dir: dir,
@@ -131,7 +150,7 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         outbox: courier.as_ref().map(Courier::status),
     };
     let mut finished = None;
-    let ended = tui::run(&q, &mut store, &opts, &mut finished);
+    let ended = tui::run(&q, &earlier, &mut store, &opts, &mut finished);
     if let Some(c) = courier {
         let completed = matches!(ended, Ok(RunEnd::Completed { .. }));
         if completed {

@@ -9,7 +9,7 @@ use std::path::Path;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use super::{CliError, Io, Status, open_store, report};
+use super::{CliError, Io, Status, open_store};
 use crate::answers;
 use crate::engine::{Problem, Session};
 use crate::records;
@@ -45,7 +45,7 @@ pub fn submit(io: &mut Io<'_>, args: &SubmitArgs<'_>) -> Result<Status, CliError
     let visit = args.visit_date.or(file.visit_date).unwrap_or(args.today);
     let mut session = Session::new(&q, visit);
     let diags = answers::fill_session(&mut session, &file.answers);
-    report(io, &asrc, &diags)?;
+    super::report_private(io, &asrc, &diags)?;
     super::restore_latched(&mut session, &asrc, &file)?;
     let mut refusals: Vec<String> = diags
         .iter()
@@ -83,6 +83,14 @@ pub fn submit(io: &mut Io<'_>, args: &SubmitArgs<'_>) -> Result<Status, CliError
     let id = records::store_session(&mut store, &session, None, args.now, &ctx)?;
     writeln!(io.out, "{id}")?;
     io.out.flush()?;
-    super::clinic::send_now(io, args.data_dir, args.config)?;
+    // The record is stored: a problem sending it on is a note, never a failure (a script that
+    // retried on failure would store it twice).
+    if let Err(e) = super::clinic::send_now(io, args.data_dir, args.config) {
+        writeln!(
+            io.err,
+            "note: record {id} is stored here and waits in the outbox; it was not sent on: {}",
+            crate::text::escape(&e.to_string())
+        )?;
+    }
     Ok(Status::Ok)
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use jiff::civil::Date;
 
-use super::{CliError, Io, Status, report};
+use super::{CliError, Io, Status};
 use crate::answers;
 use crate::engine::Session;
 use crate::summary::Context;
@@ -46,13 +46,22 @@ pub fn summary(io: &mut Io<'_>, args: &SummaryArgs<'_>) -> Result<Status, CliErr
         ))
         .at(span, "different questionnaire")
         .help("name the right questionnaire with --questionnaire FILE");
-        report(io, &asrc, &[d])?;
+        super::report_private(io, &asrc, &[d])?;
         return Ok(Status::Findings);
     }
+    // An exported record made with an earlier shipped version is judged with that version,
+    // unless a questionnaire was named.
+    let earlier = match (&file.content_hash, args.questionnaire) {
+        (Some(hash), None) if *hash != q.content_hash => {
+            crate::questionnaire::versions::embedded(&q.meta.id, hash)
+        }
+        _ => None,
+    };
+    let q = earlier.as_ref().unwrap_or(&q);
     let visit = args.visit_date.or(file.visit_date).unwrap_or(args.today);
-    let mut session = Session::new(&q, visit);
+    let mut session = Session::new(q, visit);
     let diags = answers::fill_session(&mut session, &file.answers);
-    report(io, &asrc, &diags)?;
+    super::report_private(io, &asrc, &diags)?;
     super::restore_latched(&mut session, &asrc, &file)?;
     if diags.iter().any(|d| d.is_error()) {
         return Ok(Status::Findings);
@@ -61,7 +70,7 @@ pub fn summary(io: &mut Io<'_>, args: &SummaryArgs<'_>) -> Result<Status, CliErr
     if missing > 0 {
         writeln!(
             io.err,
-            "warning: {missing} required answers are missing or invalid; the summary marks it INCOMPLETE"
+            "warning: {missing} required answer(s) missing or invalid; the summary says NOT ASSESSED"
         )?;
     }
     let ctx = Context {

@@ -119,6 +119,17 @@ impl Deliverer {
         }
     }
 
+    /// Connects (TLS, password, role) and asks the server a trivial question: proves the
+    /// settings work even when nothing waits to be sent.
+    pub fn check_connection(&mut self) -> Result<(), ClinicError> {
+        let client = self.client()?;
+        if let Err(e) = client.simple_query("SELECT 1") {
+            self.client = None;
+            return Err(ClinicError::from_pg(&e));
+        }
+        Ok(())
+    }
+
     fn client(&mut self) -> Result<&mut postgres::Client, ClinicError> {
         if self.client.as_ref().is_some_and(|c| c.is_closed()) {
             self.client = None;

@@ -129,7 +129,9 @@ pub fn check(item: &Item, answer: Answer, visit: Date) -> Result<Answer, AnswerE
             },
             Answer::Text(t),
         ) => {
-            let t = crate::text::clean(&t).trim().to_owned();
+            // Every text answer is one line (no question takes several): a line break in an
+            // answers file becomes a space.
+            let t = crate::text::clean_line(&t).trim().to_owned();
             if crate::text::is_blank(&t) {
                 return refuse(strings::TEXT_EMPTY);
             }

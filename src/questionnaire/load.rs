@@ -23,6 +23,12 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// The longest clinic wording by default, in characters.
+const WORDING_MAX: usize = 600;
+
+/// How deep conditional fragments (`{? condition: text}`) may nest in a text.
+const FRAGMENT_DEPTH: usize = 3;
+
 const RESERVED: &[&str] = &[
     "and",
     "or",
@@ -62,6 +68,8 @@ pub fn load_toml(src: &str) -> Loaded {
     let mut b = Builder {
         src,
         diags: Vec::new(),
+        wording: Vec::new(),
+        worded: Vec::new(),
         items: Vec::new(),
         names,
         spans: HashMap::new(),
@@ -71,6 +79,25 @@ pub fn load_toml(src: &str) -> Loaded {
     Loaded {
         questionnaire: if has_errors { None } else { q },
         diagnostics: b.diags,
+    }
+    .sanitized(None)
+}
+
+impl Loaded {
+    /// Removes unsafe characters from every text of the questionnaire (see
+    /// [`super::sanitize`]), adding one warning that names the fields changed (with `json_path`
+    /// for a FHIR file). Idempotent.
+    pub fn sanitized(mut self, json_path: Option<&str>) -> Loaded {
+        if let Some(q) = &mut self.questionnaire {
+            let changed = super::sanitize::sanitize(q);
+            if let Some(w) = super::sanitize::warning(&changed) {
+                self.diagnostics.push(match json_path {
+                    Some(p) => w.json_path(p),
+                    None => w,
+                });
+            }
+        }
+        self
     }
 }
 
@@ -153,6 +180,9 @@ pub fn toml_error(e: &toml::de::Error, src: &str) -> Diagnostic {
 struct Builder<'a> {
     src: &'a str,
     diags: Vec<Diagnostic>,
+    /// The questionnaire's clinic wordings (`[wording]`), read before the questions.
+    wording: Vec<Wording>,
+    worded: Vec<Worded>,
     items: Vec<Item>,
     names: HashMap<String, (Ref, Ty)>,
     /// Where each id was defined (for duplicates and later-reference messages).
@@ -301,9 +331,28 @@ impl Builder<'_> {
         if raw.section.is_empty() {
             self.err(raw.questionnaire.span(), "the questionnaire has no sections", "add at least one [[section]]", Some("a section is written [[section]] with id and title, followed by [[section.question]] tables".into()));
         }
+        self.wordings(&raw.wording);
         for sec in &raw.section {
             self.section(sec, &mut pending);
         }
+        for (i, w) in self.wording.iter().enumerate() {
+            let used = self
+                .worded
+                .iter()
+                .any(|x| x.parts.contains(&WordedPart::Wording(i)));
+            if !used && let Some(r) = raw.wording.get(&w.name) {
+                self.diags.push(
+                    Diagnostic::warning(format!("wording `{}` is never used", w.name))
+                        .at(r.span(), "unused")
+                        .help(format!(
+                            "use it in a question text as {{wording.{}}}, or remove it",
+                            w.name
+                        )),
+                );
+            }
+        }
+        meta.wording = std::mem::take(&mut self.wording);
+        meta.worded = std::mem::take(&mut self.worded);
         // Flag ids share the namespace, so a condition can never be confused about a name.
         for f in &raw.flag {
             self.declare(&f.get_ref().id, None);
@@ -412,7 +461,132 @@ impl Builder<'_> {
             name_item: None,
             dob_item: None,
             staff_answers: Vec::new(),
+            wording: Vec::new(),
+            worded: Vec::new(),
         }
+    }
+
+    /// Reads `[wording.NAME]` tables: texts the clinic may replace in its settings.
+    fn wordings(&mut self, raw: &std::collections::BTreeMap<String, S<RawWording>>) {
+        for (name, w) in raw {
+            let span = w.span();
+            let w = w.get_ref();
+            if !valid_id(name) {
+                self.err(
+                    span.clone(),
+                    format!("`{name}` is not a valid wording name"),
+                    "invalid name",
+                    Some("names start with a letter and use only letters, digits and `_`".into()),
+                );
+            }
+            let default = self.text(&w.default).trim().to_owned();
+            if default.is_empty() {
+                self.err(
+                    w.default.span(),
+                    "the default wording is empty",
+                    "empty",
+                    Some("give the text patients read when the clinic gives none".into()),
+                );
+            }
+            let max_length = match &w.max_length {
+                Some(m) if *m.get_ref() < 1 || *m.get_ref() > 2000 => {
+                    self.err(
+                        m.span(),
+                        "`max_length` must be from 1 to 2000",
+                        "out of range",
+                        None,
+                    );
+                    WORDING_MAX
+                }
+                Some(m) => *m.get_ref() as usize,
+                None => WORDING_MAX,
+            };
+            if default.chars().count() > max_length {
+                self.err(
+                    w.default.span(),
+                    format!("the default wording is longer than its `max_length` ({max_length})"),
+                    "too long",
+                    None,
+                );
+            }
+            self.wording.push(Wording {
+                name: name.clone(),
+                default,
+                about: w.about.as_deref().map(text::clean_line),
+                clinic: None,
+                max_length,
+            });
+        }
+    }
+
+    /// A question text with `{wording.NAME}` filled with the default wording; the text as
+    /// written is kept so a clinic's wording can replace it later.
+    fn worded_text(&mut self, raw: &S<String>, cleaned: String, item: ItemIdx) -> String {
+        const OPEN: &str = "{wording.";
+        if !cleaned.contains(OPEN) {
+            return cleaned;
+        }
+        let map = StrMap::new(self.src, raw.span(), raw.get_ref());
+        // Offsets in the cleaned text are the written ones unless cleaning removed something.
+        let same = *raw.get_ref() == cleaned;
+        let offset_of = |cleaned_at: usize| {
+            if same {
+                cleaned_at
+            } else {
+                raw.get_ref().find(&cleaned[cleaned_at..]).unwrap_or(0)
+            }
+        };
+        let mut parts = Vec::new();
+        let mut rest = 0;
+        while let Some(found) = cleaned[rest..].find(OPEN) {
+            let start = rest + found;
+            let Some(close) = cleaned[start..].find('}') else {
+                let at = offset_of(start);
+                self.err(
+                    map.span(at..at + OPEN.len()),
+                    "`{wording.` is never closed",
+                    "missing `}`",
+                    Some("write `{wording.NAME}`".into()),
+                );
+                return cleaned;
+            };
+            let name = &cleaned[start + OPEN.len()..start + close];
+            if start > rest {
+                parts.push(WordedPart::Text(cleaned[rest..start].to_owned()));
+            }
+            match self.wording.iter().position(|w| w.name == name) {
+                Some(i) => parts.push(WordedPart::Wording(i)),
+                None => {
+                    let at = offset_of(start);
+                    let names: Vec<&str> = self.wording.iter().map(|w| w.name.as_str()).collect();
+                    let help = if names.is_empty() {
+                        "declare it in a [wording.NAME] table with its `default` text".to_owned()
+                    } else {
+                        format!("wordings here: {}", names.join(", "))
+                    };
+                    self.err(
+                        map.span(at..at + close + 1),
+                        format!("`{{wording.{name}}}` names no wording"),
+                        "no [wording] table has this name",
+                        Some(help),
+                    );
+                    return cleaned;
+                }
+            }
+            rest = start + close + 1;
+        }
+        if rest < cleaned.len() {
+            parts.push(WordedPart::Text(cleaned[rest..].to_owned()));
+        }
+        let text = parts
+            .iter()
+            .map(|p| match p {
+                WordedPart::Text(t) => t.as_str(),
+                WordedPart::Wording(i) => self.wording[*i].default.as_str(),
+            })
+            .collect();
+        self.worded.push(Worded { item, parts });
+        text
     }
 
     fn section(&mut self, sec: &S<RawSection>, pending: &mut Vec<(Target, S<String>)>) {
@@ -428,6 +602,8 @@ impl Builder<'_> {
             text: title,
             help: None,
             short: None,
+            review_label: None,
+            in_full: false,
             parent: None,
             end: idx + 1,
             depth: 0,
@@ -588,10 +764,28 @@ impl Builder<'_> {
         };
         self.declare(&q.id, Some((Ref::Question(idx), ty)));
         let text = self.text(&q.text);
+        let text = self.worded_text(&q.text, text, idx);
         if text.trim().is_empty() {
             self.err(q.text.span(), "the question text is empty", "empty", None);
         }
         let required = qkind.is_some() && q.required.as_ref().is_none_or(|r| *r.get_ref());
+        let review_label = q.review_label.as_ref().map(|l| {
+            let cleaned = text::clean_line(l.get_ref());
+            if cleaned.trim().is_empty() {
+                self.err(l.span(), "the review label is empty", "empty", Some("give the question a few words the patient understands, or remove `review_label`".into()));
+            } else if kind == RawType::Info {
+                self.err(l.span(), "an info screen has no answer, so it is not on the review screen", "not used", Some("remove `review_label`".into()));
+            }
+            cleaned
+        });
+        let in_full = match &q.in_full {
+            Some(f) if *f.get_ref() && kind != RawType::Text => {
+                self.not_for(f.span(), "in_full", kind);
+                false
+            }
+            Some(f) => *f.get_ref(),
+            None => false,
+        };
         self.items.push(Item {
             id: q.id.get_ref().clone(),
             kind: match qkind {
@@ -601,6 +795,8 @@ impl Builder<'_> {
             text,
             help: q.help.as_deref().map(text::clean),
             short: q.short.as_deref().map(text::clean),
+            review_label,
+            in_full,
             parent: Some(parent),
             end: idx + 1,
             depth: 1,
@@ -673,13 +869,31 @@ impl Builder<'_> {
                     Some("remove it".into()),
                 );
             }
+            let staff_only = o.staff_only.as_ref().is_some_and(|e| *e.get_ref());
+            if !staff_only && out.iter().any(|p: &ChoiceOption| p.staff_only) {
+                self.err(
+                    o.value.span(),
+                    "an option for everyone comes after a `staff_only` option",
+                    "after a staff-only option",
+                    Some("put `staff_only` options last, so option numbers are the same on patients' and staff screens".into()),
+                );
+            }
             out.push(ChoiceOption {
                 value: value.clone(),
                 label,
                 short: o.short.as_deref().map(text::clean),
                 exclusive,
+                staff_only,
                 ..Default::default()
             });
+        }
+        if !out.is_empty() && out.iter().all(|o| o.staff_only) {
+            self.err(
+                raw.span(),
+                "every option is `staff_only`: patients could not answer",
+                "no option for patients",
+                Some("leave at least one option for everyone".into()),
+            );
         }
         out
     }
@@ -860,18 +1074,8 @@ impl Builder<'_> {
     }
 
     fn condition(&mut self, s: &S<String>, items: &[Item]) -> Option<Expr> {
-        let ast = self.parse(s)?;
-        let scope = NameScope {
-            names: &self.names,
-            items,
-        };
-        match expr::compile_bool(&ast, &scope) {
-            Ok(e) => Some(e),
-            Err(errs) => {
-                self.report_compile(s, errs);
-                None
-            }
-        }
+        let map = StrMap::new(self.src, s.span(), s.get_ref());
+        self.condition_in(s.get_ref(), 0, &map, items)
     }
 
     /// Declares, orders and compiles derived values. Cycles among them are reported.
@@ -1107,27 +1311,73 @@ impl Builder<'_> {
         }
     }
 
-    fn template(&mut self, s: &S<String>) -> Template {
+    fn template(&mut self, s: &S<String>, items: &[Item]) -> Template {
         let raw = s.get_ref();
         let map = StrMap::new(self.src, s.span(), raw);
+        let parts = self.template_parts(raw, 0..raw.len(), &map, items, 0);
+        Template { parts }
+    }
+
+    /// Parses `raw[range]` of a text with placeholders: `{name}`, `{name?}`, `{? condition:
+    /// text}` (nested up to [`FRAGMENT_DEPTH`] deep) and the `{{` `}}` escapes.
+    fn template_parts(
+        &mut self,
+        raw: &str,
+        range: Range<usize>,
+        map: &StrMap,
+        items: &[Item],
+        depth: usize,
+    ) -> Vec<TemplatePart> {
         let mut parts = Vec::new();
         let mut lit = String::new();
-        let mut i = 0;
         let bytes = raw.as_bytes();
-        while i < raw.len() {
+        let end = range.end;
+        let mut i = range.start;
+        let flush = |lit: &mut String, parts: &mut Vec<TemplatePart>| {
+            if !lit.is_empty() {
+                parts.push(TemplatePart::Text(text::clean(&std::mem::take(lit))));
+            }
+        };
+        while i < end {
             match bytes[i] {
-                b'{' if bytes.get(i + 1) == Some(&b'{') => {
+                b'{' if i + 1 < end && bytes[i + 1] == b'{' => {
                     lit.push('{');
                     i += 2;
                 }
-                b'}' if bytes.get(i + 1) == Some(&b'}') => {
+                b'}' if i + 1 < end && bytes[i + 1] == b'}' => {
                     lit.push('}');
                     i += 2;
                 }
-                b'{' => {
-                    let Some(close) = raw[i..].find('}') else {
+                b'{' if i + 1 < end && bytes[i + 1] == b'?' => {
+                    let Some((colon, close)) = self.fragment_bounds(raw, i, end, map) else {
+                        break;
+                    };
+                    let cond_src = &raw[i + 2..colon];
+                    let lead = cond_src.len() - cond_src.trim_start().len();
+                    let cond = self.condition_in(cond_src.trim(), i + 2 + lead, map, items);
+                    let body = &raw[colon + 1..close];
+                    let body_start = colon + 1 + (body.len() - body.trim_start().len());
+                    if depth + 1 > FRAGMENT_DEPTH {
                         self.err(
-                            map.span(i..raw.len()),
+                            map.span(i..close + 1),
+                            "conditional fragments are nested too deeply",
+                            "too deep",
+                            Some(format!("nest `{{? ...}}` at most {FRAGMENT_DEPTH} deep")),
+                        );
+                    } else {
+                        let inner =
+                            self.template_parts(raw, body_start..close, map, items, depth + 1);
+                        if let Some(cond) = cond {
+                            flush(&mut lit, &mut parts);
+                            parts.push(TemplatePart::When(cond, inner));
+                        }
+                    }
+                    i = close + 1;
+                }
+                b'{' => {
+                    let Some(close) = raw[i..end].find('}') else {
+                        self.err(
+                            map.span(i..end),
                             "placeholder is never closed",
                             "missing `}`",
                             Some("write `{name}`, or `{{` for a literal brace".into()),
@@ -1153,9 +1403,7 @@ impl Builder<'_> {
                         Some((_, Ty::Info)) => self.err(span, format!("placeholder `{{{name}}}` names a section or info screen, which has no answer"), "no value", None),
                         Some((_, ty)) if ago && ty != Ty::Num => self.err(span, format!("`{{{name}:ago}}` needs a number of days; `{name}` is {}", ty.describe()), "not a number", Some("`:ago` formats a day count such as days_between(e_last_date, visit_date)".into())),
                         Some((r, _)) => {
-                            if !lit.is_empty() {
-                                parts.push(TemplatePart::Text(text::clean(&std::mem::take(&mut lit))));
-                            }
+                            flush(&mut lit, &mut parts);
                             parts.push(match (ago, optional) {
                                 (true, _) => TemplatePart::Ago(r),
                                 (false, true) => TemplatePart::Optional(r),
@@ -1165,7 +1413,7 @@ impl Builder<'_> {
                         None => {
                             let names: Vec<String> = self.names.keys().cloned().collect();
                             let help = names.iter().map(|n| (strsim::jaro_winkler(name, n), n)).filter(|(s, _)| *s > 0.8).max_by(|a, b| a.0.total_cmp(&b.0)).map(|(_, n)| format!("did you mean `{{{n}}}`?"));
-                            self.err(span, format!("placeholder `{{{name}}}` names nothing"), "no question or derived value has this id", help.or(Some("placeholders name a question, a derived value or visit_date; write `{{` for a literal brace".into())));
+                            self.err(span, format!("placeholder `{{{name}}}` names nothing"), "no question or derived value has this id", help.or(Some("placeholders name a question, a derived value or visit_date; write `{{` for a literal brace, or `{? condition: text}` for text shown only when a condition holds".into())));
                         }
                     }
                     i += close + 1;
@@ -1186,10 +1434,107 @@ impl Builder<'_> {
                 }
             }
         }
-        if !lit.is_empty() {
-            parts.push(TemplatePart::Text(text::clean(&lit)));
+        flush(&mut lit, &mut parts);
+        parts
+    }
+
+    /// Where the condition of the fragment opening at `open` (`{?`) ends (its `:`) and where
+    /// the fragment closes (its `}`). Quoted option values and `{...}` sets inside the
+    /// condition, and placeholders inside the text, are skipped over. Reports a fragment
+    /// without `:` or without its closing brace.
+    fn fragment_bounds(
+        &mut self,
+        raw: &str,
+        open: usize,
+        end: usize,
+        map: &StrMap,
+    ) -> Option<(usize, usize)> {
+        const FORM: &str = "write `{? condition: text shown when it holds}`";
+        let bytes = raw.as_bytes();
+        let problem = |b: &mut Self, at: Range<usize>, message: &str, label: &str| {
+            b.err(map.span(at), message, label, Some(FORM.into()));
+            None
+        };
+        let mut j = open + 2;
+        let mut depth = 0usize;
+        let mut quoted = false;
+        let colon = loop {
+            if j >= end {
+                let message = "conditional fragment is never closed";
+                return problem(self, open..end, message, "missing `: text}`");
+            }
+            match bytes[j] {
+                b'"' => quoted = !quoted,
+                b'{' if !quoted => depth += 1,
+                b'}' if !quoted && depth == 0 => {
+                    let message = "conditional fragment has no `:` after its condition";
+                    return problem(self, open..j + 1, message, "missing `:`");
+                }
+                b'}' if !quoted => depth -= 1,
+                b':' if !quoted && depth == 0 => break j,
+                _ => {}
+            }
+            j += 1;
+        };
+        let mut k = colon + 1;
+        let mut depth = 0usize;
+        loop {
+            if k >= end {
+                let message = "conditional fragment is never closed";
+                return problem(
+                    self,
+                    open..end,
+                    message,
+                    "missing `}` (`}}` is a literal brace)",
+                );
+            }
+            match bytes[k] {
+                b'{' | b'}' if k + 1 < end && bytes[k + 1] == bytes[k] => k += 1,
+                b'{' => depth += 1,
+                b'}' if depth == 0 => return Some((colon, k)),
+                b'}' => depth -= 1,
+                _ => {}
+            }
+            k += 1;
         }
-        Template { parts }
+    }
+
+    /// Compiles a condition found at byte `offset` of a decoded TOML string (a whole
+    /// condition, or the condition of a conditional fragment inside a text), so every error
+    /// points at its place in the file.
+    fn condition_in(
+        &mut self,
+        cond: &str,
+        offset: usize,
+        map: &StrMap,
+        items: &[Item],
+    ) -> Option<Expr> {
+        let at = |r: Range<usize>| map.span(offset + r.start..offset + r.end);
+        let ast = match syntax::parse(cond) {
+            Ok(a) => a,
+            Err(e) => {
+                self.err(
+                    at(e.span),
+                    format!("in condition: {}", e.message),
+                    "here",
+                    e.help,
+                );
+                return None;
+            }
+        };
+        let scope = NameScope {
+            names: &self.names,
+            items,
+        };
+        match expr::compile_bool(&ast, &scope) {
+            Ok(e) => Some(e),
+            Err(errs) => {
+                for e in errs {
+                    self.err(at(e.span), e.message, e.label, e.help);
+                }
+                None
+            }
+        }
     }
 
     fn flags(&mut self, raw: &[S<RawFlag>], derived_max: &[Option<ItemIdx>]) -> Vec<Flag> {
@@ -1198,7 +1543,7 @@ impl Builder<'_> {
         for f in raw {
             let f = f.get_ref();
             let when = self.condition(&f.when, &items);
-            let text = self.template(&f.text);
+            let text = self.template(&f.text, &items);
             let action = f.action.as_ref().map(|a| *a.get_ref());
             if let (Some(FlagAction::Pause), None, Some(a)) = (action, &f.message, &f.action) {
                 self.err(
@@ -1322,7 +1667,7 @@ impl Builder<'_> {
         let row = r.get_ref();
         let show_if = row.show_if.as_ref().and_then(|c| self.condition(c, items));
         let value = match (&row.value, &row.answers) {
-            (Some(v), None) => RowValue::Template(self.template(v)),
+            (Some(v), None) => RowValue::Template(self.template(v, items)),
             (None, Some(ids)) => {
                 let mut refs = Vec::new();
                 for id in ids {
@@ -1416,6 +1761,7 @@ impl Builder<'_> {
         }
         for f in flags {
             mark(&f.when);
+            f.text.conditions().into_iter().for_each(&mut mark);
         }
         let mut template_refs: Vec<Ref> = flags.iter().flat_map(|f| f.text.refs()).collect();
         let rows = summary
@@ -1427,7 +1773,10 @@ impl Builder<'_> {
                 mark(e);
             }
             match &row.value {
-                RowValue::Template(t) => template_refs.extend(t.refs()),
+                RowValue::Template(t) => {
+                    t.conditions().into_iter().for_each(&mut mark);
+                    template_refs.extend(t.refs());
+                }
                 RowValue::Answers(refs) => template_refs.extend(refs.iter().copied()),
             }
         }

@@ -2,11 +2,13 @@
 //! Knows nothing about terminals or storage.
 
 mod load;
+pub mod sanitize;
 pub(crate) use load::{compile_text, item_ty, topo_order_lenient};
 mod model;
 pub(crate) mod print;
 mod raw;
 mod strspan;
+pub mod versions;
 
 pub use load::{Loaded, content_hash, load_toml, parse_date_bound, toml_error as toml_diagnostic};
 pub use model::*;

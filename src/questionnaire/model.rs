@@ -84,6 +84,72 @@ pub struct Meta {
     pub dob_item: Option<ItemIdx>,
     /// Answers already given when reception staff fill the form in (`triage run --staff`).
     pub staff_answers: Vec<(ItemIdx, crate::answer::Answer)>,
+    /// Texts the clinic may replace in its settings (`[wording]`), in name order.
+    pub wording: Vec<Wording>,
+    /// Question texts that use a wording (`{wording.NAME}`), as written.
+    pub worded: Vec<Worded>,
+}
+
+/// A text the clinic may replace in its settings (`config.toml`, `[wording]`), such as who
+/// assesses and who injects. Patient-facing; records keep the text that was shown.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Wording {
+    pub name: String,
+    /// The shipped text.
+    pub default: String,
+    /// What the clinic should say here.
+    pub about: Option<String>,
+    /// The clinic's own text, once applied with [`Questionnaire::apply_wording`].
+    pub clinic: Option<String>,
+    /// The longest text the clinic may give, in characters.
+    pub max_length: usize,
+}
+
+impl Wording {
+    /// The text in use: the clinic's, else the shipped default.
+    pub fn text(&self) -> &str {
+        self.clinic.as_deref().unwrap_or(&self.default)
+    }
+}
+
+/// A question's text as written, with `{wording.NAME}` placeholders: split into literal pieces
+/// and wording indexes, refilled whenever the wording changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Worded {
+    pub item: ItemIdx,
+    pub parts: Vec<WordedPart>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum WordedPart {
+    Text(String),
+    /// Index into [`Meta::wording`].
+    Wording(usize),
+}
+
+/// Why a clinic's wording cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WordingError {
+    #[error("`{name}` is not a wording of this questionnaire{}", suggest(.closest))]
+    Unknown {
+        name: String,
+        closest: Option<String>,
+    },
+    #[error("`{name}` is empty")]
+    Empty { name: String },
+    #[error("`{name}` is {len} characters; at most {max} fit")]
+    TooLong {
+        name: String,
+        len: usize,
+        max: usize,
+    },
+}
+
+fn suggest(closest: &Option<String>) -> String {
+    match closest {
+        Some(c) => format!(" (did you mean `{c}`?)"),
+        None => String::new(),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -93,8 +159,14 @@ pub struct Item {
     pub text: String,
     /// "Why we ask", shown on demand.
     pub help: Option<String>,
-    /// A short label for the doctor's page; falls back to `text`.
+    /// A short label for the doctor's page; falls back to `text`. Never shown to patients.
     pub short: Option<String>,
+    /// The label of the question on the patient's review screen, in the patient's words;
+    /// falls back to the first line of `text`.
+    pub review_label: Option<String>,
+    /// A free-text answer the doctor's page never cuts (medicines, allergies, the patient's
+    /// own words): wrapped in full, on a second page "Answers in full" if need be.
+    pub in_full: bool,
     pub parent: Option<ItemIdx>,
     /// One past the last item of this item's subtree.
     pub end: ItemIdx,
@@ -202,6 +274,9 @@ pub struct ChoiceOption {
     pub short: Option<String>,
     /// Choosing it clears every other choice ("None of these").
     pub exclusive: bool,
+    /// Offered only to reception staff (`triage run --staff`) and in answers files, never on
+    /// a patient's screen. Such options come after all the others.
+    pub staff_only: bool,
     /// A score for the option (FHIR `ordinalValue`), for totals.
     pub ordinal: Option<f64>,
     /// The code system of a FHIR coding.
@@ -318,17 +393,63 @@ pub enum TemplatePart {
     Value(Ref),
     /// `{name?}`: the value, or nothing when unanswered.
     Optional(Ref),
+    /// `{? condition: text}`: the text (itself a template) when the condition holds; otherwise
+    /// nothing, and the spaces before it go too.
+    When(Expr, Vec<TemplatePart>),
     /// `{name:ago}`: a number of days as "N days ago", or "about N weeks ago (month only)"
     /// when it was worked out from a month-only date.
     Ago(Ref),
 }
 
 impl Template {
-    pub fn refs(&self) -> impl Iterator<Item = Ref> + '_ {
-        self.parts.iter().filter_map(|p| match p {
-            TemplatePart::Value(r) | TemplatePart::Optional(r) | TemplatePart::Ago(r) => Some(*r),
-            TemplatePart::Text(_) => None,
-        })
+    /// The names of every placeholder, in conditional fragments too (not their conditions).
+    pub fn refs(&self) -> std::vec::IntoIter<Ref> {
+        fn walk(parts: &[TemplatePart], out: &mut Vec<Ref>) {
+            for p in parts {
+                match p {
+                    TemplatePart::Value(r) | TemplatePart::Optional(r) | TemplatePart::Ago(r) => {
+                        out.push(*r)
+                    }
+                    TemplatePart::When(_, inner) => walk(inner, out),
+                    TemplatePart::Text(_) => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.parts, &mut out);
+        out.into_iter()
+    }
+
+    /// The conditions of the conditional fragments, nested ones included.
+    pub fn conditions(&self) -> Vec<&Expr> {
+        fn walk<'a>(parts: &'a [TemplatePart], out: &mut Vec<&'a Expr>) {
+            for p in parts {
+                if let TemplatePart::When(e, inner) = p {
+                    out.push(e);
+                    walk(inner, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.parts, &mut out);
+        out
+    }
+
+    /// Every literal piece of text, in conditional fragments too (for checks that look for
+    /// doctor-only wording).
+    pub fn literals(&self) -> Vec<&str> {
+        fn walk<'a>(parts: &'a [TemplatePart], out: &mut Vec<&'a str>) {
+            for p in parts {
+                match p {
+                    TemplatePart::Text(t) => out.push(t),
+                    TemplatePart::When(_, inner) => walk(inner, out),
+                    TemplatePart::Value(_) | TemplatePart::Optional(_) | TemplatePart::Ago(_) => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.parts, &mut out);
+        out
     }
 }
 
@@ -389,6 +510,72 @@ pub enum RowValue {
 }
 
 impl Questionnaire {
+    /// Checks a clinic's wording (name, text) against this questionnaire's, without changing
+    /// anything. The text is cleaned of control characters first.
+    pub fn check_wording(&self, name: &str, text: &str) -> Result<(), WordingError> {
+        let Some(w) = self.meta.wording.iter().find(|w| w.name == name) else {
+            let closest = self
+                .meta
+                .wording
+                .iter()
+                .map(|w| (strsim::jaro_winkler(name, &w.name), &w.name))
+                .filter(|(score, _)| *score > 0.7)
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, n)| n.clone());
+            return Err(WordingError::Unknown {
+                name: name.to_owned(),
+                closest,
+            });
+        };
+        let cleaned = crate::text::clean(text);
+        let len = cleaned.trim().chars().count();
+        if len == 0 {
+            return Err(WordingError::Empty {
+                name: name.to_owned(),
+            });
+        }
+        if len > w.max_length {
+            return Err(WordingError::TooLong {
+                name: name.to_owned(),
+                len,
+                max: w.max_length,
+            });
+        }
+        Ok(())
+    }
+
+    /// Puts a clinic's wording (`[wording]` of its settings) into the question texts that use
+    /// it. Names this questionnaire does not have are errors (nothing is changed then).
+    pub fn apply_wording<'a>(
+        &mut self,
+        clinic: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
+    ) -> Result<(), Vec<WordingError>> {
+        let errors: Vec<WordingError> = clinic
+            .clone()
+            .into_iter()
+            .filter_map(|(n, t)| self.check_wording(n, t).err())
+            .collect();
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        for (name, text) in clinic {
+            if let Some(w) = self.meta.wording.iter_mut().find(|w| w.name == name) {
+                w.clinic = Some(crate::text::clean(text).trim().to_owned());
+            }
+        }
+        for worded in &self.meta.worded {
+            let mut out = String::new();
+            for p in &worded.parts {
+                match p {
+                    WordedPart::Text(t) => out.push_str(t),
+                    WordedPart::Wording(i) => out.push_str(self.meta.wording[*i].text()),
+                }
+            }
+            self.items[worded.item as usize].text = out;
+        }
+        Ok(())
+    }
+
     /// Looks up an item by id.
     pub fn item_index(&self, id: &str) -> Option<ItemIdx> {
         match self.names.get(id) {
@@ -461,6 +648,27 @@ impl Item {
 
     pub fn doctor_label(&self) -> &str {
         self.short.as_deref().unwrap_or(&self.text)
+    }
+
+    /// The question as the patient's review screen names it: its `review_label`, else the
+    /// first line of its text. Never the doctor's `short` label.
+    pub fn patient_label(&self) -> &str {
+        match &self.review_label {
+            Some(l) => l,
+            None => self.text.lines().next().unwrap_or(""),
+        }
+    }
+
+    /// The options a patient (or, with `staff`, reception staff) may choose from: staff-only
+    /// options are left out of patient screens. They come last, so option numbers are the same
+    /// in every mode.
+    pub fn offered_options(&self, staff: bool) -> &[ChoiceOption] {
+        let all = self.options();
+        if staff {
+            return all;
+        }
+        let n = all.iter().take_while(|o| !o.staff_only).count();
+        &all[..n]
     }
 }
 

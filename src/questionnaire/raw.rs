@@ -21,6 +21,20 @@ pub struct RawFile {
     pub flag: Vec<S<RawFlag>>,
     pub outcome: Option<RawOutcomes>,
     pub summary: Option<RawSummary>,
+    /// Texts a clinic may replace in its settings (`[wording.NAME]`), used in question texts as
+    /// `{wording.NAME}`.
+    #[serde(default)]
+    pub wording: std::collections::BTreeMap<String, S<RawWording>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWording {
+    /// The shipped text, used when the clinic gives none.
+    pub default: S<String>,
+    /// What the clinic should say here (shown by `triage check` and in the docs).
+    pub about: Option<String>,
+    pub max_length: Option<S<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -72,6 +86,8 @@ pub struct RawQuestion {
     pub text: S<String>,
     pub help: Option<String>,
     pub short: Option<String>,
+    pub review_label: Option<S<String>>,
+    pub in_full: Option<S<bool>>,
     pub required: Option<S<bool>>,
     pub show_if: Option<S<String>>,
     pub options: Option<S<Vec<S<RawOption>>>>,
@@ -94,6 +110,7 @@ pub struct RawOption {
     pub label: S<String>,
     pub short: Option<String>,
     pub exclusive: Option<S<bool>>,
+    pub staff_only: Option<S<bool>>,
 }
 
 #[derive(Debug, Deserialize)]

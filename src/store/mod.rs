@@ -165,6 +165,8 @@ pub enum AuditEvent {
     /// A prescriber recorded a decision (detail: the decision's id, what, and the prescriber's
     /// id; never the note or the reason).
     Decided,
+    /// A date of birth typed to open a draft did not match (counted: three, then staff only).
+    DobFailed,
 }
 
 impl AuditEvent {
@@ -189,6 +191,7 @@ impl AuditEvent {
             AuditEvent::Unlocked => "unlocked",
             AuditEvent::Reviewed => "reviewed",
             AuditEvent::Decided => "decided",
+            AuditEvent::DobFailed => "dob_failed",
         }
     }
 }
@@ -307,4 +310,12 @@ pub trait Store {
     fn draft_latches(&self, draft: DraftId) -> Result<Option<String>, StoreError>;
     /// The whole audit log, oldest first.
     fn audit(&self) -> Result<Vec<AuditRow>, StoreError>;
+    /// How many `event`s the audit log has for a draft since its last `reset` event (all of
+    /// them when there is none): e.g. wrong dates of birth since the form was last unlocked.
+    fn draft_events_since(
+        &self,
+        draft: DraftId,
+        event: AuditEvent,
+        reset: AuditEvent,
+    ) -> Result<usize, StoreError>;
 }

@@ -629,6 +629,23 @@ impl Store for SqliteStore {
             .ok_or(StoreError::NoDraft(draft))
     }
 
+    fn draft_events_since(
+        &self,
+        draft: DraftId,
+        event: AuditEvent,
+        reset: AuditEvent,
+    ) -> Result<usize, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM audit WHERE draft_id = ?1 AND event = ?2 AND id > \
+                 COALESCE((SELECT MAX(id) FROM audit WHERE draft_id = ?1 AND event = ?3), 0)",
+                params![draft, event.as_str(), reset.as_str()],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as usize)
+            .map_err(|e| self.err(e))
+    }
+
     fn audit(&self) -> Result<Vec<AuditRow>, StoreError> {
         let mut stmt = self
             .conn

@@ -41,7 +41,7 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
                 .into_iter()
                 .map(|t| {
                     let id = &q.item(t.item).id;
-                    let answer = s.answer(t.item).map_or(Value::Null, |a| answers::to_json(q, t.item, a));
+                    let answer = t.value.as_ref().map_or(Value::Null, |a| answers::to_json(q, t.item, a));
                     json!({ "id": id, "answer": answer, "text": format!("{}: {}", t.label, t.answer) })
                 })
                 .collect();
@@ -91,8 +91,29 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
         "not_asked": not_asked,
         "missing": missing,
         "invalid": invalid,
-        "complete": s.is_complete(),
+        // Complete means assessed: every required answer given and nothing ended early.
+        "complete": s.not_assessed().is_none(),
     });
+    if !q.meta.wording.is_empty() {
+        // The patient read the clinic's own wording (or the shipped default): keep which.
+        let wording: serde_json::Map<String, Value> = q
+            .meta
+            .wording
+            .iter()
+            .map(|w| {
+                let from = if w.clinic.is_some() {
+                    "clinic"
+                } else {
+                    "default"
+                };
+                (w.name.clone(), json!({ "text": w.text(), "from": from }))
+            })
+            .collect();
+        out["questionnaire"]["wording"] = Value::Object(wording);
+    }
+    if let Some(current) = crate::questionnaire::versions::superseded_by(q) {
+        out["questionnaire"]["superseded_by"] = json!(current);
+    }
     if let Some(c) = &ctx.completed_at {
         out["completed_at"] = json!(c);
     }

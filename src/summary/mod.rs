@@ -73,12 +73,27 @@ pub fn value_text(s: &Session<'_>, r: Ref) -> Option<String> {
     value_text_capped(s, r, usize::MAX)
 }
 
-/// As [`value_text`], with free-text answers cut to `cap` characters.
+/// A free-text answer cut to `cap` characters, unless its question is marked `in_full`: those
+/// (medicines, allergies, the patient's own words) are never cut here (clinical spec 9.4).
+pub fn cap_answer(q: &Questionnaire, item: ItemIdx, text: &str, cap: usize) -> String {
+    if q.item(item).in_full {
+        text.to_owned()
+    } else {
+        cap_text(text, cap)
+    }
+}
+
+/// Whether a reference names a question whose answer is never cut (`in_full`).
+pub fn is_in_full(q: &Questionnaire, r: Ref) -> bool {
+    matches!(r, Ref::Question(i) if q.item(i).in_full)
+}
+
+/// As [`value_text`], with free-text answers cut to `cap` characters (except `in_full` ones).
 pub fn value_text_capped(s: &Session<'_>, r: Ref, cap: usize) -> Option<String> {
     let q = s.questionnaire();
     match r {
         Ref::Question(i) => s.answer(i).map(|a| match a {
-            Answer::Text(t) => cap_text(t, cap),
+            Answer::Text(t) => cap_answer(q, i, t, cap),
             _ => answer_text(q, i, a),
         }),
         Ref::VisitDate => Some(iso(s.visit_date())),
@@ -119,32 +134,50 @@ pub fn fill(s: &Session<'_>, t: &Template) -> (String, bool) {
 pub fn fill_capped(s: &Session<'_>, t: &Template, cap: usize) -> (String, bool) {
     let mut out = String::new();
     let mut any = false;
-    for p in &t.parts {
+    fill_parts(s, &t.parts, cap, &mut out, &mut any);
+    (out, any)
+}
+
+fn fill_parts(
+    s: &Session<'_>,
+    parts: &[TemplatePart],
+    cap: usize,
+    out: &mut String,
+    any: &mut bool,
+) {
+    for p in parts {
         match p {
             TemplatePart::Text(x) => out.push_str(x),
             TemplatePart::Value(r) => match value_text_capped(s, *r, cap) {
                 Some(v) => {
-                    any = true;
+                    *any = true;
                     out.push_str(&v);
                 }
                 None => out.push_str(crate::strings::NOT_GIVEN),
             },
             TemplatePart::Ago(r) => {
                 let v = ago_text(s, *r);
-                any |= v.is_some();
+                *any |= v.is_some();
                 out.push_str(v.as_deref().unwrap_or(crate::strings::NOT_GIVEN));
             }
             TemplatePart::Optional(r) => match value_text_capped(s, *r, cap) {
                 Some(v) => {
-                    any = true;
+                    *any = true;
                     out.push_str(&v);
                 }
                 // An unanswered optional value disappears with the spaces before it.
                 None => out.truncate(out.trim_end_matches(' ').len()),
             },
+            TemplatePart::When(cond, inner) => {
+                if s.holds(cond) {
+                    fill_parts(s, inner, cap, out, any);
+                } else {
+                    // A fragment that does not apply disappears with the spaces before it.
+                    out.truncate(out.trim_end_matches(' ').len());
+                }
+            }
         }
     }
-    (out, any)
 }
 
 /// `{name:ago}`: a number of days as "244 days ago"; when the days were worked out from a
@@ -182,10 +215,13 @@ pub struct TriggerText {
     pub item: ItemIdx,
     pub label: String,
     pub answer: String,
+    /// The answer itself: as it was when the flag fired, for a latched flag whose answers
+    /// changed since; else as it is now.
+    pub value: Option<Answer>,
 }
 
 /// The answers behind a fired flag, plus the flag's `show` extras, in words; free text is cut
-/// to `cap` characters. A latched flag whose answers have since changed lists the answers that
+/// to `cap` characters (except answers marked `in_full`). A latched flag whose answers have since changed lists the answers that
 /// made it fire, as they were then.
 pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, cap: usize) -> Vec<TriggerText> {
     let q = s.questionnaire();
@@ -195,13 +231,14 @@ pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, cap: usize) -> Vec<TriggerT
     if let Some(l) = latched_then {
         for (item, a) in &l.answers {
             let answer = match a {
-                Answer::Text(text) => cap_text(text, cap),
+                Answer::Text(text) => cap_answer(q, *item, text, cap),
                 _ => answer_text(q, *item, a),
             };
             out.push(TriggerText {
                 item: *item,
                 label: q.item(*item).doctor_label().to_owned(),
                 answer,
+                value: Some(a.clone()),
             });
         }
     }
@@ -220,13 +257,14 @@ pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, cap: usize) -> Vec<TriggerT
             (Some(opts), Answer::Multi(_)) => {
                 answer_text(q, t.question, &Answer::Multi(opts.clone()))
             }
-            (_, Answer::Text(text)) => cap_text(text, cap),
+            (_, Answer::Text(text)) => cap_answer(q, t.question, text, cap),
             _ => answer_text(q, t.question, a),
         };
         out.push(TriggerText {
             item: t.question,
             label: q.item(t.question).doctor_label().to_owned(),
             answer,
+            value: Some(a.clone()),
         });
     }
     for &extra in &flag.show {
@@ -235,13 +273,14 @@ pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, cap: usize) -> Vec<TriggerT
         }
         if let Some(a) = s.answer(extra) {
             let answer = match a {
-                Answer::Text(text) => cap_text(text, cap),
+                Answer::Text(text) => cap_answer(q, extra, text, cap),
                 _ => answer_text(q, extra, a),
             };
             out.push(TriggerText {
                 item: extra,
                 label: q.item(extra).doctor_label().to_owned(),
                 answer,
+                value: Some(a.clone()),
             });
         }
     }
@@ -288,17 +327,14 @@ pub fn latch_story(s: &Session<'_>, l: &Latch) -> Vec<String> {
         let now: Vec<String> = l
             .answers
             .iter()
-            .map(|(i, _)| match s.answer(*i) {
-                Some(a) => answer_text(q, *i, a),
-                None => crate::strings::NOT_GIVEN.to_owned(),
-            })
+            .filter_map(|(i, _)| s.answer(*i).map(|a| answer_text(q, *i, a)))
             .collect();
-        let now = if now.is_empty() {
-            crate::strings::NOT_GIVEN.to_owned()
+        out.push(if now.is_empty() {
+            // The question is no longer asked (an earlier answer changed), or was cleared.
+            crate::strings::latch_not_asked(&at_hhmm(when))
         } else {
-            now.join("; ")
-        };
-        out.push(crate::strings::latch_changed(&now, &at_hhmm(when)));
+            crate::strings::latch_changed(&now.join("; "), &at_hhmm(when))
+        });
     }
     out
 }

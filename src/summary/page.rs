@@ -2,13 +2,16 @@
 //! STOP then CAUTION flags with the answers that triggered them, the questionnaire's declared
 //! blocks, notes, and the prescriber sign-off box. At most 80 columns and plain ASCII
 //! punctuation for printers; long free text is cut and marked "(see full record)" so the page
-//! stays one A4 sheet.
+//! stays one A4 sheet. Answers marked `in_full` (medicines, allergies, the patient's own words:
+//! clinical spec 9.4) are never cut: they are wrapped whole, and when the page would not fit
+//! one sheet even without its optional rows, they are shortened on page 1 and printed whole on
+//! a second page, "Answers in full".
 
 use unicode_width::UnicodeWidthStr;
 
 use super::{
-    Context, answer_text, cap_text, counts, fill_capped, ordered_flags, trigger_texts,
-    value_text_capped,
+    Context, answer_text, cap_answer, counts, fill_capped, is_in_full, ordered_flags,
+    trigger_texts, value_text_capped,
 };
 use crate::engine::{Problem, Session};
 use crate::questionnaire::{ItemIdx, ItemKind, RowValue, Severity, SummaryRow};
@@ -30,31 +33,41 @@ fn wrap(text: &str, first: &str, rest: &str, max_lines: usize) -> Vec<String> {
         .initial_indent(first)
         .subsequent_indent(rest)
         .break_words(true);
-    let mut lines: Vec<String> = textwrap::wrap(text, opts)
+    // A line break inside a value is a space here: only the page decides where lines end.
+    let text = crate::text::one_line(text);
+    let mut lines: Vec<String> = textwrap::wrap(&text, opts)
         .into_iter()
         .map(|c| c.into_owned())
         .collect();
-    if lines.len() > max_lines {
-        lines.truncate(max_lines);
-        if let Some(last) = lines.last_mut() {
-            let tail = format!("... {}", strings::SEE_FULL_RECORD);
-            let room = WIDTH.saturating_sub(tail.width() + 1);
-            let mut cut = String::new();
-            for ch in last.chars() {
-                if cut.width() + ch.to_string().width() > room {
-                    break;
-                }
-                cut.push(ch);
-            }
-            *last = format!("{}{tail}", cut.trim_end());
-        }
-    }
+    cut_lines(&mut lines, max_lines, strings::SEE_FULL_RECORD);
     lines
+}
+
+/// Keeps the first `max_lines` lines; when any were dropped, the last kept one ends
+/// `... marker` within the page width.
+fn cut_lines(lines: &mut Vec<String>, max_lines: usize, marker: &str) {
+    if lines.len() <= max_lines {
+        return;
+    }
+    lines.truncate(max_lines);
+    if let Some(last) = lines.last_mut() {
+        let tail = format!("... {marker}");
+        let room = WIDTH.saturating_sub(tail.width() + 1);
+        let mut cut = String::new();
+        for ch in last.chars() {
+            if cut.width() + ch.to_string().width() > room {
+                break;
+            }
+            cut.push(ch);
+        }
+        *last = format!("{}{tail}", cut.trim_end());
+    }
 }
 
 /// Packs whole sentences into lines of at most 80 columns, so a sentence someone may search for
 /// ("Final decision by the prescriber ...") is never broken in the middle when it fits a line.
 fn sentence_lines(text: &str) -> Vec<String> {
+    let text = crate::text::one_line(text);
     let mut sentences: Vec<String> = Vec::new();
     let mut current = String::new();
     for word in text.split(' ').filter(|w| !w.is_empty()) {
@@ -86,7 +99,7 @@ fn sentence_lines(text: &str) -> Vec<String> {
 /// A section heading drawn as a rule: `-- STOP ----...`; a long title is cut to fit.
 fn heading(title: &str) -> String {
     let mut t = String::new();
-    for ch in title.to_uppercase().chars() {
+    for ch in crate::text::one_line(title).to_uppercase().chars() {
         if t.width() + ch.to_string().width() > WIDTH - 8 {
             t.push_str("...");
             break;
@@ -102,28 +115,102 @@ fn rule(ch: char) -> String {
     std::iter::repeat_n(ch, WIDTH).collect()
 }
 
+/// How much the page may hold.
+#[derive(Debug, Clone, Copy)]
+struct Fit {
+    /// Rows marked optional are shown.
+    optional: bool,
+    /// Answers marked `in_full` are wrapped whole on page 1; otherwise a row or flag holding
+    /// one is cut to its usual lines and printed whole on page 2.
+    whole: bool,
+}
+
+/// A rendered page: the lines before the sign-off box, the box, and page 2 (the rows and flags
+/// cut on page 1, whole).
+struct Parts {
+    body: Vec<String>,
+    signoff: Vec<String>,
+    page2: Vec<String>,
+}
+
 /// Renders the doctor's page. Every line is at most 80 columns; control characters in answers
-/// are escaped. Rows marked optional are left out when the page would not fit one A4 sheet.
+/// are escaped. Rows marked optional are left out when the page would not fit one A4 sheet;
+/// if it still does not fit, answers marked `in_full` are shortened on page 1 and printed whole
+/// on page 2 ("Answers in full"), so nothing that matters is ever cut.
 pub fn render_text(s: &Session<'_>, ctx: &Context) -> String {
-    let (body, signoff) = render_parts(s, ctx, true);
-    let (body, signoff) = if body.len() > PAGE_LINES {
-        render_parts(s, ctx, false)
-    } else {
-        (body, signoff)
-    };
-    let mut page = body
-        .into_iter()
-        .chain(signoff)
+    let mut parts = render_parts(
+        s,
+        ctx,
+        Fit {
+            optional: true,
+            whole: true,
+        },
+    );
+    if parts.body.len() > PAGE_LINES {
+        parts = render_parts(
+            s,
+            ctx,
+            Fit {
+                optional: false,
+                whole: true,
+            },
+        );
+    }
+    if parts.body.len() > PAGE_LINES {
+        let split = render_parts(
+            s,
+            ctx,
+            Fit {
+                optional: false,
+                whole: false,
+            },
+        );
+        // Only worth a second page when it makes page 1 shorter.
+        if !split.page2.is_empty() && split.body.len() < parts.body.len() {
+            parts = split;
+        }
+    }
+    let mut lines = parts.body;
+    lines.extend(parts.signoff);
+    if !parts.page2.is_empty() {
+        lines.extend(sentence_lines(strings::PAGE_CONTINUED));
+        lines.push(String::new());
+        lines.push(rule('='));
+        lines.push(heading(strings::PAGE_IN_FULL));
+        lines.extend(identity_lines(s, ctx));
+        lines.extend(parts.page2);
+        lines.push(rule('-'));
+    }
+    // Each line is one line: a newline inside an answer can never add a line to the page.
+    let mut page = lines
+        .iter()
+        .map(|l| crate::text::one_line(l))
         .collect::<Vec<_>>()
         .join("\n");
     page.push('\n');
     crate::text::escape(&page)
 }
 
-/// The lines before the sign-off box, and the sign-off box.
-fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<String>, Vec<String>) {
+/// The lines naming the patient and record at the top of page 2, should the sheets part.
+fn identity_lines(s: &Session<'_>, ctx: &Context) -> Vec<String> {
+    let q = s.questionnaire();
+    let mut out = Vec::new();
+    if let Some(row) = q.summary.header.first()
+        && let Some(v) = row_value(s, row)
+    {
+        out.extend(wrap(&format!("{}: {v}", row.label), "", "  ", 2));
+    }
+    if let Some(id) = &ctx.record_id {
+        out.push(format!("{}: {id}", strings::PAGE_RECORD));
+    }
+    out
+}
+
+/// The lines before the sign-off box, the sign-off box, and what page 2 must hold.
+fn render_parts(s: &Session<'_>, ctx: &Context, fit: Fit) -> Parts {
     let q = s.questionnaire();
     let mut out: Vec<String> = Vec::new();
+    let mut page2: Vec<String> = Vec::new();
 
     // Header: title (and record id at the right), the questionnaire's rows, visit and rules.
     let title = match &ctx.clinic {
@@ -171,6 +258,10 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
         q.meta.version
     );
     out.extend(wrap(&visit, "", "  ", 2));
+    if let Some(current) = crate::questionnaire::versions::superseded_by(q) {
+        let line = strings::page_older_version(&q.meta.id, &q.meta.version, &current);
+        out.extend(wrap(&line, "", "  ", 2));
+    }
     out.extend(sentence_lines(&q.outcome.disclaimer));
 
     // Outcome banner.
@@ -186,13 +277,14 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
     if let Some(why) = s.not_assessed() {
         out.extend(wrap(&super::not_assessed_text(s, why), "", "  ", 2));
     }
+    // The questions in the doctor's words, not their ids.
     let missing: Vec<&str> = s
         .problems()
-        .filter_map(|p| matches!(p, Problem::Missing(_)).then(|| q.item(p.item()).id.as_str()))
+        .filter_map(|p| matches!(p, Problem::Missing(_)).then(|| q.item(p.item()).doctor_label()))
         .collect();
     if !missing.is_empty() {
         out.extend(wrap(
-            &format!("{} {}", strings::PAGE_INCOMPLETE, missing.join(", ")),
+            &format!("{} {}", strings::PAGE_INCOMPLETE, missing.join("; ")),
             "",
             "  ",
             3,
@@ -208,49 +300,59 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
         }
         out.push(heading(sev.as_str()));
         for (flag, f) in of_sev {
-            out.extend(flag_lines(s, flag, f, 5));
+            out.extend(flag_lines(s, flag, f, 5, fit, &mut page2));
         }
     }
 
     // The questionnaire's blocks, or every answer by section.
     if q.summary.blocks.is_empty() {
         // Every answer, section by section; questions outside any section under the title.
-        let row = |i: ItemIdx| -> Option<(String, String)> {
+        let row = |i: ItemIdx| -> Option<Row> {
             let it = q.item(i);
             if !s.is_visible(i) {
                 return None;
             }
             let text = match &it.kind {
                 ItemKind::Question(_) => match s.answer(i)? {
-                    crate::answer::Answer::Text(t) => cap_text(t, 2 * WIDTH),
+                    crate::answer::Answer::Text(t) => cap_answer(q, i, t, 2 * WIDTH),
                     a => answer_text(q, i, a),
                 },
                 _ => return None,
             };
-            Some((it.doctor_label().to_owned(), text))
+            Some(Row {
+                label: it.doctor_label().to_owned(),
+                value: text,
+                whole: it.in_full,
+            })
         };
-        let loose: Vec<(String, String)> = (0..q.items.len() as ItemIdx)
+        let loose: Vec<Row> = (0..q.items.len() as ItemIdx)
             .filter(|&i| q.item(i).parent.is_none())
             .filter_map(row)
             .collect();
-        block(&mut out, &q.meta.title, &loose);
+        block(&mut out, &q.meta.title, &loose, fit, &mut page2);
         for sec in q.sections().filter(|&i| s.is_visible(i)) {
             let item = q.item(sec);
-            let rows: Vec<(String, String)> = (sec + 1..item.end).filter_map(row).collect();
-            block(&mut out, &item.text, &rows);
+            let rows: Vec<Row> = (sec + 1..item.end).filter_map(row).collect();
+            block(&mut out, &item.text, &rows, fit, &mut page2);
         }
     } else {
         for b in &q.summary.blocks {
             if !b.show_if.as_ref().is_none_or(|e| s.holds(e)) {
                 continue;
             }
-            let rows: Vec<(String, String)> = b
+            let rows: Vec<Row> = b
                 .rows
                 .iter()
-                .filter(|r| with_optional || !r.optional)
-                .filter_map(|r| row_value(s, r).map(|v| (r.label.clone(), v)))
+                .filter(|r| fit.optional || !r.optional)
+                .filter_map(|r| {
+                    row_value(s, r).map(|v| Row {
+                        label: r.label.clone(),
+                        value: v,
+                        whole: row_in_full(q, r),
+                    })
+                })
                 .collect();
-            block(&mut out, &b.title, &rows);
+            block(&mut out, &b.title, &rows, fit, &mut page2);
         }
     }
 
@@ -262,7 +364,7 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
     if !notes.is_empty() {
         out.push(heading(strings::PAGE_NOTES));
         for (flag, f) in notes {
-            out.extend(flag_lines(s, flag, f, 3));
+            out.extend(flag_lines(s, flag, f, 3, fit, &mut page2));
         }
     }
 
@@ -275,17 +377,53 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
         signoff.extend(wrap(strings::STOP_OVERRIDE, "", "  ", 2));
     }
     signoff.push(rule('-'));
-    (out, signoff)
+    Parts {
+        body: out,
+        signoff,
+        page2,
+    }
+}
+
+/// Lines for something that may hold an `in_full` answer: all of them when the page holds it
+/// whole (or it has none), else the first `max_lines` ending "(in full on page 2)", with
+/// every line copied to page 2.
+fn fitted(
+    all: Vec<String>,
+    max_lines: usize,
+    holds_full: bool,
+    fit: Fit,
+    page2: &mut Vec<String>,
+) -> Vec<String> {
+    if !holds_full || fit.whole || all.len() <= max_lines {
+        return all;
+    }
+    page2.extend(all.iter().cloned());
+    let mut cut = all;
+    cut_lines(&mut cut, max_lines, strings::IN_FULL_ON_PAGE_2);
+    cut
+}
+
+/// Whether a row shows an answer that is never cut (`in_full`).
+fn row_in_full(q: &crate::questionnaire::Questionnaire, row: &SummaryRow) -> bool {
+    match &row.value {
+        RowValue::Template(t) => t.refs().any(|r| is_in_full(q, r)),
+        RowValue::Answers(refs) => refs.iter().any(|r| is_in_full(q, *r)),
+    }
 }
 
 /// One flag: id, doctor text, then `>` and the answers that triggered it, as one wrapped
-/// paragraph.
+/// paragraph. A flag showing an `in_full` answer is never cut (see [`fitted`]).
 fn flag_lines(
     s: &Session<'_>,
     flag: &crate::questionnaire::Flag,
     f: &crate::engine::FiredFlag,
     max_lines: usize,
+    fit: Fit,
+    page2: &mut Vec<String>,
 ) -> Vec<String> {
+    let q = s.questionnaire();
+    let holds_full = flag.text.refs().any(|r| is_in_full(q, r))
+        || (flag.list_triggers && flag.show.iter().any(|&i| q.item(i).in_full));
     let (text, _) = fill_capped(s, &flag.text, FLAG_TEXT_CAP);
     let trig: Vec<String> = if flag.list_triggers {
         trigger_texts(s, f, FLAG_TEXT_CAP)
@@ -302,7 +440,17 @@ fn flag_lines(
     };
     let id = format!(" {:<4} ", flag.id);
     let indent = " ".repeat(id.width());
-    let mut lines = wrap(&line, &id, &indent, max_lines);
+    let mut lines = if holds_full {
+        fitted(
+            wrap(&line, &id, &indent, usize::MAX),
+            max_lines,
+            true,
+            fit,
+            page2,
+        )
+    } else {
+        wrap(&line, &id, &indent, max_lines)
+    };
     // What happened after a latched flag fired is never cut: the doctor must see it.
     if let Some(l) = s.latch(f.flag) {
         let story = super::latch_story(s, l);
@@ -313,18 +461,31 @@ fn flag_lines(
     lines
 }
 
-fn block(out: &mut Vec<String>, title: &str, rows: &[(String, String)]) {
+/// One row of a block: its label, its text, and whether it holds an `in_full` answer.
+struct Row {
+    label: String,
+    value: String,
+    whole: bool,
+}
+
+fn block(out: &mut Vec<String>, title: &str, rows: &[Row], fit: Fit, page2: &mut Vec<String>) {
     if rows.is_empty() {
         return;
     }
     out.push(heading(title));
     let label_w = rows
         .iter()
-        .map(|(l, _)| l.width())
+        .map(|r| r.label.width())
         .filter(|w| *w <= 24)
         .max()
         .unwrap_or(0);
-    for (label, value) in rows {
+    for Row {
+        label,
+        value,
+        whole,
+    } in rows
+    {
+        let limit = if *whole { usize::MAX } else { ROW_LINES };
         if label.width() > 24 {
             // A long label (a whole question) gets a line of its own, the answer under it.
             let mut cut = String::from(" ");
@@ -335,17 +496,25 @@ fn block(out: &mut Vec<String>, title: &str, rows: &[(String, String)]) {
                 }
                 cut.push(ch);
             }
-            out.push(cut);
-            out.extend(wrap(value, "    ", "    ", ROW_LINES));
+            let lines = wrap(value, "    ", "    ", limit);
+            let mut all = vec![cut];
+            all.extend(lines);
+            out.extend(fitted(all, ROW_LINES + 1, *whole, fit, page2));
             continue;
         }
         let first = format!(" {label}{} ", " ".repeat(label_w - label.width()));
         let rest = " ".repeat(label_w + 2);
-        out.extend(wrap(value, &first, &rest, ROW_LINES));
+        out.extend(fitted(
+            wrap(value, &first, &rest, limit),
+            ROW_LINES,
+            *whole,
+            fit,
+            page2,
+        ));
     }
 }
 
-/// A row's text, or `None` when the row should be left out.
+/// A row's text, or `None` when the row should be left out. `in_full` answers are never cut.
 fn row_value(s: &Session<'_>, row: &SummaryRow) -> Option<String> {
     if !row.show_if.as_ref().is_none_or(|e| s.holds(e)) {
         return None;

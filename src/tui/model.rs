@@ -22,6 +22,9 @@ pub enum Screen {
     Resume {
         draft: DraftInfo,
         access: ResumeAccess,
+        /// The form stopped at a safety pause nobody released: with a staff PIN set, only staff
+        /// may deal with it (no "start a new form" past it).
+        pause_pending: bool,
     },
     /// Continuing an unfinished draft: the date of birth given on it, typed again.
     ResumeDob {
@@ -144,6 +147,8 @@ pub enum Msg {
     /// A draft's stored answers and latched flags, for resuming.
     Restored {
         draft: DraftId,
+        /// The questionnaire the draft was started with.
+        made_with: crate::store::QuestionnaireRef,
         answers: Vec<(String, serde_json::Value)>,
         latches: Vec<crate::engine::Latch>,
     },
@@ -152,10 +157,12 @@ pub enum Msg {
         flag: u32,
         status: crate::engine::AlertStatus,
     },
-    /// Whether the date of birth typed matches the unfinished form's.
+    /// Whether the date of birth typed matches the unfinished form's, and how many tries are
+    /// left (counted in the audit log, so a restart does not give more).
     DobChecked {
         draft: DraftId,
         matches: bool,
+        tries_left: u8,
     },
     /// An audit-log write failed: staff must be told (never silently lost).
     AuditFailed(String),
@@ -255,6 +262,8 @@ pub struct Kiosk {
     pub last_record: Option<RecordId>,
     /// To work out today's date for the next patient.
     pub zone: jiff::tz::TimeZone,
+    /// A visit date given on the command line (`--visit-date`): every patient gets it.
+    pub fixed_date: Option<jiff::civil::Date>,
 }
 
 impl Kiosk {
@@ -267,6 +276,12 @@ impl Kiosk {
 
 pub struct Model<'q> {
     pub session: Session<'q>,
+    /// The questionnaire a new form starts with (the session may hold an earlier version, when
+    /// an unfinished form made with it was resumed).
+    pub current: &'q crate::questionnaire::Questionnaire,
+    /// Earlier versions of `current` that unfinished forms may have been started with; such a
+    /// form resumes with its own version's questions and rules.
+    pub earlier: &'q [crate::questionnaire::Questionnaire],
     pub screen: Screen,
     pub field: Field,
     pub mode: Mode,
@@ -309,6 +324,8 @@ impl<'q> Model<'q> {
     pub fn new(mut session: Session<'q>, mode: Mode, now: Timestamp) -> Self {
         session.set_now(now);
         Model {
+            current: session.questionnaire(),
+            earlier: &[],
             session,
             screen: Screen::Welcome,
             field: Field::None,
@@ -337,9 +354,11 @@ impl<'q> Model<'q> {
     /// after a kiosk patient has finished, or after an idle wipe. Staff answers are preset again
     /// in reception mode.
     pub fn start_over(&mut self) {
-        let q = self.session.questionnaire();
+        let q = self.current;
         let visit = match &self.kiosk {
-            Some(k) => self.now.to_zoned_datetime(k.zone.clone()).date(),
+            Some(k) => k
+                .fixed_date
+                .unwrap_or_else(|| self.now.to_zoned_datetime(k.zone.clone()).date()),
             None => self.session.visit_date(),
         };
         self.session = new_session(q, visit, self.mode);
@@ -361,6 +380,28 @@ impl<'q> Model<'q> {
         self.draft.is_some()
             || self.session.stored_answers().next().is_some()
             || !matches!(self.screen, Screen::Welcome)
+    }
+
+    /// The questionnaire a stored form was made with: `current`, or the earlier version with
+    /// the same id and content hash; `current` when none matches (the resume screen says so).
+    pub fn questionnaire_for(
+        &self,
+        made_with: &crate::store::QuestionnaireRef,
+    ) -> &'q crate::questionnaire::Questionnaire {
+        crate::questionnaire::versions::pick(
+            self.current,
+            self.earlier,
+            &made_with.id,
+            &made_with.content_hash,
+        )
+    }
+
+    /// The options of `item` this screen offers: staff-only options only in reception mode.
+    pub fn offered_options(&self, item: ItemIdx) -> &'q [crate::questionnaire::ChoiceOption] {
+        self.session
+            .questionnaire()
+            .item(item)
+            .offered_options(self.mode == Mode::Staff)
     }
 
     /// Shows a step, loading its current answer into the field.

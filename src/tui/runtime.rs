@@ -16,6 +16,7 @@ use ratatui::Terminal;
 
 use super::backend::LeanBackend;
 use super::model::{Effect, HitMap, Kiosk, Mode, Model, Msg, ResumeAccess, Screen, new_session};
+use super::screens::resume::DOB_TRIES;
 use super::terminal::{Guard, Input, open_tty};
 use super::update::update;
 use super::view::view;
@@ -31,6 +32,8 @@ use crate::summary::Context;
 
 pub struct RunOptions {
     pub visit_date: Date,
+    /// `--visit-date` was given: at a kiosk every patient gets it, not the clock's date.
+    pub visit_date_given: bool,
     pub mode: Mode,
     pub config: Config,
     /// Where the staff PIN files live (the data directory).
@@ -83,6 +86,7 @@ struct Env<'a> {
 /// finished session (run mode) comes back through `finished`.
 pub fn run<'q>(
     q: &'q Questionnaire,
+    earlier: &'q [Questionnaire],
     store: &mut dyn Store,
     opts: &RunOptions,
     finished: &mut Option<Session<'q>>,
@@ -99,7 +103,7 @@ pub fn run<'q>(
     // SIGTERM always ends the process within about a second, even if this thread is stuck.
     let done = Arc::new(AtomicBool::new(false));
     super::terminal::watchdog(Arc::clone(&stop), Arc::clone(&done), Duration::from_secs(1));
-    let result = walk(q, store, opts, finished, tty, &stop);
+    let result = walk(q, earlier, store, opts, finished, tty, &stop);
     done.store(true, Ordering::Relaxed);
     result
 }
@@ -107,6 +111,7 @@ pub fn run<'q>(
 /// The walk-through proper (see [`run`]).
 fn walk<'q>(
     q: &'q Questionnaire,
+    earlier: &'q [Questionnaire],
     store: &mut dyn Store,
     opts: &RunOptions,
     finished: &mut Option<Session<'q>>,
@@ -115,6 +120,7 @@ fn walk<'q>(
 ) -> Result<RunEnd, RunError> {
     let now = Timestamp::now();
     let mut model = Model::new(new_session(q, opts.visit_date, opts.mode), opts.mode, now);
+    model.earlier = earlier;
     model.staff_pin = pin::is_set(&opts.data_dir);
     model.page_to_stdout = opts.page_to_stdout;
     // A form another live window is showing is not ours to offer, show or abandon.
@@ -137,17 +143,27 @@ fn walk<'q>(
             staff_notice: None,
             last_record: None,
             zone: crate::clock::local_zone(),
+            fixed_date: opts.visit_date_given.then_some(opts.visit_date),
         });
     } else if let Some(d) = open.into_iter().next().filter(|_| opts.draft.is_none()) {
-        // Someone else's unfinished form is private: the PIN, or the date of birth on it.
+        // Someone else's unfinished form is private: the PIN, or the date of birth on it (three
+        // tries in all, counted in the audit log so a restart gives none back).
+        let dob_used = store
+            .draft_events_since(d.id, AuditEvent::DobFailed, AuditEvent::Unlocked)
+            .unwrap_or(usize::MAX);
         let access = if model.staff_pin {
             ResumeAccess::StaffPin
-        } else if q.meta.dob_item.is_some() {
+        } else if q.meta.dob_item.is_some() && dob_used < usize::from(DOB_TRIES) {
             ResumeAccess::DateOfBirth
         } else {
             ResumeAccess::StaffOnly
         };
-        model.screen = Screen::Resume { draft: d, access };
+        let pause_pending = pause_pending(store, q, d.id);
+        model.screen = Screen::Resume {
+            draft: d,
+            access,
+            pause_pending,
+        };
     }
     let mut guard = Guard::enter(&mut tty)?;
     let mut terminal = Terminal::new(LeanBackend::new(tty))?;
@@ -168,20 +184,30 @@ fn walk<'q>(
         lock: None,
     };
     if let Some(id) = opts.draft {
+        // The same privacy as an offered form: the staff PIN when one is set, else the date
+        // of birth on it (the command line checked that one of the two is possible).
         if model.staff_pin {
             super::screens::staff::open_pin(&mut model, super::model::AfterPin::Resume(id));
         } else {
-            for effect in [
-                Effect::Audit {
-                    event: AuditEvent::Unlocked,
-                    detail: format!("draft {id} operator"),
-                },
-                Effect::LoadDraft(id),
-            ] {
-                for reply in perform(effect, &model, &mut env) {
-                    dispatch(&mut model, reply, &mut env);
+            let draft = env.store.draft(id)?;
+            let used = env
+                .store
+                .draft_events_since(id, AuditEvent::DobFailed, AuditEvent::Unlocked)
+                .unwrap_or(usize::MAX);
+            model.screen = if used < usize::from(DOB_TRIES) {
+                Screen::ResumeDob {
+                    draft,
+                    entered: String::new(),
+                    message: None,
+                    tries_left: DOB_TRIES.saturating_sub(used as u8),
                 }
-            }
+            } else {
+                Screen::Resume {
+                    draft,
+                    access: ResumeAccess::StaffOnly,
+                    pause_pending: false,
+                }
+            };
         }
     }
     let mut hits = HitMap::default();
@@ -389,18 +415,21 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
             }
             let loaded = store
                 .set_draft_status(id, DraftStatus::Open, now)
-                .and_then(|()| store.draft_answers(id))
+                .and_then(|()| Ok((store.draft(id)?.questionnaire, store.draft_answers(id)?)))
                 .map_err(|e| e.to_string())
-                .and_then(|answers| {
+                .and_then(|(made_with, answers)| {
+                    // The form's own version reads its latches (its flags and questions).
+                    let q = m.questionnaire_for(&made_with);
                     let latches = match store.draft_latches(id).map_err(|e| e.to_string())? {
                         Some(json) => records::latches_from_json(q, &json)?,
                         None => Vec::new(),
                     };
-                    Ok((answers, latches))
+                    Ok((made_with, answers, latches))
                 });
             match loaded {
-                Ok((answers, latches)) => vec![Msg::Restored {
+                Ok((made_with, answers, latches)) => vec![Msg::Restored {
                     draft: id,
+                    made_with,
                     answers,
                     latches,
                 }],
@@ -412,16 +441,41 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
             }
         }
         Effect::VerifyDob { draft, dob } => {
-            // Compared here, never shown: the form's answers stay in the store.
-            let matches = q.meta.dob_item.is_some_and(|i| {
-                let id = &q.item(i).id;
-                store.draft_answers(draft).is_ok_and(|answers| {
-                    answers
-                        .iter()
-                        .any(|(k, v)| k == id && v.as_str() == Some(dob.as_str()))
-                })
-            });
-            vec![Msg::DobChecked { draft, matches }]
+            // Compared here, never shown: the form's answers stay in the store. Wrong tries are
+            // in the audit log, so the limit holds across restarts. The form's own version
+            // names its date-of-birth question.
+            let q = store
+                .draft(draft)
+                .map_or(q, |d| m.questionnaire_for(&d.questionnaire));
+            let used = store
+                .draft_events_since(draft, AuditEvent::DobFailed, AuditEvent::Unlocked)
+                .unwrap_or(usize::MAX);
+            let matches = used < usize::from(DOB_TRIES)
+                && q.meta.dob_item.is_some_and(|i| {
+                    let id = &q.item(i).id;
+                    store.draft_answers(draft).is_ok_and(|answers| {
+                        answers
+                            .iter()
+                            .any(|(k, v)| k == id && v.as_str() == Some(dob.as_str()))
+                    })
+                });
+            let mut used = used;
+            if !matches && used < usize::from(DOB_TRIES) {
+                let _ = store.log_detail(
+                    AuditEvent::DobFailed,
+                    None,
+                    Some(draft),
+                    &format!("draft {draft}"),
+                    now,
+                );
+                used += 1;
+            }
+            let tries_left = usize::from(DOB_TRIES).saturating_sub(used) as u8;
+            vec![Msg::DobChecked {
+                draft,
+                matches,
+                tries_left,
+            }]
         }
         Effect::Audit { event, detail } => {
             match store.log_detail(event, m.record, m.draft, &detail, now) {
@@ -477,7 +531,13 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
                 Err(e) => vec![Msg::PinUnavailable(e.to_string())],
             }
         }
-        Effect::Deliver(id) => start_delivery(store, &env.opts.config, q, id, &env.background),
+        Effect::Deliver(id) => start_delivery(
+            store,
+            &env.opts.config,
+            &|r| m.questionnaire_for(r),
+            id,
+            &env.background,
+        ),
         Effect::AuditRecord { event, record } => match store.log(event, Some(record), None, now) {
             Ok(()) => Vec::new(),
             Err(e) => vec![Msg::AuditFailed(e.to_string())],
@@ -507,6 +567,19 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
     }
 }
 
+/// Whether a draft stopped at a safety pause that nobody released (read from its latches).
+fn pause_pending(store: &dyn Store, q: &Questionnaire, draft: DraftId) -> bool {
+    let Ok(Some(json)) = store.draft_latches(draft) else {
+        return false;
+    };
+    records::latches_from_json(q, &json).is_ok_and(|latches| {
+        latches.iter().any(|l| {
+            q.flags[l.flag as usize].action == Some(crate::questionnaire::FlagAction::Pause)
+                && l.release.is_none()
+        })
+    })
+}
+
 /// Starts a draft for the session on screen and takes its lock.
 fn start_draft(
     store: &mut dyn Store,
@@ -527,11 +600,12 @@ fn start_draft(
 
 /// Starts printing and/or spooling a stored record's summary (and its QuestionnaireResponse)
 /// on a thread of its own, so a slow or stuck printer never freezes the screen; the result comes
-/// back as `Delivered`. Nothing is sent when no destination is configured.
-fn start_delivery(
+/// back as `Delivered`. Nothing is sent when no destination is configured. `made_with` gives
+/// the questionnaire a record was made with (an earlier version, for a resumed old form).
+fn start_delivery<'q>(
     store: &mut dyn Store,
     config: &Config,
-    q: &Questionnaire,
+    made_with: &dyn Fn(&QuestionnaireRef) -> &'q Questionnaire,
     id: RecordId,
     tx: &Sender<Msg>,
 ) -> Vec<Msg> {
@@ -546,11 +620,16 @@ fn start_delivery(
         Err(e) => return vec![Msg::Delivered(id, Some(e.to_string()))],
     };
     // For the record system: the intake as a QuestionnaireResponse, whole or not at all.
+    let q = made_with(&record.questionnaire);
     let fhir = config.fhir_spool_dir.clone().map(|dir| {
         let bytes = crate::records::questionnaire_response(q, &record)
             .filter(|_| record.questionnaire.id == q.meta.id)
             .ok_or_else(|| format!("record {id} cannot be written as FHIR"))
-            .and_then(|r| serde_json::to_vec_pretty(&r).map_err(|e| e.to_string()));
+            .and_then(|r| {
+                crate::text::json_pretty(&r)
+                    .map(String::into_bytes)
+                    .map_err(|e| e.to_string())
+            });
         (dir, bytes)
     });
     let (bytes, ext) = match config.format {

@@ -217,15 +217,36 @@ impl OptionView<'_> {
         hits.add(area, Target::Option(self.index));
     }
 
-    /// On a single line, for the smallest windows: `►[x] 1 Label`.
+    /// Without a box, for the smallest windows: `►[x] 1 Label`, the label wrapped under itself
+    /// (never cut: the words that decide whether an answer applies must all show).
     pub fn line(&self, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         let (style, lead, num) = self.parts();
-        f.render_widget(
-            Paragraph::new(format!("{lead}{} {num} {}", self.marker, self.label)).style(style),
-            area,
+        let lines = line_wrap(
+            &format!("{lead}{} {num} ", self.marker),
+            self.label,
+            area.width,
         );
+        f.render_widget(Paragraph::new(lines.join("\n")).style(style), area);
         hits.add(area, Target::Option(self.index));
     }
+}
+
+/// An unboxed option's label wrapped to `width` under a `prefix` (the marker and number).
+fn line_wrap(prefix: &str, label: &str, width: u16) -> Vec<String> {
+    let indent = " ".repeat(prefix.width());
+    let opts = textwrap::Options::new(usize::from(width).max(prefix.width() + 1))
+        .initial_indent(prefix)
+        .subsequent_indent(&indent)
+        .break_words(true);
+    textwrap::wrap(label, opts)
+        .into_iter()
+        .map(|c| c.into_owned())
+        .collect()
+}
+
+/// Rows an unboxed option takes at a width (its label wrapped, never cut).
+pub fn line_height(label: &str, width: u16) -> u16 {
+    (line_wrap("►[x] 9 ", label, width).len() as u16).max(1)
 }
 
 /// Height of an option box for a label at a width (borders included, at least 3 rows).
@@ -305,7 +326,12 @@ pub fn viewport(
     view.content = content;
     view.height = area.height - 1;
     if follow && let Some((t, b)) = view.focus {
-        if t < view.offset {
+        if b - t > view.height {
+            // Taller than the window: show its top (↓ then scrolls through the rest).
+            if view.offset < t || view.offset > b - view.height {
+                view.offset = t;
+            }
+        } else if t < view.offset {
             view.offset = t;
         } else if b > view.offset + view.height {
             view.offset = b.saturating_sub(view.height);

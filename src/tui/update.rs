@@ -69,11 +69,16 @@ fn route(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         }
         Msg::Restored {
             draft,
+            made_with,
             answers,
             latches,
-        } => screens::resume::restored(m, draft, &answers, latches),
+        } => screens::resume::restored(m, draft, &made_with, &answers, latches),
         Msg::Alerted { flag, status } => alerted(m, flag, status),
-        Msg::DobChecked { draft, matches } => screens::resume::dob_checked(m, draft, matches),
+        Msg::DobChecked {
+            draft,
+            matches,
+            tries_left,
+        } => screens::resume::dob_checked(m, draft, matches, tries_left),
         Msg::DraftInUse => {
             m.screen = Screen::Welcome;
             m.notice = Some(strings::DRAFT_IN_USE.to_owned());

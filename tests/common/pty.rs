@@ -15,6 +15,8 @@ pub struct Pty {
     child: Box<dyn Child + Send + Sync>,
     /// Bytes the program has written to the terminal so far.
     pub bytes: Arc<AtomicUsize>,
+    /// Every byte the program has written to the terminal.
+    raw: Arc<Mutex<Vec<u8>>>,
     _master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
@@ -46,7 +48,8 @@ impl Pty {
             0,
         )));
         let bytes = Arc::new(AtomicUsize::new(0));
-        let (p, b) = (Arc::clone(&parser), Arc::clone(&bytes));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let (p, b, r) = (Arc::clone(&parser), Arc::clone(&bytes), Arc::clone(&raw));
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
@@ -54,6 +57,9 @@ impl Pty {
                     break;
                 }
                 b.fetch_add(n, Ordering::SeqCst);
+                if let Ok(mut r) = r.lock() {
+                    r.extend_from_slice(&buf[..n]);
+                }
                 if let Ok(mut parser) = p.lock() {
                     parser.process(&buf[..n]);
                 }
@@ -64,8 +70,14 @@ impl Pty {
             writer,
             child,
             bytes,
+            raw,
             _master: pair.master,
         }
+    }
+
+    /// Everything the program has written to the terminal, as text.
+    pub fn raw_output(&self) -> String {
+        String::from_utf8_lossy(&self.raw.lock().expect("raw")).into_owned()
     }
 
     /// The visible screen as text.

@@ -158,3 +158,11 @@ pub fn send_from_review(p: &mut Pty) {
     p.wait_for("Ready to send?");
     p.send(ENTER);
 }
+
+/// From the review screen: send, confirm, leave the thank-you screen; the exit status.
+pub fn send_and_finish(p: &mut Pty) -> u32 {
+    send_from_review(p);
+    p.wait_for("Thank you");
+    p.send(ENTER);
+    p.wait_exit()
+}

@@ -159,6 +159,7 @@ pub(super) fn write(m: &mut Inbox, i: Intent) -> Vec<Effect> {
 /// The store's answer to a decision.
 pub(super) fn decided(m: &mut Inbox, id: i64, result: Result<Decision, String>) -> Vec<Effect> {
     let zone = m.zone.clone();
+    let rows = m.rows.get().max(1);
     let Screen::Write(w) = &mut m.screen else {
         return Vec::new();
     };
@@ -174,7 +175,14 @@ pub(super) fn decided(m: &mut Inbox, id: i64, result: Result<Decision, String>) 
             // The page's text with the new decision in it, as `records show` prints it now.
             let stored = std::mem::take(&mut page.stored);
             page.fill(&stored, decisions, &zone);
-            page.scroll = page.lines.as_ref().map_or(0, |l| l.len());
+            // Show the decisions: their block at the top, or the page's end if it is short.
+            let lines = page.lines.as_deref().unwrap_or_default();
+            let head = format!("-- {}", strings::DECISIONS_HEADING.to_uppercase());
+            let block = lines
+                .iter()
+                .rposition(|l| l.starts_with(&head))
+                .unwrap_or(0);
+            page.scroll = block.min(lines.len().saturating_sub(rows));
             m.notice = Some(fill(strings::INBOX_DECIDED, label));
             m.screen = Screen::Page(page);
             vec![Effect::List]

@@ -99,7 +99,7 @@ pub(super) fn pin_checked(m: &mut Inbox, p: usize, check: Check) -> Vec<Effect> 
             // Opening the list tells the worker nothing new; a fresh list is welcome anyway.
             return vec![Effect::List];
         }
-        Check::Wrong { left, .. } => entry.message = Some(fill(strings::STAFF_PIN_WRONG, left)),
+        Check::Wrong { left, .. } => entry.message = Some(strings::staff_pin_wrong(left)),
         Check::Locked { until } => entry.message = Some(fill(strings::STAFF_PIN_LOCKED, at(until))),
         Check::TooSoon { retry_at } => {
             entry.message = Some(fill(strings::STAFF_PIN_WAIT, at(retry_at)))

@@ -2,7 +2,7 @@
 //! staff alert (told honestly: "has been told" only once the alert command succeeded), and
 //! nothing else until it is released. With a staff PIN set (any mode) only staff can release it
 //! (F2 or F12, then the PIN, then the staff menu); in `triage run` with no PIN, F2 carries on and
-//! F10 ends the questionnaire there, and the record says no PIN was checked.
+//! F10 ends the questionnaire there (stored at once), and the record says no PIN was checked.
 
 use crossterm::event::KeyCode;
 use ratatui::Frame;
@@ -92,17 +92,21 @@ pub fn release(
     effects
 }
 
-/// Staff end the questionnaire after `at`: later questions are not asked and the outcome is
-/// NOT ASSESSED. Audited; the confirm screen follows.
+/// Staff end the questionnaire after `at`: later questions are not asked, the outcome is NOT
+/// ASSESSED, and the record is stored at once (nothing left for an interruption to lose).
+/// Audited.
 pub fn end_here(m: &mut Model<'_>, at: ItemIdx) -> Vec<Effect> {
     m.session.end_after(at);
     m.back_to_review = false;
     m.screen = Screen::Confirm;
     m.message = None;
-    vec![Effect::Audit {
-        event: AuditEvent::EndedByStaff,
-        detail: m.session.questionnaire().item(at).id.clone(),
-    }]
+    vec![
+        Effect::Audit {
+            event: AuditEvent::EndedByStaff,
+            detail: m.session.questionnaire().item(at).id.clone(),
+        },
+        Effect::Complete,
+    ]
 }
 
 /// The line under the support message: what became of the staff alert.

@@ -5,14 +5,14 @@
 //! new form keeps the old one for staff, as abandoned. Says so when the questionnaire has
 //! changed since the form was started.
 
-use crossterm::event::KeyCode;
+use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::engine::Latch;
 use crate::records;
-use crate::store::{AuditEvent, DraftId};
+use crate::store::{AuditEvent, DraftId, QuestionnaireRef};
 use crate::strings::{self, fill};
 use crate::tui::model::{
     Action, AfterPin, Effect, HitMap, Model, Msg, ResumeAccess, Screen, Target,
@@ -24,20 +24,27 @@ use crate::tui::theme;
 pub const DOB_TRIES: u8 = 3;
 
 pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
-    let Screen::Resume { draft, access } = &m.screen else {
+    let Screen::Resume {
+        draft,
+        access,
+        pause_pending,
+    } = &m.screen
+    else {
         return Vec::new();
     };
     let (draft, access) = (draft.clone(), *access);
+    // A form left at an unreleased safety pause, with a PIN set: staff first, no way past it.
+    let locked = *pause_pending && access == ResumeAccess::StaffPin;
     let action = match msg {
         Msg::Key(k) => match k.code {
             KeyCode::Enter | KeyCode::Char('1') if access != ResumeAccess::StaffOnly => {
                 Some(Action::ResumeContinue)
             }
             KeyCode::Enter | KeyCode::Char('1') => Some(Action::ResumeNew),
-            KeyCode::Char('2') => Some(Action::ResumeNew),
+            KeyCode::Char('2') if !locked => Some(Action::ResumeNew),
             _ => None,
         },
-        Msg::Tap(Target::Button(a)) => Some(a),
+        Msg::Tap(Target::Button(a)) if !(locked && a == Action::ResumeNew) => Some(a),
         _ => None,
     };
     match action {
@@ -92,6 +99,7 @@ pub fn dob_update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
             m.screen = Screen::Resume {
                 draft,
                 access: ResumeAccess::StaffOnly,
+                pause_pending: false,
             };
         }
         return Vec::new();
@@ -102,6 +110,7 @@ pub fn dob_update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
             m.screen = Screen::Resume {
                 draft,
                 access: ResumeAccess::DateOfBirth,
+                pause_pending: false,
             };
         }
         KeyCode::Backspace => {
@@ -117,14 +126,22 @@ pub fn dob_update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
             }
             Err(e) => *message = Some(e),
         },
-        KeyCode::Char(c) if !c.is_control() && entered.chars().count() < 40 => entered.push(c),
+        KeyCode::Char(c)
+            if !c.is_control()
+                && !typed
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                && entered.chars().count() < 40 =>
+        {
+            entered.push(c)
+        }
         _ => {}
     }
     Vec::new()
 }
 
 /// The date of birth was compared with the form's.
-pub fn dob_checked(m: &mut Model<'_>, id: DraftId, matches: bool) -> Vec<Effect> {
+pub fn dob_checked(m: &mut Model<'_>, id: DraftId, matches: bool, left: u8) -> Vec<Effect> {
     let Screen::ResumeDob {
         draft,
         entered,
@@ -147,27 +164,38 @@ pub fn dob_checked(m: &mut Model<'_>, id: DraftId, matches: bool) -> Vec<Effect>
         ];
     }
     entered.clear();
-    *tries_left = tries_left.saturating_sub(1);
-    *message = Some(if *tries_left == 0 {
+    *tries_left = left;
+    *message = Some(if left == 0 {
         strings::RESUME_DOB_LOCKED.to_owned()
     } else {
-        fill(strings::RESUME_DOB_WRONG, *tries_left)
+        strings::resume_dob_wrong(left)
     });
     Vec::new()
 }
 
-/// The draft's answers arrived: put them back (with its latched flags) and go to where the
-/// patient was; an unreleased safety pause shows again, and staff are alerted again.
+/// The draft's answers arrived: put them back (with its latched flags) into the version of the
+/// questionnaire the form was started with, and go to where the patient was; an unreleased
+/// safety pause shows again, and staff are alerted again.
 pub fn restored(
     m: &mut Model<'_>,
     draft: DraftId,
+    made_with: &QuestionnaireRef,
     answers: &[(String, serde_json::Value)],
     latches: Vec<Latch>,
 ) -> Vec<Effect> {
-    let q = m.session.questionnaire();
+    let q = m.questionnaire_for(made_with);
     let (mut session, dropped) = records::restore(q, m.session.visit_date(), answers);
     session.set_now(m.now);
     session.restore_latches(latches);
+    // A pause ended there (before a crash stored it): the session stays ended.
+    let ended = session.latches().iter().find_map(|l| {
+        l.release
+            .filter(|r| r.action == crate::engine::ReleaseAction::EndHere)
+            .map(|_| q.flags[l.flag as usize].position)
+    });
+    if let Some(at) = ended {
+        session.end_after(at);
+    }
     m.session = session;
     m.draft = Some(draft);
     if !dropped.is_empty() {
@@ -176,6 +204,11 @@ pub fn restored(
     if let Some(flag) = m.session.pending_pause() {
         let at = m.session.questionnaire().flags[flag as usize].position;
         return super::pause::enter(m, flag, at);
+    }
+    if m.session.ended_by_staff().is_some() {
+        // Ended by staff before it could be stored: it is stored now, as it was left.
+        m.screen = Screen::Confirm;
+        return vec![Effect::Complete];
     }
     match m.session.first_problem() {
         Some(p) => m.go_to(p.item()),
@@ -186,11 +219,16 @@ pub fn restored(
 }
 
 pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
-    let (draft, access) = match &m.screen {
-        Screen::Resume { draft, access } => (draft, Some(*access)),
-        Screen::ResumeDob { draft, .. } => (draft, None),
+    let (draft, access, pause_pending) = match &m.screen {
+        Screen::Resume {
+            draft,
+            access,
+            pause_pending,
+        } => (draft, Some(*access), *pause_pending),
+        Screen::ResumeDob { draft, .. } => (draft, None, false),
         _ => return,
     };
+    let locked = pause_pending && access == Some(ResumeAccess::StaffPin);
     let q = m.session.questionnaire();
     theme::header(f, Rect { height: 1, ..area }, &q.meta.title, "");
     let body = Rect {
@@ -199,16 +237,22 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         width: area.width.saturating_sub(2),
         height: area.height.saturating_sub(2),
     };
-    let mut text = fill(
-        strings::RESUME_TEXT,
-        records::local_time(&draft.updated_at.to_string()),
-    );
-    if draft.questionnaire.content_hash != q.content_hash {
-        text.push(' ');
-        text.push_str(&fill(strings::RESUME_CHANGED, &draft.questionnaire.version));
+    let typing = matches!(m.screen, Screen::ResumeDob { .. });
+    let mut text = String::new();
+    // While the date of birth is typed in a small window, only what to type shows, so the
+    // field and its message have room.
+    if !(typing && area.height < 20) {
+        text = fill(strings::RESUME_TEXT, short_time(draft.updated_at));
+        if m.questionnaire_for(&draft.questionnaire).content_hash
+            != draft.questionnaire.content_hash
+        {
+            text.push(' ');
+            text.push_str(&fill(strings::RESUME_CHANGED, &draft.questionnaire.version));
+        }
+        text.push_str("\n\n");
     }
-    text.push_str("\n\n");
     text.push_str(match access {
+        Some(ResumeAccess::StaffPin) if locked => strings::RESUME_PAUSE_PENDING,
         Some(ResumeAccess::StaffPin) => strings::RESUME_NEEDS_PIN,
         Some(ResumeAccess::DateOfBirth) | None => strings::RESUME_NEEDS_DOB,
         Some(ResumeAccess::StaffOnly) => strings::RESUME_STAFF_ONLY,
@@ -231,6 +275,8 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     let l2 = format!("2 {n}");
     if access == Some(ResumeAccess::StaffOnly) {
         theme::button_row(f, row, &[(n, Action::ResumeNew, true)], hits);
+    } else if locked {
+        theme::button_row(f, row, &[(l1.as_str(), Action::ResumeContinue, true)], hits);
     } else {
         theme::button_row(
             f,
@@ -241,6 +287,18 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
             ],
             hits,
         );
+    }
+}
+
+/// When a form was left, as people say it: "10:41" today, else "2 June 10:41".
+fn short_time(t: jiff::Timestamp) -> String {
+    let z = crate::clock::local_zone();
+    let then = t.to_zoned_datetime(z.clone());
+    let today = jiff::Timestamp::now().to_zoned_datetime(z).date();
+    if then.date() == today {
+        then.strftime("%H:%M").to_string()
+    } else {
+        then.strftime("%-d %B %H:%M").to_string()
     }
 }
 

@@ -157,7 +157,8 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
     if list.height == 0 {
         return;
     }
-    // One line per answer: the question's short label, then the answer; scroll to the focus.
+    // One line per answer: the question in the patient's words (its review label, else its
+    // text; never the doctor's short label), then the answer; scroll to the focus.
     let visible = list.height as usize;
     let start = if focus >= visible {
         focus + 1 - visible
@@ -174,13 +175,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
         .enumerate()
     {
         let it = q.item(item);
-        let label = it
-            .short
-            .as_deref()
-            .unwrap_or(&it.text)
-            .lines()
-            .next()
-            .unwrap_or("");
+        let label = it.patient_label();
         let mut l = String::new();
         for ch in label.chars() {
             if (l.clone() + &ch.to_string()).width() + 2 > label_w {

@@ -3,7 +3,7 @@
 //! unfinished form, reprint the last summary, leave the kiosk). Both close on their own if left
 //! idle, so the next patient never finds them open.
 
-use crossterm::event::KeyCode;
+use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::Paragraph;
@@ -96,8 +96,14 @@ pub fn pin_update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
             *message = Some(strings::STAFF_PIN_CHECKING.to_owned());
             return vec![Effect::CheckPin(pin)];
         }
+        // Ctrl-C and other chorded keys are not characters of a PIN.
         KeyCode::Char(c)
-            if !c.is_control() && !c.is_whitespace() && entered.chars().count() < 32 =>
+            if !c.is_control()
+                && !c.is_whitespace()
+                && !k
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                && entered.chars().count() < 32 =>
         {
             entered.push(c)
         }
@@ -134,7 +140,7 @@ pub fn pin_checked(m: &mut Model<'_>, check: Check) -> Vec<Effect> {
                 ];
             }
         },
-        Check::Wrong { left, .. } => *message = Some(fill(strings::STAFF_PIN_WRONG, left)),
+        Check::Wrong { left, .. } => *message = Some(strings::staff_pin_wrong(left)),
         Check::Locked { until } => *message = Some(fill(strings::STAFF_PIN_LOCKED, at(until))),
         Check::TooSoon { retry_at } => *message = Some(fill(strings::STAFF_PIN_WAIT, at(retry_at))),
     }
@@ -196,18 +202,15 @@ pub fn menu_update(m: &mut Model<'_>, focus: usize, msg: Msg) -> Vec<Effect> {
             pause::release(m, flag, at, Releaser::StaffPin, ReleaseAction::CarryOn)
         }
         Item::End => {
-            let mut effects = match back {
+            // Stored at once, in every mode: "end this session here and save it".
+            let effects = match back {
                 Screen::Pause { flag, at } => {
                     pause::release(m, flag, at, Releaser::StaffPin, ReleaseAction::EndHere)
                 }
                 Screen::Step(i) => pause::end_here(m, i),
-                _ => Vec::new(),
+                _ => vec![Effect::Complete],
             };
             m.screen = Screen::Confirm;
-            // At a kiosk the record is stored at once; in run mode staff see "Ready to send?".
-            if m.kiosk.is_some() {
-                effects.push(Effect::Complete);
-            }
             effects
         }
         Item::Continue => {

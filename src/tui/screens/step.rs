@@ -118,13 +118,13 @@ pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
         Msg::Paste(text) => {
             if let Field::Text(input) = &mut m.field {
                 let input_len = input.value().chars().count();
-                for c in crate::text::clean_line(&text)
-                    .chars()
-                    .take(room.saturating_sub(input_len))
-                {
+                let clean = crate::text::clean_line(&text);
+                let fits = room.saturating_sub(input_len);
+                for c in clean.chars().take(fits) {
                     input.handle(InputRequest::InsertChar(c));
                 }
-                m.message = None;
+                // Never cut silently: say that the rest did not fit.
+                m.message = (clean.chars().count() > fits).then(|| strings::paste_cut(room));
             }
             Vec::new()
         }
@@ -150,7 +150,7 @@ fn focus(m: &Model<'_>) -> Option<usize> {
 fn move_focus(m: &mut Model<'_>, by: i32) {
     let Screen::Step(item) = m.screen else { return };
     m.follow_focus = true;
-    let n = m.session.questionnaire().item(item).options().len();
+    let n = m.offered_options(item).len();
     if let Field::Choice { focus, .. } | Field::Multi { focus, .. } = &mut m.field
         && n > 0
     {
@@ -160,7 +160,7 @@ fn move_focus(m: &mut Model<'_>, by: i32) {
 
 fn choose(m: &mut Model<'_>, item: ItemIdx, i: usize) {
     let it = m.session.questionnaire().item(item);
-    if i >= it.options().len() {
+    if i >= m.offered_options(item).len() {
         return;
     }
     match &mut m.field {
@@ -444,16 +444,43 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
     if let ItemKind::Question(_) = &it.kind {
         let text_h = theme::text_height(&it.text, body.width);
         let n = it.options().len() as u16;
-        let min_field = if it.options().is_empty() { 1 } else { n.min(3) };
+        // The answers need room for three of them, and for the tallest one whole with the
+        // "more above/below" rows; otherwise everything scrolls together.
+        let tallest = it
+            .options()
+            .iter()
+            .map(|o| theme::line_height(&o.label, body.width))
+            .max()
+            .unwrap_or(1);
+        let min_field = if it.options().is_empty() {
+            1
+        } else {
+            (tallest + 2).max(n.min(3))
+        };
         let avail = bottom.saturating_sub(y + message_h);
         if text_h + min_field > avail {
             let hint = hint_text(it);
             let hint_h = theme::text_height(&hint, body.width);
             let field_y = text_h + hint_h + 1;
-            let field_h = if it.options().is_empty() { 1 } else { n };
-            let focus_row = focus(m).map_or(0, |i| i as u16);
+            // Options one under another, each label wrapped in full.
+            let heights: Vec<u16> = it
+                .options()
+                .iter()
+                .map(|o| theme::line_height(&o.label, body.width))
+                .collect();
+            let field_h = if it.options().is_empty() {
+                1
+            } else {
+                heights.iter().sum()
+            };
+            let (focus_top, focus_h) = focus(m).map_or((0, 1), |i| {
+                (
+                    heights.iter().take(i).sum::<u16>(),
+                    heights.get(i).copied().unwrap_or(1),
+                )
+            });
             let view = theme::Viewport {
-                focus: Some((field_y + focus_row, field_y + focus_row + 1)),
+                focus: Some((field_y + focus_top, field_y + focus_top + focus_h)),
                 ..m.viewport.get()
             };
             let window = Rect {
@@ -484,6 +511,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
                         },
                         hits,
                         item,
+                        true,
                     );
                 },
             );
@@ -523,7 +551,15 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
             // lines only when there is space left for a full-size field.
             let hint_h = theme::text_height(&hint, body.width);
             let room = bottom.saturating_sub(y + message_h);
-            if room >= hint_h + 1 + 5 {
+            // A full-size field is five rows, or what the tallest answer needs with its
+            // "more" rows, whichever is more.
+            let tallest = it
+                .options()
+                .iter()
+                .map(|o| theme::line_height(&o.label, body.width))
+                .max()
+                .unwrap_or(1);
+            if room >= hint_h + 1 + 5.max(tallest + 2) {
                 put(f, &mut y, &hint, theme::dim());
                 y += 1;
             }
@@ -532,7 +568,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
                 height: bottom.saturating_sub(y + message_h),
                 ..body
             };
-            field_view(m, f, field_area, hits, item);
+            field_view(m, f, field_area, hits, item, false);
         }
     }
     if let Some(t) = m.message.as_ref().or(m.save_problem.as_ref()) {
@@ -603,20 +639,31 @@ fn hint_text(it: &crate::questionnaire::Item) -> String {
     }
 }
 
-fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: ItemIdx) {
+/// The answer field. `lines_only`: options one per (wrapped) line, never boxed (the
+/// scrolling layout of the smallest windows).
+fn field_view(
+    m: &Model<'_>,
+    f: &mut Frame,
+    area: Rect,
+    hits: &mut HitMap,
+    item: ItemIdx,
+    lines_only: bool,
+) {
     if area.height == 0 || area.width < 4 {
         return;
     }
-    let it = m.session.questionnaire().item(item);
+    // A staff-only answer (given in reception mode) is not among a patient's options: the
+    // focus stays on the options shown.
+    let shown = m.offered_options(item).len().saturating_sub(1);
     match &m.field {
         Field::Choice { focus, chosen } => {
             options_view(
-                m.mode == Mode::Staff,
+                lines_only || m.mode == Mode::Staff,
                 f,
                 area,
                 hits,
-                it.options(),
-                *focus,
+                m.offered_options(item),
+                (*focus).min(shown),
                 |i| {
                     if *chosen == Some(i as u32) {
                         "(x)"
@@ -628,12 +675,12 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
         }
         Field::Multi { focus, chosen } => {
             options_view(
-                m.mode == Mode::Staff,
+                lines_only || m.mode == Mode::Staff,
                 f,
                 area,
                 hits,
-                it.options(),
-                *focus,
+                m.offered_options(item),
+                (*focus).min(shown),
                 |i| {
                     if chosen.contains(&(i as u32)) {
                         "[x]"
@@ -706,7 +753,7 @@ fn options_view(
             if boxed {
                 theme::option_height(&o.label, area.width)
             } else {
-                1
+                theme::line_height(&o.label, area.width)
             }
         })
         .collect();

@@ -4,7 +4,7 @@ use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use crate::strings::{self, fill};
+use crate::strings;
 use crate::tui::model::{Action, Effect, HitMap, Model, Msg, Target};
 use crate::tui::theme;
 
@@ -55,7 +55,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     }
     if let Some(min) = q.meta.minutes {
         text.push_str("\n\n");
-        text.push_str(&fill(strings::MINUTES, min));
+        text.push_str(&strings::minutes(min));
     }
     let button_h = if area.height >= 16 { 3 } else { 1 };
     let title_h = theme::text_height(&q.meta.title, body.width);
