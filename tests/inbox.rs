@@ -6,9 +6,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-use common::pg::{self, Pg};
+use common::pg::Pg;
 use common::pty::{ENTER, ESC, Pty};
+use common::triage_with as triage;
 
 const VISIT: &str = "2025-06-02";
 
@@ -51,44 +51,30 @@ fn desk(settings: &str) -> Desk {
     d
 }
 
-fn triage(data: &Path, config: &Path) -> Command {
-    let mut c = Command::cargo_bin("triage").expect("binary builds");
-    c.env("NO_COLOR", "1")
-        .env_remove("TRIAGE_DATA_DIR")
-        .env_remove("PGPASSFILE")
-        .arg("--data-dir")
-        .arg(data)
-        .arg("--config")
-        .arg(config);
-    c
-}
-
-fn set_pin(data: &Path, config: &Path, id: &str, pin: &str) {
-    let out = triage(data, config)
-        .args(["pin", "set", "--prescriber", id])
-        .write_stdin(format!("{pin}\n{pin}\n"))
-        .output()
-        .expect("runs");
+/// Runs a command that must succeed; its standard output.
+fn ok(c: &mut assert_cmd::Command) -> String {
+    let out = c.output().expect("runs");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn set_pin(data: &Path, config: &Path, id: &str, pin: &str) {
+    ok(triage(data, config)
+        .args(["pin", "set", "--prescriber", id])
+        .write_stdin(format!("{pin}\n{pin}\n")));
 }
 
 /// Stores a fixture (`stop`, `caution`, `clear`, ...) as a completed record; returns its id.
 fn submit(data: &Path, config: &Path, fixture: &str) -> String {
-    let out = triage(data, config)
+    ok(triage(data, config)
         .args(["--visit-date", VISIT, "submit", "--answers"])
-        .arg(format!("tests/fixtures/inbox/{fixture}.json"))
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        .arg(format!("tests/fixtures/inbox/{fixture}.json")))
+    .trim()
+    .to_owned()
 }
 
 fn inbox(d: &Desk, cols: u16, rows: u16) -> Pty {
@@ -123,16 +109,8 @@ fn row_of(screen: &str, text: &str) -> usize {
 }
 
 fn show_json(d: &Desk, id: &str) -> serde_json::Value {
-    let out = triage(&d.data, &d.config)
-        .args(["records", "show", id, "--format", "json"])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON")
+    let out = ok(triage(&d.data, &d.config).args(["records", "show", id, "--format", "json"]));
+    serde_json::from_str(&out).expect("JSON")
 }
 
 const SETTINGS: &str = "[kiosk]\npin_attempts = 3\npin_delay = 0\n[inbox]\npoll_seconds = 0.2\n";
@@ -196,24 +174,13 @@ fn stop_first_then_decide_with_override_reason() {
     assert_eq!(v["decision"]["note"], "Seen with partner");
     assert_eq!(v["decision"]["prescriber"]["registration"], "GMC 7654321");
     assert_eq!(v["decisions"].as_array().map(Vec::len), Some(1));
-    let out = triage(&d.data, &d.config)
-        .args(["records", "show", &stop])
-        .output()
-        .expect("runs");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = ok(triage(&d.data, &d.config).args(["records", "show", &stop]));
     assert!(
         text.contains("TREAT TODAY  by Dr Alex Lee (GMC 7654321) [current]"),
         "{text}"
     );
-    let out = triage(&d.data, &d.config)
-        .args(["records", "list"])
-        .output()
-        .expect("runs");
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("treat_today by lee"),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    let list = ok(triage(&d.data, &d.config).args(["records", "list"]));
+    assert!(list.contains("treat_today by lee"), "{list}");
 }
 
 /// Treating a STOP intake today without an override reason is refused on screen, and nothing
@@ -375,40 +342,11 @@ fn needs_prescribers() {
 #[test]
 fn clinic_store_record_appears_and_decision_is_kept() {
     let Some(pg) = Pg::start() else { return };
-    pg.admin("postgres")
-        .batch_execute("CREATE DATABASE triage")
-        .expect("create database");
-    let out = Command::cargo_bin("triage")
-        .expect("binary")
-        .env_remove("PGPASSFILE")
-        .args(["store", "init", "--url", &pg.url(pg::ADMIN, "triage")])
-        .arg("--password-file")
-        .arg(&pg.admin_password_file)
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    pg.store_init();
     pg.login("kiosk1", "kiosk1-pw", "triage_device");
     pg.login("doctor", "doctor-pw", "triage_reader");
-    let machine = |name: &str, user: &str, extra: &str| -> (PathBuf, PathBuf) {
-        let data = pg.files().join(name);
-        std::fs::create_dir_all(&data).expect("data dir");
-        let pass = pg.files().join(format!("{name}.pass"));
-        pg::write_private(&pass, &format!("{user}-pw"));
-        let config = pg.files().join(format!("{name}.toml"));
-        std::fs::write(
-            &config,
-            format!(
-                "{extra}\n[clinic_store]\nurl = \"{}\"\npassword_file = \"{}\"\nsite = \"riverside\"\ndevice = \"{name}\"\nretry_max_seconds = 1\n",
-                pg.url(user, "triage"),
-                pass.display()
-            ),
-        )
-        .expect("config");
-        (data, config)
+    let machine = |name: &str, user: &str, extra: &str| {
+        pg.machine_at(name, user, "riverside", &pg.url(user, "triage"), extra)
     };
     let (k_data, k_config) = machine("kiosk-1", "kiosk1", "");
     // Slow polling: the record must come by notification.
@@ -455,11 +393,8 @@ fn clinic_store_record_appears_and_decision_is_kept() {
     p.send("q");
     assert_eq!(p.wait_exit(), 0);
 
-    let out = triage(&d.data, &d.config)
-        .args(["records", "list", "--json"])
-        .output()
-        .expect("runs");
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let out = ok(triage(&d.data, &d.config).args(["records", "list", "--json"]));
+    let list: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     let sam = list
         .as_array()
         .and_then(|l| l.iter().find(|r| r["name"] == "Sam Stop"))

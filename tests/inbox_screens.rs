@@ -2,6 +2,8 @@
 //! page at 80x24 and 120x40 (ratatui's TestBackend + insta), and `update` driven by intents with
 //! a fake clock (idle lock, the focus following its intake, taps, the override reason).
 
+mod common;
+
 use jiff::Timestamp;
 use jiff::civil::Date;
 use ratatui::Terminal;
@@ -182,24 +184,7 @@ fn draw(m: &Inbox, w: u16, h: u16) -> (String, Taps) {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     let mut taps = Taps::default();
     terminal.draw(|f| taps = view(m, f)).expect("draw");
-    let buf = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..h {
-        let mut line = String::new();
-        let mut skip = 0;
-        for x in 0..w {
-            if skip > 0 {
-                skip -= 1;
-                continue;
-            }
-            let sym = buf[(x, y)].symbol();
-            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
-            line.push_str(sym);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    (out, taps)
+    (common::screen::text(terminal.backend().buffer()), taps)
 }
 
 fn opened_stop(m: &mut Inbox) {

@@ -32,6 +32,21 @@ pub struct Opened {
     pub origin: Option<String>,
 }
 
+impl Opened {
+    /// A stored record opened, with its decisions.
+    fn of(r: crate::store::Record, decisions: Vec<Decision>, origin: Option<String>) -> Opened {
+        Opened {
+            id: r.summary.id,
+            name: r.summary.name,
+            outcome: r.summary.outcome,
+            counts: [r.summary.stop, r.summary.caution, r.summary.note],
+            page: r.summary_text,
+            decisions,
+            origin,
+        }
+    }
+}
+
 /// The calls the inbox makes on a store. Errors are plain sentences without answers.
 pub trait Desk {
     /// The records of a visit date (`None`: all), with the answers named by `keys`.
@@ -78,18 +93,11 @@ impl Desk for LocalDesk {
             .mark_reviewed(id, prescriber, now)
             .map_err(|e| e.to_string())?;
         let decisions = self.store.decisions(id).map_err(|e| e.to_string())?;
-        Ok(Opened {
-            id,
-            name: r.summary.name,
-            outcome: r.summary.outcome,
-            counts: [r.summary.stop, r.summary.caution, r.summary.note],
-            page: r.summary_text,
-            decisions,
-            origin: match (&self.site, &self.device) {
-                (Some(s), Some(d)) => Some(format!("{s}/{d}")),
-                _ => None,
-            },
-        })
+        let origin = match (&self.site, &self.device) {
+            (Some(s), Some(d)) => Some(format!("{s}/{d}")),
+            _ => None,
+        };
+        Ok(Opened::of(r, decisions, origin))
     }
 
     fn decide(&mut self, id: i64, d: &NewDecision, now: Timestamp) -> Result<Decision, String> {
@@ -151,16 +159,8 @@ impl Desk for ClinicDesk {
                     crate::clinic::ClinicError::Refused(format!("there is no record {id}"))
                 })?;
             let decisions = crate::clinic::desk::decisions(c, &[id])?;
-            let r = shared.record;
-            Ok(Opened {
-                id,
-                name: r.summary.name,
-                outcome: r.summary.outcome,
-                counts: [r.summary.stop, r.summary.caution, r.summary.note],
-                page: r.summary_text,
-                decisions,
-                origin: Some(format!("{}/{}", shared.site, shared.device)),
-            })
+            let origin = Some(format!("{}/{}", shared.site, shared.device));
+            Ok(Opened::of(shared.record, decisions, origin))
         })
     }
 

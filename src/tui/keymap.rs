@@ -214,21 +214,31 @@ use Intent as I;
 use Key::{Ctrl, Digits, Plain};
 use KeyCode as K;
 
+// Bindings several tables share.
 const QUIT: Binding = bind(&[Ctrl('c'), Ctrl('q')], I::Quit, None);
+const QUIT_Q: Binding = bind(&[Plain(K::Char('q'))], I::Quit, Some("quit"));
+const UP: Binding = bind(&[Plain(K::Up), Plain(K::Char('k'))], I::Up, Some("move"));
+const DOWN: Binding = bind(
+    &[Plain(K::Down), Plain(K::Char('j'))],
+    I::Down,
+    Some("move"),
+);
+const TOP: Binding = bind(&[Plain(K::Home), Plain(K::Char('g'))], I::Top, None);
+const BOTTOM: Binding = bind(&[Plain(K::End), Plain(K::Char('G'))], I::Bottom, None);
+const DIGITS: Binding = bind(&[Digits], I::Choose(0), Some("choose"));
+const LOCK: Binding = bind(&[Plain(K::Char('l')), Ctrl('l')], I::Lock, Some("lock"));
+const LOCK_CTRL: Binding = bind(&[Ctrl('l')], I::Lock, None);
+const CANCEL: Binding = bind(&[Plain(K::Esc)], I::Back, Some("cancel"));
 
 static SIGN_IN: Keymap = Keymap {
     mode: Mode::InboxSignIn,
     typing: false,
     bindings: &[
-        bind(&[Plain(K::Up), Plain(K::Char('k'))], I::Up, Some("move")),
-        bind(
-            &[Plain(K::Down), Plain(K::Char('j'))],
-            I::Down,
-            Some("move"),
-        ),
-        bind(&[Digits], I::Choose(0), Some("choose")),
+        UP,
+        DOWN,
+        DIGITS,
         bind(&[Plain(K::Enter)], I::Confirm, Some("sign in")),
-        bind(&[Plain(K::Char('q'))], I::Quit, Some("quit")),
+        QUIT_Q,
         QUIT,
     ],
 };
@@ -248,16 +258,12 @@ static LIST: Keymap = Keymap {
     mode: Mode::InboxList,
     typing: false,
     bindings: &[
-        bind(&[Plain(K::Up), Plain(K::Char('k'))], I::Up, Some("move")),
-        bind(
-            &[Plain(K::Down), Plain(K::Char('j'))],
-            I::Down,
-            Some("move"),
-        ),
+        UP,
+        DOWN,
         bind(&[Plain(K::PageUp)], I::PageUp, None),
         bind(&[Plain(K::PageDown)], I::PageDown, None),
-        bind(&[Plain(K::Home), Plain(K::Char('g'))], I::Top, None),
-        bind(&[Plain(K::End), Plain(K::Char('G'))], I::Bottom, None),
+        TOP,
+        BOTTOM,
         bind(&[Plain(K::Enter)], I::Confirm, Some("open")),
         bind(&[Plain(K::Char('a'))], I::ToggleDay, Some("today/all")),
         bind(
@@ -265,8 +271,8 @@ static LIST: Keymap = Keymap {
             I::Refresh,
             Some("refresh"),
         ),
-        bind(&[Plain(K::Char('l')), Ctrl('l')], I::Lock, Some("lock")),
-        bind(&[Plain(K::Char('q'))], I::Quit, Some("quit")),
+        LOCK,
+        QUIT_Q,
         QUIT,
     ],
 };
@@ -275,20 +281,22 @@ static PAGE: Keymap = Keymap {
     mode: Mode::InboxPage,
     typing: false,
     bindings: &[
-        bind(&[Plain(K::Up), Plain(K::Char('k'))], I::Up, Some("scroll")),
-        bind(
-            &[Plain(K::Down), Plain(K::Char('j'))],
-            I::Down,
-            Some("scroll"),
-        ),
+        Binding {
+            hint: Some("scroll"),
+            ..UP
+        },
+        Binding {
+            hint: Some("scroll"),
+            ..DOWN
+        },
         bind(&[Plain(K::PageUp)], I::PageUp, Some("page")),
         bind(
             &[Plain(K::PageDown), Plain(K::Char(' '))],
             I::PageDown,
             Some("page"),
         ),
-        bind(&[Plain(K::Home), Plain(K::Char('g'))], I::Top, None),
-        bind(&[Plain(K::End), Plain(K::Char('G'))], I::Bottom, None),
+        TOP,
+        BOTTOM,
         bind(&[Plain(K::Char('d'))], I::Decide, Some("decide")),
         bind(&[Plain(K::Char('f'))], I::InFull, Some("answers in full")),
         bind(
@@ -296,7 +304,7 @@ static PAGE: Keymap = Keymap {
             I::Back,
             Some("list"),
         ),
-        bind(&[Plain(K::Char('l')), Ctrl('l')], I::Lock, Some("lock")),
+        LOCK,
         QUIT,
     ],
 };
@@ -305,16 +313,12 @@ static CHOOSE: Keymap = Keymap {
     mode: Mode::InboxChoose,
     typing: false,
     bindings: &[
-        bind(&[Plain(K::Up), Plain(K::Char('k'))], I::Up, Some("move")),
-        bind(
-            &[Plain(K::Down), Plain(K::Char('j'))],
-            I::Down,
-            Some("move"),
-        ),
-        bind(&[Digits], I::Choose(0), Some("choose")),
+        UP,
+        DOWN,
+        DIGITS,
         bind(&[Plain(K::Enter)], I::Confirm, Some("next")),
-        bind(&[Plain(K::Esc)], I::Back, Some("cancel")),
-        bind(&[Ctrl('l')], I::Lock, None),
+        CANCEL,
+        LOCK_CTRL,
         QUIT,
     ],
 };
@@ -327,8 +331,8 @@ static WRITE: Keymap = Keymap {
         bind(&[Plain(K::Tab)], I::NextField, Some("next field")),
         bind(&[Plain(K::BackTab)], I::PrevField, None),
         bind(&[Plain(K::Backspace)], I::Erase, None),
-        bind(&[Plain(K::Esc)], I::Back, Some("cancel")),
-        bind(&[Ctrl('l')], I::Lock, None),
+        CANCEL,
+        LOCK_CTRL,
         QUIT,
     ],
 };
@@ -356,27 +360,7 @@ pub const MODES: [Mode; 6] = [
 ];
 
 /// The tap targets of the last frame, each carrying its intent (topmost last).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Taps {
-    pub targets: Vec<(Rect, Intent)>,
-}
-
-impl Taps {
-    pub fn add(&mut self, r: Rect, i: Intent) {
-        if r.width > 0 && r.height > 0 {
-            self.targets.push((r, i));
-        }
-    }
-
-    /// The intent under a cell, if any.
-    pub fn at(&self, column: u16, row: u16) -> Option<Intent> {
-        self.targets
-            .iter()
-            .rev()
-            .find(|(r, _)| r.contains(ratatui::layout::Position { x: column, y: row }))
-            .map(|(_, i)| *i)
-    }
-}
+pub type Taps = super::model::HitMap<Intent>;
 
 /// Draws a mode's hints across `area` (wrapping onto its further rows) as `[keys] what`, each
 /// hint with an intent also a tap target. Hints whose intent is not `enabled` now (nothing to

@@ -45,25 +45,11 @@ pub(super) fn choose(m: &mut Inbox, i: Intent) -> Vec<Effect> {
     let Screen::Choose { page, focus } = &mut m.screen else {
         return Vec::new();
     };
-    let n = DecisionKind::ALL.len();
-    let chosen = match i {
-        Intent::Up => {
-            *focus = focus.saturating_sub(1);
-            None
-        }
-        Intent::Down => {
-            *focus = (*focus + 1).min(n - 1);
-            None
-        }
-        Intent::Choose(k) if k < n => Some(k),
-        Intent::Confirm => Some(*focus),
-        Intent::Back => {
-            m.screen = Screen::Page(page.clone());
-            return Vec::new();
-        }
-        _ => None,
-    };
-    if let Some(k) = chosen {
+    if i == Intent::Back {
+        m.screen = Screen::Page(page.clone());
+        return Vec::new();
+    }
+    if let Some(k) = super::choice(focus, DecisionKind::ALL.len(), i) {
         let w = Write {
             page: page.clone(),
             kind: DecisionKind::ALL[k],

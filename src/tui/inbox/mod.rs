@@ -360,6 +360,19 @@ pub fn view(m: &Inbox, f: &mut Frame) -> Taps {
     taps
 }
 
+/// A list of `n` choices: ↑↓ move the focus, a digit or a tap chooses, Enter chooses the focused
+/// one. Returns the choice made, if any.
+pub(crate) fn choice(focus: &mut usize, n: usize, i: Intent) -> Option<usize> {
+    match i {
+        Intent::Up => *focus = focus.saturating_sub(1),
+        Intent::Down => *focus = (*focus + 1).min(n.saturating_sub(1)),
+        Intent::Choose(k) if k < n => return Some(k),
+        Intent::Confirm if *focus < n => return Some(*focus),
+        _ => {}
+    }
+    None
+}
+
 /// The outcome banner words and the decision word for a status line.
 pub(crate) fn decision_label(k: DecisionKind) -> String {
     k.label().to_uppercase()

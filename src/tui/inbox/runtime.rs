@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
@@ -41,16 +41,7 @@ pub fn run(
     open: impl FnOnce() -> Result<Box<dyn Desk>, String> + Send + 'static,
 ) -> Result<(), RunError> {
     let mut tty = open_tty().ok_or(RunError::NoTerminal)?;
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-        signal_hook::consts::SIGINT,
-    ] {
-        signal_hook::flag::register(sig, Arc::clone(&stop))?;
-    }
-    let done = Arc::new(AtomicBool::new(false));
-    crate::tui::terminal::watchdog(Arc::clone(&stop), Arc::clone(&done), Duration::from_secs(1));
+    let (stop, done) = crate::tui::terminal::stop_on_signals()?;
     let (requests, worker_requests): (Sender<Request>, Receiver<Request>) = channel();
     let (worker_replies, replies): (Sender<Reply>, Receiver<Reply>) = channel();
     desk::spawn(open, opts.spec.clone(), worker_requests, worker_replies);

@@ -17,21 +17,9 @@ pub(super) fn sign_in(m: &mut Inbox, i: Intent) -> Vec<Effect> {
     let Screen::SignIn { focus, message } = &mut m.screen else {
         return Vec::new();
     };
-    let n = m.prescribers.len();
-    let chosen = match i {
-        Intent::Up => {
-            *focus = focus.saturating_sub(1);
-            None
-        }
-        Intent::Down => {
-            *focus = (*focus + 1).min(n.saturating_sub(1));
-            None
-        }
-        Intent::Choose(k) if k < n => Some(k),
-        Intent::Confirm if *focus < n => Some(*focus),
-        _ => None,
+    let Some(p) = super::choice(focus, m.prescribers.len(), i) else {
+        return Vec::new();
     };
-    let Some(p) = chosen else { return Vec::new() };
     *focus = p;
     if !m.pin_set.get(p).copied().unwrap_or(false) {
         *message = Some(fill(strings::INBOX_NO_PIN, &m.prescribers[p].name));
