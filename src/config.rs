@@ -1,7 +1,8 @@
 //! Clinic settings in one TOML file (`--config`, default `config.toml` in the data directory):
 //! clinic name, default questionnaire, kiosk timeouts and PIN policy, where summaries go (print
-//! command, spool folder), the staff alert command, and the shared clinic store (`[clinic_store]`,
-//! checked in `crate::clinic::settings`). Commands are argument lists, never a
+//! command, spool folder), the staff alert command, the shared clinic store (`[clinic_store]`,
+//! checked in `crate::clinic::settings`), and the doctor's inbox with its prescribers (`[inbox]`,
+//! `[[prescriber]]`, checked in `crate::inbox::settings`). Commands are argument lists, never a
 //! shell line. `triage check` checks this file with the same file:line:col messages.
 
 use std::path::{Path, PathBuf};
@@ -22,6 +23,8 @@ struct RawConfig {
     alert: Option<RawAlert>,
     wording: Option<std::collections::BTreeMap<String, Spanned<String>>>,
     clinic_store: Option<Spanned<crate::clinic::RawClinicStore>>,
+    inbox: Option<crate::inbox::settings::RawInbox>,
+    prescriber: Option<Vec<Spanned<crate::inbox::settings::RawPrescriber>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,6 +87,10 @@ pub struct Config {
     pub alert_command: Option<Vec<String>>,
     /// The shared clinic store this machine delivers to (`[clinic_store]`), if any.
     pub clinic_store: Option<crate::clinic::ClinicSettings>,
+    /// The doctor's inbox (`[inbox]`).
+    pub inbox: crate::inbox::settings::InboxSettings,
+    /// Who may sign decisions in the inbox (`[[prescriber]]`).
+    pub prescribers: Vec<crate::inbox::Prescriber>,
     /// The clinic's own wording for texts the questionnaire lets it replace (`[wording]`),
     /// such as who assesses and who injects; in name order.
     pub wording: Vec<ClinicWording>,
@@ -154,6 +161,8 @@ impl Default for Config {
             alert_command: None,
             wording: Vec::new(),
             clinic_store: None,
+            inbox: Default::default(),
+            prescribers: Vec::new(),
         }
     }
 }
@@ -280,6 +289,11 @@ pub fn load_config(src: &str, base: &Path) -> Result<(Config, Vec<Diagnostic>), 
     if let Some(cs) = &raw.clinic_store {
         c.clinic_store = crate::clinic::settings::check(cs, base, &mut errors, &mut warnings);
     }
+    (c.inbox, c.prescribers) = crate::inbox::settings::check(
+        raw.inbox.as_ref(),
+        raw.prescriber.as_deref().unwrap_or_default(),
+        &mut errors,
+    );
     for (name, text) in raw.wording.iter().flatten() {
         c.wording.push(ClinicWording {
             name: name.clone(),

@@ -85,7 +85,7 @@ fn lockout_is_in_the_database_and_the_recovery_pin_lifts_it() {
     std::fs::write(data.join("pin_attempts.json"), "{ damaged").expect("write");
     let _ = std::fs::remove_file(data.join("pin_attempts.json"));
     let store = SqliteStore::open(&data).expect("store");
-    assert_eq!(store.pin_failures().expect("failures").len(), 3);
+    assert_eq!(store.pin_failures(None).expect("failures").len(), 3);
     drop(store);
 
     let mut p = kiosk(&data, None);

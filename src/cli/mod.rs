@@ -7,6 +7,7 @@ mod clinic;
 mod convert;
 mod harness;
 mod harness_device;
+mod inbox;
 mod pin;
 mod records;
 mod run;
@@ -19,6 +20,7 @@ pub use clinic::{StoreInitArgs, SyncArgs, store_init, sync};
 pub use convert::convert;
 pub use harness::autosave_harness;
 pub use harness_device::{DeviceHarnessArgs, device_harness};
+pub use inbox::{InboxArgs, inbox};
 pub use pin::pin_set;
 pub use records::{
     ListArgs, RecordsArgs, drafts_discard, drafts_list, records_delete, records_export,

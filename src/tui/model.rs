@@ -614,21 +614,30 @@ pub fn field_for(s: &Session<'_>, item: ItemIdx) -> Field {
     }
 }
 
-/// The rectangles of the last frame's tap targets, topmost last.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct HitMap {
-    pub targets: Vec<(Rect, Target)>,
+/// The rectangles of the last frame's tap targets, topmost last: [`Target`]s for the patient's
+/// screens, intents for the screens that use `crate::tui::keymap`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HitMap<T = Target> {
+    pub targets: Vec<(Rect, T)>,
 }
 
-impl HitMap {
-    pub fn add(&mut self, r: Rect, t: Target) {
+impl<T> Default for HitMap<T> {
+    fn default() -> Self {
+        HitMap {
+            targets: Vec::new(),
+        }
+    }
+}
+
+impl<T: Copy> HitMap<T> {
+    pub fn add(&mut self, r: Rect, t: T) {
         if r.width > 0 && r.height > 0 {
             self.targets.push((r, t));
         }
     }
 
     /// The target under a cell, if any.
-    pub fn at(&self, column: u16, row: u16) -> Option<Target> {
+    pub fn at(&self, column: u16, row: u16) -> Option<T> {
         self.targets
             .iter()
             .rev()
