@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::answer::{Answer, PartialDate};
 use crate::diag::Diagnostic;
 use crate::engine::Session;
-use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, QuestionKind, Questionnaire};
+use crate::questionnaire::{At, ChoiceStyle, Inst, ItemIdx, ItemKind, QuestionKind, Questionnaire};
 
 /// A value as written in an answers or scenario file, before it is checked against its question.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +19,8 @@ pub enum RawValue {
     Num(f64),
     Bool(bool),
     List(Vec<RawValue>),
+    /// An object (per-answer values of items inside repeats).
+    Map(Vec<(String, RawValue)>),
     Null,
     Other(&'static str),
 }
@@ -35,7 +37,11 @@ impl RawValue {
                 RawValue::List(a.iter().map(RawValue::from_json).collect())
             }
             serde_json::Value::Null => RawValue::Null,
-            serde_json::Value::Object(_) => RawValue::Other("an object"),
+            serde_json::Value::Object(m) => RawValue::Map(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), RawValue::from_json(v)))
+                    .collect(),
+            ),
         }
     }
 
@@ -47,7 +53,11 @@ impl RawValue {
             toml::Value::Boolean(b) => RawValue::Bool(*b),
             toml::Value::Datetime(d) => RawValue::Str(d.to_string()),
             toml::Value::Array(a) => RawValue::List(a.iter().map(RawValue::from_toml).collect()),
-            toml::Value::Table(_) => RawValue::Other("a table"),
+            toml::Value::Table(t) => RawValue::Map(
+                t.iter()
+                    .map(|(k, v)| (k.clone(), RawValue::from_toml(v)))
+                    .collect(),
+            ),
         }
     }
 
@@ -57,6 +67,7 @@ impl RawValue {
             RawValue::Num(n) => format!("{n}"),
             RawValue::Bool(b) => format!("{b}"),
             RawValue::List(_) => "a list".into(),
+            RawValue::Map(_) => "an object".into(),
             RawValue::Null => "null".into(),
             RawValue::Other(what) => (*what).into(),
         }
@@ -149,6 +160,78 @@ pub fn to_json(q: &Questionnaire, item: ItemIdx, a: &Answer) -> serde_json::Valu
     }
 }
 
+/// The value of an item across its occurrences, as answers files, drafts and summaries hold it:
+/// the plain value for an item outside repeats. Inside repeats there is one nesting per repeat
+/// level, outermost first: a list with one entry per instance of a repeating group or question
+/// (`null` for an instance without an answer), and an object keyed by the option's value for
+/// the items a multi-choice question asks once per chosen answer. `visible_only`: only enabled
+/// answers (summaries and records); otherwise every stored answer (drafts, so a hidden answer
+/// comes back). `None` when there is no answer at all.
+pub fn item_json(s: &Session<'_>, item: ItemIdx, visible_only: bool) -> Option<serde_json::Value> {
+    let q = s.questionnaire();
+    if q.levels(item).is_empty() {
+        let a = if visible_only {
+            s.answer(item)
+        } else {
+            s.stored(item)
+        };
+        return a.map(|a| to_json(q, item, a));
+    }
+    let mut entries: Vec<(Inst, serde_json::Value)> = if visible_only {
+        s.occurrences_of(item)
+            .filter_map(|at| s.answer_at(at).map(|a| (at.inst, to_json(q, item, a))))
+            .collect()
+    } else {
+        s.stored_at_all()
+            .filter(|(at, _)| at.item == item)
+            .map(|(at, a)| (at.inst, to_json(q, item, a)))
+            .collect()
+    };
+    if entries.is_empty() {
+        return None;
+    }
+    entries.sort_by_key(|e| e.0);
+    Some(nest(q, q.levels(item), &entries, 0))
+}
+
+fn nest(
+    q: &Questionnaire,
+    levels: &[ItemIdx],
+    entries: &[(Inst, serde_json::Value)],
+    depth: usize,
+) -> serde_json::Value {
+    let Some(&level) = levels.get(depth) else {
+        return entries
+            .first()
+            .map_or(serde_json::Value::Null, |(_, v)| v.clone());
+    };
+    let mut groups: Vec<(u16, Vec<(Inst, serde_json::Value)>)> = Vec::new();
+    for (inst, v) in entries {
+        let k = inst.as_slice().get(depth).copied().unwrap_or(0);
+        match groups.last_mut() {
+            Some((g, list)) if *g == k => list.push((*inst, v.clone())),
+            _ => groups.push((k, vec![(*inst, v.clone())])),
+        }
+    }
+    if q.item(level).repeats_itself() {
+        let len = groups.last().map_or(0, |(k, _)| *k as usize + 1);
+        let mut out = vec![serde_json::Value::Null; len];
+        for (k, list) in &groups {
+            out[*k as usize] = nest(q, levels, list, depth + 1);
+        }
+        serde_json::Value::Array(out)
+    } else {
+        let options = q.item(level).options();
+        let mut out = serde_json::Map::new();
+        for (k, list) in &groups {
+            if let Some(o) = options.get(*k as usize) {
+                out.insert(o.value.clone(), nest(q, levels, list, depth + 1));
+            }
+        }
+        serde_json::Value::Object(out)
+    }
+}
+
 /// One answer as read from a file, with where it was (for messages).
 #[derive(Debug, Clone)]
 pub struct FileAnswer {
@@ -186,15 +269,9 @@ pub fn fill_session(session: &mut Session<'_>, answers: &[FileAnswer]) -> Vec<Di
     }
     located.sort_by_key(|(i, _)| *i);
     for (i, a) in &located {
-        if a.value == RawValue::Null {
-            continue;
-        }
-        let result = to_answer(q, *i, &a.value).and_then(|ans| {
-            session
-                .set(*i, ans)
-                .map_err(|e| format!("`{}`: {}", a.id, e.message))
-        });
-        if let Err(msg) = result {
+        let mut errors = Vec::new();
+        fill_one(session, *i, &a.id, &a.value, Inst::ROOT, &mut errors);
+        for msg in errors {
             diags.push(with_span(Diagnostic::error(msg), a, "this answer", None));
         }
     }
@@ -225,6 +302,78 @@ pub fn fill_session(session: &mut Session<'_>, answers: &[FileAnswer]) -> Vec<Di
         ));
     }
     diags
+}
+
+/// Sets one file value of `item` at instance `inst`, following the nesting of its repeat
+/// levels (see [`item_json`]); each problem names the id and, inside repeats, which instance.
+fn fill_one(
+    session: &mut Session<'_>,
+    item: ItemIdx,
+    id: &str,
+    v: &RawValue,
+    inst: Inst,
+    errors: &mut Vec<String>,
+) {
+    let q = session.questionnaire();
+    let levels = q.levels(item);
+    let here = if inst.is_empty() {
+        format!("`{id}`")
+    } else {
+        format!("`{id}` (instance {})", inst.label())
+    };
+    let Some(&level) = levels.get(inst.len()) else {
+        if *v == RawValue::Null {
+            return;
+        }
+        let result = answer_for_item(q.item(item), v).and_then(|ans| {
+            session
+                .set_at(At { item, inst }, ans)
+                .map_err(|e| format!("{here}: {}", e.message))
+        });
+        if let Err(msg) = result {
+            errors.push(if inst.is_empty() {
+                msg
+            } else {
+                msg.replacen(&format!("`{id}`"), &here, 1)
+            });
+        }
+        return;
+    };
+    let outer = &q.item(level).id;
+    if q.item(level).repeats_itself() {
+        let RawValue::List(list) = v else {
+            errors.push(format!(
+                "{here} is inside the repeating `{outer}`: give a list with one entry per time it is answered, found {}",
+                v.describe()
+            ));
+            return;
+        };
+        session.ensure_instances(level, inst, list.len().min(u16::MAX as usize) as u16);
+        let have = session.instance_count(level, inst) as usize;
+        if list.len() > have {
+            errors.push(format!(
+                "{here}: `{outer}` may be given at most {have} times, found {}",
+                list.len()
+            ));
+        }
+        for (k, x) in list.iter().enumerate().take(have) {
+            fill_one(session, item, id, x, inst.push(k as u16), errors);
+        }
+    } else {
+        let RawValue::Map(map) = v else {
+            errors.push(format!(
+                "{here} is asked once per answer chosen for `{outer}`: give an object keyed by those answers' values, found {}",
+                v.describe()
+            ));
+            return;
+        };
+        for (key, x) in map {
+            match q.item(level).options().iter().position(|o| &o.value == key) {
+                Some(o) => fill_one(session, item, id, x, inst.push(o as u16), errors),
+                None => errors.push(format!("{here}: `{outer}` has no option \"{key}\"")),
+            }
+        }
+    }
 }
 
 fn with_span(d: Diagnostic, a: &FileAnswer, label: &str, help: Option<String>) -> Diagnostic {

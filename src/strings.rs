@@ -33,6 +33,8 @@ pub const SIGNOFF: &[&str] = &[
 /// Patient-facing validation messages. `{}` parts are filled by the engine.
 pub const NEED_ANSWER: &str = "Please answer this question to go on.";
 pub const NEED_CHOICE: &str = "Please choose one of the answers.";
+pub const CHOOSE_AT_MOST: &str = "Please choose at most {} answers.";
+pub const CHOOSE_AT_LEAST: &str = "Please choose at least {} answers.";
 pub const NEED_NUMBER: &str = "Please type a number.";
 pub const NEED_WHOLE_NUMBER: &str = "Please type a whole number, without a decimal point.";
 pub const EXCLUSIVE_ALONE: &str = "\"{}\" cannot be chosen together with other answers.";
@@ -123,6 +125,14 @@ pub const CONTINUE: &str = "Continue";
 pub const MINUTES: &str = "This takes about {} minutes.";
 pub const WELCOME_HINT: &str = "Press Enter or tap Start to begin.";
 pub const SECTION_OF: &str = "Section {} of {}";
+/// "Add another" after a repeating group or question.
+pub const MORE_TITLE: &str = "{}: do you want to add another?";
+pub const MORE_SO_FAR: &str = "So far:";
+pub const MORE_EMPTY: &str = "(nothing given)";
+pub const MORE_ADD: &str = "Yes, add another";
+pub const MORE_DONE: &str = "No, that is all";
+pub const MORE_REMOVE: &str = "Remove the last one";
+pub const MORE_AT_MOST: &str = "This form takes at most {}.";
 pub const CHOOSE_ONE_HINT: &str = "Choose one answer, then Next.";
 pub const CHOOSE_MANY_HINT: &str = "Choose all that apply, then Next.";
 pub const KEYS_HINT: &str = "Keys: 1-9 choose · Enter next · Esc back · ? why we ask";

@@ -60,7 +60,7 @@ fn apply(s: &mut Session<'_>, ops: &[Op]) {
 
 fn snapshot(s: &Session<'_>) -> (Vec<u32>, Vec<u32>, String, Option<triage::engine::Problem>) {
     (
-        s.steps().collect(),
+        s.steps().map(|st| st.item()).collect(),
         s.fired().to_vec(),
         s.outcome().as_str().to_owned(),
         s.first_problem(),
@@ -90,7 +90,7 @@ proptest! {
         let q = example();
         let mut s = Session::new(&q, visit());
         apply(&mut s, &ops);
-        let steps: Vec<u32> = s.steps().collect();
+        let steps: Vec<triage::engine::Step> = s.steps().collect();
         for &step in &steps {
             if let Some(prev) = s.prev_step(step) {
                 prop_assert_eq!(s.next_step(Some(prev)), Some(step));

@@ -36,7 +36,9 @@ fn screens<'q>(q: &'q Questionnaire, ex: &'q Questionnaire) -> Vec<(&'static str
     let model = |s: Session<'q>| Model::new(s, Mode::Run, t0());
     let step = |s: Session<'q>, id: &str| {
         let mut m = model(s);
-        m.go_to(m.session.questionnaire().item_index(id).expect("item"));
+        m.go_to(triage::engine::Step::base(
+            m.session.questionnaire().item_index(id).expect("item"),
+        ));
         m
     };
     let mut list = vec![("welcome", model(Session::new(q, common::visit())))];
@@ -155,7 +157,9 @@ fn tap_targets_are_three_rows() {
 fn selection_is_not_colour_alone() {
     let q = shipped();
     let mut m = Model::new(baseline(&q), Mode::Run, t0());
-    m.go_to(q.item_index("a_respondent").expect("item"));
+    m.go_to(triage::engine::Step::base(
+        q.item_index("a_respondent").expect("item"),
+    ));
     let (text, _) = draw(&m, 80, 24);
     assert!(text.contains("►(x) 1  Me, the patient"), "{text}");
 }

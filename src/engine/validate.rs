@@ -60,6 +60,14 @@ pub fn check(item: &Item, answer: Answer, visit: Date) -> Result<Answer, AnswerE
             if list.is_empty() || list.iter().any(|&i| i as usize >= options.len()) {
                 return refuse(strings::NEED_CHOICE);
             }
+            if let Some(occurs) = item.occurs {
+                if let Some(m) = occurs.max.filter(|m| list.len() > *m as usize) {
+                    return refuse(fill(strings::CHOOSE_AT_MOST, m));
+                }
+                if list.len() < occurs.min as usize {
+                    return refuse(fill(strings::CHOOSE_AT_LEAST, occurs.min));
+                }
+            }
             if list.len() > 1
                 && let Some(ex) = list
                     .iter()

@@ -56,6 +56,39 @@ pub fn answer_text(q: &Questionnaire, item: ItemIdx, a: &Answer) -> String {
     }
 }
 
+/// Which instance an occurrence inside repeats is, in words: "2" for the second instance of a
+/// repeating group or question, the option's label for an item asked per chosen answer;
+/// `None` outside repeats.
+pub fn instance_words(q: &Questionnaire, at: crate::questionnaire::At) -> Option<String> {
+    let levels = q.levels(at.item);
+    if levels.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = levels
+        .iter()
+        .zip(at.inst.as_slice())
+        .map(|(&level, &k)| {
+            let it = q.item(level);
+            if it.repeats_itself() {
+                (k + 1).to_string()
+            } else {
+                it.options()
+                    .get(k as usize)
+                    .map_or_else(|| (k + 1).to_string(), |o| o.doctor_label().to_owned())
+            }
+        })
+        .collect();
+    Some(parts.join(", "))
+}
+
+/// A label with the instance it is about, for an occurrence inside repeats ("Dose (2)").
+pub fn with_instance(q: &Questionnaire, at: crate::questionnaire::At, label: &str) -> String {
+    match instance_words(q, at) {
+        Some(w) => format!("{label} ({w})"),
+        None => label.to_owned(),
+    }
+}
+
 /// Cuts free text longer than `max` characters, marking the cut "(see full record)".
 pub fn cap_text(text: &str, max: usize) -> String {
     if text.chars().count() <= max {

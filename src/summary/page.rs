@@ -11,7 +11,7 @@ use super::{
     value_text_capped,
 };
 use crate::engine::{Problem, Session};
-use crate::questionnaire::{ItemIdx, ItemKind, RowValue, Severity, SummaryRow};
+use crate::questionnaire::{ItemKind, RowValue, Severity, SummaryRow};
 use crate::strings;
 
 /// Page width in columns.
@@ -183,7 +183,10 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
     }
     let missing: Vec<&str> = s
         .problems()
-        .filter_map(|p| matches!(p, Problem::Missing(_)).then(|| q.item(p.item()).id.as_str()))
+        .filter_map(|p| {
+            matches!(p, Problem::Missing(_) | Problem::TooFew(..))
+                .then(|| q.item(p.item()).id.as_str())
+        })
         .collect();
     if !missing.is_empty() {
         out.extend(wrap(
@@ -210,28 +213,31 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
     // The questionnaire's blocks, or every answer by section.
     if q.summary.blocks.is_empty() {
         // Every answer, section by section; questions outside any section under the title.
-        let row = |i: ItemIdx| -> Option<(String, String)> {
-            let it = q.item(i);
-            if !s.is_visible(i) {
-                return None;
-            }
+        // Inside repeats each occurrence is its own row, labelled with its instance.
+        let row = |at: crate::questionnaire::At| -> Option<(String, String)> {
+            let it = q.item(at.item);
             let text = match &it.kind {
-                ItemKind::Question(_) => match s.answer(i)? {
+                ItemKind::Question(_) => match s.answer_at(at)? {
                     crate::answer::Answer::Text(t) => cap_text(t, 2 * WIDTH),
-                    a => answer_text(q, i, a),
+                    a => answer_text(q, at.item, a),
                 },
                 _ => return None,
             };
-            Some((it.doctor_label().to_owned(), text))
+            Some((super::with_instance(q, at, it.doctor_label()), text))
         };
-        let loose: Vec<(String, String)> = (0..q.items.len() as ItemIdx)
-            .filter(|&i| q.item(i).parent.is_none())
+        let loose: Vec<(String, String)> = s
+            .occurrences()
+            .filter(|a| !matches!(q.item(q.section_of(a.item)).kind, ItemKind::Group { .. }))
             .filter_map(row)
             .collect();
         block(&mut out, &q.meta.title, &loose);
         for sec in q.sections().filter(|&i| s.is_visible(i)) {
             let item = q.item(sec);
-            let rows: Vec<(String, String)> = (sec + 1..item.end).filter_map(row).collect();
+            let rows: Vec<(String, String)> = s
+                .occurrences()
+                .filter(|a| a.item > sec && a.item < item.end)
+                .filter_map(row)
+                .collect();
             block(&mut out, &item.text, &rows);
         }
     } else {

@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use tui_input::Input;
 
 use crate::answer::Answer;
-use crate::engine::Session;
+use crate::engine::{At, Session, Step};
 use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, QuestionKind};
 use crate::store::{DraftId, DraftInfo, RecordId};
 use crate::typed;
@@ -30,8 +30,9 @@ pub enum Screen {
         message: Option<String>,
         tries_left: u8,
     },
-    /// A section intro, information screen or question.
-    Step(ItemIdx),
+    /// A section intro, information screen or question (one occurrence of it, when it repeats),
+    /// or the "add another" question after a repeat.
+    Step(Step),
     /// Every visible answer; `focus` is a row, or the rows' count for the Send button.
     Review {
         focus: usize,
@@ -59,7 +60,7 @@ pub enum Screen {
     /// Reception: jump to any section.
     Sections {
         focus: usize,
-        back: ItemIdx,
+        back: Step,
     },
 }
 
@@ -325,11 +326,28 @@ impl<'q> Model<'q> {
     }
 
     /// Shows a step, loading its current answer into the field.
-    pub fn go_to(&mut self, item: ItemIdx) {
-        self.screen = Screen::Step(item);
+    pub fn go_to(&mut self, step: Step) {
+        self.screen = Screen::Step(step);
         self.message = None;
         self.help_open = false;
-        self.field = field_for(&self.session, item);
+        self.field = match step {
+            Step::Item(at) => field_for(&self.session, at),
+            Step::More(_) => Field::Choice {
+                focus: 0,
+                chosen: None,
+            },
+        };
+    }
+
+    /// Shows where a problem is: its question, or for a group or repeat the first screen in it.
+    pub fn go_to_problem(&mut self, p: &crate::engine::Problem) {
+        match self.session.step_for_problem(p) {
+            Some(s) => self.go_to(s),
+            None => {
+                self.screen = Screen::Review { focus: 0 };
+                self.message = None;
+            }
+        }
     }
 }
 
@@ -348,13 +366,13 @@ pub fn new_session<'q>(
     s
 }
 
-/// The editing state for an item, filled from its stored answer.
-pub fn field_for(s: &Session<'_>, item: ItemIdx) -> Field {
-    let it = s.questionnaire().item(item);
+/// The editing state for an occurrence, filled from its stored answer.
+pub fn field_for(s: &Session<'_>, at: At) -> Field {
+    let it = s.questionnaire().item(at.item);
     let ItemKind::Question(kind) = &it.kind else {
         return Field::None;
     };
-    let stored = s.stored(item);
+    let stored = s.stored_at(at);
     match kind {
         QuestionKind::Choice {
             style: ChoiceStyle::Multi,

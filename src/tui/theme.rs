@@ -176,8 +176,10 @@ pub fn button_row(f: &mut Frame, area: Rect, buttons: &[(&str, Action, bool)], h
 pub struct OptionView<'a> {
     /// `(x)`, `( )`, `[x]` or `[ ]`.
     pub marker: &'a str,
-    /// Its position in the list (0-based); options 1-9 show their number key.
+    /// Its position in the list (0-based).
     pub index: usize,
+    /// The number key that chooses it, shown before the label (none: no key).
+    pub key: Option<char>,
     pub label: &'a str,
     pub focused: bool,
 }
@@ -191,11 +193,7 @@ impl OptionView<'_> {
             Style::default()
         };
         let lead = if self.focused { "►" } else { " " };
-        let num = if self.index < 9 {
-            (self.index + 1).to_string()
-        } else {
-            " ".to_owned()
-        };
+        let num = self.key.unwrap_or(' ').to_string();
         (style, lead, num)
     }
 

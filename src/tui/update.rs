@@ -118,11 +118,11 @@ fn input(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         }
         if m.mode == Mode::Staff
             && is_sections_key(k)
-            && let Screen::Step(item) = m.screen
+            && let Screen::Step(step) = m.screen
         {
             m.screen = Screen::Sections {
                 focus: 0,
-                back: item,
+                back: step,
             };
             return Vec::new();
         }
@@ -131,7 +131,7 @@ fn input(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         Screen::Welcome => screens::welcome::update(m, msg),
         Screen::Resume { .. } => screens::resume::update(m, msg),
         Screen::ResumeDob { .. } => screens::resume::dob_update(m, msg),
-        Screen::Step(item) => screens::step::update(m, item, msg),
+        Screen::Step(step) => screens::step::update(m, step, msg),
         Screen::Review { focus } => screens::review::update(m, focus, msg),
         Screen::Confirm => screens::confirm::update(m, msg),
         Screen::Pause { flag, at } => screens::pause::update(m, flag, at, msg),

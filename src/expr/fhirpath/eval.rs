@@ -21,6 +21,9 @@ pub trait Ctx<'a> {
     fn today(&self) -> jiff::civil::Date;
     /// The score (`itemWeight` / `ordinalValue`) of a coding chosen for the item `link`.
     fn weight(&self, link: Option<&str>, coding: &Val<'a>) -> Option<f64>;
+    /// Told of every node whose answers the expression reads (`answer`, `children()`,
+    /// `descendants()`, `answers()`), so a caller can tell when to evaluate it again.
+    fn read(&self, _node: &'a serde_json::Value) {}
 }
 
 /// Where an expression is evaluated: `$this`, `$index` and `%context`.
@@ -119,6 +122,11 @@ impl<'a> Ev<'_, 'a> {
                 }
                 let mut out = Vec::new();
                 for v in &input {
+                    if name == "answer"
+                        && let Val::Node { v, .. } = v
+                    {
+                        self.ctx.read(v);
+                    }
                     value::member(v, name, &mut out);
                 }
                 out

@@ -20,7 +20,7 @@ impl Importer<'_> {
         path: &str,
         idx: ItemIdx,
         opts: &[Opt],
-    ) -> Option<Answer> {
+    ) -> Vec<Answer> {
         let it = self.items[idx as usize].clone();
         let selected: Vec<u32> = opts
             .iter()
@@ -43,21 +43,21 @@ impl Importer<'_> {
             })
         );
         if !selected.is_empty() {
-            return Some(if multi {
+            return vec![if multi {
                 Answer::Multi(selected)
             } else {
                 Answer::Choice(selected[0])
-            });
+            }];
         }
         if given.is_empty() {
-            return None;
+            return Vec::new();
         }
-        if given.len() > 1 && !multi {
+        if given.len() > 1 && !multi && !it.repeats_itself() {
             self.error(
                 &format!("{path}.initial"),
                 "several initial values are given for a question that takes one answer",
             );
-            return None;
+            return Vec::new();
         }
         let mut answers = Vec::new();
         for (k, g) in given.iter().enumerate() {
@@ -98,9 +98,13 @@ impl Importer<'_> {
                 .collect();
             all.sort_unstable();
             all.dedup();
-            (!all.is_empty()).then_some(Answer::Multi(all))
+            (!all.is_empty())
+                .then_some(Answer::Multi(all))
+                .into_iter()
+                .collect()
         } else {
-            answers.into_iter().next()
+            // One per instance of a repeating question; at most one otherwise.
+            answers
         }
     }
 
@@ -161,7 +165,7 @@ impl Importer<'_> {
             let result = fhirpath::evaluate(&ast, &ctx, &[fhir_tree::node(&empty)]);
             let it = &self.items[idx as usize];
             match result.map(|r| fhir_tree::to_answer(it, &r)) {
-                Ok(Some(a)) => self.items[idx as usize].initial = Some(a),
+                Ok(Some(a)) => self.items[idx as usize].initial = vec![a],
                 Ok(None) => self.warn(&at, "initialExpression gives no value that fits the item: the question starts empty"),
                 Err(e) => self.error(&at, format!("initialExpression cannot be worked out ({e})")),
             }

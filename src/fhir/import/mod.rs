@@ -158,10 +158,18 @@ pub fn load_fhir_with(src: &str, local: Option<&std::path::Path>) -> Loaded {
             exprs: logic_exprs,
         })
     });
+    let levels = repeat_levels(&b.items);
+    for (i, l) in levels.iter().enumerate() {
+        if l.len() > MAX_REPEAT_DEPTH {
+            let path = b.link_ids.get(&b.items[i].id).cloned().unwrap_or_default();
+            b.error(&path, format!("repeats are nested more than {MAX_REPEAT_DEPTH} deep here (repeating groups, repeating questions or multi-select questions with items under them), which triage cannot ask"));
+        }
+    }
     let has_errors = b.diags.iter().any(Diagnostic::is_error);
     let items = std::mem::take(&mut b.items);
     let names: HashMap<String, Ref> = names.into_iter().map(|(k, (r, _))| (k, r)).collect();
     let q = Questionnaire {
+        levels,
         meta,
         items,
         derived,

@@ -1,6 +1,7 @@
 //! One file per screen, each with its `update` and `view`.
 
 pub mod confirm;
+pub mod more;
 pub mod pause;
 pub mod resume;
 pub mod review;

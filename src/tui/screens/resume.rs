@@ -178,7 +178,7 @@ pub fn restored(
         return super::pause::enter(m, flag, at);
     }
     match m.session.first_problem() {
-        Some(p) => m.go_to(p.item()),
+        Some(p) => m.go_to_problem(&p),
         None => m.screen = Screen::Review { focus: 0 },
     }
     m.message = m.notice.clone();

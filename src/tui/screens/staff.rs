@@ -200,7 +200,7 @@ pub fn menu_update(m: &mut Model<'_>, focus: usize, msg: Msg) -> Vec<Effect> {
                 Screen::Pause { flag, at } => {
                     pause::release(m, flag, at, Releaser::StaffPin, ReleaseAction::EndHere)
                 }
-                Screen::Step(i) => pause::end_here(m, i),
+                Screen::Step(s) => pause::end_here(m, s.item()),
                 _ => Vec::new(),
             };
             m.screen = Screen::Confirm;

@@ -12,15 +12,20 @@ use tui_input::backend::crossterm::to_input_request;
 use crate::answer::Answer;
 use crate::answers;
 use crate::engine::toggle_option;
+use crate::engine::{At, Step};
 use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, QuestionKind};
 use crate::strings::{self, fill};
 use crate::tui::model::{Action, Effect, Field, HitMap, Mode, Model, Msg, Screen, Target};
 use crate::tui::theme;
-use crate::tui::update::{digit, is_back, is_next};
+use crate::tui::update::{is_back, is_next};
 use crate::typed;
 use unicode_width::UnicodeWidthStr;
 
-pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
+pub fn update(m: &mut Model<'_>, step: Step, msg: Msg) -> Vec<Effect> {
+    let at = match step {
+        Step::Item(at) => at,
+        Step::More(at) => return super::more::update(m, at, msg),
+    };
     if m.help_open {
         // Any key or tap closes the help panel.
         if matches!(msg, Msg::Key(_) | Msg::Tap(_)) {
@@ -28,6 +33,7 @@ pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
         }
         return Vec::new();
     }
+    let item = at.item;
     let room = max_chars(m, item);
     match msg {
         Msg::Key(k) => {
@@ -39,10 +45,10 @@ pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
             }
             if let Field::Text(input) = &mut m.field {
                 return match k.code {
-                    KeyCode::Enter | KeyCode::PageDown => next(m, item),
-                    KeyCode::Tab if m.mode == Mode::Staff => next(m, item),
-                    KeyCode::Esc | KeyCode::PageUp => back(m, item),
-                    KeyCode::BackTab if m.mode == Mode::Staff => back(m, item),
+                    KeyCode::Enter | KeyCode::PageDown => next(m, at),
+                    KeyCode::Tab if m.mode == Mode::Staff => next(m, at),
+                    KeyCode::Esc | KeyCode::PageUp => back(m, step),
+                    KeyCode::BackTab if m.mode == Mode::Staff => back(m, step),
                     _ => {
                         // Typed characters pass the same sanitizer as pasted ones, and stop at
                         // the question's length limit.
@@ -64,25 +70,28 @@ pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
                     }
                 };
             }
-            if let Some(d) = digit(&k) {
-                choose(m, item, d);
+            if let Some(d) = digit_key(&k) {
+                let keys = option_keys(m.session.questionnaire().item(item).options());
+                if let Some(i) = keys.iter().position(|c| *c == Some(d)) {
+                    choose(m, item, i);
+                }
                 return Vec::new();
             }
             match k.code {
-                KeyCode::Tab if m.mode == Mode::Staff => return next(m, item),
-                KeyCode::BackTab if m.mode == Mode::Staff => return back(m, item),
+                KeyCode::Tab if m.mode == Mode::Staff => return next(m, at),
+                KeyCode::BackTab if m.mode == Mode::Staff => return back(m, step),
                 KeyCode::Up => move_focus(m, -1),
                 KeyCode::Down | KeyCode::Tab => move_focus(m, 1),
                 KeyCode::Char(' ') => {
                     if let Some(f) = focus(m) {
                         choose(m, item, f);
                     } else {
-                        return next(m, item);
+                        return next(m, at);
                     }
                 }
-                KeyCode::Right => return next(m, item),
-                _ if is_next(&k) => return next(m, item),
-                _ if is_back(&k) => return back(m, item),
+                KeyCode::Right => return next(m, at),
+                _ if is_next(&k) => return next(m, at),
+                _ if is_back(&k) => return back(m, step),
                 _ => {}
             }
             Vec::new()
@@ -91,8 +100,8 @@ pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
             choose(m, item, i);
             Vec::new()
         }
-        Msg::Tap(Target::Button(Action::Next)) => next(m, item),
-        Msg::Tap(Target::Button(Action::Back)) => back(m, item),
+        Msg::Tap(Target::Button(Action::Next)) => next(m, at),
+        Msg::Tap(Target::Button(Action::Back)) => back(m, step),
         Msg::Tap(Target::Button(Action::Help)) => {
             m.help_open = true;
             Vec::new()
@@ -134,8 +143,10 @@ fn focus(m: &Model<'_>) -> Option<usize> {
 }
 
 fn move_focus(m: &mut Model<'_>, by: i32) {
-    let Screen::Step(item) = m.screen else { return };
-    let n = m.session.questionnaire().item(item).options().len();
+    let Screen::Step(Step::Item(at)) = m.screen else {
+        return;
+    };
+    let n = m.session.questionnaire().item(at.item).options().len();
     if let Field::Choice { focus, .. } | Field::Multi { focus, .. } = &mut m.field
         && n > 0
     {
@@ -190,9 +201,51 @@ fn field_answer(m: &Model<'_>, item: ItemIdx) -> Result<Option<Answer>, String> 
     }
 }
 
+/// The digit typed, if a digit key was pressed.
+fn digit_key(k: &crossterm::event::KeyEvent) -> Option<char> {
+    match k.code {
+        KeyCode::Char(c @ '0'..='9')
+            if !k
+                .modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL) =>
+        {
+            Some(c)
+        }
+        _ => None,
+    }
+}
+
+/// The number key that chooses each option. On a numeric scale (every option is a whole
+/// number, as on 0-10 pain scales) the key is the number printed, so pressing 3 chooses "3";
+/// numbers without a single key (10) are reached with the arrows. Otherwise options 1-9 by
+/// position.
+pub fn option_keys(options: &[crate::questionnaire::ChoiceOption]) -> Vec<Option<char>> {
+    let numbers: Vec<Option<i64>> = options
+        .iter()
+        .map(|o| o.label.trim().parse::<i64>().ok())
+        .collect();
+    if !options.is_empty() && numbers.iter().all(Option::is_some) {
+        return numbers
+            .into_iter()
+            .map(|n| {
+                n.filter(|n| (0..=9).contains(n))
+                    .and_then(|n| char::from_digit(n as u32, 10))
+            })
+            .collect();
+    }
+    (0..options.len())
+        .map(|i| {
+            (i < 9)
+                .then(|| char::from_digit(i as u32 + 1, 10))
+                .flatten()
+        })
+        .collect()
+}
+
 /// Commits the answer on screen and moves on.
-pub fn next(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
+pub fn next(m: &mut Model<'_>, at: At) -> Vec<Effect> {
     let q = m.session.questionnaire();
+    let item = at.item;
     let it = q.item(item);
     let mut effects = Vec::new();
     if it.question().is_some() {
@@ -204,7 +257,7 @@ pub fn next(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
             }
         };
         match answer {
-            None if it.required => {
+            None if m.session.required_at(at) => {
                 m.message = Some(match it.question() {
                     Some(QuestionKind::Choice { .. }) => strings::NEED_CHOICE.to_owned(),
                     _ => strings::NEED_ANSWER.to_owned(),
@@ -212,43 +265,45 @@ pub fn next(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
                 return effects;
             }
             None => {
-                if m.session.stored(item).is_some() {
-                    m.session.clear(item);
-                    effects.push(Effect::Save {
-                        item: it.id.clone(),
-                        value: None,
-                    });
+                if m.session.stored_at(at).is_some() {
+                    m.session.clear_at(at);
+                    effects.push(save(m, item));
                 }
             }
             Some(a) => {
-                if (m.session.stored(item) != Some(&a) || !m.session.is_visible(item))
-                    && let Err(e) = m.session.set(item, a)
+                if (m.session.stored_at(at) != Some(&a) || !m.session.is_visible_at(at))
+                    && let Err(e) = m.session.set_at(at, a)
                 {
                     m.message = Some(e.message);
                     return effects;
                 }
-                if let Some(stored) = m.session.stored(item) {
-                    effects.push(Effect::Save {
-                        item: it.id.clone(),
-                        value: Some(answers::to_json(q, item, stored)),
-                    });
+                if m.session.stored_at(at).is_some() {
+                    effects.push(save(m, item));
                 }
             }
         }
     }
-    effects.extend(advance(m, item));
+    effects.extend(advance(m, Step::Item(at)));
     effects
 }
 
-/// Where to go after `item`: a safety pause, the end, back to review, or the next step.
-pub fn advance(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
+/// Saves an item's answers (every occurrence of it, in the answers-file form) to the draft.
+pub fn save(m: &Model<'_>, item: ItemIdx) -> Effect {
+    Effect::Save {
+        item: m.session.questionnaire().item(item).id.clone(),
+        value: answers::item_json(&m.session, item, false),
+    }
+}
+
+/// Where to go after `step`: a safety pause, the end, back to review, or the next step.
+pub fn advance(m: &mut Model<'_>, step: Step) -> Vec<Effect> {
     if let Some(flag) = m.session.pending_pause() {
         // Staff are alerted at once, in every mode (the alert command gets no patient data).
-        return super::pause::enter(m, flag, item);
+        return super::pause::enter(m, flag, step.item());
     }
     if m.back_to_review {
         match m.session.first_problem() {
-            Some(p) => m.go_to(p.item()),
+            Some(p) => m.go_to_problem(&p),
             None => {
                 m.back_to_review = false;
                 m.screen = Screen::Review { focus: 0 };
@@ -257,7 +312,7 @@ pub fn advance(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
         }
         return Vec::new();
     }
-    match m.session.next_step(Some(item)) {
+    match m.session.next_step(Some(step)) {
         Some(n) => m.go_to(n),
         None if m.session.ended_at().is_some() => {
             m.screen = Screen::Confirm;
@@ -271,14 +326,14 @@ pub fn advance(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
     Vec::new()
 }
 
-fn back(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
+pub fn back(m: &mut Model<'_>, step: Step) -> Vec<Effect> {
     if m.back_to_review {
         m.back_to_review = false;
         m.screen = Screen::Review { focus: 0 };
         m.message = None;
         return Vec::new();
     }
-    match m.session.prev_step(item) {
+    match m.session.prev_step(step) {
         Some(p) => m.go_to(p),
         None => {
             m.screen = Screen::Welcome;
@@ -289,23 +344,25 @@ fn back(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
 }
 
 /// "Section 3 of 9" (counting every section, so the number does not change as sections are
-/// shown or hidden), and how far through the questionnaire the item is, for the progress bar.
-fn progress(m: &Model<'_>, item: ItemIdx) -> (String, usize, usize) {
+/// shown or hidden; nothing for a question outside every section, as in a flat FHIR
+/// questionnaire), and how far through the questionnaire the item is, for the progress bar.
+pub fn progress(m: &Model<'_>, item: ItemIdx) -> (String, usize, usize) {
     let q = m.session.questionnaire();
     let sections: Vec<ItemIdx> = q.sections().collect();
     let here = q.section_of(item);
-    let pos = sections
-        .iter()
-        .position(|&s| s == here)
-        .map_or(0, |p| p + 1);
-    (
-        fill(&fill(strings::SECTION_OF, pos), sections.len()),
-        item as usize,
-        q.items.len(),
-    )
+    let where_ = match sections.iter().position(|&s| s == here) {
+        Some(p) => fill(&fill(strings::SECTION_OF, p + 1), sections.len()),
+        None => String::new(),
+    };
+    (where_, item as usize, q.items.len())
 }
 
-pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: ItemIdx) {
+pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, step: Step) {
+    let at = match step {
+        Step::Item(at) => at,
+        Step::More(at) => return super::more::view(m, f, area, hits, at),
+    };
+    let item = at.item;
     let q = m.session.questionnaire();
     let it = q.item(item);
     let (where_, done, total) = progress(m, item);
@@ -384,8 +441,13 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
     // Where the question stands: the text of the group around it (a section's title, or a
     // FHIR group's stem such as "Over the last two weeks, how often ..."), on the free row under
     // the progress bar; a stem too long for it goes above the question when there is room.
+    let context = match (group_text(q, item), crate::summary::instance_words(q, at)) {
+        (Some(g), Some(w)) => Some(format!("{g} ({w})")),
+        (Some(g), None) => Some(g.to_owned()),
+        (None, w) => w,
+    };
     if !matches!(it.kind, ItemKind::Group { .. })
-        && let Some(context) = group_text(q, item)
+        && let Some(context) = context.as_deref()
     {
         let line = context.lines().next().unwrap_or("");
         let whole = line.width() <= body.width as usize && !context.contains('\n');
@@ -573,7 +635,8 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
     }
 }
 
-fn options_view(
+/// The options of a choice as boxes (or lines when space is short), scrolled to the focus.
+pub(super) fn options_view(
     compact: bool,
     f: &mut Frame,
     area: Rect,
@@ -585,6 +648,7 @@ fn options_view(
     // Boxed options (three-row tap targets) when at least one fits with its scroll hints;
     // otherwise one line each, so the smallest window still shows the choices.
     let boxed = area.height >= 5 && !compact;
+    let keys = option_keys(options);
     let heights: Vec<u16> = options
         .iter()
         .map(|o| {
@@ -639,6 +703,7 @@ fn options_view(
         let view = theme::OptionView {
             marker: marker(i),
             index: i,
+            key: keys.get(i).copied().flatten(),
             label: &o.label,
             focused: i == focus,
         };
