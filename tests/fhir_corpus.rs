@@ -177,10 +177,7 @@ const EXPECTED: &[(&str, Expect)] = &[
     ),
     ("lforms__test__data__R4__tables", Refused("answerRepeats")),
     ("lforms__test__data__R4__ussg-fhp", Refused("answerRepeats")),
-    (
-        "lforms__test__data__R4__variable-scope-test",
-        Refused("is not defined"),
-    ),
+    ("lforms__test__data__R4__variable-scope-test", Loads),
     (
         "smartforms__apps__smart-forms-app__src__data__resources__Questionnaire__715.R4",
         Refused("terminology server"),

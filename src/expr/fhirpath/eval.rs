@@ -107,6 +107,7 @@ impl<'a> Ev<'_, 'a> {
                 Env::Const(s) => vec![Val::Str((*s).to_owned())],
                 Env::Var(i) => self.ctx.var(*i),
                 Env::Name(n) => return Err(format!("`%{n}` is not defined")),
+                Env::OutOfScope(n) => return Err(format!("`%{n}` is not defined here")),
             },
             Ast::Member(focus, name) => {
                 let input = self.eval(focus, f)?;
