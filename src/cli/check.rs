@@ -69,7 +69,7 @@ pub fn check(io: &mut Io<'_>, files: &[PathBuf]) -> Result<Status, CliError> {
             }
             continue;
         }
-        let mut loaded = load(&src);
+        let mut loaded = load(&src, io.value_sets.as_deref());
         if loaded
             .questionnaire
             .as_ref()

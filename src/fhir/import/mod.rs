@@ -66,14 +66,14 @@ const KNOWN_ROOT: &[&str] = &[
     "derivedFrom",
 ];
 
-/// Loads and checks a FHIR R4 Questionnaire. Value sets the file binds but does not contain are
-/// looked up in the folder named by `TRIAGE_VALUE_SETS` (the clinic's local expansions).
+/// Loads and checks a FHIR R4 Questionnaire, without local value sets: a choice bound to a
+/// value set the file does not contain is refused (see [`load_fhir_with`]).
 pub fn load_fhir(src: &str) -> Loaded {
-    let dir = std::env::var_os("TRIAGE_VALUE_SETS").map(std::path::PathBuf::from);
-    load_fhir_with(src, dir.as_deref())
+    load_fhir_with(src, None)
 }
 
-/// As [`load_fhir`], with the folder of local ValueSet files given (or none).
+/// As [`load_fhir`], with the clinic's folder of local ValueSet (and CodeSystem) files, from
+/// `[fhir] value_sets` in the clinic settings.
 pub fn load_fhir_with(src: &str, local: Option<&std::path::Path>) -> Loaded {
     let root: Value = match serde_json::from_str(src) {
         Ok(v) => v,
@@ -266,7 +266,7 @@ struct PendingExpr {
 struct Importer<'a> {
     diags: &'a mut Vec<Diagnostic>,
     items: Vec<Item>,
-    value_sets: HashMap<String, Vec<options::Opt>>,
+    value_sets: HashMap<String, options::Expanded>,
     pending: Vec<Pending>,
     /// triage's own answer rules: item, JSON path, rule, message.
     valid_ifs: Vec<(ItemIdx, String, String, String)>,
