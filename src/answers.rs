@@ -123,7 +123,9 @@ pub fn answer_for_item(it: &crate::questionnaire::Item, v: &RawValue) -> Result<
         }
         (QuestionKind::Choice { .. }, RawValue::Str(s)) => Ok(Answer::Choice(option(s)?)),
         (QuestionKind::Choice { .. }, other) => Err(format!("`{}` takes one of {}, found {}", it.id, values(), other.describe())),
+        (QuestionKind::Number { .. }, RawValue::Num(n)) if !it.unit_choices().is_empty() => Ok(Answer::Quantity { value: *n, unit: it.default_unit(), base: None }),
         (QuestionKind::Number { .. }, RawValue::Num(n)) => Ok(Answer::Number(*n)),
+        (QuestionKind::Number { .. }, RawValue::Map(m)) if !it.unit_choices().is_empty() => quantity(it, m),
         (QuestionKind::Number { .. }, other) => Err(format!("`{}` takes a number, found {}", it.id, other.describe())),
         (QuestionKind::Date { .. }, RawValue::Str(s)) => PartialDate::parse_iso(s)
             .map(Answer::Date)
@@ -148,16 +150,72 @@ pub fn to_json(q: &Questionnaire, item: ItemIdx, a: &Answer) -> serde_json::Valu
     match a {
         Answer::Choice(i) => value(i),
         Answer::Multi(list) => serde_json::Value::Array(list.iter().map(value).collect()),
-        Answer::Number(n) => {
-            if n.fract() == 0.0 && n.abs() < 9e15 {
-                serde_json::Value::from(*n as i64)
-            } else {
-                serde_json::Value::from(*n)
-            }
-        }
+        Answer::Number(n) => number(*n),
+        Answer::Quantity { value, unit, .. } => serde_json::json!({
+            "value": number(*value),
+            "unit": it.unit_choices().get(*unit as usize).map(|u| u.code.clone().unwrap_or_else(|| u.display.clone())),
+        }),
         Answer::Date(d) => serde_json::Value::String(d.to_iso()),
         Answer::Text(t) => serde_json::Value::String(t.clone()),
     }
+}
+
+fn number(n: f64) -> serde_json::Value {
+    if n.fract() == 0.0 && n.abs() < 9e15 {
+        serde_json::Value::from(n as i64)
+    } else {
+        serde_json::Value::from(n)
+    }
+}
+
+/// `{"value": 180, "unit": "cm"}` for a question offering several units (the unit by its code
+/// or its name).
+fn quantity(it: &crate::questionnaire::Item, m: &[(String, RawValue)]) -> Result<Answer, String> {
+    let get = |k: &str| m.iter().find(|(key, _)| key == k).map(|(_, v)| v);
+    let units = it.unit_choices();
+    let names = || {
+        units
+            .iter()
+            .map(|u| format!("\"{}\"", u.code.as_deref().unwrap_or(&u.display)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let value = match get("value") {
+        Some(RawValue::Num(n)) => *n,
+        _ => {
+            return Err(format!(
+                "`{}` takes {{\"value\": a number, \"unit\": one of {}}}",
+                it.id,
+                names()
+            ));
+        }
+    };
+    let unit = match get("unit") {
+        Some(RawValue::Str(s)) => units
+            .iter()
+            .position(|u| u.code.as_deref() == Some(s.as_str()) || &u.display == s)
+            .ok_or_else(|| {
+                format!(
+                    "`{}` has no unit \"{s}\"; expected one of {}",
+                    it.id,
+                    names()
+                )
+            })? as u32,
+        None => it.default_unit(),
+        Some(other) => {
+            return Err(format!(
+                "`{}`: the unit must be one of {}, found {}",
+                it.id,
+                names(),
+                other.describe()
+            ));
+        }
+    };
+    Ok(Answer::Quantity {
+        value,
+        unit,
+        base: None,
+    })
 }
 
 /// The value of an item across its occurrences, as answers files, drafts and summaries hold it:

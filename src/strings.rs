@@ -33,6 +33,7 @@ pub const SIGNOFF: &[&str] = &[
 /// Patient-facing validation messages. `{}` parts are filled by the engine.
 pub const NEED_ANSWER: &str = "Please answer this question to go on.";
 pub const NEED_CHOICE: &str = "Please choose one of the answers.";
+pub const NEED_UNIT: &str = "Please choose the unit.";
 pub const CHOOSE_AT_MOST: &str = "Please choose at most {} answers.";
 pub const CHOOSE_AT_LEAST: &str = "Please choose at least {} answers.";
 pub const NEED_NUMBER: &str = "Please type a number.";
@@ -139,6 +140,7 @@ pub const KEYS_HINT: &str = "Keys: 1-9 choose · Enter next · Esc back · ? why
 pub const TEXT_HINT: &str = "Type your answer, then press Enter.";
 pub const OPTIONAL_HINT: &str = "You can leave this empty.";
 pub const NUMBER_HINT: &str = "Type a number";
+pub const UNIT_HINT: &str = "choose the unit with the up and down arrows, or tap it.";
 pub const DATE_HINT: &str = "Type the date like 15/03/1991";
 pub const DATE_MONTH_HINT: &str =
     "Type the date like 15/03/1991, or the month and year, like March 2025";

@@ -109,6 +109,19 @@ pub fn answer_values(
             }
             out
         }
+        (QuestionKind::Number { .. }, Answer::Quantity { value, .. }) => {
+            let mut qv = json!({ "value": number(*value) });
+            if let Some(u) = it.fhir.as_ref().and_then(|f| f.unit_of(a)) {
+                qv["unit"] = json!(u.display);
+                if let Some(s) = &u.system {
+                    qv["system"] = json!(s);
+                }
+                if let Some(c) = &u.code {
+                    qv["code"] = json!(c);
+                }
+            }
+            vec![json!({ "valueQuantity": qv })]
+        }
         (QuestionKind::Number { integer, .. }, Answer::Number(n)) => match fhir_kind {
             Some("quantity") => {
                 let mut qv = json!({ "value": number(*n) });
@@ -419,6 +432,20 @@ pub fn to_answer(it: &Item, result: &[Val<'_>]) -> Option<Answer> {
     let first = result.first()?;
     match kind {
         QuestionKind::Number { integer, .. } => {
+            // With unit choices, a quantity keeps the unit it came in when that is one of them.
+            if let Val::Quantity(n, u) = first
+                && let Some(k) = it
+                    .unit_choices()
+                    .iter()
+                    .position(|x| x.code.as_deref() == Some(u.as_str()))
+            {
+                let value = if *integer { n.round() } else { *n };
+                return Some(Answer::Quantity {
+                    value,
+                    unit: k as u32,
+                    base: super::validate::base_value(it, value, k as u32),
+                });
+            }
             let n = match first {
                 Val::Quantity(n, u) => {
                     let want = it
@@ -436,7 +463,16 @@ pub fn to_answer(it: &Item, result: &[Val<'_>]) -> Option<Answer> {
             if !n.is_finite() {
                 return None;
             }
-            Some(Answer::Number(if *integer { n.round() } else { n }))
+            let n = if *integer { n.round() } else { n };
+            if !it.unit_choices().is_empty() {
+                let unit = it.default_unit();
+                return Some(Answer::Quantity {
+                    value: n,
+                    unit,
+                    base: super::validate::base_value(it, n, unit),
+                });
+            }
+            Some(Answer::Number(n))
         }
         QuestionKind::Choice { style, options } => {
             let pick = |v: &Val<'_>| -> Option<u32> {

@@ -144,6 +144,19 @@ pub struct FhirItem {
     /// For quantities and numbers with a unit: the unit as a coding (UCUM code and system),
     /// written into `valueQuantity`.
     pub unit: Option<FhirUnit>,
+    /// A quantity that offers several units (`unitOption`): each, the patient choosing one
+    /// (its answers are [`crate::answer::Answer::Quantity`]). Empty with one unit or none.
+    pub units: Vec<FhirUnit>,
+}
+
+impl FhirItem {
+    /// The unit an answer was given in: its chosen unit, or the item's one unit.
+    pub fn unit_of(&self, a: &crate::answer::Answer) -> Option<&FhirUnit> {
+        match a {
+            crate::answer::Answer::Quantity { unit, .. } => self.units.get(*unit as usize),
+            _ => self.unit.as_ref(),
+        }
+    }
 }
 
 /// A unit of a FHIR quantity: `code` and `system` (usually UCUM) and the name people read.
@@ -516,6 +529,22 @@ fn per_answer(items: &[Item], item: ItemIdx) -> bool {
 }
 
 impl Item {
+    /// The units the patient chooses from (a quantity with several `unitOption`s); empty
+    /// otherwise.
+    pub fn unit_choices(&self) -> &[FhirUnit] {
+        self.fhir.as_ref().map_or(&[], |f| &f.units)
+    }
+
+    /// Which of [`Item::unit_choices`] an answer is in when none is said: the item's unit
+    /// (its initial value's, else the first offered).
+    pub fn default_unit(&self) -> u32 {
+        let Some(f) = &self.fhir else { return 0 };
+        f.unit
+            .as_ref()
+            .and_then(|u| f.units.iter().position(|x| x.code == u.code))
+            .unwrap_or(0) as u32
+    }
+
     /// Whether the item is asked again with "add another": a repeating group or free-entry
     /// question (a repeating choice is a multi-choice instead).
     pub fn repeats_itself(&self) -> bool {

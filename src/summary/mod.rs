@@ -47,6 +47,10 @@ pub fn answer_text(q: &Questionnaire, item: ItemIdx, a: &Answer) -> String {
     match a {
         Answer::Choice(i) => label(i),
         Answer::Multi(list) => list.iter().map(label).collect::<Vec<_>>().join(", "),
+        Answer::Quantity { value, unit, .. } => match it.unit_choices().get(*unit as usize) {
+            Some(u) => format!("{} {}", fmt_num(*value), u.display),
+            None => fmt_num(*value),
+        },
         Answer::Number(n) => match it.question() {
             Some(QuestionKind::Number { unit: Some(u), .. }) => format!("{} {u}", fmt_num(*n)),
             _ => fmt_num(*n),

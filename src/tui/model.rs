@@ -96,6 +96,26 @@ pub enum Field {
     Multi { focus: usize, chosen: Vec<u32> },
     /// Text, number or date: what is typed, with a real cursor.
     Text(Input),
+    /// A number with a choice of units: what is typed, and the unit chosen (an index into the
+    /// item's unit choices).
+    Quantity { input: Input, unit: usize },
+}
+
+impl Field {
+    /// The typing part of the field, if it has one.
+    pub fn input(&self) -> Option<&Input> {
+        match self {
+            Field::Text(i) | Field::Quantity { input: i, .. } => Some(i),
+            _ => None,
+        }
+    }
+
+    pub fn input_mut(&mut self) -> Option<&mut Input> {
+        match self {
+            Field::Text(i) | Field::Quantity { input: i, .. } => Some(i),
+            _ => None,
+        }
+    }
 }
 
 /// A button or other tap target.
@@ -395,6 +415,18 @@ pub fn field_for(s: &Session<'_>, at: At) -> Field {
             Field::Choice {
                 focus: chosen.map_or(0, |c| c as usize),
                 chosen,
+            }
+        }
+        QuestionKind::Number { .. } if !it.unit_choices().is_empty() => {
+            let (text, unit) = match stored {
+                Some(Answer::Quantity { value, unit, .. }) => {
+                    (typed::show_number(*value), *unit as usize)
+                }
+                _ => (String::new(), it.default_unit() as usize),
+            };
+            Field::Quantity {
+                input: Input::new(text),
+                unit,
             }
         }
         QuestionKind::Number { .. } | QuestionKind::Date { .. } | QuestionKind::Text { .. } => {

@@ -228,7 +228,7 @@ impl Importer<'_> {
                 == Some(true);
         let is_question = matches!(kind, ItemKind::Question(_));
         let option_kinds = opts.iter().map(|o| o.kind.to_owned()).collect();
-        let unit = self.unit(obj, path);
+        let (unit, units) = self.units(obj);
         let short = ext::text(obj, ext::TRIAGE_SHORT).map(clean::clean_line);
         self.items.push(Item {
             id: link.clone(),
@@ -250,6 +250,7 @@ impl Importer<'_> {
                 kind: ty.to_owned(),
                 option_kinds,
                 unit,
+                units,
             }),
         });
         self.item_extensions(obj, path, idx);
@@ -358,30 +359,21 @@ impl Importer<'_> {
         });
     }
 
-    /// The unit of a number or quantity: `questionnaire-unit`, else the first `unitOption`
-    /// (several unit options: the answer is asked in the first, with a warning).
-    fn unit(&mut self, obj: &Map<String, Value>, path: &str) -> Option<FhirUnit> {
-        let options = ext::all(obj, ext::UNIT_OPTION);
-        if options.len() > 1 {
-            let names: Vec<&str> = options
-                .iter()
-                .filter_map(|x| x.pointer("/valueCoding/code").and_then(Value::as_str))
-                .collect();
-            self.warn(&format!("{path}.extension"), format!("the answer is asked in {} only (the other units offered, {}, are not): it is recorded with that unit", names.first().unwrap_or(&"?"), names.get(1..).unwrap_or(&[]).join(", ")));
-        }
-        let x = ext::first(obj, ext::UNIT).or(options.first().copied())?;
-        let c = x.get("valueCoding")?;
-        let code = c.get("code").and_then(Value::as_str).map(str::to_owned);
-        let display = c
-            .get("display")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .or_else(|| code.as_deref().map(crate::expr::fhirpath::units::display))?;
-        Some(FhirUnit {
-            code,
-            system: c.get("system").and_then(Value::as_str).map(str::to_owned),
-            display: clean::clean_line(&display),
-        })
+    /// The units of a number or quantity: `questionnaire-unit` (one unit), or the
+    /// `unitOption`s (with several, the patient chooses one; the first is the default).
+    fn units(&mut self, obj: &Map<String, Value>) -> (Option<FhirUnit>, Vec<FhirUnit>) {
+        let options: Vec<FhirUnit> = ext::all(obj, ext::UNIT_OPTION)
+            .iter()
+            .filter_map(|x| coding_unit(x.get("valueCoding")?))
+            .collect();
+        let single = ext::first(obj, ext::UNIT).and_then(|x| coding_unit(x.get("valueCoding")?));
+        let unit = single.or_else(|| options.first().cloned());
+        let choices = if options.len() >= 2 {
+            options
+        } else {
+            Vec::new()
+        };
+        (unit, choices)
     }
 
     /// The triage kind of a FHIR item type, with its options for choices.
@@ -568,4 +560,21 @@ impl Importer<'_> {
             }
         }
     }
+}
+
+/// A unit from a coding (`code`, `system`, and the name people read: its display, else the
+/// UCUM code's name).
+pub(super) fn coding_unit(c: &Value) -> Option<FhirUnit> {
+    let code = c.get("code").and_then(Value::as_str).map(str::to_owned);
+    let display = c
+        .get("display")
+        .or(c.get("unit"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or_else(|| code.as_deref().map(crate::expr::fhirpath::units::display))?;
+    Some(FhirUnit {
+        code,
+        system: c.get("system").and_then(Value::as_str).map(str::to_owned),
+        display: clean::clean_line(&display),
+    })
 }

@@ -286,6 +286,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, more: A
     if field.height > 0 && field.width >= 4 {
         step::options_view(
             m.mode == crate::tui::model::Mode::Staff,
+            true,
             f,
             field,
             hits,

@@ -38,12 +38,24 @@ pub fn update(m: &mut Model<'_>, step: Step, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(k) => {
             if k.code == KeyCode::F(1)
-                || (k.code == KeyCode::Char('?') && !matches!(m.field, Field::Text(_)))
+                || (k.code == KeyCode::Char('?') && m.field.input().is_none())
             {
                 m.help_open = true;
                 return Vec::new();
             }
-            if let Field::Text(input) = &mut m.field {
+            // A quantity's unit: up and down go through the units offered.
+            if let Field::Quantity { unit, .. } = &mut m.field
+                && matches!(k.code, KeyCode::Up | KeyCode::Down)
+            {
+                let n = m.session.questionnaire().item(item).unit_choices().len();
+                *unit = match k.code {
+                    KeyCode::Up => unit.saturating_sub(1),
+                    _ => (*unit + 1).min(n.saturating_sub(1)),
+                };
+                m.message = None;
+                return Vec::new();
+            }
+            if let Some(input) = m.field.input_mut() {
                 return match k.code {
                     KeyCode::Enter | KeyCode::PageDown => next(m, at),
                     KeyCode::Tab if m.mode == Mode::Staff => next(m, at),
@@ -97,7 +109,14 @@ pub fn update(m: &mut Model<'_>, step: Step, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Tap(Target::Option(i)) => {
-            choose(m, item, i);
+            if let Field::Quantity { unit, .. } = &mut m.field {
+                if i < m.session.questionnaire().item(item).unit_choices().len() {
+                    *unit = i;
+                    m.message = None;
+                }
+            } else {
+                choose(m, item, i);
+            }
             Vec::new()
         }
         Msg::Tap(Target::Button(Action::Next)) => next(m, at),
@@ -111,7 +130,7 @@ pub fn update(m: &mut Model<'_>, step: Step, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Paste(text) => {
-            if let Field::Text(input) = &mut m.field {
+            if let Some(input) = m.field.input_mut() {
                 let input_len = input.value().chars().count();
                 for c in crate::text::clean_line(&text)
                     .chars()
@@ -181,6 +200,19 @@ fn field_answer(m: &Model<'_>, item: ItemIdx) -> Result<Option<Answer>, String> 
         (Field::Choice { chosen, .. }, _) => Ok(chosen.map(Answer::Choice)),
         (Field::Multi { chosen, .. }, _) => {
             Ok((!chosen.is_empty()).then(|| Answer::Multi(chosen.clone())))
+        }
+        (Field::Quantity { input, unit }, _) => {
+            let v = input.value().trim();
+            if v.is_empty() {
+                return Ok(None);
+            }
+            typed::parse_number(v).map(|value| {
+                Some(Answer::Quantity {
+                    value,
+                    unit: *unit as u32,
+                    base: None,
+                })
+            })
         }
         (Field::Text(input), Some(kind)) => {
             let v = input.value().trim();
@@ -496,8 +528,22 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, step: S
                         ),
                         _ => String::new(),
                     };
-                    let unit = unit.as_ref().map(|u| format!(" ({u})")).unwrap_or_default();
-                    format!("{}{range}{unit}.", strings::NUMBER_HINT)
+                    if it.unit_choices().is_empty() {
+                        let unit = unit.as_ref().map(|u| format!(" ({u})")).unwrap_or_default();
+                        format!("{}{range}{unit}.", strings::NUMBER_HINT)
+                    } else {
+                        let first = it
+                            .unit_choices()
+                            .first()
+                            .filter(|_| !range.is_empty())
+                            .map(|u| format!(" {}", u.display))
+                            .unwrap_or_default();
+                        format!(
+                            "{}{range}{first}; {}",
+                            strings::NUMBER_HINT,
+                            strings::UNIT_HINT
+                        )
+                    }
                 }
                 (
                     QuestionKind::Date {
@@ -564,6 +610,7 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
         Field::Choice { focus, chosen } => {
             options_view(
                 m.mode == Mode::Staff,
+                true,
                 f,
                 area,
                 hits,
@@ -581,6 +628,7 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
         Field::Multi { focus, chosen } => {
             options_view(
                 m.mode == Mode::Staff,
+                true,
                 f,
                 area,
                 hits,
@@ -595,49 +643,84 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
                 },
             );
         }
-        Field::Text(input) => {
-            // A thick box when there is room; otherwise one line starting with `>`.
-            let boxed = area.height >= 3;
-            let r = Rect {
-                height: if boxed { 3 } else { 1 },
+        Field::Text(input) => text_box(f, area, input),
+        Field::Quantity { input, unit } => {
+            let box_h = if area.height >= 3 { 3 } else { 1 };
+            text_box(
+                f,
+                Rect {
+                    height: box_h,
+                    ..area
+                },
+                input,
+            );
+            let units: Vec<crate::questionnaire::ChoiceOption> = it
+                .unit_choices()
+                .iter()
+                .map(|u| crate::questionnaire::ChoiceOption {
+                    label: u.display.clone(),
+                    ..Default::default()
+                })
+                .collect();
+            let below = Rect {
+                y: area.y + box_h,
+                height: area.height.saturating_sub(box_h),
                 ..area
             };
-            let (inner_x, inner_w) = (
-                r.x + if boxed { 1 } else { 2 },
-                r.width.saturating_sub(3) as usize,
-            );
-            let scroll = input.visual_scroll(inner_w);
-            let text = ratatui::widgets::Paragraph::new(input.value()).scroll((0, scroll as u16));
-            if boxed {
-                let block = ratatui::widgets::Block::default()
-                    .borders(ratatui::widgets::Borders::ALL)
-                    .border_type(ratatui::widgets::BorderType::Thick);
-                f.render_widget(text.block(block), r);
-            } else {
-                f.render_widget(
-                    ratatui::widgets::Paragraph::new(">").style(theme::bold()),
-                    Rect { width: 2, ..r },
-                );
-                f.render_widget(
-                    text,
-                    Rect {
-                        x: inner_x,
-                        width: r.width.saturating_sub(2),
-                        ..r
-                    },
-                );
+            if below.height > 0 {
+                options_view(true, false, f, below, hits, &units, *unit, |i| {
+                    if i == *unit { "(x)" } else { "( )" }
+                });
             }
-            let cx = inner_x + (input.visual_cursor().max(scroll) - scroll) as u16;
-            let cy = if boxed { r.y + 1 } else { r.y };
-            f.set_cursor_position((cx.min(r.x + r.width.saturating_sub(2)), cy));
         }
         _ => {}
     }
 }
 
-/// The options of a choice as boxes (or lines when space is short), scrolled to the focus.
+/// A typing box: a thick box when there is room, otherwise one line starting with `>`; the
+/// terminal cursor sits at the input's cursor.
+fn text_box(f: &mut Frame, area: Rect, input: &tui_input::Input) {
+    let boxed = area.height >= 3;
+    let r = Rect {
+        height: if boxed { 3 } else { 1 },
+        ..area
+    };
+    let (inner_x, inner_w) = (
+        r.x + if boxed { 1 } else { 2 },
+        r.width.saturating_sub(3) as usize,
+    );
+    let scroll = input.visual_scroll(inner_w);
+    let text = ratatui::widgets::Paragraph::new(input.value()).scroll((0, scroll as u16));
+    if boxed {
+        let block = ratatui::widgets::Block::default()
+            .borders(ratatui::widgets::Borders::ALL)
+            .border_type(ratatui::widgets::BorderType::Thick);
+        f.render_widget(text.block(block), r);
+    } else {
+        f.render_widget(
+            ratatui::widgets::Paragraph::new(">").style(theme::bold()),
+            Rect { width: 2, ..r },
+        );
+        f.render_widget(
+            text,
+            Rect {
+                x: inner_x,
+                width: r.width.saturating_sub(2),
+                ..r
+            },
+        );
+    }
+    let cx = inner_x + (input.visual_cursor().max(scroll) - scroll) as u16;
+    let cy = if boxed { r.y + 1 } else { r.y };
+    f.set_cursor_position((cx.min(r.x + r.width.saturating_sub(2)), cy));
+}
+
+/// The options of a choice as boxes (or lines when space is short), scrolled to the focus;
+/// `keyed`: each shows the number key that chooses it.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn options_view(
     compact: bool,
+    keyed: bool,
     f: &mut Frame,
     area: Rect,
     hits: &mut HitMap,
@@ -648,7 +731,11 @@ pub(super) fn options_view(
     // Boxed options (three-row tap targets) when at least one fits with its scroll hints;
     // otherwise one line each, so the smallest window still shows the choices.
     let boxed = area.height >= 5 && !compact;
-    let keys = option_keys(options);
+    let keys = if keyed {
+        option_keys(options)
+    } else {
+        Vec::new()
+    };
     let heights: Vec<u16> = options
         .iter()
         .map(|o| {
