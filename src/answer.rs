@@ -4,11 +4,14 @@
 use jiff::civil::Date;
 
 /// A date the patient gave, full or month-only ("a rough date is fine").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartialDate {
     /// For a month-only date this is the first day of the month.
     pub date: Date,
     pub month_only: bool,
+    /// The patient's own words when they gave the date as a phrase ("6 weeks ago", "last
+    /// March"): kept beside the month they were read as, so the doctor sees both.
+    pub said: Option<String>,
 }
 
 impl PartialDate {
@@ -16,6 +19,7 @@ impl PartialDate {
         PartialDate {
             date,
             month_only: false,
+            said: None,
         }
     }
 
@@ -23,17 +27,31 @@ impl PartialDate {
         Date::new(year, month, 1).ok().map(|date| PartialDate {
             date,
             month_only: true,
+            said: None,
         })
     }
 
-    /// The single date used in conditions and arithmetic. A month-only date resolves to the
-    /// **last** day of its month: intervals since it come out shortest, the safe direction for
-    /// re-treatment rules (clinical spec §2 rule 6). This is the one place that choice is made.
+    /// The single date used where no visit date is known (literal dates in FHIR conditions
+    /// and bounds): a month-only date resolves to the **last** day of its month.
     pub fn resolved(&self) -> Date {
         if self.month_only {
             self.date.last_of_month()
         } else {
             self.date
+        }
+    }
+
+    /// The single date used in conditions and arithmetic for a visit on `visit`. A month-only
+    /// date resolves to the last day of its month, so intervals since it come out shortest (the
+    /// safe direction for re-treatment rules, clinical spec §2 rule 6), but never later than
+    /// the visit itself: "June 2025" on 2 June 2025 is 0 days ago, not -28 (spec 9.2). This is
+    /// the one place that choice is made.
+    pub fn resolved_for(&self, visit: Date) -> Date {
+        let last = self.resolved();
+        if self.month_only && self.date <= visit && last > visit {
+            visit
+        } else {
+            last
         }
     }
 
@@ -99,6 +117,21 @@ mod tests {
         assert_eq!(d.to_iso(), "2024-02");
         let f = PartialDate::parse_iso("2025-04-30").unwrap();
         assert_eq!(f.resolved(), Date::constant(2025, 4, 30));
+    }
+
+    /// In the visit's own month a month-only date is the visit date, never in the future;
+    /// earlier months keep their last day; full dates are themselves.
+    #[test]
+    fn month_only_never_after_the_visit() {
+        let visit = Date::constant(2025, 6, 2);
+        let june = PartialDate::parse_iso("2025-06").unwrap();
+        assert_eq!(june.resolved_for(visit), visit);
+        let may = PartialDate::parse_iso("2025-05").unwrap();
+        assert_eq!(may.resolved_for(visit), Date::constant(2025, 5, 31));
+        let next = PartialDate::parse_iso("2025-07").unwrap();
+        assert_eq!(next.resolved_for(visit), Date::constant(2025, 7, 31));
+        let full = PartialDate::parse_iso("2025-06-20").unwrap();
+        assert_eq!(full.resolved_for(visit), Date::constant(2025, 6, 20));
     }
 
     /// Malformed and impossible dates are refused, not guessed.

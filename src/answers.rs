@@ -21,6 +21,11 @@ pub enum RawValue {
     List(Vec<RawValue>),
     /// An object (per-answer values of items inside repeats).
     Map(Vec<(String, RawValue)>),
+    /// A date given as a phrase: `{ "date": "2025-04", "said": "6 weeks ago" }`.
+    DateSaid {
+        date: String,
+        said: String,
+    },
     Null,
     Other(&'static str),
 }
@@ -37,11 +42,21 @@ impl RawValue {
                 RawValue::List(a.iter().map(RawValue::from_json).collect())
             }
             serde_json::Value::Null => RawValue::Null,
-            serde_json::Value::Object(m) => RawValue::Map(
-                m.iter()
-                    .map(|(k, v)| (k.clone(), RawValue::from_json(v)))
-                    .collect(),
-            ),
+            serde_json::Value::Object(o) => match (
+                o.get("date").and_then(|d| d.as_str()),
+                o.get("said").and_then(|d| d.as_str()),
+                o.len(),
+            ) {
+                (Some(date), Some(said), 2) => RawValue::DateSaid {
+                    date: date.to_owned(),
+                    said: said.to_owned(),
+                },
+                _ => RawValue::Map(
+                    o.iter()
+                        .map(|(k, v)| (k.clone(), RawValue::from_json(v)))
+                        .collect(),
+                ),
+            },
         }
     }
 
@@ -68,6 +83,7 @@ impl RawValue {
             RawValue::Bool(b) => format!("{b}"),
             RawValue::List(_) => "a list".into(),
             RawValue::Map(_) => "an object".into(),
+            RawValue::DateSaid { date, said } => format!("\"{date}\" (said \"{said}\")"),
             RawValue::Null => "null".into(),
             RawValue::Other(what) => (*what).into(),
         }
@@ -127,6 +143,9 @@ pub fn answer_for_item(it: &crate::questionnaire::Item, v: &RawValue) -> Result<
         (QuestionKind::Number { .. }, RawValue::Num(n)) => Ok(Answer::Number(*n)),
         (QuestionKind::Number { .. }, RawValue::Map(m)) if !it.unit_choices().is_empty() => quantity(it, m),
         (QuestionKind::Number { .. }, other) => Err(format!("`{}` takes a number, found {}", it.id, other.describe())),
+        (QuestionKind::Date { .. }, RawValue::DateSaid { date, said }) => PartialDate::parse_iso(date)
+            .map(|d| Answer::Date(PartialDate { said: Some(crate::text::clean_line(said)), ..d }))
+            .ok_or_else(|| format!("`{}` takes a date as \"YYYY-MM-DD\" (or \"YYYY-MM\" where a month is enough), found \"{date}\"", it.id)),
         (QuestionKind::Date { .. }, RawValue::Str(s)) => PartialDate::parse_iso(s)
             .map(Answer::Date)
             .ok_or_else(|| format!("`{}` takes a date as \"YYYY-MM-DD\" (or \"YYYY-MM\" where a month is enough), found \"{s}\"", it.id)),
@@ -155,7 +174,10 @@ pub fn to_json(q: &Questionnaire, item: ItemIdx, a: &Answer) -> serde_json::Valu
             "value": number(*value),
             "unit": it.unit_choices().get(*unit as usize).map(|u| u.code.clone().unwrap_or_else(|| u.display.clone())),
         }),
-        Answer::Date(d) => serde_json::Value::String(d.to_iso()),
+        Answer::Date(d) => match &d.said {
+            Some(said) => serde_json::json!({ "date": d.to_iso(), "said": said }),
+            None => serde_json::Value::String(d.to_iso()),
+        },
         Answer::Text(t) => serde_json::Value::String(t.clone()),
     }
 }

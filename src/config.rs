@@ -1,6 +1,7 @@
 //! Clinic settings in one TOML file (`--config`, default `config.toml` in the data directory):
 //! clinic name, default questionnaire, kiosk timeouts and PIN policy, where summaries go (print
-//! command, spool folder), and the staff alert command. Commands are argument lists, never a
+//! command, spool folder), the staff alert command, and the shared clinic store (`[clinic_store]`,
+//! checked in `crate::clinic::settings`). Commands are argument lists, never a
 //! shell line. `triage check` checks this file with the same file:line:col messages.
 
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ struct RawConfig {
     kiosk: Option<RawKiosk>,
     output: Option<RawOutput>,
     alert: Option<RawAlert>,
+    clinic_store: Option<Spanned<crate::clinic::RawClinicStore>>,
     fhir: Option<RawFhir>,
 }
 
@@ -86,6 +88,8 @@ pub struct Config {
     pub fhir_spool_dir: Option<PathBuf>,
     /// Run (without patient data) when a safety pause needs staff.
     pub alert_command: Option<Vec<String>>,
+    /// The shared clinic store this machine delivers to (`[clinic_store]`), if any.
+    pub clinic_store: Option<crate::clinic::ClinicSettings>,
     /// A folder of FHIR ValueSet (and CodeSystem) files, or an unpacked FHIR package: the
     /// expansions of value sets FHIR questionnaires bind to but do not contain.
     pub value_sets: Option<PathBuf>,
@@ -107,6 +111,7 @@ impl Default for Config {
             format: SummaryFormat::Text,
             fhir_spool_dir: None,
             alert_command: None,
+            clinic_store: None,
             value_sets: None,
         }
     }
@@ -218,6 +223,9 @@ pub fn load_config(src: &str, base: &Path) -> Result<(Config, Vec<Diagnostic>), 
     }
     if let Some(a) = &raw.alert {
         c.alert_command = command(&a.command, "command", &mut errors, &mut warnings);
+    }
+    if let Some(cs) = &raw.clinic_store {
+        c.clinic_store = crate::clinic::settings::check(cs, base, &mut errors, &mut warnings);
     }
     if let Some(v) = raw.fhir.as_ref().and_then(|f| f.value_sets.as_ref()) {
         let dir = base.join(v.get_ref());

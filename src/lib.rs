@@ -4,6 +4,7 @@
 pub mod answer;
 pub mod answers;
 pub mod cli;
+pub mod clinic;
 pub mod clock;
 pub mod config;
 pub mod diag;

@@ -105,6 +105,22 @@ enum Command {
         #[command(subcommand)]
         action: RecordsCommand,
     },
+    /// Send this machine's outbox to the clinic store now: exit 0 when nothing waits, 3 when
+    /// records remain.
+    Sync {
+        /// Keep retrying for up to this many seconds while records remain.
+        #[arg(long, value_name = "SECONDS")]
+        wait: Option<f64>,
+        /// Send again every record this machine still holds (after the clinic store was restored
+        /// from a backup); those it already has count once.
+        #[arg(long)]
+        resend: bool,
+    },
+    /// Set up the shared clinic store (PostgreSQL).
+    Store {
+        #[command(subcommand)]
+        action: StoreCommand,
+    },
     /// Set the staff PIN used to leave or manage the kiosk.
     Pin {
         #[command(subcommand)]
@@ -117,6 +133,34 @@ enum Command {
         answers: PathBuf,
         #[arg(long, default_value_t = 1)]
         rounds: usize,
+    },
+    /// Test harness for the clinic store fault test: complete records with delivery running.
+    #[command(hide = true)]
+    HarnessDevice {
+        #[arg(long, value_name = "FILE")]
+        answers: PathBuf,
+        #[arg(long)]
+        records: usize,
+        #[arg(long, default_value_t = 20)]
+        pace_ms: u64,
+        #[arg(long, default_value_t = 300)]
+        deadline: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Create or migrate the clinic store's schema and its roles (triage_device, triage_reader).
+    Init {
+        /// The administrator's URL, without a password: postgresql://admin@db.clinic.lan/triage
+        #[arg(long, value_name = "URL")]
+        url: String,
+        /// A file holding only the administrator's password (mode 0600); else PGPASSFILE.
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+        /// The clinic's CA certificate (PEM), checked against the server (sslmode=verify-full).
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<PathBuf>,
     },
 }
 
@@ -134,15 +178,32 @@ enum PinCommand {
 
 #[derive(Subcommand)]
 enum RecordsCommand {
-    /// One line per record: id, time, name, outcome, flag counts.
+    /// One line per record: id, time, name, outcome, flag counts (and site and device, from
+    /// the clinic store when one is configured and readable).
     List {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// This machine's records, even when the clinic store is readable.
+        #[arg(long)]
+        local: bool,
+        /// Clinic store: records per page, newest first.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// Clinic store: which page (from 1).
+        #[arg(long, default_value_t = 1)]
+        page: i64,
+        /// Clinic store: only records from this site.
+        #[arg(long)]
+        site: Option<String>,
     },
     /// Print a record's summary.
     Show {
-        id: i64,
+        /// The record's id (or, in the clinic store, its UUID).
+        id: String,
+        /// This machine's record, even when the clinic store is readable.
+        #[arg(long)]
+        local: bool,
         #[arg(long, value_enum, default_value_t = FormatArg::Text)]
         format: FormatArg,
         /// The questionnaire the record was made with (for --format fhir; default: the shipped one).
@@ -159,6 +220,9 @@ enum RecordsCommand {
         /// The questionnaire the records were made with (for --fhir; default: the shipped one).
         #[arg(long, value_name = "FILE", requires = "fhir")]
         questionnaire: Option<PathBuf>,
+        /// This machine's records, even when the clinic store is readable.
+        #[arg(long)]
+        local: bool,
     },
     /// Unfinished forms (interrupted or abandoned) for staff: id, state, times, how far they
     /// got and whose they are; `--discard ID --yes` throws one away (audited).
@@ -264,42 +328,114 @@ fn main() -> ExitCode {
                 today,
                 now,
                 data_dir,
+                config: args.config.as_deref(),
                 clinic: None,
             };
             cli::submit(&mut io, &a)
         }
-        Command::Records { action } => match action {
-            RecordsCommand::List { json } => cli::records_list(&mut io, data_dir, json),
-            RecordsCommand::Show {
-                id,
-                format,
-                questionnaire,
-            } => cli::records_show(
-                &mut io,
+        Command::Records { action } => {
+            let ra = |local: bool| cli::RecordsArgs {
                 data_dir,
-                id,
-                fmt(format),
-                questionnaire.as_deref(),
-                now,
-            ),
-            RecordsCommand::Export {
-                out,
-                fhir,
-                questionnaire,
-            } => cli::records_export(&mut io, data_dir, &out, fhir, questionnaire.as_deref(), now),
-            RecordsCommand::Drafts {
-                json,
-                discard,
-                yes,
-                questionnaire,
-            } => match discard {
-                Some(id) => cli::drafts_discard(&mut io, data_dir, id, yes, now),
-                None => cli::drafts_list(&mut io, data_dir, json, questionnaire.as_deref()),
-            },
-            RecordsCommand::Delete { id, yes } => {
-                cli::records_delete(&mut io, data_dir, id, yes, now)
+                config: args.config.as_deref(),
+                local,
+            };
+            match action {
+                RecordsCommand::List {
+                    json,
+                    local,
+                    limit,
+                    page,
+                    site,
+                } => cli::records_list(
+                    &mut io,
+                    &ra(local),
+                    &cli::ListArgs {
+                        json,
+                        limit,
+                        page,
+                        site: site.as_deref(),
+                    },
+                ),
+                RecordsCommand::Show {
+                    id,
+                    local,
+                    format,
+                    questionnaire,
+                } => cli::records_show(
+                    &mut io,
+                    &ra(local),
+                    &id,
+                    fmt(format),
+                    questionnaire.as_deref(),
+                    now,
+                ),
+                RecordsCommand::Export {
+                    out,
+                    fhir,
+                    questionnaire,
+                    local,
+                } => cli::records_export(
+                    &mut io,
+                    &ra(local),
+                    &out,
+                    fhir,
+                    questionnaire.as_deref(),
+                    now,
+                ),
+                RecordsCommand::Drafts {
+                    json,
+                    discard,
+                    yes,
+                    questionnaire,
+                } => match discard {
+                    Some(id) => cli::drafts_discard(&mut io, data_dir, id, yes, now),
+                    None => cli::drafts_list(&mut io, data_dir, json, questionnaire.as_deref()),
+                },
+                RecordsCommand::Delete { id, yes } => {
+                    cli::records_delete(&mut io, &ra(true), id, yes, now)
+                }
             }
-        },
+        }
+        Command::Sync { wait, resend } => cli::sync(
+            &mut io,
+            &cli::SyncArgs {
+                data_dir,
+                config: args.config.as_deref(),
+                wait,
+                resend,
+            },
+        ),
+        Command::Store {
+            action:
+                StoreCommand::Init {
+                    url,
+                    password_file,
+                    ca_file,
+                },
+        } => cli::store_init(
+            &mut io,
+            &cli::StoreInitArgs {
+                url: &url,
+                password_file: password_file.as_deref(),
+                ca_file: ca_file.as_deref(),
+            },
+        ),
+        Command::HarnessDevice {
+            answers,
+            records,
+            pace_ms,
+            deadline,
+        } => cli::device_harness(
+            &mut io,
+            &cli::DeviceHarnessArgs {
+                data_dir,
+                config: args.config.as_deref(),
+                answers: &answers,
+                records,
+                pace: std::time::Duration::from_millis(pace_ms),
+                deadline: std::time::Duration::from_secs(deadline),
+            },
+        ),
         Command::Pin {
             action: PinCommand::Set,
         } => cli::pin_set(&mut io, data_dir),

@@ -99,8 +99,27 @@ pub fn latch_changed(answer: &str, at: &str) -> String {
     format!("Answer later changed to {answer}{at}.")
 }
 pub const PAGE_LATCHED: &str = "latched";
+/// How a date the patient gave as a phrase is marked on the page: "2025-04 (said: 6 weeks ago)".
+pub const PAGE_SAID: &str = "said";
+/// `{name:ago}` on the page.
+pub fn days_ago(days: i64) -> String {
+    match days {
+        0 => "today".to_owned(),
+        1 => "1 day ago".to_owned(),
+        n if n < 0 => format!("in {} days", -n),
+        n => format!("{n} days ago"),
+    }
+}
+pub fn about_weeks_ago(weeks: i64, month: &str) -> String {
+    match weeks {
+        0 => format!("this month (month only: {month})"),
+        1 => format!("about 1 week ago (month only: {month})"),
+        n => format!("about {n} weeks ago (month only: {month})"),
+    }
+}
 pub const PAGE_RULES: &str = "Rules";
 pub const PAGE_VISIT: &str = "Visit";
+pub const PAGE_COMPLETED: &str = "completed";
 pub const PAGE_RECORD: &str = "Record";
 pub const PAGE_NOTES: &str = "NOTES";
 pub const PAGE_SIGNOFF: &str = "PRESCRIBER SIGN-OFF";
@@ -108,6 +127,15 @@ pub const NOT_GIVEN: &str = "-";
 
 /// Typing numbers and dates.
 pub const TYPE_NUMBER: &str = "Please type a number, like 12.";
+/// "1.500": one and a half, or one thousand five hundred?
+pub fn number_ambiguous(int: &str, frac: &str) -> String {
+    format!(
+        "Did you mean {int}{frac} or {int}.{}? Please type it without a separator, like {int}{frac}, or with the decimal point, like {int}.{}.",
+        frac.trim_end_matches('0'),
+        frac.trim_end_matches('0')
+    )
+}
+pub const NUMBER_TOO_LARGE: &str = "That number is too large to keep exactly. Please check it.";
 pub const TYPE_DATE: &str = "Please type the date like 15/03/1991 (day, month, year).";
 pub const TYPE_DATE_OR_MONTH: &str =
     "Please type the date like 15/03/1991, or just the month and year, like March 2025.";
@@ -146,6 +174,7 @@ pub const DATE_MONTH_HINT: &str =
     "Type the date like 15/03/1991, or the month and year, like March 2025";
 pub const MORE_ABOVE: &str = "▲ more above";
 pub const MORE_BELOW: &str = "▼ more below";
+pub const SCROLL_HINT: &str = "(↑↓)";
 pub const REVIEW_TITLE: &str = "Check your answers";
 pub const REVIEW_HINT: &str =
     "Choose an answer to change it. When everything is right, choose Send.";
@@ -173,7 +202,7 @@ pub fn saved_not_shown(record: i64) -> String {
         "Answers saved as record {record}. The doctor's summary is not shown on this screen; staff can read it with `triage records show {record}`."
     )
 }
-pub const PAUSE_TITLE: &str = "Please wait";
+pub const PAUSE_TITLE: &str = "Support for you";
 pub const PAGE_TITLE_PAUSE: &str = "Support";
 /// The safety pause, by what became of the staff alert.
 pub const PAUSE_ALERT_PENDING: &str = "We are letting a member of staff know.";
@@ -195,6 +224,7 @@ pub const RESUME_DOB_WRONG: &str = "That does not match. {} tries left.";
 pub const RESUME_DOB_LOCKED: &str =
     "That does not match. Please ask a member of staff, or start a new form.";
 pub const RESUME_CHECKING: &str = "Checking...";
+pub const DRAFT_IN_USE: &str = "That form is open in another window, so it was not opened here. Start a new form, or finish it there.";
 pub const RESUME_CHANGED: &str = "The questionnaire has changed since then (it was version {}). Some answers may need to be given again.";
 pub const RESUME_CONTINUE: &str = "Continue that form";
 pub const RESUME_NEW: &str = "Start a new form";
@@ -213,6 +243,8 @@ pub const CRASHED: &str = "triage stopped because of an internal problem. Every 
 pub const IDLE_TITLE: &str = "Are you still there?";
 pub const IDLE_TEXT: &str = "Touch the screen or press any key to carry on. To keep your answers private, this form will be cleared in {} seconds.";
 pub const THANKS_KIOSK: &str = "Please tell reception you have finished.";
+/// Shown once the thank-you screen has settled (keys before that are ignored).
+pub const THANKS_KIOSK_NEXT: &str = "Next person: touch the screen or press Enter.";
 pub const STAFF_PIN_TITLE: &str = "Staff only";
 pub const STAFF_PIN_PROMPT: &str = "Type the staff PIN, then press Enter. Esc goes back.";
 pub const STAFF_PIN_CHECKING: &str = "Checking...";
@@ -226,6 +258,8 @@ pub const STAFF_END: &str = "End this session here and save it";
 pub const STAFF_CONTINUE: &str = "Continue the last unfinished form";
 pub const STAFF_REPRINT: &str = "Reprint the last summary";
 pub const STAFF_LEAVE: &str = "Leave the kiosk";
+pub const STAFF_OUTBOX_WAITING: &str = "Clinic store: {} record(s) waiting to be sent.";
+pub const STAFF_OUTBOX_EMPTY: &str = "Clinic store: every record has been sent.";
 pub const STAFF_PRINT_FAILED: &str =
     "Staff: the summary of record {} was not printed ({}). F12, then reprint.";
 pub const SECTIONS_TITLE: &str = "Go to a section";

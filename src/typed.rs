@@ -22,23 +22,91 @@ const MONTHS: [&str; 12] = [
     "december",
 ];
 
-/// Reads a number; a comma works as the decimal point.
+/// Reads a number as people type it. A comma or a point before the last digits is the decimal
+/// mark (`72,5` and `72.5` are 72.5); separators between groups of exactly three digits are
+/// thousands (`1,500`, `1 500`, `1.500,5`, `1,500.5`). A lone point or comma followed by exactly
+/// three digits (`1.500`, `1,500`) reads as thousands when it is a comma, as in the UK, and is
+/// refused as ambiguous when it is a point (1.5 or 1500?), with a message saying how to type it.
+/// Numbers too large to keep exactly are refused by the engine, not rounded.
 pub fn parse_number(input: &str) -> Result<f64, String> {
-    let s = input.trim().replace(',', ".");
-    let s = s.strip_prefix('+').unwrap_or(&s);
-    if s.is_empty()
-        || s.matches('.').count() > 1
-        || !s
-            .trim_start_matches('-')
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '.')
-    {
+    let t = input.trim();
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest.trim_start()),
+        None => (false, t.strip_prefix('+').unwrap_or(t).trim_start()),
+    };
+    if t.is_empty() || !t.starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == ',') {
         return Err(strings::TYPE_NUMBER.to_owned());
     }
-    s.parse::<f64>()
+    // Split into digit runs and the separators between them.
+    let mut groups: Vec<String> = vec![String::new()];
+    let mut seps: Vec<char> = Vec::new();
+    for c in t.chars() {
+        match c {
+            '0'..='9' => groups.last_mut().map_or((), |g| g.push(c)),
+            '.' | ',' | ' ' | '\u{a0}' | '\u{202f}' | '\'' | '\u{2019}' => {
+                seps.push(if matches!(c, '\u{a0}' | '\u{202f}') {
+                    ' '
+                } else {
+                    c
+                });
+                groups.push(String::new());
+            }
+            _ => return Err(strings::TYPE_NUMBER.to_owned()),
+        }
+    }
+    if groups.iter().skip(1).any(String::is_empty) {
+        return Err(strings::TYPE_NUMBER.to_owned());
+    }
+    // The decimal mark: the last separator, if it is a point or comma used once and not part
+    // of the thousands grouping.
+    let thousands_shape = |gs: &[String]| {
+        gs.first().is_some_and(|g| (1..=3).contains(&g.len()))
+            && gs.iter().skip(1).all(|g| g.len() == 3)
+    };
+    let (int_groups, frac): (&[String], Option<&String>) = match seps.last() {
+        None => (&groups[..], None),
+        Some(&last) => {
+            let decimal_candidate =
+                matches!(last, '.' | ',') && seps.iter().filter(|&&c| c == last).count() == 1;
+            let (head, tail) = groups.split_at(groups.len() - 1);
+            let head_seps = &seps[..seps.len() - 1];
+            let head_ok = head_seps.iter().all(|&c| c != last)
+                && head_seps.windows(2).all(|w| w[0] == w[1])
+                && (head.len() == 1 || thousands_shape(head));
+            if decimal_candidate && head_ok && tail[0].len() != 3 {
+                (head, tail.first())
+            } else if decimal_candidate && head_ok && head.len() > 1 {
+                // 1,500.500: thousands before, so the last is the decimal mark.
+                (head, tail.first())
+            } else if decimal_candidate && head.len() == 1 && head[0] == "0" {
+                // 0.125: a thousands group never starts with a lone zero.
+                (head, tail.first())
+            } else if decimal_candidate && head.len() == 1 && last == '.' {
+                return Err(strings::number_ambiguous(&head[0], &tail[0]));
+            } else if seps.iter().all(|&c| c == seps[0]) && thousands_shape(&groups) {
+                (&groups[..], None)
+            } else if decimal_candidate && head.len() == 1 {
+                // 1234,567: not a thousands grouping, not clearly a decimal.
+                return Err(strings::number_ambiguous(&head[0], &tail[0]));
+            } else {
+                return Err(strings::TYPE_NUMBER.to_owned());
+            }
+        }
+    };
+    let mut text: String = int_groups.concat();
+    if let Some(f) = frac {
+        text.push('.');
+        text.push_str(f);
+    }
+    if text.starts_with('.') {
+        text.insert(0, '0');
+    }
+    let n: f64 = text
+        .parse::<f64>()
         .ok()
         .filter(|n| n.is_finite())
-        .ok_or_else(|| strings::TYPE_NUMBER.to_owned())
+        .ok_or_else(|| strings::TYPE_NUMBER.to_owned())?;
+    Ok(if neg { -n } else { n })
 }
 
 fn month_name(word: &str) -> Option<i8> {
@@ -126,8 +194,108 @@ pub fn parse_date(input: &str, allow_month: bool) -> Result<PartialDate, String>
     })
 }
 
-/// How a stored date is shown back in its field (the same form people type).
+/// Reads a date as `parse_date` does and, where a month is enough, also a phrase relative to
+/// the visit: "6 weeks ago", "about 3 months ago", "a year ago", "last March", "this month",
+/// "last month". A phrase becomes the month it points to (month precision) and keeps the
+/// patient's words (`said`), so the doctor sees both.
+pub fn parse_date_at(input: &str, allow_month: bool, visit: Date) -> Result<PartialDate, String> {
+    let plain = parse_date(input, allow_month);
+    if plain.is_ok() || !allow_month {
+        return plain;
+    }
+    match relative_month(input, visit) {
+        Some(mut d) => {
+            d.said = Some(crate::text::clean_line(input.trim()));
+            Ok(d)
+        }
+        None => plain,
+    }
+}
+
+const SMALL_NUMBERS: [&str; 13] = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve",
+];
+
+/// The month a phrase like "6 weeks ago" or "last March" points to, from `visit`.
+fn relative_month(input: &str, visit: Date) -> Option<PartialDate> {
+    let lower = input.trim().to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '.')
+        .filter(|w| !w.is_empty())
+        .filter(|w| {
+            !matches!(
+                *w,
+                "about"
+                    | "around"
+                    | "roughly"
+                    | "approximately"
+                    | "approx"
+                    | "maybe"
+                    | "nearly"
+                    | "almost"
+                    | "over"
+                    | "just"
+            )
+        })
+        .collect();
+    let month_of = |d: Date| PartialDate::month(d.year(), d.month());
+    match words.as_slice() {
+        ["this", "month"] => month_of(visit),
+        ["last", "month"] => month_of(visit.checked_sub(jiff::Span::new().months(1)).ok()?),
+        ["last", name] => {
+            let m = month_name(name)?;
+            // The most recent such month before the visit's own month.
+            let year = if m < visit.month() {
+                visit.year()
+            } else {
+                visit.year() - 1
+            };
+            PartialDate::month(year, m)
+        }
+        [n, unit, "ago"] => {
+            let n: i64 = match *n {
+                "a" | "an" => 1,
+                w => SMALL_NUMBERS
+                    .iter()
+                    .position(|x| *x == w)
+                    .map(|i| i as i64)
+                    .or_else(|| w.parse().ok())?,
+            };
+            if !(0..=120).contains(&n) {
+                return None;
+            }
+            let span = match unit.trim_end_matches('s') {
+                "day" => jiff::Span::new().days(n),
+                "week" => jiff::Span::new().weeks(n),
+                "month" => jiff::Span::new().months(n),
+                "year" => jiff::Span::new().years(n),
+                _ => return None,
+            };
+            month_of(visit.checked_sub(span).ok()?)
+        }
+        _ => None,
+    }
+}
+
+/// How a stored date is shown back in its field: the patient's own words when they gave a
+/// phrase, else the same form people type.
 pub fn show_date(d: &PartialDate) -> String {
+    if let Some(said) = &d.said {
+        return said.clone();
+    }
+    show_plain_date(d)
+}
+
+/// A stored date for reading back (review screen): the phrase and the month it was read as.
+pub fn describe_date(d: &PartialDate) -> String {
+    match &d.said {
+        Some(said) => format!("{said} ({})", show_plain_date(d)),
+        None => show_plain_date(d),
+    }
+}
+
+fn show_plain_date(d: &PartialDate) -> String {
     if d.month_only {
         let name = MONTHS[(d.date.month() - 1) as usize];
         let mut c = name.chars();
@@ -221,6 +389,93 @@ mod tests {
         assert!(parse_number("ten").is_err());
         assert!(parse_number("1.2.3").is_err());
         assert!(parse_number("").is_err());
+    }
+
+    /// Thousands separators: a comma, space, no-break space or apostrophe between groups of
+    /// three; a decimal mark after them; "1.500" and "1234,567" refused as ambiguous with a
+    /// message that shows both readings; malformed groupings refused.
+    #[test]
+    fn thousands_and_decimal_marks() {
+        for (typed, want) in [
+            ("1,500", 1500.0),
+            ("1,500,000", 1_500_000.0),
+            ("1 500", 1500.0),
+            ("1\u{a0}500", 1500.0),
+            ("1\u{202f}500", 1500.0),
+            ("1'500", 1500.0),
+            ("72,5", 72.5),
+            ("72.5", 72.5),
+            ("1,50", 1.5),
+            ("0.125", 0.125),
+            ("0,125", 0.125),
+            (".5", 0.5),
+            ("1,500.5", 1500.5),
+            ("1.500,5", 1500.5),
+            ("1 500,25", 1500.25),
+            ("-1,500", -1500.0),
+        ] {
+            assert_eq!(parse_number(typed), Ok(want), "{typed}");
+        }
+        for typed in ["1.500", "12.500", "1234,567"] {
+            let e = parse_number(typed).expect_err(typed);
+            assert!(e.starts_with("Did you mean"), "{typed}: {e}");
+        }
+        assert_eq!(
+            parse_number("1.500").expect_err("ambiguous"),
+            "Did you mean 1500 or 1.5? Please type it without a separator, like 1500, or with the decimal point, like 1.5."
+        );
+        for typed in [
+            "1,5,0",
+            "1,50,0",
+            "15,00,000",
+            "1.500.5,5",
+            "1,,500",
+            "1 5",
+            "1e5",
+            "12a",
+        ] {
+            assert!(parse_number(typed).is_err(), "{typed}");
+        }
+    }
+
+    /// Phrases relative to the visit become the month they point to and keep the words, only
+    /// where a month is enough; nonsense is still refused.
+    #[test]
+    fn relative_phrases() {
+        let visit = Date::constant(2025, 6, 2);
+        for (typed, month) in [
+            ("6 weeks ago", "2025-04"),
+            ("about 3 months ago", "2025-03"),
+            ("a month ago", "2025-05"),
+            ("two weeks ago", "2025-05"),
+            ("a year ago", "2024-06"),
+            ("last March", "2025-03"),
+            ("last June", "2024-06"),
+            ("last month", "2025-05"),
+            ("this month", "2025-06"),
+            ("3 days ago", "2025-05"),
+        ] {
+            let d = parse_date_at(typed, true, visit).expect(typed);
+            assert_eq!(d.to_iso(), month, "{typed}");
+            assert!(d.month_only, "{typed}");
+            assert_eq!(d.said.as_deref(), Some(typed));
+            assert_eq!(show_date(&d), typed);
+        }
+        assert!(
+            parse_date_at("6 weeks ago", false, visit).is_err(),
+            "a day is needed"
+        );
+        for bad in [
+            "weeks ago",
+            "6 fortnights ago",
+            "last Smarch",
+            "999 years ago",
+            "soon",
+        ] {
+            assert!(parse_date_at(bad, true, visit).is_err(), "{bad}");
+        }
+        let plain = parse_date_at("15/03/1991", true, visit).expect("plain");
+        assert_eq!(plain.said, None);
     }
 
     /// Stored dates come back in the typed form.

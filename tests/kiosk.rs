@@ -180,6 +180,9 @@ fn after_submit_nothing_is_reachable_and_the_summary_is_delivered() {
         !p.screen().contains("Alex Sample"),
         "Back reaches nothing of the finished patient"
     );
+    // Keys in the first moments belong to the patient who just sent: ignored until the screen
+    // invites the next person.
+    p.wait_for("Next person: touch the screen or press Enter.");
     p.send(ENTER);
     p.wait_for("Start");
     for k in [ESC, LEFT, "\x1b[5~"] {
@@ -346,4 +349,36 @@ fn answer_until(p: &mut Pty, q: &triage::questionnaire::Questionnaire, stop: &st
         }
         step = mirror.next_step(Some(here));
     }
+}
+
+/// A printer that takes long (here 8 s) never freezes the kiosk: the thank-you screen appears
+/// at once, and keys the patient goes on pressing do not start or fill the next patient's form.
+#[test]
+fn slow_printer_never_freezes_the_kiosk() {
+    let (_d, data) = setup("[output]\nprint_command = [\"sleep\", \"8\"]\n");
+    let q = load_toml(DEFAULT_SOURCE).questionnaire.expect("valid");
+    let mut p = kiosk(&data, &["--idle-warning", "60", "--idle-reset", "90"]);
+    p.wait_for("Start");
+    p.send(ENTER);
+    answer_baseline(&mut p, &q, None);
+    p.send(END);
+    p.send(ENTER);
+    p.wait_for("Ready to send?");
+    let sent = std::time::Instant::now();
+    p.send(ENTER);
+    // Keys pressed straight after sending, as an impatient patient would.
+    p.send(&format!("{ENTER}1{ENTER}1{ENTER}CANARY{ENTER}"));
+    p.wait_for("Please tell reception you have finished.");
+    assert!(
+        sent.elapsed() < std::time::Duration::from_secs(4),
+        "the thank-you screen waited for the printer ({:?})",
+        sent.elapsed()
+    );
+    p.wait_for("Next person: touch the screen or press Enter.");
+    p.send(ENTER);
+    p.wait_for("Start");
+    p.send(ENTER);
+    p.wait_until("a clean first question", |s| {
+        s.contains("Who is filling in this form?") && !s.contains("(x)") && !s.contains("CANARY")
+    });
 }

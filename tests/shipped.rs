@@ -192,8 +192,8 @@ fn many_flags_page_fits_one_a4_sheet() {
         "long free text is cut and marked"
     );
     assert!(
-        page.contains("Toxin 33 days ago (product Botox/Vistabel, where this clinic)"),
-        "placeholders filled"
+        page.contains("Toxin about 5 weeks ago (month only: April 2025) (product Botox/Vistabel,"),
+        "placeholders filled; a day count from a month-only date is given in weeks, marked"
     );
 }
 

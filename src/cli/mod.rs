@@ -3,8 +3,10 @@
 //! the process themselves.
 
 mod check;
+mod clinic;
 mod convert;
 mod harness;
+mod harness_device;
 mod pin;
 mod records;
 mod run;
@@ -13,11 +15,14 @@ mod summary;
 mod test;
 
 pub use check::check;
+pub use clinic::{StoreInitArgs, SyncArgs, store_init, sync};
 pub use convert::convert;
 pub use harness::autosave_harness;
+pub use harness_device::{DeviceHarnessArgs, device_harness};
 pub use pin::pin_set;
 pub use records::{
-    drafts_discard, drafts_list, records_delete, records_export, records_list, records_show,
+    ListArgs, RecordsArgs, drafts_discard, drafts_list, records_delete, records_export,
+    records_list, records_show,
 };
 pub use run::{RunArgs, clinic_config, run};
 pub use submit::{SubmitArgs, submit};
@@ -39,6 +44,8 @@ pub enum Status {
     Findings = 1,
     /// Usage error or unreadable file.
     Usage = 2,
+    /// `triage sync`: records (or audit events) remain undelivered in the outbox.
+    Pending = 3,
     /// The walk-through was stopped before the end (answers so far are saved).
     Stopped = 130,
 }
@@ -110,6 +117,8 @@ pub enum CliError {
     Reported(String),
     #[error("{0}")]
     Store(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    Clinic(#[from] crate::clinic::ClinicError),
 }
 
 impl CliError {

@@ -1,5 +1,7 @@
 //! `triage records list | show | export | delete`: staff access to stored records. Every view,
-//! export and deletion is written to the audit log (ids and times, never answers).
+//! export and deletion is written to the audit log (ids and times, never answers). When the
+//! clinic settings name a clinic store that this login may read, list, show and export read it
+//! (with site and device; views and exports logged there); otherwise this machine's store.
 
 use std::path::Path;
 
@@ -10,12 +12,70 @@ use crate::records::local_time;
 use crate::store::{self, AuditEvent, Store};
 use crate::text;
 
+/// Where the records commands read: the local store, and the clinic settings that may name a
+/// shared one.
+pub struct RecordsArgs<'a> {
+    pub data_dir: Option<&'a Path>,
+    pub config: Option<&'a Path>,
+    /// Read this machine's store even when a readable clinic store is configured.
+    pub local: bool,
+}
+
+/// What `records list` shows of the clinic store (the local list is always whole).
+pub struct ListArgs<'a> {
+    pub json: bool,
+    /// Records per page (clinic store).
+    pub limit: i64,
+    /// Page number from 1 (clinic store).
+    pub page: i64,
+    /// Only records from this site (clinic store).
+    pub site: Option<&'a str>,
+}
+
+/// A connection to the clinic store when the settings name one and its role may read records;
+/// otherwise `None`, with a note on stderr saying why this machine's store is used instead.
+fn shared_reader(
+    io: &mut Io<'_>,
+    args: &RecordsArgs<'_>,
+) -> Result<Option<postgres::Client>, CliError> {
+    if args.local {
+        return Ok(None);
+    }
+    let dir = store::data_dir(args.data_dir).map_err(|e| CliError::Usage(e.to_string()))?;
+    let Some(settings) = super::clinic_config(io, args.config, &dir)?.clinic_store else {
+        return Ok(None);
+    };
+    let mut client = match crate::clinic::connect::connect(&settings) {
+        Ok(c) => c,
+        Err(e) => {
+            writeln!(
+                io.err,
+                "note: {}; showing this machine's records",
+                text::escape(&e.to_string())
+            )?;
+            return Ok(None);
+        }
+    };
+    if !crate::clinic::read::can_read(&mut client) {
+        writeln!(
+            io.err,
+            "note: this machine's clinic store login may not read records (a device role); showing this machine's records"
+        )?;
+        return Ok(None);
+    }
+    Ok(Some(client))
+}
+
 pub fn records_list(
     io: &mut Io<'_>,
-    data_dir: Option<&Path>,
-    json: bool,
+    args: &RecordsArgs<'_>,
+    list_args: &ListArgs<'_>,
 ) -> Result<Status, CliError> {
-    let store = open_store(data_dir)?;
+    if let Some(mut client) = shared_reader(io, args)? {
+        return shared_list(io, &mut client, list_args);
+    }
+    let json = list_args.json;
+    let store = open_store(args.data_dir)?;
     let list = store.records()?;
     if json {
         let v = serde_json::to_string_pretty(&list).map_err(|e| CliError::Usage(e.to_string()))?;
@@ -51,17 +111,101 @@ pub fn records_list(
     Ok(Status::Ok)
 }
 
+/// One page of the clinic store's records, newest first, with site and device.
+fn shared_list(
+    io: &mut Io<'_>,
+    client: &mut postgres::Client,
+    a: &ListArgs<'_>,
+) -> Result<Status, CliError> {
+    if a.limit < 1 || a.limit > 10_000 || a.page < 1 {
+        return Err(CliError::Usage(
+            "--limit takes 1 to 10000 and --page starts at 1".into(),
+        ));
+    }
+    let page = crate::clinic::read::Page {
+        limit: a.limit,
+        offset: (a.page - 1).saturating_mul(a.limit),
+        site: a.site,
+    };
+    let (list, more) = crate::clinic::read::list(client, &page)?;
+    if a.json {
+        let v = serde_json::to_string_pretty(&list).map_err(|e| CliError::Usage(e.to_string()))?;
+        writeln!(io.out, "{}", text::escape(&v))?;
+        return Ok(Status::Ok);
+    }
+    if list.is_empty() {
+        writeln!(io.out, "No records in the clinic store on this page.")?;
+        return Ok(Status::Ok);
+    }
+    writeln!(
+        io.out,
+        "{:>8}  {:<23}  {:<12}  {:<12}  {:<24}  {:<12}  {:>4} {:>7} {:>4}",
+        "ID", "COMPLETED", "SITE", "DEVICE", "NAME", "OUTCOME", "STOP", "CAUTION", "NOTE"
+    )?;
+    let cut = |s: &str, n: usize| -> String { text::escape(s).chars().take(n).collect() };
+    for r in &list {
+        writeln!(
+            io.out,
+            "{:>8}  {:<23}  {:<12}  {:<12}  {:<24}  {:<12}  {:>4} {:>7} {:>4}",
+            r.id,
+            local_time(&r.completed_at),
+            cut(&r.site, 12),
+            cut(&r.device, 12),
+            cut(r.name.as_deref().unwrap_or("-"), 24),
+            cut(&r.outcome, 12),
+            r.stop,
+            r.caution,
+            r.note
+        )?;
+    }
+    if more {
+        writeln!(io.out, "more: --page {}", a.page + 1)?;
+    }
+    Ok(Status::Ok)
+}
+
 pub fn records_show(
     io: &mut Io<'_>,
-    data_dir: Option<&Path>,
-    id: i64,
+    args: &RecordsArgs<'_>,
+    id: &str,
     format: Format,
     questionnaire: Option<&Path>,
     now: Timestamp,
 ) -> Result<Status, CliError> {
-    let mut store = open_store(data_dir)?;
-    let r = store.record(id)?;
-    store.log(AuditEvent::Viewed, Some(id), r.draft, now)?;
+    let r = if let Some(mut client) = shared_reader(io, args)? {
+        let Some(shared) = crate::clinic::read::show(&mut client, id)? else {
+            return Err(CliError::Usage(format!(
+                "there is no record `{}` in the clinic store (give its id or UUID)",
+                text::escape(id)
+            )));
+        };
+        writeln!(
+            io.err,
+            "record {} from the clinic store: site {}, device {}, uuid {}",
+            shared.record.summary.id,
+            text::escape(&shared.site),
+            text::escape(&shared.device),
+            shared.uuid
+        )?;
+        shared.record
+    } else {
+        let id: i64 = id.parse().map_err(|_| {
+            CliError::Usage(format!(
+                "`{}` is not a record id; this machine's records have numbers (see `triage records list`)",
+                text::escape(id)
+            ))
+        })?;
+        let mut store = open_store(args.data_dir)?;
+        let r = store.record(id)?;
+        store.log(AuditEvent::Viewed, Some(id), r.draft, now)?;
+        r
+    };
+    let id = r.summary.id;
+    let unreadable = || {
+        CliError::Usage(format!(
+            "record {id} cannot be read back; keep the store for inspection"
+        ))
+    };
     match format {
         Format::Fhir => {
             // The response is rebuilt from the stored answers against the questionnaire they
@@ -81,9 +225,7 @@ pub fn records_show(
                     r.questionnaire.id, r.questionnaire.version
                 )?;
             }
-            let response = crate::records::questionnaire_response(&q, &r).ok_or_else(|| {
-                CliError::Store(store::StoreError::Corrupt(store.path().to_owned()))
-            })?;
+            let response = crate::records::questionnaire_response(&q, &r).ok_or_else(unreadable)?;
             writeln!(
                 io.out,
                 "{}",
@@ -95,9 +237,8 @@ pub fn records_show(
         }
         Format::Text => write!(io.out, "{}", text::escape(&r.summary_text))?,
         Format::Json => {
-            let v: serde_json::Value = serde_json::from_str(&r.summary_json).map_err(|_| {
-                CliError::Store(store::StoreError::Corrupt(store.path().to_owned()))
-            })?;
+            let v: serde_json::Value =
+                serde_json::from_str(&r.summary_json).map_err(|_| unreadable())?;
             writeln!(
                 io.out,
                 "{}",
@@ -108,11 +249,76 @@ pub fn records_show(
     Ok(Status::Ok)
 }
 
+/// Writes one record's export file (and its QuestionnaireResponse when `fhir` names the
+/// questionnaire it was made with). `name` is the file stem (`record-ID` or `record-UUID`).
+fn export_one(
+    io: &mut Io<'_>,
+    out: &Path,
+    name: &str,
+    r: &store::Record,
+    origin: Option<&crate::clinic::read::SharedRecord>,
+    fhir: Option<&crate::questionnaire::Questionnaire>,
+) -> Result<(), CliError> {
+    let parse =
+        |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap_or(serde_json::Value::Null);
+    let mut doc = serde_json::json!({
+        "record_id": r.summary.id,
+        "completed_at": r.summary.completed_at,
+        "questionnaire": { "id": r.questionnaire.id, "version": r.questionnaire.version, "content_hash": r.questionnaire.content_hash },
+        "visit_date": r.visit_date,
+        "answers": parse(&r.answers_json),
+        "latched": r.latches_json.as_deref().map_or(serde_json::json!([]), parse),
+        "summary": parse(&r.summary_json),
+    });
+    if let (Some(o), Some(map)) = (origin, doc.as_object_mut()) {
+        map.insert("uuid".into(), o.uuid.clone().into());
+        map.insert("site".into(), o.site.clone().into());
+        map.insert("device".into(), o.device.clone().into());
+        map.insert("content_sha256".into(), o.content_sha256.clone().into());
+    }
+    let write = |path: &Path, bytes: &[u8]| {
+        store::write_atomic(path, bytes).map_err(|source| {
+            CliError::Store(store::StoreError::Dir {
+                path: path.to_owned(),
+                source,
+            })
+        })
+    };
+    let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| CliError::Usage(e.to_string()))?;
+    write(&out.join(format!("{name}.json")), &bytes)?;
+    let id = r.summary.id;
+    if let Some(q) = fhir {
+        if q.meta.id == r.questionnaire.id {
+            let response = crate::records::questionnaire_response(q, r).ok_or_else(|| {
+                CliError::Usage(format!("record {id} cannot be read back as FHIR"))
+            })?;
+            let bytes =
+                serde_json::to_vec_pretty(&response).map_err(|e| CliError::Usage(e.to_string()))?;
+            write(&out.join(format!("{name}.fhir.json")), &bytes)?;
+            if q.content_hash != r.questionnaire.content_hash {
+                writeln!(
+                    io.err,
+                    "warning: record {id} was made with another version of `{}` ({}); its response follows the questionnaire given now",
+                    r.questionnaire.id, r.questionnaire.version
+                )?;
+            }
+        } else {
+            writeln!(
+                io.err,
+                "note: record {id} was made with `{}`, not `{}`: no FHIR response written for it",
+                r.questionnaire.id, q.meta.id
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// One JSON file per record, written atomically with mode 0600; with a questionnaire (`--fhir`),
-/// also each record made with it as a FHIR QuestionnaireResponse (`record-N.fhir.json`).
+/// also each record made with it as a FHIR QuestionnaireResponse. Local records are
+/// `record-N.json`; the clinic store's are `record-UUID.json`, with site and device.
 pub fn records_export(
     io: &mut Io<'_>,
-    data_dir: Option<&Path>,
+    args: &RecordsArgs<'_>,
     out: &Path,
     fhir: bool,
     questionnaire: Option<&Path>,
@@ -124,71 +330,48 @@ pub fn records_export(
         None
     };
     let fhir = q.as_ref();
-    let mut st = open_store(data_dir)?;
+    let shared = shared_reader(io, args)?;
     store::ensure_private_dir(out).map_err(|source| {
         CliError::Store(store::StoreError::Dir {
             path: out.to_owned(),
             source,
         })
     })?;
-    let list = st.records()?;
-    for summary in &list {
-        let r = st.record(summary.id)?;
-        let parse = |s: &str| {
-            serde_json::from_str::<serde_json::Value>(s).unwrap_or(serde_json::Value::Null)
-        };
-        let doc = serde_json::json!({
-            "record_id": r.summary.id,
-            "completed_at": r.summary.completed_at,
-            "questionnaire": { "id": r.questionnaire.id, "version": r.questionnaire.version, "content_hash": r.questionnaire.content_hash },
-            "visit_date": r.visit_date,
-            "answers": parse(&r.answers_json),
-            "latched": r.latches_json.as_deref().map_or(serde_json::json!([]), parse),
-            "summary": parse(&r.summary_json),
-        });
-        let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| CliError::Usage(e.to_string()))?;
-        let path = out.join(format!("record-{}.json", r.summary.id));
-        store::write_atomic(&path, &bytes).map_err(|source| {
-            CliError::Store(store::StoreError::Dir {
-                path: path.clone(),
-                source,
-            })
-        })?;
-        if let Some(q) = fhir {
-            if q.meta.id == r.questionnaire.id {
-                let response = crate::records::questionnaire_response(q, &r).ok_or_else(|| {
-                    CliError::Store(store::StoreError::Corrupt(st.path().to_owned()))
-                })?;
-                let bytes = serde_json::to_vec_pretty(&response)
-                    .map_err(|e| CliError::Usage(e.to_string()))?;
-                let path = out.join(format!("record-{}.fhir.json", r.summary.id));
-                store::write_atomic(&path, &bytes).map_err(|source| {
-                    CliError::Store(store::StoreError::Dir {
-                        path: path.clone(),
-                        source,
-                    })
-                })?;
-                if q.content_hash != r.questionnaire.content_hash {
-                    writeln!(
-                        io.err,
-                        "warning: record {} was made with another version of `{}` ({}); its response follows the questionnaire given now",
-                        r.summary.id, r.questionnaire.id, r.questionnaire.version
-                    )?;
-                }
-            } else {
-                writeln!(
-                    io.err,
-                    "note: record {} was made with `{}`, not `{}`: no FHIR response written for it",
-                    r.summary.id, r.questionnaire.id, q.meta.id
-                )?;
+    let count = if let Some(mut client) = shared {
+        let mut failed = None;
+        let n = crate::clinic::read::for_each(&mut client, |s| {
+            if failed.is_some() {
+                return Ok(());
             }
+            if let Err(e) = export_one(
+                io,
+                out,
+                &format!("record-{}", s.uuid),
+                &s.record,
+                Some(&s),
+                fhir,
+            ) {
+                failed = Some(e);
+            }
+            Ok(())
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
         }
-        st.log(AuditEvent::Exported, Some(r.summary.id), r.draft, now)?;
-    }
+        n
+    } else {
+        let mut st = open_store(args.data_dir)?;
+        let list = st.records()?;
+        for summary in &list {
+            let r = st.record(summary.id)?;
+            export_one(io, out, &format!("record-{}", r.summary.id), &r, None, fhir)?;
+            st.log(AuditEvent::Exported, Some(r.summary.id), r.draft, now)?;
+        }
+        list.len()
+    };
     writeln!(
         io.out,
-        "exported {} record(s) to {}",
-        list.len(),
+        "exported {count} record(s) to {}",
         text::escape(&out.display().to_string())
     )?;
     Ok(Status::Ok)
@@ -196,7 +379,7 @@ pub fn records_export(
 
 pub fn records_delete(
     io: &mut Io<'_>,
-    data_dir: Option<&Path>,
+    args: &RecordsArgs<'_>,
     id: i64,
     yes: bool,
     now: Timestamp,
@@ -206,9 +389,23 @@ pub fn records_delete(
             "deleting record {id} cannot be undone; add --yes to confirm"
         )));
     }
-    let mut store = open_store(data_dir)?;
+    let mut store = open_store(args.data_dir)?;
+    let undelivered = store
+        .record_delivery(id)?
+        .is_some_and(|d| d.state == "pending" || d.state == "rejected");
+    let dir = store::data_dir(args.data_dir).map_err(|e| CliError::Usage(e.to_string()))?;
+    let shared = undelivered
+        && super::clinic_config(io, args.config, &dir)?
+            .clinic_store
+            .is_some();
     store.delete_record(id, now)?;
     writeln!(io.out, "deleted record {id}")?;
+    if shared {
+        writeln!(
+            io.err,
+            "note: record {id} had not reached the clinic store; no copy of it is left to send"
+        )?;
+    }
     Ok(Status::Ok)
 }
 
@@ -237,6 +434,7 @@ pub fn drafts_list(
 ) -> Result<Status, CliError> {
     let q = super::load_checked(io, &super::source(questionnaire)?)?;
     let st = open_store(data_dir)?;
+    let dir = store::data_dir(data_dir).map_err(|e| CliError::Usage(e.to_string()))?;
     let mut rows = Vec::new();
     for status in [store::DraftStatus::Open, store::DraftStatus::Abandoned] {
         for d in st.drafts(status, None)? {
@@ -250,9 +448,10 @@ pub fn drafts_list(
                         (&k == id).then(|| v.as_str().map(str::to_owned)).flatten()
                     })
                 });
+            let in_use = store::DraftLock::held_elsewhere(&dir, d.id);
             rows.push(DraftRow {
                 id: d.id,
-                status: d.status.as_str(),
+                status: if in_use { "in use" } else { d.status.as_str() },
                 questionnaire: d.questionnaire.id,
                 version: d.questionnaire.version,
                 started_at: d.created_at.to_string(),
@@ -316,6 +515,12 @@ pub fn drafts_discard(
     }
     let mut st = open_store(data_dir)?;
     let d = st.draft(id)?;
+    let dir = store::data_dir(data_dir).map_err(|e| CliError::Usage(e.to_string()))?;
+    if store::DraftLock::held_elsewhere(&dir, id) {
+        return Err(CliError::Usage(format!(
+            "form {id} is open in a triage window right now; nothing was changed"
+        )));
+    }
     if !matches!(
         d.status,
         store::DraftStatus::Open | store::DraftStatus::Abandoned

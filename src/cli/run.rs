@@ -1,7 +1,8 @@
 //! `triage run [FILE]` (and a bare `triage`), `triage run --staff`, and `triage kiosk [FILE]`.
 //! Run and reception modes end by writing the doctor's summary to standard output (so
 //! `triage run > summary.txt` or a pipe to a printer works); the kiosk never shows it, it prints
-//! or spools each summary as configured.
+//! or spools each summary as configured. With a clinic store configured, a delivery thread sends
+//! the outbox meanwhile (see `crate::clinic::courier`).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -9,9 +10,13 @@ use std::time::Duration;
 use jiff::civil::Date;
 
 use super::{CliError, Format, Io, Status, open_store};
+use crate::clinic::Courier;
 use crate::config::{self, Config};
 use crate::strings;
 use crate::tui::{self, Mode, RunEnd, RunError, RunOptions};
+
+/// How long leaving waits for the record just completed to reach the clinic store.
+const SEND_AT_EXIT: Duration = Duration::from_secs(3);
 
 pub struct RunArgs<'a> {
     pub file: Option<&'a Path>,
@@ -98,6 +103,11 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
                 d.status.as_str()
             )));
         }
+        if crate::store::DraftLock::held_elsewhere(&dir, id) {
+            return Err(CliError::Usage(format!(
+                "form {id} is open in another triage window right now"
+            )));
+        }
         if d.questionnaire.id != q.meta.id {
             return Err(CliError::Usage(format!(
                 "form {id} was made with `{}`; name that questionnaire: triage run FILE --draft {id}",
@@ -105,6 +115,12 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
             )));
         }
     }
+    // With a clinic store, a delivery thread drains the outbox while patients answer; it never
+    // holds up the screen. Without one, nothing changes.
+    let courier = match &config.clinic_store {
+        Some(settings) => Some(Courier::start(settings.clone(), &dir)?),
+        None => None,
+    };
     let opts = RunOptions {
         visit_date: args.visit_date,
         mode: args.mode,
@@ -112,9 +128,32 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         data_dir: dir,
         page_to_stdout: args.page_to_stdout,
         draft: args.draft,
+        outbox: courier.as_ref().map(Courier::status),
     };
     let mut finished = None;
-    match tui::run(&q, &mut store, &opts, &mut finished) {
+    let ended = tui::run(&q, &mut store, &opts, &mut finished);
+    if let Some(c) = courier {
+        let completed = matches!(ended, Ok(RunEnd::Completed { .. }));
+        if completed {
+            // One more attempt for the record just completed, bounded so leaving stays quick.
+            c.nudge();
+        }
+        let status = c.status();
+        c.stop(if completed {
+            SEND_AT_EXIT
+        } else {
+            Duration::from_millis(200)
+        });
+        if args.mode != Mode::Kiosk
+            && let Some(n) = status.pending().filter(|&n| n > 0)
+        {
+            writeln!(
+                io.err,
+                "note: {n} record(s) wait in the outbox for the clinic store; `triage sync` sends them"
+            )?;
+        }
+    }
+    match ended {
         Ok(RunEnd::Completed { context, record }) => {
             let Some(session) = finished else {
                 return Ok(Status::Ok);
@@ -138,7 +177,8 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
         }
         Ok(RunEnd::Stopped) if args.mode == Mode::Kiosk => Ok(Status::Ok),
         Ok(RunEnd::Stopped) => {
-            writeln!(io.err, "{}", strings::INTERRUPTED)?;
+            // The terminal may be gone (a hang-up): saying so is best effort.
+            let _ = writeln!(io.err, "{}", strings::INTERRUPTED);
             Ok(Status::Stopped)
         }
         Err(RunError::NoTerminal) => Err(CliError::Usage(strings::NEEDS_TERMINAL.to_owned())),

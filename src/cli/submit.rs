@@ -1,6 +1,8 @@
 //! `triage submit --answers FILE`: stores a completed record from an answers file (a paper form
 //! typed in later, or the non-interactive path for tests) and prints its id. Incomplete or
 //! invalid answers are refused with the list of what is missing or wrong; nothing is stored.
+//! Like every completion, the record goes through the outbox; with a clinic store configured,
+//! one delivery attempt follows at once (what fails waits for `triage sync`).
 
 use std::path::Path;
 
@@ -20,6 +22,9 @@ pub struct SubmitArgs<'a> {
     pub today: Date,
     pub now: Timestamp,
     pub data_dir: Option<&'a Path>,
+    /// Clinic settings (`--config`); with a clinic store, the record is sent on at once if it
+    /// can be, else it waits in the outbox.
+    pub config: Option<&'a Path>,
     pub clinic: Option<String>,
 }
 
@@ -82,5 +87,7 @@ pub fn submit(io: &mut Io<'_>, args: &SubmitArgs<'_>) -> Result<Status, CliError
     let mut store = open_store(args.data_dir)?;
     let id = records::store_session(&mut store, &session, None, args.now, &ctx)?;
     writeln!(io.out, "{id}")?;
+    io.out.flush()?;
+    super::clinic::send_now(io, args.data_dir, args.config)?;
     Ok(Status::Ok)
 }

@@ -66,7 +66,8 @@ pub fn summary(io: &mut Io<'_>, args: &SummaryArgs<'_>) -> Result<Status, CliErr
     }
     let ctx = Context {
         clinic: args.clinic.clone(),
-        completed_at: file.completed_at.clone(),
+        // Shown as local time when it is a timestamp (as records export writes it).
+        completed_at: file.completed_at.as_deref().map(crate::records::local_time),
         record_id: None,
     };
     let authored = file

@@ -136,7 +136,11 @@ pub fn answer_values(
                 }
                 vec![json!({ "valueQuantity": qv })]
             }
-            _ if *integer => vec![json!({ "valueInteger": n.round() as i64 })],
+            // valueInteger is 32-bit: a whole number beyond it goes out as valueDecimal,
+            // never clamped.
+            _ if *integer && n.abs() <= f64::from(i32::MAX) => {
+                vec![json!({ "valueInteger": *n as i32 })]
+            }
             _ => vec![json!({ "valueDecimal": n })],
         },
         (QuestionKind::Date { .. }, Answer::Date(d)) => match fhir_kind {

@@ -693,6 +693,35 @@ impl<'q> Session<'q> {
         !any_question
     }
 
+    /// The first month-only date answer a derived value is worked out from (following derived
+    /// values through), if any: its result is then only as precise as a month.
+    pub fn month_only_input(&self, index: u32) -> Option<crate::answer::PartialDate> {
+        let mut stack = vec![index];
+        let mut seen = vec![false; self.q.derived.len()];
+        while let Some(d) = stack.pop() {
+            let def = self.q.derived.get(d as usize)?;
+            if std::mem::replace(&mut seen[d as usize], true) {
+                continue;
+            }
+            let mut refs = Vec::new();
+            def.expr.refs(&mut refs);
+            for r in refs {
+                match r {
+                    expr::Ref::Question(i) => {
+                        if let Some(Answer::Date(p)) = self.answer(i)
+                            && p.month_only
+                        {
+                            return Some(p.clone());
+                        }
+                    }
+                    expr::Ref::Derived(x) => stack.push(x),
+                    expr::Ref::VisitDate => {}
+                }
+            }
+        }
+        None
+    }
+
     pub fn derived_value(&self, index: u32) -> Option<Val> {
         self.derived.get(index as usize).copied().flatten()
     }

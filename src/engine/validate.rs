@@ -6,6 +6,9 @@ use jiff::civil::Date;
 
 use crate::answer::Answer;
 use crate::questionnaire::{ChoiceStyle, Item, ItemKind, QuestionKind};
+/// The largest magnitude every number up to which is kept exactly (2^53, IEEE 754 doubles).
+pub const MAX_EXACT: f64 = 9_007_199_254_740_992.0;
+
 use crate::strings::{self, fill};
 
 /// Why an answer was refused; `message` is what the patient reads.
@@ -107,6 +110,10 @@ pub fn check(item: &Item, answer: Answer, visit: Date) -> Result<Answer, AnswerE
             if !n.is_finite() {
                 return refuse(strings::NEED_NUMBER);
             }
+            // Beyond 2^53 a number cannot be kept exactly: refused, never rounded.
+            if n.abs() > MAX_EXACT {
+                return refuse(strings::NUMBER_TOO_LARGE);
+            }
             if *integer && n.fract() != 0.0 {
                 return refuse(strings::NEED_WHOLE_NUMBER);
             }
@@ -151,7 +158,7 @@ pub fn check(item: &Item, answer: Answer, visit: Date) -> Result<Answer, AnswerE
             Answer::Text(t),
         ) => {
             let t = crate::text::clean(&t).trim().to_owned();
-            if t.is_empty() {
+            if crate::text::is_blank(&t) {
                 return refuse(strings::TEXT_EMPTY);
             }
             if t.chars().count() > *max_length {

@@ -1139,6 +1139,10 @@ impl Builder<'_> {
                         break;
                     };
                     let inner = raw[i + 1..i + close].trim();
+                    let (inner, ago) = match inner.strip_suffix(":ago") {
+                        Some(n) => (n.trim(), true),
+                        None => (inner, false),
+                    };
                     let (name, optional) = match inner.strip_suffix('?') {
                         Some(n) => (n.trim(), true),
                         None => (inner, false),
@@ -1151,11 +1155,16 @@ impl Builder<'_> {
                     };
                     match found {
                         Some((_, Ty::Info)) => self.err(span, format!("placeholder `{{{name}}}` names a section or info screen, which has no answer"), "no value", None),
+                        Some((_, ty)) if ago && ty != Ty::Num => self.err(span, format!("`{{{name}:ago}}` needs a number of days; `{name}` is {}", ty.describe()), "not a number", Some("`:ago` formats a day count such as days_between(e_last_date, visit_date)".into())),
                         Some((r, _)) => {
                             if !lit.is_empty() {
                                 parts.push(TemplatePart::Text(text::clean(&std::mem::take(&mut lit))));
                             }
-                            parts.push(if optional { TemplatePart::Optional(r) } else { TemplatePart::Value(r) });
+                            parts.push(match (ago, optional) {
+                                (true, _) => TemplatePart::Ago(r),
+                                (false, true) => TemplatePart::Optional(r),
+                                (false, false) => TemplatePart::Value(r),
+                            });
                         }
                         None => {
                             let names: Vec<String> = self.names.keys().cloned().collect();

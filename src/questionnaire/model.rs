@@ -348,12 +348,15 @@ pub enum TemplatePart {
     Value(Ref),
     /// `{name?}`: the value, or nothing when unanswered.
     Optional(Ref),
+    /// `{name:ago}`: a number of days as "N days ago", or "about N weeks ago (month only)"
+    /// when it was worked out from a month-only date.
+    Ago(Ref),
 }
 
 impl Template {
     pub fn refs(&self) -> impl Iterator<Item = Ref> + '_ {
         self.parts.iter().filter_map(|p| match p {
-            TemplatePart::Value(r) | TemplatePart::Optional(r) => Some(*r),
+            TemplatePart::Value(r) | TemplatePart::Optional(r) | TemplatePart::Ago(r) => Some(*r),
             TemplatePart::Text(_) => None,
         })
     }

@@ -4,11 +4,15 @@
 //! Nothing here logs or prints answers; errors carry ids and causes, never health data.
 
 mod files;
+mod lock;
+mod outbox;
 mod sqlite;
 
 pub use files::{
     data_dir, ensure_private_dir, precreate_private, set_mode, sync_dir, write_atomic,
 };
+pub use lock::DraftLock;
+pub use outbox::{Delivery, OutboxCounts, PAYLOAD_FORMAT, Pending, RecordDelivery, sha256_hex};
 pub use sqlite::{DB_FILE, SCHEMA_VERSION, SqliteStore};
 
 use std::path::PathBuf;
@@ -220,6 +224,8 @@ pub enum StoreError {
     NoRecord(RecordId),
     #[error("there is no draft {0}")]
     NoDraft(DraftId),
+    #[error("form {0} is no longer open (it was completed, abandoned or discarded)")]
+    DraftClosed(DraftId),
     #[error("database error: {0}")]
     Other(String),
 }

@@ -95,13 +95,15 @@ INSERT INTO sqlite_sequence (name, seq) SELECT 'records_v2', seq FROM sqlite_seq
 DROP TABLE records;
 ALTER TABLE records_v2 RENAME TO records;
 "#,
+    // 3: the clinic store's outbox (record UUIDs, delivery state, device id).
+    super::outbox::MIGRATION,
 ];
 
 /// The schema version this program writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 pub struct SqliteStore {
-    conn: Connection,
+    pub(super) conn: Connection,
     path: PathBuf,
 }
 
@@ -291,8 +293,20 @@ fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordSummary> {
     })
 }
 
+/// An audit row from `SELECT id, at, event, record_id, draft_id, detail`.
+pub(super) fn audit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
+    Ok(AuditRow {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        event: r.get(2)?,
+        record: r.get(3)?,
+        draft: r.get(4)?,
+        detail: r.get(5)?,
+    })
+}
+
 /// Turns SQLite's errors into plain ones. The message never includes values (answers).
-fn map_err(e: rusqlite::Error, path: &Path) -> StoreError {
+pub(super) fn map_err(e: rusqlite::Error, path: &Path) -> StoreError {
     match e.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked,
         Some(ErrorCode::DiskFull) => StoreError::DiskFull,
@@ -461,12 +475,27 @@ impl Store for SqliteStore {
         )
         .map_err(|e| map_err(e, &path))?;
         let id = tx.last_insert_rowid();
+        // A draft completes once: a second window (or a retry) finds it closed.
+        if let Some(d) = r.draft {
+            let status: Option<String> = tx
+                .query_row("SELECT status FROM drafts WHERE id = ?1", [d], |row| {
+                    row.get(0)
+                })
+                .optional()
+                .map_err(|e| map_err(e, &path))?;
+            match status.as_deref() {
+                Some("open") => {}
+                Some(_) => return Err(StoreError::DraftClosed(d)),
+                None => return Err(StoreError::NoDraft(d)),
+            }
+        }
         let (json, text) = summaries(id);
         tx.execute(
             "UPDATE records SET summary_json = ?2, summary_text = ?3 WHERE id = ?1",
             params![id, json, text],
         )
         .map_err(|e| map_err(e, &path))?;
+        super::outbox::enqueue(&tx, id, r, &json, &text).map_err(|e| map_err(e, &path))?;
         match r.draft {
             Some(d) => {
                 tx.execute(
@@ -604,16 +633,7 @@ impl Store for SqliteStore {
             .prepare("SELECT id, at, event, record_id, draft_id, detail FROM audit ORDER BY id")
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok(AuditRow {
-                    id: r.get(0)?,
-                    at: r.get(1)?,
-                    event: r.get(2)?,
-                    record: r.get(3)?,
-                    draft: r.get(4)?,
-                    detail: r.get(5)?,
-                })
-            })
+            .query_map([], audit_from_row)
             .map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.err(e))

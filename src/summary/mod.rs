@@ -55,7 +55,10 @@ pub fn answer_text(q: &Questionnaire, item: ItemIdx, a: &Answer) -> String {
             Some(QuestionKind::Number { unit: Some(u), .. }) => format!("{} {u}", fmt_num(*n)),
             _ => fmt_num(*n),
         },
-        Answer::Date(d) => d.to_iso(),
+        Answer::Date(d) => match &d.said {
+            Some(said) => format!("{} ({}: {said})", d.to_iso(), crate::strings::PAGE_SAID),
+            None => d.to_iso(),
+        },
         Answer::Text(t) => t.clone(),
     }
 }
@@ -163,6 +166,11 @@ pub fn fill_capped(s: &Session<'_>, t: &Template, cap: usize) -> (String, bool) 
                 }
                 None => out.push_str(crate::strings::NOT_GIVEN),
             },
+            TemplatePart::Ago(r) => {
+                let v = ago_text(s, *r);
+                any |= v.is_some();
+                out.push_str(v.as_deref().unwrap_or(crate::strings::NOT_GIVEN));
+            }
             TemplatePart::Optional(r) => match value_text_capped(s, *r, cap) {
                 Some(v) => {
                     any = true;
@@ -174,6 +182,35 @@ pub fn fill_capped(s: &Session<'_>, t: &Template, cap: usize) -> (String, bool) 
         }
     }
     (out, any)
+}
+
+/// `{name:ago}`: a number of days as "244 days ago"; when the days were worked out from a
+/// month-only date, "about 35 weeks ago (month only: April 2025)" (clinical spec 9.2).
+pub fn ago_text(s: &Session<'_>, r: Ref) -> Option<String> {
+    let days = match r {
+        Ref::Derived(d) if s.derived_known(d) => match s.derived_value(d)? {
+            Val::Num(n) => n,
+            _ => return None,
+        },
+        Ref::Question(i) => match s.answer(i)? {
+            Answer::Number(n) => *n,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let month_only = match r {
+        Ref::Derived(d) => s.month_only_input(d),
+        _ => None,
+    };
+    Some(match month_only {
+        Some(date) => {
+            let weeks = (days / 7.0).round() as i64;
+            let month =
+                crate::typed::describe_date(&crate::answer::PartialDate { said: None, ..date });
+            crate::strings::about_weeks_ago(weeks, &month)
+        }
+        None => crate::strings::days_ago(days.round() as i64),
+    })
 }
 
 /// One answer that triggered a flag, in words.

@@ -155,12 +155,17 @@ fn render_parts(s: &Session<'_>, ctx: &Context, with_optional: bool) -> (Vec<Str
         .unwrap_or(&q.content_hash)
         .get(..8)
         .unwrap_or("");
+    // The visit date is the one ages and intervals were worked out from; the completion time is
+    // added when it is on another day (a paper form typed in later, a test's fixed date).
+    let visit_date = super::iso(s.visit_date());
+    let when = match ctx.completed_at.as_deref() {
+        Some(c) if c.starts_with(&visit_date) => c.to_owned(),
+        Some(c) => format!("{visit_date} ({} {c})", strings::PAGE_COMPLETED),
+        None => visit_date,
+    };
     let visit = format!(
-        "{}: {} · {}: {} {} ({hash})",
+        "{}: {when} · {}: {} {} ({hash})",
         strings::PAGE_VISIT,
-        ctx.completed_at
-            .clone()
-            .unwrap_or_else(|| super::iso(s.visit_date())),
         strings::PAGE_RULES,
         q.meta.id,
         q.meta.version

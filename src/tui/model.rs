@@ -150,6 +150,10 @@ pub enum Msg {
     Tap(Target),
     /// Mouse wheel: positive is down.
     Scroll(i16),
+    /// A tap on nothing in particular: someone is there (kiosk idle timer).
+    Touched,
+    /// The program is being stopped (signal, closed terminal): keep the answer on screen.
+    Stopping,
     Tick(Timestamp),
     DraftStarted(DraftId),
     Saved(String),
@@ -176,6 +180,8 @@ pub enum Msg {
     },
     /// An audit-log write failed: staff must be told (never silently lost).
     AuditFailed(String),
+    /// The form asked for is being shown in another live window: not opened here.
+    DraftInUse,
     Completed(RecordId),
     CompleteFailed(String),
     /// The staff PIN was checked.
@@ -184,6 +190,16 @@ pub enum Msg {
     PinUnavailable(String),
     /// The summary was printed or spooled (`None`), or why not.
     Delivered(RecordId, Option<String>),
+}
+
+impl Msg {
+    /// Whether the message comes from the person at the screen (key, tap, paste, wheel).
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            Msg::Key(_) | Msg::Tap(_) | Msg::Paste(_) | Msg::Scroll(_) | Msg::Touched
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -204,7 +220,8 @@ pub enum Effect {
     Quit,
     /// Kiosk: check a staff PIN (answered with `PinChecked`).
     CheckPin(String),
-    /// Kiosk: print and/or spool a stored record's summary (answered with `Delivered`).
+    /// Kiosk: print and/or spool a stored record's summary off the UI thread (answered with
+    /// `Delivered` when done; nothing when no destination is configured).
     Deliver(RecordId),
     /// Run the staff alert command for a pause flag, off the UI thread (no patient data);
     /// answered with `Alerted`.
@@ -215,6 +232,11 @@ pub enum Effect {
     Audit {
         event: crate::store::AuditEvent,
         detail: String,
+    },
+    /// Append to the audit log about a stored record (printing).
+    AuditRecord {
+        event: crate::store::AuditEvent,
+        record: RecordId,
     },
     /// Check a typed date of birth (ISO) against an unfinished form's; answered with
     /// `DobChecked`.
@@ -285,11 +307,23 @@ pub struct Model<'q> {
     pub quit: bool,
     /// Present in kiosk mode.
     pub kiosk: Option<Kiosk>,
+    /// Where the scrollable body of the screen showing stands: written by `view` as it draws
+    /// (like ratatui's `ListState`), read by `update` to decide whether ↑/↓ scroll or move.
+    pub viewport: std::cell::Cell<super::theme::Viewport>,
+    /// Whether the window follows the focused option (after the patient moved it); off when
+    /// a screen opens (it shows its top) and while the patient scrolls by hand.
+    pub follow_focus: bool,
+    /// Counts patients: changes whenever one patient's session is cleared for the next, so
+    /// input read before the change is never applied after it.
+    pub patient: u64,
     /// A staff PIN is set: leaving a safety pause needs it, in every mode.
     pub staff_pin: bool,
     /// Run mode: the doctor's page goes to standard output (a file, pipe or printer) after the
     /// last screen; when `false` the last screen says where staff can read it instead.
     pub page_to_stdout: bool,
+    /// Records waiting on this machine for the clinic store (`None`: no clinic store, or not
+    /// counted yet). Shown to staff only, on the staff menu.
+    pub outbox_pending: Option<usize>,
 }
 
 impl<'q> Model<'q> {
@@ -311,8 +345,12 @@ impl<'q> Model<'q> {
             now,
             quit: false,
             kiosk: None,
+            viewport: std::cell::Cell::default(),
+            follow_focus: false,
+            patient: 0,
             staff_pin: false,
             page_to_stdout: false,
+            outbox_pending: None,
         }
     }
 
@@ -327,6 +365,7 @@ impl<'q> Model<'q> {
         };
         self.session = new_session(q, visit, self.mode);
         self.session.set_now(self.now);
+        self.patient += 1;
         self.screen = Screen::Welcome;
         self.field = Field::None;
         self.message = None;
@@ -357,6 +396,7 @@ impl<'q> Model<'q> {
                 chosen: None,
             },
         };
+        self.reset_view();
     }
 
     /// Shows where a problem is: its question, or for a group or repeat the first screen in it.
@@ -368,6 +408,34 @@ impl<'q> Model<'q> {
                 self.message = None;
             }
         }
+    }
+
+    /// A new screen starts at its top.
+    pub fn reset_view(&mut self) {
+        self.viewport.set(super::theme::Viewport::default());
+        self.follow_focus = false;
+    }
+
+    /// ↑/↓ on a screen whose body scrolls: scrolls one row (`by` is -1 or 1) when that is what
+    /// the patient needs to see more (the focused element out of view, or nothing to move to);
+    /// says whether it scrolled.
+    pub fn scroll_view(&mut self, by: i32, can_move_focus: bool) -> bool {
+        let mut v = self.viewport.get();
+        if !v.scrolls() {
+            return false;
+        }
+        let scroll = if by > 0 {
+            v.offset < v.max_offset()
+                && (!can_move_focus || v.focus.is_some_and(|(_, b)| b > v.offset + v.height))
+        } else {
+            v.offset > 0 && (!can_move_focus || v.focus.is_some_and(|(t, _)| t < v.offset))
+        };
+        if scroll {
+            v.offset = (i32::from(v.offset) + by).max(0) as u16;
+            self.viewport.set(v);
+            self.follow_focus = false;
+        }
+        scroll
     }
 }
 

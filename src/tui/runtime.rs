@@ -16,7 +16,7 @@ use ratatui::Terminal;
 
 use super::backend::LeanBackend;
 use super::model::{Effect, HitMap, Kiosk, Mode, Model, Msg, ResumeAccess, Screen, new_session};
-use super::terminal::{Guard, open_tty};
+use super::terminal::{Guard, Input, open_tty};
 use super::update::update;
 use super::view::view;
 use crate::config::{Config, SummaryFormat};
@@ -24,7 +24,9 @@ use crate::engine::{AlertStatus, Latch, Session};
 use crate::kiosk::{deliver, pin};
 use crate::questionnaire::Questionnaire;
 use crate::records;
-use crate::store::{AuditEvent, DraftStatus, QuestionnaireRef, RecordId, Store, StoreError};
+use crate::store::{
+    AuditEvent, DraftId, DraftLock, DraftStatus, QuestionnaireRef, RecordId, Store, StoreError,
+};
 use crate::summary::Context;
 
 pub struct RunOptions {
@@ -38,6 +40,8 @@ pub struct RunOptions {
     pub page_to_stdout: bool,
     /// Staff continue this unfinished form (behind the staff PIN when one is set).
     pub draft: Option<crate::store::DraftId>,
+    /// The delivery thread's count of records waiting for the clinic store, if one is set up.
+    pub outbox: Option<Arc<crate::clinic::courier::CourierStatus>>,
 }
 
 /// How a walk-through ended.
@@ -68,7 +72,10 @@ struct Env<'a> {
     /// Work done off the UI thread (the staff alert) reports back here.
     background: Sender<Msg>,
     /// The latched flags last written to a draft, so each change is written once.
-    saved_latches: (Option<crate::store::DraftId>, Vec<Latch>),
+    saved_latches: (Option<DraftId>, Vec<Latch>),
+    /// This process's hold on the draft it shows: no other window may offer, show, abandon or
+    /// complete it. Released when the draft is done with, or by the OS if this process dies.
+    lock: Option<DraftLock>,
 }
 
 /// Runs the walk-through on the terminal until the patient has finished (run mode), staff
@@ -80,7 +87,7 @@ pub fn run<'q>(
     opts: &RunOptions,
     finished: &mut Option<Session<'q>>,
 ) -> Result<RunEnd, RunError> {
-    let mut tty = open_tty().ok_or(RunError::NoTerminal)?;
+    let tty = open_tty().ok_or(RunError::NoTerminal)?;
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [
         signal_hook::consts::SIGTERM,
@@ -89,11 +96,33 @@ pub fn run<'q>(
     ] {
         signal_hook::flag::register(sig, Arc::clone(&stop))?;
     }
+    // SIGTERM always ends the process within about a second, even if this thread is stuck.
+    let done = Arc::new(AtomicBool::new(false));
+    super::terminal::watchdog(Arc::clone(&stop), Arc::clone(&done), Duration::from_secs(1));
+    let result = walk(q, store, opts, finished, tty, &stop);
+    done.store(true, Ordering::Relaxed);
+    result
+}
+
+/// The walk-through proper (see [`run`]).
+fn walk<'q>(
+    q: &'q Questionnaire,
+    store: &mut dyn Store,
+    opts: &RunOptions,
+    finished: &mut Option<Session<'q>>,
+    mut tty: super::terminal::Tty,
+    stop: &AtomicBool,
+) -> Result<RunEnd, RunError> {
     let now = Timestamp::now();
     let mut model = Model::new(new_session(q, opts.visit_date, opts.mode), opts.mode, now);
     model.staff_pin = pin::is_set(&opts.data_dir);
     model.page_to_stdout = opts.page_to_stdout;
-    let open = store.drafts(DraftStatus::Open, Some(&q.meta.id))?;
+    // A form another live window is showing is not ours to offer, show or abandon.
+    let open: Vec<_> = store
+        .drafts(DraftStatus::Open, Some(&q.meta.id))?
+        .into_iter()
+        .filter(|d| !DraftLock::held_elsewhere(&opts.data_dir, d.id))
+        .collect();
     if opts.mode == Mode::Kiosk {
         // An interrupted kiosk session is for staff only: never offered to the next patient.
         for d in &open {
@@ -136,6 +165,7 @@ pub fn run<'q>(
         bell: false,
         background,
         saved_latches: (None, Vec::new()),
+        lock: None,
     };
     if let Some(id) = opts.draft {
         if model.staff_pin {
@@ -159,7 +189,10 @@ pub fn run<'q>(
     let mut last_tick = Instant::now();
     while !env.quit {
         if dirty {
-            terminal.draw(|f| hits = view(&model, f))?;
+            // A terminal that cannot be drawn on any more is gone: save and end.
+            if terminal.draw(|f| hits = view(&model, f)).is_err() {
+                break;
+            }
             dirty = false;
         }
         if env.bell {
@@ -170,24 +203,9 @@ pub fn run<'q>(
             break;
         }
         let mut msgs = Vec::new();
-        if event::poll(Duration::from_millis(250))? {
-            match event::read()? {
-                Event::Key(k) if k.kind != KeyEventKind::Release => msgs.push(Msg::Key(k)),
-                Event::Mouse(me) => match me.kind {
-                    MouseEventKind::Down(MouseButton::Left) => match hits.at(me.column, me.row) {
-                        Some(t) => msgs.push(Msg::Tap(t)),
-                        // A tap anywhere still counts as someone being there (kiosk idle).
-                        None if model.kiosk.is_some() => msgs.push(Msg::Scroll(0)),
-                        None => {}
-                    },
-                    MouseEventKind::ScrollDown => msgs.push(Msg::Scroll(1)),
-                    MouseEventKind::ScrollUp => msgs.push(Msg::Scroll(-1)),
-                    _ => {}
-                },
-                Event::Paste(s) => msgs.push(Msg::Paste(s)),
-                Event::Resize(..) => dirty = true,
-                _ => {}
-            }
+        match read_input(&hits, model.kiosk.is_some(), &mut msgs, &mut dirty) {
+            Input::Ready | Input::Nothing => {}
+            Input::HungUp => break,
         }
         msgs.extend(results.try_iter());
         // Time moves on at least four times a second, even while keys keep coming.
@@ -195,14 +213,33 @@ pub fn run<'q>(
             last_tick = Instant::now();
             msgs.insert(0, Msg::Tick(Timestamp::now()));
         }
+        if let Some(status) = &opts.outbox {
+            let pending = status.pending();
+            dirty |=
+                matches!(model.screen, Screen::StaffMenu { .. }) && model.outbox_pending != pending;
+            model.outbox_pending = pending;
+        }
+        let patient = model.patient;
         for msg in msgs {
+            // Keys read together with the end of one patient's form never reach the next one.
+            if model.patient != patient && msg.is_input() {
+                continue;
+            }
             let is_tick = matches!(msg, Msg::Tick(_));
             let before_screen = model.screen.clone();
             let acted = dispatch(&mut model, msg, &mut env);
             persist_latches(&mut model, &mut env);
+            if model.draft.is_none() {
+                env.lock = None;
+            }
             // Ticks redraw only when something changed (a countdown, a timeout, a retry).
             dirty |= !is_tick || acted || model.screen != before_screen || model.kiosk.is_some();
         }
+    }
+    if !env.quit || model.record.is_none() {
+        // Stopped from outside, or the terminal went away: keep what is on screen too.
+        dispatch(&mut model, Msg::Stopping, &mut env);
+        persist_latches(&mut model, &mut env);
     }
     // Stopped or finished: one last try at anything not yet saved, then restore the terminal.
     for (item, value) in std::mem::take(&mut model.unsaved) {
@@ -221,6 +258,46 @@ pub fn run<'q>(
             Ok(RunEnd::Completed { record, context })
         }
         _ => Ok(RunEnd::Stopped),
+    }
+}
+
+/// Reads what the keyboard and mouse have now, as messages (taps hit-tested against the last
+/// frame); says whether the terminal is gone. Never blocks for more than a quarter second, and
+/// never calls crossterm's reader on a hung-up terminal (see [`super::terminal::wait_for_input`]).
+fn read_input(hits: &HitMap, kiosk: bool, msgs: &mut Vec<Msg>, dirty: &mut bool) -> Input {
+    match super::terminal::wait_for_input(Duration::from_millis(250)) {
+        Ok(Input::Ready) => {}
+        Ok(Input::Nothing) => return Input::Nothing,
+        Ok(Input::HungUp) | Err(_) => return Input::HungUp,
+    }
+    // Everything crossterm can parse now, without waiting.
+    loop {
+        match event::poll(Duration::ZERO) {
+            Ok(true) => {}
+            Ok(false) => return Input::Ready,
+            Err(_) => return Input::HungUp,
+        }
+        let ev = match event::read() {
+            Ok(ev) => ev,
+            Err(_) => return Input::HungUp,
+        };
+        match ev {
+            Event::Key(k) if k.kind != KeyEventKind::Release => msgs.push(Msg::Key(k)),
+            Event::Mouse(me) => match me.kind {
+                MouseEventKind::Down(MouseButton::Left) => match hits.at(me.column, me.row) {
+                    Some(t) => msgs.push(Msg::Tap(t)),
+                    // A tap anywhere still counts as someone being there (kiosk idle).
+                    None if kiosk => msgs.push(Msg::Touched),
+                    None => {}
+                },
+                MouseEventKind::ScrollDown => msgs.push(Msg::Scroll(1)),
+                MouseEventKind::ScrollUp => msgs.push(Msg::Scroll(-1)),
+                _ => {}
+            },
+            Event::Paste(s) => msgs.push(Msg::Paste(s)),
+            Event::Resize(..) => *dirty = true,
+            _ => {}
+        }
     }
 }
 
@@ -277,15 +354,23 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
             let mut replies = Vec::new();
             let draft = match m.draft {
                 Some(d) => Ok(d),
-                None => store
-                    .start_draft(
-                        &QuestionnaireRef::of(q),
-                        &crate::summary::iso(m.session.visit_date()),
-                        now,
-                    )
+                None => start_draft(store, &mut env.lock, &env.opts.data_dir, m, now)
                     .inspect(|id| replies.push(Msg::DraftStarted(*id))),
             };
-            let result = draft.and_then(|d| store.save_answer(d, &item, value.as_ref(), now));
+            let mut result = draft.and_then(|d| store.save_answer(d, &item, value.as_ref(), now));
+            if let Err(StoreError::DraftClosed(_) | StoreError::NoDraft(_)) = result {
+                // The form was closed under us (it should not be, with the lock): keep every
+                // answer in a new one rather than lose them.
+                result =
+                    start_draft(store, &mut env.lock, &env.opts.data_dir, m, now).and_then(|d| {
+                        replies.push(Msg::DraftStarted(d));
+                        for (i, a) in m.session.stored_answers() {
+                            let v = crate::answers::to_json(q, i, a);
+                            store.save_answer(d, &q.item(i).id, Some(&v), now)?;
+                        }
+                        store.save_answer(d, &item, value.as_ref(), now)
+                    });
+            }
             replies.push(match result {
                 Ok(()) => Msg::Saved(item),
                 Err(e) => Msg::SaveFailed {
@@ -297,6 +382,11 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
             replies
         }
         Effect::LoadDraft(id) => {
+            match DraftLock::try_take(&env.opts.data_dir, id) {
+                Ok(Some(lock)) => env.lock = Some(lock),
+                // Another live window is showing it: never two owners of one form.
+                Ok(None) | Err(_) => return vec![Msg::DraftInUse],
+            }
             let loaded = store
                 .set_draft_status(id, DraftStatus::Open, now)
                 .and_then(|()| store.draft_answers(id))
@@ -344,20 +434,27 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
                 .into_iter()
                 .filter_map(|s| store.drafts(s, Some(&q.meta.id)).ok())
                 .flatten()
+                .filter(|d| !DraftLock::held_elsewhere(&env.opts.data_dir, d.id))
                 .max_by_key(|d| (d.updated_at, d.id));
             match newest {
                 Some(d) => perform(Effect::LoadDraft(d.id), m, env),
                 None => Vec::new(),
             }
         }
-        Effect::DiscardDraft(id) => {
-            let _ = store.set_draft_status(id, DraftStatus::Discarded, now);
+        Effect::DiscardDraft(id) | Effect::AbandonDraft(id)
+            if env.lock.as_ref().is_none_or(|l| l.draft != id)
+                && DraftLock::held_elsewhere(&env.opts.data_dir, id) =>
+        {
             Vec::new()
         }
-        Effect::AbandonDraft(id) => {
-            let _ = store.set_draft_status(id, DraftStatus::Abandoned, now);
-            Vec::new()
-        }
+        Effect::DiscardDraft(id) => match store.set_draft_status(id, DraftStatus::Discarded, now) {
+            Ok(()) => Vec::new(),
+            Err(e) => vec![Msg::AuditFailed(e.to_string())],
+        },
+        Effect::AbandonDraft(id) => match store.set_draft_status(id, DraftStatus::Abandoned, now) {
+            Ok(()) => Vec::new(),
+            Err(e) => vec![Msg::AuditFailed(e.to_string())],
+        },
         Effect::Complete => {
             let ctx = Context {
                 completed_at: Some(records::local_time(&now.to_string())),
@@ -380,10 +477,11 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
                 Err(e) => vec![Msg::PinUnavailable(e.to_string())],
             }
         }
-        Effect::Deliver(id) => vec![Msg::Delivered(
-            id,
-            deliver_record(store, &env.opts.config, q, id, now).err(),
-        )],
+        Effect::Deliver(id) => start_delivery(store, &env.opts.config, q, id, &env.background),
+        Effect::AuditRecord { event, record } => match store.log(event, Some(record), None, now) {
+            Ok(()) => Vec::new(),
+            Err(e) => vec![Msg::AuditFailed(e.to_string())],
+        },
         Effect::Alert { flag } => match &env.opts.config.alert_command {
             None => vec![Msg::Alerted {
                 flag,
@@ -409,55 +507,80 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
     }
 }
 
-/// Prints and/or spools a stored record's summary, and records the outcome in the audit log.
-fn deliver_record(
+/// Starts a draft for the session on screen and takes its lock.
+fn start_draft(
+    store: &mut dyn Store,
+    lock: &mut Option<DraftLock>,
+    data_dir: &std::path::Path,
+    m: &Model<'_>,
+    now: Timestamp,
+) -> Result<DraftId, StoreError> {
+    let q = m.session.questionnaire();
+    let id = store.start_draft(
+        &QuestionnaireRef::of(q),
+        &crate::summary::iso(m.session.visit_date()),
+        now,
+    )?;
+    *lock = DraftLock::try_take(data_dir, id).ok().flatten();
+    Ok(id)
+}
+
+/// Starts printing and/or spooling a stored record's summary (and its QuestionnaireResponse)
+/// on a thread of its own, so a slow or stuck printer never freezes the screen; the result comes
+/// back as `Delivered`. Nothing is sent when no destination is configured.
+fn start_delivery(
     store: &mut dyn Store,
     config: &Config,
     q: &Questionnaire,
     id: RecordId,
-    now: Timestamp,
-) -> Result<(), String> {
-    let record = store.record(id).map_err(|e| e.to_string())?;
-    let mut problems = Vec::new();
+    tx: &Sender<Msg>,
+) -> Vec<Msg> {
+    if config.spool_dir.is_none()
+        && config.print_command.is_none()
+        && config.fhir_spool_dir.is_none()
+    {
+        return Vec::new();
+    }
+    let record = match store.record(id) {
+        Ok(r) => r,
+        Err(e) => return vec![Msg::Delivered(id, Some(e.to_string()))],
+    };
     // For the record system: the intake as a QuestionnaireResponse, whole or not at all.
-    if let Some(dir) = &config.fhir_spool_dir {
-        let written = crate::records::questionnaire_response(q, &record)
+    let fhir = config.fhir_spool_dir.clone().map(|dir| {
+        let bytes = crate::records::questionnaire_response(q, &record)
             .filter(|_| record.questionnaire.id == q.meta.id)
             .ok_or_else(|| format!("record {id} cannot be written as FHIR"))
-            .and_then(|r| serde_json::to_vec_pretty(&r).map_err(|e| e.to_string()))
-            .and_then(|bytes| deliver::spool(dir, id, "fhir.json", &bytes));
-        if let Err(e) = written {
-            problems.push(e);
-        }
-    }
+            .and_then(|r| serde_json::to_vec_pretty(&r).map_err(|e| e.to_string()));
+        (dir, bytes)
+    });
     let (bytes, ext) = match config.format {
         SummaryFormat::Text => (record.summary_text.into_bytes(), "txt"),
         SummaryFormat::Json => (record.summary_json.into_bytes(), "json"),
     };
-    if let Some(dir) = &config.spool_dir
-        && let Err(e) = deliver::spool(dir, id, ext, &bytes)
-    {
-        problems.push(e);
-    }
-    if let Some(cmd) = &config.print_command
-        && let Err(e) = deliver::run_with_input(cmd, &bytes)
-    {
-        problems.push(e);
-    }
-    let delivered = config.spool_dir.is_some()
-        || config.print_command.is_some()
-        || config.fhir_spool_dir.is_some();
-    let event = if problems.is_empty() {
-        AuditEvent::Printed
-    } else {
-        AuditEvent::PrintFailed
-    };
-    if delivered {
-        let _ = store.log(event, Some(id), record.draft, now);
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
-    }
+    let (spool_dir, print_command, tx) = (
+        config.spool_dir.clone(),
+        config.print_command.clone(),
+        tx.clone(),
+    );
+    std::thread::spawn(move || {
+        let mut problems = Vec::new();
+        if let Some((dir, fhir_bytes)) = fhir
+            && let Err(e) = fhir_bytes.and_then(|b| deliver::spool(&dir, id, "fhir.json", &b))
+        {
+            problems.push(e);
+        }
+        if let Some(dir) = &spool_dir
+            && let Err(e) = deliver::spool(dir, id, ext, &bytes)
+        {
+            problems.push(e);
+        }
+        if let Some(cmd) = &print_command
+            && let Err(e) = deliver::run_with_input(cmd, &bytes)
+        {
+            problems.push(e);
+        }
+        let problem = (!problems.is_empty()).then(|| problems.join("; "));
+        let _ = tx.send(Msg::Delivered(id, problem));
+    });
+    Vec::new()
 }

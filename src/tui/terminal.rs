@@ -4,6 +4,12 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use rustix::event::{PollFd, PollFlags, Timespec, poll};
+use rustix::io::Errno;
 
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
@@ -50,6 +56,74 @@ pub fn open_tty() -> Option<Tty> {
         .open("/dev/tty")
         .ok()
         .map(Tty::Dev)
+}
+
+/// What the keyboard has for the walk-through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// Bytes are waiting: crossterm can read them without blocking.
+    Ready,
+    /// Nothing arrived within the wait (or a signal interrupted it).
+    Nothing,
+    /// The terminal is gone: the window was closed or the connection dropped.
+    HungUp,
+}
+
+/// Waits up to `timeout` for the patient's keyboard (standard input) without reading it.
+///
+/// A hung-up terminal is reported here instead of being read: crossterm 0.29 re-reads a dead tty
+/// forever (its read loop treats `Ok(0)` as "try again", crossterm-rs/crossterm#793), which would
+/// spin a core and never return to notice SIGTERM. So crossterm's reader is only called when
+/// `poll(2)` says there are bytes and no hang-up.
+pub fn wait_for_input(timeout: Duration) -> io::Result<Input> {
+    let stdin = io::stdin();
+    let mut fds = [PollFd::new(&stdin, PollFlags::IN)];
+    let ts = Timespec {
+        tv_sec: timeout.as_secs().try_into().unwrap_or(i64::MAX),
+        tv_nsec: timeout.subsec_nanos().into(),
+    };
+    match poll(&mut fds, Some(&ts)) {
+        Ok(0) | Err(Errno::INTR) => Ok(Input::Nothing),
+        Ok(_) => {
+            let r = fds[0].revents();
+            Ok(
+                if r.intersects(PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL) {
+                    Input::HungUp
+                } else if r.contains(PollFlags::IN) {
+                    Input::Ready
+                } else {
+                    Input::Nothing
+                },
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A last resort for a stop that the walk-through cannot act on (its thread stuck in a read of
+/// a vanished terminal): once `stop` is set, the walk-through has `grace` to finish (save, restore
+/// the terminal, set `done`); if it has not, the process ends as SIGTERM's default would.
+/// Every answer already confirmed is in the store by then; only the one being typed can be lost.
+pub fn watchdog(stop: Arc<AtomicBool>, done: Arc<AtomicBool>, grace: Duration) {
+    std::thread::spawn(move || {
+        let mut since: Option<Instant> = None;
+        loop {
+            if done.load(Ordering::Relaxed) {
+                return;
+            }
+            if stop.load(Ordering::Relaxed) {
+                let t = *since.get_or_insert_with(Instant::now);
+                if t.elapsed() >= grace {
+                    restore();
+                    let _ = signal_hook::low_level::emulate_default_handler(
+                        signal_hook::consts::SIGTERM,
+                    );
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
 }
 
 /// Puts the terminal into questionnaire mode; undoes it when dropped.

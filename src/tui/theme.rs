@@ -245,3 +245,137 @@ pub fn overlay(f: &mut Frame, area: Rect, title: &str, text: &str) {
 pub fn message(f: &mut Frame, area: Rect, text: &str) {
     f.render_widget(paragraph(&format!("! {text}"), bold()), area);
 }
+
+/// Where a screen's scrollable body stands (kept between frames like ratatui's `ListState`): the
+/// first content row shown, the content's and the window's heights, and the rows of the focused
+/// element (content coordinates), if any.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Viewport {
+    pub offset: u16,
+    pub content: u16,
+    pub height: u16,
+    pub focus: Option<(u16, u16)>,
+}
+
+impl Viewport {
+    /// Whether the content is taller than its window.
+    pub fn scrolls(&self) -> bool {
+        self.content > self.height
+    }
+
+    /// Whether the focused element is wholly in the window.
+    pub fn focus_visible(&self) -> bool {
+        self.focus
+            .is_none_or(|(t, b)| t >= self.offset && b <= self.offset + self.height)
+    }
+
+    /// The furthest the window can scroll.
+    pub fn max_offset(&self) -> u16 {
+        self.content.saturating_sub(self.height)
+    }
+}
+
+/// Draws content that may be taller than `area` through a window, so everything on a screen
+/// stays reachable at the smallest size. `draw` paints the whole content (`content` rows) into
+/// an off-screen buffer; the rows from `view.offset` are copied into `area` less its last row,
+/// which says "more above" / "more below"; tap targets move with the content and are cut at
+/// the window's edges, and the text cursor follows. Content that fits is drawn straight into
+/// `area`. With `follow`, the window moves just enough to show the focused element. Returns
+/// the viewport as drawn.
+pub fn viewport(
+    f: &mut Frame,
+    area: Rect,
+    content: u16,
+    mut view: Viewport,
+    follow: bool,
+    hits: &mut HitMap,
+    draw: impl FnOnce(&mut Frame, Rect, &mut HitMap),
+) -> Viewport {
+    if content <= area.height || area.height < 2 || area.width == 0 {
+        draw(f, area, hits);
+        return Viewport {
+            offset: 0,
+            content,
+            height: area.height,
+            focus: view.focus,
+        };
+    }
+    view.content = content;
+    view.height = area.height - 1;
+    if follow && let Some((t, b)) = view.focus {
+        if t < view.offset {
+            view.offset = t;
+        } else if b > view.offset + view.height {
+            view.offset = b.saturating_sub(view.height);
+        }
+    }
+    view.offset = view.offset.min(view.max_offset());
+    // The off-screen terminal cannot fail (its backend's error type is uninhabited).
+    let Ok(mut canvas) =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(area.width, content));
+    let mut local = HitMap::default();
+    let mut cursor = None;
+    let drawn = canvas.draw(|cf| {
+        draw(cf, Rect::new(0, 0, area.width, content), &mut local);
+    });
+    if drawn.is_ok()
+        && let Ok(p) = canvas.get_cursor_position()
+        && canvas.backend().cursor_visible()
+    {
+        cursor = Some(p);
+    }
+    let src = canvas.backend().buffer();
+    let dst = f.buffer_mut();
+    for row in 0..view.height {
+        for col in 0..area.width {
+            let (sx, sy) = (col, view.offset + row);
+            if let (Some(from), Some(to)) = (
+                src.cell((sx, sy)),
+                dst.cell_mut((area.x + col, area.y + row)),
+            ) {
+                *to = from.clone();
+            }
+        }
+    }
+    for (r, t) in local.targets {
+        let top = r.y.max(view.offset);
+        let bottom = (r.y + r.height).min(view.offset + view.height);
+        if bottom > top {
+            hits.add(
+                Rect {
+                    x: area.x + r.x,
+                    y: area.y + top - view.offset,
+                    width: r.width,
+                    height: bottom - top,
+                },
+                t,
+            );
+        }
+    }
+    if let Some(p) = cursor
+        && p.y >= view.offset
+        && p.y < view.offset + view.height
+    {
+        f.set_cursor_position((area.x + p.x, area.y + p.y - view.offset));
+    }
+    let above = view.offset > 0;
+    let below = view.offset < view.max_offset();
+    let mark = match (above, below) {
+        (true, true) => format!(
+            "{}  {}",
+            crate::strings::MORE_ABOVE,
+            crate::strings::MORE_BELOW
+        ),
+        (true, false) => crate::strings::MORE_ABOVE.to_owned(),
+        _ => crate::strings::MORE_BELOW.to_owned(),
+    };
+    f.render_widget(
+        Paragraph::new(format!("{mark} {}", crate::strings::SCROLL_HINT)).style(dim()),
+        Rect {
+            y: area.y + area.height - 1,
+            height: 1,
+            ..area
+        },
+    );
+    view
+}

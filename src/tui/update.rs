@@ -8,7 +8,32 @@ use super::model::{AfterPin, Effect, Mode, Model, Msg, Screen};
 use super::screens;
 use crate::strings;
 
+/// At a kiosk, input in the first moments of the thank-you screen is ignored: it belongs to the
+/// patient who just sent, not to the next one.
+pub const THANKS_SETTLE: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// Whether the kiosk's thank-you screen has been up for [`THANKS_SETTLE`] (input is taken again).
+pub fn thanks_settled(m: &Model<'_>) -> bool {
+    m.kiosk
+        .as_ref()
+        .and_then(|k| k.thanks_since)
+        .is_none_or(|t| {
+            std::time::Duration::try_from(m.now.duration_since(t)).unwrap_or_default()
+                >= THANKS_SETTLE
+        })
+}
+
 pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
+    let before = std::mem::discriminant(&m.screen);
+    let effects = route(m, msg);
+    if std::mem::discriminant(&m.screen) != before {
+        // Another screen starts at its top.
+        m.reset_view();
+    }
+    effects
+}
+
+fn route(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Tick(now) => {
             m.now = now;
@@ -49,6 +74,11 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         } => screens::resume::restored(m, draft, &answers, latches),
         Msg::Alerted { flag, status } => alerted(m, flag, status),
         Msg::DobChecked { draft, matches } => screens::resume::dob_checked(m, draft, matches),
+        Msg::DraftInUse => {
+            m.screen = Screen::Welcome;
+            m.notice = Some(strings::DRAFT_IN_USE.to_owned());
+            Vec::new()
+        }
         Msg::AuditFailed(_) => {
             m.save_problem = Some(strings::SAVE_FAILING.to_owned());
             Vec::new()
@@ -74,6 +104,11 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         Msg::PinChecked(check) => screens::staff::pin_checked(m, check),
         Msg::PinUnavailable(reason) => screens::staff::pin_unavailable(m, reason),
         Msg::Delivered(id, problem) => {
+            let event = if problem.is_some() {
+                crate::store::AuditEvent::PrintFailed
+            } else {
+                crate::store::AuditEvent::Printed
+            };
             if let Some(k) = &mut m.kiosk {
                 k.staff_notice = problem.map(|p| {
                     strings::fill(
@@ -82,13 +117,21 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
                     )
                 });
             }
-            Vec::new()
+            vec![Effect::AuditRecord { event, record: id }]
         }
-        Msg::Key(_) | Msg::Tap(_) | Msg::Paste(_) | Msg::Scroll(_) => input(m, msg),
+        Msg::Stopping => match m.screen {
+            Screen::Step(crate::engine::Step::Item(at)) => screens::step::keep_on_screen(m, at),
+            _ => Vec::new(),
+        },
+        Msg::Key(_) | Msg::Tap(_) | Msg::Paste(_) | Msg::Scroll(_) | Msg::Touched => input(m, msg),
     }
 }
 
 fn input(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
+    if m.kiosk.is_some() && m.screen == Screen::Thanks && !thanks_settled(m) {
+        // Keys still being pressed by the patient who just sent do not start the next form.
+        return Vec::new();
+    }
     if m.kiosk.is_some() {
         let was_warned = idle_warning_showing_for(m);
         if let Some(k) = &mut m.kiosk {

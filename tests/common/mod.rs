@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 
 pub mod fhir;
+pub mod hangup;
+pub mod pg;
 pub mod pty;
 pub mod screen;
 pub mod walk;

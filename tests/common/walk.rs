@@ -122,7 +122,7 @@ pub fn answer_with(
             _ => p.send(ENTER),
         }
         if let Some((_, id)) = pauses.iter().find(|(at, _)| *at == item) {
-            before = p.wait_for("Please wait");
+            before = p.wait_for("Support for you");
             if !on_pause(p, id) {
                 return;
             }
@@ -151,4 +151,12 @@ pub fn review_row(
         .filter(|&i| matches!(q.item(i).kind, ItemKind::Question(_)))
         .position(|i| q.item(i).id == id)
         .expect("a review row")
+}
+
+/// From the review screen: goes to the end, sends, and confirms "Ready to send?".
+pub fn send_from_review(p: &mut Pty) {
+    p.send(super::pty::END);
+    p.send(ENTER);
+    p.wait_for("Ready to send?");
+    p.send(ENTER);
 }

@@ -422,6 +422,16 @@ impl Importer<'_> {
                     num(bound(self, ext::MAX_VALUE, "maxValue")),
                 );
                 let unit = self.unit_display(obj);
+                // FHIR's valueInteger is 32-bit: an integer answer beyond it could not be
+                // written back unchanged, so it is refused at input.
+                let (min, max) = if ty == "integer" {
+                    (
+                        Some(min.unwrap_or(f64::MIN).max(f64::from(i32::MIN))),
+                        Some(max.unwrap_or(f64::MAX).min(f64::from(i32::MAX))),
+                    )
+                } else {
+                    (min, max)
+                };
                 q(QuestionKind::Number {
                     min,
                     max,

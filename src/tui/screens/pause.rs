@@ -20,6 +20,7 @@ use crate::tui::theme;
 pub fn enter(m: &mut Model<'_>, flag: u32, at: ItemIdx) -> Vec<Effect> {
     m.screen = Screen::Pause { flag, at };
     m.message = None;
+    m.reset_view();
     let id = m.session.questionnaire().flags[flag as usize].id.clone();
     vec![
         Effect::Bell,
@@ -32,6 +33,18 @@ pub fn enter(m: &mut Model<'_>, flag: u32, at: ItemIdx) -> Vec<Effect> {
 }
 
 pub fn update(m: &mut Model<'_>, flag: u32, at: ItemIdx, msg: Msg) -> Vec<Effect> {
+    // Scrolling (a small window) works for everyone, at a kiosk too.
+    match &msg {
+        Msg::Key(k) if matches!(k.code, KeyCode::Up | KeyCode::Down) => {
+            m.scroll_view(if k.code == KeyCode::Up { -1 } else { 1 }, false);
+            return Vec::new();
+        }
+        Msg::Scroll(n) => {
+            m.scroll_view(i32::from(n.signum()), false);
+            return Vec::new();
+        }
+        _ => {}
+    }
     if m.kiosk.is_some() {
         // At a kiosk only staff (F12, PIN, staff menu) can carry on or end the session.
         return Vec::new();
@@ -102,7 +115,7 @@ fn alert_line(m: &Model<'_>, flag: u32) -> &'static str {
     }
 }
 
-pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, _hits: &mut HitMap, flag: u32) {
+pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, flag: u32) {
     let q = m.session.questionnaire();
     theme::header(
         f,
@@ -121,41 +134,47 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, _hits: &mut HitMap, flag: 
         .get(flag as usize)
         .and_then(|f| f.message.as_deref())
         .unwrap_or(strings::PAUSE_TITLE);
-    let text = format!("{message}\n\n{}", alert_line(m, flag));
-    let th = theme::text_height(strings::PAUSE_TITLE, body.width);
-    f.render_widget(
-        theme::paragraph(strings::PAUSE_TITLE, theme::bold()),
-        Rect {
-            height: th.min(body.height),
-            ..body
-        },
-    );
     let staff_text = match (m.kiosk.is_some(), m.staff_pin) {
         (true, _) => "",
         (false, true) => strings::PAUSE_STAFF_PIN,
         (false, false) => strings::PAUSE_STAFF_RUN,
     };
-    let staff_h = if staff_text.is_empty() {
-        0
-    } else {
-        theme::text_height(staff_text, body.width)
-    };
-    f.render_widget(
-        theme::paragraph(&text, theme::bold()),
-        Rect {
-            y: body.y + th + 1,
-            height: body.height.saturating_sub(th + 1 + staff_h + 1),
-            ..body
+    // The support message (with its phone numbers) comes first and is never cut; at small
+    // sizes the title and blank lines go, and whatever still does not fit scrolls.
+    let roomy = area.height >= 16;
+    let mut parts: Vec<(&str, ratatui::style::Style)> = Vec::new();
+    if roomy {
+        parts.push((strings::PAUSE_TITLE, theme::bold()));
+        parts.push(("", theme::dim()));
+    }
+    parts.push((message, theme::bold()));
+    if roomy {
+        parts.push(("", theme::dim()));
+    }
+    parts.push((alert_line(m, flag), theme::bold()));
+    if !staff_text.is_empty() {
+        parts.push(("", theme::dim()));
+        parts.push((staff_text, theme::dim()));
+    }
+    let heights: Vec<u16> = parts
+        .iter()
+        .map(|(t, _)| theme::text_height(t, body.width).max(1))
+        .collect();
+    let content: u16 = heights.iter().sum();
+    let drawn = theme::viewport(
+        f,
+        body,
+        content,
+        m.viewport.get(),
+        false,
+        hits,
+        |f, r, _| {
+            let mut y = r.y;
+            for ((text, style), h) in parts.iter().zip(&heights) {
+                f.render_widget(theme::paragraph(text, *style), Rect { y, height: *h, ..r });
+                y += h;
+            }
         },
     );
-    if staff_h > 0 {
-        f.render_widget(
-            theme::paragraph(staff_text, theme::dim()),
-            Rect {
-                y: body.y + body.height.saturating_sub(staff_h),
-                height: staff_h.min(body.height),
-                ..body
-            },
-        );
-    }
+    m.viewport.set(drawn);
 }

@@ -90,7 +90,7 @@ fn shown(m: &Model<'_>, at: At) -> String {
     let item = at.item;
     match m.session.answer_at(at) {
         None => strings::REVIEW_MISSING.to_owned(),
-        Some(Answer::Date(d)) => typed::show_date(d),
+        Some(Answer::Date(d)) => typed::describe_date(d),
         Some(Answer::Choice(c)) => q
             .item(item)
             .options()

@@ -274,11 +274,9 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
                 theme::paragraph(strings::STAFF_MENU_TITLE, theme::bold()),
                 Rect { height: 1, ..body },
             );
+            // Each choice wraps rather than being cut, so every word shows at 40 columns.
+            let mut y = body.y + 2;
             for (i, item) in items(m, back).into_iter().enumerate() {
-                let y = body.y + 2 + i as u16;
-                if y >= body.y + body.height {
-                    break;
-                }
                 let is_focus = i == *focus;
                 let text = format!(
                     "{}{} {}",
@@ -286,20 +284,47 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
                     i + 1,
                     item.label()
                 );
+                let h = theme::text_height(&text, body.width);
+                if y + h > body.y + body.height {
+                    break;
+                }
                 let r = Rect {
                     y,
-                    height: 1,
+                    height: h,
                     ..body
                 };
                 f.render_widget(
-                    Paragraph::new(text).style(if is_focus {
-                        theme::focused()
-                    } else {
-                        theme::bold()
-                    }),
+                    theme::paragraph(
+                        &text,
+                        if is_focus {
+                            theme::focused()
+                        } else {
+                            theme::bold()
+                        },
+                    ),
                     r,
                 );
                 hits.add(r, Target::Row(i));
+                y += h;
+            }
+            // Staff only: how many records wait for the clinic store (never on a patient screen).
+            if let Some(n) = m.outbox_pending {
+                let line = if n == 0 {
+                    strings::STAFF_OUTBOX_EMPTY.to_owned()
+                } else {
+                    fill(strings::STAFF_OUTBOX_WAITING, n)
+                };
+                let h = theme::text_height(&line, body.width);
+                if y + 1 + h <= body.y + body.height {
+                    f.render_widget(
+                        theme::paragraph(&line, theme::dim()),
+                        Rect {
+                            y: y + 1,
+                            height: h,
+                            ..body
+                        },
+                    );
+                }
             }
         }
         _ => {}

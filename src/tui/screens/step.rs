@@ -55,6 +55,11 @@ pub fn update(m: &mut Model<'_>, step: Step, msg: Msg) -> Vec<Effect> {
                 m.message = None;
                 return Vec::new();
             }
+            if matches!(m.field, Field::Text(_)) && matches!(k.code, KeyCode::Up | KeyCode::Down) {
+                // A one-line field has no use for ↑/↓: they scroll a question too long to fit.
+                m.scroll_view(if k.code == KeyCode::Up { -1 } else { 1 }, false);
+                return Vec::new();
+            }
             if let Some(input) = m.field.input_mut() {
                 return match k.code {
                     KeyCode::Enter | KeyCode::PageDown => next(m, at),
@@ -92,8 +97,15 @@ pub fn update(m: &mut Model<'_>, step: Step, msg: Msg) -> Vec<Effect> {
             match k.code {
                 KeyCode::Tab if m.mode == Mode::Staff => return next(m, at),
                 KeyCode::BackTab if m.mode == Mode::Staff => return back(m, step),
-                KeyCode::Up => move_focus(m, -1),
-                KeyCode::Down | KeyCode::Tab => move_focus(m, 1),
+                KeyCode::Up => {
+                    let first = focus(m) == Some(0);
+                    if !m.scroll_view(-1, !first) {
+                        move_focus(m, -1);
+                    }
+                }
+                KeyCode::Down if !m.scroll_view(1, true) => move_focus(m, 1),
+                KeyCode::Down => {}
+                KeyCode::Tab => move_focus(m, 1),
                 KeyCode::Char(' ') => {
                     if let Some(f) = focus(m) {
                         choose(m, item, f);
@@ -126,7 +138,9 @@ pub fn update(m: &mut Model<'_>, step: Step, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Scroll(n) => {
-            move_focus(m, n.signum() as i32);
+            if !m.scroll_view(n.signum() as i32, false) {
+                move_focus(m, n.signum() as i32);
+            }
             Vec::new()
         }
         Msg::Paste(text) => {
@@ -165,6 +179,7 @@ fn move_focus(m: &mut Model<'_>, by: i32) {
     let Screen::Step(Step::Item(at)) = m.screen else {
         return;
     };
+    m.follow_focus = true;
     let n = m.session.questionnaire().item(at.item).options().len();
     if let Field::Choice { focus, .. } | Field::Multi { focus, .. } = &mut m.field
         && n > 0
@@ -203,7 +218,7 @@ fn field_answer(m: &Model<'_>, item: ItemIdx) -> Result<Option<Answer>, String> 
         }
         (Field::Quantity { input, unit }, _) => {
             let v = input.value().trim();
-            if v.is_empty() {
+            if crate::text::is_blank(v) {
                 return Ok(None);
             }
             typed::parse_number(v).map(|value| {
@@ -216,7 +231,7 @@ fn field_answer(m: &Model<'_>, item: ItemIdx) -> Result<Option<Answer>, String> 
         }
         (Field::Text(input), Some(kind)) => {
             let v = input.value().trim();
-            if v.is_empty() {
+            if crate::text::is_blank(v) {
                 return Ok(None);
             }
             match kind {
@@ -224,13 +239,27 @@ fn field_answer(m: &Model<'_>, item: ItemIdx) -> Result<Option<Answer>, String> 
                     typed::parse_number(v).map(|n| Some(Answer::Number(n)))
                 }
                 QuestionKind::Date { allow_month, .. } => {
-                    typed::parse_date(v, *allow_month).map(|d| Some(Answer::Date(d)))
+                    typed::parse_date_at(v, *allow_month, m.session.visit_date())
+                        .map(|d| Some(Answer::Date(d)))
                 }
                 _ => Ok(Some(Answer::Text(v.to_owned()))),
             }
         }
         _ => Ok(None),
     }
+}
+
+/// The program is stopping (a signal, a closed terminal): an answer chosen or typed on screen
+/// but not yet confirmed is kept in the draft if it is a valid answer, so nothing the patient
+/// gave is lost. Nothing moves on.
+pub fn keep_on_screen(m: &mut Model<'_>, at: At) -> Vec<Effect> {
+    let Ok(Some(a)) = field_answer(m, at.item) else {
+        return Vec::new();
+    };
+    if m.session.stored_at(at) == Some(&a) || m.session.set_at(at, a).is_err() {
+        return Vec::new();
+    }
+    vec![save(m, at.item)]
 }
 
 /// The digit typed, if a digit key was pressed.
@@ -496,6 +525,71 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, step: S
             put(f, &mut y, context, theme::dim());
         }
     }
+    // A question too long for its answers to fit beside it (the smallest windows): the question,
+    // hint and answers scroll together, so every part can be reached.
+    if let ItemKind::Question(_) = &it.kind {
+        let text_h = theme::text_height(&it.text, body.width);
+        let n = it.options().len() as u16;
+        let min_field = if it.options().is_empty() { 1 } else { n.min(3) };
+        let avail = bottom.saturating_sub(y + message_h);
+        if text_h + min_field > avail {
+            let hint = hint_text(it);
+            let hint_h = theme::text_height(&hint, body.width);
+            let field_y = text_h + hint_h + 1;
+            let field_h = if it.options().is_empty() { 1 } else { n };
+            let focus_row = focus(m).map_or(0, |i| i as u16);
+            let view = theme::Viewport {
+                focus: Some((field_y + focus_row, field_y + focus_row + 1)),
+                ..m.viewport.get()
+            };
+            let window = Rect {
+                y,
+                height: avail,
+                ..body
+            };
+            let drawn = theme::viewport(
+                f,
+                window,
+                field_y + field_h,
+                view,
+                m.follow_focus,
+                hits,
+                |f, r, hits| {
+                    let line = |f: &mut Frame, y: u16, h: u16, text: &str, style| {
+                        f.render_widget(theme::paragraph(text, style), Rect { y, height: h, ..r });
+                    };
+                    line(f, r.y, text_h, &it.text, theme::bold());
+                    line(f, r.y + text_h, hint_h, &hint, theme::dim());
+                    field_view(
+                        m,
+                        f,
+                        Rect {
+                            y: r.y + field_y,
+                            height: field_h,
+                            ..r
+                        },
+                        hits,
+                        item,
+                    );
+                },
+            );
+            m.viewport.set(drawn);
+            if let Some(t) = m.message.as_ref().or(m.save_problem.as_ref()) {
+                let h = message_h.min(body.height);
+                theme::message(
+                    f,
+                    Rect {
+                        y: bottom.saturating_sub(h),
+                        height: h,
+                        ..body
+                    },
+                    t,
+                );
+            }
+            return;
+        }
+    }
+    m.viewport.set(theme::Viewport::default());
     match &it.kind {
         ItemKind::Group { intro } => {
             put(f, &mut y, &it.text, theme::bold());
@@ -508,55 +602,9 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, step: S
             );
         }
         ItemKind::Info => put(f, &mut y, &it.text, theme::bold()),
-        ItemKind::Question(kind) => {
+        ItemKind::Question(_) => {
             put(f, &mut y, &it.text, theme::bold());
-            let hint = match (kind, it.required) {
-                (
-                    QuestionKind::Choice {
-                        style: ChoiceStyle::Multi,
-                        ..
-                    },
-                    _,
-                ) => strings::CHOOSE_MANY_HINT.to_owned(),
-                (QuestionKind::Choice { .. }, _) => strings::CHOOSE_ONE_HINT.to_owned(),
-                (QuestionKind::Number { min, max, unit, .. }, _) => {
-                    let range = match (min, max) {
-                        (Some(a), Some(b)) => format!(
-                            " from {} to {}",
-                            crate::summary::fmt_num(*a),
-                            crate::summary::fmt_num(*b)
-                        ),
-                        _ => String::new(),
-                    };
-                    if it.unit_choices().is_empty() {
-                        let unit = unit.as_ref().map(|u| format!(" ({u})")).unwrap_or_default();
-                        format!("{}{range}{unit}.", strings::NUMBER_HINT)
-                    } else {
-                        let first = it
-                            .unit_choices()
-                            .first()
-                            .filter(|_| !range.is_empty())
-                            .map(|u| format!(" {}", u.display))
-                            .unwrap_or_default();
-                        format!(
-                            "{}{range}{first}; {}",
-                            strings::NUMBER_HINT,
-                            strings::UNIT_HINT
-                        )
-                    }
-                }
-                (
-                    QuestionKind::Date {
-                        allow_month: true, ..
-                    },
-                    _,
-                ) => format!("{}.", strings::DATE_MONTH_HINT),
-                (QuestionKind::Date { .. }, _) => format!("{}.", strings::DATE_HINT),
-                (QuestionKind::Text { .. }, true) => strings::TEXT_HINT.to_owned(),
-                (QuestionKind::Text { .. }, false) => {
-                    format!("{} {}", strings::TEXT_HINT, strings::OPTIONAL_HINT)
-                }
-            };
+            let hint = hint_text(it);
             // Room goes to the question, then the field, then the message; the hint and blank
             // lines only when there is space left for a full-size field.
             let hint_h = theme::text_height(&hint, body.width);
@@ -598,6 +646,60 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, step: S
             height: h,
         };
         theme::overlay(f, r, strings::HELP, help);
+    }
+}
+
+/// The line under a question saying how to answer it.
+fn hint_text(it: &crate::questionnaire::Item) -> String {
+    let Some(kind) = it.question() else {
+        return String::new();
+    };
+    match (kind, it.required) {
+        (
+            QuestionKind::Choice {
+                style: ChoiceStyle::Multi,
+                ..
+            },
+            _,
+        ) => strings::CHOOSE_MANY_HINT.to_owned(),
+        (QuestionKind::Choice { .. }, _) => strings::CHOOSE_ONE_HINT.to_owned(),
+        (QuestionKind::Number { min, max, unit, .. }, _) => {
+            let range = match (min, max) {
+                (Some(a), Some(b)) => format!(
+                    " from {} to {}",
+                    crate::summary::fmt_num(*a),
+                    crate::summary::fmt_num(*b)
+                ),
+                _ => String::new(),
+            };
+            if it.unit_choices().is_empty() {
+                let unit = unit.as_ref().map(|u| format!(" ({u})")).unwrap_or_default();
+                format!("{}{range}{unit}.", strings::NUMBER_HINT)
+            } else {
+                let first = it
+                    .unit_choices()
+                    .first()
+                    .filter(|_| !range.is_empty())
+                    .map(|u| format!(" {}", u.display))
+                    .unwrap_or_default();
+                format!(
+                    "{}{range}{first}; {}",
+                    strings::NUMBER_HINT,
+                    strings::UNIT_HINT
+                )
+            }
+        }
+        (
+            QuestionKind::Date {
+                allow_month: true, ..
+            },
+            _,
+        ) => format!("{}.", strings::DATE_MONTH_HINT),
+        (QuestionKind::Date { .. }, _) => format!("{}.", strings::DATE_HINT),
+        (QuestionKind::Text { .. }, true) => strings::TEXT_HINT.to_owned(),
+        (QuestionKind::Text { .. }, false) => {
+            format!("{} {}", strings::TEXT_HINT, strings::OPTIONAL_HINT)
+        }
     }
 }
 
@@ -668,9 +770,16 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
                 ..area
             };
             if below.height > 0 {
-                options_view(true, false, f, below, hits, &units, *unit, |i| {
-                    if i == *unit { "(x)" } else { "( )" }
-                });
+                options_view(
+                    m.mode == Mode::Staff,
+                    false,
+                    f,
+                    below,
+                    hits,
+                    &units,
+                    *unit,
+                    |i| if i == *unit { "(x)" } else { "( )" },
+                );
             }
         }
         _ => {}
@@ -728,9 +837,14 @@ pub(super) fn options_view(
     focus: usize,
     marker: impl Fn(usize) -> &'static str,
 ) {
-    // Boxed options (three-row tap targets) when at least one fits with its scroll hints;
-    // otherwise one line each, so the smallest window still shows the choices.
-    let boxed = area.height >= 5 && !compact;
+    // Boxed options (three-row tap targets) when every one of them fits with both scroll hints;
+    // otherwise one line each, so the smallest window still shows every choice.
+    let tallest = options
+        .iter()
+        .map(|o| theme::option_height(&o.label, area.width))
+        .max()
+        .unwrap_or(0);
+    let boxed = area.height >= 5 && tallest + 2 <= area.height && !compact;
     let keys = if keyed {
         option_keys(options)
     } else {

@@ -37,6 +37,11 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     };
     let finish = q.meta.finish.as_deref().unwrap_or(strings::THANKS_DEFAULT);
     let text = match (m.kiosk.is_some(), m.record) {
+        (true, _) if crate::tui::update::thanks_settled(m) => format!(
+            "{finish}\n\n{}\n\n{}",
+            strings::THANKS_KIOSK,
+            strings::THANKS_KIOSK_NEXT
+        ),
         (true, _) => format!("{finish}\n\n{}", strings::THANKS_KIOSK),
         // The doctor's page will not be printed on this screen: say where staff find it.
         (false, Some(record)) if !m.page_to_stdout => {

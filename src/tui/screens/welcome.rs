@@ -9,6 +9,18 @@ use crate::tui::model::{Action, Effect, HitMap, Model, Msg, Target};
 use crate::tui::theme;
 
 pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
+    // A welcome text too long for a small window scrolls.
+    match &msg {
+        Msg::Key(k) if matches!(k.code, KeyCode::Up | KeyCode::Down) => {
+            m.scroll_view(if k.code == KeyCode::Up { -1 } else { 1 }, false);
+            return Vec::new();
+        }
+        Msg::Scroll(n) => {
+            m.scroll_view(i32::from(n.signum()), false);
+            return Vec::new();
+        }
+        _ => {}
+    }
     let start = match msg {
         Msg::Key(k) => matches!(
             k.code,
@@ -56,14 +68,20 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     );
     let y = body.y + title_h + 1;
     let text_h = body.height.saturating_sub(title_h + 1 + button_h + 2);
-    f.render_widget(
-        theme::paragraph(&text, ratatui::style::Style::default()),
+    let drawn = theme::viewport(
+        f,
         Rect {
             y,
             height: text_h,
             ..body
         },
+        theme::text_height(&text, body.width),
+        m.viewport.get(),
+        false,
+        hits,
+        |f, r, _| f.render_widget(theme::paragraph(&text, ratatui::style::Style::default()), r),
     );
+    m.viewport.set(drawn);
     let bw = body.width.min(30);
     let b = Rect {
         x: body.x + (body.width - bw) / 2,
@@ -80,12 +98,18 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         Action::Start,
     );
     // A problem for staff (a summary that did not print) on the last line, small.
-    if let Some(notice) = m.kiosk.as_ref().and_then(|k| k.staff_notice.as_deref()) {
+    let notice = m
+        .kiosk
+        .as_ref()
+        .and_then(|k| k.staff_notice.as_deref())
+        .or(m.notice.as_deref());
+    if let Some(notice) = notice {
+        let h = theme::text_height(notice, area.width).min(2);
         let r = Rect {
-            y: area.y + area.height - 1,
-            height: 1,
+            y: area.y + area.height - h,
+            height: h,
             ..area
         };
-        f.render_widget(ratatui::widgets::Paragraph::new(notice.to_owned()), r);
+        f.render_widget(theme::paragraph(notice, theme::dim()), r);
     }
 }
