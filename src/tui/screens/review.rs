@@ -183,16 +183,18 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
         .enumerate()
     {
         let it = q.item(at.item);
-        let label = crate::summary::with_instance(
-            q,
-            at,
-            it.short
-                .as_deref()
-                .unwrap_or(&it.text)
-                .lines()
-                .next()
-                .unwrap_or(""),
-        );
+        // Inside repeats the instance comes first, so a long question cut short keeps it.
+        let text = it
+            .short
+            .as_deref()
+            .unwrap_or(&it.text)
+            .lines()
+            .next()
+            .unwrap_or("");
+        let label = match crate::summary::instance_words(q, at) {
+            Some(w) => format!("({w}) {text}"),
+            None => text.to_owned(),
+        };
         let mut l = String::new();
         for ch in label.chars() {
             if (l.clone() + &ch.to_string()).width() + 2 > label_w {

@@ -536,7 +536,12 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, step: S
             let hint = hint_text(it);
             let hint_h = theme::text_height(&hint, body.width);
             let field_y = text_h + hint_h + 1;
-            let field_h = if it.options().is_empty() { 1 } else { n };
+            // A quantity with units: its typing line, then one line per unit.
+            let field_h = if it.options().is_empty() {
+                1 + it.unit_choices().len() as u16
+            } else {
+                n
+            };
             let focus_row = focus(m).map_or(0, |i| i as u16);
             let view = theme::Viewport {
                 focus: Some((field_y + focus_row, field_y + focus_row + 1)),
@@ -664,11 +669,13 @@ fn hint_text(it: &crate::questionnaire::Item) -> String {
         ) => strings::CHOOSE_MANY_HINT.to_owned(),
         (QuestionKind::Choice { .. }, _) => strings::CHOOSE_ONE_HINT.to_owned(),
         (QuestionKind::Number { min, max, unit, .. }, _) => {
-            let range = match (min, max) {
+            // FHIR's 32-bit integer limits are a technical bound, not one worth reading.
+            let real = |b: &Option<f64>| b.filter(|v| v.abs() < f64::from(i32::MAX));
+            let range = match (real(min), real(max)) {
                 (Some(a), Some(b)) => format!(
                     " from {} to {}",
-                    crate::summary::fmt_num(*a),
-                    crate::summary::fmt_num(*b)
+                    crate::summary::fmt_num(a),
+                    crate::summary::fmt_num(b)
                 ),
                 _ => String::new(),
             };
@@ -747,7 +754,8 @@ fn field_view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item:
         }
         Field::Text(input) => text_box(f, area, input),
         Field::Quantity { input, unit } => {
-            let box_h = if area.height >= 3 { 3 } else { 1 };
+            let units = it.unit_choices().len() as u16;
+            let box_h = if area.height >= 3 + units { 3 } else { 1 };
             text_box(
                 f,
                 Rect {
