@@ -125,7 +125,12 @@ fn answers_of(s: &Session<'_>, at: At) -> Vec<Value> {
                 continue;
             };
             let inst = at.inst.push(o as u16);
-            let mine: Vec<At> = kids.iter().copied().filter(|c| c.inst == inst).collect();
+            // This answer's items (a repeating one has deeper instances of its own).
+            let mine: Vec<At> = kids
+                .iter()
+                .copied()
+                .filter(|c| c.inst.prefix(inst.len()) == inst)
+                .collect();
             let per = items(s, &mine);
             for mut v in vals {
                 if !per.is_empty() {
