@@ -286,3 +286,29 @@ fn page_labels_instances() {
         "{page}"
     );
 }
+
+/// Removing an instance of a repeating group moves the later instances up with everything in
+/// them, their own repeats' instance counts included.
+#[test]
+fn removal_moves_nested_repeats() {
+    let src = r#"{"resourceType": "Questionnaire", "id": "nested", "status": "active", "item": [
+        {"linkId": "g", "type": "group", "text": "A visit", "repeats": true, "item": [
+            {"linkId": "n", "type": "integer", "text": "A number", "repeats": true}]}]}"#;
+    let q = triage::fhir::load_fhir(src).questionnaire.expect("loads");
+    let mut s = Session::new(&q, common::visit());
+    let n = |k: &[u16]| at(&q, "n", k);
+    s.set_at(n(&[0, 0]), Answer::Number(1.0)).expect("1");
+    s.add_instance(n(&[0, 1])).expect("second n");
+    s.set_at(n(&[0, 1]), Answer::Number(2.0)).expect("2");
+    s.add_instance(at(&q, "g", &[1])).expect("second g");
+    s.set_at(n(&[1, 0]), Answer::Number(3.0)).expect("3");
+    s.remove_instance(at(&q, "g", &[0]));
+    let g = common::idx(&q, "g");
+    let ni = common::idx(&q, "n");
+    assert_eq!(s.instance_count(g, Inst::ROOT), 1);
+    assert_eq!(
+        s.instance_count(ni, Inst::from_slice(&[0]).expect("inst")),
+        1
+    );
+    assert_eq!(triage::answers::item_json(&s, ni, true), Some(json!([[3]])));
+}

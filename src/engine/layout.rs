@@ -87,37 +87,51 @@ impl Answers {
     /// Removes every answer inside one instance of a repeating item (`at` is the instance's
     /// occurrence) and moves the later instances' answers down by one.
     pub fn remove_instance(&mut self, q: &Questionnaire, at: At) {
-        let level = at.inst.len() - 1;
-        let Some(k) = at.inst.last() else { return };
-        let parent = at.inst.prefix(level);
-        let end = q.item(at.item).end;
-        let inside = |x: &At| {
-            x.item >= at.item
-                && x.item < end
-                && x.inst.len() > level
-                && x.inst.prefix(level) == parent
-                && q.levels(x.item).get(level) == Some(&at.item)
-        };
-        let moved: Vec<(At, Answer)> = self
-            .inst
-            .iter()
-            .filter(|(x, _)| inside(x) && x.inst.as_slice()[level] >= k)
-            .map(|(x, a)| (*x, a.clone()))
-            .collect();
-        for (x, _) in &moved {
-            self.inst.remove(x);
-        }
-        for (x, a) in moved {
-            let n = x.inst.as_slice()[level];
-            if n > k {
-                let mut ix = x.inst.as_slice().to_vec();
-                ix[level] = n - 1;
-                if let Some(inst) = Inst::from_slice(&ix) {
-                    self.inst.insert(At { item: x.item, inst }, a);
-                }
-            }
+        remove_instance_keys(&mut self.inst, q, at);
+    }
+}
+
+/// What removing instance `at` of a repeating item does to a key `x` (an answer's occurrence,
+/// or a count or mark kept by occurrence): nothing, drop it (it was inside), or move it to the
+/// instance one lower (it was in a later instance).
+pub(super) fn after_removal(q: &Questionnaire, at: At, x: At) -> Option<Option<At>> {
+    let level = at.inst.len().checked_sub(1)?;
+    let k = at.inst.last()?;
+    let inside = x.item >= at.item
+        && x.item < q.item(at.item).end
+        && x.inst.len() > level
+        && x.inst.prefix(level) == at.inst.prefix(level)
+        && q.levels(x.item).get(level) == Some(&at.item);
+    if !inside {
+        return None;
+    }
+    let n = x.inst.as_slice()[level];
+    if n == k {
+        return Some(None);
+    }
+    if n < k {
+        return None;
+    }
+    let mut ix = x.inst.as_slice().to_vec();
+    ix[level] = n - 1;
+    Some(Inst::from_slice(&ix).map(|inst| At { item: x.item, inst }))
+}
+
+/// Applies [`after_removal`] to every key of a map.
+pub(super) fn remove_instance_keys<V>(map: &mut BTreeMap<At, V>, q: &Questionnaire, at: At) {
+    let keys: Vec<(At, Option<At>)> = map
+        .keys()
+        .filter_map(|x| after_removal(q, at, *x).map(|to| (*x, to)))
+        .collect();
+    let mut moved = Vec::new();
+    for (x, to) in keys {
+        if let Some(v) = map.remove(&x)
+            && let Some(to) = to
+        {
+            moved.push((to, v));
         }
     }
+    map.extend(moved);
 }
 
 /// The occurrence list and the indexes to find an occurrence in it.

@@ -9,7 +9,7 @@
 
 mod fhir_run;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -90,7 +90,7 @@ pub struct Session<'q> {
     /// it; at least one.
     counts: BTreeMap<At, u16>,
     /// Per-answer instances (children of a chosen option) already given their initial answers.
-    seeded: HashSet<At>,
+    seeded: BTreeSet<At>,
     layout: Layout,
     /// The layout must be rebuilt before the next evaluation.
     relayout: bool,
@@ -218,7 +218,7 @@ impl<'q> Session<'q> {
             visit_date,
             answers: Answers::new(n),
             counts: BTreeMap::new(),
-            seeded: HashSet::new(),
+            seeded: BTreeSet::new(),
             layout: Layout::default(),
             relayout: true,
             ended_after: None,
@@ -262,26 +262,34 @@ impl<'q> Session<'q> {
                     let occurs = it.occurs.unwrap_or_default();
                     let want = it.initial.len().max(occurs.min as usize).max(1) as u16;
                     let n = occurs.max.map_or(want, |m| want.min(m.max(1)));
-                    self.counts.insert(At { item: c, inst }, n);
+                    // Never over what is there already (answers read back, instances added).
+                    let n = *self.counts.entry(At { item: c, inst }).or_insert(n);
                     for k in 0..n {
                         let at = At {
                             item: c,
                             inst: inst.push(k),
                         };
                         if let Some(a) = it.initial.get(k as usize) {
-                            self.answers.put(at, Some(a.clone()));
+                            self.give_initial(at, a);
                         }
                         self.seed_children(c, at.inst);
                     }
                 } else {
                     let at = At { item: c, inst };
                     if let Some(a) = it.initial.first() {
-                        self.answers.put(at, Some(a.clone()));
+                        self.give_initial(at, a);
                     }
                     self.seed_children(c, inst);
                 }
             }
             c = next;
+        }
+    }
+
+    /// An initial answer, unless the occurrence has an answer already.
+    fn give_initial(&mut self, at: At, a: &Answer) {
+        if self.answers.get(at).is_none() {
+            self.answers.put(at, Some(a.clone()));
         }
     }
 
@@ -992,7 +1000,7 @@ impl<'q> Session<'q> {
             inst: parent.push(n),
         };
         if let Some(a) = self.q.item(more.item).initial.get(n as usize) {
-            self.answers.put(new, Some(a.clone()));
+            self.give_initial(new, a);
         }
         self.seed_children(more.item, new.inst);
         self.relayout = true;
@@ -1030,6 +1038,17 @@ impl<'q> Session<'q> {
         let parent = at.inst.prefix(at.inst.len() - 1);
         let n = self.instance_count(at.item, parent);
         self.answers.remove_instance(self.q, at);
+        // Counts of repeats and seeding marks inside later instances move down with them.
+        super::layout::remove_instance_keys(&mut self.counts, self.q, at);
+        let q = self.q;
+        let seeded: BTreeSet<At> = std::mem::take(&mut self.seeded)
+            .into_iter()
+            .filter_map(|x| match super::layout::after_removal(q, at, x) {
+                None => Some(x),
+                Some(to) => to,
+            })
+            .collect();
+        self.seeded = seeded;
         if n > 1 {
             self.counts.insert(
                 At {
@@ -1039,10 +1058,6 @@ impl<'q> Session<'q> {
                 n - 1,
             );
         }
-        let (item, level) = (at.item, at.inst.len() - 1);
-        self.seeded.retain(|s| {
-            !(s.inst.len() > level && s.inst.prefix(level) == parent && s.item >= item)
-        });
         self.relayout = true;
         self.evaluate();
         self.update_latches();

@@ -27,6 +27,9 @@ impl<'a> Ev<'_, 'a> {
     }
 
     fn arg_str(&self, args: &[Ast], i: usize, f: Frame<'_, 'a>) -> Result<Option<String>, String> {
+        if let Some(Ast::Str(s)) = args.get(i) {
+            return Ok(Some(s.clone()));
+        }
         let v = self.arg(args, i, f)?;
         match v.as_slice() {
             [] => Ok(None),
