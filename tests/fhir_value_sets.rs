@@ -87,6 +87,13 @@ fn asked_with_the_local_expansion() {
     );
 }
 
+/// `triage check FILE`, which must find errors (exit 1); its error output.
+fn check_fails(file: &Path) -> String {
+    let out = triage().arg("check").arg(file).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// The setting is checked: a folder that does not exist, and a file in it that is not JSON,
 /// are errors at the setting's line and column, the second naming the file, line and column.
 #[test]
@@ -98,9 +105,7 @@ fn the_setting_is_checked() {
         "clinic_name = \"x\"\n[fhir]\nvalue_sets = \"missing\"\n",
     )
     .expect("write");
-    let out = triage().arg("check").arg(&config).output().expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = check_fails(&config);
     assert!(err.contains("is not a folder"), "{err}");
     assert!(err.contains("config.toml:3:14"), "{err}");
     std::fs::create_dir(dir.path().join("missing")).expect("mkdir");
@@ -109,9 +114,7 @@ fn the_setting_is_checked() {
         "{\n  \"resourceType\": \"ValueSet\",,\n}\n",
     )
     .expect("write");
-    let out = triage().arg("check").arg(&config).output().expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = check_fails(&config);
     assert!(err.contains("broken.json:2:30"), "{err}");
     assert!(err.contains("config.toml:3:14"), "{err}");
 }

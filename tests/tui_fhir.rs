@@ -36,6 +36,13 @@ fn on<'q>(q: &'q Questionnaire, step: Step) -> Model<'q> {
     m
 }
 
+fn at(item: u32, k: &[u16]) -> At {
+    At {
+        item,
+        inst: Inst::from_slice(k).expect("depth"),
+    }
+}
+
 fn typed(m: &mut Model<'_>, s: &str) {
     for c in s.chars() {
         update(m, key(KeyCode::Char(c)));
@@ -144,10 +151,6 @@ fn add_another_with_keys() {
     let q = load("repeats.json");
     let name = common::idx(&q, "name");
     let meds = common::idx(&q, "meds");
-    let at = |item, k: &[u16]| At {
-        item,
-        inst: Inst::from_slice(k).expect("depth"),
-    };
     let mut m = on(&q, Step::Item(at(name, &[0])));
     typed(&mut m, "Aspirin");
     update(&mut m, key(KeyCode::Enter));
@@ -196,10 +199,6 @@ fn add_another_with_taps_and_remove() {
     let q = load("repeats.json");
     let name = common::idx(&q, "name");
     let meds = common::idx(&q, "meds");
-    let at = |item, k: &[u16]| At {
-        item,
-        inst: Inst::from_slice(k).expect("depth"),
-    };
     let mut s = Session::new(&q, common::visit());
     s.set_at(at(name, &[0]), Answer::Text("Aspirin".into()))
         .expect("a");

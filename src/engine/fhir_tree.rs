@@ -31,6 +31,21 @@ fn number(n: f64) -> Json {
     }
 }
 
+/// `valueQuantity` with the unit's name, system and code.
+fn quantity(value: f64, unit: Option<&crate::questionnaire::FhirUnit>) -> Json {
+    let mut qv = json!({ "value": number(value) });
+    if let Some(u) = unit {
+        qv["unit"] = json!(u.display);
+        if let Some(s) = &u.system {
+            qv["system"] = json!(s);
+        }
+        if let Some(c) = &u.code {
+            qv["code"] = json!(c);
+        }
+    }
+    json!({ "valueQuantity": qv })
+}
+
 /// The typed FHIR answer values (`valueCoding`, `valueQuantity`, ...) of the answer `a` given
 /// at occurrence `at`. An open-choice's "something else" becomes the typed text, read with
 /// `answer_of`. Errors: an option index the item does not have, or an integer option whose value
@@ -110,32 +125,13 @@ pub fn answer_values(
             out
         }
         (QuestionKind::Number { .. }, Answer::Quantity { value, .. }) => {
-            let mut qv = json!({ "value": number(*value) });
-            if let Some(u) = it.fhir.as_ref().and_then(|f| f.unit_of(a)) {
-                qv["unit"] = json!(u.display);
-                if let Some(s) = &u.system {
-                    qv["system"] = json!(s);
-                }
-                if let Some(c) = &u.code {
-                    qv["code"] = json!(c);
-                }
-            }
-            vec![json!({ "valueQuantity": qv })]
+            vec![quantity(
+                *value,
+                it.fhir.as_ref().and_then(|f| f.unit_of(a)),
+            )]
         }
         (QuestionKind::Number { integer, .. }, Answer::Number(n)) => match fhir_kind {
-            Some("quantity") => {
-                let mut qv = json!({ "value": number(*n) });
-                if let Some(u) = it.fhir.as_ref().and_then(|f| f.unit.as_ref()) {
-                    qv["unit"] = json!(u.display);
-                    if let Some(s) = &u.system {
-                        qv["system"] = json!(s);
-                    }
-                    if let Some(c) = &u.code {
-                        qv["code"] = json!(c);
-                    }
-                }
-                vec![json!({ "valueQuantity": qv })]
-            }
+            Some("quantity") => vec![quantity(*n, it.fhir.as_ref().and_then(|f| f.unit.as_ref()))],
             // valueInteger is 32-bit: a whole number beyond it goes out as valueDecimal,
             // never clamped.
             _ if *integer && n.abs() <= f64::from(i32::MAX) => {

@@ -189,24 +189,7 @@ fn given_so_far(m: &Model<'_>, more: At) -> Vec<String> {
 pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, more: At) {
     let q = m.session.questionnaire();
     let it = q.item(more.item);
-    let (where_, done, total) = step::progress(m, more.item);
-    theme::header(f, Rect { height: 1, ..area }, &q.meta.title, &where_);
-    theme::progress(
-        f,
-        Rect {
-            y: area.y + 1,
-            height: 1,
-            ..area
-        },
-        done,
-        total,
-    );
-    let footer_h = if area.height >= 16 { 3 } else { 1 };
-    let footer = Rect {
-        y: area.y + area.height - footer_h,
-        height: footer_h,
-        ..area
-    };
+    let (body, footer) = step::frame(m, f, area, more.item);
     let back_l = format!("← {}", strings::BACK);
     let next_l = format!("{} →", strings::NEXT);
     theme::button_row(
@@ -218,28 +201,10 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, more: A
         ],
         hits,
     );
-    let body = Rect {
-        x: area.x + 1,
-        y: area.y + 3,
-        width: area.width.saturating_sub(2),
-        height: area.height.saturating_sub(3 + footer_h + 1),
-    };
     let bottom = body.y + body.height;
     let mut y = body.y;
-    let put = |f: &mut Frame, y: &mut u16, text: &str, style| {
-        let h = theme::text_height(text, body.width).min(bottom.saturating_sub(*y));
-        if h > 0 {
-            f.render_widget(
-                theme::paragraph(text, style),
-                Rect {
-                    y: *y,
-                    height: h,
-                    ..body
-                },
-            );
-        }
-        *y += h;
-    };
+    let put =
+        |f: &mut Frame, y: &mut u16, text: &str, style| step::put_text(f, body, y, text, style);
     let name = it.text.lines().next().unwrap_or("");
     put(f, &mut y, &fill(strings::MORE_TITLE, name), theme::bold());
     let list = choices(m, more);

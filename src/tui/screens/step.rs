@@ -404,30 +404,34 @@ pub fn back(m: &mut Model<'_>, step: Step) -> Vec<Effect> {
     Vec::new()
 }
 
-/// "Section 3 of 9" (counting every section, so the number does not change as sections are
-/// shown or hidden; nothing for a question outside every section, as in a flat FHIR
-/// questionnaire), and how far through the questionnaire the item is, for the progress bar.
-pub fn progress(m: &Model<'_>, item: ItemIdx) -> (String, usize, usize) {
-    let q = m.session.questionnaire();
-    let sections: Vec<ItemIdx> = q.sections().collect();
-    let here = q.section_of(item);
-    let where_ = match sections.iter().position(|&s| s == here) {
-        Some(p) => fill(&fill(strings::SECTION_OF, p + 1), sections.len()),
-        None => String::new(),
-    };
-    (where_, item as usize, q.items.len())
+/// Writes wrapped text at row `y` of `body` (cut at its bottom) and moves `y` below it.
+pub(super) fn put_text(
+    f: &mut Frame,
+    body: Rect,
+    y: &mut u16,
+    text: &str,
+    style: ratatui::style::Style,
+) {
+    let bottom = body.y + body.height;
+    let h = theme::text_height(text, body.width).min(bottom.saturating_sub(*y));
+    if h > 0 {
+        f.render_widget(
+            theme::paragraph(text, style),
+            Rect {
+                y: *y,
+                height: h,
+                ..body
+            },
+        );
+    }
+    *y += h;
 }
 
-pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, step: Step) {
-    let at = match step {
-        Step::Item(at) => at,
-        Step::More(at) => return super::more::view(m, f, area, hits, at),
-    };
-    let item = at.item;
+/// The frame of a step screen: header with the section, progress bar; returns the body and
+/// footer rectangles.
+pub(super) fn frame(m: &Model<'_>, f: &mut Frame, area: Rect, item: ItemIdx) -> (Rect, Rect) {
     let q = m.session.questionnaire();
-    let it = q.item(item);
     let (where_, done, total) = progress(m, item);
-    let narrow = area.width < 60;
     theme::header(f, Rect { height: 1, ..area }, &q.meta.title, &where_);
     theme::progress(
         f,
@@ -451,6 +455,33 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, step: S
         width: area.width.saturating_sub(2),
         height: area.height.saturating_sub(3 + footer_h + 1),
     };
+    (body, footer)
+}
+
+/// "Section 3 of 9" (counting every section, so the number does not change as sections are
+/// shown or hidden; nothing for a question outside every section, as in a flat FHIR
+/// questionnaire), and how far through the questionnaire the item is, for the progress bar.
+pub fn progress(m: &Model<'_>, item: ItemIdx) -> (String, usize, usize) {
+    let q = m.session.questionnaire();
+    let sections: Vec<ItemIdx> = q.sections().collect();
+    let here = q.section_of(item);
+    let where_ = match sections.iter().position(|&s| s == here) {
+        Some(p) => fill(&fill(strings::SECTION_OF, p + 1), sections.len()),
+        None => String::new(),
+    };
+    (where_, item as usize, q.items.len())
+}
+
+pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, step: Step) {
+    let at = match step {
+        Step::Item(at) => at,
+        Step::More(at) => return super::more::view(m, f, area, hits, at),
+    };
+    let item = at.item;
+    let q = m.session.questionnaire();
+    let it = q.item(item);
+    let narrow = area.width < 60;
+    let (body, footer) = frame(m, f, area, item);
 
     // Footer buttons.
     let next_label = if matches!(it.kind, ItemKind::Group { .. }) {
@@ -482,18 +513,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, step: S
     let mut y = body.y;
     let bottom = body.y + body.height;
     let put = |f: &mut Frame, y: &mut u16, text: &str, style: ratatui::style::Style| {
-        let h = theme::text_height(text, body.width).min(bottom.saturating_sub(*y));
-        if h > 0 {
-            f.render_widget(
-                theme::paragraph(text, style),
-                Rect {
-                    y: *y,
-                    height: h,
-                    ..body
-                },
-            );
-        }
-        *y += h;
+        put_text(f, body, y, text, style)
     };
     let message_h = match (&m.message, &m.save_problem) {
         (Some(t), _) | (None, Some(t)) => theme::text_height(&format!("! {t}"), body.width),
