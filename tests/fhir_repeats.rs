@@ -312,3 +312,40 @@ fn removal_moves_nested_repeats() {
     );
     assert_eq!(triage::answers::item_json(&s, ni, true), Some(json!([[3]])));
 }
+
+/// A per-answer item's answer stays in the draft when its answer is unticked (keyed by that
+/// answer), is left out of records and summaries, and comes back when it is ticked again after
+/// the draft is resumed.
+#[test]
+fn unticked_answers_come_back_from_the_draft() {
+    let q = load();
+    let mut s = filled(&q);
+    let symptoms = common::idx(&q, "symptoms");
+    s.set(symptoms, Answer::Multi(vec![0]))
+        .expect("headache only");
+    let severity = common::idx(&q, "severity");
+    assert_eq!(
+        triage::answers::item_json(&s, severity, false),
+        Some(json!({"headache": 7, "nausea": 3})),
+        "the draft keeps nausea's answer"
+    );
+    assert_eq!(
+        triage::answers::item_json(&s, severity, true),
+        Some(json!({"headache": 7})),
+        "the record does not"
+    );
+    let draft: Vec<(String, serde_json::Value)> = q
+        .questions()
+        .filter_map(|(i, it, _)| {
+            triage::answers::item_json(&s, i, false).map(|v| (it.id.clone(), v))
+        })
+        .collect();
+    let (mut back, errors) = triage::records::restore(&q, common::visit(), &draft);
+    assert!(errors.is_empty(), "{errors:#?}");
+    back.set(symptoms, Answer::Multi(vec![0, 1]))
+        .expect("nausea again");
+    assert_eq!(
+        back.answer_at(at(&q, "severity", &[1])),
+        Some(&Answer::Number(3.0))
+    );
+}
