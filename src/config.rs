@@ -25,6 +25,13 @@ struct RawConfig {
     clinic_store: Option<Spanned<crate::clinic::RawClinicStore>>,
     inbox: Option<crate::inbox::settings::RawInbox>,
     prescriber: Option<Vec<Spanned<crate::inbox::settings::RawPrescriber>>>,
+    fhir: Option<RawFhir>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFhir {
+    value_sets: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -94,6 +101,9 @@ pub struct Config {
     /// The clinic's own wording for texts the questionnaire lets it replace (`[wording]`),
     /// such as who assesses and who injects; in name order.
     pub wording: Vec<ClinicWording>,
+    /// A folder of FHIR ValueSet (and CodeSystem) files, or an unpacked FHIR package: the
+    /// expansions of value sets FHIR questionnaires bind to but do not contain.
+    pub value_sets: Option<PathBuf>,
 }
 
 /// One `[wording]` entry of the clinic's settings.
@@ -163,6 +173,7 @@ impl Default for Config {
             clinic_store: None,
             inbox: Default::default(),
             prescribers: Vec::new(),
+            value_sets: None,
         }
     }
 }
@@ -301,11 +312,67 @@ pub fn load_config(src: &str, base: &Path) -> Result<(Config, Vec<Diagnostic>), 
             span: text.span(),
         });
     }
+    if let Some(v) = raw.fhir.as_ref().and_then(|f| f.value_sets.as_ref()) {
+        let dir = base.join(v.get_ref());
+        check_value_sets(&dir, v.span(), &mut errors, &mut warnings);
+        c.value_sets = Some(dir);
+    }
     if errors.is_empty() {
         Ok((c, warnings))
     } else {
         errors.extend(warnings);
         Err(errors)
+    }
+}
+
+/// The local value-set folder: readable, every file JSON (each problem names file:line:col);
+/// a value set triage cannot list without a terminology server is a warning naming it.
+fn check_value_sets(
+    dir: &Path,
+    span: std::ops::Range<usize>,
+    errors: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    if !dir.is_dir() {
+        errors.push(
+            Diagnostic::error(format!("`value_sets`: {} is not a folder", dir.display()))
+                .at(span, "no such folder")
+                .help("name a folder of FHIR ValueSet JSON files, or an unpacked FHIR package"),
+        );
+        return;
+    }
+    match crate::fhir::valuesets::read_folder(dir) {
+        Err(problems) => {
+            for p in problems {
+                errors.push(
+                    Diagnostic::error(format!("`value_sets`: {}", crate::text::clean_line(&p)))
+                        .at(span.clone(), "in this folder"),
+                );
+            }
+        }
+        Ok(folder) => {
+            let sets = crate::fhir::valuesets::summary(&folder);
+            if sets.is_empty() {
+                warnings.push(
+                    Diagnostic::warning(format!(
+                        "`value_sets`: {} holds no ValueSet",
+                        dir.display()
+                    ))
+                    .at(span.clone(), "empty"),
+                );
+            }
+            for (url, r) in sets {
+                if let Err(why) = r {
+                    warnings.push(
+                        Diagnostic::warning(format!(
+                            "`value_sets`: the value set {} cannot be listed here: {why}",
+                            crate::text::clean_line(&url)
+                        ))
+                        .at(span.clone(), "in this folder"),
+                    );
+                }
+            }
+        }
     }
 }
 

@@ -308,10 +308,13 @@ fn main() -> ExitCode {
     let stderr = std::io::stderr();
     let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let (mut out, mut err) = (stdout.lock(), stderr.lock());
+    let value_sets =
+        cli::clinic_value_sets(&mut err, args.config.as_deref(), args.data_dir.as_deref());
     let mut io = Io {
         out: &mut out,
         err: &mut err,
         color,
+        value_sets,
     };
     let today = triage::clock::today();
     let now = jiff::Timestamp::now();

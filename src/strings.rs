@@ -33,6 +33,9 @@ pub const SIGNOFF: &[&str] = &[
 /// Patient-facing validation messages. `{}` parts are filled by the engine.
 pub const NEED_ANSWER: &str = "Please answer this question to go on.";
 pub const NEED_CHOICE: &str = "Please choose one of the answers.";
+pub const NEED_UNIT: &str = "Please choose the unit.";
+pub const CHOOSE_AT_MOST: &str = "Please choose at most {} answers.";
+pub const CHOOSE_AT_LEAST: &str = "Please choose at least {} answers.";
 pub const NEED_NUMBER: &str = "Please type a number.";
 pub const NEED_WHOLE_NUMBER: &str = "Please type a whole number, without a decimal point.";
 pub const EXCLUSIVE_ALONE: &str = "\"{}\" cannot be chosen together with other answers.";
@@ -183,12 +186,21 @@ pub fn minutes(n: u32) -> String {
 }
 pub const WELCOME_HINT: &str = "Press Enter or tap Start to begin.";
 pub const SECTION_OF: &str = "Section {} of {}";
+/// "Add another" after a repeating group or question.
+pub const MORE_TITLE: &str = "{}: do you want to add another?";
+pub const MORE_SO_FAR: &str = "So far:";
+pub const MORE_EMPTY: &str = "(nothing given)";
+pub const MORE_ADD: &str = "Yes, add another";
+pub const MORE_DONE: &str = "No, that is all";
+pub const MORE_REMOVE: &str = "Remove the last one";
+pub const MORE_AT_MOST: &str = "This form takes at most {}.";
 pub const CHOOSE_ONE_HINT: &str = "Choose one answer, then Next.";
 pub const CHOOSE_MANY_HINT: &str = "Choose all that apply, then Next.";
 pub const KEYS_HINT: &str = "Keys: 1-9 choose · Enter next · Esc back · ? why we ask";
 pub const TEXT_HINT: &str = "Type your answer, then press Enter.";
 pub const OPTIONAL_HINT: &str = "You can leave this empty.";
 pub const NUMBER_HINT: &str = "Type a number";
+pub const UNIT_HINT: &str = "choose the unit with the up and down arrows, or tap it.";
 pub const DATE_HINT: &str = "Type the date like 15/03/1991";
 pub const DATE_MONTH_HINT: &str =
     "Type the date like 15/03/1991, or the month and year, like March 2025";

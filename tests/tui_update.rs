@@ -35,13 +35,13 @@ fn at<'q>(q: &'q Questionnaire, id: &str) -> Model<'q> {
     session.clear(item);
     let mut m = Model::new(session, Mode::Run, t0());
     m.draft = Some(1);
-    m.go_to(item);
+    m.go_to(triage::engine::Step::base(item));
     m
 }
 
 fn on(m: &Model<'_>) -> String {
     match &m.screen {
-        Screen::Step(i) => m.session.questionnaire().item(*i).id.clone(),
+        Screen::Step(i) => m.session.questionnaire().item(i.item()).id.clone(),
         other => format!("{other:?}"),
     }
 }
@@ -312,7 +312,7 @@ fn review_jump_and_return() {
     };
     assert_eq!(
         triage::tui::screens::review::rows(&m)[focus],
-        why,
+        triage::engine::At::base(why),
         "the focus moves to the missing answer"
     );
     m.session.set(why, kept).expect("answer again");

@@ -438,9 +438,11 @@ impl Builder<'_> {
             .iter()
             .map(|(k, (r, _))| (k.clone(), *r))
             .collect();
+        let items = std::mem::take(&mut self.items);
         Some(Questionnaire {
+            levels: repeat_levels(&items),
             meta,
-            items: std::mem::take(&mut self.items),
+            items,
             derived,
             flags,
             outcome,
@@ -634,7 +636,8 @@ impl Builder<'_> {
             valid_if: None,
             read_only: false,
             hidden: false,
-            initial: None,
+            initial: Vec::new(),
+            occurs: None,
             fhir: None,
         });
         if let Some(c) = &s.show_if {
@@ -827,7 +830,8 @@ impl Builder<'_> {
             valid_if: None,
             read_only: false,
             hidden: false,
-            initial: None,
+            initial: Vec::new(),
+            occurs: None,
             fhir: None,
         });
         if let Some(c) = &q.show_if {

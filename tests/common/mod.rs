@@ -92,5 +92,5 @@ pub fn fired(s: &Session<'_>) -> Vec<String> {
 
 pub fn visible_ids(s: &Session<'_>) -> Vec<String> {
     let q = s.questionnaire();
-    s.steps().map(|i| q.item(i).id.clone()).collect()
+    s.steps().map(|i| q.item(i.item()).id.clone()).collect()
 }

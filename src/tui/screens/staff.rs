@@ -222,7 +222,8 @@ pub fn menu_update(m: &mut Model<'_>, focus: usize, msg: Msg) -> Vec<Effect> {
                 Screen::Pause { flag, at } => {
                     pause::release(m, flag, at, Releaser::StaffPin, ReleaseAction::EndHere)
                 }
-                Screen::Step(i) | Screen::Form { focus: i, .. } => pause::end_here(m, i),
+                Screen::Step(s) => pause::end_here(m, s.item()),
+                Screen::Form { focus: i, .. } => pause::end_here(m, i),
                 _ => vec![Effect::Complete],
             };
             m.screen = Screen::Confirm;
