@@ -4,6 +4,13 @@
 //! batches of 100 through `triage.deliver_records`), and the first page of `records list` over
 //! 100,000 shared records (the query alone, and the whole `triage records list` command).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 #[allow(dead_code)]
 #[path = "../tests/common/pg.rs"]
 mod pg;

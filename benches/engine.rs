@@ -3,6 +3,13 @@
 //! as FHIR: import, and the QuestionnaireResponse of a fully answered session; the shipped
 //! questionnaire's load + check and doctor's page (one page, and one with a second page).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::fmt::Write as _;
 use std::hint::black_box;

@@ -3,6 +3,13 @@
 //! with every one of the 100,000 listed (`--all`); on the local SQLite store, and on a throwaway
 //! clinic store (PostgreSQL, skipped with a message when its server binaries are missing).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 #[allow(dead_code)]
 #[path = "../tests/common/pg.rs"]
 mod pg;

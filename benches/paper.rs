@@ -10,6 +10,13 @@
 //! Run: `cargo bench --bench paper` (all 133 scenarios, both ways: several minutes), or
 //! `PAPER_BENCH_LIMIT=20 cargo bench --bench paper` for the first 20.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 #[path = "../tests/common/paper.rs"]
 #[allow(dead_code)]
 mod paper;

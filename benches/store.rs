@@ -1,6 +1,13 @@
 //! Store benchmarks: listing 10,000 records (target under 100 ms), committing one answer to a
 //! draft, and completing one record, all with WAL and synchronous=FULL as in production.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 use std::hint::black_box;
 use std::time::Instant;
 

@@ -3,6 +3,13 @@
 //! key-to-frame latency (median, p95) and peak memory. Prints a table; run with `cargo bench --bench tui`.
 //! whiptail comes from Debian's `whiptail` package; without it only triage is measured.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 #[path = "../tests/common/pty.rs"]
 #[allow(dead_code)]
 mod pty;

@@ -1,6 +1,13 @@
 //! `triage check` through the real binary: one fixture file per diagnostic, each asserted on
 //! message, location (file:line:col) and exit code.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 use assert_cmd::Command;
 
 fn triage() -> Command {

@@ -6,6 +6,13 @@
 //! (records and audit events) are empty, and nothing was lost. It prints its counts.
 //! Skipped (with a message) without PostgreSQL server binaries, unless TRIAGE_REQUIRE_PG is set.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::collections::HashMap;

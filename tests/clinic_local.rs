@@ -4,6 +4,13 @@
 //! (completing still works, `sync` says what waits and exits 3), and the outbox migration that
 //! gives records stored before it a UUID.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::os::unix::fs::PermissionsExt;

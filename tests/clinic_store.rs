@@ -4,6 +4,13 @@
 //! TLS with the clinic's CA. Each test prints "skipped: ..." and passes when no server binaries
 //! are installed, unless TRIAGE_REQUIRE_PG is set.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -3,6 +3,13 @@
 //! database passes `PRAGMA integrity_check`, and every answer whose commit was acknowledged is
 //! there with its value. Runs 50 times by default; set TRIAGE_CRASH_RUNS for a longer run.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

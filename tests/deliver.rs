@@ -1,6 +1,13 @@
 //! Where kiosk summaries go: the print command gets the summary on standard input (never in its
 //! arguments), and spool files are whole or absent, never partial.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 

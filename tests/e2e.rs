@@ -1,6 +1,13 @@
 //! End to end: the real binary in a pseudo-terminal, driven by keys and taps the way a patient
 //! would, checked on screen, on standard output and in the store.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::collections::BTreeMap;

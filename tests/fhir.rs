@@ -2,6 +2,13 @@
 //! QuestionnaireResponse shape, `triage convert` and its round trip, and `triage run` on a FHIR
 //! Questionnaire in a terminal. The external suite is in `fhir_suite.rs`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::collections::BTreeMap;

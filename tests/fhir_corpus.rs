@@ -5,6 +5,13 @@
 //! test says where), never from triage's own output. Without the variable these tests print
 //! "skipped: FHIR_CORPUS not set"; with it naming a missing folder they fail.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

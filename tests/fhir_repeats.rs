@@ -6,6 +6,13 @@
 //! answer), the answers-file form and the doctor's page. The fixture is made up
 //! (`tests/fixtures/fhir/repeats.json`).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::path::Path;

@@ -4,6 +4,13 @@
 //! files' own item texts, which say what each item is for. Without the variable these tests skip
 //! with a note; with it set to a missing folder they fail.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::path::Path;

@@ -3,6 +3,13 @@
 //! them and asked with their codes with them (a made-up ValueSet that includes every code of a
 //! made-up CodeSystem but one); the setting itself is checked with file:line:col.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::path::Path;

@@ -2,6 +2,13 @@
 //! ↑ or a tap reaches the list; after changing an answer from there the focus comes back to
 //! that row; and every screen says on itself what Enter does.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use common::pty::*;

@@ -3,6 +3,13 @@
 //! window has to scroll, a "more answers below" line says so, and the message for an empty
 //! answer names the answers out of sight.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use common::screen::draw;

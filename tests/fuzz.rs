@@ -9,6 +9,13 @@
 //! file that loads is then walked: a session is filled and the doctor's page and JSON rendered.
 //! A failing input is written to `target/fuzz-failure.*` to replay.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;

@@ -4,6 +4,13 @@
 //! was confirmed (Enter, and the next screen shown) is in the draft, as is a valid answer that was
 //! on screen but not yet confirmed. `TRIAGE_HANGUP_RUNS` sets how many walks (default 8).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::path::PathBuf;

@@ -5,6 +5,13 @@
 //! rules ANSWERS ONLY; and nobody can open the previous person's unfinished form. Written from
 //! the user's side: the real binary in a pseudo-terminal, or through the command line.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::collections::BTreeMap;

@@ -3,6 +3,13 @@
 //! touching the link's target (no chmod, nothing written into it), and every folder triage
 //! creates, the missing parents included, is 0700 even under `umask 000`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;

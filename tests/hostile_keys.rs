@@ -3,6 +3,13 @@
 //! never makes the walk-through swallow the keys after it: Enter and Ctrl-C get through, at once
 //! or after a short timeout. The real binary in a pseudo-terminal, waiting for screens.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

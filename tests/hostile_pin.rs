@@ -3,6 +3,13 @@
 //! not reset it, nor does a restart), the recovery PIN lifts a lockout at once, and wrong PINs
 //! at a safety pause never lock staff out of it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

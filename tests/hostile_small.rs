@@ -4,6 +4,13 @@
 //! export of a damaged record says so and fails; `--idle-reset inf` is refused; a locked
 //! database never stalls the keyboard; the kiosk's staff menu recovers a crashed kiosk's form.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -2,6 +2,13 @@
 //! local store and over a throwaway clinic store (PostgreSQL; "skipped" without its server
 //! binaries unless TRIAGE_REQUIRE_PG is set). Tests wait for screen conditions, never a fixed time.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -2,6 +2,13 @@
 //! page at 80x24 and 120x40 (ratatui's TestBackend + insta), and `update` driven by intents with
 //! a fake clock (idle lock, the focus following its intake, taps, the override reason).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use jiff::Timestamp;

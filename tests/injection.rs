@@ -9,6 +9,13 @@
 //! the bytes the real program writes to its terminal. No output may hold a control, bidi or
 //! invisible character (or a tab), and every JSON output must parse.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

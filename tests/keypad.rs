@@ -2,6 +2,13 @@
 //! on-screen keypad's large digits enter the PIN (masked), and the PIN is checked the same way
 //! as typed ones, with the same attempts and lockout.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

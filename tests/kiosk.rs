@@ -2,6 +2,13 @@
 //! nothing of a finished patient behind Back, the staff PIN (exit, lockout that survives kill -9),
 //! the safety pause with its staff alert, and where summaries go (print command, spool folder).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

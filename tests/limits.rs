@@ -5,6 +5,13 @@
 //! generated here: several are megabytes. Big files run under a 1 GiB address-space limit
 //! (`ulimit -v`), so a loader that wanted gigabytes fails the test instead of the machine.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

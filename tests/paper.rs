@@ -4,6 +4,13 @@
 //! the next section, required answers marked before a section can be left, each answer saved
 //! as it is given, and the record marked as transcribed from paper (clinical spec 9.1, N01).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use common::pty::*;

@@ -4,6 +4,13 @@
 //! reception and kiosk modes, at 80x24, 40x12 and 120x40; no screen may show a flag's text, an
 //! outcome banner, or a dose reference row.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::collections::BTreeSet;

@@ -3,6 +3,13 @@
 //! invisible characters, pasted lines from terminals that send CR, LF or CRLF; and the page's
 //! Visit line. PTY tests drive the real binary; CLI tests feed answers files.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -2,6 +2,13 @@
 //! to the same screen, and evaluation depends only on the answers (not on their order or on
 //! repetition).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use common::visit;

@@ -2,6 +2,13 @@
 //! any directory, its doctor's page follows the clinical spec §6 and fits one A4 page, and no
 //! outcome ever says a patient is suitable for treatment.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 use assert_cmd::Command;
 use triage::questionnaire::{DEFAULT_SOURCE, load_toml};
 use triage::summary::{Context, render_text};

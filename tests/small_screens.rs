@@ -2,6 +2,13 @@
 //! question of the shipped questionnaire, ↓ (and the mouse wheel) bring every part of the
 //! question and every answer into view, and the safety pause shows its phone numbers at once.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use common::pty::*;

@@ -2,6 +2,13 @@
 //! database, an append-only audit log with a row for every action, refusal of incomplete
 //! answers, atomic exports, and plain errors for unusable, damaged or locked databases.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

@@ -1,6 +1,13 @@
 //! `triage summary` and `triage test` through the real binary: the doctor's page (snapshot),
 //! the JSON contract, clear errors for bad answers files, and readable scenario failures.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 use assert_cmd::Command;
 
 fn triage() -> Command {

@@ -3,6 +3,13 @@
 //! printed, no "Section 0 of 0" on a flat file, and the "add another" loop of a repeating group
 //! walked with the keyboard and with taps. Fixtures are made up (`tests/fixtures/fhir/`).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::path::Path;

@@ -1,6 +1,13 @@
 //! Kiosk rules in `update`, with a fake clock: the idle warning and wipe, the thank-you timeout,
 //! staff screens closing by themselves, staff access by F12 only, and no way out by keys.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::time::Duration;

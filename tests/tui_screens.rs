@@ -1,6 +1,13 @@
 //! Every screen drawn with ratatui's TestBackend: snapshots at 80x24 and at the smallest
 //! supported size (40x12), and every size from 1x1 to 40x12 drawn without panicking.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use common::screen::draw;

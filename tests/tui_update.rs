@@ -1,6 +1,13 @@
 //! The walk-through's `update` as a plain function: keys, taps and pastes change the model and
 //! return effects (saves, completion); the clock only arrives in messages.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

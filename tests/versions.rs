@@ -2,6 +2,13 @@
 //! started with 1.0.1 resumes with 1.0.1's questions and rules, its record and page say which
 //! version judged it, and a record made with it is answered in FHIR against it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::collections::BTreeMap;

@@ -3,6 +3,13 @@
 //! abandon it; staff tools refuse to discard or open it; a crash (kill -9) releases it at once;
 //! and a form completes once.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

@@ -8,6 +8,13 @@
 //! `cargo bench --bench peer [-- --sizes 1000,10000]`; without node or `npm ci` done, only
 //! triage's figures are printed and the peer is reported as skipped. Never run by `cargo test`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test stops at the first thing that is wrong, saying what"
+)]
+
 #[path = "form.rs"]
 mod form;
 
@@ -323,6 +330,9 @@ fn run(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+/// One row of the table: what was measured, triage's samples and the peer's (if it ran).
+type Line<'a> = (String, &'a Vec<f64>, Option<&'a Vec<f64>>);
+
 fn print_table(args: &Args, rows: &[(usize, usize, Samples, Option<Samples>)]) {
     let Some((_, _, first, peer)) = rows.first() else {
         return;
@@ -339,7 +349,7 @@ fn print_table(args: &Args, rows: &[(usize, usize, Samples, Option<Samples>)]) {
     );
     println!("|---:|---|---:|---:|---:|---:|---:|");
     for (n, loads, ours, theirs) in rows {
-        let lines: [(String, &Vec<f64>, Option<&Vec<f64>>); 2] = [
+        let lines: [Line<'_>; 2] = [
             (
                 format!("load ({loads} times)"),
                 &ours.load_ms,
