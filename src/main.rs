@@ -192,6 +192,25 @@ enum StoreCommand {
         #[arg(long, value_name = "FILE")]
         ca_file: Option<PathBuf>,
     },
+    /// Let a database login sign the inbox's decisions as these prescribers (run by the
+    /// administrator; the login must exist). Without this, the clinic store refuses them.
+    AllowDecisions {
+        /// The administrator's URL, without a password: postgresql://admin@db.clinic.lan/triage
+        #[arg(long, value_name = "URL")]
+        url: String,
+        /// A file holding only the administrator's password (mode 0600); else PGPASSFILE.
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+        /// The clinic's CA certificate (PEM), checked against the server (sslmode=verify-full).
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<PathBuf>,
+        /// The doctor's desk login (a member of triage_reader) that may sign.
+        #[arg(long, value_name = "LOGIN")]
+        login: String,
+        /// A prescriber id from the clinic settings' [[prescriber]] list (repeat for several).
+        #[arg(long = "prescriber", value_name = "ID", required = true)]
+        prescribers: Vec<String>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -458,6 +477,25 @@ fn main() -> ExitCode {
                 password_file: password_file.as_deref(),
                 ca_file: ca_file.as_deref(),
             },
+        ),
+        Command::Store {
+            action:
+                StoreCommand::AllowDecisions {
+                    url,
+                    password_file,
+                    ca_file,
+                    login,
+                    prescribers,
+                },
+        } => cli::store_allow_decisions(
+            &mut io,
+            &cli::StoreInitArgs {
+                url: &url,
+                password_file: password_file.as_deref(),
+                ca_file: ca_file.as_deref(),
+            },
+            &login,
+            &prescribers,
         ),
         Command::HarnessDevice {
             answers,

@@ -404,6 +404,7 @@ pub const DECISIONS_HEADING: &str = "Prescriber decisions";
 pub const DECISION_CURRENT: &str = "current";
 pub const DECISION_SUPERSEDED: &str = "superseded";
 pub const DECISION_BY: &str = "by";
+pub const DECISION_LOGIN: &str = "Signed from clinic store login";
 pub const DECISION_OVERRIDE: &str = "STOP override reason";
 pub const DECISION_NOTE: &str = "Note";
 pub const INBOX_TITLE: &str = "triage inbox";

@@ -44,7 +44,8 @@ fn run(c: &mut Command) -> Run {
 fn clinic() -> Option<Pg> {
     let pg = Pg::start()?;
     let out = pg.store_init();
-    assert!(out.contains("version 0 -> 2"), "{out}");
+    let to = triage::clinic::schema::SCHEMA_VERSION;
+    assert!(out.contains(&format!("version 0 -> {to}")), "{out}");
     pg.login("kiosk1", "kiosk1-pw", "triage_device");
     pg.login("kiosk2", "kiosk2-pw", "triage_device");
     pg.login("doctor", "doctor-pw", "triage_reader");

@@ -352,6 +352,8 @@ fn clinic_store_record_appears_and_decision_is_kept() {
     pg.store_init();
     pg.login("kiosk1", "kiosk1-pw", "triage_device");
     pg.login("doctor", "doctor-pw", "triage_reader");
+    let said = pg.allow_decisions("doctor", &["lee"]);
+    assert!(said.contains("doctor may sign decisions as lee"), "{said}");
     let machine = |name: &str, user: &str, extra: &str| {
         pg.machine_at(name, user, "riverside", &pg.url(user, "triage"), extra)
     };
@@ -466,4 +468,94 @@ fn clinic_store_record_appears_and_decision_is_kept() {
         .expect("query")
         .get(0);
     assert_eq!(left, 0);
+}
+
+/// With the clinic store, a decision is signed in a prescriber's name only from a login the
+/// administrator bound to that prescriber: not from a reception login (a reader), not from the
+/// doctor's own login for another prescriber; an inbox on a reception login says how to allow
+/// it, rather than failing when a decision is saved.
+#[test]
+fn clinic_store_decisions_only_from_bound_logins() {
+    let Some(pg) = Pg::start() else { return };
+    pg.store_init();
+    pg.login("kiosk1", "kiosk1-pw", "triage_device");
+    pg.login("doctor", "doctor-pw", "triage_reader");
+    pg.login("reception", "reception-pw", "triage_reader");
+    pg.allow_decisions("doctor", &["lee"]);
+    let (k_data, k_config) = pg.machine_at(
+        "kiosk-1",
+        "kiosk1",
+        "riverside",
+        &pg.url("kiosk1", "triage"),
+        "",
+    );
+    submit(&k_data, &k_config, "clear");
+    let decide = |login: &str, prescriber: &str| {
+        let mut c = pg
+            .connect(login, &format!("{login}-pw"), "triage")
+            .expect("login");
+        let id: i64 = c
+            .query_one("SELECT min(id) FROM triage.records", &[])
+            .expect("a record")
+            .get(0);
+        c.query(
+            "SELECT * FROM triage.record_decision($1, 'defer', NULL, NULL, $2, 'Dr X', 'GMC 1')",
+            &[&id, &prescriber],
+        )
+        .map(|_| ())
+        .map_err(|e| {
+            e.as_db_error()
+                .map(|d| d.message().to_owned())
+                .unwrap_or_else(|| e.to_string())
+        })
+    };
+    assert_eq!(decide("doctor", "lee"), Ok(()), "bound: signs");
+    let e = decide("doctor", "okafor").expect_err("not bound to okafor");
+    assert!(
+        e.contains("may not sign decisions as prescriber okafor"),
+        "{e}"
+    );
+    let e = decide("reception", "lee").expect_err("a reception login cannot sign");
+    assert!(e.contains("permission denied"), "{e}");
+    // The inbox on a reception machine says so at start, with the way to allow it.
+    let (r_data, r_config) = pg.machine_at(
+        "front-desk",
+        "reception",
+        "riverside",
+        &pg.url("reception", "triage"),
+        PRESCRIBERS,
+    );
+    let out = triage(&r_data, &r_config)
+        .args(["inbox"])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("may not sign decisions") && err.contains("allow-decisions"),
+        "{err}"
+    );
+    // A login name that is not one is refused plainly, and nothing is granted.
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("triage"))
+        .env_remove("PGPASSFILE")
+        .args([
+            "store",
+            "allow-decisions",
+            "--url",
+            &pg.url(common::pg::ADMIN, "triage"),
+        ])
+        .arg("--password-file")
+        .arg(&pg.admin_password_file)
+        .args([
+            "--login",
+            "x; DROP TABLE triage.records",
+            "--prescriber",
+            "lee",
+        ])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is not a database login name"), "{err}");
+    assert_eq!(decide("doctor", "lee"), Ok(()), "the records are all there");
 }

@@ -124,7 +124,8 @@ pub struct StoreInitArgs<'a> {
     pub ca_file: Option<&'a Path>,
 }
 
-pub fn store_init(io: &mut Io<'_>, args: &StoreInitArgs<'_>) -> Result<Status, CliError> {
+/// The administrator's connection to the clinic store (`store init`, `store allow-decisions`).
+fn admin_client(args: &StoreInitArgs<'_>) -> Result<postgres::Client, CliError> {
     let parsed = parse_url(args.url).map_err(CliError::Usage)?;
     let tls = if parsed.sslmode == "disable" {
         if !is_local(&parsed.config) {
@@ -157,7 +158,11 @@ pub fn store_init(io: &mut Io<'_>, args: &StoreInitArgs<'_>) -> Result<Status, C
         None => default_pgpass().map_or(PasswordSource::None, PasswordSource::PgPass),
     };
     let mut config = connect::config_for(args.url, &source)?;
-    let mut client = connect::connect_with(&mut config, &tls)?;
+    Ok(connect::connect_with(&mut config, &tls)?)
+}
+
+pub fn store_init(io: &mut Io<'_>, args: &StoreInitArgs<'_>) -> Result<Status, CliError> {
+    let mut client = admin_client(args)?;
     let report = schema::init(&mut client)?;
     if report.from == report.to {
         writeln!(
@@ -177,7 +182,25 @@ pub fn store_init(io: &mut Io<'_>, args: &StoreInitArgs<'_>) -> Result<Status, C
     }
     writeln!(
         io.out,
-        "next: give each device its own login in triage_device, and reception and doctors theirs in triage_reader (docs/deployment.md)"
+        "next: give each device its own login in triage_device, and reception and doctors theirs in triage_reader; let each doctor's desk login sign with `triage store allow-decisions` (docs/deployment.md)"
+    )?;
+    Ok(Status::Ok)
+}
+
+/// `triage store allow-decisions`: binds a desk login to prescribers, so the clinic store takes
+/// their decisions from it (and from no other login).
+pub fn store_allow_decisions(
+    io: &mut Io<'_>,
+    args: &StoreInitArgs<'_>,
+    login: &str,
+    prescribers: &[String],
+) -> Result<Status, CliError> {
+    let mut client = admin_client(args)?;
+    let added = crate::clinic::desk::allow_decisions(&mut client, login, prescribers)?;
+    writeln!(
+        io.out,
+        "{login} may sign decisions as {} ({added} new)",
+        prescribers.join(", ")
     )?;
     Ok(Status::Ok)
 }

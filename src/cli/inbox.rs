@@ -123,10 +123,18 @@ fn check_reader(io: &mut Io<'_>, settings: &crate::clinic::ClinicSettings) -> Re
             "this machine's clinic store login may not read records (a device role); the inbox needs a reader login (triage_reader), or --local".into(),
         ));
     }
-    if !crate::clinic::desk::can_decide(&mut client) {
-        return Err(CliError::Usage(
-            "the clinic store cannot keep decisions yet: run `triage store init` (it migrates the schema) and try again".into(),
-        ));
+    match crate::clinic::desk::desk_access(&mut client) {
+        crate::clinic::desk::DeskAccess::Sign => {}
+        crate::clinic::desk::DeskAccess::ReadOnly => {
+            return Err(CliError::Usage(
+                "this machine's clinic store login may not sign decisions: the clinic's administrator allows a doctor's desk login with `triage store allow-decisions --login LOGIN --prescriber ID` (docs/deployment.md)".into(),
+            ));
+        }
+        crate::clinic::desk::DeskAccess::NotReady => {
+            return Err(CliError::Usage(
+                "the clinic store cannot keep decisions yet: run `triage store init` (it migrates the schema) and try again".into(),
+            ));
+        }
     }
     Ok(())
 }

@@ -16,7 +16,7 @@ mod summary;
 mod test;
 
 pub use check::check;
-pub use clinic::{StoreInitArgs, SyncArgs, store_init, sync};
+pub use clinic::{StoreInitArgs, SyncArgs, store_allow_decisions, store_init, sync};
 pub use convert::convert;
 pub use harness::autosave_harness;
 pub use harness_device::{DeviceHarnessArgs, device_harness};

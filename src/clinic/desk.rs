@@ -90,11 +90,140 @@ END
 $fn$;
 "#;
 
-/// Privileges for the desk, set again on every init (see `schema::GRANTS`).
-pub(super) const GRANTS: &str = r#"
-GRANT SELECT ON triage.decisions TO triage_reader;
-GRANT EXECUTE ON FUNCTION triage.record_decision(bigint, text, text, text, text, text, text) TO triage_reader;
+/// Schema step 2 -> 3: a decision is signed in a prescriber's name only from a login the clinic's
+/// administrator bound to that prescriber (`triage store allow-decisions`), so a reception login,
+/// or a machine that lists a prescriber in its own settings, cannot decide in a doctor's name.
+/// The inbox still checks the prescriber's own PIN on the machine; the store checks the login.
+pub(super) const SIGNERS: &str = r#"
+CREATE TABLE triage.prescriber_logins (
+    prescriber_id text NOT NULL CHECK (prescriber_id ~ '^[a-z0-9_-]{1,32}$'),
+    login text NOT NULL,
+    granted_at timestamptz NOT NULL DEFAULT now(),
+    granted_by text NOT NULL DEFAULT session_user,
+    PRIMARY KEY (prescriber_id, login)
+);
+
+CREATE OR REPLACE FUNCTION triage.record_decision(
+    p_record bigint, p_decision text, p_note text, p_override_reason text,
+    p_prescriber_id text, p_prescriber_name text, p_registration text)
+RETURNS TABLE (decision_id bigint, decision_at text)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    rec record;
+    v_note text := nullif(btrim(p_note), '');
+    v_reason text := CASE WHEN p_decision = 'treat_today' THEN nullif(btrim(p_override_reason), '') END;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM triage.prescriber_logins b
+                   WHERE b.prescriber_id = p_prescriber_id AND b.login = session_user) THEN
+        RAISE EXCEPTION 'the login % may not sign decisions as prescriber %; the clinic''s administrator allows it with triage store allow-decisions', session_user, p_prescriber_id;
+    END IF;
+    SELECT r.outcome, r.stop_count INTO rec FROM triage.records r WHERE r.id = p_record;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'there is no record %', p_record;
+    END IF;
+    IF p_decision = 'treat_today' AND v_reason IS NULL
+       AND (rec.stop_count > 0 OR rec.outcome IN ('stop', 'not_assessed')) THEN
+        RAISE EXCEPTION 'treating today despite a STOP or an intake not assessed needs an override reason';
+    END IF;
+    INSERT INTO triage.decisions AS d (record_id, decision, note, override_reason, prescriber_id,
+        prescriber_name, registration)
+    VALUES (p_record, p_decision, v_note, v_reason, p_prescriber_id, p_prescriber_name, p_registration)
+    RETURNING d.id, to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+    INTO decision_id, decision_at;
+    INSERT INTO triage.access_log (who, event, record_id) VALUES (session_user, 'decided', p_record);
+    RETURN NEXT;
+END
+$fn$;
 "#;
+
+/// Privileges for the desk, set again on every init (see `schema::GRANTS`): readers read
+/// decisions; only `triage_prescriber` may record one (and the function checks the login).
+pub(super) const GRANTS: &str = r#"
+GRANT SELECT ON triage.decisions TO triage_reader, triage_prescriber;
+GRANT EXECUTE ON FUNCTION triage.record_decision(bigint, text, text, text, text, text, text) TO triage_prescriber;
+"#;
+
+/// A database login name as PostgreSQL writes it unquoted: 1 to 63 lower-case letters, digits
+/// or underscores, starting with a letter or underscore (what `CREATE ROLE name` makes).
+pub fn is_login_name(s: &str) -> bool {
+    (1..=63).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !s.as_bytes().first().is_some_and(u8::is_ascii_digit)
+}
+
+/// `triage store allow-decisions`: lets `login` (an existing login role) sign decisions as each
+/// of `prescribers` (their ids in the clinic settings), run by the administrator (a member of
+/// `triage_owner` with the right to grant roles). Idempotent. Returns the bindings added.
+/// Errors: the schema is older than step 3 (run `triage store init`), the login does not exist,
+/// or an id is not a prescriber id.
+pub fn allow_decisions(
+    client: &mut Client,
+    login: &str,
+    prescribers: &[String],
+) -> Result<u64, ClinicError> {
+    if !is_login_name(login) {
+        return Err(ClinicError::Refused(format!(
+            "`{}` is not a database login name (lower-case letters, digits, underscores)",
+            crate::text::escape(login)
+        )));
+    }
+    if let Some(bad) = prescribers
+        .iter()
+        .find(|id| !crate::inbox::settings::valid_id(id))
+    {
+        return Err(ClinicError::Refused(format!(
+            "`{}` is not a prescriber id (1 to 32 lower-case letters, digits, dashes or underscores, as in the clinic settings)",
+            crate::text::escape(bad)
+        )));
+    }
+    let mut tx = client.transaction().map_err(pg)?;
+    let exists: bool = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1 AND rolcanlogin)",
+            &[&login],
+        )
+        .map_err(pg)?
+        .get(0);
+    if !exists {
+        return Err(ClinicError::Refused(format!(
+            "there is no login `{login}` on the server; create it first (docs/deployment.md)"
+        )));
+    }
+    let ready: bool = tx
+        .query_one(
+            "SELECT to_regclass('triage.prescriber_logins') IS NOT NULL",
+            &[],
+        )
+        .map_err(pg)?
+        .get(0);
+    if !ready {
+        return Err(ClinicError::Refused(
+            "the clinic store's schema is older than this triage: run `triage store init` first"
+                .into(),
+        ));
+    }
+    // Checked above to be a plain lower-case name, so it needs no quoting.
+    tx.batch_execute(&format!("GRANT triage_prescriber TO {login}"))
+        .map_err(pg)?;
+    tx.batch_execute("SET LOCAL ROLE triage_owner")
+        .map_err(pg)?;
+    let mut added = 0;
+    for id in prescribers {
+        added += tx
+            .execute(
+                "INSERT INTO triage.prescriber_logins (prescriber_id, login) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING",
+                &[id, &login],
+            )
+            .map_err(pg)?;
+    }
+    tx.batch_execute("RESET ROLE").map_err(pg)?;
+    tx.commit().map_err(pg)?;
+    Ok(added)
+}
 
 fn pg(e: postgres::Error) -> ClinicError {
     ClinicError::from_pg(&e)
@@ -262,15 +391,29 @@ pub fn decide(client: &mut Client, record: i64, d: &NewDecision) -> Result<Decis
     })
 }
 
-/// Whether the clinic store has the desk (schema 2 or later) and this login may use it.
-pub fn can_decide(client: &mut Client) -> bool {
-    client
-        .query_one(
-            "SELECT to_regclass('triage.decisions') IS NOT NULL \
-               AND has_table_privilege('triage.decisions', 'SELECT') \
-               AND has_function_privilege('triage.record_decision(bigint, text, text, text, text, text, text)', 'EXECUTE')",
-            &[],
-        )
-        .map(|r| r.get::<_, bool>(0))
-        .unwrap_or(false)
+/// What this login may do at the desk on the clinic store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeskAccess {
+    /// The schema is older than the desk (or unreadable): `triage store init` migrates it.
+    NotReady,
+    /// It may read decisions but not sign one (not in `triage_prescriber`).
+    ReadOnly,
+    /// It may sign decisions, for the prescribers bound to it.
+    Sign,
+}
+
+/// What this login may do at the desk (schema 3 or later).
+pub fn desk_access(client: &mut Client) -> DeskAccess {
+    let row = client.query_one(
+        "SELECT to_regclass('triage.prescriber_logins') IS NOT NULL \
+           AND has_table_privilege('triage.decisions', 'SELECT'), \
+           to_regclass('triage.prescriber_logins') IS NOT NULL \
+           AND has_function_privilege('triage.record_decision(bigint, text, text, text, text, text, text)', 'EXECUTE')",
+        &[],
+    );
+    match row.map(|r| (r.get::<_, bool>(0), r.get::<_, bool>(1))) {
+        Ok((_, true)) => DeskAccess::Sign,
+        Ok((true, false)) => DeskAccess::ReadOnly,
+        _ => DeskAccess::NotReady,
+    }
 }

@@ -3,8 +3,10 @@
 //! advisory lock (two inits at once cannot both migrate), and three group roles:
 //! `triage_owner` owns everything (so the delivery function runs without superuser rights),
 //! `triage_device` may only execute the delivery functions and reads nothing, and
-//! `triage_reader` (reception, doctors) may read and must log what it opens. Records are never
-//! updated; conflicts (same UUID, other content) are kept beside them for staff.
+//! `triage_reader` (reception, doctors) may read and must log what it opens, and
+//! `triage_prescriber` may record decisions, each login only for the prescribers the clinic's
+//! administrator bound to it (`triage store allow-decisions`). Records are never updated;
+//! conflicts (same UUID, other content) are kept beside them for staff.
 
 use postgres::Client;
 
@@ -208,6 +210,8 @@ $fn$;
 "#,
     // 2: the doctor's desk: decisions, the day's list, notifications.
     super::desk::MIGRATION,
+    // 3: who may sign as which prescriber: logins bound by the clinic's administrator.
+    super::desk::SIGNERS,
 ];
 
 /// The clinic store schema version this program writes.
@@ -244,7 +248,12 @@ pub fn init(client: &mut Client) -> Result<InitReport, ClinicError> {
     tx.execute("SELECT pg_advisory_xact_lock(7245021)", &[])
         .map_err(pg)?;
     let mut roles_created = Vec::new();
-    for role in ["triage_owner", "triage_device", "triage_reader"] {
+    for role in [
+        "triage_owner",
+        "triage_device",
+        "triage_reader",
+        "triage_prescriber",
+    ] {
         let exists: bool = tx
             .query_one(
                 "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)",

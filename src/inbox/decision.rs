@@ -202,6 +202,15 @@ pub fn render_text(decisions: &[Decision], zone: &jiff::tz::TimeZone) -> String 
             signed_by(&d.prescriber)
         );
         out.extend(wrap(&line, "").into_iter().map(|l| l + "\n"));
+        // The clinic store's login that signed it (a desk bound to this prescriber).
+        if let Some(login) = &d.login {
+            let line = format!(
+                "{}: {}",
+                strings::DECISION_LOGIN,
+                crate::text::escape(login)
+            );
+            out.extend(wrap(&line, "  ").into_iter().map(|l| l + "\n"));
+        }
         if let Some(r) = &d.override_reason {
             let line = format!("{}: {r}", strings::DECISION_OVERRIDE);
             out.extend(wrap(&line, "  ").into_iter().map(|l| l + "\n"));

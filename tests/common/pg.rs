@@ -301,6 +301,28 @@ impl Pg {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Lets `login` sign the inbox's decisions as `prescribers`, with `triage store
+    /// allow-decisions` (as the administrator); returns what it printed.
+    pub fn allow_decisions(&self, login: &str, prescribers: &[&str]) -> String {
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("triage"));
+        cmd.env_remove("PGPASSFILE")
+            .args([
+                "store",
+                "allow-decisions",
+                "--url",
+                &self.url(ADMIN, "triage"),
+            ])
+            .arg("--password-file")
+            .arg(&self.admin_password_file)
+            .args(["--login", login]);
+        for p in prescribers {
+            cmd.args(["--prescriber", p]);
+        }
+        let out = cmd.output().expect("runs");
+        assert!(out.status.success(), "allow-decisions: {}", show(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// A machine: a data directory and clinic settings (`extra`, then a `[clinic_store]` at
     /// `url` as `user` with password `USER-pw` in a 0600 file, `site`, device `name`).
     pub fn machine_at(
