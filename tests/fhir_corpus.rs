@@ -26,6 +26,10 @@ enum Expect {
     Loads,
     /// Refused; some error names this feature.
     Refused(&'static str),
+    /// Refused naming a terminology server without the clinic's local value sets; loads and
+    /// runs with them (`[fhir] value_sets` in config.toml naming
+    /// `tests/fixtures/fhir/valuesets/published`, expansions as published: see its README).
+    WithValueSets,
 }
 use Expect::*;
 
@@ -41,7 +45,7 @@ const EXPECTED: &[(&str, Expect)] = &[
     ),
     (
         "hl7-sdc__input__examples__questionnaire-sdc-test-fhirpath-prepop-source-query",
-        Refused("terminology server"),
+        WithValueSets,
     ),
     (
         "hl7-sdc__input__examples__questionnaire-sdc-test-initial-value-multiple",
@@ -191,7 +195,7 @@ const EXPECTED: &[(&str, Expect)] = &[
     ),
     (
         "smartforms__apps__smart-forms-app__src__data__resources__Questionnaire__CVD-Risk-2023",
-        Refused("terminology server"),
+        WithValueSets,
     ),
     (
         "smartforms__apps__smart-forms-app__src__data__resources__Questionnaire__CVD_Risk",
@@ -242,6 +246,54 @@ fn load(dir: &Path, name: &str) -> Questionnaire {
     common::fhir::load(&file(dir, name))
 }
 
+/// The published value-set expansions kept for the corpus (see the README there).
+fn published_value_sets() -> PathBuf {
+    common::fhir::value_sets_dir().join("published")
+}
+
+/// The folder a clinic's settings name: a config.toml in `dir` with `[fhir] value_sets`, read
+/// back the way every command reads it.
+fn clinic_value_sets(dir: &Path) -> PathBuf {
+    let config = dir.join("config.toml");
+    let text = format!(
+        "[fhir]\nvalue_sets = {}\n",
+        toml::Value::String(published_value_sets().display().to_string())
+    );
+    std::fs::write(&config, text).expect("write config");
+    let mut err = Vec::new();
+    let found = triage::cli::clinic_value_sets(&mut err, Some(&config), None);
+    assert!(err.is_empty(), "{}", String::from_utf8_lossy(&err));
+    found.expect("config.toml names the value sets")
+}
+
+/// As [`load`], with the clinic's value sets from a config.toml.
+fn load_local(dir: &Path, name: &str) -> Questionnaire {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let src = std::fs::read_to_string(file(dir, name)).expect("read");
+    let loaded = triage::fhir::load_fhir_with(&src, Some(&clinic_value_sets(tmp.path())));
+    let errors = errors_of(&loaded);
+    loaded
+        .questionnaire
+        .unwrap_or_else(|| panic!("{name} has errors: {errors:#?}"))
+}
+
+fn errors_of(loaded: &triage::questionnaire::Loaded) -> Vec<String> {
+    loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("{d:?}"))
+        .collect()
+}
+
+/// Walks a loaded questionnaire: every step, and the response, with nothing answered.
+fn walk(q: &Questionnaire) {
+    let s = Session::new(q, common::visit());
+    let _ = s.steps().count();
+    let r = triage::fhir::questionnaire_response(&s, "2025-06-02T10:00:00+00:00");
+    assert_eq!(r["resourceType"], "QuestionnaireResponse");
+}
+
 /// Every corpus file has an expectation, and each loads or is refused as recorded: a refusal
 /// names the feature and the JSON path where it is; a loaded file can be walked and answered.
 #[test]
@@ -270,24 +322,15 @@ fn every_corpus_file_loads_or_is_refused_by_name() {
         EXPECTED.len(),
         "files missing from the corpus folder"
     );
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let local = clinic_value_sets(tmp.path());
     let mut wrong = Vec::new();
     for (name, want) in EXPECTED {
         let src = std::fs::read_to_string(file(&dir, name)).expect("read");
         let loaded = triage::fhir::load_fhir_with(&src, None);
-        let errors: Vec<String> = loaded
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| format!("{d:?}"))
-            .collect();
+        let errors = errors_of(&loaded);
         match (want, &loaded.questionnaire) {
-            (Loads, Some(q)) => {
-                // Walk it: every step, and the response, with nothing answered.
-                let s = Session::new(q, common::visit());
-                let _ = s.steps().count();
-                let r = triage::fhir::questionnaire_response(&s, "2025-06-02T10:00:00+00:00");
-                assert_eq!(r["resourceType"], "QuestionnaireResponse");
-            }
+            (Loads, Some(q)) => walk(q),
             (Refused(feature), None) => {
                 if !errors.iter().any(|e| e.contains(feature)) {
                     wrong.push(format!(
@@ -295,34 +338,75 @@ fn every_corpus_file_loads_or_is_refused_by_name() {
                     ));
                 }
             }
+            (WithValueSets, None) => {
+                if !errors.iter().any(|e| e.contains("terminology server")) {
+                    wrong.push(format!(
+                        "{name}: without local value sets, no error names a terminology server: {errors:#?}"
+                    ));
+                }
+                let with = triage::fhir::load_fhir_with(&src, Some(&local));
+                match &with.questionnaire {
+                    Some(q) => walk(q),
+                    None => wrong.push(format!(
+                        "{name}: should load with the clinic's value sets, refused: {:#?}",
+                        errors_of(&with)
+                    )),
+                }
+            }
             (Loads, None) => wrong.push(format!("{name}: should load, refused: {errors:#?}")),
             (Refused(f), Some(_)) => {
                 wrong.push(format!("{name}: should be refused ({f}) but loads"))
             }
+            (WithValueSets, Some(_)) => wrong.push(format!(
+                "{name}: should be refused without local value sets but loads"
+            )),
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-    let loads = EXPECTED.iter().filter(|(_, e)| *e == Loads).count();
+    let loads = EXPECTED
+        .iter()
+        .filter(|(_, e)| matches!(e, Loads | WithValueSets))
+        .count();
     println!("{loads} of {} corpus files load", EXPECTED.len());
 }
 
-/// Every refusal from `triage check` names a JSON path (`at item[...]`), never only the file.
+/// Every refusal from `triage check` names a JSON path (`at item[...]`), never only the file;
+/// a file that needs the clinic's value sets is accepted with `--config` naming them.
 #[test]
 fn refusals_name_the_json_path() {
     let Some(dir) = corpus() else { return };
-    for (name, want) in EXPECTED {
-        let Refused(feature) = want else { continue };
-        if *feature == "JSON:" {
-            continue; // a syntax error names line:column instead
+    // An empty data directory: no clinic settings unless `--config` names them.
+    let data = tempfile::tempdir().expect("tempdir");
+    let config = tempfile::tempdir().expect("tempdir");
+    let local = config.path().join("config.toml");
+    clinic_value_sets(config.path());
+    let check = |name: &str, config: Option<&Path>| {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("triage"));
+        cmd.env("TRIAGE_DATA_DIR", data.path()).arg("check");
+        if let Some(c) = config {
+            cmd.arg("--config").arg(c);
         }
-        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("triage"))
-            .arg("check")
-            .arg(file(&dir, name))
-            .output()
-            .expect("runs");
-        assert_eq!(out.status.code(), Some(1), "{name}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains(".json at "), "{name}: {stderr}");
+        cmd.arg(file(&dir, name)).output().expect("runs")
+    };
+    for (name, want) in EXPECTED {
+        match want {
+            Refused("JSON:") | Loads => {} // a syntax error names line:column instead
+            Refused(_) => {
+                let out = check(name, None);
+                assert_eq!(out.status.code(), Some(1), "{name}");
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                assert!(stderr.contains(".json at "), "{name}: {stderr}");
+            }
+            WithValueSets => {
+                let out = check(name, None);
+                assert_eq!(out.status.code(), Some(1), "{name}");
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                assert!(stderr.contains(".answerValueSet"), "{name}: {stderr}");
+                let out = check(name, Some(&local));
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                assert_eq!(out.status.code(), Some(0), "{name} with --config: {stderr}");
+            }
+        }
     }
 }
 
@@ -1045,10 +1129,11 @@ fn plausible(q: &Questionnaire, at: triage::engine::At) -> Option<triage::answer
 fn every_loaded_file_walks_to_a_valid_response() {
     let Some(dir) = corpus() else { return };
     for (name, want) in EXPECTED {
-        if *want != Loads {
-            continue;
-        }
-        let q = load(&dir, name);
+        let q = match want {
+            Loads => load(&dir, name),
+            WithValueSets => load_local(&dir, name),
+            Refused(_) => continue,
+        };
         let mut s = Session::new(&q, common::visit());
         let mut step = s.next_step(None);
         let mut added = std::collections::HashSet::new();
@@ -1080,4 +1165,127 @@ fn every_loaded_file_walks_to_a_valid_response() {
         let errors: Vec<_> = diags.iter().filter(|d| d.is_error()).collect();
         assert!(errors.is_empty(), "{name}: {errors:#?}");
     }
+}
+
+/// Smart Forms' Australian CVD risk calculator (2023), whose gender question is bound to FHIR
+/// R4's administrative-gender value set, kept locally by the clinic. The result is the 5-year
+/// risk of Anderson et al. 1991 (Am Heart J 121:293; the Framingham equation the form's
+/// variables write out, with age held to 35-74), worked out independently for these answers:
+/// a woman of 60, systolic 140 mmHg, total cholesterol 5.5 and HDL 1.3 mmol/L, smoker, no
+/// diabetes, no ECG LVH: 10.58 %, rounded 11; a man with the same answers: 16.31 %, 16; a
+/// woman of 80 counts as 74: 16.83 %, 17. The gender recorded is the value set's coding.
+#[test]
+fn cvd_risk_2023_uses_the_clinics_administrative_gender() {
+    let Some(dir) = corpus() else { return };
+    let q = load_local(
+        &dir,
+        "smartforms__apps__smart-forms-app__src__data__resources__Questionnaire__CVD-Risk-2023",
+    );
+    let gender = "418e4a02-de77-48a0-a92a-fe8fcc52b1aa";
+    let age = "e2a16e4d-2765-4b61-b286-82cfc6356b30";
+    let score = "ca830916-e2ee-4b24-a4c1-13eee23f8733";
+    let codes: Vec<&str> = q
+        .item(q.item_index(gender).expect("gender"))
+        .options()
+        .iter()
+        .map(|o| o.value.as_str())
+        .collect();
+    assert_eq!(codes, ["male", "female", "other", "unknown"]);
+    let mut s = Session::new(&q, common::visit());
+    for (link, v) in [
+        (gender, "female"),
+        (age, "#60"),
+        ("b639a3a8-f476-4cc8-b5c7-f5d2abb23511", "77176002"),
+        ("4b98f514-2f6a-41f3-ad9d-185abc68ae34", "#140"),
+        ("f11feebc-fc4a-40d5-8481-b87d9f5a89aa", "#5.5"),
+        ("c47a7fae-0c60-40f8-8426-1019b1f0dd8f", "#1.3"),
+        ("e8fed84e-6c15-4f62-bc95-cd08033af3f7", "false"),
+        ("b980624c-e91a-44d4-80ba-a9f34c0e1188", "false"),
+    ] {
+        put(&mut s, link, Some(v));
+    }
+    let r = response(&s);
+    assert_eq!(
+        answer_of(&r, score),
+        Some(serde_json::json!({"valueInteger": 11}))
+    );
+    let g = answer_of(&r, gender).expect("gender");
+    assert_eq!(
+        g["valueCoding"]["system"],
+        "http://hl7.org/fhir/administrative-gender"
+    );
+    assert_eq!(g["valueCoding"]["code"], "female");
+    assert_eq!(g["valueCoding"]["display"], "Female");
+    put(&mut s, gender, Some("male"));
+    assert_eq!(
+        answer_of(&response(&s), score),
+        Some(serde_json::json!({"valueInteger": 16}))
+    );
+    put(&mut s, gender, Some("female"));
+    put(&mut s, age, Some("#80"));
+    assert_eq!(
+        answer_of(&response(&s), score),
+        Some(serde_json::json!({"valueInteger": 17}))
+    );
+}
+
+/// HL7 SDC's pre-population example (fhirpath-prepop-source-query) at a kiosk: no patient
+/// record, so nothing is pre-filled (a warning) and the patient gives each medicine; its
+/// category comes from FHIR R4's medicationrequest-category value set (4.0.1: inpatient,
+/// outpatient, community, discharge), kept locally by the clinic, and is recorded as that
+/// value set's coding, with its system, inside the medicine's own group instance.
+#[test]
+fn sdc_prepop_medication_category_from_the_clinics_value_set() {
+    let Some(dir) = corpus() else { return };
+    let q = load_local(
+        &dir,
+        "hl7-sdc__input__examples__questionnaire-sdc-test-fhirpath-prepop-source-query",
+    );
+    let cat = q.item(q.item_index("med-category").expect("item"));
+    let codes: Vec<&str> = cat.options().iter().map(|o| o.value.as_str()).collect();
+    assert_eq!(codes, ["inpatient", "outpatient", "community", "discharge"]);
+    let s = fill(
+        &q,
+        serde_json::json!({
+            "med-name": ["Aspirin", "Salbutamol"],
+            "med-category": [["community"], ["outpatient", "discharge"]],
+        }),
+    );
+    let r = response(&s);
+    let meds: Vec<&Value> = r["item"][0]["item"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["linkId"] == "meds")
+        .collect();
+    assert_eq!(meds.len(), 2, "{r:#}");
+    let codings = |m: &Value| -> Vec<(String, String, String)> {
+        m["item"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|i| i["linkId"] == "med-category")
+            .flat_map(|i| i["answer"].as_array().cloned().unwrap_or_default())
+            .map(|a| {
+                let c = &a["valueCoding"];
+                (
+                    c["system"].as_str().unwrap_or("").to_owned(),
+                    c["code"].as_str().unwrap_or("").to_owned(),
+                    c["display"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    };
+    let sys = "http://terminology.hl7.org/CodeSystem/medicationrequest-category".to_owned();
+    assert_eq!(
+        codings(meds[0]),
+        [(sys.clone(), "community".into(), "Community".into())]
+    );
+    assert_eq!(
+        codings(meds[1]),
+        [
+            (sys.clone(), "outpatient".into(), "Outpatient".into()),
+            (sys, "discharge".into(), "Discharge".into())
+        ]
+    );
 }
