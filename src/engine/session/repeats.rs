@@ -1,0 +1,110 @@
+//! Repeats: instances of repeating items ("add another"), added within `maxOccurs`, removed
+//! with their answers, later instances moving up.
+
+use super::*;
+
+impl Session<'_> {
+    /// How many instances a repeating item has inside instance `parent`.
+    pub fn instance_count(&self, item: ItemIdx, parent: Inst) -> u16 {
+        self.counts
+            .get(&At { item, inst: parent })
+            .copied()
+            .unwrap_or(1)
+            .max(1)
+    }
+
+    /// Whether another instance may be added at an "add another" place (`more` from
+    /// [`Step::More`]): below the item's `maxOccurs`.
+    pub fn can_add(&self, more: At) -> bool {
+        let it = self.q.item(more.item);
+        let parent = more.inst.prefix(more.inst.len().saturating_sub(1));
+        it.repeats_itself()
+            && it
+                .occurs
+                .and_then(|o| o.max)
+                .is_none_or(|m| self.instance_count(more.item, parent) < m)
+    }
+
+    /// Adds an instance at an "add another" place; returns the new instance's occurrence (its
+    /// initial answers given). `None` when the limit is reached or `more` is not such a place.
+    pub fn add_instance(&mut self, more: At) -> Option<At> {
+        if !self.can_add(more) || more.inst.is_empty() {
+            return None;
+        }
+        let parent = more.inst.prefix(more.inst.len() - 1);
+        let n = self.instance_count(more.item, parent);
+        self.counts.insert(
+            At {
+                item: more.item,
+                inst: parent,
+            },
+            n + 1,
+        );
+        let new = At {
+            item: more.item,
+            inst: parent.push(n),
+        };
+        if let Some(a) = self.q.item(more.item).initial.get(n as usize) {
+            self.give_initial(new, a);
+        }
+        self.seed_children(more.item, new.inst);
+        self.relayout = true;
+        self.evaluate();
+        self.update_latches();
+        Some(new)
+    }
+
+    /// Makes sure a repeating item has at least `n` instances inside `parent` (reading answers
+    /// back from a file or a draft).
+    pub fn ensure_instances(&mut self, item: ItemIdx, parent: Inst, n: u16) {
+        let it = self.q.item(item);
+        if !it.repeats_itself() {
+            return;
+        }
+        let n = it.occurs.and_then(|o| o.max).map_or(n, |m| n.min(m.max(1)));
+        let have = self.instance_count(item, parent);
+        if n <= have {
+            return;
+        }
+        self.counts.insert(At { item, inst: parent }, n);
+        for k in have..n {
+            self.seed_children(item, parent.push(k));
+        }
+        self.relayout = true;
+        self.evaluate();
+    }
+
+    /// Removes one instance of a repeating item (`at` is the instance's occurrence) with every
+    /// answer inside it; later instances move up. The last remaining instance is emptied.
+    pub fn remove_instance(&mut self, at: At) {
+        if !self.q.item(at.item).repeats_itself() || at.inst.is_empty() {
+            return;
+        }
+        let parent = at.inst.prefix(at.inst.len() - 1);
+        let n = self.instance_count(at.item, parent);
+        self.answers.remove_instance(self.q, at);
+        // Counts of repeats and seeding marks inside later instances move down with them.
+        crate::engine::layout::remove_instance_keys(&mut self.counts, self.q, at);
+        let q = self.q;
+        let seeded: BTreeSet<At> = std::mem::take(&mut self.seeded)
+            .into_iter()
+            .filter_map(|x| match crate::engine::layout::after_removal(q, at, x) {
+                None => Some(x),
+                Some(to) => to,
+            })
+            .collect();
+        self.seeded = seeded;
+        if n > 1 {
+            self.counts.insert(
+                At {
+                    item: at.item,
+                    inst: parent,
+                },
+                n - 1,
+            );
+        }
+        self.relayout = true;
+        self.evaluate();
+        self.update_latches();
+    }
+}
