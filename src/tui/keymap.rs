@@ -423,6 +423,29 @@ pub fn draw_hints(
     flush(f, &mut line, y, row_start);
 }
 
+// The patient screens' keys, until they take intents from a table of their own (issue 15): here,
+// so that screens depend on the keymap and never on `update`, which depends on them.
+
+/// Keys that mean "go back" on every patient screen.
+pub fn is_back(k: &KeyEvent) -> bool {
+    matches!(k.code, KeyCode::Esc | KeyCode::Left | KeyCode::PageUp)
+}
+
+/// Keys that mean "go on".
+pub fn is_next(k: &KeyEvent) -> bool {
+    matches!(k.code, KeyCode::Enter | KeyCode::PageDown)
+}
+
+/// A digit key 1-9 as an index 0-8.
+pub fn digit(k: &KeyEvent) -> Option<usize> {
+    match k.code {
+        KeyCode::Char(c @ '1'..='9') if !k.modifiers.contains(KeyModifiers::CONTROL) => {
+            Some(c as usize - '1' as usize)
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

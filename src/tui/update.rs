@@ -8,21 +8,6 @@ use super::model::{Action, AfterPin, Effect, Model, Msg, Screen, Target};
 use super::screens;
 use crate::strings;
 
-/// At a kiosk, input in the first moments of the thank-you screen is ignored: it belongs to the
-/// patient who just sent, not to the next one.
-pub const THANKS_SETTLE: std::time::Duration = std::time::Duration::from_millis(1500);
-
-/// Whether the kiosk's thank-you screen has been up for [`THANKS_SETTLE`] (input is taken again).
-pub fn thanks_settled(m: &Model<'_>) -> bool {
-    m.kiosk
-        .as_ref()
-        .and_then(|k| k.thanks_since)
-        .is_none_or(|t| {
-            std::time::Duration::try_from(m.now.duration_since(t)).unwrap_or_default()
-                >= THANKS_SETTLE
-        })
-}
-
 pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
     let before = std::mem::discriminant(&m.screen);
     let effects = route(m, msg);
@@ -158,7 +143,7 @@ fn route(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
 }
 
 fn input(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
-    if m.kiosk.is_some() && m.screen == Screen::Thanks && !thanks_settled(m) {
+    if m.kiosk.is_some() && m.screen == Screen::Thanks && !screens::thanks::settled(m) {
         // Keys still being pressed by the patient who just sent do not start the next form.
         return Vec::new();
     }
@@ -305,24 +290,4 @@ fn is_quit(k: &KeyEvent) -> bool {
 fn is_sections_key(k: &KeyEvent) -> bool {
     k.code == KeyCode::F(5)
         || (k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('g'))
-}
-
-/// Keys that mean "go back" on every screen.
-pub fn is_back(k: &KeyEvent) -> bool {
-    matches!(k.code, KeyCode::Esc | KeyCode::Left | KeyCode::PageUp)
-}
-
-/// Keys that mean "go on".
-pub fn is_next(k: &KeyEvent) -> bool {
-    matches!(k.code, KeyCode::Enter | KeyCode::PageDown)
-}
-
-/// A digit key 1-9 as an index 0-8.
-pub fn digit(k: &KeyEvent) -> Option<usize> {
-    match k.code {
-        KeyCode::Char(c @ '1'..='9') if !k.modifiers.contains(KeyModifiers::CONTROL) => {
-            Some(c as usize - '1' as usize)
-        }
-        _ => None,
-    }
 }

@@ -5,9 +5,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use crate::strings;
+use crate::tui::keymap::is_back;
 use crate::tui::model::{Action, Effect, HitMap, Model, Msg, Target};
 use crate::tui::theme;
-use crate::tui::update::is_back;
 
 pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
     let action = match msg {

@@ -12,9 +12,9 @@ use crate::engine::{At, Step};
 use crate::questionnaire::{ChoiceOption, ItemIdx};
 use crate::strings::{self, fill};
 use crate::summary::answer_text;
+use crate::tui::keymap::{is_back, is_next};
 use crate::tui::model::{Action, Effect, Field, HitMap, Model, Msg, Target};
 use crate::tui::theme;
-use crate::tui::update::{is_back, is_next};
 
 /// What the patient can do here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,9 +16,9 @@ use crate::engine::{At, Step};
 use crate::questionnaire::ItemKind;
 use crate::strings;
 use crate::summary::answer_text;
+use crate::tui::keymap::is_back;
 use crate::tui::model::{Action, Effect, HitMap, Model, Msg, Screen, Target};
 use crate::tui::theme;
-use crate::tui::update::is_back;
 use crate::typed;
 
 /// The questions listed, in order (each occurrence of a repeating one).

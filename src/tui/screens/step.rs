@@ -15,10 +15,10 @@ use crate::engine::toggle_option;
 use crate::engine::{At, Step};
 use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, QuestionKind};
 use crate::strings::{self, fill};
+use crate::tui::keymap::{is_back, is_next};
 use crate::tui::model::{Action, Effect, Field, HitMap, Model, Msg, Screen, Target};
 use crate::tui::options::{self, option_keys};
 use crate::tui::theme;
-use crate::tui::update::{is_back, is_next};
 use crate::typed;
 use unicode_width::UnicodeWidthStr;
 

@@ -10,6 +10,20 @@ use crate::strings;
 use crate::tui::model::{Action, Effect, HitMap, Model, Msg, Screen, Target};
 use crate::tui::theme;
 
+/// At a kiosk, input in the first moments of the thank-you screen is ignored: it belongs to the
+/// patient who just sent, not to the next one.
+pub const SETTLE: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// Whether the kiosk's thank-you screen has been up for [`SETTLE`] (input is taken again).
+pub fn settled(m: &Model<'_>) -> bool {
+    m.kiosk
+        .as_ref()
+        .and_then(|k| k.thanks_since)
+        .is_none_or(|t| {
+            std::time::Duration::try_from(m.now.duration_since(t)).unwrap_or_default() >= SETTLE
+        })
+}
+
 pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
     let finish = match msg {
         Msg::Key(k) => matches!(k.code, KeyCode::Enter | KeyCode::Char(' ')),
@@ -37,7 +51,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     };
     let finish = q.meta.finish.as_deref().unwrap_or(strings::THANKS_DEFAULT);
     let text = match (m.kiosk.is_some(), m.record) {
-        (true, _) if crate::tui::update::thanks_settled(m) => format!(
+        (true, _) if settled(m) => format!(
             "{finish}\n\n{}\n\n{}",
             strings::THANKS_KIOSK,
             strings::THANKS_KIOSK_NEXT
