@@ -48,8 +48,12 @@ pub const TEXT_EMPTY: &str = "Please type an answer, or go back.";
 /// Pasted text longer than the field takes.
 pub fn paste_cut(max: usize) -> String {
     format!(
-        "Only the first {max} characters fit here; the rest was not pasted. Please check the end of your answer."
+        "Only the first {max} characters fit here; the rest was not pasted. Please check the end of your answer, and tell the clinician the rest."
     )
+}
+/// Typing has filled the field: said at once, under the field.
+pub fn at_limit(max: usize) -> String {
+    format!("That is as much as fits here ({max} characters). Tell the clinician the rest.")
 }
 pub const TEXT_PATTERN: &str = "Please check what you typed.";
 pub const NOT_VALID: &str = "Please check this answer.";
@@ -62,7 +66,6 @@ pub fn fill(template: &str, value: impl std::fmt::Display) -> String {
 /// Doctor's page.
 pub const STOP_OVERRIDE: &str =
     "STOP override reason (required to treat): ______________________________";
-pub const SEE_FULL_RECORD: &str = "(see full record)";
 pub const PAGE_INCOMPLETE: &str = "INCOMPLETE: required answers missing:";
 /// Why a session is NOT ASSESSED, on the doctor's page.
 pub fn not_assessed_by_rule(flag: &str, after: &str) -> String {
@@ -129,12 +132,17 @@ pub const PAGE_COMPLETED: &str = "completed";
 pub const PAGE_RECORD: &str = "Record";
 pub const PAGE_NOTES: &str = "NOTES";
 pub const PAGE_SIGNOFF: &str = "PRESCRIBER SIGN-OFF";
-/// Ends an answer cut on page 1 whose whole text is on page 2.
-pub const IN_FULL_ON_PAGE_2: &str = "(in full on page 2)";
+/// Ends a row or flag cut on page 1 whose whole text is on page 2.
+pub const CONTINUED_ON_PAGE_2: &str = "(continued on page 2)";
+/// After a free-text answer on the doctor's page that filled its question's length limit:
+/// the patient was told to tell the clinician the rest.
+pub fn page_at_limit(max: usize) -> String {
+    format!("[filled the {max}-character space: ask for the rest]")
+}
 /// The heading of the second page of the doctor's summary.
 pub const PAGE_IN_FULL: &str = "Answers in full (page 2 of 2)";
 pub const PAGE_CONTINUED: &str =
-    "Page 1 of 2: answers marked \"(in full on page 2)\" continue on page 2.";
+    "Page 1 of 2: answers marked \"(continued on page 2)\" are printed whole on page 2.";
 /// Said on the page when the record was judged by an earlier version of the questionnaire
 /// than the one now shipped.
 pub fn page_older_version(id: &str, version: &str, current: &str) -> String {
