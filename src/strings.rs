@@ -319,17 +319,53 @@ pub const PAD_OK: &str = "OK (Enter)";
 /// The tap target that opens the staff PIN entry at a kiosk (F12 on a keyboard).
 pub const STAFF_BUTTON: &str = "Staff";
 pub const STAFF_PIN_CHECKING: &str = "Checking...";
-pub fn staff_pin_wrong(left: u32) -> String {
-    match left {
-        1 => "That PIN is not right. 1 try left.".to_owned(),
-        n => format!("That PIN is not right. {n} tries left."),
+/// A wrong staff PIN: the tries left, and the wait before the next (`None` once over).
+pub fn staff_pin_wrong(left: u32, when: Option<&str>) -> String {
+    let tries = match left {
+        1 => "1 try left".to_owned(),
+        n => format!("{n} tries left"),
+    };
+    match when {
+        Some(w) => format!("That PIN is not right. {tries}; try again {w}."),
+        None => format!("That PIN is not right. {tries}."),
     }
 }
-pub const STAFF_PIN_LOCKED: &str = "Too many wrong PINs. Locked until {}.";
-pub const STAFF_PIN_LOCKED_RECOVERY: &str =
-    "Too many wrong PINs. Locked until {}, or type the recovery PIN.";
-pub const STAFF_PIN_WRONG_RETRY: &str = "That PIN is not right. Try again at {}.";
-pub const STAFF_PIN_WAIT: &str = "Please wait until {} before trying again.";
+/// A wait under a few minutes, in seconds: "in 45 s", "in 2 min 5 s".
+pub fn wait_in(secs: u64) -> String {
+    match (secs / 60, secs % 60) {
+        (0, s) => format!("in {s} s"),
+        (m, 0) => format!("in {m} min"),
+        (m, s) => format!("in {m} min {s} s"),
+    }
+}
+/// A longer wait, as a clock time already rounded up: "at 12:41".
+pub fn wait_at(clock: &str) -> String {
+    format!("at {clock}")
+}
+/// Too many wrong staff PINs; `when` is [`wait_in`] or [`wait_at`], `None` once it is over.
+pub fn staff_pin_locked(when: Option<&str>, recovery: bool) -> String {
+    match (when, recovery) {
+        (Some(w), true) => format!(
+            "Too many wrong PINs: locked. The staff PIN works again {w}; the recovery PIN works now."
+        ),
+        (Some(w), false) => format!("Too many wrong PINs: locked. The staff PIN works again {w}."),
+        (None, _) => "The lockout is over: type the staff PIN.".to_owned(),
+    }
+}
+/// A wrong PIN at a safety pause (no lockout there, only a wait).
+pub fn staff_pin_wrong_retry(when: Option<&str>) -> String {
+    match when {
+        Some(w) => format!("That PIN is not right. Try again {w}."),
+        None => "That PIN is not right. Try again now.".to_owned(),
+    }
+}
+/// A PIN typed too soon after a wrong one (not let in; counted only when wrong).
+pub fn staff_pin_wait(when: Option<&str>) -> String {
+    match when {
+        Some(w) => format!("Too soon after a wrong PIN. Try again {w}."),
+        None => "You can try again now.".to_owned(),
+    }
+}
 pub const STAFF_MENU_TITLE: &str = "Staff menu";
 pub const STAFF_CLOSE: &str = "Back to the patient's screen";
 pub const STAFF_CARRY_ON: &str = "Let the patient carry on";
