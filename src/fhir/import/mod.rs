@@ -98,7 +98,10 @@ pub fn load_fhir_with(src: &str, local: Option<&std::path::Path>) -> Loaded {
                 .json_path("resourceType"),
         );
     }
-    let mut diags = Vec::new();
+    // Each text the import will clean is named, with its JSON path.
+    let mut diags = crate::questionnaire::sanitize::field_warnings(
+        crate::questionnaire::sanitize::json_fields(&root),
+    );
     let mut value_sets = options::value_sets(obj);
     match options::local_value_sets(local) {
         Ok(local) => {
