@@ -227,6 +227,8 @@ pub const REVIEW_HINT_SEND: &str =
     "Enter sends your answers. To change one first, press ↑ or tap it.";
 pub const REVIEW_HINT_ROW: &str = "Enter changes the answer marked ►. End goes to Send my answers.";
 pub const REVIEW_MISSING: &str = "Not answered yet";
+/// An optional question passed without an answer, on the review screen.
+pub const REVIEW_LEFT_BLANK: &str = "Left blank (optional)";
 pub const REVIEW_SEND: &str = "Send my answers";
 pub const REVIEW_NEED: &str =
     "Some questions still need an answer. They are marked \"Not answered yet\".";

@@ -711,3 +711,88 @@ fn every_flag_fires_in_some_scenario() {
         .collect();
     assert!(never.is_empty(), "flags no scenario fires: {never:?}");
 }
+
+/// Small wording on the page: a count of one takes the singular unit ("1 session", "1 day a
+/// month"), no treatments read "0 treatments" (not "None treatments"), and a free-text answer
+/// ending in a full stop is not followed by a second one in N08 and N28.
+#[test]
+fn counts_units_and_full_stops_read_right() {
+    let q = load_toml(DEFAULT_SOURCE).questionnaire.expect("valid");
+    let s = session_with(
+        &q,
+        &[
+            ("e_toxin_before", serde_json::json!("yes")),
+            ("e_last_date", serde_json::json!("2024-01")),
+            ("e_sessions_12m", serde_json::json!(1)),
+            ("e_cosmetic_count", serde_json::json!("0")),
+            ("c_anaphylaxis", serde_json::json!("yes")),
+            (
+                "c_allergy_list",
+                serde_json::json!("Peanuts, I carry an EpiPen."),
+            ),
+            ("c_allergy_other", serde_json::json!("yes")),
+            (
+                "c_allergy_other_list",
+                serde_json::json!("Latex gloves: a rash."),
+            ),
+        ],
+    );
+    let page = words(&render_text(&s, &Context::default()));
+    assert!(page.contains("1 session in 12 mo"), "{page}");
+    assert!(!page.contains("1 sessions"), "{page}");
+    assert!(page.contains("Cosmetic history 0 treatments"), "{page}");
+    assert!(!page.contains("None treatments"), "{page}");
+    assert!(!page.contains(".."), "{page}");
+    assert!(
+        page.contains("Other allergies: Latex gloves: a rash."),
+        "{page}"
+    );
+    let s = session_with(
+        &q,
+        &[
+            ("e_toxin_before", serde_json::json!("yes")),
+            ("e_last_date", serde_json::json!("2024-01")),
+            ("e_sessions_12m", serde_json::json!(2)),
+        ],
+    );
+    assert!(words(&render_text(&s, &Context::default())).contains("2 sessions in 12 mo"));
+}
+
+/// In any questionnaire, a template's full stop right after an answer that already ends a
+/// sentence is not doubled.
+#[test]
+fn no_double_full_stop_after_an_answer() {
+    let src = r#"[questionnaire]
+id = "stops"
+version = "1"
+title = "Stops"
+
+[[section]]
+id = "s"
+title = "Section"
+
+[[section.question]]
+id = "q1"
+type = "text"
+text = "Anything?"
+
+[[flag]]
+id = "F1"
+severity = "note"
+when = 'answered(q1)'
+text = "Said: {q1}. Ask more."
+"#;
+    let q = load_toml(src).questionnaire.expect("valid");
+    for (answer, expected) in [
+        ("All fine.", "Said: All fine. Ask more."),
+        ("All fine", "Said: All fine. Ask more."),
+        ("Really?", "Said: Really? Ask more."),
+    ] {
+        let mut s = triage::engine::Session::new(&q, jiff::civil::Date::constant(2025, 6, 2));
+        let i = q.item_index("q1").expect("q1");
+        s.set(i, triage::answer::Answer::Text(answer.into()))
+            .expect("set");
+        let (text, _) = triage::summary::fill(&s, &q.flags[0].text);
+        assert_eq!(text, expected);
+    }
+}

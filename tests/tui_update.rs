@@ -412,6 +412,36 @@ fn review_jump_and_return() {
     assert_eq!(m.screen, Screen::Confirm);
 }
 
+/// On the review screen an optional question passed without an answer reads "Left blank
+/// (optional)", a required one without an answer "Not answered yet".
+#[test]
+fn review_says_left_blank_for_optional_questions() {
+    let q = q();
+    let mut m = at(&q, "a_respondent");
+    let optional = q.item_index("i_questions").expect("item");
+    assert!(!q.item(optional).required);
+    m.session.clear(optional);
+    let why = q.item_index("b_why").expect("b_why");
+    m.session.clear(why);
+    m.screen = Screen::Review { focus: 0 };
+    let (screen, _) = common::screen::draw(&m, 80, 200);
+    let line = |label: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(label))
+            .unwrap_or_else(|| panic!("`{label}` on review:\n{screen}"))
+            .to_owned()
+    };
+    assert!(
+        line("Questions for the doctor").contains("Left blank (optional)"),
+        "{screen}"
+    );
+    assert!(
+        line("In your own words").contains("Not answered yet"),
+        "{screen}"
+    );
+}
+
 /// A failed save keeps the answer, shows a plain problem, and is retried on the next tick.
 #[test]
 fn failed_saves_are_retried() {

@@ -702,7 +702,7 @@ impl Builder<'_> {
                 help,
             );
         }
-        let checks: [(&str, Option<Range<usize>>, bool); 8] = [
+        let checks: [(&str, Option<Range<usize>>, bool); 9] = [
             (
                 "min",
                 q.min.as_ref().map(|v| v.span()),
@@ -716,6 +716,11 @@ impl Builder<'_> {
             (
                 "unit",
                 q.unit.as_ref().map(|v| v.span()),
+                kind == RawType::Number,
+            ),
+            (
+                "unit_one",
+                q.unit_one.as_ref().map(|v| v.span()),
                 kind == RawType::Number,
             ),
             (
@@ -986,6 +991,7 @@ impl Builder<'_> {
             min,
             max,
             unit: q.unit.as_ref().map(|u| text::clean(u.get_ref())),
+            unit_one: q.unit_one.as_ref().map(|u| text::clean(u.get_ref())),
             integer,
         }
     }

@@ -162,8 +162,12 @@ impl Pass {
                     min: _,
                     max: _,
                     unit,
+                    unit_one,
                     integer: _,
-                } => self.opt_line(|| format!("item {name} unit"), unit),
+                } => {
+                    self.opt_line(|| format!("item {name} unit"), unit);
+                    self.opt_line(|| format!("item {name} unit_one"), unit_one);
+                }
                 QuestionKind::Date { .. } => {}
                 QuestionKind::Text {
                     max_length: _,

@@ -48,7 +48,14 @@ pub fn answer_text(q: &Questionnaire, item: ItemIdx, a: &Answer) -> String {
         Answer::Choice(i) => label(i),
         Answer::Multi(list) => list.iter().map(label).collect::<Vec<_>>().join(", "),
         Answer::Number(n) => match it.question() {
-            Some(QuestionKind::Number { unit: Some(u), .. }) => format!("{} {u}", fmt_num(*n)),
+            Some(QuestionKind::Number {
+                unit: Some(u),
+                unit_one,
+                ..
+            }) => {
+                let u = unit_one.as_ref().filter(|_| *n == 1.0).unwrap_or(u);
+                format!("{} {u}", fmt_num(*n))
+            }
             _ => fmt_num(*n),
         },
         Answer::Date(d) => match &d.said {
@@ -151,7 +158,15 @@ fn fill_parts(
 ) {
     for p in parts {
         match p {
-            TemplatePart::Text(x) => out.push_str(x),
+            TemplatePart::Text(x) => {
+                // An answer that ends a sentence is not followed by a second full stop
+                // ("...a medical alert bracelet.. Check").
+                let x = match x.strip_prefix('.') {
+                    Some(rest) if out.ends_with(['.', '!', '?']) => rest,
+                    _ => x.as_str(),
+                };
+                out.push_str(x);
+            }
             TemplatePart::Value(r) => match value_text_for(s, *r, usage) {
                 Some(v) => {
                     *any = true;

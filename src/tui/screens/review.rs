@@ -92,10 +92,12 @@ fn open(m: &mut Model<'_>, rows: &[ItemIdx], i: usize) -> Vec<Effect> {
     Vec::new()
 }
 
-/// An answer as the patient gave it (their words and option labels), or "Not answered yet".
+/// An answer as the patient gave it (their words and option labels); "Left blank" for an
+/// optional question passed without an answer, "Not answered yet" for a required one.
 pub(crate) fn shown(m: &Model<'_>, item: ItemIdx) -> String {
     let q = m.session.questionnaire();
     match m.session.answer(item) {
+        None if !q.item(item).required => strings::REVIEW_LEFT_BLANK.to_owned(),
         None => strings::REVIEW_MISSING.to_owned(),
         Some(Answer::Date(d)) => typed::describe_date(d),
         Some(Answer::Choice(c)) => q
