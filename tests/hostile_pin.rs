@@ -54,6 +54,18 @@ fn kiosk(data: &Path, file: Option<&Path>) -> Pty {
     Pty::spawn(&bin(), &args, 80, 24)
 }
 
+/// The PIN events of the audit log, oldest first.
+fn pin_events(data: &Path) -> Vec<String> {
+    SqliteStore::open(data)
+        .expect("store")
+        .audit()
+        .expect("audit")
+        .into_iter()
+        .map(|r| r.event)
+        .filter(|e| e.starts_with("pin_"))
+        .collect()
+}
+
 /// Types a wrong PIN and waits for the answer to it (the field empties, a message shows).
 fn wrong(p: &mut Pty, expect: &str) {
     p.send(&format!("9999{ENTER}"));
@@ -103,14 +115,7 @@ fn lockout_is_in_the_database_and_the_recovery_pin_lifts_it() {
     p.wait_for("Type the staff PIN");
     p.send(&format!("4321{ENTER}"));
     p.wait_for("Staff menu");
-    let audit: Vec<String> = SqliteStore::open(&data)
-        .expect("store")
-        .audit()
-        .expect("audit")
-        .into_iter()
-        .map(|r| r.event)
-        .filter(|e| e.starts_with("pin_"))
-        .collect();
+    let audit = pin_events(&data);
     assert_eq!(
         audit,
         [
@@ -243,14 +248,7 @@ fn lockout_waits_in_seconds_and_the_recovery_pin_never_waits() {
     typed_then_enter(&mut p, "1111", locked);
     p.send(&format!("drawer-2468{ENTER}"));
     p.wait_for("Staff menu");
-    let audit: Vec<String> = SqliteStore::open(&data)
-        .expect("store")
-        .audit()
-        .expect("audit")
-        .into_iter()
-        .map(|r| r.event)
-        .filter(|e| e.starts_with("pin_"))
-        .collect();
+    let audit = pin_events(&data);
     assert_eq!(
         audit,
         [

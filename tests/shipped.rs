@@ -342,6 +342,23 @@ fn session_with<'q>(
     s
 }
 
+/// The answers of a calf patient with no calf findings (so long rows, not calf flags, fill the
+/// page).
+fn calf_answers() -> Vec<(&'static str, serde_json::Value)> {
+    vec![
+        ("h_calf_offlabel", serde_json::json!("yes")),
+        ("h_calf_dose", serde_json::json!("yes")),
+        ("h_calf_weakness", serde_json::json!("yes")),
+        ("h_effects_calves", serde_json::json!("yes")),
+        ("h_calf_amount", serde_json::json!("yes")),
+        ("b_calf_reason", serde_json::json!(["boots"])),
+        ("b_calf_cause", serde_json::json!("muscle")),
+        ("b_calf_tiptoe", serde_json::json!("yes")),
+        ("c_leg_problems", serde_json::json!(["none"])),
+        ("c_falls", serde_json::json!("no")),
+    ]
+}
+
 /// Words of `text` with the page's wrapping undone.
 fn words(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -393,41 +410,32 @@ fn long_medicines_and_allergies_in_full() {
 #[test]
 fn answers_in_full_on_a_second_page() {
     let q = load_toml(DEFAULT_SOURCE).questionnaire.expect("valid");
-    let s = session_with(
-        &q,
-        &[
-            ("a_respondent", serde_json::json!("staff")),
-            ("b_areas", serde_json::json!(["calves", "frown_lines"])),
-            ("b_why", serde_json::json!(LONG_WHY)),
-            ("c_anaphylaxis", serde_json::json!("yes")),
-            ("c_allergy_list", serde_json::json!(LONG_ALLERGY)),
-            ("c_allergy_other", serde_json::json!("yes")),
-            ("c_allergy_other_list", serde_json::json!(LONG_OTHER)),
-            ("c_heart", serde_json::json!("yes")),
-            ("c_walking_aid", serde_json::json!("yes")),
-            ("d_any", serde_json::json!("yes")),
-            ("d_list", serde_json::json!(LONG_MEDICINES)),
-            (
-                "d_groups",
-                serde_json::json!(["anticoagulant", "antiplatelet"]),
-            ),
-            ("e_last_date", serde_json::json!("2025-04")),
-            ("h_calf_offlabel", serde_json::json!("yes")),
-            ("h_calf_dose", serde_json::json!("yes")),
-            ("h_calf_weakness", serde_json::json!("yes")),
-            ("h_effects_calves", serde_json::json!("yes")),
-            ("h_calf_amount", serde_json::json!("yes")),
-            ("b_calf_reason", serde_json::json!(["boots"])),
-            ("b_calf_cause", serde_json::json!("muscle")),
-            ("b_calf_tiptoe", serde_json::json!("yes")),
-            ("c_leg_problems", serde_json::json!(["none"])),
-            ("c_falls", serde_json::json!("no")),
-            ("f_sport", serde_json::json!(["none"])),
-            ("f_job", serde_json::json!(["none"])),
-            ("f_heels", serde_json::json!("no")),
-            ("f_big_event", serde_json::json!("no")),
-        ],
-    );
+    let answers: Vec<_> = [
+        ("a_respondent", serde_json::json!("staff")),
+        ("b_areas", serde_json::json!(["calves", "frown_lines"])),
+        ("b_why", serde_json::json!(LONG_WHY)),
+        ("c_anaphylaxis", serde_json::json!("yes")),
+        ("c_allergy_list", serde_json::json!(LONG_ALLERGY)),
+        ("c_allergy_other", serde_json::json!("yes")),
+        ("c_allergy_other_list", serde_json::json!(LONG_OTHER)),
+        ("c_heart", serde_json::json!("yes")),
+        ("c_walking_aid", serde_json::json!("yes")),
+        ("d_any", serde_json::json!("yes")),
+        ("d_list", serde_json::json!(LONG_MEDICINES)),
+        (
+            "d_groups",
+            serde_json::json!(["anticoagulant", "antiplatelet"]),
+        ),
+        ("e_last_date", serde_json::json!("2025-04")),
+        ("f_sport", serde_json::json!(["none"])),
+        ("f_job", serde_json::json!(["none"])),
+        ("f_heels", serde_json::json!("no")),
+        ("f_big_event", serde_json::json!("no")),
+    ]
+    .into_iter()
+    .chain(calf_answers())
+    .collect();
+    let s = session_with(&q, &answers);
     let page = render_text(&s, &Context::default());
     assert!(page.lines().all(|l| l.width() <= 80), "{page}");
     let (first, second) = page
@@ -527,32 +535,6 @@ fn an_answer_at_its_limit_is_marked_on_the_page() {
     );
 }
 
-/// The whole text of a summary row (what the page must show, on page 1 or page 2), or `None`
-/// when the row is not shown for this session.
-fn row_text(
-    s: &triage::engine::Session<'_>,
-    row: &triage::questionnaire::SummaryRow,
-) -> Option<String> {
-    use triage::questionnaire::RowValue;
-    use triage::summary::{TextUse, fill_for, value_text_for};
-    if !row.show_if.as_ref().is_none_or(|e| s.holds(e)) {
-        return None;
-    }
-    match &row.value {
-        RowValue::Template(t) => {
-            let (text, any) = fill_for(s, t, TextUse::Page);
-            (any || t.refs().next().is_none()).then_some(text)
-        }
-        RowValue::Answers(refs) => {
-            let parts: Vec<String> = refs
-                .iter()
-                .filter_map(|r| value_text_for(s, *r, TextUse::Page))
-                .collect();
-            (!parts.is_empty()).then(|| parts.join("; "))
-        }
-    }
-}
-
 /// Checks that every answer row the page shows is whole somewhere on the pages (page 1, or
 /// page 2 when page 1 shortened it), and every free-text answer too; returns the problems.
 fn whole_on_pages(s: &triage::engine::Session<'_>, page: &str) -> Vec<String> {
@@ -570,7 +552,7 @@ fn whole_on_pages(s: &triage::engine::Session<'_>, page: &str) -> Vec<String> {
         .flat_map(|b| b.rows.iter().filter(|r| !r.optional))
         .chain(q.summary.header.iter())
     {
-        if let Some(text) = row_text(s, row)
+        if let Some(text) = triage::summary::row_text(s, row)
             && !all.contains(&squash(&text))
         {
             problems.push(format!("row `{}` not whole: {text}", row.label));
@@ -628,16 +610,6 @@ fn long_rows_wrap_or_continue_on_page_2() {
         ("f_job", serde_json::json!(["standing", "safety_critical"])),
         ("f_heels", serde_json::json!("yes")),
         ("f_big_event", serde_json::json!("yes")),
-        ("h_calf_offlabel", serde_json::json!("yes")),
-        ("h_calf_dose", serde_json::json!("yes")),
-        ("h_calf_weakness", serde_json::json!("yes")),
-        ("h_effects_calves", serde_json::json!("yes")),
-        ("h_calf_amount", serde_json::json!("yes")),
-        ("b_calf_reason", serde_json::json!(["boots"])),
-        ("b_calf_cause", serde_json::json!("muscle")),
-        ("b_calf_tiptoe", serde_json::json!("yes")),
-        ("c_leg_problems", serde_json::json!(["none"])),
-        ("c_falls", serde_json::json!("no")),
         ("c_walking_aid", serde_json::json!("no")),
     ];
     let long = [
@@ -649,8 +621,9 @@ fn long_rows_wrap_or_continue_on_page_2() {
         ("d_list", serde_json::json!(LONG_MEDICINES)),
         ("b_why", serde_json::json!(LONG_WHY)),
     ];
+    let history: Vec<_> = history.into_iter().chain(calf_answers()).collect();
     let plain = session_with(&q, &history);
-    let mut crowded: Vec<_> = history.to_vec();
+    let mut crowded: Vec<_> = history.clone();
     crowded.extend(long.iter().cloned());
     let crowded = session_with(&q, &crowded);
     for (name, s) in [("room", &plain), ("crowded", &crowded)] {

@@ -6,7 +6,7 @@ mod json;
 mod page;
 
 pub use json::to_json;
-pub use page::render_text;
+pub use page::{render_text, row_text};
 
 use crate::answer::Answer;
 use crate::engine::{AlertStatus, FiredFlag, Latch, NotAssessed, ReleaseAction, Releaser, Session};

@@ -206,7 +206,7 @@ fn identity_lines(s: &Session<'_>, ctx: &Context) -> Vec<String> {
     let q = s.questionnaire();
     let mut out = Vec::new();
     if let Some(row) = q.summary.header.first()
-        && let Some(v) = row_value(s, row)
+        && let Some(v) = row_text(s, row)
     {
         out.extend(wrap(&format!("{}: {v}", row.label), "", "  "));
     }
@@ -245,7 +245,7 @@ fn render_parts(s: &Session<'_>, ctx: &Context, fit: Fit) -> Parts {
         None => out.extend(title),
     }
     for row in &q.summary.header {
-        if let Some(v) = row_value(s, row) {
+        if let Some(v) = row_text(s, row) {
             out.extend(wrap(&format!("{}: {v}", row.label), "", "  "));
         }
     }
@@ -357,7 +357,7 @@ fn render_parts(s: &Session<'_>, ctx: &Context, fit: Fit) -> Parts {
                 .iter()
                 .filter(|r| fit.optional || !r.optional)
                 .filter_map(|r| {
-                    row_value(s, r).map(|v| Row {
+                    row_text(s, r).map(|v| Row {
                         label: r.label.clone(),
                         value: v,
                         whole: row_in_full(q, r),
@@ -515,8 +515,9 @@ fn block(out: &mut Vec<String>, title: &str, rows: &[Row], fit: Fit, page2: &mut
     }
 }
 
-/// A row's text, whole, or `None` when the row should be left out.
-fn row_value(s: &Session<'_>, row: &SummaryRow) -> Option<String> {
+/// A summary row's text as the page writes it, whole (never cut: the page decides what goes
+/// to page 2), or `None` when the row is left out for this session.
+pub fn row_text(s: &Session<'_>, row: &SummaryRow) -> Option<String> {
     if !row.show_if.as_ref().is_none_or(|e| s.holds(e)) {
         return None;
     }
