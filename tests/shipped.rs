@@ -220,20 +220,7 @@ fn many_flags_page_fits_one_a4_sheet() {
     assert!(!page.contains("(see full record)"), "{page}");
     // This page is full: what page 1 shortened is whole on page 2.
     let (first, second) = page.split_once("-- ANSWERS IN FULL").unwrap_or((&page, ""));
-    for line in first
-        .lines()
-        .filter(|l| l.ends_with("(continued on page 2)"))
-    {
-        let start: String = line
-            .split_whitespace()
-            .take(4)
-            .collect::<Vec<_>>()
-            .join(" ");
-        assert!(
-            words(second).contains(&start),
-            "`{line}` is not on page 2:\n{page}"
-        );
-    }
+    assert_continued_on_page_2(first, second);
     assert!(
         page.contains("Toxin about 5 weeks ago (month only: April 2025) (product Botox/Vistabel,"),
         "placeholders filled; a day count from a month-only date is given in weeks, marked"
@@ -359,6 +346,24 @@ fn calf_answers() -> Vec<(&'static str, serde_json::Value)> {
     ]
 }
 
+/// Every line of page 1 that ends "(continued on page 2)" starts something found on page 2.
+fn assert_continued_on_page_2(first: &str, second: &str) {
+    for line in first
+        .lines()
+        .filter(|l| l.ends_with("(continued on page 2)"))
+    {
+        let start: String = line
+            .split_whitespace()
+            .take(4)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            words(second).contains(&start),
+            "`{line}` is not on page 2:\n{second}"
+        );
+    }
+}
+
 /// Words of `text` with the page's wrapping undone.
 fn words(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -455,18 +460,7 @@ fn answers_in_full_on_a_second_page() {
         );
     }
     // Whatever page 1 shortened is whole on page 2.
-    for line in first
-        .lines()
-        .filter(|l| l.ends_with("(continued on page 2)"))
-    {
-        let start: String = line
-            .split_whitespace()
-            .skip(1)
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ");
-        assert!(words(second).contains(&start), "`{line}` is not on page 2");
-    }
+    assert_continued_on_page_2(first, second);
 }
 
 /// The length limit of a text question.
