@@ -142,7 +142,7 @@ fn bench(c: &mut Criterion) {
              SELECT gen_random_uuid(), md5(g::text), 'triage-record/1', 'site-' || (g % 3), 'kiosk-' || (g % 12),
                  gen_random_uuid(), g, 'bench', now() - (g * interval '5 minutes'), 'botulinum-toxin', '1.0.0',
                  'Patient ' || g, (ARRAY['stop', 'caution', 'clear'])[1 + g % 3], g % 2, g % 3, g % 4,
-                 repeat('x', 2000)
+                 json_build_object('visit_date', '2025-06-02', 'answers', json_build_object(), 'pad', repeat('x', 2000))::text
              FROM generate_series(1, {SHARED}) AS g;
              ANALYZE triage.records;"
         ))

@@ -59,7 +59,7 @@ fn type_screens(p: &mut Pty, q: &Questionnaire, done: &Session<'_>) -> Keys {
         k.navigation += 1;
         p.send(s);
     };
-    for item in goal.steps().collect::<Vec<ItemIdx>>() {
+    for item in goal.steps().map(|s| s.item()).collect::<Vec<ItemIdx>>() {
         let it = q.item(item);
         let want: String = it
             .text

@@ -93,6 +93,14 @@ pub enum Answer {
     /// Indexes in option order, no duplicates.
     Multi(Vec<u32>),
     Number(f64),
+    /// A number in one of the question's units (a FHIR quantity offering several
+    /// `unitOption`s): `unit` indexes them; `base` is the value in the first unit when it
+    /// converts (what conditions compare), `None` when it does not.
+    Quantity {
+        value: f64,
+        unit: u32,
+        base: Option<f64>,
+    },
     Date(PartialDate),
     Text(String),
 }

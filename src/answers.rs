@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::answer::{Answer, PartialDate};
 use crate::diag::Diagnostic;
 use crate::engine::Session;
-use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, QuestionKind, Questionnaire};
+use crate::questionnaire::{At, ChoiceStyle, Inst, ItemIdx, ItemKind, QuestionKind, Questionnaire};
 
 /// A value as written in an answers or scenario file, before it is checked against its question.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +19,8 @@ pub enum RawValue {
     Num(f64),
     Bool(bool),
     List(Vec<RawValue>),
+    /// An object (per-answer values of items inside repeats).
+    Map(Vec<(String, RawValue)>),
     /// A date given as a phrase: `{ "date": "2025-04", "said": "6 weeks ago" }`.
     DateSaid {
         date: String,
@@ -57,7 +59,11 @@ impl RawValue {
                     date: crate::text::clean_line(date),
                     said: crate::text::clean_line(said),
                 },
-                _ => RawValue::Other("an object"),
+                _ => RawValue::Map(
+                    o.iter()
+                        .map(|(k, v)| (k.clone(), RawValue::from_json(v)))
+                        .collect(),
+                ),
             },
         }
     }
@@ -70,7 +76,11 @@ impl RawValue {
             toml::Value::Boolean(b) => RawValue::Bool(*b),
             toml::Value::Datetime(d) => RawValue::Str(d.to_string()),
             toml::Value::Array(a) => RawValue::List(a.iter().map(RawValue::from_toml).collect()),
-            toml::Value::Table(_) => RawValue::Other("a table"),
+            toml::Value::Table(t) => RawValue::Map(
+                t.iter()
+                    .map(|(k, v)| (k.clone(), RawValue::from_toml(v)))
+                    .collect(),
+            ),
         }
     }
 
@@ -80,6 +90,7 @@ impl RawValue {
             RawValue::Num(n) => format!("{n}"),
             RawValue::Bool(b) => format!("{b}"),
             RawValue::List(_) => "a list".into(),
+            RawValue::Map(_) => "an object".into(),
             RawValue::DateSaid { date, said } => format!("\"{date}\" (said \"{said}\")"),
             RawValue::Null => "null".into(),
             RawValue::Other(what) => (*what).into(),
@@ -136,7 +147,9 @@ pub fn answer_for_item(it: &crate::questionnaire::Item, v: &RawValue) -> Result<
         }
         (QuestionKind::Choice { .. }, RawValue::Str(s)) => Ok(Answer::Choice(option(s)?)),
         (QuestionKind::Choice { .. }, other) => Err(format!("`{}` takes one of {}, found {}", it.id, values(), other.describe())),
+        (QuestionKind::Number { .. }, RawValue::Num(n)) if !it.unit_choices().is_empty() => Ok(Answer::Quantity { value: *n, unit: it.default_unit(), base: None }),
         (QuestionKind::Number { .. }, RawValue::Num(n)) => Ok(Answer::Number(*n)),
+        (QuestionKind::Number { .. }, RawValue::Map(m)) if !it.unit_choices().is_empty() => quantity(it, m),
         (QuestionKind::Number { .. }, other) => Err(format!("`{}` takes a number, found {}", it.id, other.describe())),
         (QuestionKind::Date { .. }, RawValue::DateSaid { date, said }) => PartialDate::parse_iso(date)
             .map(|d| Answer::Date(PartialDate { said: Some(crate::text::clean_line(said)), ..d }))
@@ -164,18 +177,146 @@ pub fn to_json(q: &Questionnaire, item: ItemIdx, a: &Answer) -> serde_json::Valu
     match a {
         Answer::Choice(i) => value(i),
         Answer::Multi(list) => serde_json::Value::Array(list.iter().map(value).collect()),
-        Answer::Number(n) => {
-            if n.fract() == 0.0 && n.abs() < 9e15 {
-                serde_json::Value::from(*n as i64)
-            } else {
-                serde_json::Value::from(*n)
-            }
-        }
+        Answer::Number(n) => number(*n),
+        Answer::Quantity { value, unit, .. } => serde_json::json!({
+            "value": number(*value),
+            "unit": it.unit_choices().get(*unit as usize).map(|u| u.code.clone().unwrap_or_else(|| u.display.clone())),
+        }),
         Answer::Date(d) => match &d.said {
             Some(said) => serde_json::json!({ "date": d.to_iso(), "said": said }),
             None => serde_json::Value::String(d.to_iso()),
         },
         Answer::Text(t) => serde_json::Value::String(t.clone()),
+    }
+}
+
+fn number(n: f64) -> serde_json::Value {
+    if n.fract() == 0.0 && n.abs() < 9e15 {
+        serde_json::Value::from(n as i64)
+    } else {
+        serde_json::Value::from(n)
+    }
+}
+
+/// `{"value": 180, "unit": "cm"}` for a question offering several units (the unit by its code
+/// or its name).
+fn quantity(it: &crate::questionnaire::Item, m: &[(String, RawValue)]) -> Result<Answer, String> {
+    let get = |k: &str| m.iter().find(|(key, _)| key == k).map(|(_, v)| v);
+    let units = it.unit_choices();
+    let names = || {
+        units
+            .iter()
+            .map(|u| format!("\"{}\"", u.code.as_deref().unwrap_or(&u.display)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let value = match get("value") {
+        Some(RawValue::Num(n)) => *n,
+        _ => {
+            return Err(format!(
+                "`{}` takes {{\"value\": a number, \"unit\": one of {}}}",
+                it.id,
+                names()
+            ));
+        }
+    };
+    let unit = match get("unit") {
+        Some(RawValue::Str(s)) => units
+            .iter()
+            .position(|u| u.code.as_deref() == Some(s.as_str()) || &u.display == s)
+            .ok_or_else(|| {
+                format!(
+                    "`{}` has no unit \"{s}\"; expected one of {}",
+                    it.id,
+                    names()
+                )
+            })? as u32,
+        None => it.default_unit(),
+        Some(other) => {
+            return Err(format!(
+                "`{}`: the unit must be one of {}, found {}",
+                it.id,
+                names(),
+                other.describe()
+            ));
+        }
+    };
+    Ok(Answer::Quantity {
+        value,
+        unit,
+        base: None,
+    })
+}
+
+/// The value of an item across its occurrences, as answers files, drafts and summaries hold it:
+/// the plain value for an item outside repeats. Inside repeats there is one nesting per repeat
+/// level, outermost first: a list with one entry per instance of a repeating group or question
+/// (`null` for an instance without an answer), and an object keyed by the option's value for
+/// the items a multi-choice question asks once per chosen answer. `visible_only`: only enabled
+/// answers (summaries and records); otherwise every stored answer (drafts, so a hidden answer
+/// comes back). `None` when there is no answer at all.
+pub fn item_json(s: &Session<'_>, item: ItemIdx, visible_only: bool) -> Option<serde_json::Value> {
+    let q = s.questionnaire();
+    if q.levels(item).is_empty() {
+        let a = if visible_only {
+            s.answer(item)
+        } else {
+            s.stored(item)
+        };
+        return a.map(|a| to_json(q, item, a));
+    }
+    let mut entries: Vec<(Inst, serde_json::Value)> = if visible_only {
+        s.occurrences_of(item)
+            .filter_map(|at| s.answer_at(at).map(|a| (at.inst, to_json(q, item, a))))
+            .collect()
+    } else {
+        s.stored_at_all()
+            .filter(|(at, _)| at.item == item)
+            .map(|(at, a)| (at.inst, to_json(q, item, a)))
+            .collect()
+    };
+    if entries.is_empty() {
+        return None;
+    }
+    entries.sort_by_key(|e| e.0);
+    Some(nest(q, q.levels(item), &entries, 0))
+}
+
+fn nest(
+    q: &Questionnaire,
+    levels: &[ItemIdx],
+    entries: &[(Inst, serde_json::Value)],
+    depth: usize,
+) -> serde_json::Value {
+    let Some(&level) = levels.get(depth) else {
+        return entries
+            .first()
+            .map_or(serde_json::Value::Null, |(_, v)| v.clone());
+    };
+    let mut groups: Vec<(u16, Vec<(Inst, serde_json::Value)>)> = Vec::new();
+    for (inst, v) in entries {
+        let k = inst.as_slice().get(depth).copied().unwrap_or(0);
+        match groups.last_mut() {
+            Some((g, list)) if *g == k => list.push((*inst, v.clone())),
+            _ => groups.push((k, vec![(*inst, v.clone())])),
+        }
+    }
+    if q.item(level).repeats_itself() {
+        let len = groups.last().map_or(0, |(k, _)| *k as usize + 1);
+        let mut out = vec![serde_json::Value::Null; len];
+        for (k, list) in &groups {
+            out[*k as usize] = nest(q, levels, list, depth + 1);
+        }
+        serde_json::Value::Array(out)
+    } else {
+        let options = q.item(level).options();
+        let mut out = serde_json::Map::new();
+        for (k, list) in &groups {
+            if let Some(o) = options.get(*k as usize) {
+                out.insert(o.value.clone(), nest(q, levels, list, depth + 1));
+            }
+        }
+        serde_json::Value::Object(out)
     }
 }
 
@@ -221,15 +362,9 @@ pub fn fill_session(session: &mut Session<'_>, answers: &[FileAnswer]) -> Vec<Di
     }
     located.sort_by_key(|(i, _)| *i);
     for (i, a) in &located {
-        if a.value == RawValue::Null {
-            continue;
-        }
-        let result = to_answer(q, *i, &a.value).and_then(|ans| {
-            session
-                .set(*i, ans)
-                .map_err(|e| format!("`{}`: {}", a.id, e.message))
-        });
-        if let Err(msg) = result {
+        let mut errors = Vec::new();
+        fill_one(session, *i, &a.id, &a.value, Inst::ROOT, &mut errors);
+        for msg in errors {
             diags.push(with_span(Diagnostic::error(msg), a, "this answer", None));
         }
     }
@@ -260,6 +395,78 @@ pub fn fill_session(session: &mut Session<'_>, answers: &[FileAnswer]) -> Vec<Di
         ));
     }
     diags
+}
+
+/// Sets one file value of `item` at instance `inst`, following the nesting of its repeat
+/// levels (see [`item_json`]); each problem names the id and, inside repeats, which instance.
+fn fill_one(
+    session: &mut Session<'_>,
+    item: ItemIdx,
+    id: &str,
+    v: &RawValue,
+    inst: Inst,
+    errors: &mut Vec<String>,
+) {
+    let q = session.questionnaire();
+    let levels = q.levels(item);
+    let here = if inst.is_empty() {
+        format!("`{id}`")
+    } else {
+        format!("`{id}` (instance {})", inst.label())
+    };
+    let Some(&level) = levels.get(inst.len()) else {
+        if *v == RawValue::Null {
+            return;
+        }
+        let result = answer_for_item(q.item(item), v).and_then(|ans| {
+            session
+                .set_at(At { item, inst }, ans)
+                .map_err(|e| format!("{here}: {}", e.message))
+        });
+        if let Err(msg) = result {
+            errors.push(if inst.is_empty() {
+                msg
+            } else {
+                msg.replacen(&format!("`{id}`"), &here, 1)
+            });
+        }
+        return;
+    };
+    let outer = &q.item(level).id;
+    if q.item(level).repeats_itself() {
+        let RawValue::List(list) = v else {
+            errors.push(format!(
+                "{here} is inside the repeating `{outer}`: give a list with one entry per time it is answered, found {}",
+                v.describe()
+            ));
+            return;
+        };
+        session.ensure_instances(level, inst, list.len().min(u16::MAX as usize) as u16);
+        let have = session.instance_count(level, inst) as usize;
+        if list.len() > have {
+            errors.push(format!(
+                "{here}: `{outer}` may be given at most {have} times, found {}",
+                list.len()
+            ));
+        }
+        for (k, x) in list.iter().enumerate().take(have) {
+            fill_one(session, item, id, x, inst.push(k as u16), errors);
+        }
+    } else {
+        let RawValue::Map(map) = v else {
+            errors.push(format!(
+                "{here} is asked once per answer chosen for `{outer}`: give an object keyed by those answers' values, found {}",
+                v.describe()
+            ));
+            return;
+        };
+        for (key, x) in map {
+            match q.item(level).options().iter().position(|o| &o.value == key) {
+                Some(o) => fill_one(session, item, id, x, inst.push(o as u16), errors),
+                None => errors.push(format!("{here}: `{outer}` has no option \"{key}\"")),
+            }
+        }
+    }
 }
 
 fn with_span(d: Diagnostic, a: &FileAnswer, label: &str, help: Option<String>) -> Diagnostic {

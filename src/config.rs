@@ -1,7 +1,8 @@
 //! Clinic settings in one TOML file (`--config`, default `config.toml` in the data directory):
 //! clinic name, default questionnaire, kiosk timeouts and PIN policy, where summaries go (print
-//! command, spool folder), the staff alert command, and the shared clinic store (`[clinic_store]`,
-//! checked in `crate::clinic::settings`). Commands are argument lists, never a
+//! command, spool folder), the staff alert command, the shared clinic store (`[clinic_store]`,
+//! checked in `crate::clinic::settings`), and the doctor's inbox with its prescribers (`[inbox]`,
+//! `[[prescriber]]`, checked in `crate::inbox::settings`). Commands are argument lists, never a
 //! shell line. `triage check` checks this file with the same file:line:col messages.
 
 use std::path::{Path, PathBuf};
@@ -22,6 +23,15 @@ struct RawConfig {
     alert: Option<RawAlert>,
     wording: Option<std::collections::BTreeMap<String, Spanned<String>>>,
     clinic_store: Option<Spanned<crate::clinic::RawClinicStore>>,
+    inbox: Option<crate::inbox::settings::RawInbox>,
+    prescriber: Option<Vec<Spanned<crate::inbox::settings::RawPrescriber>>>,
+    fhir: Option<RawFhir>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFhir {
+    value_sets: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,9 +94,16 @@ pub struct Config {
     pub alert_command: Option<Vec<String>>,
     /// The shared clinic store this machine delivers to (`[clinic_store]`), if any.
     pub clinic_store: Option<crate::clinic::ClinicSettings>,
+    /// The doctor's inbox (`[inbox]`).
+    pub inbox: crate::inbox::settings::InboxSettings,
+    /// Who may sign decisions in the inbox (`[[prescriber]]`).
+    pub prescribers: Vec<crate::inbox::Prescriber>,
     /// The clinic's own wording for texts the questionnaire lets it replace (`[wording]`),
     /// such as who assesses and who injects; in name order.
     pub wording: Vec<ClinicWording>,
+    /// A folder of FHIR ValueSet (and CodeSystem) files, or an unpacked FHIR package: the
+    /// expansions of value sets FHIR questionnaires bind to but do not contain.
+    pub value_sets: Option<PathBuf>,
 }
 
 /// One `[wording]` entry of the clinic's settings.
@@ -154,6 +171,9 @@ impl Default for Config {
             alert_command: None,
             wording: Vec::new(),
             clinic_store: None,
+            inbox: Default::default(),
+            prescribers: Vec::new(),
+            value_sets: None,
         }
     }
 }
@@ -280,6 +300,11 @@ pub fn load_config(src: &str, base: &Path) -> Result<(Config, Vec<Diagnostic>), 
     if let Some(cs) = &raw.clinic_store {
         c.clinic_store = crate::clinic::settings::check(cs, base, &mut errors, &mut warnings);
     }
+    (c.inbox, c.prescribers) = crate::inbox::settings::check(
+        raw.inbox.as_ref(),
+        raw.prescriber.as_deref().unwrap_or_default(),
+        &mut errors,
+    );
     for (name, text) in raw.wording.iter().flatten() {
         c.wording.push(ClinicWording {
             name: name.clone(),
@@ -287,11 +312,67 @@ pub fn load_config(src: &str, base: &Path) -> Result<(Config, Vec<Diagnostic>), 
             span: text.span(),
         });
     }
+    if let Some(v) = raw.fhir.as_ref().and_then(|f| f.value_sets.as_ref()) {
+        let dir = base.join(v.get_ref());
+        check_value_sets(&dir, v.span(), &mut errors, &mut warnings);
+        c.value_sets = Some(dir);
+    }
     if errors.is_empty() {
         Ok((c, warnings))
     } else {
         errors.extend(warnings);
         Err(errors)
+    }
+}
+
+/// The local value-set folder: readable, every file JSON (each problem names file:line:col);
+/// a value set triage cannot list without a terminology server is a warning naming it.
+fn check_value_sets(
+    dir: &Path,
+    span: std::ops::Range<usize>,
+    errors: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    if !dir.is_dir() {
+        errors.push(
+            Diagnostic::error(format!("`value_sets`: {} is not a folder", dir.display()))
+                .at(span, "no such folder")
+                .help("name a folder of FHIR ValueSet JSON files, or an unpacked FHIR package"),
+        );
+        return;
+    }
+    match crate::fhir::valuesets::read_folder(dir) {
+        Err(problems) => {
+            for p in problems {
+                errors.push(
+                    Diagnostic::error(format!("`value_sets`: {}", crate::text::clean_line(&p)))
+                        .at(span.clone(), "in this folder"),
+                );
+            }
+        }
+        Ok(folder) => {
+            let sets = crate::fhir::valuesets::summary(&folder);
+            if sets.is_empty() {
+                warnings.push(
+                    Diagnostic::warning(format!(
+                        "`value_sets`: {} holds no ValueSet",
+                        dir.display()
+                    ))
+                    .at(span.clone(), "empty"),
+                );
+            }
+            for (url, r) in sets {
+                if let Err(why) = r {
+                    warnings.push(
+                        Diagnostic::warning(format!(
+                            "`value_sets`: the value set {} cannot be listed here: {why}",
+                            crate::text::clean_line(&url)
+                        ))
+                        .at(span.clone(), "in this folder"),
+                    );
+                }
+            }
+        }
     }
 }
 

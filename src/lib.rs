@@ -11,6 +11,7 @@ pub mod diag;
 pub mod engine;
 pub mod expr;
 pub mod fhir;
+pub mod inbox;
 pub mod kiosk;
 pub mod limits;
 pub mod questionnaire;

@@ -135,7 +135,23 @@ enum Command {
         #[command(subcommand)]
         action: StoreCommand,
     },
-    /// Set the staff PIN used to leave or manage the kiosk.
+    /// The doctor's desk: today's intakes, red flags first; open one, record a decision.
+    Inbox {
+        /// Show this visit date instead of today.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, conflicts_with = "all")]
+        date: Option<Date>,
+        /// Show every day's intakes.
+        #[arg(long)]
+        all: bool,
+        /// This machine's records, even when a clinic store is configured.
+        #[arg(long)]
+        local: bool,
+        /// The questionnaire whose answers fill the age and areas columns (default: the
+        /// clinic settings', else the shipped one).
+        #[arg(long, value_name = "FILE")]
+        questionnaire: Option<PathBuf>,
+    },
+    /// Set the staff PIN used to leave or manage the kiosk, or a prescriber's PIN for the inbox.
     Pin {
         #[command(subcommand)]
         action: PinCommand,
@@ -190,8 +206,11 @@ enum PinCommand {
     Set {
         /// Set the recovery PIN instead (8 to 64 characters): it lifts a lockout after too
         /// many wrong staff PINs. Keep it apart from the staff PIN.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "prescriber")]
         recovery: bool,
+        /// A prescriber's own PIN for `triage inbox` (their id in the clinic settings).
+        #[arg(long, value_name = "ID")]
+        prescriber: Option<String>,
     },
 }
 
@@ -289,10 +308,13 @@ fn main() -> ExitCode {
     let stderr = std::io::stderr();
     let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let (mut out, mut err) = (stdout.lock(), stderr.lock());
+    let value_sets =
+        cli::clinic_value_sets(&mut err, args.config.as_deref(), args.data_dir.as_deref());
     let mut io = Io {
         out: &mut out,
         err: &mut err,
         color,
+        value_sets,
     };
     let today = triage::clock::today();
     let now = jiff::Timestamp::now();
@@ -454,8 +476,35 @@ fn main() -> ExitCode {
             },
         ),
         Command::Pin {
-            action: PinCommand::Set { recovery },
-        } => cli::pin_set(&mut io, data_dir, recovery),
+            action:
+                PinCommand::Set {
+                    recovery,
+                    prescriber,
+                },
+        } => cli::pin_set(
+            &mut io,
+            data_dir,
+            args.config.as_deref(),
+            recovery,
+            prescriber.as_deref(),
+        ),
+        Command::Inbox {
+            date,
+            all,
+            local,
+            questionnaire,
+        } => cli::inbox(
+            &mut io,
+            &cli::InboxArgs {
+                data_dir,
+                config: args.config.as_deref(),
+                local,
+                date,
+                all,
+                today: args.visit_date.unwrap_or(today),
+                questionnaire: questionnaire.as_deref(),
+            },
+        ),
         Command::HarnessAutosave { answers, rounds } => {
             cli::autosave_harness(&mut io, data_dir, &answers, rounds)
         }

@@ -40,8 +40,8 @@ pub fn new_record(s: &Session<'_>, draft: Option<DraftId>, completed_at: Timesta
     let q = s.questionnaire();
     let mut answers = serde_json::Map::new();
     for (i, it, _) in q.questions() {
-        if let Some(a) = s.answer(i) {
-            answers.insert(it.id.clone(), answers::to_json(q, i, a));
+        if let Some(v) = answers::item_json(s, i, true) {
+            answers.insert(it.id.clone(), v);
         }
     }
     let counts = summary::counts(s);

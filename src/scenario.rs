@@ -267,8 +267,9 @@ pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diag
             let missing: Vec<String> = session
                 .problems()
                 .map(|p| match p {
-                    Problem::Missing(i) => format!("{} (missing)", q.item(i).id),
-                    Problem::Invalid(i, m) => format!("{} ({m})", q.item(i).id),
+                    Problem::Missing(a) => format!("{} (missing)", q.item(a.item).id),
+                    Problem::Invalid(a, m) => format!("{} ({m})", q.item(a.item).id),
+                    Problem::TooFew(a, n) => format!("{} (fewer than {n})", q.item(a.item).id),
                 })
                 .collect();
             if !missing.is_empty() {

@@ -33,6 +33,9 @@ pub const SIGNOFF: &[&str] = &[
 /// Patient-facing validation messages. `{}` parts are filled by the engine.
 pub const NEED_ANSWER: &str = "Please answer this question to go on.";
 pub const NEED_CHOICE: &str = "Please choose one of the answers.";
+pub const NEED_UNIT: &str = "Please choose the unit.";
+pub const CHOOSE_AT_MOST: &str = "Please choose at most {} answers.";
+pub const CHOOSE_AT_LEAST: &str = "Please choose at least {} answers.";
 pub const NEED_NUMBER: &str = "Please type a number.";
 pub const NEED_WHOLE_NUMBER: &str = "Please type a whole number, without a decimal point.";
 pub const EXCLUSIVE_ALONE: &str = "\"{}\" cannot be chosen together with other answers.";
@@ -191,12 +194,21 @@ pub fn minutes(n: u32) -> String {
 }
 pub const WELCOME_HINT: &str = "Press Enter or tap Start to begin.";
 pub const SECTION_OF: &str = "Section {} of {}";
+/// "Add another" after a repeating group or question.
+pub const MORE_TITLE: &str = "{}: do you want to add another?";
+pub const MORE_SO_FAR: &str = "So far:";
+pub const MORE_EMPTY: &str = "(nothing given)";
+pub const MORE_ADD: &str = "Yes, add another";
+pub const MORE_DONE: &str = "No, that is all";
+pub const MORE_REMOVE: &str = "Remove the last one";
+pub const MORE_AT_MOST: &str = "This form takes at most {}.";
 pub const CHOOSE_ONE_HINT: &str = "Choose one answer, then Next.";
 pub const CHOOSE_MANY_HINT: &str = "Choose all that apply, then Next.";
 pub const KEYS_HINT: &str = "Keys: 1-9 choose · Enter next · Esc back · ? why we ask";
 pub const TEXT_HINT: &str = "Type your answer, then press Enter.";
 pub const OPTIONAL_HINT: &str = "You can leave this empty.";
 pub const NUMBER_HINT: &str = "Type a number";
+pub const UNIT_HINT: &str = "choose the unit with the up and down arrows, or tap it.";
 pub const DATE_HINT: &str = "Type the date like 15/03/1991";
 pub const DATE_MONTH_HINT: &str =
     "Type the date like 15/03/1991, or the month and year, like March 2025";
@@ -347,11 +359,11 @@ pub fn wait_at(clock: &str) -> String {
 /// Too many wrong staff PINs; `when` is [`wait_in`] or [`wait_at`], `None` once it is over.
 pub fn staff_pin_locked(when: Option<&str>, recovery: bool) -> String {
     match (when, recovery) {
-        (Some(w), true) => format!(
-            "Too many wrong PINs: locked. The staff PIN works again {w}; the recovery PIN works now."
-        ),
-        (Some(w), false) => format!("Too many wrong PINs: locked. The staff PIN works again {w}."),
-        (None, _) => "The lockout is over: type the staff PIN.".to_owned(),
+        (Some(w), true) => {
+            format!("Too many wrong PINs: locked. Try again {w}; the recovery PIN works now.")
+        }
+        (Some(w), false) => format!("Too many wrong PINs: locked. Try again {w}."),
+        (None, _) => "The lockout is over: type the PIN again.".to_owned(),
     }
 }
 /// A wrong PIN at a safety pause (no lockout there, only a wait).
@@ -426,3 +438,59 @@ pub const KIOSK_NEEDS_PIN: &str = "No staff PIN is set, so staff could not leave
 pub const TYPE_TIME: &str = "Please type the time like 14:30.";
 pub const OPEN_CHOICE_OTHER: &str = "Something else";
 pub const OPEN_CHOICE_TYPE: &str = "Please type your answer.";
+
+/// The doctor's desk (`triage inbox`) and the decisions on `records show`.
+pub const DECISION_TREAT: &str = "Treat today";
+pub const DECISION_DEFER: &str = "Defer";
+pub const DECISION_DECLINE: &str = "Decline";
+pub const DECISION_REFER: &str = "Refer";
+pub const DECISION_NEEDS_REASON: &str =
+    "Treating today despite a STOP (or an intake that was not assessed) needs an override reason.";
+pub const DECISIONS_HEADING: &str = "Prescriber decisions";
+pub const DECISION_CURRENT: &str = "current";
+pub const DECISION_SUPERSEDED: &str = "superseded";
+pub const DECISION_BY: &str = "by";
+pub const DECISION_OVERRIDE: &str = "STOP override reason";
+pub const DECISION_NOTE: &str = "Note";
+pub const INBOX_TITLE: &str = "triage inbox";
+pub const INBOX_SIGN_IN: &str = "Who is signing in?";
+pub const INBOX_NO_PIN: &str =
+    "No PIN is set for {}: set one with `triage pin set --prescriber ID`.";
+pub const INBOX_PIN_PROMPT: &str = "Type your PIN, then press Enter.";
+pub const INBOX_LOCKED_TITLE: &str = "Locked";
+pub const INBOX_LOCKED: &str = "Patient data is hidden. {}: type your PIN to carry on.";
+pub const INBOX_TODAY: &str = "Today";
+pub const INBOX_ALL: &str = "All days";
+pub const INBOX_LOADING: &str = "Loading...";
+pub const INBOX_EMPTY: &str = "No intakes for this day yet. New ones appear here by themselves.";
+pub const INBOX_CLINIC_STORE: &str = "clinic store";
+pub const INBOX_LOCAL_STORE: &str = "this machine";
+pub const INBOX_COUNTS: &str = "{} intake(s), {} to decide";
+pub const INBOX_CHOOSE_TITLE: &str = "Decision for {}";
+pub const INBOX_CHOOSE_HINT: &str = "Choose the decision (1-4), then write an optional note.";
+pub const INBOX_REASON_LABEL: &str = "STOP override reason (required to treat today)";
+pub const INBOX_NOTE_LABEL: &str = "Note (optional)";
+pub const INBOX_SAVE: &str = "Save";
+pub const INBOX_CANCEL: &str = "Cancel";
+pub const INBOX_SAVING: &str = "Saving...";
+pub const INBOX_DECIDED: &str = "Decision recorded: {}.";
+pub const INBOX_STOP_PRESENT: &str =
+    "This intake has a STOP: treating today needs an override reason.";
+pub const INBOX_NOT_ASSESSED: &str =
+    "This intake was not assessed: treating today needs an override reason.";
+pub const INBOX_PAGE_LOADING: &str = "Opening the record...";
+pub const INBOX_NEEDS_PRESCRIBERS: &str = "No prescribers are set up, so nobody could sign a decision. Add them to the clinic settings ([[prescriber]] with id, name and registration) and set each one's PIN with `triage pin set --prescriber ID` (see docs/inbox.md).";
+pub const INBOX_NEEDS_TERMINAL: &str =
+    "triage inbox needs a terminal. Run it in a terminal window.";
+pub const INBOX_ENTERED_PATIENT: &str = "patient";
+pub const INBOX_ENTERED_RECEPTION: &str = "reception";
+/// The outcome as one or two words in the inbox's list.
+pub fn inbox_outcome(outcome: &str) -> &'static str {
+    match outcome {
+        "stop" => "STOP",
+        "caution" => "CAUTION",
+        "clear" => "NO FLAGS",
+        "no_rules" => "NO RULES",
+        _ => "NOT ASSESSED",
+    }
+}

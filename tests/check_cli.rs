@@ -331,6 +331,25 @@ fn config_files_are_checked() {
             "[wording] `practitioner` is 459 characters; at most 400 fit",
             "3:16",
         ),
+        // The inbox's prescribers and settings.
+        (
+            "prescriber_bad_id",
+            1,
+            "a prescriber `id` is 1 to 32 lower-case letters, digits, dashes or underscores",
+            "3:6",
+        ),
+        (
+            "prescriber_twice",
+            1,
+            "prescriber `lee` is listed twice",
+            "7:6",
+        ),
+        (
+            "inbox_idle_lock",
+            1,
+            "`idle_lock` must be a number of seconds from 1 to 86400",
+            "2:13",
+        ),
     ];
     for (name, code, message, at) in cases {
         let path = format!("tests/fixtures/config/{name}.toml");

@@ -14,15 +14,7 @@ use common::pg::{self, Pg};
 const ANSWERS: &str = "questionnaires/examples/baseline.json";
 
 fn triage(data: &Path, config: &Path) -> Command {
-    let mut c = Command::cargo_bin("triage").expect("binary builds");
-    c.env("NO_COLOR", "1")
-        .env_remove("TRIAGE_DATA_DIR")
-        .env_remove("PGPASSFILE")
-        .arg("--data-dir")
-        .arg(data)
-        .arg("--config")
-        .arg(config);
-    c
+    common::triage_with(data, config)
 }
 
 struct Run {
@@ -44,17 +36,8 @@ fn run(c: &mut Command) -> Run {
 /// `kiosk2` (devices) and `doctor` (reader).
 fn clinic() -> Option<Pg> {
     let pg = Pg::start()?;
-    pg.admin("postgres")
-        .batch_execute("CREATE DATABASE triage")
-        .expect("create database");
-    let r = run(Command::cargo_bin("triage")
-        .expect("binary")
-        .env_remove("PGPASSFILE")
-        .args(["store", "init", "--url", &pg.url(pg::ADMIN, "triage")])
-        .arg("--password-file")
-        .arg(&pg.admin_password_file));
-    assert_eq!(r.code, Some(0), "{}{}", r.out, r.err);
-    assert!(r.out.contains("version 0 -> 1"), "{}", r.out);
+    let out = pg.store_init();
+    assert!(out.contains("version 0 -> 2"), "{out}");
     pg.login("kiosk1", "kiosk1-pw", "triage_device");
     pg.login("kiosk2", "kiosk2-pw", "triage_device");
     pg.login("doctor", "doctor-pw", "triage_reader");
@@ -68,20 +51,7 @@ fn machine(pg: &Pg, name: &str, user: &str, site: &str) -> (PathBuf, PathBuf) {
 }
 
 fn machine_at(pg: &Pg, name: &str, user: &str, site: &str, url: &str) -> (PathBuf, PathBuf) {
-    let data = pg.files().join(name);
-    std::fs::create_dir_all(&data).expect("data dir");
-    let pass = pg.files().join(format!("{name}.pass"));
-    pg::write_private(&pass, &format!("{user}-pw"));
-    let config = pg.files().join(format!("{name}.toml"));
-    std::fs::write(
-        &config,
-        format!(
-            "[clinic_store]\nurl = \"{url}\"\npassword_file = \"{}\"\nsite = \"{site}\"\ndevice = \"{name}\"\nretry_max_seconds = 1\n",
-            pass.display()
-        ),
-    )
-    .expect("config");
-    (data, config)
+    pg.machine_at(name, user, site, url, "")
 }
 
 /// Submitting delivers at once; with the server down the record waits and `sync` says so

@@ -234,6 +234,10 @@ fn hidden_section_hides_its_questions() {
     assert!(s.is_visible(idx(&q, "c_only")) && s.is_visible(idx(&q, "info")));
 }
 
+fn st(q: &triage::questionnaire::Questionnaire, id: &str) -> triage::engine::Step {
+    triage::engine::Step::base(idx(q, id))
+}
+
 /// Navigation visits intro, questions and info screens in order, skipping hidden ones, and
 /// back then forward returns to the same screen.
 #[test]
@@ -245,20 +249,20 @@ fn navigation_skips_hidden_items() {
         ["s1", "gate", "areas", "n", "m", "dob", "last", "note"]
     );
     set(&mut s, "gate", "yes");
-    assert_eq!(s.next_step(Some(idx(&q, "gate"))), Some(idx(&q, "mid")));
+    assert_eq!(s.next_step(Some(st(&q, "gate"))), Some(st(&q, "mid")));
     assert_eq!(
-        s.next_step(Some(idx(&q, "mid"))),
-        Some(idx(&q, "areas")),
+        s.next_step(Some(st(&q, "mid"))),
+        Some(st(&q, "areas")),
         "deep is hidden until mid = yes"
     );
-    assert_eq!(s.prev_step(idx(&q, "areas")), Some(idx(&q, "mid")));
+    assert_eq!(s.prev_step(st(&q, "areas")), Some(st(&q, "mid")));
     assert_eq!(
         s.next_step(None),
-        Some(idx(&q, "s1")),
+        Some(st(&q, "s1")),
         "the section intro is the first screen"
     );
-    assert_eq!(s.prev_step(idx(&q, "s1")), None);
-    assert_eq!(s.next_step(Some(idx(&q, "note"))), None);
+    assert_eq!(s.prev_step(st(&q, "s1")), None);
+    assert_eq!(s.next_step(Some(st(&q, "note"))), None);
     for step in s.steps().collect::<Vec<_>>() {
         if let Some(next) = s.next_step(Some(step)) {
             assert_eq!(s.prev_step(next), Some(step));
@@ -418,10 +422,11 @@ fn cross_field_rule() {
     );
     set(&mut s, "m", "#8");
     set(&mut s, "n", "#5");
-    assert!(
-        s.problems()
-            .any(|p| p == Problem::Invalid(m, "This cannot be more than the first number.".into()))
-    );
+    assert!(s.problems().any(|p| p
+        == Problem::Invalid(
+            triage::engine::At::base(m),
+            "This cannot be more than the first number.".into()
+        )));
 }
 
 /// The first problem is the first visible required question without an answer; optional and
@@ -430,7 +435,10 @@ fn cross_field_rule() {
 fn first_missing_required() {
     let q = load(Q);
     let mut s = fresh(&q);
-    assert_eq!(s.first_problem(), Some(Problem::Missing(idx(&q, "gate"))));
+    assert_eq!(
+        s.first_problem(),
+        Some(Problem::Missing(triage::engine::At::base(idx(&q, "gate"))))
+    );
     for (id, v) in [
         ("gate", "yes"),
         ("mid", "no"),
@@ -448,7 +456,12 @@ fn first_missing_required() {
     );
     assert!(s.is_complete());
     set(&mut s, "areas", "c");
-    assert_eq!(s.first_problem(), Some(Problem::Missing(idx(&q, "c_only"))));
+    assert_eq!(
+        s.first_problem(),
+        Some(Problem::Missing(triage::engine::At::base(idx(
+            &q, "c_only"
+        ))))
+    );
 }
 
 /// `or` lists every true branch as a trigger; `has` lists only the matched options; a derived

@@ -148,7 +148,7 @@ fn response_mirrors_the_questionnaire() {
     );
     let site = common::idx(&q, "site");
     assert!(
-        !s.steps().any(|i| i == site),
+        !s.steps().any(|i| i.item() == site),
         "a read-only item is not asked, so it cannot be changed"
     );
     let health = &r["item"][1];
@@ -185,14 +185,15 @@ fn walk(q: &Questionnaire, answers: &BTreeMap<String, Value>) -> Vec<String> {
     let mut s = Session::new(q, common::visit());
     let mut seen = Vec::new();
     let mut at = None;
-    while let Some(i) = s.next_step(at) {
+    while let Some(step) = s.next_step(at) {
+        let i = step.item();
         let id = q.item(i).id.clone();
         if let Some(v) = answers.get(&id) {
             let a = to_answer(q, i, &RawValue::from_json(v)).expect("valid answer");
             s.set(i, a).unwrap_or_else(|e| panic!("{id}: {e}"));
         }
         seen.push(id);
-        at = Some(i);
+        at = Some(step);
         assert!(seen.len() < 1000, "the walk does not end");
     }
     seen

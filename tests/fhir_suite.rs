@@ -24,11 +24,14 @@ fn every_suite_file_passes_check() {
         .collect();
     files.sort();
     assert!(files.len() >= 7, "the suite has {} files", files.len());
+    let settings = tempfile::tempdir().expect("temp dir");
+    let config = common::fhir::value_sets_config(settings.path());
     for f in &files {
         let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("triage"))
+            .arg("--config")
+            .arg(&config)
             .arg("check")
             .arg(f)
-            .env("TRIAGE_VALUE_SETS", common::fhir::value_sets_dir())
             .output()
             .expect("runs");
         let stdout = String::from_utf8_lossy(&out.stdout);

@@ -73,10 +73,10 @@ fn up_reaches_the_list_and_the_focus_returns_to_the_row_changed() {
     // A tap on a row in the middle: that question opens, is changed, and Enter comes back.
     let row = rows(&m)
         .iter()
-        .position(|&i| q.item(i).id == "b_whose_idea")
+        .position(|&i| q.item(i.item).id == "b_whose_idea")
         .expect("b_whose_idea is listed");
     update(&mut m, Msg::Tap(Target::Row(row)));
-    assert!(matches!(m.screen, Screen::Step(i) if q.item(i).id == "b_whose_idea"));
+    assert!(matches!(m.screen, Screen::Step(i) if q.item(i.item()).id == "b_whose_idea"));
     update(
         &mut m,
         Msg::Key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::NONE)),
@@ -118,7 +118,7 @@ fn every_screen_says_what_enter_does() {
             continue;
         }
         let mut m = model(baseline(&q), Mode::Run);
-        m.go_to(i as u32);
+        m.go_to(triage::engine::Step::base(i as u32));
         screens.push((it.id.clone(), m));
     }
     let mut review_send = model(baseline(&q), Mode::Run);
@@ -144,7 +144,10 @@ fn every_screen_says_what_enter_does() {
     };
     screens.push(("staff menu".into(), menu));
     let mut sections = model(baseline(&q), Mode::Staff);
-    sections.screen = Screen::Sections { focus: 0, back: 1 };
+    sections.screen = Screen::Sections {
+        focus: 0,
+        back: triage::engine::Step::base(1),
+    };
     screens.push(("sections".into(), sections));
     let mut intake = model(Session::new(&q, common::visit()), Mode::Staff);
     intake.screen = Screen::Intake { focus: 0 };

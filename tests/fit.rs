@@ -49,7 +49,7 @@ fn every_shipped_question_shows_all_its_answers_at_80x24() {
         for mode in [Mode::Run, Mode::Staff] {
             for message in [None, Some(strings::NEED_CHOICE)] {
                 let mut m = Model::new(Session::new(&q, common::visit()), mode, t0());
-                m.go_to(i as u32);
+                m.go_to(triage::engine::Step::base(i as u32));
                 m.message = message.map(str::to_owned);
                 let (text, hits) = draw(&m, 80, 24);
                 let shown = flat(&text);
@@ -90,7 +90,7 @@ fn the_medicine_groups_fit_one_per_row_and_each_row_is_a_tap_target() {
     let q = shipped();
     let item = q.item_index("d_groups").expect("item");
     let mut m = Model::new(Session::new(&q, common::visit()), Mode::Run, t0());
-    m.go_to(item);
+    m.go_to(triage::engine::Step::base(item));
     let (text, hits) = draw(&m, 80, 24);
     assert!(
         text.contains("None of these") && text.contains("Not sure"),
@@ -116,7 +116,7 @@ fn out_of_sight_answers_are_marked_and_named_at_40x12() {
     let q = shipped();
     let item = q.item_index("c_nerve_muscle").expect("item");
     let mut m = Model::new(Session::new(&q, common::visit()), Mode::Run, t0());
-    m.go_to(item);
+    m.go_to(triage::engine::Step::base(item));
     let (text, _) = draw(&m, 40, 12);
     assert!(text.contains("more answers below"), "{text}");
     assert!(
@@ -135,7 +135,9 @@ fn out_of_sight_answers_are_marked_and_named_at_40x12() {
     );
     // Once every answer has been in sight, the message no longer names any.
     let mut all_seen = Model::new(Session::new(&q, common::visit()), Mode::Run, t0());
-    all_seen.go_to(q.item_index("a_respondent").expect("item"));
+    all_seen.go_to(triage::engine::Step::base(
+        q.item_index("a_respondent").expect("item"),
+    ));
     let _ = draw(&all_seen, 80, 24);
     update(
         &mut all_seen,

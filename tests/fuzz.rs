@@ -210,9 +210,10 @@ fn read_all(patterns: &[&str]) -> Vec<Vec<u8>> {
 fn walk(q: &triage::questionnaire::Questionnaire) {
     let mut s = triage::engine::Session::new(q, jiff::civil::Date::constant(2025, 6, 2));
     let steps: Vec<_> = s.steps().take(200).collect();
-    for i in steps {
-        if !q.item(i).options().is_empty() {
-            let _ = s.set(i, triage::answer::Answer::Choice(0));
+    for step in steps {
+        let at = step.at();
+        if !q.item(at.item).options().is_empty() {
+            let _ = s.set_at(at, triage::answer::Answer::Choice(0));
         }
     }
     let ctx = triage::summary::Context {

@@ -88,7 +88,7 @@ fn lockout_is_in_the_database_and_the_recovery_pin_lifts_it() {
     wrong(&mut p, "That PIN is not right. 2 tries left.");
     wrong(&mut p, "That PIN is not right. 1 try left.");
     p.send(&format!("9999{ENTER}"));
-    p.wait_for("locked. The staff PIN works again at");
+    p.wait_for("locked. Try again at");
     p.wait_for("PIN works now.");
     p.signal("KILL");
     p.wait_exit();
@@ -97,7 +97,7 @@ fn lockout_is_in_the_database_and_the_recovery_pin_lifts_it() {
     std::fs::write(data.join("pin_attempts.json"), "{ damaged").expect("write");
     let _ = std::fs::remove_file(data.join("pin_attempts.json"));
     let store = SqliteStore::open(&data).expect("store");
-    assert_eq!(store.pin_failures().expect("failures").len(), 3);
+    assert_eq!(store.pin_failures(None).expect("failures").len(), 3);
     drop(store);
 
     let mut p = kiosk(&data, None);
@@ -105,7 +105,7 @@ fn lockout_is_in_the_database_and_the_recovery_pin_lifts_it() {
     p.send(F12);
     p.wait_for("Type the staff PIN");
     p.send(&format!("4321{ENTER}"));
-    p.wait_for("locked. The staff PIN works again at");
+    p.wait_for("locked. Try again at");
     assert!(!p.screen().contains("Staff menu"));
     p.send(&format!("drawer-2468{ENTER}"));
     p.wait_for("Staff menu");
@@ -216,19 +216,19 @@ fn lockout_waits_in_seconds_and_the_recovery_pin_never_waits() {
             s.contains(&format!("{left}.")) && !s.contains("try again in")
         });
     }
-    let locked = |s: &str| s.contains("locked. The staff PIN works again in");
+    let locked = |s: &str| s.contains("locked. Try again in");
     p.send(&format!("9999{ENTER}"));
     p.wait_until("the lockout", locked);
     let screen = p.screen();
     assert!(
-        screen.contains("works again in 1 min 5") || screen.contains("works again in 2 min"),
+        screen.contains("Try again in 1 min 5") || screen.contains("Try again in 2 min"),
         "seconds, not a clock minute: {screen}"
     );
     // The right staff PIN during the lockout: refused, not counted.
     typed_then_enter(&mut p, "4321", locked);
     assert!(!p.screen().contains("Staff menu"));
     let store = SqliteStore::open(&data).expect("store");
-    assert_eq!(store.pin_failures().expect("failures").len(), 3);
+    assert_eq!(store.pin_failures(None).expect("failures").len(), 3);
     drop(store);
     p.signal("KILL");
     p.wait_exit();
@@ -241,7 +241,7 @@ fn lockout_waits_in_seconds_and_the_recovery_pin_never_waits() {
     typed_then_enter(&mut p, "4321", locked);
     let screen = p.screen();
     assert!(
-        screen.contains("works again in 1 min") || screen.contains("works again in 2 min"),
+        screen.contains("Try again in 1 min") || screen.contains("Try again in 2 min"),
         "{screen}"
     );
     // A PIN wrong for both counts; the recovery PIN right after it needs no wait.

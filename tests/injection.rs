@@ -399,7 +399,7 @@ fn typed_and_pasted_payloads_never_reach_a_screen() {
     for p in payloads() {
         for paste in [true, false] {
             let mut m = Model::new(Session::new(&q, common::visit()), Mode::Run, t0);
-            m.go_to(name);
+            m.go_to(triage::engine::Step::base(name));
             if paste {
                 triage::tui::update(&mut m, Msg::Paste(p.clone()));
             } else {

@@ -194,5 +194,5 @@ fn a_touch_only_kiosk_is_unlocked_by_taps() {
             p.wait_for("That PIN is not right.");
         }
     }
-    p.wait_for("Too many wrong PINs: locked. The staff PIN works again");
+    p.wait_for("Too many wrong PINs: locked. Try again");
 }

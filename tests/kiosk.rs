@@ -257,7 +257,7 @@ fn wrong_pins_lock_out_across_restarts() {
         p.send("\x7f");
     }
     p.send(&format!("9999{ENTER}"));
-    p.wait_for("Too many wrong PINs: locked. The staff PIN works again");
+    p.wait_for("Too many wrong PINs: locked. Try again");
     p.signal("KILL");
     p.wait_exit();
     drop(p);
@@ -266,7 +266,7 @@ fn wrong_pins_lock_out_across_restarts() {
     p.send(F[11]);
     p.wait_for("Type the staff PIN");
     p.send(&format!("4321{ENTER}"));
-    p.wait_for("Too many wrong PINs: locked. The staff PIN works again");
+    p.wait_for("Too many wrong PINs: locked. Try again");
     assert!(!p.screen().contains("Staff menu"));
 }
 
@@ -336,7 +336,8 @@ fn answer_until(p: &mut Pty, q: &triage::questionnaire::Questionnaire, stop: &st
     }
     let mut step = mirror.next_step(None);
     let mut before = String::new();
-    while let Some(item) = step {
+    while let Some(here) = step {
+        let item = here.item();
         let want = prompt(q, item);
         before = p.wait_until("the next screen", |s| s.contains(&want) && s != before);
         if q.item(item).id == stop {
@@ -346,7 +347,7 @@ fn answer_until(p: &mut Pty, q: &triage::questionnaire::Questionnaire, stop: &st
             Some(v) if q.item(item).question().is_some() => p.send(&keys(q, item, v)),
             _ => p.send(ENTER),
         }
-        step = mirror.next_step(Some(item));
+        step = mirror.next_step(Some(here));
     }
 }
 

@@ -188,7 +188,7 @@ fn conditions_change_the_form_as_options_are_typed() {
         };
         common::set(&mut m.session, i, v);
     }
-    m.go_to(idx(&q, "b_areas"));
+    m.go_to(triage::engine::Step::base(idx(&q, "b_areas")));
     let calf = idx(&q, "b_calf_reason");
     let section = q.section_of(idx(&q, "b_areas"));
     assert!(!form::fields(&m, section).contains(&calf));
@@ -268,7 +268,7 @@ fn a_safety_disclosure_pauses_the_paper_form_too() {
     let low = idx(&q, "g_low_mood");
     common::set(&mut m.session, "a_agree_start", "yes");
     common::set(&mut m.session, "g_low_mood", "yes");
-    m.go_to(idx(&q, "g_self_harm"));
+    m.go_to(triage::engine::Step::base(idx(&q, "g_self_harm")));
     assert!(m.session.is_visible(low));
     let effects = typed(&mut m, "1");
     assert!(matches!(m.screen, Screen::Pause { .. }), "{:?}", m.screen);

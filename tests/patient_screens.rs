@@ -114,8 +114,11 @@ fn screens<'q>(
     };
     let mut out = Vec::new();
     for step in s.steps() {
-        let id = &q.item(step).id;
-        if seen.insert(format!("{mode:?} {height} step {id} {:?}", s.stored(step))) {
+        let id = &q.item(step.item()).id;
+        if seen.insert(format!(
+            "{mode:?} {height} step {id} {:?}",
+            s.stored(step.item())
+        )) {
             let mut m = base();
             m.go_to(step);
             out.push((format!("step {id}"), m));
@@ -129,7 +132,7 @@ fn screens<'q>(
     }
     let rows = s
         .steps()
-        .filter(|&i| matches!(q.item(i).kind, ItemKind::Question(_)))
+        .filter(|i| matches!(q.item(i.item()).kind, ItemKind::Question(_)))
         .count();
     // Focus moves a third of a screen at a time, so every row is drawn on some frame.
     for focus in (0..=rows).step_by(usize::from(height / 3).max(1)) {
@@ -287,7 +290,7 @@ fn review_screen_uses_patient_words_only() {
                     let triage::tui::Target::Row(i) = target else {
                         continue;
                     };
-                    let it = q.item(rows[*i]);
+                    let it = q.item(rows[*i].item);
                     let want = it
                         .review_label
                         .clone()

@@ -71,7 +71,7 @@ fn snapshot(
 ) {
     let history = s.latches().iter().any(|l| !s.holds_now(l.flag));
     (
-        s.steps().collect(),
+        s.steps().map(|st| st.item()).collect(),
         s.fired()
             .iter()
             .copied()
@@ -105,7 +105,7 @@ proptest! {
         let q = example();
         let mut s = Session::new(&q, visit());
         apply(&mut s, &ops);
-        let steps: Vec<u32> = s.steps().collect();
+        let steps: Vec<triage::engine::Step> = s.steps().collect();
         for &step in &steps {
             if let Some(prev) = s.prev_step(step) {
                 prop_assert_eq!(s.next_step(Some(prev)), Some(step));

@@ -40,7 +40,7 @@ fn every_question_is_reachable_at_40x12() {
             (Mode::Run, (60, 16)),
         ] {
             let mut m = Model::new(Session::new(&q, common::visit()), mode, t0);
-            m.go_to(i as u32);
+            m.go_to(triage::engine::Step::base(i as u32));
             let mut seen = String::new();
             let mut last = String::new();
             let steps = it.options().len() + 40;

@@ -37,7 +37,9 @@ fn screens<'q>(q: &'q Questionnaire, ex: &'q Questionnaire) -> Vec<(&'static str
     let model = |s: Session<'q>| Model::new(s, Mode::Run, t0());
     let step = |s: Session<'q>, id: &str| {
         let mut m = model(s);
-        m.go_to(m.session.questionnaire().item_index(id).expect("item"));
+        m.go_to(triage::engine::Step::base(
+            m.session.questionnaire().item_index(id).expect("item"),
+        ));
         m
     };
     let mut list = vec![("welcome", model(Session::new(q, common::visit())))];
@@ -140,7 +142,9 @@ fn screens<'q>(q: &'q Questionnaire, ex: &'q Questionnaire) -> Vec<(&'static str
         let a = b.stored(i).cloned().expect("baseline answer");
         form.session.set(i, a).expect("valid");
     }
-    form.go_to(q.item_index("b_areas").expect("item"));
+    form.go_to(triage::engine::Step::base(
+        q.item_index("b_areas").expect("item"),
+    ));
     for c in "2 4".chars() {
         update(&mut form, Msg::Key(key(KeyCode::Char(c))));
     }
@@ -224,7 +228,9 @@ fn tap_targets_are_three_rows() {
 fn selection_is_not_colour_alone() {
     let q = shipped();
     let mut m = Model::new(baseline(&q), Mode::Run, t0());
-    m.go_to(q.item_index("a_respondent").expect("item"));
+    m.go_to(triage::engine::Step::base(
+        q.item_index("a_respondent").expect("item"),
+    ));
     let (text, _) = draw(&m, 80, 24);
     assert!(text.contains("►(x) 1  Me, the patient"), "{text}");
 }
@@ -240,7 +246,7 @@ fn clinic_wording_on_the_practitioner_screen() {
     q.apply_wording(config.wording_pairs()).expect("fits");
     let at = q.item_index("h_practitioner").expect("item");
     let mut m = Model::new(Session::new(&q, common::visit()), Mode::Run, t0());
-    m.go_to(at);
+    m.go_to(triage::engine::Step::base(at));
     let (text, _) = draw(&m, 80, 24);
     assert!(
         text.contains("Dr Asha Rao") && text.contains("Did you know this?"),
@@ -252,7 +258,7 @@ fn clinic_wording_on_the_practitioner_screen() {
         "clinic"
     );
     let mut m = Model::new(Session::new(&shipped_q, common::visit()), Mode::Run, t0());
-    m.go_to(at);
+    m.go_to(triage::engine::Step::base(at));
     let (text, _) = draw(&m, 80, 24);
     assert!(
         text.contains("see and examine you in person first") && !text.contains("Dr Asha Rao"),
@@ -279,7 +285,7 @@ fn staff_only_option_only_in_reception_mode() {
         (Mode::Staff, true),
     ] {
         let mut m = Model::new(Session::new(&q, common::visit()), mode, t0());
-        m.go_to(at);
+        m.go_to(triage::engine::Step::base(at));
         let (text, _) = draw(&m, 80, 24);
         assert_eq!(
             text.contains("Typed in by staff from my paper form"),

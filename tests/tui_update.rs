@@ -35,13 +35,13 @@ fn at<'q>(q: &'q Questionnaire, id: &str) -> Model<'q> {
     session.clear(item);
     let mut m = Model::new(session, Mode::Run, t0());
     m.draft = Some(1);
-    m.go_to(item);
+    m.go_to(triage::engine::Step::base(item));
     m
 }
 
 fn on(m: &Model<'_>) -> String {
     match &m.screen {
-        Screen::Step(i) => m.session.questionnaire().item(*i).id.clone(),
+        Screen::Step(i) => m.session.questionnaire().item(i.item()).id.clone(),
         other => format!("{other:?}"),
     }
 }
@@ -214,7 +214,7 @@ fn typing_to_the_limit_says_so_at_once() {
             let i = q.item_index("c_anaphylaxis").expect("item");
             let yes = common::answer(&q, i, "yes");
             m.session.set(i, yes).expect("set");
-            m.go_to(q.item_index(id).expect("item"));
+            m.go_to(triage::engine::Step::base(q.item_index(id).expect("item")));
         }
         assert_eq!(on(&m), id);
         let room = limit(&q, id);
@@ -403,7 +403,7 @@ fn review_jump_and_return() {
     };
     assert_eq!(
         triage::tui::screens::review::rows(&m)[focus],
-        why,
+        triage::engine::At::base(why),
         "the focus moves to the missing answer"
     );
     m.session.set(why, kept).expect("answer again");

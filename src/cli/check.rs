@@ -85,7 +85,7 @@ pub fn check(io: &mut Io<'_>, files: &[PathBuf]) -> Result<Status, CliError> {
             }
             continue;
         }
-        let mut loaded = load(&src);
+        let mut loaded = load(&src, io.value_sets.as_deref());
         if loaded
             .questionnaire
             .as_ref()
@@ -146,7 +146,7 @@ fn wording_findings(config: &crate::config::Config) -> Vec<crate::diag::Diagnost
             ))];
         }
     };
-    match load(&src).questionnaire {
+    match load(&src, config.value_sets.as_deref()).questionnaire {
         Some(q) => config.check_wording(&q),
         None => vec![crate::diag::Diagnostic::warning(format!(
             "[wording] not checked: {} has errors",

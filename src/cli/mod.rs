@@ -7,6 +7,7 @@ mod clinic;
 mod convert;
 mod harness;
 mod harness_device;
+mod inbox;
 mod pin;
 mod records;
 mod run;
@@ -19,6 +20,7 @@ pub use clinic::{StoreInitArgs, SyncArgs, store_init, sync};
 pub use convert::convert;
 pub use harness::autosave_harness;
 pub use harness_device::{DeviceHarnessArgs, device_harness};
+pub use inbox::{InboxArgs, inbox};
 pub use pin::pin_set;
 pub use records::{
     ListArgs, RecordsArgs, drafts_discard, drafts_list, records_delete, records_export,
@@ -56,6 +58,48 @@ pub struct Io<'a> {
     pub err: &'a mut dyn Write,
     /// Colour diagnostics (stderr is a terminal and NO_COLOR is unset).
     pub color: bool,
+    /// The clinic's local value sets (`[fhir] value_sets`), used when a FHIR questionnaire is
+    /// loaded (see [`clinic_value_sets`]).
+    pub value_sets: Option<PathBuf>,
+}
+
+/// The clinic's local value-set folder: `[fhir] value_sets` in the clinic settings (`--config
+/// FILE`, else `config.toml` in the data directory, when there is one). Settings that cannot
+/// be read or have errors are not used, with a warning on `err` (`triage check FILE` names the
+/// errors; `run` and `kiosk` refuse such settings).
+pub fn clinic_value_sets(
+    err: &mut dyn Write,
+    explicit: Option<&Path>,
+    data_dir: Option<&Path>,
+) -> Option<PathBuf> {
+    let path = match explicit {
+        Some(p) => p.to_owned(),
+        None => {
+            let p = crate::store::data_dir(data_dir)
+                .ok()?
+                .join(crate::config::CONFIG_FILE);
+            if !p.is_file() {
+                return None;
+            }
+            p
+        }
+    };
+    let base = path.parent().map(Path::to_owned).unwrap_or_default();
+    let settings = read(&path)
+        .ok()
+        .and_then(|text| crate::config::load_config(&text, &base).ok());
+    match settings {
+        Some((c, _)) => c.value_sets,
+        None => {
+            let _ = writeln!(
+                err,
+                "warning: {} cannot be used; local value sets are not read (run `triage check {}`)",
+                crate::text::escape(&path.display().to_string()),
+                crate::text::escape(&path.display().to_string())
+            );
+            None
+        }
+    }
 }
 
 /// Errors that stop a command before it can do its work.
@@ -180,9 +224,9 @@ pub fn is_fhir(src: &Source) -> bool {
 
 /// Loads a questionnaire from its source, in whichever format it is written: FHIR JSON or the
 /// native TOML (see [`is_fhir`]).
-pub fn load(src: &Source) -> Loaded {
+pub fn load(src: &Source, value_sets: Option<&Path>) -> Loaded {
     if is_fhir(src) {
-        crate::fhir::load_fhir(&src.text).sanitized(Some("$"))
+        crate::fhir::load_fhir_with(&src.text, value_sets).sanitized(Some("$"))
     } else {
         questionnaire::load_toml(&src.text)
     }
@@ -266,7 +310,7 @@ pub fn restore_latched(
 
 /// Loads a questionnaire and prints its findings; fails if it has errors.
 pub fn load_checked(io: &mut Io<'_>, src: &Source) -> Result<Questionnaire, CliError> {
-    let loaded = load(src);
+    let loaded = load(src, io.value_sets.as_deref());
     report(io, src, &loaded.diagnostics)?;
     loaded.questionnaire.ok_or_else(|| {
         CliError::Reported(format!(

@@ -1,5 +1,6 @@
-//! `triage pin set [--recovery]`: stores the staff PIN, or the recovery PIN that lifts a
-//! lockout (each as an argon2id hash). On a terminal it asks twice with masked input; otherwise
+//! `triage pin set [--recovery | --prescriber ID]`: stores the staff PIN, the recovery PIN that
+//! lifts a lockout, or a prescriber's own PIN for the inbox (the prescriber must be in the clinic
+//! settings), each as an argon2id hash. On a terminal it asks twice with masked input; otherwise
 //! it reads two lines from standard input, for provisioning scripts
 //! (`printf '4321\n4321\n' | triage pin set`).
 
@@ -70,21 +71,44 @@ fn read_masked(prompt: &str) -> std::io::Result<Option<String>> {
     result
 }
 
-/// `triage pin set`: the staff PIN; with `--recovery`, the recovery PIN that lifts a lockout.
-/// Either starts the attempt counter again (an audit event).
+/// `triage pin set`: the staff PIN; with `--recovery`, the recovery PIN that lifts a lockout;
+/// with `--prescriber ID`, that prescriber's own PIN for the inbox. Each starts its attempt
+/// counter again (an audit event).
 pub fn pin_set(
     io: &mut Io<'_>,
     data_dir: Option<&Path>,
+    config: Option<&Path>,
     recovery: bool,
+    prescriber: Option<&str>,
 ) -> Result<Status, CliError> {
     let dir = crate::store::data_dir(data_dir).map_err(|e| CliError::Usage(e.to_string()))?;
-    let (ask, again) = if recovery {
-        ("New recovery PIN: ", "The same recovery PIN again: ")
-    } else {
-        ("New staff PIN: ", "The same PIN again: ")
+    // A prescriber's PIN: only for someone the clinic settings list.
+    let who = match prescriber {
+        None => None,
+        Some(id) => {
+            let c = super::clinic_config(io, config, &dir)?;
+            let Some(p) = c.prescribers.into_iter().find(|p| p.id == id) else {
+                return Err(CliError::Usage(format!(
+                    "there is no prescriber `{}` in the clinic settings; add a [[prescriber]] with that id first",
+                    crate::text::escape(id)
+                )));
+            };
+            Some(p)
+        }
+    };
+    let (ask, again) = match (&who, recovery) {
+        (Some(p), _) => (
+            format!("New PIN for {}: ", crate::text::escape(&p.name)),
+            "The same PIN again: ",
+        ),
+        (None, true) => (
+            "New recovery PIN: ".to_owned(),
+            "The same recovery PIN again: ",
+        ),
+        (None, false) => ("New staff PIN: ".to_owned(), "The same PIN again: "),
     };
     let (first, second) = if std::io::stdin().is_terminal() {
-        let Some(a) = read_masked(ask)? else {
+        let Some(a) = read_masked(&ask)? else {
             return Err(CliError::Usage("no PIN was set".into()));
         };
         let Some(b) = read_masked(again)? else {
@@ -106,13 +130,24 @@ pub fn pin_set(
     }
     let mut store = super::open_store(data_dir)?;
     let now = jiff::Timestamp::now();
-    if recovery {
-        pin::set_recovery(&dir, &mut store, &first, now)
-            .map_err(|e| CliError::Usage(e.to_string()))?;
-        writeln!(io.out, "The recovery PIN is set.")?;
-    } else {
-        pin::set_pin(&dir, &mut store, &first, now).map_err(|e| CliError::Usage(e.to_string()))?;
-        writeln!(io.out, "The staff PIN is set.")?;
+    let usage = |e: pin::PinError| CliError::Usage(e.to_string());
+    match &who {
+        Some(p) => {
+            pin::set_prescriber_pin(&dir, &mut store, &p.id, &first, now).map_err(usage)?;
+            writeln!(
+                io.out,
+                "The PIN of {} is set.",
+                crate::text::escape(&p.name)
+            )?;
+        }
+        None if recovery => {
+            pin::set_recovery(&dir, &mut store, &first, now).map_err(usage)?;
+            writeln!(io.out, "The recovery PIN is set.")?;
+        }
+        None => {
+            pin::set_pin(&dir, &mut store, &first, now).map_err(usage)?;
+            writeln!(io.out, "The staff PIN is set.")?;
+        }
     }
     Ok(Status::Ok)
 }

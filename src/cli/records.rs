@@ -2,12 +2,17 @@
 //! export and deletion is written to the audit log (ids and times, never answers). When the
 //! clinic settings name a clinic store that this login may read, list, show and export read it
 //! (with site and device; views and exports logged there); otherwise this machine's store.
+//! `show` adds the prescribers' decisions (text: a block after the page; JSON: `decision` and
+//! `decisions`; FHIR: an extension, see `inbox::decision::add_to_fhir`), and `list` the current
+//! decision and who made it.
 
 use std::path::Path;
 
 use jiff::Timestamp;
 
 use super::{CliError, Format, Io, Status, open_store};
+use crate::inbox::Decision;
+use crate::inbox::decision;
 use crate::questionnaire::versions;
 use crate::records::local_time;
 use crate::store::{self, AuditEvent, Store};
@@ -78,8 +83,17 @@ pub fn records_list(
     let json = list_args.json;
     let store = open_store(args.data_dir)?;
     let list = store.records()?;
+    let decided: std::collections::HashMap<i64, Decision> = store
+        .current_decisions()?
+        .into_iter()
+        .map(|d| (d.record, d))
+        .collect();
     if json {
-        let v = super::json(&list)?;
+        let rows: Vec<serde_json::Value> = list
+            .iter()
+            .map(|r| with_decision(r, decided.get(&r.id)))
+            .collect();
+        let v = super::json(&rows)?;
         writeln!(io.out, "{v}")?;
         return Ok(Status::Ok);
     }
@@ -89,21 +103,22 @@ pub fn records_list(
     }
     writeln!(
         io.out,
-        "{:>6}  {:<23}  {:<24}  {:<12}  {:>4} {:>7} {:>4}",
+        "{:>6}  {:<23}  {:<24}  {:<12}  {:>4} {:>7} {:>4}  DECISION",
         "ID", "COMPLETED", "NAME", "OUTCOME", "STOP", "CAUTION", "NOTE"
     )?;
     for r in &list {
         // Padded by display width, so wide or invisible characters cannot shift a column.
         writeln!(
             io.out,
-            "{:>6}  {:<23}  {}  {:<12}  {:>4} {:>7} {:>4}",
+            "{:>6}  {:<23}  {}  {:<12}  {:>4} {:>7} {:>4}  {}",
             r.id,
             local_time(&r.completed_at),
             cell(r.name.as_deref().unwrap_or("-"), 24),
             cell(&r.outcome, 12).trim_end(),
             r.stop,
             r.caution,
-            r.note
+            r.note,
+            decision_cell(decided.get(&r.id))
         )?;
     }
     Ok(Status::Ok)
@@ -126,8 +141,18 @@ fn shared_list(
         site: a.site,
     };
     let (list, more) = crate::clinic::read::list(client, &page)?;
+    let ids: Vec<i64> = list.iter().map(|r| r.id).collect();
+    let mut decided: std::collections::HashMap<i64, Decision> = std::collections::HashMap::new();
+    for d in crate::clinic::desk::decisions_if_kept(client, &ids)? {
+        // Oldest first: the last one per record is its current decision.
+        decided.insert(d.record, d);
+    }
     if a.json {
-        writeln!(io.out, "{}", super::json(&list)?)?;
+        let rows: Vec<serde_json::Value> = list
+            .iter()
+            .map(|r| with_decision(r, decided.get(&r.id)))
+            .collect();
+        writeln!(io.out, "{}", super::json(&rows)?)?;
         return Ok(Status::Ok);
     }
     if list.is_empty() {
@@ -136,13 +161,13 @@ fn shared_list(
     }
     writeln!(
         io.out,
-        "{:>8}  {:<23}  {:<12}  {:<12}  {:<24}  {:<12}  {:>4} {:>7} {:>4}",
+        "{:>8}  {:<23}  {:<12}  {:<12}  {:<24}  {:<12}  {:>4} {:>7} {:>4}  DECISION",
         "ID", "COMPLETED", "SITE", "DEVICE", "NAME", "OUTCOME", "STOP", "CAUTION", "NOTE"
     )?;
     for r in &list {
         writeln!(
             io.out,
-            "{:>8}  {:<23}  {}  {}  {}  {:<12}  {:>4} {:>7} {:>4}",
+            "{:>8}  {:<23}  {}  {}  {}  {:<12}  {:>4} {:>7} {:>4}  {}",
             r.id,
             local_time(&r.completed_at),
             cell(&r.site, 12),
@@ -151,13 +176,33 @@ fn shared_list(
             cell(&r.outcome, 12).trim_end(),
             r.stop,
             r.caution,
-            r.note
+            r.note,
+            decision_cell(decided.get(&r.id))
         )?;
     }
     if more {
         writeln!(io.out, "more: --page {}", a.page + 1)?;
     }
     Ok(Status::Ok)
+}
+
+/// A list row as JSON with its current decision (`null` when none).
+fn with_decision(row: &impl serde::Serialize, d: Option<&Decision>) -> serde_json::Value {
+    let mut v = serde_json::to_value(row).unwrap_or(serde_json::Value::Null);
+    if let Some(map) = v.as_object_mut() {
+        map.insert(
+            "decision".into(),
+            d.map_or(serde_json::Value::Null, decision::to_json),
+        );
+    }
+    v
+}
+
+/// The list's decision column: "treat_today by lee".
+fn decision_cell(d: Option<&Decision>) -> String {
+    d.map_or("-".to_owned(), |d| {
+        text::escape(&format!("{} by {}", d.kind.as_str(), d.prescriber.id))
+    })
 }
 
 pub fn records_show(
@@ -168,7 +213,7 @@ pub fn records_show(
     questionnaire: Option<&Path>,
     now: Timestamp,
 ) -> Result<Status, CliError> {
-    let r = if let Some(mut client) = shared_reader(io, args)? {
+    let (r, decisions) = if let Some(mut client) = shared_reader(io, args)? {
         let Some(shared) = crate::clinic::read::show(&mut client, id)? else {
             return Err(CliError::Usage(format!(
                 "there is no record `{}` in the clinic store (give its id or UUID)",
@@ -183,7 +228,9 @@ pub fn records_show(
             text::escape(&shared.device),
             shared.uuid
         )?;
-        shared.record
+        let decisions =
+            crate::clinic::desk::decisions_if_kept(&mut client, &[shared.record.summary.id])?;
+        (shared.record, decisions)
     } else {
         let id: i64 = id.parse().map_err(|_| {
             CliError::Usage(format!(
@@ -194,7 +241,8 @@ pub fn records_show(
         let mut store = open_store(args.data_dir)?;
         let r = store.record(id)?;
         store.log(AuditEvent::Viewed, Some(id), r.draft, now)?;
-        r
+        let decisions = store.decisions(id)?;
+        (r, decisions)
     };
     let id = r.summary.id;
     let unreadable = || {
@@ -229,13 +277,23 @@ pub fn records_show(
                     r.questionnaire.id, r.questionnaire.version
                 )?;
             }
-            let response = crate::records::questionnaire_response(q, &r).ok_or_else(unreadable)?;
+            let mut response =
+                crate::records::questionnaire_response(q, &r).ok_or_else(unreadable)?;
+            decision::add_to_fhir(&mut response, &decisions);
             writeln!(io.out, "{}", super::json(&response)?)?;
         }
-        Format::Text => write!(io.out, "{}", text::escape(&r.summary_text))?,
+        Format::Text => {
+            write!(io.out, "{}", text::escape(&r.summary_text))?;
+            write!(
+                io.out,
+                "{}",
+                decision::render_text(&decisions, &crate::clock::local_zone())
+            )?;
+        }
         Format::Json => {
-            let v: serde_json::Value =
+            let mut v: serde_json::Value =
                 serde_json::from_str(&r.summary_json).map_err(|_| unreadable())?;
+            decision::add_to_summary(&mut v, &decisions);
             writeln!(io.out, "{}", super::json(&v)?)?;
         }
     }

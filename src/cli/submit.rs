@@ -61,6 +61,11 @@ pub fn submit(io: &mut Io<'_>, args: &SubmitArgs<'_>) -> Result<Status, CliError
                 it.text.lines().next().unwrap_or("")
             ),
             Problem::Invalid(_, m) => format!("`{}` is not valid: {m}", it.id),
+            Problem::TooFew(_, n) => format!(
+                "`{}` needs at least {n} answered: {}",
+                it.id,
+                it.text.lines().next().unwrap_or("")
+            ),
         });
     }
     if !refusals.is_empty() {

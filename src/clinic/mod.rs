@@ -6,6 +6,7 @@
 
 pub mod connect;
 pub mod courier;
+pub mod desk;
 pub mod read;
 pub mod schema;
 pub mod settings;

@@ -57,7 +57,7 @@ pub fn can_read(client: &mut Client) -> bool {
         .unwrap_or(false)
 }
 
-const COMPLETED_AT: &str =
+pub(crate) const COMPLETED_AT: &str =
     "to_char(completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
 
 /// A page of records, newest first; the flag says whether more follow.
@@ -163,6 +163,15 @@ const RECORD_COLUMNS: &str = "id, uuid::text, site, device, content_sha256, payl
 
 /// One record by its clinic store id or its UUID, logged as viewed. `Ok(None)` if there is none.
 pub fn show(client: &mut Client, key: &str) -> Result<Option<SharedRecord>, ClinicError> {
+    show_as(client, key, "viewed")
+}
+
+/// As [`show`], logged as `event` (the inbox logs `reviewed`).
+pub fn show_as(
+    client: &mut Client,
+    key: &str,
+    event: &str,
+) -> Result<Option<SharedRecord>, ClinicError> {
     let row = if let Ok(id) = key.parse::<i64>() {
         client
             .query_opt(
@@ -182,7 +191,7 @@ pub fn show(client: &mut Client, key: &str) -> Result<Option<SharedRecord>, Clin
     };
     let Some(row) = row else { return Ok(None) };
     let id: i64 = row.get(0);
-    log_access(client, "viewed", &[id])?;
+    log_access(client, event, &[id])?;
     shared(&row).map(Some)
 }
 

@@ -11,7 +11,8 @@ use postgres::Client;
 use super::ClinicError;
 
 /// Each entry migrates the clinic store from version `i` to `i + 1`; run as `triage_owner`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE triage.records (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     uuid uuid NOT NULL UNIQUE,
@@ -204,7 +205,10 @@ BEGIN
     SELECT session_user, p_event, r FROM unnest(p_records) AS r;
 END
 $fn$;
-"#];
+"#,
+    // 2: the doctor's desk: decisions, the day's list, notifications.
+    super::desk::MIGRATION,
+];
 
 /// The clinic store schema version this program writes.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -295,6 +299,7 @@ pub fn init(client: &mut Client) -> Result<InitReport, ClinicError> {
         .map_err(pg)?;
     }
     tx.batch_execute(GRANTS).map_err(pg)?;
+    tx.batch_execute(super::desk::GRANTS).map_err(pg)?;
     tx.batch_execute("RESET ROLE").map_err(pg)?;
     tx.commit().map_err(pg)?;
     Ok(InitReport {

@@ -2,13 +2,17 @@
 //! QuestionnaireResponse), the response tree FHIRPath expressions read as `%resource`, and the
 //! conversion of a calculated FHIRPath result back into an answer. Pure: no I/O.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use serde_json::{Map, Value as Json, json};
 
+use super::layout::Step;
 use crate::answer::{Answer, PartialDate};
 use crate::expr::fhirpath::{self, Coll, Val};
 use crate::questionnaire::{
-    ChoiceStyle, FhirLogic, Item, ItemIdx, ItemKind, OPEN_CHOICE_TEXT, OTHER, QuestionKind,
-    Questionnaire,
+    At, ChoiceStyle, FhirLogic, Inst, Item, ItemIdx, ItemKind, OPEN_CHOICE_TEXT, OTHER,
+    QuestionKind, Questionnaire,
 };
 
 /// Whether an item is triage's own "something else" text box of an open-choice (no FHIR item).
@@ -27,16 +31,32 @@ fn number(n: f64) -> Json {
     }
 }
 
-/// The typed FHIR answer values (`valueCoding`, `valueQuantity`, ...) of item `i`'s answer `a`.
-/// An open-choice's "something else" becomes the typed text, read with `answer_of`.
-/// Errors: an option index the item does not have, or an integer option whose value is not a
-/// number (never written as 0 or left out silently).
+/// `valueQuantity` with the unit's name, system and code.
+fn quantity(value: f64, unit: Option<&crate::questionnaire::FhirUnit>) -> Json {
+    let mut qv = json!({ "value": number(value) });
+    if let Some(u) = unit {
+        qv["unit"] = json!(u.display);
+        if let Some(s) = &u.system {
+            qv["system"] = json!(s);
+        }
+        if let Some(c) = &u.code {
+            qv["code"] = json!(c);
+        }
+    }
+    json!({ "valueQuantity": qv })
+}
+
+/// The typed FHIR answer values (`valueCoding`, `valueQuantity`, ...) of the answer `a` given
+/// at occurrence `at`. An open-choice's "something else" becomes the typed text, read with
+/// `answer_of`. Errors: an option index the item does not have, or an integer option whose value
+/// is not a number (never written as 0 or left out silently).
 pub fn answer_values(
     q: &Questionnaire,
-    i: ItemIdx,
+    at: At,
     a: &Answer,
-    answer_of: &dyn Fn(ItemIdx) -> Option<Answer>,
+    answer_of: &dyn Fn(At) -> Option<Answer>,
 ) -> Result<Vec<Json>, String> {
+    let i = at.item;
     let it = q.item(i);
     let Some(kind) = it.question() else {
         return Ok(Vec::new());
@@ -50,7 +70,12 @@ pub fn answer_values(
         if opt.value == OTHER {
             let text = (i + 1..it.end)
                 .find(|&c| is_other_text(q, c))
-                .and_then(answer_of);
+                .and_then(|c| {
+                    answer_of(At {
+                        item: c,
+                        inst: at.inst,
+                    })
+                });
             return Ok(match text {
                 Some(Answer::Text(t)) => Some(json!({ "valueString": t })),
                 _ => None,
@@ -99,20 +124,14 @@ pub fn answer_values(
             }
             out
         }
+        (QuestionKind::Number { .. }, Answer::Quantity { value, .. }) => {
+            vec![quantity(
+                *value,
+                it.fhir.as_ref().and_then(|f| f.unit_of(a)),
+            )]
+        }
         (QuestionKind::Number { integer, .. }, Answer::Number(n)) => match fhir_kind {
-            Some("quantity") => {
-                let mut qv = json!({ "value": number(*n) });
-                if let Some(u) = it.fhir.as_ref().and_then(|f| f.unit.as_ref()) {
-                    qv["unit"] = json!(u.display);
-                    if let Some(s) = &u.system {
-                        qv["system"] = json!(s);
-                    }
-                    if let Some(c) = &u.code {
-                        qv["code"] = json!(c);
-                    }
-                }
-                vec![json!({ "valueQuantity": qv })]
-            }
+            Some("quantity") => vec![quantity(*n, it.fhir.as_ref().and_then(|f| f.unit.as_ref()))],
             // valueInteger is 32-bit: a whole number beyond it goes out as valueDecimal,
             // never clamped.
             _ if *integer && n.abs() <= f64::from(i32::MAX) => {
@@ -136,94 +155,208 @@ pub fn answer_values(
     })
 }
 
-/// The QuestionnaireResponse that FHIRPath reads as `%resource`: every item of the
-/// questionnaire (so each has a `%context`), answers only where the item is enabled. A
-/// question's children are kept under its `item` so `repeat(item)` reaches them.
-pub fn response_tree(q: &Questionnaire, answer_of: &dyn Fn(ItemIdx) -> Option<Answer>) -> Json {
-    let mut root = Map::new();
-    root.insert("resourceType".into(), json!("QuestionnaireResponse"));
-    let items = children(q, None, answer_of);
-    root.insert("item".into(), Json::Array(items));
-    Json::Object(root)
+/// The QuestionnaireResponse that FHIRPath reads as `%resource`, kept up to date in place as
+/// answers change: every occurrence of every item has a node (so each has a `%context`; a
+/// repeating item has one node per instance, with the same linkId), answers only where the
+/// occurrence is enabled. A question's children are kept under its `item` so `repeat(item)`
+/// reaches them.
+#[derive(Debug)]
+pub struct Tree {
+    pub root: Json,
+    /// The path of each occurrence's node (indexes into nested `item` arrays), by layout
+    /// position; `None` for an open-choice's text box and "add another" places.
+    paths: Vec<Option<Box<[u32]>>>,
+    /// Node addresses to layout positions, to map what an expression read back to occurrences.
+    addr: HashMap<usize, u32>,
 }
 
-fn children(
-    q: &Questionnaire,
-    parent: Option<ItemIdx>,
-    answer_of: &dyn Fn(ItemIdx) -> Option<Answer>,
-) -> Vec<Json> {
-    let (start, end) = match parent {
-        Some(p) => (p + 1, q.item(p).end),
-        None => (0, q.items.len() as ItemIdx),
-    };
-    let mut out = Vec::new();
-    let mut i = start;
-    while i < end {
-        let it = q.item(i);
-        if !is_other_text(q, i) {
+impl Clone for Tree {
+    /// A copy has its own node addresses: they are worked out again.
+    fn clone(&self) -> Self {
+        let mut t = Tree {
+            root: self.root.clone(),
+            paths: self.paths.clone(),
+            addr: HashMap::new(),
+        };
+        t.index();
+        t
+    }
+}
+
+impl Tree {
+    fn index(&mut self) {
+        let addr: HashMap<usize, u32> = (0..self.paths.len() as u32)
+            .filter_map(|p| self.node(p).map(|v| (v as *const Json as usize, p)))
+            .collect();
+        self.addr = addr;
+    }
+
+    /// Builds the tree for `steps` (a layout's list) with `parent` positions; `answers` gives
+    /// an occurrence's answer values, or `None` when it has none or is disabled.
+    pub fn build(
+        q: &Questionnaire,
+        steps: &[Step],
+        parent: &[u32],
+        answers: &dyn Fn(u32) -> Option<Vec<Json>>,
+    ) -> Tree {
+        let n = steps.len();
+        let mut kids: Vec<Vec<u32>> = vec![Vec::new(); n];
+        let mut roots = Vec::new();
+        let has_node = |p: usize| match steps[p] {
+            Step::Item(at) => !is_other_text(q, at.item),
+            Step::More(_) => false,
+        };
+        for (p, &par) in parent.iter().enumerate().take(n) {
+            if !has_node(p) {
+                continue;
+            }
+            match par {
+                u32::MAX => roots.push(p as u32),
+                par => kids[par as usize].push(p as u32),
+            }
+        }
+        let mut paths: Vec<Option<Box<[u32]>>> = vec![None; n];
+        fn make(
+            q: &Questionnaire,
+            steps: &[Step],
+            kids: &[Vec<u32>],
+            answers: &dyn Fn(u32) -> Option<Vec<Json>>,
+            p: u32,
+            path: &mut Vec<u32>,
+            paths: &mut [Option<Box<[u32]>>],
+        ) -> Json {
+            let at = steps[p as usize].at();
             let mut m = Map::new();
-            m.insert("linkId".into(), json!(it.id));
-            if let Some(a) = answer_of(i) {
-                // An answer that cannot be written counts as none (see `answer_values`).
-                let vals = answer_values(q, i, &a, answer_of).unwrap_or_default();
-                if !vals.is_empty() {
-                    m.insert("answer".into(), Json::Array(vals));
+            m.insert("linkId".into(), json!(q.item(at.item).id));
+            if let Some(vals) = answers(p).filter(|v| !v.is_empty()) {
+                m.insert("answer".into(), Json::Array(vals));
+            }
+            paths[p as usize] = Some(path.clone().into_boxed_slice());
+            let children = &kids[p as usize];
+            if !children.is_empty() || q.item(at.item).end > at.item + 1 {
+                let mut out = Vec::with_capacity(children.len());
+                for (k, &c) in children.iter().enumerate() {
+                    path.push(k as u32);
+                    out.push(make(q, steps, kids, answers, c, path, paths));
+                    path.pop();
                 }
+                m.insert("item".into(), Json::Array(out));
             }
-            if it.end > i + 1 {
-                m.insert("item".into(), Json::Array(children(q, Some(i), answer_of)));
-            }
-            out.push(Json::Object(m));
+            Json::Object(m)
         }
-        i = it.end;
+        let mut items = Vec::with_capacity(roots.len());
+        let mut path = Vec::new();
+        for (k, &r) in roots.iter().enumerate() {
+            path.push(k as u32);
+            items.push(make(q, steps, &kids, answers, r, &mut path, &mut paths));
+            path.pop();
+        }
+        let mut root = Map::new();
+        root.insert("resourceType".into(), json!("QuestionnaireResponse"));
+        root.insert("item".into(), Json::Array(items));
+        let mut t = Tree {
+            root: Json::Object(root),
+            paths,
+            addr: HashMap::new(),
+        };
+        t.index();
+        t
     }
-    out
-}
 
-/// The node of each item in a tree from [`response_tree`], by item index.
-pub fn item_nodes<'t>(q: &Questionnaire, root: &'t Json) -> Vec<Option<&'t Json>> {
-    let mut flat = Vec::with_capacity(q.items.len());
-    fn walk<'t>(items: Option<&'t Json>, out: &mut Vec<&'t Json>) {
-        for it in items.and_then(Json::as_array).into_iter().flatten() {
-            out.push(it);
-            walk(it.get("item"), out);
+    /// The node of the occurrence at a layout position.
+    pub fn node(&self, pos: u32) -> Option<&Json> {
+        let path = self.paths.get(pos as usize)?.as_ref()?;
+        let mut v = &self.root;
+        for &k in path.iter() {
+            v = v.get("item")?.get(k as usize)?;
+        }
+        Some(v)
+    }
+
+    fn node_mut(&mut self, pos: u32) -> Option<&mut Json> {
+        let path = self.paths.get(pos as usize)?.as_ref()?;
+        let mut v = &mut self.root;
+        for &k in path.iter() {
+            v = v.get_mut("item")?.get_mut(k as usize)?;
+        }
+        Some(v)
+    }
+
+    /// Replaces an occurrence's answers in place (`None`: it has none, or is disabled). Node
+    /// addresses stay the same, so what expressions read can still be mapped back.
+    pub fn set_answer(&mut self, pos: u32, vals: Option<Vec<Json>>) {
+        let Some(Json::Object(m)) = self.node_mut(pos) else {
+            return;
+        };
+        match vals.filter(|v| !v.is_empty()) {
+            Some(v) => {
+                m.insert("answer".into(), Json::Array(v));
+            }
+            None => {
+                m.shift_remove("answer");
+            }
         }
     }
-    walk(root.get("item"), &mut flat);
-    let mut nodes = flat.into_iter();
-    (0..q.items.len() as ItemIdx)
-        .map(|i| {
-            if is_other_text(q, i) {
-                None
-            } else {
-                nodes.next()
-            }
-        })
-        .collect()
+
+    /// The layout position of a node of this tree (by address), if it is one.
+    pub fn pos_of(&self, node: &Json) -> Option<u32> {
+        self.addr.get(&(node as *const Json as usize)).copied()
+    }
 }
 
 /// What FHIRPath reads while a questionnaire is evaluated: the response tree, the
-/// Questionnaire's JSON, the variables worked out so far and the visit date.
-pub struct FhirCtx<'a, 'v> {
+/// Questionnaire's JSON, the variables worked out so far (by variable and the instance of the
+/// item that defines it) and the visit date. It notes which occurrences' answers and which
+/// variables an expression read, so the expression is evaluated again only when one of those
+/// changes.
+pub struct FhirCtx<'a> {
     pub q: &'a Questionnaire,
     pub logic: &'a FhirLogic,
-    pub root: &'a Json,
-    pub vars: &'v [Coll<'a>],
+    pub tree: &'a Tree,
+    pub vars: &'a HashMap<(u32, Inst), Vec<Held>>,
+    /// The instance of the item the expression belongs to (variables in scope are looked up
+    /// in the instances around it).
+    pub inst: Inst,
     pub today: jiff::civil::Date,
+    pub reads: RefCell<Vec<u32>>,
+    pub var_reads: RefCell<Vec<(u32, Inst)>>,
 }
 
-impl<'a> fhirpath::Ctx<'a> for FhirCtx<'a, '_> {
+impl<'a> FhirCtx<'a> {
+    /// The key of variable `index` as seen from this expression's instance.
+    pub fn var_key(&self, index: u32) -> (u32, Inst) {
+        let depth = self
+            .logic
+            .exprs
+            .get(index as usize)
+            .and_then(|e| e.scope)
+            .map_or(0, |s| self.q.levels(s).len());
+        (index, self.inst.prefix(depth))
+    }
+}
+
+impl<'a> fhirpath::Ctx<'a> for FhirCtx<'a> {
     fn resource(&self) -> Option<Val<'a>> {
-        Some(node(self.root))
+        Some(node(&self.tree.root))
     }
     fn questionnaire(&self) -> Option<Val<'a>> {
         Some(node(&self.logic.source))
     }
     fn var(&self, index: u32) -> Coll<'a> {
-        self.vars.get(index as usize).cloned().unwrap_or_default()
+        let key = self.var_key(index);
+        self.var_reads.borrow_mut().push(key);
+        self.vars
+            .get(&key)
+            .map(|h| h.iter().map(Held::val).collect())
+            .unwrap_or_default()
     }
     fn today(&self) -> jiff::civil::Date {
         self.today
+    }
+    fn read(&self, v: &'a Json) {
+        if let Some(p) = self.tree.pos_of(v) {
+            self.reads.borrow_mut().push(p);
+        }
     }
     fn weight(&self, link: Option<&str>, coding: &Val<'a>) -> Option<f64> {
         let Val::Node { v, .. } = coding else {
@@ -241,6 +374,43 @@ impl<'a> fhirpath::Ctx<'a> for FhirCtx<'a, '_> {
                     && (system.is_none() || o.system.is_none() || o.system.as_deref() == system)
             })
             .and_then(|o| o.ordinal)
+    }
+}
+
+/// A FHIRPath value kept between evaluations (a variable's value): nodes are copied out of
+/// the response tree, which changes in place.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Held {
+    Val(Val<'static>),
+    Node(Json, Option<&'static str>),
+}
+
+impl Held {
+    /// Keeps a value; a node is copied.
+    pub fn keep(v: &Val<'_>) -> Held {
+        match v {
+            Val::Node { v, ty, .. } => Held::Node((*v).clone(), *ty),
+            Val::Bool(b) => Held::Val(Val::Bool(*b)),
+            Val::Int(i) => Held::Val(Val::Int(*i)),
+            Val::Dec(d) => Held::Val(Val::Dec(*d)),
+            Val::Str(s) => Held::Val(Val::Str(s.clone())),
+            Val::Date(d) => Held::Val(Val::Date(*d)),
+            Val::DateTime(d, t) => Held::Val(Val::DateTime(*d, *t)),
+            Val::Time(t) => Held::Val(Val::Time(*t)),
+            Val::Quantity(n, u) => Held::Val(Val::Quantity(*n, u.clone())),
+        }
+    }
+
+    /// The value again, reading a copied node where it is kept.
+    pub fn val(&self) -> Val<'_> {
+        match self {
+            Held::Val(v) => v.clone(),
+            Held::Node(j, ty) => Val::Node {
+                v: j,
+                link: j.get("linkId").and_then(Json::as_str),
+                ty: *ty,
+            },
+        }
     }
 }
 
@@ -262,6 +432,20 @@ pub fn to_answer(it: &Item, result: &[Val<'_>]) -> Option<Answer> {
     let first = result.first()?;
     match kind {
         QuestionKind::Number { integer, .. } => {
+            // With unit choices, a quantity keeps the unit it came in when that is one of them.
+            if let Val::Quantity(n, u) = first
+                && let Some(k) = it
+                    .unit_choices()
+                    .iter()
+                    .position(|x| x.code.as_deref() == Some(u.as_str()))
+            {
+                let value = if *integer { n.round() } else { *n };
+                return Some(Answer::Quantity {
+                    value,
+                    unit: k as u32,
+                    base: super::validate::base_value(it, value, k as u32),
+                });
+            }
             let n = match first {
                 Val::Quantity(n, u) => {
                     let want = it
@@ -279,7 +463,16 @@ pub fn to_answer(it: &Item, result: &[Val<'_>]) -> Option<Answer> {
             if !n.is_finite() {
                 return None;
             }
-            Some(Answer::Number(if *integer { n.round() } else { n }))
+            let n = if *integer { n.round() } else { n };
+            if !it.unit_choices().is_empty() {
+                let unit = it.default_unit();
+                return Some(Answer::Quantity {
+                    value: n,
+                    unit,
+                    base: super::validate::base_value(it, n, unit),
+                });
+            }
+            Some(Answer::Number(n))
         }
         QuestionKind::Choice { style, options } => {
             let pick = |v: &Val<'_>| -> Option<u32> {

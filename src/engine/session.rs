@@ -2,23 +2,26 @@
 //! and flags in the questionnaire's precomputed order (linear in its size, no allocation on the
 //! expression path). Hidden answers stay in memory, so they come back if the patient changes
 //! their mind, but they count nowhere.
+//!
+//! Items that repeat (FHIR "add another") have one occurrence per instance ([`At`]); conditions
+//! inside an instance read the answers of the same instance (FHIR R4 `enableWhen.question`: the
+//! nearest occurrence, first among ancestors, then preceding, then following).
+
+mod fhir_run;
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use super::fhir_tree::{self, FhirCtx};
 use super::latch::{AlertStatus, Latch, NotAssessed, Release, ReleaseAction, Releaser};
+use super::layout::{Answers, Layout, NONE, Step};
 use super::validate::{self, AnswerError};
 use crate::answer::Answer;
-use crate::expr::fhirpath::{self, Coll};
 use crate::expr::{self, Env, Expr, Trigger, Val};
 use crate::questionnaire::{
-    FhirLogic, FlagAction, ItemIdx, ItemKind, Node, Questionnaire, Severity,
+    At, FlagAction, Inst, ItemIdx, ItemKind, Node, Questionnaire, Severity,
 };
-
-/// At most this many rounds of FHIRPath evaluation per change: calculations and conditions
-/// that feed each other settle in two or three; a questionnaire that never settles stops here.
-const FHIR_PASSES: usize = 12;
 
 /// The overall result. A session that was not assessed (ended early, declined, incomplete) is
 /// `NotAssessed` whatever fired; otherwise the worst flag decides: stop > caution > clear. A
@@ -58,15 +61,23 @@ pub struct FiredFlag {
 /// Why the questionnaire cannot be submitted yet.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Problem {
-    Missing(ItemIdx),
-    Invalid(ItemIdx, String),
+    /// A required question is unanswered, or a required group has nothing answered inside.
+    Missing(At),
+    Invalid(At, String),
+    /// A repeating item has fewer answered instances than it needs (FHIR `minOccurs`); the
+    /// occurrence is its first instance.
+    TooFew(At, u16),
 }
 
 impl Problem {
-    pub fn item(&self) -> ItemIdx {
+    pub fn at(&self) -> At {
         match self {
-            Problem::Missing(i) | Problem::Invalid(i, _) => *i,
+            Problem::Missing(a) | Problem::Invalid(a, _) | Problem::TooFew(a, _) => *a,
         }
+    }
+
+    pub fn item(&self) -> ItemIdx {
+        self.at().item
     }
 }
 
@@ -74,7 +85,15 @@ impl Problem {
 pub struct Session<'q> {
     q: &'q Questionnaire,
     visit_date: Date,
-    answers: Vec<Option<Answer>>,
+    answers: Answers,
+    /// How many instances each repeating item has, keyed by the item and the instance around
+    /// it; at least one.
+    counts: BTreeMap<At, u16>,
+    /// Per-answer instances (children of a chosen option) already given their initial answers.
+    seeded: BTreeSet<At>,
+    layout: Layout,
+    /// The layout must be rebuilt before the next evaluation.
+    relayout: bool,
     /// Staff ended the session after this item (e.g. after a safety pause).
     ended_after: Option<ItemIdx>,
     /// Latched flags, in the order they first fired; never removed.
@@ -83,6 +102,7 @@ pub struct Session<'q> {
     /// stamps latches.
     now: Option<Timestamp>,
     // Evaluated state, always consistent with `answers` after any public call.
+    /// Whether each layout position is enabled.
     visible: Vec<bool>,
     derived: Vec<Option<Val>>,
     /// Flags whose condition holds now, in questionnaire order.
@@ -92,31 +112,78 @@ pub struct Session<'q> {
     cutoff: Option<ItemIdx>,
     /// The `end` flag that set `cutoff`, if one did.
     end_flag: Option<u32>,
+    /// FHIRPath state kept between changes (FHIR questionnaires with expressions).
+    fhir: Option<fhir_run::FhirRun>,
+    /// Layout positions whose answer changed since the last evaluation.
+    touched: Vec<u32>,
 }
 
+/// What conditions read: the visible answers, seen from one occurrence.
 struct View<'a> {
     q: &'a Questionnaire,
-    answers: &'a [Option<Answer>],
+    answers: &'a Answers,
+    counts: &'a BTreeMap<At, u16>,
+    layout: &'a Layout,
     visible: &'a [bool],
     derived: &'a [Option<Val>],
     visit_date: Date,
-    fhir: Option<&'a FhirState<'a>>,
+    /// The occurrence whose condition is evaluated.
+    ctx: At,
+    /// Results of `enableWhenExpression`s by layout position, when FHIRPath is in use.
+    conds: Option<&'a std::collections::HashMap<u32, bool>>,
 }
 
-/// One round of FHIRPath evaluation: the response tree, each item's node in it, and the values
-/// of the questionnaire's variables.
-struct FhirState<'t> {
-    logic: &'t FhirLogic,
-    root: &'t serde_json::Value,
-    nodes: Vec<Option<&'t serde_json::Value>>,
-    vars: Vec<Coll<'t>>,
+impl View<'_> {
+    /// The occurrence of `target` that a condition at `ctx` reads: the same instances of the
+    /// repeats they share; in a repeat around `target` only, the last instance when it comes
+    /// before `ctx` and the first when after (FHIR R4 `enableWhen.question`).
+    fn resolve(&self, target: ItemIdx) -> Option<At> {
+        let lt = self.q.levels(target);
+        if lt.is_empty() {
+            return Some(At::base(target));
+        }
+        let lc = self.q.levels(self.ctx.item);
+        let common = lt.iter().zip(lc).take_while(|(a, b)| a == b).count();
+        let mut inst = self.ctx.inst.prefix(common);
+        for &level in &lt[common..] {
+            let ks = instances(self.q, self.answers, self.counts, level, inst);
+            let k = if level < self.ctx.item {
+                ks.last()
+            } else {
+                ks.first()
+            };
+            inst = inst.push(*k?);
+        }
+        Some(At { item: target, inst })
+    }
+}
+
+/// The instance numbers of a repeat level `level` inside instance `inst`: `0..count` for a
+/// repeating item, the chosen options for a multi-choice with per-answer children.
+fn instances(
+    q: &Questionnaire,
+    answers: &Answers,
+    counts: &BTreeMap<At, u16>,
+    level: ItemIdx,
+    inst: Inst,
+) -> Vec<u16> {
+    let at = At { item: level, inst };
+    if q.item(level).repeats_itself() {
+        (0..counts.get(&at).copied().unwrap_or(1).max(1)).collect()
+    } else {
+        match answers.get(at) {
+            Some(Answer::Multi(l)) => l.iter().map(|&o| o as u16).collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 impl Env for View<'_> {
     fn answer(&self, question: u32) -> Option<&Answer> {
-        let i = question as usize;
-        if self.visible[i] {
-            self.answers[i].as_ref()
+        let at = self.resolve(question)?;
+        let pos = self.layout.pos(at)?;
+        if self.visible[pos as usize] {
+            self.answers.get(at)
         } else {
             None
         }
@@ -131,23 +198,15 @@ impl Env for View<'_> {
     fn visit_date(&self) -> Date {
         self.visit_date
     }
-    fn path_holds(&self, e: &fhirpath::Ast, item: u32) -> bool {
-        let Some(st) = self.fhir else { return false };
-        let Some(Some(node)) = st.nodes.get(item as usize) else {
-            return false;
+    fn path_holds(&self, _e: &crate::expr::fhirpath::Ast, item: u32) -> bool {
+        let at = At {
+            item,
+            inst: self.ctx.inst.prefix(self.q.levels(item).len()),
         };
-        let ctx = FhirCtx {
-            q: self.q,
-            logic: st.logic,
-            root: st.root,
-            vars: &st.vars,
-            today: self.visit_date,
-        };
-        let this = [fhir_tree::node(node)];
-        matches!(
-            fhirpath::evaluate(e, &ctx, &this).and_then(|c| fhirpath::truth(&c)),
-            Ok(Some(true))
-        )
+        match (self.conds, self.layout.pos(at)) {
+            (Some(c), Some(p)) => c.get(&p).copied().unwrap_or(false),
+            _ => false,
+        }
     }
 }
 
@@ -157,23 +216,104 @@ impl<'q> Session<'q> {
         let mut s = Session {
             q,
             visit_date,
-            answers: vec![None; n],
+            answers: Answers::new(n),
+            counts: BTreeMap::new(),
+            seeded: BTreeSet::new(),
+            layout: Layout::default(),
+            relayout: true,
             ended_after: None,
             latches: Vec::new(),
             now: None,
-            visible: vec![false; n],
+            visible: Vec::new(),
             derived: vec![None; q.derived.len()],
             holding: Vec::new(),
             fired: Vec::new(),
             cutoff: None,
             end_flag: None,
+            fhir: q.fhir.clone().map(|l| fhir_run::FhirRun::new(l, q)),
+            touched: Vec::new(),
         };
-        for (i, it) in q.items.iter().enumerate() {
-            s.answers[i] = it.initial.clone();
-        }
+        s.seed(None, Inst::ROOT, Only::All);
         s.evaluate();
         s.update_latches();
         s
+    }
+
+    /// Gives the items under `parent` (top-level items for `None`) in instance `inst` their
+    /// initial answers, and repeating items their first instances (as many as their initial
+    /// values or `minOccurs` ask for).
+    fn seed(&mut self, parent: Option<ItemIdx>, inst: Inst, only: Only) {
+        let q = self.q;
+        let (start, end) = match parent {
+            Some(p) => (p + 1, q.item(p).end),
+            None => (0, q.items.len() as ItemIdx),
+        };
+        let mut c = start;
+        while c < end {
+            let it = q.item(c);
+            let next = it.end;
+            let skip = match only {
+                Only::All => false,
+                Only::OtherText => !it.is_open_choice_text(),
+                Only::PerAnswer => it.is_open_choice_text(),
+            };
+            if it.parent == parent && !skip {
+                if it.repeats_itself() {
+                    let occurs = it.occurs.unwrap_or_default();
+                    let want = it.initial.len().max(occurs.min as usize).max(1) as u16;
+                    let n = occurs.max.map_or(want, |m| want.min(m.max(1)));
+                    // Never over what is there already (answers read back, instances added).
+                    let n = *self.counts.entry(At { item: c, inst }).or_insert(n);
+                    for k in 0..n {
+                        let at = At {
+                            item: c,
+                            inst: inst.push(k),
+                        };
+                        if let Some(a) = it.initial.get(k as usize) {
+                            self.give_initial(at, a);
+                        }
+                        self.seed_children(c, at.inst);
+                    }
+                } else {
+                    let at = At { item: c, inst };
+                    if let Some(a) = it.initial.first() {
+                        self.give_initial(at, a);
+                    }
+                    self.seed_children(c, inst);
+                }
+            }
+            c = next;
+        }
+    }
+
+    /// An initial answer, unless the occurrence has an answer already.
+    fn give_initial(&mut self, at: At, a: &Answer) {
+        if self.answers.get(at).is_none() {
+            self.answers.put(at, Some(a.clone()));
+        }
+    }
+
+    fn seed_children(&mut self, item: ItemIdx, inst: Inst) {
+        if self.q.item(item).end == item + 1 {
+            return;
+        }
+        if self.q.per_answer(item) {
+            self.seed(Some(item), inst, Only::OtherText);
+            if let Some(Answer::Multi(chosen)) = self.answers.get(At { item, inst }).cloned() {
+                for o in chosen {
+                    self.seed_answer(item, inst.push(o as u16));
+                }
+            }
+        } else {
+            self.seed(Some(item), inst, Only::All);
+        }
+    }
+
+    /// The children of one chosen answer, seeded once.
+    fn seed_answer(&mut self, item: ItemIdx, inst: Inst) {
+        if self.seeded.insert(At { item, inst }) {
+            self.seed(Some(item), inst, Only::PerAnswer);
+        }
     }
 
     /// Sets the session's clock (the caller's "now"), used to stamp latched flags.
@@ -190,23 +330,41 @@ impl<'q> Session<'q> {
     }
 
     fn view(&self) -> View<'_> {
-        self.view_with(None)
+        self.view_at(At::base(0), None)
     }
 
-    fn view_with<'a>(&'a self, fhir: Option<&'a FhirState<'a>>) -> View<'a> {
+    fn view_at<'a>(
+        &'a self,
+        ctx: At,
+        conds: Option<&'a std::collections::HashMap<u32, bool>>,
+    ) -> View<'a> {
         View {
             q: self.q,
             answers: &self.answers,
+            counts: &self.counts,
+            layout: &self.layout,
             visible: &self.visible,
             derived: &self.derived,
             visit_date: self.visit_date,
-            fhir,
+            ctx,
+            conds,
+        }
+    }
+
+    fn rebuild_layout(&mut self) {
+        self.layout = Layout::build(self.q, &self.answers, &self.counts);
+        self.visible = vec![false; self.layout.list.len()];
+        self.relayout = false;
+        self.touched.clear();
+        if let Some(f) = &mut self.fhir {
+            f.reset();
         }
     }
 
     fn compute(&mut self) {
-        if let Some(logic) = self.q.fhir.clone() {
-            self.compute_fhir(&logic);
+        if let Some(mut run) = self.fhir.take() {
+            run.compute(self);
+            self.fhir = Some(run);
             return;
         }
         if !self.q.loops {
@@ -225,87 +383,47 @@ impl<'q> Session<'q> {
         }
     }
 
-    /// FHIR questionnaires with FHIRPath: build the response, work out the variables and
-    /// calculated answers over it, then which items are enabled; repeat until nothing changes.
-    fn compute_fhir(&mut self, logic: &FhirLogic) {
-        for _ in 0..FHIR_PASSES {
-            let answer_of = |i: ItemIdx| {
-                let i = i as usize;
-                if self.visible[i] {
-                    self.answers[i].clone()
-                } else {
-                    None
-                }
-            };
-            let root = fhir_tree::response_tree(self.q, &answer_of);
-            let nodes = fhir_tree::item_nodes(self.q, &root);
-            let mut vars: Vec<Coll<'_>> = Vec::with_capacity(logic.exprs.len());
-            let mut calculated = Vec::new();
-            for e in &logic.exprs {
-                let ctx = FhirCtx {
-                    q: self.q,
-                    logic,
-                    root: &root,
-                    vars: &vars,
-                    today: self.visit_date,
-                };
-                let node = match e.scope {
-                    Some(i) if self.visible[i as usize] => nodes.get(i as usize).copied().flatten(),
-                    Some(_) => None,
-                    None => Some(&root),
-                };
-                let value = node
-                    .and_then(|n| fhirpath::evaluate(&e.expr, &ctx, &[fhir_tree::node(n)]).ok())
-                    .unwrap_or_default();
-                if let Some(t) = e.calculates {
-                    calculated.push((t, fhir_tree::to_answer(self.q.item(t), &value)));
-                }
-                vars.push(value);
-            }
-            let state = FhirState {
-                logic,
-                root: &root,
-                nodes,
-                vars,
-            };
-            let before = self.visible.clone();
-            self.compute_once(Some(&state));
-            let mut changed = self.visible != before;
-            for (t, a) in calculated {
-                if self.answers[t as usize] != a {
-                    self.answers[t as usize] = a;
-                    changed = true;
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
-    }
-
-    fn compute_once(&mut self, fhir: Option<&FhirState<'_>>) {
+    /// One pass over the evaluation order: each occurrence's visibility, then each derived
+    /// value, reading `enableWhenExpression` results from `conds`.
+    fn compute_once(&mut self, conds: Option<&std::collections::HashMap<u32, bool>>) {
         for &node in &self.q.order {
             match node {
                 Node::Item(i) => {
                     let item = &self.q.items[i as usize];
-                    let v = self.cutoff.is_none_or(|c| i <= c)
-                        && item.parent.is_none_or(|p| self.visible[p as usize])
-                        && item
-                            .show_if
-                            .as_ref()
-                            .is_none_or(|e| expr::eval_bool(e, &self.view_with(fhir)));
-                    self.visible[i as usize] = v;
+                    for k in 0..self.layout.of_item(i).len() {
+                        let pos = self.layout.of_item(i)[k];
+                        let parent = self.layout.parent[pos as usize];
+                        let v = self.cutoff.is_none_or(|c| i <= c)
+                            && (parent == NONE || self.visible[parent as usize])
+                            && item.show_if.as_ref().is_none_or(|e| {
+                                expr::eval_bool(e, &self.view_at(self.layout.at(pos), conds))
+                            });
+                        self.visible[pos as usize] = v;
+                    }
                 }
                 Node::Derived(d) => {
-                    let v = expr::eval(&self.q.derived[d as usize].expr, &self.view_with(fhir));
+                    let v = expr::eval(
+                        &self.q.derived[d as usize].expr,
+                        &self.view_at(At::base(0), conds),
+                    );
                     self.derived[d as usize] = v;
                 }
+            }
+        }
+        // An "add another" place is shown with the repeat's last instance.
+        for pos in 0..self.layout.list.len() {
+            let last = self.layout.last[pos];
+            if last != NONE {
+                self.visible[pos] = self.visible[last as usize];
             }
         }
     }
 
     /// Recomputes everything from the answers.
     fn evaluate(&mut self) {
+        if self.relayout {
+            self.rebuild_layout();
+        }
         self.cutoff = self.ended_after;
         self.compute();
         let view = self.view();
@@ -385,17 +503,45 @@ impl<'q> Session<'q> {
         self.merge_fired();
     }
 
+    /// The occurrence an item-only call means: the item's only occurrence, or for an item
+    /// inside a repeat its first.
+    fn first_at(&self, item: ItemIdx) -> At {
+        match self.layout.of_item(item).first() {
+            Some(&p) => self.layout.at(p),
+            None => At {
+                item,
+                inst: Inst::from_slice(&vec![0; self.q.levels(item).len()]).unwrap_or_default(),
+            },
+        }
+    }
+
     /// Sets an answer after validating it; the patient-facing reason comes back on refusal.
-    /// Nothing changes when the answer is refused.
+    /// Nothing changes when the answer is refused. For an item inside a repeat this is its
+    /// first occurrence (see [`Session::set_at`]).
     pub fn set(&mut self, item: ItemIdx, answer: Answer) -> Result<(), AnswerError> {
-        let it = self.q.items.get(item as usize).ok_or_else(|| AnswerError {
-            message: crate::strings::NOT_VALID.into(),
-        })?;
+        let at = self.first_at(item);
+        self.set_at(at, answer)
+    }
+
+    /// Sets the answer of one occurrence after validating it.
+    pub fn set_at(&mut self, at: At, answer: Answer) -> Result<(), AnswerError> {
+        let it = self
+            .q
+            .items
+            .get(at.item as usize)
+            .ok_or_else(|| AnswerError {
+                message: crate::strings::NOT_VALID.into(),
+            })?;
+        if at.inst.len() != self.q.levels(at.item).len() {
+            return Err(AnswerError {
+                message: crate::strings::NOT_VALID.into(),
+            });
+        }
         let answer = validate::check(it, answer, self.visit_date)?;
-        let old = self.answers[item as usize].replace(answer);
+        let old = self.put(at, Some(answer));
         self.evaluate();
-        if let Some(msg) = self.cross_check(item) {
-            self.answers[item as usize] = old;
+        if let Some(msg) = self.cross_check(at) {
+            self.put(at, old);
             self.evaluate();
             return Err(AnswerError { message: msg });
         }
@@ -403,48 +549,124 @@ impl<'q> Session<'q> {
         Ok(())
     }
 
-    /// Removes an answer.
+    /// Stores an answer (no checks) and notes what must be worked out again.
+    fn put(&mut self, at: At, a: Option<Answer>) -> Option<Answer> {
+        let per_answer = self.q.per_answer(at.item);
+        if per_answer && let Some(Answer::Multi(chosen)) = &a {
+            for &o in chosen {
+                self.seed_answer(at.item, at.inst.push(o as u16));
+            }
+        }
+        let old = self.answers.put(at, a);
+        if per_answer {
+            self.relayout = true;
+        }
+        if let Some(p) = self.layout.pos(at) {
+            self.touched.push(p);
+        }
+        old
+    }
+
+    /// Removes an answer (an item's first occurrence; see [`Session::clear_at`]).
     pub fn clear(&mut self, item: ItemIdx) {
-        if let Some(slot) = self.answers.get_mut(item as usize)
-            && slot.take().is_some()
-        {
+        let at = self.first_at(item);
+        self.clear_at(at);
+    }
+
+    /// Removes the answer of one occurrence.
+    pub fn clear_at(&mut self, at: At) {
+        if self.answers.get(at).is_some() {
+            self.put(at, None);
             self.evaluate();
             self.update_latches();
         }
     }
 
-    /// The `valid_if` rule of `item`, if its current answer breaks it.
-    fn cross_check(&self, item: ItemIdx) -> Option<String> {
-        let it = &self.q.items[item as usize];
+    /// The `valid_if` rule of an occurrence, if its current answer breaks it.
+    fn cross_check(&self, at: At) -> Option<String> {
+        let it = &self.q.items[at.item as usize];
         let (rule, msg) = it.valid_if.as_ref()?;
-        let answered = self.visible[item as usize] && self.answers[item as usize].is_some();
-        (answered && !expr::eval_bool(rule, &self.view())).then(|| msg.clone())
+        let answered = self.is_visible_at(at) && self.answers.get(at).is_some();
+        (answered && !expr::eval_bool(rule, &self.view_at(at, None))).then(|| msg.clone())
     }
 
-    /// The stored answer, whether or not the item is visible now.
+    /// The stored answer, whether or not the item is visible now (its first occurrence).
     pub fn stored(&self, item: ItemIdx) -> Option<&Answer> {
-        self.answers.get(item as usize)?.as_ref()
+        self.stored_at(self.first_at(item))
     }
 
-    /// The answer if the item is visible: what counts.
+    /// The stored answer of one occurrence, visible or not.
+    pub fn stored_at(&self, at: At) -> Option<&Answer> {
+        self.answers.get(at)
+    }
+
+    /// The answer if the item is visible: what counts (its first occurrence).
     pub fn answer(&self, item: ItemIdx) -> Option<&Answer> {
-        if self.is_visible(item) {
-            self.stored(item)
+        self.answer_at(self.first_at(item))
+    }
+
+    /// The answer of one occurrence if it is visible.
+    pub fn answer_at(&self, at: At) -> Option<&Answer> {
+        if self.is_visible_at(at) {
+            self.stored_at(at)
         } else {
             None
         }
     }
 
+    /// Whether the item (its first occurrence) is enabled.
     pub fn is_visible(&self, item: ItemIdx) -> bool {
-        self.visible.get(item as usize).copied().unwrap_or(false)
+        self.is_visible_at(self.first_at(item))
     }
 
-    /// Every stored answer, with hidden ones, as `(item, answer)`.
+    /// Whether an occurrence exists and is enabled.
+    pub fn is_visible_at(&self, at: At) -> bool {
+        self.layout
+            .pos(at)
+            .is_some_and(|p| self.visible.get(p as usize).copied().unwrap_or(false))
+    }
+
+    /// Every stored answer, with hidden ones, as `(item, answer)` (every occurrence).
     pub fn stored_answers(&self) -> impl Iterator<Item = (ItemIdx, &Answer)> {
-        self.answers
-            .iter()
-            .enumerate()
-            .filter_map(|(i, a)| a.as_ref().map(|a| (i as ItemIdx, a)))
+        self.answers.iter().map(|(at, a)| (at.item, a))
+    }
+
+    /// Every stored answer of every occurrence, with hidden ones.
+    pub fn stored_at_all(&self) -> impl Iterator<Item = (At, &Answer)> {
+        self.answers.iter()
+    }
+
+    /// Every occurrence of every item, in walk-through order, enabled or not.
+    pub fn occurrences(&self) -> impl Iterator<Item = At> + '_ {
+        self.layout.list.iter().filter_map(|s| match s {
+            Step::Item(a) => Some(*a),
+            Step::More(_) => None,
+        })
+    }
+
+    /// The occurrences of one item, in order (one for an item outside repeats).
+    pub fn occurrences_of(&self, item: ItemIdx) -> impl Iterator<Item = At> + '_ {
+        self.layout.of_item(item).iter().map(|&p| self.layout.at(p))
+    }
+
+    /// The enabled occurrences of an item's direct children inside occurrence `at` (the
+    /// top-level items for `None`), in order: for a question asked per chosen answer, its
+    /// children under every answer.
+    pub fn children_of(&self, at: Option<At>) -> Vec<At> {
+        let (parent, range) = match at {
+            Some(a) => match self.layout.pos(a) {
+                Some(p) => (p, p + 1..self.layout.end[p as usize]),
+                None => return Vec::new(),
+            },
+            None => (NONE, 0..self.layout.list.len() as u32),
+        };
+        range
+            .filter(|&p| self.layout.parent[p as usize] == parent)
+            .filter_map(|p| match self.layout.list[p as usize] {
+                Step::Item(a) if self.visible[p as usize] => Some(a),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Whether a derived value rests on at least one answered question (following derived
@@ -512,35 +734,107 @@ impl<'q> Session<'q> {
         self.derived.get(index as usize).copied().flatten()
     }
 
-    /// Whether the item is a screen of its own: a visible question (not a read-only one, whose
-    /// answer is given), info screen, or section intro.
+    /// Whether the item (its first occurrence) is a screen of its own.
     pub fn is_step(&self, item: ItemIdx) -> bool {
-        let it = &self.q.items[item as usize];
-        self.is_visible(item)
-            && !it.hidden
-            && match &it.kind {
-                ItemKind::Group { intro } => intro.is_some(),
-                ItemKind::Info => true,
-                ItemKind::Question(_) => !it.read_only && !it.hidden,
+        self.layout
+            .pos(self.first_at(item))
+            .is_some_and(|p| self.is_step_pos(p))
+    }
+
+    /// Whether a step is a screen now: a visible question (not a read-only or hidden one,
+    /// whose answer is given), info screen or section intro; or the "add another" question
+    /// after a repeat whose last instance has an answer.
+    pub fn is_step_at(&self, s: Step) -> bool {
+        self.layout.step_pos(s).is_some_and(|p| self.is_step_pos(p))
+    }
+
+    fn is_step_pos(&self, pos: u32) -> bool {
+        let p = pos as usize;
+        if !self.visible.get(p).copied().unwrap_or(false) {
+            return false;
+        }
+        match self.layout.list[p] {
+            Step::Item(at) => {
+                let it = self.q.item(at.item);
+                !it.hidden
+                    && match &it.kind {
+                        ItemKind::Group { intro } => intro.is_some(),
+                        ItemKind::Info => true,
+                        ItemKind::Question(_) => !it.read_only,
+                    }
             }
+            Step::More(at) => {
+                let it = self.q.item(at.item);
+                let last = self.layout.last[p];
+                !it.hidden && !it.read_only && last != NONE && self.answered_within(last)
+            }
+        }
     }
 
     /// The first screen after `from` (or the very first when `from` is `None`).
-    pub fn next_step(&self, from: Option<ItemIdx>) -> Option<ItemIdx> {
-        let start = from.map_or(0, |f| f + 1);
-        (start..self.q.items.len() as ItemIdx).find(|&i| self.is_step(i))
+    pub fn next_step(&self, from: Option<Step>) -> Option<Step> {
+        let start = match from {
+            Some(s) => self.layout.step_pos(s).map_or(0, |p| p + 1),
+            None => 0,
+        };
+        (start..self.layout.list.len() as u32)
+            .find(|&p| self.is_step_pos(p))
+            .map(|p| self.layout.list[p as usize])
     }
 
     /// The screen before `from`.
-    pub fn prev_step(&self, from: ItemIdx) -> Option<ItemIdx> {
-        (0..from.min(self.q.items.len() as ItemIdx))
+    pub fn prev_step(&self, from: Step) -> Option<Step> {
+        let end = self
+            .layout
+            .step_pos(from)
+            .unwrap_or(self.layout.list.len() as u32);
+        (0..end)
             .rev()
-            .find(|&i| self.is_step(i))
+            .find(|&p| self.is_step_pos(p))
+            .map(|p| self.layout.list[p as usize])
+    }
+
+    /// The first screen at or after item `item` (in document order).
+    pub fn first_step_from(&self, item: ItemIdx) -> Option<Step> {
+        (0..self.layout.list.len() as u32)
+            .find(|&p| self.layout.list[p as usize].item() >= item && self.is_step_pos(p))
+            .map(|p| self.layout.list[p as usize])
+    }
+
+    /// The screen that shows a problem: the question itself; for a group, the first screen in
+    /// it; for a repeat with too few instances, its "add another" question (or, when that is
+    /// not shown yet, the first screen of its last instance).
+    pub fn step_for_problem(&self, p: &Problem) -> Option<Step> {
+        let at = p.at();
+        let pos = self.layout.pos(at)?;
+        if let Problem::TooFew(..) = p {
+            let parent = at.inst.prefix(at.inst.len().saturating_sub(1));
+            let n = self.instance_count(at.item, parent);
+            let more = Step::More(At {
+                item: at.item,
+                inst: parent.push(n),
+            });
+            if self.is_step_at(more) {
+                return Some(more);
+            }
+            let last = self.layout.pos(At {
+                item: at.item,
+                inst: parent.push(n - 1),
+            })?;
+            return (last..self.layout.end[last as usize])
+                .find(|&x| self.is_step_pos(x))
+                .map(|x| self.layout.list[x as usize]);
+        }
+        (pos..self.layout.end[pos as usize])
+            .find(|&x| self.is_step_pos(x))
+            .map(|x| self.layout.list[x as usize])
     }
 
     /// Every screen, in order.
-    pub fn steps(&self) -> impl Iterator<Item = ItemIdx> + '_ {
-        (0..self.q.items.len() as ItemIdx).filter(|&i| self.is_step(i))
+    pub fn steps(&self) -> impl Iterator<Item = Step> + '_ {
+        (0..self.layout.list.len() as u32)
+            .filter(|&p| self.is_step_pos(p))
+            .map(|p| self.layout.list[p as usize])
     }
 
     /// The first visible question that is required and unanswered, or whose answer breaks a
@@ -549,25 +843,224 @@ impl<'q> Session<'q> {
         self.problems().next()
     }
 
+    /// Every problem, in walk-through order.
     pub fn problems(&self) -> impl Iterator<Item = Problem> + '_ {
-        self.q
-            .questions()
-            .filter(|(i, _, _)| self.is_visible(*i))
-            .filter_map(|(i, item, _)| {
-                if self.answers[i as usize].is_none() {
-                    return item.required.then_some(Problem::Missing(i));
+        (0..self.layout.list.len()).filter_map(move |p| self.problem_at(p))
+    }
+
+    fn problem_at(&self, p: usize) -> Option<Problem> {
+        if !self.visible[p] {
+            return None;
+        }
+        let at = match self.layout.list[p] {
+            Step::Item(a) => a,
+            Step::More(a) => {
+                // A repeat that needs more answered instances (minOccurs, or a required group;
+                // a required repeating question's first instance is checked as a question).
+                let it = self.q.item(a.item);
+                let min = it.occurs.map_or(0, |o| o.min);
+                let first_is_checked = it.question().is_some() && it.required;
+                if min == 0 || (first_is_checked && min == 1) {
+                    return None;
                 }
-                self.cross_check(i).map(|m| Problem::Invalid(i, m))
+                let parent = a.inst.prefix(a.inst.len() - 1);
+                let n = self
+                    .counts
+                    .get(&At {
+                        item: a.item,
+                        inst: parent,
+                    })
+                    .copied()
+                    .unwrap_or(1);
+                let answered = (0..n)
+                    .filter(|&k| {
+                        self.has_answer_inside(At {
+                            item: a.item,
+                            inst: parent.push(k),
+                        })
+                    })
+                    .count();
+                return (answered < min as usize).then(|| {
+                    Problem::TooFew(
+                        At {
+                            item: a.item,
+                            inst: parent.push(0),
+                        },
+                        min,
+                    )
+                });
+            }
+        };
+        let item = self.q.item(at.item);
+        match &item.kind {
+            ItemKind::Group { .. } => {
+                (item.required && !item.repeats_itself() && !self.has_answer_inside(at))
+                    .then_some(Problem::Missing(at))
+            }
+            ItemKind::Info => None,
+            ItemKind::Question(_) => {
+                if self.answers.get(at).is_none() {
+                    return self.required_at(at).then_some(Problem::Missing(at));
+                }
+                self.cross_check(at).map(|m| Problem::Invalid(at, m))
+            }
+        }
+    }
+
+    /// Whether this occurrence must be answered before going on: its item is required, and it
+    /// is not a later instance of a repeating question (the first is what `required` asks for)
+    /// nor inside a later instance of a repeating group that has no answer at all (such an
+    /// instance is not recorded).
+    pub fn required_at(&self, at: At) -> bool {
+        let item = self.q.item(at.item);
+        item.required
+            && item.question().is_some()
+            && !(item.repeats_itself() && at.inst.last().unwrap_or(0) > 0)
+            && !self.empty_extra_instance(at)
+    }
+
+    /// Whether any occurrence inside `at` (itself included) has a visible answer.
+    fn has_answer_inside(&self, at: At) -> bool {
+        self.layout.pos(at).is_some_and(|p| self.answered_within(p))
+    }
+
+    /// Whether a visible occurrence at or inside layout position `p` has an answer.
+    fn answered_within(&self, p: u32) -> bool {
+        (p..self.layout.end[p as usize]).any(|x| {
+            self.visible[x as usize]
+                && matches!(self.layout.list[x as usize], Step::Item(a) if self.answers.get(a).is_some())
+        })
+    }
+
+    /// Whether `at` is inside an instance (not the first) of a repeating group that has no
+    /// answer at all: such an instance is not recorded, so nothing in it is missing.
+    fn empty_extra_instance(&self, at: At) -> bool {
+        self.q
+            .levels(at.item)
+            .iter()
+            .enumerate()
+            .any(|(d, &level)| {
+                let inst = at.inst.prefix(d + 1);
+                self.q.item(level).repeats_itself()
+                    && inst.last().unwrap_or(0) > 0
+                    && !self.has_answer_inside(At { item: level, inst })
             })
     }
 
     /// Questions not shown to this patient (hidden by a condition or after the questionnaire
-    /// ended).
+    /// ended): every occurrence disabled.
     pub fn not_asked(&self) -> impl Iterator<Item = ItemIdx> + '_ {
-        self.q
-            .questions()
-            .map(|(i, _, _)| i)
-            .filter(|&i| !self.is_visible(i))
+        self.q.questions().map(|(i, _, _)| i).filter(|&i| {
+            !self
+                .layout
+                .of_item(i)
+                .iter()
+                .any(|&p| self.visible[p as usize])
+        })
+    }
+
+    /// How many instances a repeating item has inside instance `parent`.
+    pub fn instance_count(&self, item: ItemIdx, parent: Inst) -> u16 {
+        self.counts
+            .get(&At { item, inst: parent })
+            .copied()
+            .unwrap_or(1)
+            .max(1)
+    }
+
+    /// Whether another instance may be added at an "add another" place (`more` from
+    /// [`Step::More`]): below the item's `maxOccurs`.
+    pub fn can_add(&self, more: At) -> bool {
+        let it = self.q.item(more.item);
+        let parent = more.inst.prefix(more.inst.len().saturating_sub(1));
+        it.repeats_itself()
+            && it
+                .occurs
+                .and_then(|o| o.max)
+                .is_none_or(|m| self.instance_count(more.item, parent) < m)
+    }
+
+    /// Adds an instance at an "add another" place; returns the new instance's occurrence (its
+    /// initial answers given). `None` when the limit is reached or `more` is not such a place.
+    pub fn add_instance(&mut self, more: At) -> Option<At> {
+        if !self.can_add(more) || more.inst.is_empty() {
+            return None;
+        }
+        let parent = more.inst.prefix(more.inst.len() - 1);
+        let n = self.instance_count(more.item, parent);
+        self.counts.insert(
+            At {
+                item: more.item,
+                inst: parent,
+            },
+            n + 1,
+        );
+        let new = At {
+            item: more.item,
+            inst: parent.push(n),
+        };
+        if let Some(a) = self.q.item(more.item).initial.get(n as usize) {
+            self.give_initial(new, a);
+        }
+        self.seed_children(more.item, new.inst);
+        self.relayout = true;
+        self.evaluate();
+        self.update_latches();
+        Some(new)
+    }
+
+    /// Makes sure a repeating item has at least `n` instances inside `parent` (reading answers
+    /// back from a file or a draft).
+    pub fn ensure_instances(&mut self, item: ItemIdx, parent: Inst, n: u16) {
+        let it = self.q.item(item);
+        if !it.repeats_itself() {
+            return;
+        }
+        let n = it.occurs.and_then(|o| o.max).map_or(n, |m| n.min(m.max(1)));
+        let have = self.instance_count(item, parent);
+        if n <= have {
+            return;
+        }
+        self.counts.insert(At { item, inst: parent }, n);
+        for k in have..n {
+            self.seed_children(item, parent.push(k));
+        }
+        self.relayout = true;
+        self.evaluate();
+    }
+
+    /// Removes one instance of a repeating item (`at` is the instance's occurrence) with every
+    /// answer inside it; later instances move up. The last remaining instance is emptied.
+    pub fn remove_instance(&mut self, at: At) {
+        if !self.q.item(at.item).repeats_itself() || at.inst.is_empty() {
+            return;
+        }
+        let parent = at.inst.prefix(at.inst.len() - 1);
+        let n = self.instance_count(at.item, parent);
+        self.answers.remove_instance(self.q, at);
+        // Counts of repeats and seeding marks inside later instances move down with them.
+        super::layout::remove_instance_keys(&mut self.counts, self.q, at);
+        let q = self.q;
+        let seeded: BTreeSet<At> = std::mem::take(&mut self.seeded)
+            .into_iter()
+            .filter_map(|x| match super::layout::after_removal(q, at, x) {
+                None => Some(x),
+                Some(to) => to,
+            })
+            .collect();
+        self.seeded = seeded;
+        if n > 1 {
+            self.counts.insert(
+                At {
+                    item: at.item,
+                    inst: parent,
+                },
+                n - 1,
+            );
+        }
+        self.relayout = true;
+        self.evaluate();
+        self.update_latches();
     }
 
     /// Indexes of the flags that fire, in questionnaire order.
@@ -706,4 +1199,14 @@ impl<'q> Session<'q> {
     pub fn is_complete(&self) -> bool {
         self.first_problem().is_none()
     }
+}
+
+/// Which children of an item to give initial answers.
+#[derive(Clone, Copy)]
+enum Only {
+    All,
+    /// An open-choice's "something else" box (not per answer).
+    OtherText,
+    /// The children asked once per chosen answer.
+    PerAnswer,
 }

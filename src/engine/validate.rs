@@ -36,6 +36,26 @@ fn fmt_date(d: Date) -> String {
     format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year())
 }
 
+/// A quantity answer's value in the item's first unit, when it converts (what conditions and
+/// limits compare).
+pub fn base_value(item: &Item, value: f64, unit: u32) -> Option<f64> {
+    let units = item.unit_choices();
+    if unit == 0 {
+        return Some(value);
+    }
+    let from = units.get(unit as usize)?.code.as_deref()?;
+    let to = units.first()?.code.as_deref()?;
+    crate::expr::fhirpath::units::convert(value, from, to)
+}
+
+/// A limit with the first unit's name ("100 cm").
+fn unit_text(n: f64, units: &[crate::questionnaire::FhirUnit]) -> String {
+    match units.first() {
+        Some(u) => format!("{} {}", fmt_num(n), u.display),
+        None => fmt_num(n),
+    }
+}
+
 /// Checks `answer` for `item` and returns it normalised (text cleaned, multi sorted).
 pub fn check(item: &Item, answer: Answer, visit: Date) -> Result<Answer, AnswerError> {
     let ItemKind::Question(kind) = &item.kind else {
@@ -62,6 +82,14 @@ pub fn check(item: &Item, answer: Answer, visit: Date) -> Result<Answer, AnswerE
             list.dedup();
             if list.is_empty() || list.iter().any(|&i| i as usize >= options.len()) {
                 return refuse(strings::NEED_CHOICE);
+            }
+            if let Some(occurs) = item.occurs {
+                if let Some(m) = occurs.max.filter(|m| list.len() > *m as usize) {
+                    return refuse(fill(strings::CHOOSE_AT_MOST, m));
+                }
+                if list.len() < occurs.min as usize {
+                    return refuse(fill(strings::CHOOSE_AT_LEAST, occurs.min));
+                }
             }
             if list.len() > 1
                 && let Some(ex) = list
@@ -144,6 +172,34 @@ pub fn check(item: &Item, answer: Answer, visit: Date) -> Result<Answer, AnswerE
                 return refuse(p.message.clone());
             }
             Ok(Answer::Text(t))
+        }
+        (
+            QuestionKind::Number {
+                min, max, integer, ..
+            },
+            Answer::Quantity { value, unit, .. },
+        ) => {
+            let units = item.unit_choices();
+            if units.get(unit as usize).is_none() {
+                return refuse(strings::NEED_UNIT);
+            }
+            if !value.is_finite() {
+                return refuse(strings::NEED_NUMBER);
+            }
+            if *integer && value.fract() != 0.0 {
+                return refuse(strings::NEED_WHOLE_NUMBER);
+            }
+            // Limits are in the first unit; the answer is compared once converted to it.
+            let base = base_value(item, value, unit);
+            if let Some(b) = base {
+                if let Some(lo) = min.filter(|lo| b < *lo) {
+                    return refuse(fill(strings::NUMBER_TOO_SMALL, unit_text(lo, units)));
+                }
+                if let Some(hi) = max.filter(|hi| b > *hi) {
+                    return refuse(fill(strings::NUMBER_TOO_BIG, unit_text(hi, units)));
+                }
+            }
+            Ok(Answer::Quantity { value, unit, base })
         }
         (QuestionKind::Choice { .. }, _) => refuse(strings::NEED_CHOICE),
         (QuestionKind::Number { .. }, _) => refuse(strings::NEED_NUMBER),

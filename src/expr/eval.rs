@@ -69,6 +69,7 @@ fn get<E: Env + ?Sized>(r: Ref, env: &E) -> Option<Val> {
         Ref::Question(q) => match env.answer(q)? {
             Answer::Choice(i) => Some(Val::Choice(*i)),
             Answer::Number(n) => Some(Val::Num(*n)),
+            Answer::Quantity { base, .. } => base.map(Val::Num),
             Answer::Date(d) => Some(Val::Date(d.resolved_for(env.visit_date()))),
             Answer::Multi(_) | Answer::Text(_) => None,
         },

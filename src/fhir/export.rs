@@ -246,7 +246,7 @@ impl Exporter<'_> {
                 if *style == ChoiceStyle::Multi {
                     out["repeats"] = json!(true);
                 }
-                let initial = match &it.initial {
+                let initial = match it.initial.first() {
                     Some(crate::answer::Answer::Choice(o)) => vec![*o],
                     Some(crate::answer::Answer::Multi(os)) => os.clone(),
                     _ => Vec::new(),
@@ -300,7 +300,7 @@ impl Exporter<'_> {
                 if let Some(u) = unit {
                     ext.push(json!({"url": ext::UNIT, "valueCoding": {"display": u}}));
                 }
-                if let Some(crate::answer::Answer::Number(n)) = &it.initial {
+                if let Some(crate::answer::Answer::Number(n)) = it.initial.first() {
                     out["initial"] = json!([{ key: num(*n) }]);
                 }
             }
@@ -338,7 +338,7 @@ impl Exporter<'_> {
                     ext.push(json!({"url": ext::REGEX, "valueString": p.regex.as_str()}));
                     ext.push(json!({"url": ext::ENTRY_FORMAT, "valueString": p.message}));
                 }
-                if let Some(crate::answer::Answer::Text(t)) = &it.initial {
+                if let Some(crate::answer::Answer::Text(t)) = it.initial.first() {
                     out["initial"] = json!([{ "valueString": t }]);
                 }
             }

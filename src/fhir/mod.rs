@@ -5,6 +5,7 @@ pub mod check_response;
 pub mod export;
 pub mod import;
 pub mod response;
+pub mod valuesets;
 
 pub use import::{load_fhir, load_fhir_with};
 pub use response::{questionnaire_response, try_questionnaire_response};

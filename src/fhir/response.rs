@@ -4,10 +4,11 @@
 //! the item was (valueCoding, valueBoolean, valueInteger, ...); item text is copied; hidden and
 //! unanswered items are left out.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
+use crate::answer::Answer;
 use crate::engine::{Session, fhir_tree};
-use crate::questionnaire::{ItemIdx, ItemKind, Questionnaire};
+use crate::questionnaire::{At, ItemKind, Questionnaire};
 
 /// The questionnaire's canonical reference: its URL (or a triage URN) and version.
 pub fn canonical(q: &Questionnaire) -> String {
@@ -37,9 +38,9 @@ pub fn questionnaire_response(s: &Session<'_>, authored: &str) -> Value {
 /// FHIR (an option the item does not have; never written as 0).
 pub fn try_questionnaire_response(s: &Session<'_>, authored: &str) -> Result<Value, String> {
     let q = s.questionnaire();
-    for (i, a) in s.stored_answers().filter(|(i, _)| s.is_visible(*i)) {
-        let answer_of = |c: ItemIdx| s.answer(c).cloned();
-        fhir_tree::answer_values(q, i, a, &answer_of)?;
+    for (at, a) in s.stored_at_all().filter(|(at, _)| s.is_visible_at(*at)) {
+        let answer_of = |c: At| s.answer_at(c).cloned();
+        fhir_tree::answer_values(q, at, a, &answer_of)?;
     }
     Ok(build(s, authored))
 }
@@ -64,62 +65,90 @@ fn build(s: &Session<'_>, authored: &str) -> Value {
     out
 }
 
-/// The direct children of `parent` (top-level items for `None`), as response items.
-fn children(s: &Session<'_>, parent: Option<ItemIdx>) -> Vec<Value> {
+/// The response items inside occurrence `parent` (top-level items for `None`).
+fn children(s: &Session<'_>, parent: Option<At>) -> Vec<Value> {
+    items(s, &s.children_of(parent))
+}
+
+/// Response items for enabled occurrences in order: each instance of a repeating group is its
+/// own item; the instances of a repeating question are one item with an answer per instance
+/// (FHIR R4 qrs-2), each answer holding its own children.
+fn items(s: &Session<'_>, occ: &[At]) -> Vec<Value> {
     let q = s.questionnaire();
-    let range = match parent {
-        Some(p) => p + 1..q.item(p).end,
-        None => 0..q.items.len() as ItemIdx,
-    };
     let mut out = Vec::new();
-    let mut i = range.start;
-    while i < range.end {
-        let it = q.item(i);
-        let next = it.end;
-        if it.parent == parent
-            && s.is_visible(i)
-            && let Some(v) = item(s, i)
-        {
-            out.push(v);
+    let mut i = 0;
+    while i < occ.len() {
+        let at = occ[i];
+        let it = q.item(at.item);
+        let mut j = i + 1;
+        match &it.kind {
+            _ if fhir_tree::is_other_text(q, at.item) => {}
+            ItemKind::Info => {}
+            ItemKind::Group { .. } => {
+                let kids = children(s, Some(at));
+                if !kids.is_empty() {
+                    out.push(json!({ "linkId": it.id, "text": it.text, "item": kids }));
+                }
+            }
+            ItemKind::Question(_) => {
+                let mut answers = answers_of(s, at);
+                while j < occ.len() && occ[j].item == at.item {
+                    answers.extend(answers_of(s, occ[j]));
+                    j += 1;
+                }
+                if !answers.is_empty() {
+                    out.push(json!({ "linkId": it.id, "text": it.text, "answer": answers }));
+                }
+            }
         }
-        i = if it.parent == parent { next } else { i + 1 };
+        i = j;
     }
     out
 }
 
-fn item(s: &Session<'_>, i: ItemIdx) -> Option<Value> {
+/// The answers of one occurrence of a question, with the items under it: under each answer
+/// for a question asked per chosen answer, else under the first.
+fn answers_of(s: &Session<'_>, at: At) -> Vec<Value> {
     let q = s.questionnaire();
-    let it = q.item(i);
-    if fhir_tree::is_other_text(q, i) {
-        return None; // given inside its open-choice parent's answers
-    }
-    let mut v = Map::new();
-    v.insert("linkId".into(), json!(it.id));
-    v.insert("text".into(), json!(it.text));
-    match &it.kind {
-        ItemKind::Group { .. } => {
-            let kids = children(s, Some(i));
-            if kids.is_empty() {
-                return None;
+    let Some(a) = s.answer_at(at) else {
+        return Vec::new();
+    };
+    let answer_of = |c: At| s.answer_at(c).cloned();
+    if q.per_answer(at.item)
+        && let Answer::Multi(chosen) = a
+    {
+        let kids = s.children_of(Some(at));
+        let mut out = Vec::new();
+        for &o in chosen {
+            let Ok(vals) = fhir_tree::answer_values(q, at, &Answer::Multi(vec![o]), &answer_of)
+            else {
+                continue;
+            };
+            let inst = at.inst.push(o as u16);
+            // This answer's items (a repeating one has deeper instances of its own).
+            let mine: Vec<At> = kids
+                .iter()
+                .copied()
+                .filter(|c| c.inst.prefix(inst.len()) == inst)
+                .collect();
+            let per = items(s, &mine);
+            for mut v in vals {
+                if !per.is_empty() {
+                    v["item"] = Value::Array(per.clone());
+                }
+                out.push(v);
             }
-            v.insert("item".into(), Value::Array(kids));
         }
-        ItemKind::Info => return None,
-        ItemKind::Question(_) => {
-            let a = s.answer(i)?;
-            let answer_of = |c: ItemIdx| s.answer(c).cloned();
-            let mut answers = fhir_tree::answer_values(q, i, a, &answer_of).ok()?;
-            if answers.is_empty() {
-                return None;
-            }
-            let kids = children(s, Some(i));
-            if !kids.is_empty()
-                && let Some(first) = answers.first_mut()
-            {
-                first["item"] = Value::Array(kids);
-            }
-            v.insert("answer".into(), Value::Array(answers));
-        }
+        return out;
     }
-    Some(Value::Object(v))
+    let Ok(mut answers) = fhir_tree::answer_values(q, at, a, &answer_of) else {
+        return Vec::new();
+    };
+    let kids = children(s, Some(at));
+    if !kids.is_empty()
+        && let Some(first) = answers.first_mut()
+    {
+        first["item"] = Value::Array(kids);
+    }
+    answers
 }

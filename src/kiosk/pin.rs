@@ -4,9 +4,12 @@
 //! restarts; deleting or damaging a file cannot reset it). A patient can never lock staff out of
 //! a safety pause: there wrong PINs only slow the next try (at most [`MAX_DELAY`]). A second
 //! secret, the clinic's recovery PIN (`triage pin set --recovery`, 8 to 64 characters, kept in a
-//! drawer or a password manager), lifts a lockout at once.
+//! drawer or a password manager), lifts a lockout at once. Prescribers' own PINs (the doctor's
+//! inbox, `triage pin set --prescriber ID`) use the same hash and rules, each with its own hash
+//! file ([`Holder::hash_file`]) and its own attempt counter (audit rows whose detail names the
+//! prescriber, [`Holder::detail`]); the recovery PIN is for the staff PIN only.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
@@ -20,6 +23,37 @@ pub const RECOVERY_FILE: &str = "staff_recovery_pin";
 /// Where attempts were counted before they moved into the database: removed by `pin set`,
 /// never read (deleting it used to reset the lockout).
 pub const LEGACY_ATTEMPTS_FILE: &str = "pin_attempts.json";
+
+/// The folder of prescribers' PIN hashes inside the data directory: `prescribers/ID.pin`.
+pub const PRESCRIBER_DIR: &str = "prescribers";
+
+/// Whose PIN: the staff PIN (kiosk staff menu, private forms, safety pause) or a prescriber's
+/// own PIN for the inbox. A prescriber id is checked by the clinic settings (letters, digits,
+/// dashes, underscores).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder<'a> {
+    Staff,
+    Prescriber(&'a str),
+}
+
+impl Holder<'_> {
+    /// The file that holds this PIN's argon2id hash.
+    pub fn hash_file(self, dir: &Path) -> PathBuf {
+        match self {
+            Holder::Staff => dir.join(PIN_FILE),
+            Holder::Prescriber(id) => dir.join(PRESCRIBER_DIR).join(format!("{id}.pin")),
+        }
+    }
+
+    /// The audit detail of a prescriber's PIN events (`prescriber:ID`), by which their attempts
+    /// are counted apart from the staff PIN's; `None` for the staff PIN.
+    pub fn detail(self) -> Option<String> {
+        match self {
+            Holder::Staff => None,
+            Holder::Prescriber(id) => Some(format!("prescriber:{id}")),
+        }
+    }
+}
 
 /// Memory (KiB) and passes for argon2id: OWASP's minimum recommendation.
 const MEMORY_KIB: u32 = 19 * 1024;
@@ -160,12 +194,40 @@ pub fn set_recovery(
     Ok(())
 }
 
+/// Stores a prescriber's own PIN (hash only, in [`PRESCRIBER_DIR`], 0700); their attempt
+/// counter starts again.
+pub fn set_prescriber_pin(
+    dir: &Path,
+    store: &mut dyn Store,
+    id: &str,
+    pin: &str,
+    now: Timestamp,
+) -> Result<(), PinError> {
+    if !valid(pin, 4..=32) {
+        return Err(PinError::BadPin);
+    }
+    let holder = Holder::Prescriber(id);
+    let file = holder.hash_file(dir);
+    crate::store::ensure_private_dir(dir)?;
+    if let Some(folder) = file.parent() {
+        crate::store::ensure_private_dir(folder)?;
+    }
+    write_atomic(&file, hash(pin)?.as_bytes())?;
+    let detail = holder.detail().unwrap_or_default();
+    store.log_detail(AuditEvent::PinReset, None, None, &detail, now)?;
+    Ok(())
+}
+
 pub fn is_set(dir: &Path) -> bool {
-    dir.join(PIN_FILE).is_file()
+    Holder::Staff.hash_file(dir).is_file()
 }
 
 fn read_hash(dir: &Path, name: &str) -> Result<Option<String>, PinError> {
-    match std::fs::read_to_string(dir.join(name)) {
+    read_hash_at(&dir.join(name))
+}
+
+fn read_hash_at(path: &Path) -> Result<Option<String>, PinError> {
+    match std::fs::read_to_string(path) {
         Ok(s) => Ok(Some(s)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(PinError::Io(e)),
@@ -203,15 +265,52 @@ pub fn check(
     purpose: Purpose,
     now: Timestamp,
 ) -> Result<Check, PinError> {
-    let stored = read_hash(dir, PIN_FILE)?.ok_or(PinError::NotSet)?;
-    let recovery = read_hash(dir, RECOVERY_FILE)?;
-    let mut failures = store.pin_failures()?;
+    check_as(dir, store, Holder::Staff, pin, policy, purpose, now)
+}
+
+/// Checks a prescriber's own PIN (the inbox), with the same delays and lockout as staff access
+/// and a counter of their own; no recovery PIN.
+pub fn check_prescriber(
+    dir: &Path,
+    store: &mut dyn Store,
+    id: &str,
+    pin: &str,
+    policy: &Policy,
+    now: Timestamp,
+) -> Result<Check, PinError> {
+    let holder = Holder::Prescriber(id);
+    check_as(dir, store, holder, pin, policy, Purpose::Staff, now)
+}
+
+fn check_as(
+    dir: &Path,
+    store: &mut dyn Store,
+    holder: Holder<'_>,
+    pin: &str,
+    policy: &Policy,
+    purpose: Purpose,
+    now: Timestamp,
+) -> Result<Check, PinError> {
+    let stored = read_hash_at(&holder.hash_file(dir))?.ok_or(PinError::NotSet)?;
+    let recovery = match holder {
+        Holder::Staff => read_hash(dir, RECOVERY_FILE)?,
+        Holder::Prescriber(_) => None,
+    };
+    let who = holder.detail();
+    let mut failures = store.pin_failures(who.as_deref())?;
     let limit = policy.attempts.max(1) as usize;
     // The lockout began with the failure that reached the limit.
     let mut locked_until = failures.get(limit - 1).map(|t| after(*t, policy.lockout));
+    let detail = |d: &str| who.clone().unwrap_or_else(|| d.to_owned());
     if locked_until.is_some_and(|u| u <= now) {
         // The lockout is over: a fresh set of attempts.
-        store.log_detail(AuditEvent::PinReset, None, None, "lockout_over", now)?;
+        store.log_detail(
+            AuditEvent::PinReset,
+            None,
+            None,
+            &detail("lockout_over"),
+            now,
+        )?;
         failures.clear();
         locked_until = None;
     }
@@ -223,13 +322,13 @@ pub fn check(
         .last()
         .map(|last| after(*last, delay_after(policy, failures.len())))
         .filter(|retry_at| *retry_at > now);
-    let event = |store: &mut dyn Store, e: AuditEvent, detail: &str| {
-        store.log_detail(e, None, None, detail, now)
-    };
+    let event =
+        |store: &mut dyn Store, e: AuditEvent, d: &str| store.log_detail(e, None, None, d, now);
+    // The recovery PIN is checked first, at any moment: it lifts a lockout or a wait at once.
     if let Some(r) = &recovery
         && matches(r, pin)?
     {
-        event(store, AuditEvent::PinRecovered, purpose.as_str())?;
+        event(store, AuditEvent::PinRecovered, &detail(purpose.as_str()))?;
         return Ok(Check::Recovered);
     }
     let has_recovery = recovery.is_some();
@@ -241,19 +340,19 @@ pub fn check(
             },
             (None, Some(retry_at)) => Check::TooSoon { retry_at },
             (None, None) => {
-                event(store, AuditEvent::PinOk, purpose.as_str())?;
+                event(store, AuditEvent::PinOk, &detail(purpose.as_str()))?;
                 return Ok(Check::Right);
             }
         };
-        event(store, AuditEvent::PinRefused, purpose.as_str())?;
+        event(store, AuditEvent::PinRefused, &detail(purpose.as_str()))?;
         return Ok(refused);
     }
-    let detail = if locked.is_some() {
-        format!("{} locked", purpose.as_str())
+    let failed = if locked.is_some() {
+        detail(&format!("{} locked", purpose.as_str()))
     } else {
-        purpose.as_str().to_owned()
+        detail(purpose.as_str())
     };
-    event(store, AuditEvent::PinFailed, &detail)?;
+    event(store, AuditEvent::PinFailed, &failed)?;
     let n = failures.len() + 1;
     let retry_at = after(now, delay_after(policy, n));
     Ok(match (purpose, locked) {
@@ -282,7 +381,7 @@ pub fn locked_until(
     policy: &Policy,
     now: Timestamp,
 ) -> Result<Option<Timestamp>, StoreError> {
-    let failures = store.pin_failures()?;
+    let failures = store.pin_failures(None)?;
     Ok(failures
         .get(policy.attempts.max(1) as usize - 1)
         .map(|t| after(*t, policy.lockout))
@@ -423,9 +522,9 @@ mod tests {
             locked,
             "within the short wait too"
         );
-        assert_eq!(store.pin_failures().expect("failures").len(), 3);
+        assert_eq!(store.pin_failures(None).expect("failures").len(), 3);
         assert_eq!(c(&mut store, "1111", t(5)), locked, "wrong for both");
-        assert_eq!(store.pin_failures().expect("failures").len(), 4);
+        assert_eq!(store.pin_failures(None).expect("failures").len(), 4);
         assert_eq!(c(&mut store, "drawer-2468", t(6)), Check::Recovered);
         assert_eq!(c(&mut store, "4321", t(7)), Check::Right);
     }
@@ -516,7 +615,7 @@ mod tests {
             .expect("check"),
             Check::Recovered
         );
-        assert_eq!(store.pin_failures().expect("failures"), Vec::new());
+        assert_eq!(store.pin_failures(None).expect("failures"), Vec::new());
         assert_eq!(
             check(dir.path(), &mut store, "4321", &p, Purpose::Staff, t(3)).expect("check"),
             Check::Right
@@ -547,5 +646,38 @@ mod tests {
             ),
             Err(PinError::NotSet)
         ));
+    }
+
+    /// A prescriber's PIN has a counter of its own: their wrong PINs neither count against the
+    /// staff PIN nor the other way round, and a lockout holds for them alone.
+    #[test]
+    fn prescriber_pins_count_apart() {
+        let (dir, mut store) = setup();
+        set_prescriber_pin(dir.path(), &mut store, "dr_a", "9876", t(-5)).expect("set");
+        let p = Policy {
+            delay: Duration::ZERO,
+            ..policy()
+        };
+        let hash = std::fs::read_to_string(Holder::Prescriber("dr_a").hash_file(dir.path()))
+            .expect("hash file");
+        assert!(hash.starts_with("$argon2id$") && !hash.contains("9876"));
+        for _ in 0..3 {
+            check_prescriber(dir.path(), &mut store, "dr_a", "0000", &p, t(0)).expect("check");
+        }
+        assert!(matches!(
+            check_prescriber(dir.path(), &mut store, "dr_a", "9876", &p, t(1)).expect("check"),
+            Check::Locked { .. }
+        ));
+        assert_eq!(store.pin_failures(None).expect("staff"), Vec::new());
+        assert_eq!(
+            check(dir.path(), &mut store, "4321", &p, Purpose::Staff, t(1)).expect("check"),
+            Check::Right,
+            "staff are not locked out by a prescriber's wrong PINs"
+        );
+        assert_eq!(
+            check_prescriber(dir.path(), &mut store, "dr_a", "9876", &p, t(700)).expect("check"),
+            Check::Right,
+            "the prescriber's lockout ends"
+        );
     }
 }

@@ -452,9 +452,11 @@ impl Builder<'_> {
             .iter()
             .map(|(k, (r, _))| (k.clone(), *r))
             .collect();
+        let items = std::mem::take(&mut self.items);
         Some(Questionnaire {
+            levels: repeat_levels(&items),
             meta,
-            items: std::mem::take(&mut self.items),
+            items,
             derived,
             flags,
             outcome,
@@ -648,7 +650,8 @@ impl Builder<'_> {
             valid_if: None,
             read_only: false,
             hidden: false,
-            initial: None,
+            initial: Vec::new(),
+            occurs: None,
             fhir: None,
         });
         if let Some(c) = &s.show_if {
@@ -846,7 +849,8 @@ impl Builder<'_> {
             valid_if: None,
             read_only: false,
             hidden: false,
-            initial: None,
+            initial: Vec::new(),
+            occurs: None,
             fhir: None,
         });
         if let Some(c) = &q.show_if {

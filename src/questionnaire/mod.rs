@@ -1,6 +1,7 @@
 //! Questionnaires: the model, loading the native TOML format with spans, and checking it.
 //! Knows nothing about terminals or storage.
 
+pub mod instance;
 mod load;
 pub mod sanitize;
 pub(crate) use load::{compile_text, item_ty, topo_order_lenient};
@@ -10,6 +11,7 @@ mod raw;
 mod strspan;
 pub mod versions;
 
+pub use instance::{At, Inst, MAX_REPEAT_DEPTH};
 pub use load::{
     Loaded, content_hash, load_toml, parse_date_bound, parse_limited, toml_error as toml_diagnostic,
 };

@@ -31,6 +31,9 @@ pub struct Questionnaire {
     /// FHIRPath logic of an imported FHIR Questionnaire (variables, calculated values,
     /// `enableWhenExpression`), with the Questionnaire's JSON for `%questionnaire`.
     pub fhir: Option<std::sync::Arc<FhirLogic>>,
+    /// For each item, the repeating items whose instances contain it, outermost first (see
+    /// [`super::instance`]); empty for items outside every repeat. Built by [`repeat_levels`].
+    pub(crate) levels: Vec<Box<[ItemIdx]>>,
 }
 
 /// The FHIRPath side of an imported FHIR Questionnaire. Evaluated by the session over the
@@ -182,11 +185,25 @@ pub struct Item {
     /// Not shown (FHIR `questionnaire-hidden`), but enabled: its value, calculation and
     /// effect on conditions stay, and it goes into the response. Never required.
     pub hidden: bool,
-    /// The answer already given when a session starts (FHIR `initial`; several initial values
-    /// of a multi-choice are one `Multi` answer).
-    pub initial: Option<crate::answer::Answer>,
+    /// The answers already given when a session starts (FHIR `initial`): at most one, except
+    /// for a repeating question, where each is one instance. Several initial values of a
+    /// multi-choice are one `Multi` answer.
+    pub initial: Vec<crate::answer::Answer>,
+    /// The item may be given more than once (FHIR `repeats`, with `minOccurs`/`maxOccurs`): a
+    /// group or free-entry question is asked again ("add another"); for a multi-choice it
+    /// bounds how many options are chosen.
+    pub occurs: Option<Occurs>,
     /// How the item was written in FHIR, to answer in the same types.
     pub fhir: Option<FhirItem>,
+}
+
+/// How often a repeating item may occur (FHIR `minOccurs`, `maxOccurs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Occurs {
+    /// At least this many occurrences with an answer (0: none needed).
+    pub min: u16,
+    /// At most this many; `None` for no limit.
+    pub max: Option<u16>,
 }
 
 /// What a FHIR item's answers look like, kept from import for the QuestionnaireResponse.
@@ -199,6 +216,19 @@ pub struct FhirItem {
     /// For quantities and numbers with a unit: the unit as a coding (UCUM code and system),
     /// written into `valueQuantity`.
     pub unit: Option<FhirUnit>,
+    /// A quantity that offers several units (`unitOption`): each, the patient choosing one
+    /// (its answers are [`crate::answer::Answer::Quantity`]). Empty with one unit or none.
+    pub units: Vec<FhirUnit>,
+}
+
+impl FhirItem {
+    /// The unit an answer was given in: its chosen unit, or the item's one unit.
+    pub fn unit_of(&self, a: &crate::answer::Answer) -> Option<&FhirUnit> {
+        match a {
+            crate::answer::Answer::Quantity { unit, .. } => self.units.get(*unit as usize),
+            _ => self.unit.as_ref(),
+        }
+    }
 }
 
 /// A unit of a FHIR quantity: `code` and `system` (usually UCUM) and the name people read.
@@ -606,6 +636,23 @@ impl Questionnaire {
         self.flags.iter().find(|f| f.id == id)
     }
 
+    /// The repeating items whose instances contain `item`, outermost first; an occurrence of
+    /// the item has one instance number per level.
+    pub fn levels(&self, item: ItemIdx) -> &[ItemIdx] {
+        self.levels.get(item as usize).map_or(&[], |l| l)
+    }
+
+    /// Whether the children of `item` are asked once per chosen answer (a multi-choice with
+    /// children).
+    pub fn per_answer(&self, item: ItemIdx) -> bool {
+        per_answer(&self.items, item)
+    }
+
+    /// Whether any item repeats (a questionnaire without repeats has one occurrence per item).
+    pub fn has_repeats(&self) -> bool {
+        self.levels.iter().any(|l| !l.is_empty())
+    }
+
     /// The top-level groups (sections), in order.
     pub fn sections(&self) -> impl Iterator<Item = ItemIdx> + '_ {
         self.items
@@ -634,7 +681,83 @@ impl Questionnaire {
     }
 }
 
+/// The repeat levels of every item (see [`Questionnaire::levels`]): an item is inside the
+/// levels of its parent, plus its parent's when the parent asks its children once per chosen
+/// answer, plus its own when it repeats itself.
+pub fn repeat_levels(items: &[Item]) -> Vec<Box<[ItemIdx]>> {
+    let mut out: Vec<Box<[ItemIdx]>> = Vec::with_capacity(items.len());
+    for (i, it) in items.iter().enumerate() {
+        let mut levels: Vec<ItemIdx> = match it.parent {
+            Some(p) => {
+                let mut l = out[p as usize].to_vec();
+                if per_answer(items, p) && !items[i].is_open_choice_text() {
+                    l.push(p);
+                }
+                l
+            }
+            None => Vec::new(),
+        };
+        if it.repeats_itself() {
+            levels.push(i as ItemIdx);
+        }
+        out.push(levels.into_boxed_slice());
+    }
+    out
+}
+
+/// Whether the children of `item` are asked once per chosen answer: a multi-choice question
+/// with children of its own (its "something else" text box aside).
+fn per_answer(items: &[Item], item: ItemIdx) -> bool {
+    let it = &items[item as usize];
+    matches!(
+        it.kind,
+        ItemKind::Question(QuestionKind::Choice {
+            style: ChoiceStyle::Multi,
+            ..
+        })
+    ) && (item + 1..it.end).any(|c| {
+        let ch = &items[c as usize];
+        ch.parent == Some(item) && !ch.is_open_choice_text()
+    })
+}
+
 impl Item {
+    /// The units the patient chooses from (a quantity with several `unitOption`s); empty
+    /// otherwise.
+    pub fn unit_choices(&self) -> &[FhirUnit] {
+        self.fhir.as_ref().map_or(&[], |f| &f.units)
+    }
+
+    /// Which of [`Item::unit_choices`] an answer is in when none is said: the item's unit
+    /// (its initial value's, else the first offered).
+    pub fn default_unit(&self) -> u32 {
+        let Some(f) = &self.fhir else { return 0 };
+        f.unit
+            .as_ref()
+            .and_then(|u| f.units.iter().position(|x| x.code == u.code))
+            .unwrap_or(0) as u32
+    }
+
+    /// Whether the item is asked again with "add another": a repeating group or free-entry
+    /// question (a repeating choice is a multi-choice instead).
+    pub fn repeats_itself(&self) -> bool {
+        self.occurs.is_some()
+            && !matches!(
+                self.kind,
+                ItemKind::Question(QuestionKind::Choice {
+                    style: ChoiceStyle::Multi,
+                    ..
+                }) | ItemKind::Info
+            )
+    }
+
+    /// Whether this is triage's own "something else" text box of an open-choice.
+    pub fn is_open_choice_text(&self) -> bool {
+        self.fhir
+            .as_ref()
+            .is_some_and(|f| f.kind == OPEN_CHOICE_TEXT)
+    }
+
     pub fn question(&self) -> Option<&QuestionKind> {
         match &self.kind {
             ItemKind::Question(k) => Some(k),

@@ -135,6 +135,7 @@ impl Pass {
             read_only: _,
             hidden: _,
             initial,
+            occurs: _,
             fhir,
         } = it;
         self.line(|| "an item id".into(), id);
@@ -146,8 +147,10 @@ impl Pass {
         if let Some((_, message)) = valid_if {
             self.text(|| format!("item {name} valid_message"), message);
         }
-        if let Some(crate::answer::Answer::Text(t)) = initial {
-            self.line(|| format!("item {name} initial"), t);
+        for a in initial {
+            if let crate::answer::Answer::Text(t) = a {
+                self.line(|| format!("item {name} initial"), t);
+            }
         }
         match kind {
             ItemKind::Group { intro } => self.opt_text(|| format!("item {name} intro"), intro),
@@ -183,17 +186,18 @@ impl Pass {
             kind,
             option_kinds,
             unit,
+            units,
         }) = fhir
         {
             self.line(|| format!("item {name} FHIR type"), kind);
             for k in option_kinds {
                 self.line(|| format!("item {name} FHIR answer type"), k);
             }
-            if let Some(FhirUnit {
+            for FhirUnit {
                 code,
                 system,
                 display,
-            }) = unit
+            } in unit.iter_mut().chain(units.iter_mut())
             {
                 self.opt_line(|| format!("item {name} unit code"), code);
                 self.opt_line(|| format!("item {name} unit system"), system);

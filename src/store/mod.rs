@@ -3,6 +3,7 @@
 //! of the program independent of it, so a shared server can stand behind the same calls later.
 //! Nothing here logs or prints answers; errors carry ids and causes, never health data.
 
+mod decisions;
 mod files;
 mod lock;
 mod outbox;
@@ -160,6 +161,11 @@ pub enum AuditEvent {
     /// A draft was opened for resuming after the staff PIN or the date of birth was checked
     /// (detail: `staff_pin` or `date_of_birth`).
     Unlocked,
+    /// A prescriber opened a record in the inbox (detail: `by` and the prescriber's id).
+    Reviewed,
+    /// A prescriber recorded a decision (detail: the decision's id, what, and the prescriber's
+    /// id; never the note or the reason).
+    Decided,
     /// A date of birth typed to open a draft did not match (counted: three, then staff only).
     DobFailed,
     /// A wrong staff PIN (or recovery PIN) was typed (detail: `staff` or `pause`, and
@@ -197,6 +203,8 @@ impl AuditEvent {
             AuditEvent::PauseReleased => "pause_released",
             AuditEvent::EndedByStaff => "ended_by_staff",
             AuditEvent::Unlocked => "unlocked",
+            AuditEvent::Reviewed => "reviewed",
+            AuditEvent::Decided => "decided",
             AuditEvent::DobFailed => "dob_failed",
             AuditEvent::PinFailed => "pin_failed",
             AuditEvent::PinOk => "pin_ok",
@@ -321,9 +329,11 @@ pub trait Store {
     fn draft_latches(&self, draft: DraftId) -> Result<Option<String>, StoreError>;
     /// The whole audit log, oldest first.
     fn audit(&self) -> Result<Vec<AuditRow>, StoreError>;
-    /// The times of the wrong staff PINs since the counter last started again (`pin_ok`,
-    /// `pin_recovered` or `pin_reset`), oldest first: the staff PIN's attempt counter.
-    fn pin_failures(&self) -> Result<Vec<Timestamp>, StoreError>;
+    /// The times of the wrong PINs since the counter last started again (`pin_ok`,
+    /// `pin_recovered` or `pin_reset`), oldest first: a PIN's attempt counter. `holder`: the
+    /// audit detail of a prescriber's PIN events (`prescriber:ID`), or `None` for the staff PIN
+    /// (every PIN event that names no prescriber).
+    fn pin_failures(&self, holder: Option<&str>) -> Result<Vec<Timestamp>, StoreError>;
     /// How many `event`s the audit log has for a draft since its last `reset` event (all of
     /// them when there is none): e.g. wrong dates of birth since the form was last unlocked.
     fn draft_events_since(

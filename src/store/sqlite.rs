@@ -100,6 +100,8 @@ ALTER TABLE records_v2 RENAME TO records;
     // 4: the staff PIN's attempt counter is read from the audit log at every PIN typed: by
     // event, newest first, without a scan of the whole log.
     "CREATE INDEX IF NOT EXISTS audit_by_event ON audit (event, id);",
+    // 5: the doctor's desk: prescribers' decisions, append-only.
+    super::decisions::MIGRATION,
 ];
 
 /// The schema version this program writes.
@@ -714,17 +716,23 @@ impl Store for SqliteStore {
             .map_err(|e| self.err(e))
     }
 
-    fn pin_failures(&self) -> Result<Vec<Timestamp>, StoreError> {
+    fn pin_failures(&self, holder: Option<&str>) -> Result<Vec<Timestamp>, StoreError> {
+        // Whose rows: a prescriber's by their detail; the staff PIN's are all the others.
+        let whose = if holder.is_some() {
+            "detail = ?1"
+        } else {
+            "COALESCE(detail, '') NOT LIKE 'prescriber:%' AND ?1 IS NULL"
+        };
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT at FROM audit WHERE event = 'pin_failed' AND id > COALESCE( \
-                 (SELECT MAX(id) FROM audit WHERE event IN ('pin_ok', 'pin_recovered', 'pin_reset')), 0) \
-                 ORDER BY id",
-            )
+            .prepare_cached(&format!(
+                "SELECT at FROM audit WHERE event = 'pin_failed' AND {whose} AND id > COALESCE( \
+                 (SELECT MAX(id) FROM audit WHERE event IN ('pin_ok', 'pin_recovered', 'pin_reset') \
+                 AND {whose}), 0) ORDER BY id"
+            ))
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| r.get::<_, String>(0))
+            .query_map([holder], |r| r.get::<_, String>(0))
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for at in rows {

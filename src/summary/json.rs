@@ -11,8 +11,8 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
     let q = s.questionnaire();
     let mut answers_map = Map::new();
     for (i, it, _) in q.questions() {
-        if let Some(a) = s.answer(i) {
-            answers_map.insert(it.id.clone(), answers::to_json(q, i, a));
+        if let Some(v) = answers::item_json(s, i, true) {
+            answers_map.insert(it.id.clone(), v);
         }
     }
     let mut derived = Map::new();
@@ -65,13 +65,16 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
     let o = q.outcome.text_for(outcome);
     let missing: Vec<&str> = s
         .problems()
-        .filter_map(|p| matches!(p, Problem::Missing(_)).then(|| q.item(p.item()).id.as_str()))
+        .filter_map(|p| {
+            matches!(p, Problem::Missing(_) | Problem::TooFew(..))
+                .then(|| q.item(p.item()).id.as_str())
+        })
         .collect();
     let invalid: Vec<Value> = s
         .problems()
         .filter_map(|p| match p {
-            Problem::Invalid(i, m) => Some(json!({ "id": q.item(i).id, "message": m })),
-            Problem::Missing(_) => None,
+            Problem::Invalid(a, m) => Some(json!({ "id": q.item(a.item).id, "message": m })),
+            Problem::Missing(_) | Problem::TooFew(..) => None,
         })
         .collect();
     let not_asked: Vec<&str> = s.not_asked().map(|i| q.item(i).id.as_str()).collect();

@@ -47,6 +47,10 @@ pub fn answer_text(q: &Questionnaire, item: ItemIdx, a: &Answer) -> String {
     match a {
         Answer::Choice(i) => label(i),
         Answer::Multi(list) => list.iter().map(label).collect::<Vec<_>>().join(", "),
+        Answer::Quantity { value, unit, .. } => match it.unit_choices().get(*unit as usize) {
+            Some(u) => format!("{} {}", fmt_num(*value), u.display),
+            None => fmt_num(*value),
+        },
         Answer::Number(n) => match it.question() {
             Some(QuestionKind::Number {
                 unit: Some(u),
@@ -63,6 +67,39 @@ pub fn answer_text(q: &Questionnaire, item: ItemIdx, a: &Answer) -> String {
             None => d.to_iso(),
         },
         Answer::Text(t) => t.clone(),
+    }
+}
+
+/// Which instance an occurrence inside repeats is, in words: "2" for the second instance of a
+/// repeating group or question, the option's label for an item asked per chosen answer;
+/// `None` outside repeats.
+pub fn instance_words(q: &Questionnaire, at: crate::questionnaire::At) -> Option<String> {
+    let levels = q.levels(at.item);
+    if levels.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = levels
+        .iter()
+        .zip(at.inst.as_slice())
+        .map(|(&level, &k)| {
+            let it = q.item(level);
+            if it.repeats_itself() {
+                (k + 1).to_string()
+            } else {
+                it.options()
+                    .get(k as usize)
+                    .map_or_else(|| (k + 1).to_string(), |o| o.doctor_label().to_owned())
+            }
+        })
+        .collect();
+    Some(parts.join(", "))
+}
+
+/// A label with the instance it is about, for an occurrence inside repeats ("Dose (2)").
+pub fn with_instance(q: &Questionnaire, at: crate::questionnaire::At, label: &str) -> String {
+    match instance_words(q, at) {
+        Some(w) => format!("{label} ({w})"),
+        None => label.to_owned(),
     }
 }
 

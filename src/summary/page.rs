@@ -15,7 +15,7 @@ use super::{
     trigger_texts, value_text_for,
 };
 use crate::engine::{Problem, Session};
-use crate::questionnaire::{ItemIdx, ItemKind, RowValue, Severity, SummaryRow};
+use crate::questionnaire::{ItemKind, RowValue, Severity, SummaryRow};
 use crate::strings;
 
 /// Page width in columns.
@@ -293,7 +293,10 @@ fn render_parts(s: &Session<'_>, ctx: &Context, fit: Fit) -> Parts {
     // The questions in the doctor's words, not their ids.
     let missing: Vec<&str> = s
         .problems()
-        .filter_map(|p| matches!(p, Problem::Missing(_)).then(|| q.item(p.item()).doctor_label()))
+        .filter_map(|p| {
+            matches!(p, Problem::Missing(_) | Problem::TooFew(..))
+                .then(|| q.item(p.item()).doctor_label())
+        })
         .collect();
     if !missing.is_empty() {
         out.extend(wrap(
@@ -319,32 +322,35 @@ fn render_parts(s: &Session<'_>, ctx: &Context, fit: Fit) -> Parts {
     // The questionnaire's blocks, or every answer by section.
     if q.summary.blocks.is_empty() {
         // Every answer, section by section; questions outside any section under the title.
-        let row = |i: ItemIdx| -> Option<Row> {
-            let it = q.item(i);
-            if !s.is_visible(i) {
-                return None;
-            }
+        // Inside repeats each occurrence is its own row, labelled with its instance.
+        let row = |at: crate::questionnaire::At| -> Option<Row> {
+            let it = q.item(at.item);
             let text = match &it.kind {
-                ItemKind::Question(_) => match s.answer(i)? {
-                    crate::answer::Answer::Text(t) => text_answer(q, i, t, TextUse::Page),
-                    a => answer_text(q, i, a),
+                ItemKind::Question(_) => match s.answer_at(at)? {
+                    crate::answer::Answer::Text(t) => text_answer(q, at.item, t, TextUse::Page),
+                    a => answer_text(q, at.item, a),
                 },
                 _ => return None,
             };
             Some(Row {
-                label: it.doctor_label().to_owned(),
+                label: super::with_instance(q, at, it.doctor_label()),
                 value: text,
                 whole: it.in_full,
             })
         };
-        let loose: Vec<Row> = (0..q.items.len() as ItemIdx)
-            .filter(|&i| q.item(i).parent.is_none())
+        let loose: Vec<Row> = s
+            .occurrences()
+            .filter(|a| !matches!(q.item(q.section_of(a.item)).kind, ItemKind::Group { .. }))
             .filter_map(row)
             .collect();
         block(&mut out, &q.meta.title, &loose, fit, &mut page2);
         for sec in q.sections().filter(|&i| s.is_visible(i)) {
             let item = q.item(sec);
-            let rows: Vec<Row> = (sec + 1..item.end).filter_map(row).collect();
+            let rows: Vec<Row> = s
+                .occurrences()
+                .filter(|a| a.item > sec && a.item < item.end)
+                .filter_map(row)
+                .collect();
             block(&mut out, &item.text, &rows, fit, &mut page2);
         }
     } else {

@@ -3,7 +3,9 @@
 //! taps, and a runtime that performs effects. One file per screen under `screens/`.
 
 mod backend;
+pub mod inbox;
 pub mod input;
+pub mod keymap;
 pub mod model;
 pub mod options;
 mod runtime;

@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use tui_input::Input;
 
 use crate::answer::Answer;
-use crate::engine::Session;
+use crate::engine::{At, Session, Step};
 use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, QuestionKind};
 use crate::store::{DraftId, DraftInfo, RecordId};
 use crate::typed;
@@ -33,8 +33,9 @@ pub enum Screen {
         message: Option<String>,
         tries_left: u8,
     },
-    /// A section intro, information screen or question.
-    Step(ItemIdx),
+    /// A section intro, information screen or question (one occurrence of it, when it repeats),
+    /// or the "add another" question after a repeat.
+    Step(Step),
     /// Every visible answer; `focus` is a row, or the rows' count for the Send button.
     Review {
         focus: usize,
@@ -65,7 +66,7 @@ pub enum Screen {
     /// Reception: jump to any section.
     Sections {
         focus: usize,
-        back: ItemIdx,
+        back: Step,
     },
     /// `triage run --staff`, first: is the staff member reading the questions to the patient,
     /// or typing in a paper form?
@@ -116,6 +117,26 @@ pub enum Field {
     Multi { focus: usize, chosen: Vec<u32> },
     /// Text, number or date: what is typed, with a real cursor.
     Text(Input),
+    /// A number with a choice of units: what is typed, and the unit chosen (an index into the
+    /// item's unit choices).
+    Quantity { input: Input, unit: usize },
+}
+
+impl Field {
+    /// The typing part of the field, if it has one.
+    pub fn input(&self) -> Option<&Input> {
+        match self {
+            Field::Text(i) | Field::Quantity { input: i, .. } => Some(i),
+            _ => None,
+        }
+    }
+
+    pub fn input_mut(&mut self) -> Option<&mut Input> {
+        match self {
+            Field::Text(i) | Field::Quantity { input: i, .. } => Some(i),
+            _ => None,
+        }
+    }
 }
 
 /// A button or other tap target.
@@ -366,7 +387,7 @@ pub struct Model<'q> {
     pub help_open: bool,
     /// The question opened from the review screen: after it is answered (or left with Back)
     /// the review screen returns with the focus on its row.
-    pub back_to_review: Option<ItemIdx>,
+    pub back_to_review: Option<At>,
     pub draft: Option<DraftId>,
     /// Answers whose save failed, oldest first: the oldest is retried each tick, the rest follow
     /// as soon as it is saved.
@@ -488,16 +509,18 @@ impl<'q> Model<'q> {
 
     /// Shows a step, loading its current answer into the field. In paper mode the step is the
     /// field of its section's form (a section intro or information screen: the first question
-    /// after it).
-    pub fn go_to(&mut self, item: ItemIdx) {
+    /// after it); the paper form has no repeats, so only steps outside them.
+    pub fn go_to(&mut self, step: Step) {
         let q = self.session.questionnaire();
-        let paper_field = (self.mode == Mode::Paper)
-            .then(|| {
-                (item..q.items.len() as ItemIdx).find(|&i| {
-                    self.session.is_step(i) && matches!(q.item(i).kind, ItemKind::Question(_))
-                })
+        let item = step.item();
+        let paper_field = (self.mode == Mode::Paper
+            && matches!(step, Step::Item(at) if at.inst.is_empty()))
+        .then(|| {
+            (item..q.items.len() as ItemIdx).find(|&i| {
+                self.session.is_step(i) && matches!(q.item(i).kind, ItemKind::Question(_))
             })
-            .flatten();
+        })
+        .flatten();
         if let Some(field) = paper_field {
             let section = q.section_of(field);
             // Within a section the missing answers stay marked and the window stays put (it
@@ -521,15 +544,32 @@ impl<'q> Model<'q> {
             };
             self.message = None;
             self.help_open = false;
-            self.field = field_for(&self.session, field);
+            self.field = field_for(&self.session, At::base(field));
             self.follow_focus = true;
             return;
         }
-        self.screen = Screen::Step(item);
+        self.screen = Screen::Step(step);
         self.message = None;
         self.help_open = false;
-        self.field = field_for(&self.session, item);
+        self.field = match step {
+            Step::Item(at) => field_for(&self.session, at),
+            Step::More(_) => Field::Choice {
+                focus: 0,
+                chosen: None,
+            },
+        };
         self.reset_view();
+    }
+
+    /// Shows where a problem is: its question, or for a group or repeat the first screen in it.
+    pub fn go_to_problem(&mut self, p: &crate::engine::Problem) {
+        match self.session.step_for_problem(p) {
+            Some(s) => self.go_to(s),
+            None => {
+                self.screen = Screen::Review { focus: 0 };
+                self.message = None;
+            }
+        }
     }
 
     /// A new screen starts at its top.
@@ -574,13 +614,13 @@ pub fn new_session<'q>(
     s
 }
 
-/// The editing state for an item, filled from its stored answer.
-pub fn field_for(s: &Session<'_>, item: ItemIdx) -> Field {
-    let it = s.questionnaire().item(item);
+/// The editing state for an occurrence, filled from its stored answer.
+pub fn field_for(s: &Session<'_>, at: At) -> Field {
+    let it = s.questionnaire().item(at.item);
     let ItemKind::Question(kind) = &it.kind else {
         return Field::None;
     };
-    let stored = s.stored(item);
+    let stored = s.stored_at(at);
     match kind {
         QuestionKind::Choice {
             style: ChoiceStyle::Multi,
@@ -605,6 +645,18 @@ pub fn field_for(s: &Session<'_>, item: ItemIdx) -> Field {
                 chosen,
             }
         }
+        QuestionKind::Number { .. } if !it.unit_choices().is_empty() => {
+            let (text, unit) = match stored {
+                Some(Answer::Quantity { value, unit, .. }) => {
+                    (typed::show_number(*value), *unit as usize)
+                }
+                _ => (String::new(), it.default_unit() as usize),
+            };
+            Field::Quantity {
+                input: Input::new(text),
+                unit,
+            }
+        }
         QuestionKind::Number { .. } | QuestionKind::Date { .. } | QuestionKind::Text { .. } => {
             let text = match stored {
                 Some(Answer::Number(n)) => typed::show_number(*n),
@@ -617,21 +669,30 @@ pub fn field_for(s: &Session<'_>, item: ItemIdx) -> Field {
     }
 }
 
-/// The rectangles of the last frame's tap targets, topmost last.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct HitMap {
-    pub targets: Vec<(Rect, Target)>,
+/// The rectangles of the last frame's tap targets, topmost last: [`Target`]s for the patient's
+/// screens, intents for the screens that use `crate::tui::keymap`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HitMap<T = Target> {
+    pub targets: Vec<(Rect, T)>,
 }
 
-impl HitMap {
-    pub fn add(&mut self, r: Rect, t: Target) {
+impl<T> Default for HitMap<T> {
+    fn default() -> Self {
+        HitMap {
+            targets: Vec::new(),
+        }
+    }
+}
+
+impl<T: Copy> HitMap<T> {
+    pub fn add(&mut self, r: Rect, t: T) {
         if r.width > 0 && r.height > 0 {
             self.targets.push((r, t));
         }
     }
 
     /// The target under a cell, if any.
-    pub fn at(&self, column: u16, row: u16) -> Option<Target> {
+    pub fn at(&self, column: u16, row: u16) -> Option<T> {
         self.targets
             .iter()
             .rev()

@@ -39,6 +39,33 @@ pub struct OptionList<'a> {
     pub marker: &'a dyn Fn(usize) -> &'static str,
 }
 
+/// The number key that chooses each option. On a numeric scale (every option is a whole
+/// number, as on 0-10 pain scales) the key is the number printed, so pressing 3 chooses "3";
+/// numbers without a single key (10) are reached with the arrows. Otherwise options 1-9 by
+/// position.
+pub fn option_keys(options: &[crate::questionnaire::ChoiceOption]) -> Vec<Option<char>> {
+    let numbers: Vec<Option<i64>> = options
+        .iter()
+        .map(|o| o.label.trim().parse::<i64>().ok())
+        .collect();
+    if !options.is_empty() && numbers.iter().all(Option::is_some) {
+        return numbers
+            .into_iter()
+            .map(|n| {
+                n.filter(|n| (0..=9).contains(n))
+                    .and_then(|n| char::from_digit(n as u32, 10))
+            })
+            .collect();
+    }
+    (0..options.len())
+        .map(|i| {
+            (i < 9)
+                .then(|| char::from_digit(i as u32 + 1, 10))
+                .flatten()
+        })
+        .collect()
+}
+
 /// Rows each option takes one per row at `width`.
 fn line_heights(options: &[ChoiceOption], width: u16) -> Vec<u16> {
     options
@@ -104,9 +131,11 @@ pub fn draw(list: &OptionList<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap)
         return Vec::new();
     }
     let focus = list.focus.map(|f| f.min(list.options.len() - 1));
+    let keys = option_keys(list.options);
     let view = |i: usize| theme::OptionView {
         marker: (list.marker)(i),
         index: i,
+        key: keys.get(i).copied().flatten(),
         label: &list.options[i].label,
         focused: Some(i) == focus,
     };

@@ -92,17 +92,8 @@ pub fn run<'q>(
     finished: &mut Option<Session<'q>>,
 ) -> Result<RunEnd, RunError> {
     let tty = open_tty().ok_or(RunError::NoTerminal)?;
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-        signal_hook::consts::SIGINT,
-    ] {
-        signal_hook::flag::register(sig, Arc::clone(&stop))?;
-    }
     // SIGTERM always ends the process within about a second, even if this thread is stuck.
-    let done = Arc::new(AtomicBool::new(false));
-    super::terminal::watchdog(Arc::clone(&stop), Arc::clone(&done), Duration::from_secs(1));
+    let (stop, done) = super::terminal::stop_on_signals()?;
     let result = walk(q, earlier, store, opts, finished, tty, &stop);
     done.store(true, Ordering::Relaxed);
     result

@@ -139,6 +139,23 @@ pub fn watchdog(stop: Arc<AtomicBool>, done: Arc<AtomicBool>, grace: Duration) {
     });
 }
 
+/// SIGTERM, SIGHUP and SIGINT set the returned `stop` flag (the screen's loop ends at its next
+/// turn); the [`watchdog`] ends the process a second later if the loop is stuck. Set `done`
+/// when the loop has finished.
+pub fn stop_on_signals() -> io::Result<(Arc<AtomicBool>, Arc<AtomicBool>)> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+    ] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))?;
+    }
+    let done = Arc::new(AtomicBool::new(false));
+    watchdog(Arc::clone(&stop), Arc::clone(&done), Duration::from_secs(1));
+    Ok((stop, done))
+}
+
 /// Puts the terminal into questionnaire mode; undoes it when dropped.
 pub struct Guard {
     active: bool,

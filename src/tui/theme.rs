@@ -230,8 +230,10 @@ pub fn staff_button(f: &mut Frame, row: Rect, hits: &mut HitMap) {
 pub struct OptionView<'a> {
     /// `(x)`, `( )`, `[x]` or `[ ]`.
     pub marker: &'a str,
-    /// Its position in the list (0-based); options 1-9 show their number key.
+    /// Its position in the list (0-based).
     pub index: usize,
+    /// The number key that chooses it, shown before the label (none: no key).
+    pub key: Option<char>,
     pub label: &'a str,
     pub focused: bool,
 }
@@ -245,11 +247,7 @@ impl OptionView<'_> {
             Style::default()
         };
         let lead = if self.focused { "►" } else { " " };
-        let num = if self.index < 9 {
-            (self.index + 1).to_string()
-        } else {
-            " ".to_owned()
-        };
+        let num = self.key.unwrap_or(' ').to_string();
         (style, lead, num)
     }
 

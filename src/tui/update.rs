@@ -148,8 +148,9 @@ fn route(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
             vec![Effect::AuditRecord { event, record: id }]
         }
         Msg::Stopping => match m.screen {
-            Screen::Step(item) | Screen::Form { focus: item, .. } => {
-                screens::step::keep_on_screen(m, item)
+            Screen::Step(crate::engine::Step::Item(at)) => screens::step::keep_on_screen(m, at),
+            Screen::Form { focus, .. } => {
+                screens::step::keep_on_screen(m, crate::questionnaire::At::base(focus))
             }
             _ => Vec::new(),
         },
@@ -194,11 +195,15 @@ fn input(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         }
         if m.mode.is_staff()
             && is_sections_key(k)
-            && let Screen::Step(item) | Screen::Form { focus: item, .. } = m.screen
+            && let Some(step) = match m.screen {
+                Screen::Step(step) => Some(step),
+                Screen::Form { focus, .. } => Some(crate::engine::Step::base(focus)),
+                _ => None,
+            }
         {
             m.screen = Screen::Sections {
                 focus: 0,
-                back: item,
+                back: step,
             };
             return Vec::new();
         }
@@ -207,7 +212,7 @@ fn input(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         Screen::Welcome => screens::welcome::update(m, msg),
         Screen::Resume { .. } => screens::resume::update(m, msg),
         Screen::ResumeDob { .. } => screens::resume::dob_update(m, msg),
-        Screen::Step(item) => screens::step::update(m, item, msg),
+        Screen::Step(step) => screens::step::update(m, step, msg),
         Screen::Review { focus } => screens::review::update(m, focus, msg),
         Screen::Confirm => screens::confirm::update(m, msg),
         Screen::Pause { flag, at } => screens::pause::update(m, flag, at, msg),

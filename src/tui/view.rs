@@ -29,7 +29,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame) -> HitMap {
         Screen::Resume { .. } | Screen::ResumeDob { .. } => {
             screens::resume::view(m, f, area, &mut hits)
         }
-        Screen::Step(item) => screens::step::view(m, f, area, &mut hits, *item),
+        Screen::Step(step) => screens::step::view(m, f, area, &mut hits, *step),
         Screen::Review { focus } => screens::review::view(m, f, area, &mut hits, *focus),
         Screen::Confirm => screens::confirm::view(m, f, area, &mut hits),
         Screen::Pause { flag, .. } => screens::pause::view(m, f, area, &mut hits, *flag),

@@ -36,6 +36,17 @@ pub fn value_sets_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fhir/valuesets")
 }
 
+/// A clinic settings file in `dir` naming the test value sets (`[fhir] value_sets`).
+pub fn value_sets_config(dir: &Path) -> PathBuf {
+    let path = dir.join("config.toml");
+    let text = format!(
+        "[fhir]\nvalue_sets = {}\n",
+        toml::Value::String(value_sets_dir().display().to_string())
+    );
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
 /// As [`load`], with the test value sets as the clinic's local expansions.
 pub fn load_with_value_sets(path: &Path) -> Questionnaire {
     let src = std::fs::read_to_string(path)

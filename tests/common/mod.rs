@@ -23,6 +23,20 @@ pub fn load(src: &str) -> Questionnaire {
     }
 }
 
+/// The binary with a data directory and clinic settings of its own (no colour, no inherited
+/// data directory or libpq password file).
+pub fn triage_with(data: &std::path::Path, config: &std::path::Path) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("triage").expect("binary builds");
+    c.env("NO_COLOR", "1")
+        .env_remove("TRIAGE_DATA_DIR")
+        .env_remove("PGPASSFILE")
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--config")
+        .arg(config);
+    c
+}
+
 pub fn visit() -> Date {
     Date::constant(2025, 6, 2)
 }
@@ -78,5 +92,5 @@ pub fn fired(s: &Session<'_>) -> Vec<String> {
 
 pub fn visible_ids(s: &Session<'_>) -> Vec<String> {
     let q = s.questionnaire();
-    s.steps().map(|i| q.item(i).id.clone()).collect()
+    s.steps().map(|i| q.item(i.item()).id.clone()).collect()
 }

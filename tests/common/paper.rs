@@ -129,6 +129,7 @@ pub fn type_form(p: &mut Pty, q: &Questionnaire, done: &Session<'_>) -> Keys {
     // The form opens on the first field the preset answers leave empty.
     let fields: Vec<ItemIdx> = goal
         .steps()
+        .map(|s| s.item())
         .filter(|&i| matches!(q.item(i).kind, ItemKind::Question(_)))
         .skip_while(|i| preset.iter().any(|(p, _)| p == i))
         .collect();

@@ -283,6 +283,51 @@ impl Pg {
     }
 }
 
+impl Pg {
+    /// Creates the `triage` database and its clinic store schema with `triage store init` (as
+    /// the administrator); returns what it printed.
+    pub fn store_init(&self) -> String {
+        self.admin("postgres")
+            .batch_execute("CREATE DATABASE triage")
+            .expect("create database");
+        let out = Command::new(assert_cmd::cargo::cargo_bin("triage"))
+            .env_remove("PGPASSFILE")
+            .args(["store", "init", "--url", &self.url(ADMIN, "triage")])
+            .arg("--password-file")
+            .arg(&self.admin_password_file)
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "store init: {}", show(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A machine: a data directory and clinic settings (`extra`, then a `[clinic_store]` at
+    /// `url` as `user` with password `USER-pw` in a 0600 file, `site`, device `name`).
+    pub fn machine_at(
+        &self,
+        name: &str,
+        user: &str,
+        site: &str,
+        url: &str,
+        extra: &str,
+    ) -> (PathBuf, PathBuf) {
+        let data = self.files().join(name);
+        std::fs::create_dir_all(&data).expect("data dir");
+        let pass = self.files().join(format!("{name}.pass"));
+        write_private(&pass, &format!("{user}-pw"));
+        let config = self.files().join(format!("{name}.toml"));
+        std::fs::write(
+            &config,
+            format!(
+                "{extra}\n[clinic_store]\nurl = \"{url}\"\npassword_file = \"{}\"\nsite = \"{site}\"\ndevice = \"{name}\"\nretry_max_seconds = 1\n",
+                pass.display()
+            ),
+        )
+        .expect("config");
+        (data, config)
+    }
+}
+
 impl Drop for Pg {
     fn drop(&mut self) {
         let data = self.data();

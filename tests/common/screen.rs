@@ -1,4 +1,5 @@
-//! Draws a walk-through model with ratatui's TestBackend and reads the screen back as text.
+//! Draws a walk-through model with ratatui's TestBackend and reads the screen back as text
+//! (any drawn buffer, with [`text`]).
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -9,13 +10,18 @@ pub fn draw(m: &Model<'_>, w: u16, h: u16) -> (String, HitMap) {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     let mut hits = HitMap::default();
     terminal.draw(|f| hits = view(m, f)).expect("draw");
-    let buf = terminal.backend().buffer();
+    (text(terminal.backend().buffer()), hits)
+}
+
+/// A drawn buffer as text, one line per row, trailing spaces dropped.
+pub fn text(buf: &ratatui::buffer::Buffer) -> String {
+    let area = buf.area;
     let mut out = String::new();
-    for y in 0..h {
+    for y in area.y..area.y + area.height {
         // A wide character fills two cells; the second holds a placeholder to skip.
         let mut line = String::new();
         let mut skip = 0;
-        for x in 0..w {
+        for x in area.x..area.x + area.width {
             if skip > 0 {
                 skip -= 1;
                 continue;
@@ -27,5 +33,5 @@ pub fn draw(m: &Model<'_>, w: u16, h: u16) -> (String, HitMap) {
         out.push_str(line.trim_end());
         out.push('\n');
     }
-    (out, hits)
+    out
 }

@@ -106,9 +106,10 @@ pub fn answer_with(
         .filter(|f| f.action == Some(triage::questionnaire::FlagAction::Pause))
         .map(|f| (f.position, f.id.clone()))
         .collect();
-    let mut step = mirror.next_step(from);
+    let mut step = mirror.next_step(from.map(triage::engine::Step::base));
     let mut before = String::new();
-    while let Some(item) = step {
+    while let Some(here) = step {
+        let item = here.item();
         let want = prompt(q, item);
         before = p.wait_until(&format!("the screen of `{}`", q.item(item).id), |s| {
             s.contains(&want) && s != before
@@ -126,7 +127,7 @@ pub fn answer_with(
                 return;
             }
         }
-        step = mirror.next_step(Some(item));
+        step = mirror.next_step(Some(here));
     }
     p.wait_for("Check your answers");
 }
@@ -146,6 +147,7 @@ pub fn review_row(
     }
     mirror
         .steps()
+        .map(|s| s.item())
         .filter(|&i| matches!(q.item(i).kind, ItemKind::Question(_)))
         .position(|i| q.item(i).id == id)
         .expect("a review row")

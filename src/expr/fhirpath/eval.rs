@@ -21,6 +21,9 @@ pub trait Ctx<'a> {
     fn today(&self) -> jiff::civil::Date;
     /// The score (`itemWeight` / `ordinalValue`) of a coding chosen for the item `link`.
     fn weight(&self, link: Option<&str>, coding: &Val<'a>) -> Option<f64>;
+    /// Told of every node whose answers the expression reads (`answer`, `children()`,
+    /// `descendants()`, `answers()`), so a caller can tell when to evaluate it again.
+    fn read(&self, _node: &'a serde_json::Value) {}
 }
 
 /// Where an expression is evaluated: `$this`, `$index` and `%context`.
@@ -104,9 +107,15 @@ impl<'a> Ev<'_, 'a> {
                 Env::Const(s) => vec![Val::Str((*s).to_owned())],
                 Env::Var(i) => self.ctx.var(*i),
                 Env::Name(n) => return Err(format!("`%{n}` is not defined")),
+                Env::OutOfScope(n) => return Err(format!("`%{n}` is not defined here")),
             },
             Ast::Member(focus, name) => {
-                let input = self.eval(focus, f)?;
+                // The focus itself (`linkId` inside `where(...)`) is read in place.
+                let input: std::borrow::Cow<'_, [Val<'a>]> = if **focus == Ast::This {
+                    std::borrow::Cow::Borrowed(f.this)
+                } else {
+                    std::borrow::Cow::Owned(self.eval(focus, f)?)
+                };
                 // A leading type name (`QuestionnaireResponse.item`) names the root itself.
                 if **focus == Ast::This && name.starts_with(|c: char| c.is_ascii_uppercase()) {
                     let is_type = |v: &Val<'_>| {
@@ -114,11 +123,16 @@ impl<'a> Ev<'_, 'a> {
                             if v.get("resourceType").and_then(|r| r.as_str()) == Some(name))
                     };
                     if input.iter().any(is_type) {
-                        return Ok(input.into_iter().filter(is_type).collect());
+                        return Ok(input.iter().filter(|v| is_type(v)).cloned().collect());
                     }
                 }
                 let mut out = Vec::new();
-                for v in &input {
+                for v in input.iter() {
+                    if name == "answer"
+                        && let Val::Node { v, .. } = v
+                    {
+                        self.ctx.read(v);
+                    }
                     value::member(v, name, &mut out);
                 }
                 out
@@ -199,6 +213,12 @@ impl<'a> Ev<'_, 'a> {
             return Ok(v.map(Val::Bool).into_iter().collect());
         }
         let l = self.eval(a, f)?;
+        // A text compared with a text literal (`linkId = 'x'`, the most common test in
+        // questionnaires): no copy of the literal.
+        if let (Op::Eq | Op::Ne, Ast::Str(lit), [Val::Str(s)]) = (op, b, l.as_slice()) {
+            let eq = s == lit;
+            return Ok(vec![Val::Bool(if op == Op::Eq { eq } else { !eq })]);
+        }
         let r = self.eval(b, f)?;
         let bool1 = |b: Option<bool>| b.map(Val::Bool).into_iter().collect::<Coll<'a>>();
         Ok(match op {

@@ -27,6 +27,9 @@ impl<'a> Ev<'_, 'a> {
     }
 
     fn arg_str(&self, args: &[Ast], i: usize, f: Frame<'_, 'a>) -> Result<Option<String>, String> {
+        if let Some(Ast::Str(s)) = args.get(i) {
+            return Ok(Some(s.clone()));
+        }
         let v = self.arg(args, i, f)?;
         match v.as_slice() {
             [] => Ok(None),
@@ -426,6 +429,7 @@ impl<'a> Ev<'_, 'a> {
                         if let Val::Node { v: j, link, .. } = v
                             && let Some(o) = j.as_object()
                         {
+                            self.ctx.read(j);
                             for (k, x) in o {
                                 value::from_json(x, k, k, *link, &mut next);
                             }
@@ -477,6 +481,9 @@ impl<'a> Ev<'_, 'a> {
                 while !queue.is_empty() {
                     let mut next = Vec::new();
                     for v in &queue {
+                        if let Val::Node { v, .. } = v {
+                            self.ctx.read(v);
+                        }
                         value::member(v, "item", &mut next);
                         let mut answers = Vec::new();
                         value::member(v, "answer", &mut answers);

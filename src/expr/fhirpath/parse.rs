@@ -45,6 +45,9 @@ pub enum Env {
     Const(&'static str),
     /// A variable, by its index in the questionnaire's variable list.
     Var(u32),
+    /// A variable defined elsewhere in the questionnaire but not around the expression: FHIRPath
+    /// gives an error when it is evaluated (so the expression has no value).
+    OutOfScope(String),
     /// Not yet resolved.
     Name(String),
 }
@@ -478,6 +481,27 @@ impl Ast {
                 b.resolve(bind)
             }
             _ => Ok(()),
+        }
+    }
+
+    /// Marks `%name` as out of scope (see [`Env::OutOfScope`]).
+    pub fn out_of_scope(&mut self, name: &str) {
+        match self {
+            Ast::Env(e) => {
+                if matches!(e, Env::Name(n) if n == name) {
+                    *e = Env::OutOfScope(name.to_owned());
+                }
+            }
+            Ast::Member(a, _) | Ast::Neg(a) | Ast::Is(a, _) | Ast::As(a, _) => a.out_of_scope(name),
+            Ast::Call(a, _, args) => {
+                a.out_of_scope(name);
+                args.iter_mut().for_each(|x| x.out_of_scope(name));
+            }
+            Ast::Indexer(a, b) | Ast::Bin(_, a, b) => {
+                a.out_of_scope(name);
+                b.out_of_scope(name);
+            }
+            _ => {}
         }
     }
 

@@ -216,6 +216,41 @@ impl Importer<'_> {
                     }
                 }
             }
+            Some(QuestionKind::Number { .. }) if key == "answerQuantity" => {
+                // Compared in the question's own (first) unit, the value converted to it.
+                let Some(n) = answer.get("value").and_then(Value::as_f64) else {
+                    return mismatch(self);
+                };
+                let from = answer.get("code").and_then(Value::as_str);
+                let to = it
+                    .unit_choices()
+                    .first()
+                    .or(it.fhir.as_ref().and_then(|f| f.unit.as_ref()))
+                    .and_then(|u| u.code.clone());
+                let n = match (from, to) {
+                    (Some(f), Some(t)) if f != t => {
+                        match crate::expr::fhirpath::units::convert(n, f, &t) {
+                            Some(v) => v,
+                            None => {
+                                self.error(
+                                    at,
+                                    format!(
+                                        "`{f}` does not convert to `{t}`, the unit of '{}'",
+                                        it.id
+                                    ),
+                                );
+                                return None;
+                            }
+                        }
+                    }
+                    _ => n,
+                };
+                Some(Expr::Cmp(
+                    cmp,
+                    Box::new(Expr::Get(Ref::Question(q))),
+                    Box::new(Expr::Lit(Val::Num(n))),
+                ))
+            }
             Some(QuestionKind::Number { .. }) => match answer
                 .as_f64()
                 .filter(|_| matches!(key.as_str(), "answerInteger" | "answerDecimal"))

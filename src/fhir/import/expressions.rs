@@ -97,6 +97,19 @@ impl Importer<'_> {
         }
     }
 
+    /// The item (or the Questionnaire) that defines a variable `%name` somewhere, when it is
+    /// not in scope where it is used.
+    fn defined_elsewhere(&self, name: &str) -> Option<String> {
+        let e = self
+            .exprs
+            .iter()
+            .find(|e| e.name.as_deref() == Some(name))?;
+        Some(match e.scope {
+            Some(s) => format!("item `{}`", self.items[s as usize].id),
+            None => "the Questionnaire".to_owned(),
+        })
+    }
+
     /// Parses and binds a FHIRPath expression used in `scope`; errors name the place and the
     /// reason.
     pub(super) fn compile_fhirpath(
@@ -119,6 +132,12 @@ impl Importer<'_> {
         for n in &names {
             match self.bind(n, scope) {
                 Ok(i) => bound.push((n.clone(), i)),
+                // FHIRPath: a variable not in scope is an error when evaluated, so the
+                // expression gives nothing (as the SDC reference renderer, LHC-Forms, does).
+                Err(_) if let Some(owner) = self.defined_elsewhere(n) => {
+                    self.warn(at, format!("{what} reads `%{n}`, which {owner} defines for its own items only: it has no value here, so this expression never gives one"));
+                    ast.out_of_scope(n);
+                }
                 Err(e) => {
                     self.error(at, format!("{what} cannot be worked out: {e}"));
                     return None;

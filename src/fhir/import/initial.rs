@@ -20,7 +20,7 @@ impl Importer<'_> {
         path: &str,
         idx: ItemIdx,
         opts: &[Opt],
-    ) -> Option<Answer> {
+    ) -> Vec<Answer> {
         let it = self.items[idx as usize].clone();
         let selected: Vec<u32> = opts
             .iter()
@@ -43,33 +43,62 @@ impl Importer<'_> {
             })
         );
         if !selected.is_empty() {
-            return Some(if multi {
+            return vec![if multi {
                 Answer::Multi(selected)
             } else {
                 Answer::Choice(selected[0])
-            });
+            }];
         }
         if given.is_empty() {
-            return None;
+            return Vec::new();
         }
-        if given.len() > 1 && !multi {
+        if given.len() > 1 && !multi && !it.repeats_itself() {
             self.error(
                 &format!("{path}.initial"),
                 "several initial values are given for a question that takes one answer",
             );
-            return None;
+            return Vec::new();
         }
         let mut answers = Vec::new();
         for (k, g) in given.iter().enumerate() {
-            // A quantity's initial unit with no value picks the unit the answer is asked in.
-            if let (Some(QuestionKind::Number { .. }), Some(q)) =
-                (it.question(), g.get("valueQuantity"))
-                && q.get("value").is_none()
-            {
-                self.initial_unit(idx, q);
+            // A quantity's initial unit picks the unit the answer is asked in (with no value,
+            // that is all it does); a value in another unit is converted, or refused.
+            let quantity = match (it.question(), g.get("valueQuantity")) {
+                (Some(QuestionKind::Number { .. }), Some(q)) => Some(q),
+                _ => None,
+            };
+            let unit = quantity.and_then(|q| self.initial_unit(idx, q));
+            if quantity.is_some_and(|q| q.get("value").is_none()) {
                 continue;
             }
+            let it = self.items[idx as usize].clone();
             let mut a = one_initial(&it, g);
+            if let (Some(Answer::Number(n)), Some(q)) = (&a, quantity) {
+                let choices = !it.unit_choices().is_empty();
+                let given = q.get("code").and_then(Value::as_str);
+                let asked = it
+                    .fhir
+                    .as_ref()
+                    .and_then(|f| f.unit.as_ref())
+                    .and_then(|u| u.code.as_deref());
+                a = match (choices, given, asked) {
+                    (true, _, _) => Some(Answer::Quantity {
+                        value: *n,
+                        unit: unit.unwrap_or(0),
+                        base: crate::engine::base_value(&it, *n, unit.unwrap_or(0)),
+                    }),
+                    (false, Some(g), Some(w)) if g != w => {
+                        match fhirpath::units::convert(*n, g, w) {
+                            Some(v) => Some(Answer::Number(v)),
+                            None => {
+                                self.error(&format!("{path}.initial[{k}]"), format!("this initial value is in `{g}`, which does not convert to the item's unit `{w}`"));
+                                continue;
+                            }
+                        }
+                    }
+                    _ => a,
+                };
+            }
             // An open-choice's initial text that is not an option is its "something else".
             let other = it.options().iter().position(|o| o.value == OTHER);
             let text = g.get("valueString").and_then(Value::as_str).or_else(|| {
@@ -98,32 +127,49 @@ impl Importer<'_> {
                 .collect();
             all.sort_unstable();
             all.dedup();
-            (!all.is_empty()).then_some(Answer::Multi(all))
+            (!all.is_empty())
+                .then_some(Answer::Multi(all))
+                .into_iter()
+                .collect()
         } else {
-            answers.into_iter().next()
+            // One per instance of a repeating question; at most one otherwise.
+            answers
         }
     }
 
-    fn initial_unit(&mut self, idx: ItemIdx, q: &Value) {
-        let Some(code) = q.get("code").and_then(Value::as_str) else {
-            return;
-        };
-        let display = q
-            .get("unit")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .unwrap_or_else(|| fhirpath::units::display(code));
+    /// The unit of an initial quantity becomes the one the answer is asked in: with unit
+    /// choices, the one with its code (added when the choices lack it, as the SDC reference
+    /// renderer does); returns its index among the choices.
+    fn initial_unit(&mut self, idx: ItemIdx, q: &Value) -> Option<u32> {
+        let unit = super::item::coding_unit(q)?;
+        q.get("code").and_then(Value::as_str)?;
         let it = &mut self.items[idx as usize];
-        if let Some(f) = it.fhir.as_mut() {
-            f.unit = Some(FhirUnit {
-                code: Some(code.to_owned()),
-                system: q.get("system").and_then(Value::as_str).map(str::to_owned),
-                display: clean::clean_line(&display),
-            });
+        let f = it.fhir.as_mut()?;
+        let index = if f.units.is_empty() {
+            None
+        } else {
+            let i = match f.units.iter().position(|u| u.code == unit.code) {
+                Some(i) => i,
+                None => {
+                    f.units.push(unit.clone());
+                    f.units.len() - 1
+                }
+            };
+            Some(i as u32)
+        };
+        let chosen = match index {
+            Some(i) => f.units[i as usize].clone(),
+            None => unit,
+        };
+        if f.units.is_empty() && f.unit.as_ref().is_some_and(|u| u.code != chosen.code) {
+            // One unit only: a value given in another unit is converted (by the caller).
+            return None;
         }
+        f.unit = Some(chosen.clone());
         if let ItemKind::Question(QuestionKind::Number { unit, .. }) = &mut it.kind {
-            *unit = Some(clean::clean_line(&display));
+            *unit = Some(chosen.display);
         }
+        index
     }
 
     /// Works out each `initialExpression` that reads only the Questionnaire; the others start
@@ -161,7 +207,7 @@ impl Importer<'_> {
             let result = fhirpath::evaluate(&ast, &ctx, &[fhir_tree::node(&empty)]);
             let it = &self.items[idx as usize];
             match result.map(|r| fhir_tree::to_answer(it, &r)) {
-                Ok(Some(a)) => self.items[idx as usize].initial = Some(a),
+                Ok(Some(a)) => self.items[idx as usize].initial = vec![a],
                 Ok(None) => self.warn(&at, "initialExpression gives no value that fits the item: the question starts empty"),
                 Err(e) => self.error(&at, format!("initialExpression cannot be worked out ({e})")),
             }

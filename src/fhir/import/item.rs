@@ -1,8 +1,8 @@
 //! One FHIR item into one triage item (and its children): its type, text, flags and the
-//! extensions that shape how it is asked. Features that would change what is asked or recorded
-//! and that triage cannot do yet are refused here by name: repeating groups and repeating
-//! free-entry answers ("add another"), children per answer of a multi-select, `required` on a
-//! group, answer lists computed by expressions or other systems.
+//! extensions that shape how it is asked, including how it repeats (`repeats`, `minOccurs`,
+//! `maxOccurs`: "add another" for groups and free-entry questions, several answers for a
+//! choice). Features that would change what is asked or recorded and that triage cannot do are
+//! refused here by name: answer lists computed by expressions or other systems.
 
 use serde_json::{Map, Value};
 
@@ -190,53 +190,29 @@ impl Importer<'_> {
             );
         }
         let idx = self.items.len() as ItemIdx;
+        let calculated = ext::first(obj, ext::CALCULATED).is_some();
         let repeats = self.flag(obj, path, "repeats");
         let mut required = self.flag(obj, path, "required");
-        let has_options = obj.get("answerOption").is_some() || obj.get("answerValueSet").is_some();
-        let calculated = ext::first(obj, ext::CALCULATED).is_some();
-        if repeats
-            && (ty == "group" || !(matches!(ty, "choice" | "open-choice") || has_options))
-            && !calculated
-        {
-            self.error(
-                &format!("{path}.repeats"),
-                format!(
-                    "this {} repeats (\"add another\"), which triage cannot ask yet",
-                    if ty == "group" { "group" } else { "question" }
-                ),
-            );
-        }
-        // Children each shown for one chosen option (triage's own export) are asked once, as
-        // meant; other children of a multi-select are per answer in FHIR.
-        let per_option = |c: &Value| {
-            c.get("type").and_then(Value::as_str) == Some("display")
-                || c.get("enableWhen")
-                    .and_then(Value::as_array)
-                    .is_some_and(|ews| {
-                        ews.iter().any(|ew| {
-                            ew.get("question").and_then(Value::as_str) == Some(link.as_str())
-                        })
-                    })
-                || c.as_object()
-                    .and_then(|m| ext::text(m, ext::TRIAGE_SHOW_IF))
-                    .is_some()
+        let occurs_of = |url: &str| {
+            ext::first(obj, url)
+                .and_then(|x| x.get("valueInteger"))
+                .and_then(Value::as_i64)
         };
-        let kids = obj.get("item").and_then(Value::as_array);
-        if repeats && has_options && kids.is_some_and(|k| !k.iter().all(per_option)) {
-            self.error(&format!("{path}.item"), "items under a multi-select question are asked once per chosen answer in FHIR, which triage cannot do yet");
-        }
-        if ty == "group" && required {
-            self.error(
-                &format!("{path}.required"),
-                "a required group (at least one answer inside) is not supported yet",
-            );
-            required = false;
-        }
-        let min_occurs = ext::first(obj, ext::MIN_OCCURS)
-            .and_then(|x| x.get("valueInteger"))
-            .and_then(Value::as_i64);
+        let (min_occurs, max_occurs) = (occurs_of(ext::MIN_OCCURS), occurs_of(ext::MAX_OCCURS));
         if min_occurs.is_some_and(|m| m >= 1) && !repeats {
             required = true;
+        }
+        let occurs = repeats.then(|| Occurs {
+            min: min_occurs
+                .unwrap_or(i64::from(required))
+                .clamp(0, i64::from(u16::MAX)) as u16,
+            max: max_occurs.map(|m| m.clamp(1, i64::from(u16::MAX)) as u16),
+        });
+        if ty == "display" && repeats {
+            self.warn(
+                &format!("{path}.repeats"),
+                "`repeats` on a display item means nothing and is ignored",
+            );
         }
         let (kind, opts) = match self.kind(obj, path, ty, repeats) {
             Some(k) => k,
@@ -252,7 +228,7 @@ impl Importer<'_> {
                 == Some(true);
         let is_question = matches!(kind, ItemKind::Question(_));
         let option_kinds = opts.iter().map(|o| o.kind.to_owned()).collect();
-        let unit = self.unit(obj, path);
+        let (unit, units) = self.units(obj);
         let short = ext::text(obj, ext::TRIAGE_SHORT).map(clean::clean_line);
         self.items.push(Item {
             id: link.clone(),
@@ -266,15 +242,17 @@ impl Importer<'_> {
             end: idx + 1,
             depth,
             show_if: None,
-            required: required && is_question && !read_only && !hidden,
+            required: required && (is_question || ty == "group") && !read_only && !hidden,
             valid_if: None,
             read_only,
             hidden,
-            initial: None,
+            initial: Vec::new(),
+            occurs: occurs.filter(|_| ty != "display"),
             fhir: Some(FhirItem {
                 kind: ty.to_owned(),
                 option_kinds,
                 unit,
+                units,
             }),
         });
         self.item_extensions(obj, path, idx);
@@ -289,7 +267,7 @@ impl Importer<'_> {
             if let Some(t) = self.other_initial.take()
                 && let Some(last) = self.items.last_mut()
             {
-                last.initial = Some(crate::answer::Answer::Text(t));
+                last.initial = vec![crate::answer::Answer::Text(t)];
             }
         }
         if let Some(children) = obj.get("item").and_then(Value::as_array) {
@@ -376,7 +354,8 @@ impl Importer<'_> {
             valid_if: None,
             read_only: false,
             hidden: self.items[idx as usize].hidden,
-            initial: None,
+            initial: Vec::new(),
+            occurs: None,
             fhir: Some(FhirItem {
                 kind: OPEN_CHOICE_TEXT.into(),
                 ..FhirItem::default()
@@ -384,30 +363,21 @@ impl Importer<'_> {
         });
     }
 
-    /// The unit of a number or quantity: `questionnaire-unit`, else the first `unitOption`
-    /// (several unit options: the answer is asked in the first, with a warning).
-    fn unit(&mut self, obj: &Map<String, Value>, path: &str) -> Option<FhirUnit> {
-        let options = ext::all(obj, ext::UNIT_OPTION);
-        if options.len() > 1 {
-            let names: Vec<&str> = options
-                .iter()
-                .filter_map(|x| x.pointer("/valueCoding/code").and_then(Value::as_str))
-                .collect();
-            self.warn(&format!("{path}.extension"), format!("the answer is asked in {} only (the other units offered, {}, are not): it is recorded with that unit", names.first().unwrap_or(&"?"), names.get(1..).unwrap_or(&[]).join(", ")));
-        }
-        let x = ext::first(obj, ext::UNIT).or(options.first().copied())?;
-        let c = x.get("valueCoding")?;
-        let code = c.get("code").and_then(Value::as_str).map(str::to_owned);
-        let display = c
-            .get("display")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .or_else(|| code.as_deref().map(crate::expr::fhirpath::units::display))?;
-        Some(FhirUnit {
-            code,
-            system: c.get("system").and_then(Value::as_str).map(str::to_owned),
-            display: clean::clean_line(&display),
-        })
+    /// The units of a number or quantity: `questionnaire-unit` (one unit), or the
+    /// `unitOption`s (with several, the patient chooses one; the first is the default).
+    fn units(&mut self, obj: &Map<String, Value>) -> (Option<FhirUnit>, Vec<FhirUnit>) {
+        let options: Vec<FhirUnit> = ext::all(obj, ext::UNIT_OPTION)
+            .iter()
+            .filter_map(|x| coding_unit(x.get("valueCoding")?))
+            .collect();
+        let single = ext::first(obj, ext::UNIT).and_then(|x| coding_unit(x.get("valueCoding")?));
+        let unit = single.or_else(|| options.first().cloned());
+        let choices = if options.len() >= 2 {
+            options
+        } else {
+            Vec::new()
+        };
+        (unit, choices)
     }
 
     /// The triage kind of a FHIR item type, with its options for choices.
@@ -606,4 +576,21 @@ impl Importer<'_> {
             }
         }
     }
+}
+
+/// A unit from a coding (`code`, `system`, and the name people read: its display, else the
+/// UCUM code's name).
+pub(super) fn coding_unit(c: &Value) -> Option<FhirUnit> {
+    let code = c.get("code").and_then(Value::as_str).map(str::to_owned);
+    let display = c
+        .get("display")
+        .or(c.get("unit"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or_else(|| code.as_deref().map(crate::expr::fhirpath::units::display))?;
+    Some(FhirUnit {
+        code,
+        system: c.get("system").and_then(Value::as_str).map(str::to_owned),
+        display: clean::clean_line(&display),
+    })
 }

@@ -66,14 +66,14 @@ const KNOWN_ROOT: &[&str] = &[
     "derivedFrom",
 ];
 
-/// Loads and checks a FHIR R4 Questionnaire. Value sets the file binds but does not contain are
-/// looked up in the folder named by `TRIAGE_VALUE_SETS` (the clinic's local expansions).
+/// Loads and checks a FHIR R4 Questionnaire, without local value sets: a choice bound to a
+/// value set the file does not contain is refused (see [`load_fhir_with`]).
 pub fn load_fhir(src: &str) -> Loaded {
-    let dir = std::env::var_os("TRIAGE_VALUE_SETS").map(std::path::PathBuf::from);
-    load_fhir_with(src, dir.as_deref())
+    load_fhir_with(src, None)
 }
 
-/// As [`load_fhir`], with the folder of local ValueSet files given (or none).
+/// As [`load_fhir`], with the clinic's folder of local ValueSet (and CodeSystem) files, from
+/// `[fhir] value_sets` in the clinic settings.
 pub fn load_fhir_with(src: &str, local: Option<&std::path::Path>) -> Loaded {
     // Within its limits before serde_json builds anything (see `crate::limits`).
     if let Err(d) = crate::limits::json_prescan(src, &crate::limits::FHIR) {
@@ -165,10 +165,18 @@ pub fn load_fhir_with(src: &str, local: Option<&std::path::Path>) -> Loaded {
             exprs: logic_exprs,
         })
     });
+    let levels = repeat_levels(&b.items);
+    for (i, l) in levels.iter().enumerate() {
+        if l.len() > MAX_REPEAT_DEPTH {
+            let path = b.link_ids.get(&b.items[i].id).cloned().unwrap_or_default();
+            b.error(&path, format!("repeats are nested more than {MAX_REPEAT_DEPTH} deep here (repeating groups, repeating questions or multi-select questions with items under them), which triage cannot ask"));
+        }
+    }
     let has_errors = b.diags.iter().any(Diagnostic::is_error);
     let items = std::mem::take(&mut b.items);
     let names: HashMap<String, Ref> = names.into_iter().map(|(k, (r, _))| (k, r)).collect();
     let q = Questionnaire {
+        levels,
         meta,
         items,
         derived,
@@ -257,7 +265,7 @@ struct PendingExpr {
 struct Importer<'a> {
     diags: &'a mut Vec<Diagnostic>,
     items: Vec<Item>,
-    value_sets: HashMap<String, Vec<options::Opt>>,
+    value_sets: HashMap<String, options::Expanded>,
     pending: Vec<Pending>,
     /// triage's own answer rules: item, JSON path, rule, message.
     valid_ifs: Vec<(ItemIdx, String, String, String)>,

@@ -55,96 +55,65 @@ fn ordinal_of(obj: &Value) -> Option<f64> {
     })
 }
 
-/// Contained ValueSets by `#id`. A value set with an `expansion` is read from it (the
-/// expansion is the list the server worked out from `compose`; reading both would list every
-/// option twice); codes already listed are not added again.
-pub(super) fn value_sets(obj: &Map<String, Value>) -> HashMap<String, Vec<Opt>> {
-    let contained = obj.get("contained").and_then(Value::as_array);
-    read_value_sets(contained.into_iter().flatten())
+/// Contained ValueSets by `#id` (and their `url`), each worked out (see
+/// [`crate::fhir::valuesets::expand`]), or why it cannot be.
+pub(super) fn value_sets(obj: &Map<String, Value>) -> HashMap<String, Expanded> {
+    let contained: Vec<&Value> = obj
+        .get("contained")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .collect();
+    read_value_sets(&contained, &[])
 }
 
-/// ValueSet files the clinic keeps (their expansions), by canonical URL: a folder of ValueSet
-/// JSON files, read when a Questionnaire binds a choice to a value set it does not
-/// contain. A file that cannot be read is an error naming it.
+/// A value set's options, or why they cannot be listed without a terminology server.
+pub(super) type Expanded = Result<Vec<Opt>, String>;
+
+/// The clinic's local value sets (`[fhir] value_sets`), by canonical URL. A folder that
+/// cannot be read is an error naming the file.
 pub(super) fn local_value_sets(
     dir: Option<&std::path::Path>,
-) -> Result<HashMap<String, Vec<Opt>>, String> {
+) -> Result<HashMap<String, Expanded>, String> {
     let Some(dir) = dir else {
         return Ok(HashMap::new());
     };
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut resources = Vec::new();
-    for e in entries.flatten() {
-        let path = e.path();
-        if path.extension().is_none_or(|x| x != "json") {
-            continue;
-        }
-        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
-        if size > crate::limits::MAX_QUESTIONNAIRE_BYTES as u64 {
-            return Err(format!(
-                "{}: the file is {}; a value set file may be at most {}",
-                path.display(),
-                crate::limits::size(usize::try_from(size).unwrap_or(usize::MAX)),
-                crate::limits::size(crate::limits::MAX_QUESTIONNAIRE_BYTES)
-            ));
-        }
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        crate::limits::json_prescan(&text, &crate::limits::FHIR)
-            .map_err(|d| format!("{}: {}", path.display(), d.message))?;
-        let v: Value =
-            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        resources.push(v);
-    }
-    let mut out = read_value_sets(resources.iter());
+    let folder = crate::fhir::valuesets::read_folder(dir).map_err(|e| e.join("; "))?;
+    let resources: Vec<&Value> = folder.resources.iter().map(|(_, v)| v).collect();
+    let mut out = read_value_sets(&[], &resources);
     out.retain(|k, _| !k.starts_with('#'));
     Ok(out)
 }
 
-fn read_value_sets<'v>(resources: impl Iterator<Item = &'v Value>) -> HashMap<String, Vec<Opt>> {
+/// ValueSets (from `contained`, then from the local folder, whose CodeSystems can complete a
+/// `compose`) by `#id` and URL.
+fn read_value_sets(contained: &[&Value], local: &[&Value]) -> HashMap<String, Expanded> {
+    let systems =
+        crate::fhir::valuesets::code_systems(contained.iter().chain(local.iter()).copied());
     let mut out = HashMap::new();
-    for r in resources {
+    for r in contained.iter().chain(local.iter()) {
         if r.get("resourceType").and_then(Value::as_str) != Some("ValueSet") {
             continue;
         }
-        let id = r.get("id").and_then(Value::as_str).unwrap_or("");
-        let mut opts: Vec<Opt> = Vec::new();
-        let mut add = |o: Opt| {
-            if !opts
-                .iter()
-                .any(|p| p.value == o.value && p.system == o.system)
-            {
-                opts.push(o);
-            }
-        };
-        if let Some(contains) = r.pointer("/expansion/contains").and_then(Value::as_array) {
-            for c in contains {
-                let system = c.get("system").and_then(Value::as_str).map(str::to_owned);
-                add(concept(c, system));
-            }
-        } else {
-            for inc in r
-                .pointer("/compose/include")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let system = inc.get("system").and_then(Value::as_str).map(str::to_owned);
-                for c in inc
-                    .get("concept")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
+        let expanded = crate::fhir::valuesets::expand(r, &systems).map(|codes| {
+            let mut opts: Vec<Opt> = Vec::new();
+            for c in codes {
+                let o = concept(c.concept, c.system);
+                // Each code once (a set with both compose and expansion lists them twice).
+                if !opts
+                    .iter()
+                    .any(|p| p.value == o.value && p.system == o.system)
                 {
-                    add(concept(c, system.clone()));
+                    opts.push(o);
                 }
             }
+            opts
+        });
+        if let Some(id) = r.get("id").and_then(Value::as_str) {
+            out.insert(format!("#{id}"), expanded.clone());
         }
-        out.insert(format!("#{id}"), opts);
-        if let Some(url) = r.get("url").and_then(Value::as_str)
-            && let Some(o) = out.get(&format!("#{id}")).cloned()
-        {
-            out.insert(url.to_owned(), o);
+        if let Some(url) = r.get("url").and_then(Value::as_str) {
+            out.insert(url.to_owned(), expanded);
         }
     }
     out
@@ -173,7 +142,14 @@ impl Importer<'_> {
     fn all_options(&mut self, obj: &Map<String, Value>, path: &str) -> Vec<Opt> {
         if let Some(vs) = obj.get("answerValueSet").and_then(Value::as_str) {
             return match self.value_sets.get(vs) {
-                Some(opts) => opts.clone(),
+                Some(Ok(opts)) => opts.clone(),
+                Some(Err(why)) => {
+                    self.error(
+                        &format!("{path}.answerValueSet"),
+                        format!("the value set `{vs}` cannot be listed here: {why}"),
+                    );
+                    Vec::new()
+                }
                 None if vs.starts_with('#') => {
                     self.error(
                         &format!("{path}.answerValueSet"),
@@ -183,6 +159,9 @@ impl Importer<'_> {
                 }
                 None => {
                     self.error(&format!("{path}.answerValueSet"), format!("the answers of this choice come from the value set `{vs}` on a terminology server, which triage cannot reach (no network at a kiosk): the file is refused rather than asking for a code as free text"));
+                    if let Some(d) = self.diags.last_mut() {
+                        *d = d.clone().help("keep its expansion in the folder named by `[fhir] value_sets` in the clinic settings (config.toml)");
+                    }
                     Vec::new()
                 }
             };

@@ -14,7 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use crate::engine::toggle_option;
+use crate::engine::{At, Step, toggle_option};
 use crate::questionnaire::{ItemIdx, ItemKind};
 use crate::strings;
 use crate::tui::model::{Action, Effect, Field, HitMap, Model, Msg, Screen, Target};
@@ -96,7 +96,11 @@ pub fn start(m: &mut Model<'_>) {
     let first = m
         .session
         .steps()
-        .find(|&i| matches!(q.item(i).kind, ItemKind::Question(_)) && m.session.stored(i).is_none())
+        .find(|s| {
+            matches!(s, Step::Item(at) if at.inst.is_empty()
+                && matches!(q.item(at.item).kind, ItemKind::Question(_))
+                && m.session.stored(at.item).is_none())
+        })
         .or_else(|| m.session.next_step(None));
     match first {
         Some(first) => m.go_to(first),
@@ -114,7 +118,7 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         }
         return Vec::new();
     }
-    let typing = matches!(m.field, Field::Text(_));
+    let typing = m.field.input().is_some();
     let act = match msg {
         Msg::Key(k) => action(&k, typing),
         Msg::Tap(Target::Row(i)) => FormAction::Focus(i),
@@ -190,7 +194,7 @@ enum Direction {
 
 /// Focuses `item` in its section's form, with its stored answer in the field.
 fn focus_field(m: &mut Model<'_>, item: ItemIdx) {
-    m.go_to(item);
+    m.go_to(Step::base(item));
 }
 
 /// Commits the focused field (an empty required answer is allowed here: it is marked, and the
@@ -198,11 +202,11 @@ fn focus_field(m: &mut Model<'_>, item: ItemIdx) {
 /// why), with the saves still to make for an option number that was pending.
 fn commit_here(m: &mut Model<'_>, focus: ItemIdx) -> Result<Vec<Effect>, Vec<Effect>> {
     let mut effects = flush_pending(m, focus);
-    if !matches!(m.field, Field::Text(_)) {
+    if m.field.input().is_none() {
         // Options are committed and saved as they are typed.
         return Ok(effects);
     }
-    match step::commit(m, focus, false) {
+    match step::commit(m, At::base(focus), false) {
         Ok(e) => {
             effects.extend(e);
             Ok(effects)
@@ -236,7 +240,7 @@ fn leave_field(m: &mut Model<'_>, focus: ItemIdx, dir: Direction) -> Vec<Effect>
         // Opened from the review screen: back there, on the row changed, unless the change
         // made another answer necessary.
         match m.session.first_problem() {
-            Some(p) if p.item() != focus => m.go_to(p.item()),
+            Some(p) if p.item() != focus => m.go_to_problem(&p),
             _ => review::arrive(m, Some(from_review)),
         }
         return effects;
@@ -376,7 +380,7 @@ fn choose(m: &mut Model<'_>, focus: ItemIdx, i: usize) -> Vec<Effect> {
         _ => return Vec::new(),
     }
     m.message = None;
-    step::commit(m, focus, false).unwrap_or_default()
+    step::commit(m, At::base(focus), false).unwrap_or_default()
 }
 
 /// After an option was chosen: a single choice whose number is complete moves on by itself;
@@ -409,7 +413,7 @@ fn clear(m: &mut Model<'_>, focus: ItemIdx) -> Vec<Effect> {
         Field::Multi { chosen, .. } => chosen.clear(),
         _ => return Vec::new(),
     }
-    step::commit(m, focus, false).unwrap_or_default()
+    step::commit(m, At::base(focus), false).unwrap_or_default()
 }
 
 /// Typing in a text, number or date field: the same sanitizer, length limit and message as
@@ -586,7 +590,10 @@ fn field_line(
     let label = theme::ellipsize(it.patient_label(), label_w.saturating_sub(3));
     let pad = label_w.saturating_sub(label.width() + 2);
     let (answer, style) = match m.session.answer(item) {
-        Some(_) => (review::shown(m, item), ratatui::style::Style::default()),
+        Some(_) => (
+            review::shown(m, At::base(item)),
+            ratatui::style::Style::default(),
+        ),
         None if show_missing && it.required => (strings::FORM_MISSING.to_owned(), theme::bold()),
         None => (strings::NOT_GIVEN.to_owned(), theme::dim()),
     };
@@ -667,7 +674,7 @@ fn focused_field(
             let numbers: Vec<u32> = chosen.iter().map(|c| c + 1).collect();
             entry_line(f, entry, &numbers, pending);
         }
-        Field::Text(input) => {
+        Field::Text(input) | Field::Quantity { input, .. } => {
             f.render_widget(theme::paragraph(&step::hint_text(it), theme::dim()), inner);
             let w = entry.width.saturating_sub(2) as usize;
             let scroll = input.visual_scroll(w);

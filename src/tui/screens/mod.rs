@@ -4,6 +4,7 @@ pub mod confirm;
 pub mod form;
 pub mod intake;
 pub mod keypad;
+pub mod more;
 pub mod pause;
 pub mod resume;
 pub mod review;

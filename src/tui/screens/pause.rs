@@ -88,7 +88,7 @@ pub fn release(
         ),
     }];
     match action {
-        ReleaseAction::CarryOn => effects.extend(step::advance(m, at)),
+        ReleaseAction::CarryOn => effects.extend(step::advance(m, crate::engine::Step::base(at))),
         ReleaseAction::EndHere => {
             effects.extend(end_here(m, at));
         }

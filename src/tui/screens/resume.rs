@@ -211,7 +211,7 @@ pub fn restored(
         return vec![Effect::Complete];
     }
     match m.session.first_problem() {
-        Some(p) => m.go_to(p.item()),
+        Some(p) => m.go_to_problem(&p),
         None => super::review::arrive(m, None),
     }
     m.message = m.notice.clone();

@@ -12,7 +12,8 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use crate::answer::Answer;
-use crate::questionnaire::{ItemIdx, ItemKind};
+use crate::engine::{At, Step};
+use crate::questionnaire::ItemKind;
 use crate::strings;
 use crate::summary::answer_text;
 use crate::tui::model::{Action, Effect, HitMap, Model, Msg, Screen, Target};
@@ -20,18 +21,21 @@ use crate::tui::theme;
 use crate::tui::update::is_back;
 use crate::typed;
 
-/// The questions listed, in order.
-pub fn rows(m: &Model<'_>) -> Vec<ItemIdx> {
+/// The questions listed, in order (each occurrence of a repeating one).
+pub fn rows(m: &Model<'_>) -> Vec<At> {
     let q = m.session.questionnaire();
     m.session
         .steps()
-        .filter(|&i| matches!(q.item(i).kind, ItemKind::Question(_)))
+        .filter_map(|s| match s {
+            Step::Item(at) if matches!(q.item(at.item).kind, ItemKind::Question(_)) => Some(at),
+            _ => None,
+        })
         .collect()
 }
 
 /// Shows the review screen with the focus on the row of `at` (the question just changed from
 /// here), or on Send when `at` is `None` or no longer listed.
-pub fn arrive(m: &mut Model<'_>, at: Option<ItemIdx>) {
+pub fn arrive(m: &mut Model<'_>, at: Option<At>) {
     let rows = rows(m);
     let focus = at
         .and_then(|item| rows.iter().position(|&r| r == item))
@@ -71,16 +75,20 @@ fn back(m: &mut Model<'_>) {
     }
 }
 
-fn open(m: &mut Model<'_>, rows: &[ItemIdx], i: usize) -> Vec<Effect> {
-    if let Some(&item) = rows.get(i) {
-        m.back_to_review = Some(item);
-        m.go_to(item);
+fn open(m: &mut Model<'_>, rows: &[At], i: usize) -> Vec<Effect> {
+    if let Some(&at) = rows.get(i) {
+        m.back_to_review = Some(at);
+        m.go_to(Step::Item(at));
         return Vec::new();
     }
     // Send: everything must be answered first.
     match m.session.first_problem() {
         Some(p) => {
-            let at = rows.iter().position(|&r| r == p.item()).unwrap_or(0);
+            let at = rows
+                .iter()
+                .position(|&r| r == p.at())
+                .or_else(|| rows.iter().position(|r| r.item >= p.item()))
+                .unwrap_or(0);
             m.screen = Screen::Review { focus: at };
             m.message = Some(strings::REVIEW_NEED.to_owned());
         }
@@ -94,9 +102,10 @@ fn open(m: &mut Model<'_>, rows: &[ItemIdx], i: usize) -> Vec<Effect> {
 
 /// An answer as the patient gave it (their words and option labels); "Left blank" for an
 /// optional question passed without an answer, "Not answered yet" for a required one.
-pub(crate) fn shown(m: &Model<'_>, item: ItemIdx) -> String {
+pub(crate) fn shown(m: &Model<'_>, at: At) -> String {
     let q = m.session.questionnaire();
-    match m.session.answer(item) {
+    let item = at.item;
+    match m.session.answer_at(at) {
         None if !q.item(item).required => strings::REVIEW_LEFT_BLANK.to_owned(),
         None => strings::REVIEW_MISSING.to_owned(),
         Some(Answer::Date(d)) => typed::describe_date(d),
@@ -211,15 +220,20 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
         );
     }
     let label_w = (list.width as usize * 2 / 5).clamp(8, 40);
-    for (line, (i, &item)) in rows
+    for (line, (i, &at)) in rows
         .iter()
         .enumerate()
         .skip(start)
         .take(visible)
         .enumerate()
     {
-        let it = q.item(item);
-        let label = it.patient_label();
+        let it = q.item(at.item);
+        // Inside repeats the instance comes first, so a long question cut short keeps it.
+        let text = it.patient_label();
+        let label = match crate::summary::instance_words(q, at) {
+            Some(w) => format!("({w}) {text}"),
+            None => text.to_owned(),
+        };
         let mut l = String::new();
         for ch in label.chars() {
             if (l.clone() + &ch.to_string()).width() + 2 > label_w {
@@ -236,8 +250,8 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
             ratatui::style::Style::default()
         };
         let room = (list.width as usize).saturating_sub(label_w + 2);
-        let answer = theme::ellipsize(&shown(m, item), room);
-        let answer_style = if m.session.answer(item).is_none() {
+        let answer = theme::ellipsize(&shown(m, at), room);
+        let answer_style = if m.session.answer_at(at).is_none() {
             theme::bold()
         } else {
             style

@@ -5,6 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::Paragraph;
 
+use crate::engine::Step;
 use crate::questionnaire::ItemIdx;
 use crate::strings;
 use crate::tui::model::{Effect, HitMap, Model, Msg, Screen, Target};
@@ -19,7 +20,7 @@ fn sections(m: &Model<'_>) -> Vec<ItemIdx> {
         .collect()
 }
 
-pub fn update(m: &mut Model<'_>, focus: usize, back: ItemIdx, msg: Msg) -> Vec<Effect> {
+pub fn update(m: &mut Model<'_>, focus: usize, back: Step, msg: Msg) -> Vec<Effect> {
     let list = sections(m);
     let pick = match msg {
         Msg::Key(k) => match k.code {
@@ -50,7 +51,7 @@ pub fn update(m: &mut Model<'_>, focus: usize, back: ItemIdx, msg: Msg) -> Vec<E
     };
     if let Some(section) = pick {
         // The section's intro or first question; before it, the step just before the section.
-        let first = m.session.next_step(section.checked_sub(1)).unwrap_or(back);
+        let first = m.session.first_step_from(section).unwrap_or(back);
         m.go_to(first);
     }
     Vec::new()

@@ -191,8 +191,9 @@ pub fn wait_words(until: jiff::Timestamp, now: jiff::Timestamp) -> Option<String
     Some(strings::wait_at(&clock))
 }
 
-/// The message for a PIN answer that asks staff to wait, as of `now`.
-fn wait_message(check: &Check, now: jiff::Timestamp) -> String {
+/// The message for a PIN answer that asks to wait (or says what is wrong), as of `now`: the
+/// staff PIN screen and the inbox's prescriber PINs alike.
+pub(crate) fn wait_message(check: &Check, now: jiff::Timestamp) -> String {
     match check {
         Check::Locked { until, recovery } => {
             strings::staff_pin_locked(wait_words(*until, now).as_deref(), *recovery)
@@ -273,7 +274,8 @@ pub fn menu_update(m: &mut Model<'_>, focus: usize, msg: Msg) -> Vec<Effect> {
                 Screen::Pause { flag, at } => {
                     pause::release(m, flag, at, Releaser::StaffPin, ReleaseAction::EndHere)
                 }
-                Screen::Step(i) | Screen::Form { focus: i, .. } => pause::end_here(m, i),
+                Screen::Step(s) => pause::end_here(m, s.item()),
+                Screen::Form { focus: i, .. } => pause::end_here(m, i),
                 _ => vec![Effect::Complete],
             };
             m.screen = Screen::Confirm;

@@ -12,16 +12,21 @@ use tui_input::backend::crossterm::to_input_request;
 use crate::answer::Answer;
 use crate::answers;
 use crate::engine::toggle_option;
+use crate::engine::{At, Step};
 use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, QuestionKind};
 use crate::strings::{self, fill};
 use crate::tui::model::{Action, Effect, Field, HitMap, Model, Msg, Screen, Target};
-use crate::tui::options;
+use crate::tui::options::{self, option_keys};
 use crate::tui::theme;
-use crate::tui::update::{digit, is_back, is_next};
+use crate::tui::update::{is_back, is_next};
 use crate::typed;
 use unicode_width::UnicodeWidthStr;
 
-pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
+pub fn update(m: &mut Model<'_>, step: Step, msg: Msg) -> Vec<Effect> {
+    let at = match step {
+        Step::Item(at) => at,
+        Step::More(at) => return super::more::update(m, at, msg),
+    };
     if m.help_open {
         // Any key or tap closes the help panel.
         if matches!(msg, Msg::Key(_) | Msg::Tap(_)) {
@@ -29,13 +34,26 @@ pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
         }
         return Vec::new();
     }
+    let item = at.item;
     let room = max_chars(m, item);
     match msg {
         Msg::Key(k) => {
             if k.code == KeyCode::F(1)
-                || (k.code == KeyCode::Char('?') && !matches!(m.field, Field::Text(_)))
+                || (k.code == KeyCode::Char('?') && m.field.input().is_none())
             {
                 m.help_open = true;
+                return Vec::new();
+            }
+            // A quantity's unit: up and down go through the units offered.
+            if let Field::Quantity { unit, .. } = &mut m.field
+                && matches!(k.code, KeyCode::Up | KeyCode::Down)
+            {
+                let n = m.session.questionnaire().item(item).unit_choices().len();
+                *unit = match k.code {
+                    KeyCode::Up => unit.saturating_sub(1),
+                    _ => (*unit + 1).min(n.saturating_sub(1)),
+                };
+                m.message = None;
                 return Vec::new();
             }
             if matches!(m.field, Field::Text(_)) && matches!(k.code, KeyCode::Up | KeyCode::Down) {
@@ -43,25 +61,28 @@ pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
                 m.scroll_view(if k.code == KeyCode::Up { -1 } else { 1 }, false);
                 return Vec::new();
             }
-            if matches!(m.field, Field::Text(_)) {
+            if m.field.input().is_some() {
                 return match k.code {
-                    KeyCode::Enter | KeyCode::PageDown => next(m, item),
-                    KeyCode::Tab if m.mode.is_staff() => next(m, item),
-                    KeyCode::Esc | KeyCode::PageUp => back(m, item),
-                    KeyCode::BackTab if m.mode.is_staff() => back(m, item),
+                    KeyCode::Enter | KeyCode::PageDown => next(m, at),
+                    KeyCode::Tab if m.mode.is_staff() => next(m, at),
+                    KeyCode::Esc | KeyCode::PageUp => back(m, step),
+                    KeyCode::BackTab if m.mode.is_staff() => back(m, step),
                     _ => {
                         edit_text(m, room, k);
                         Vec::new()
                     }
                 };
             }
-            if let Some(d) = digit(&k) {
-                choose(m, item, d);
+            if let Some(d) = digit_key(&k) {
+                let keys = option_keys(m.offered_options(item));
+                if let Some(i) = keys.iter().position(|c| *c == Some(d)) {
+                    choose(m, item, i);
+                }
                 return Vec::new();
             }
             match k.code {
-                KeyCode::Tab if m.mode.is_staff() => return next(m, item),
-                KeyCode::BackTab if m.mode.is_staff() => return back(m, item),
+                KeyCode::Tab if m.mode.is_staff() => return next(m, at),
+                KeyCode::BackTab if m.mode.is_staff() => return back(m, step),
                 KeyCode::Up => {
                     let first = focus(m) == Some(0);
                     if !m.scroll_view(-1, !first) {
@@ -75,22 +96,29 @@ pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
                     if let Some(f) = focus(m) {
                         choose(m, item, f);
                     } else {
-                        return next(m, item);
+                        return next(m, at);
                     }
                 }
-                KeyCode::Right => return next(m, item),
-                _ if is_next(&k) => return next(m, item),
-                _ if is_back(&k) => return back(m, item),
+                KeyCode::Right => return next(m, at),
+                _ if is_next(&k) => return next(m, at),
+                _ if is_back(&k) => return back(m, step),
                 _ => {}
             }
             Vec::new()
         }
         Msg::Tap(Target::Option(i)) => {
-            choose(m, item, i);
+            if let Field::Quantity { unit, .. } = &mut m.field {
+                if i < m.session.questionnaire().item(item).unit_choices().len() {
+                    *unit = i;
+                    m.message = None;
+                }
+            } else {
+                choose(m, item, i);
+            }
             Vec::new()
         }
-        Msg::Tap(Target::Button(Action::Next)) => next(m, item),
-        Msg::Tap(Target::Button(Action::Back)) => back(m, item),
+        Msg::Tap(Target::Button(Action::Next)) => next(m, at),
+        Msg::Tap(Target::Button(Action::Back)) => back(m, step),
         Msg::Tap(Target::Button(Action::Help)) => {
             m.help_open = true;
             Vec::new()
@@ -114,7 +142,7 @@ pub fn update(m: &mut Model<'_>, item: ItemIdx, msg: Msg) -> Vec<Effect> {
 /// (`room`, in characters). Reaching the limit, or typing past it, says so at once under the
 /// field, naming the limit (clinical spec 9.4: nothing is cut without the patient knowing).
 pub(crate) fn edit_text(m: &mut Model<'_>, room: usize, k: crossterm::event::KeyEvent) {
-    let Field::Text(input) = &mut m.field else {
+    let Some(input) = m.field.input_mut() else {
         return;
     };
     let Some(req) = to_input_request(&Event::Key(k)) else {
@@ -138,7 +166,7 @@ pub(crate) fn edit_text(m: &mut Model<'_>, room: usize, k: crossterm::event::Key
 /// Pasting into a text field: cleaned to one line, and cut at the field's length limit
 /// (`room`, in characters) with a message naming the limit when it was reached.
 pub(crate) fn paste_text(m: &mut Model<'_>, room: usize, text: &str) {
-    let Field::Text(input) = &mut m.field else {
+    let Some(input) = m.field.input_mut() else {
         return;
     };
     let len = input.value().chars().count();
@@ -173,9 +201,11 @@ fn focus(m: &Model<'_>) -> Option<usize> {
 }
 
 fn move_focus(m: &mut Model<'_>, by: i32) {
-    let Screen::Step(item) = m.screen else { return };
+    let Screen::Step(Step::Item(at)) = m.screen else {
+        return;
+    };
     m.follow_focus = true;
-    let n = m.offered_options(item).len();
+    let n = m.offered_options(at.item).len();
     if let Field::Choice { focus, .. } | Field::Multi { focus, .. } = &mut m.field
         && n > 0
     {
@@ -211,6 +241,19 @@ pub(crate) fn field_answer(m: &Model<'_>, item: ItemIdx) -> Result<Option<Answer
         (Field::Multi { chosen, .. }, _) => {
             Ok((!chosen.is_empty()).then(|| Answer::Multi(chosen.clone())))
         }
+        (Field::Quantity { input, unit }, _) => {
+            let v = input.value().trim();
+            if crate::text::is_blank(v) {
+                return Ok(None);
+            }
+            typed::parse_number(v).map(|value| {
+                Some(Answer::Quantity {
+                    value,
+                    unit: *unit as u32,
+                    base: None,
+                })
+            })
+        }
         (Field::Text(input), Some(kind)) => {
             let v = input.value().trim();
             if crate::text::is_blank(v) {
@@ -234,29 +277,35 @@ pub(crate) fn field_answer(m: &Model<'_>, item: ItemIdx) -> Result<Option<Answer
 /// The program is stopping (a signal, a closed terminal): an answer chosen or typed on screen
 /// but not yet confirmed is kept in the draft if it is a valid answer, so nothing the patient
 /// gave is lost. Nothing moves on.
-pub fn keep_on_screen(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
-    let Ok(Some(a)) = field_answer(m, item) else {
+pub fn keep_on_screen(m: &mut Model<'_>, at: At) -> Vec<Effect> {
+    let Ok(Some(a)) = field_answer(m, at.item) else {
         return Vec::new();
     };
-    if m.session.stored(item) == Some(&a) || m.session.set(item, a).is_err() {
+    if m.session.stored_at(at) == Some(&a) || m.session.set_at(at, a).is_err() {
         return Vec::new();
     }
-    let q = m.session.questionnaire();
-    m.session
-        .stored(item)
-        .map(|stored| Effect::Save {
-            item: q.item(item).id.clone(),
-            value: Some(answers::to_json(q, item, stored)),
-        })
-        .into_iter()
-        .collect()
+    vec![save(m, at.item)]
+}
+
+/// The digit typed, if a digit key was pressed.
+fn digit_key(k: &crossterm::event::KeyEvent) -> Option<char> {
+    match k.code {
+        KeyCode::Char(c @ '0'..='9')
+            if !k
+                .modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL) =>
+        {
+            Some(c)
+        }
+        _ => None,
+    }
 }
 
 /// Commits the answer on screen and moves on.
-pub fn next(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
-    match commit(m, item, true) {
+pub fn next(m: &mut Model<'_>, at: At) -> Vec<Effect> {
+    match commit(m, at, true) {
         Ok(mut effects) => {
-            effects.extend(advance(m, item));
+            effects.extend(advance(m, Step::Item(at)));
             effects
         }
         Err(Refused) => Vec::new(),
@@ -270,8 +319,9 @@ pub struct Refused;
 /// Commits the answer in the field to the session and asks for it to be saved (or its removal,
 /// when the field was emptied). Refused, with a plain message, when it cannot be read, breaks
 /// a rule, or is empty while `need_answer` and the question is required.
-pub fn commit(m: &mut Model<'_>, item: ItemIdx, need_answer: bool) -> Result<Vec<Effect>, Refused> {
+pub fn commit(m: &mut Model<'_>, at: At, need_answer: bool) -> Result<Vec<Effect>, Refused> {
     let q = m.session.questionnaire();
+    let item = at.item;
     let it = q.item(item);
     let mut effects = Vec::new();
     if it.question().is_none() {
@@ -285,7 +335,7 @@ pub fn commit(m: &mut Model<'_>, item: ItemIdx, need_answer: bool) -> Result<Vec
         }
     };
     match answer {
-        None if it.required && need_answer => {
+        None if need_answer && m.session.required_at(at) => {
             m.message = Some(match it.question() {
                 // Answers out of sight are named: the one that fits may be among them.
                 Some(QuestionKind::Choice { .. }) => options::out_of_sight_message(
@@ -298,46 +348,48 @@ pub fn commit(m: &mut Model<'_>, item: ItemIdx, need_answer: bool) -> Result<Vec
             return Err(Refused);
         }
         None => {
-            if m.session.stored(item).is_some() {
-                m.session.clear(item);
-                effects.push(Effect::Save {
-                    item: it.id.clone(),
-                    value: None,
-                });
+            if m.session.stored_at(at).is_some() {
+                m.session.clear_at(at);
+                effects.push(save(m, item));
             }
         }
         Some(a) => {
-            if (m.session.stored(item) != Some(&a) || !m.session.is_visible(item))
-                && let Err(e) = m.session.set(item, a)
+            if (m.session.stored_at(at) != Some(&a) || !m.session.is_visible_at(at))
+                && let Err(e) = m.session.set_at(at, a)
             {
                 m.message = Some(e.message);
                 return Err(Refused);
             }
-            if let Some(stored) = m.session.stored(item) {
-                effects.push(Effect::Save {
-                    item: it.id.clone(),
-                    value: Some(answers::to_json(q, item, stored)),
-                });
+            if m.session.stored_at(at).is_some() {
+                effects.push(save(m, item));
             }
         }
     }
     Ok(effects)
 }
 
-/// Where to go after `item`: a safety pause, the end, back to review, or the next step.
-pub fn advance(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
+/// Saves an item's answers (every occurrence of it, in the answers-file form) to the draft.
+pub fn save(m: &Model<'_>, item: ItemIdx) -> Effect {
+    Effect::Save {
+        item: m.session.questionnaire().item(item).id.clone(),
+        value: answers::item_json(&m.session, item, false),
+    }
+}
+
+/// Where to go after `step`: a safety pause, the end, back to review, or the next step.
+pub fn advance(m: &mut Model<'_>, step: Step) -> Vec<Effect> {
     if let Some(flag) = m.session.pending_pause() {
         // Staff are alerted at once, in every mode (the alert command gets no patient data).
-        return super::pause::enter(m, flag, item);
+        return super::pause::enter(m, flag, step.item());
     }
     if let Some(from_review) = m.back_to_review {
         match m.session.first_problem() {
-            Some(p) => m.go_to(p.item()),
+            Some(p) => m.go_to_problem(&p),
             None => super::review::arrive(m, Some(from_review)),
         }
         return Vec::new();
     }
-    match m.session.next_step(Some(item)) {
+    match m.session.next_step(Some(step)) {
         Some(n) => m.go_to(n),
         None if m.session.ended_at().is_some() => {
             m.screen = Screen::Confirm;
@@ -348,12 +400,12 @@ pub fn advance(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
     Vec::new()
 }
 
-fn back(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
+pub fn back(m: &mut Model<'_>, step: Step) -> Vec<Effect> {
     if let Some(from_review) = m.back_to_review {
         super::review::arrive(m, Some(from_review));
         return Vec::new();
     }
-    match m.session.prev_step(item) {
+    match m.session.prev_step(step) {
         Some(p) => m.go_to(p),
         None => {
             m.screen = Screen::Welcome;
@@ -363,58 +415,47 @@ fn back(m: &mut Model<'_>, item: ItemIdx) -> Vec<Effect> {
     Vec::new()
 }
 
-/// "Section 3 of 9" (counting every section, so the number does not change as sections are
-/// shown or hidden), and how far through the questionnaire the item is, for the progress bar.
-fn progress(m: &Model<'_>, item: ItemIdx) -> (String, usize, usize) {
-    let q = m.session.questionnaire();
-    let sections: Vec<ItemIdx> = q.sections().collect();
-    let here = q.section_of(item);
-    let pos = sections
-        .iter()
-        .position(|&s| s == here)
-        .map_or(0, |p| p + 1);
-    (
-        fill(&fill(strings::SECTION_OF, pos), sections.len()),
-        item as usize,
-        q.items.len(),
-    )
-}
-
-/// Whether the answers of `item` show whole only with the progress bar and the blank row
-/// above the buttons given up (at 80x24: the eleven medicine groups, one per row).
-fn needs_tight_layout(m: &Model<'_>, area: Rect, footer_h: u16, item: ItemIdx) -> bool {
-    let it = m.session.questionnaire().item(item);
-    let offered = m.offered_options(item);
-    if offered.is_empty() || !matches!(it.kind, ItemKind::Question(_)) {
-        return false;
+/// Writes wrapped text at row `y` of `body` (cut at its bottom) and moves `y` below it.
+pub(super) fn put_text(
+    f: &mut Frame,
+    body: Rect,
+    y: &mut u16,
+    text: &str,
+    style: ratatui::style::Style,
+) {
+    let bottom = body.y + body.height;
+    let h = theme::text_height(text, body.width).min(bottom.saturating_sub(*y));
+    if h > 0 {
+        f.render_widget(
+            theme::paragraph(text, style),
+            Rect {
+                y: *y,
+                height: h,
+                ..body
+            },
+        );
     }
-    let width = area.width.saturating_sub(2);
-    let normal = area.height.saturating_sub(3 + footer_h + 1);
-    let message_h = match (&m.message, &m.save_problem) {
-        (Some(t), _) | (None, Some(t)) => theme::text_height(&format!("! {t}"), width),
-        _ => 0,
-    };
-    let need =
-        theme::text_height(&it.text, width) + options::rows_needed(offered, width) + message_h;
-    need > normal && need <= normal + 2
+    *y += h;
 }
 
-pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: ItemIdx) {
+/// The footer's height: three rows (boxed buttons) from 16 rows up, else one.
+fn footer_height(area: Rect) -> u16 {
+    if area.height >= 16 { 3 } else { 1 }
+}
+
+/// The frame of a step screen: header with the section, progress bar; returns the body and
+/// footer rectangles. `tight`: the progress bar and the blank row above the buttons give way
+/// to two more rows of answers (see [`needs_tight_layout`]).
+pub(super) fn frame(
+    m: &Model<'_>,
+    f: &mut Frame,
+    area: Rect,
+    item: ItemIdx,
+    tight: bool,
+) -> (Rect, Rect) {
     let q = m.session.questionnaire();
-    let it = q.item(item);
-    m.hidden_options.replace(Vec::new());
     let (where_, done, total) = progress(m, item);
-    let narrow = area.width < 60;
     theme::header(f, Rect { height: 1, ..area }, &q.meta.title, &where_);
-    let footer_h = if area.height >= 16 { 3 } else { 1 };
-    let footer = Rect {
-        y: area.y + area.height - footer_h,
-        height: footer_h,
-        ..area
-    };
-    // A list of answers that fits only with two more rows gets them: the progress bar and the
-    // blank row above the buttons give way (the header still says which section this is).
-    let tight = needs_tight_layout(m, area, footer_h, item);
     if !tight {
         theme::progress(
             f,
@@ -427,7 +468,12 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
             total,
         );
     }
-    let context_row = if tight { area.y + 1 } else { area.y + 2 };
+    let footer_h = footer_height(area);
+    let footer = Rect {
+        y: area.y + area.height - footer_h,
+        height: footer_h,
+        ..area
+    };
     let body = if tight {
         Rect {
             x: area.x + 1,
@@ -443,6 +489,55 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
             height: area.height.saturating_sub(3 + footer_h + 1),
         }
     };
+    (body, footer)
+}
+
+/// Whether the answers of `item` show whole only with the progress bar and the blank row
+/// above the buttons given up (at 80x24: the eleven medicine groups, one per row).
+fn needs_tight_layout(m: &Model<'_>, area: Rect, item: ItemIdx) -> bool {
+    let it = m.session.questionnaire().item(item);
+    let offered = m.offered_options(item);
+    if offered.is_empty() || !matches!(it.kind, ItemKind::Question(_)) {
+        return false;
+    }
+    let width = area.width.saturating_sub(2);
+    let normal = area.height.saturating_sub(3 + footer_height(area) + 1);
+    let message_h = match (&m.message, &m.save_problem) {
+        (Some(t), _) | (None, Some(t)) => theme::text_height(&format!("! {t}"), width),
+        _ => 0,
+    };
+    let need =
+        theme::text_height(&it.text, width) + options::rows_needed(offered, width) + message_h;
+    need > normal && need <= normal + 2
+}
+
+/// "Section 3 of 9" (counting every section, so the number does not change as sections are
+/// shown or hidden; nothing for a question outside every section, as in a flat FHIR
+/// questionnaire), and how far through the questionnaire the item is, for the progress bar.
+pub fn progress(m: &Model<'_>, item: ItemIdx) -> (String, usize, usize) {
+    let q = m.session.questionnaire();
+    let sections: Vec<ItemIdx> = q.sections().collect();
+    let here = q.section_of(item);
+    let where_ = match sections.iter().position(|&s| s == here) {
+        Some(p) => fill(&fill(strings::SECTION_OF, p + 1), sections.len()),
+        None => String::new(),
+    };
+    (where_, item as usize, q.items.len())
+}
+
+pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, step: Step) {
+    let at = match step {
+        Step::Item(at) => at,
+        Step::More(at) => return super::more::view(m, f, area, hits, at),
+    };
+    let item = at.item;
+    let q = m.session.questionnaire();
+    let it = q.item(item);
+    let narrow = area.width < 60;
+    m.hidden_options.replace(Vec::new());
+    let tight = needs_tight_layout(m, area, item);
+    let (body, footer) = frame(m, f, area, item, tight);
+    let context_row = if tight { area.y + 1 } else { area.y + 2 };
 
     // Footer buttons.
     let next_label = if matches!(it.kind, ItemKind::Group { .. }) {
@@ -474,18 +569,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
     let mut y = body.y;
     let bottom = body.y + body.height;
     let put = |f: &mut Frame, y: &mut u16, text: &str, style: ratatui::style::Style| {
-        let h = theme::text_height(text, body.width).min(bottom.saturating_sub(*y));
-        if h > 0 {
-            f.render_widget(
-                theme::paragraph(text, style),
-                Rect {
-                    y: *y,
-                    height: h,
-                    ..body
-                },
-            );
-        }
-        *y += h;
+        put_text(f, body, y, text, style)
     };
     let message_h = match (&m.message, &m.save_problem) {
         (Some(t), _) | (None, Some(t)) => theme::text_height(&format!("! {t}"), body.width),
@@ -494,8 +578,13 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
     // Where the question stands: the text of the group around it (a section's title, or a
     // FHIR group's stem such as "Over the last two weeks, how often ..."), on the free row under
     // the progress bar; a stem too long for it goes above the question when there is room.
+    let context = match (group_text(q, item), crate::summary::instance_words(q, at)) {
+        (Some(g), Some(w)) => Some(format!("{g} ({w})")),
+        (Some(g), None) => Some(g.to_owned()),
+        (None, w) => w,
+    };
     if !matches!(it.kind, ItemKind::Group { .. })
-        && let Some(context) = group_text(q, item)
+        && let Some(context) = context.as_deref()
     {
         let line = context.lines().next().unwrap_or("");
         let whole = line.width() <= body.width as usize && !context.contains('\n');
@@ -535,13 +624,14 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, item: I
             let hint = hint_text(it);
             let hint_h = theme::text_height(&hint, body.width);
             let field_y = text_h + hint_h + 1;
-            // Options one under another, each label wrapped in full.
+            // Options one under another, each label wrapped in full; a quantity with units:
+            // its typing line, then one line per unit.
             let heights: Vec<u16> = offered
                 .iter()
                 .map(|o| theme::line_height(&o.label, body.width))
                 .collect();
             let field_h = if offered.is_empty() {
-                1
+                1 + it.unit_choices().len() as u16
             } else {
                 heights.iter().sum()
             };
@@ -698,16 +788,32 @@ pub(crate) fn hint_text(it: &crate::questionnaire::Item) -> String {
         ) => strings::CHOOSE_MANY_HINT.to_owned(),
         (QuestionKind::Choice { .. }, _) => strings::CHOOSE_ONE_HINT.to_owned(),
         (QuestionKind::Number { min, max, unit, .. }, _) => {
-            let range = match (min, max) {
+            // FHIR's 32-bit integer limits are a technical bound, not one worth reading.
+            let real = |b: &Option<f64>| b.filter(|v| v.abs() < f64::from(i32::MAX));
+            let range = match (real(min), real(max)) {
                 (Some(a), Some(b)) => format!(
                     " from {} to {}",
-                    crate::summary::fmt_num(*a),
-                    crate::summary::fmt_num(*b)
+                    crate::summary::fmt_num(a),
+                    crate::summary::fmt_num(b)
                 ),
                 _ => String::new(),
             };
-            let unit = unit.as_ref().map(|u| format!(" ({u})")).unwrap_or_default();
-            format!("{}{range}{unit}.", strings::NUMBER_HINT)
+            if it.unit_choices().is_empty() {
+                let unit = unit.as_ref().map(|u| format!(" ({u})")).unwrap_or_default();
+                format!("{}{range}{unit}.", strings::NUMBER_HINT)
+            } else {
+                let first = it
+                    .unit_choices()
+                    .first()
+                    .filter(|_| !range.is_empty())
+                    .map(|u| format!(" {}", u.display))
+                    .unwrap_or_default();
+                format!(
+                    "{}{range}{first}; {}",
+                    strings::NUMBER_HINT,
+                    strings::UNIT_HINT
+                )
+            }
         }
         (
             QuestionKind::Date {
@@ -736,84 +842,212 @@ fn field_view(
     if area.height == 0 || area.width < 4 {
         return;
     }
+    let it = m.session.questionnaire().item(item);
     // A staff-only answer (given in reception mode) is not among a patient's options: the
     // focus stays on the options shown.
-    let shown = m.offered_options(item).len().saturating_sub(1);
     let offered = m.offered_options(item);
+    let shown = offered.len().saturating_sub(1);
     let boxes = !lines_only && !m.mode.is_staff();
+    let mut list = |focus: usize, marker: &dyn Fn(usize) -> &'static str| {
+        let list = options::OptionList {
+            options: offered,
+            focus: Some(focus.min(shown)),
+            boxes,
+            marker,
+        };
+        options::draw(&list, f, area, hits)
+    };
     let hidden = match &m.field {
-        Field::Choice { focus, chosen } => {
-            let marker = |i: usize| {
-                if *chosen == Some(i as u32) {
-                    "(x)"
-                } else {
-                    "( )"
-                }
-            };
-            let list = options::OptionList {
-                options: offered,
-                focus: Some((*focus).min(shown)),
-                boxes,
-                marker: &marker,
-            };
-            options::draw(&list, f, area, hits)
-        }
-        Field::Multi { focus, chosen } => {
-            let marker = |i: usize| {
-                if chosen.contains(&(i as u32)) {
-                    "[x]"
-                } else {
-                    "[ ]"
-                }
-            };
-            let list = options::OptionList {
-                options: offered,
-                focus: Some((*focus).min(shown)),
-                boxes,
-                marker: &marker,
-            };
-            options::draw(&list, f, area, hits)
-        }
+        Field::Choice { focus, chosen } => list(*focus, &|i| {
+            if *chosen == Some(i as u32) {
+                "(x)"
+            } else {
+                "( )"
+            }
+        }),
+        Field::Multi { focus, chosen } => list(*focus, &|i| {
+            if chosen.contains(&(i as u32)) {
+                "[x]"
+            } else {
+                "[ ]"
+            }
+        }),
         _ => Vec::new(),
     };
-    if !lines_only {
+    if !lines_only && matches!(m.field, Field::Choice { .. } | Field::Multi { .. }) {
         m.hidden_options.replace(hidden);
     }
-    if let Field::Text(input) = &m.field {
-        // A thick box when there is room; otherwise one line starting with `>`.
-        let boxed = area.height >= 3;
-        let r = Rect {
-            height: if boxed { 3 } else { 1 },
-            ..area
-        };
-        let (inner_x, inner_w) = (
-            r.x + if boxed { 1 } else { 2 },
-            r.width.saturating_sub(3) as usize,
-        );
-        let scroll = input.visual_scroll(inner_w);
-        let text = ratatui::widgets::Paragraph::new(input.value()).scroll((0, scroll as u16));
-        if boxed {
-            let block = ratatui::widgets::Block::default()
-                .borders(ratatui::widgets::Borders::ALL)
-                .border_type(ratatui::widgets::BorderType::Thick);
-            f.render_widget(text.block(block), r);
-        } else {
-            f.render_widget(
-                ratatui::widgets::Paragraph::new(">").style(theme::bold()),
-                Rect { width: 2, ..r },
-            );
-            f.render_widget(
-                text,
+    match &m.field {
+        Field::Text(input) => text_box(f, area, input),
+        Field::Quantity { input, unit } => {
+            let units = it.unit_choices().len() as u16;
+            let box_h = if area.height >= 3 + units { 3 } else { 1 };
+            text_box(
+                f,
                 Rect {
-                    x: inner_x,
-                    width: r.width.saturating_sub(2),
-                    ..r
+                    height: box_h,
+                    ..area
+                },
+                input,
+            );
+            let units: Vec<crate::questionnaire::ChoiceOption> = it
+                .unit_choices()
+                .iter()
+                .map(|u| crate::questionnaire::ChoiceOption {
+                    label: u.display.clone(),
+                    ..Default::default()
+                })
+                .collect();
+            let below = Rect {
+                y: area.y + box_h,
+                height: area.height.saturating_sub(box_h),
+                ..area
+            };
+            if below.height > 0 {
+                options_view(
+                    m.mode.is_staff(),
+                    false,
+                    f,
+                    below,
+                    hits,
+                    &units,
+                    *unit,
+                    |i| if i == *unit { "(x)" } else { "( )" },
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A typing box: a thick box when there is room, otherwise one line starting with `>`; the
+/// terminal cursor sits at the input's cursor.
+fn text_box(f: &mut Frame, area: Rect, input: &tui_input::Input) {
+    let boxed = area.height >= 3;
+    let r = Rect {
+        height: if boxed { 3 } else { 1 },
+        ..area
+    };
+    let (inner_x, inner_w) = (
+        r.x + if boxed { 1 } else { 2 },
+        r.width.saturating_sub(3) as usize,
+    );
+    let scroll = input.visual_scroll(inner_w);
+    let text = ratatui::widgets::Paragraph::new(input.value()).scroll((0, scroll as u16));
+    if boxed {
+        let block = ratatui::widgets::Block::default()
+            .borders(ratatui::widgets::Borders::ALL)
+            .border_type(ratatui::widgets::BorderType::Thick);
+        f.render_widget(text.block(block), r);
+    } else {
+        f.render_widget(
+            ratatui::widgets::Paragraph::new(">").style(theme::bold()),
+            Rect { width: 2, ..r },
+        );
+        f.render_widget(
+            text,
+            Rect {
+                x: inner_x,
+                width: r.width.saturating_sub(2),
+                ..r
+            },
+        );
+    }
+    let cx = inner_x + (input.visual_cursor().max(scroll) - scroll) as u16;
+    let cy = if boxed { r.y + 1 } else { r.y };
+    f.set_cursor_position((cx.min(r.x + r.width.saturating_sub(2)), cy));
+}
+
+/// The options of a choice as boxes (or lines when space is short), scrolled to the focus;
+/// `keyed`: each shows the number key that chooses it.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn options_view(
+    compact: bool,
+    keyed: bool,
+    f: &mut Frame,
+    area: Rect,
+    hits: &mut HitMap,
+    options: &[crate::questionnaire::ChoiceOption],
+    focus: usize,
+    marker: impl Fn(usize) -> &'static str,
+) {
+    // Boxed options (three-row tap targets) when every one of them fits with both scroll hints;
+    // otherwise one line each, so the smallest window still shows every choice.
+    let tallest = options
+        .iter()
+        .map(|o| theme::option_height(&o.label, area.width))
+        .max()
+        .unwrap_or(0);
+    let boxed = area.height >= 5 && tallest + 2 <= area.height && !compact;
+    let keys = if keyed {
+        option_keys(options)
+    } else {
+        Vec::new()
+    };
+    let heights: Vec<u16> = options
+        .iter()
+        .map(|o| {
+            if boxed {
+                theme::option_height(&o.label, area.width)
+            } else {
+                1
+            }
+        })
+        .collect();
+    // Scroll so the focused option is visible, leaving a row for "more" hints when scrolled.
+    let mut start = 0;
+    while start < focus {
+        let used: u16 = heights[start..=focus].iter().sum::<u16>() + u16::from(start > 0);
+        if used < area.height {
+            break;
+        }
+        start += 1;
+    }
+    let mut y = area.y;
+    if start > 0 {
+        f.render_widget(
+            ratatui::widgets::Paragraph::new(strings::MORE_ABOVE),
+            Rect {
+                y,
+                height: 1,
+                ..area
+            },
+        );
+        y += 1;
+    }
+    for (i, o) in options.iter().enumerate().skip(start) {
+        let h = heights[i];
+        let remaining = area.y + area.height - y;
+        let last_fits = i + 1 == options.len() && h <= remaining;
+        if h + 1 > remaining && !last_fits {
+            f.render_widget(
+                ratatui::widgets::Paragraph::new(strings::MORE_BELOW),
+                Rect {
+                    y: area.y + area.height - 1,
+                    height: 1,
+                    ..area
                 },
             );
+            break;
         }
-        let cx = inner_x + (input.visual_cursor().max(scroll) - scroll) as u16;
-        let cy = if boxed { r.y + 1 } else { r.y };
-        f.set_cursor_position((cx.min(r.x + r.width.saturating_sub(2)), cy));
+        let r = Rect {
+            y,
+            height: h,
+            ..area
+        };
+        let view = theme::OptionView {
+            marker: marker(i),
+            index: i,
+            key: keys.get(i).copied().flatten(),
+            label: &o.label,
+            focused: i == focus,
+        };
+        if boxed {
+            view.boxed(f, r, hits);
+        } else {
+            view.line(f, r, hits);
+        }
+        y += h;
     }
 }
 

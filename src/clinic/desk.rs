@@ -1,0 +1,276 @@
+//! The doctor's desk on the clinic store (schema step 1 -> 2, reader roles): a day's records with
+//! the few answers the inbox's columns need (generated columns, so the list never parses a whole
+//! payload), prescribers' decisions appended through one SECURITY DEFINER function that checks
+//! the override-reason rule and logs who recorded it, and notifications (`LISTEN triage_inbox`)
+//! when records arrive, are opened or decided. Decisions are never updated; they go only with
+//! their record (retention). Nothing here logs an answer, a note or a reason.
+
+use postgres::Client;
+
+use super::ClinicError;
+use crate::inbox::{Decision, DecisionKind, IntakeRow, NewDecision, Prescriber};
+
+/// The channel the clinic store notifies on: a record arrived, was opened in an inbox, or
+/// decided.
+pub const CHANNEL: &str = "triage_inbox";
+
+/// Schema step 1 -> 2 (run as `triage_owner`). Adding the generated columns rewrites
+/// `triage.records` once (under a lock, in the migration's transaction).
+pub(super) const MIGRATION: &str = r#"
+ALTER TABLE triage.records
+    ADD COLUMN visit_date text GENERATED ALWAYS AS (payload::jsonb ->> 'visit_date') STORED,
+    ADD COLUMN answers jsonb GENERATED ALWAYS AS (payload::jsonb -> 'answers') STORED;
+CREATE INDEX records_by_visit ON triage.records (visit_date, completed_at DESC, id DESC);
+CREATE INDEX access_log_by_record ON triage.access_log (record_id, event);
+
+CREATE TABLE triage.decisions (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    record_id bigint NOT NULL REFERENCES triage.records (id) ON DELETE CASCADE,
+    decided_at timestamptz NOT NULL DEFAULT now(),
+    decided_by text NOT NULL DEFAULT session_user,
+    decision text NOT NULL CHECK (decision IN ('treat_today', 'defer', 'decline', 'refer')),
+    note text CHECK (note IS NULL OR char_length(note) BETWEEN 1 AND 1000),
+    override_reason text CHECK (override_reason IS NULL OR char_length(override_reason) BETWEEN 1 AND 1000),
+    prescriber_id text NOT NULL CHECK (prescriber_id ~ '^[a-z0-9_-]{1,32}$'),
+    prescriber_name text NOT NULL CHECK (char_length(prescriber_name) BETWEEN 1 AND 80),
+    registration text NOT NULL CHECK (char_length(registration) BETWEEN 1 AND 40)
+);
+CREATE INDEX decisions_by_record ON triage.decisions (record_id, id DESC);
+CREATE TRIGGER decisions_no_update BEFORE UPDATE ON triage.decisions FOR EACH ROW EXECUTE FUNCTION triage.refuse_change();
+
+CREATE FUNCTION triage.refuse_decision_delete() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    -- Only with its record (a retention delete cascades here after the record is gone).
+    IF EXISTS (SELECT 1 FROM triage.records r WHERE r.id = OLD.record_id) THEN
+        RAISE EXCEPTION 'triage.decisions is append-only: a later decision supersedes';
+    END IF;
+    RETURN OLD;
+END
+$fn$;
+CREATE TRIGGER decisions_no_delete BEFORE DELETE ON triage.decisions FOR EACH ROW EXECUTE FUNCTION triage.refuse_decision_delete();
+
+CREATE FUNCTION triage.notify_inbox() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM pg_notify('triage_inbox', TG_TABLE_NAME);
+    RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER records_notify_inbox AFTER INSERT ON triage.records FOR EACH STATEMENT EXECUTE FUNCTION triage.notify_inbox();
+CREATE TRIGGER decisions_notify_inbox AFTER INSERT ON triage.decisions FOR EACH STATEMENT EXECUTE FUNCTION triage.notify_inbox();
+CREATE TRIGGER access_log_notify_inbox AFTER INSERT ON triage.access_log FOR EACH ROW WHEN (NEW.event = 'reviewed') EXECUTE FUNCTION triage.notify_inbox();
+
+CREATE FUNCTION triage.record_decision(
+    p_record bigint, p_decision text, p_note text, p_override_reason text,
+    p_prescriber_id text, p_prescriber_name text, p_registration text)
+RETURNS TABLE (decision_id bigint, decision_at text)
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    rec record;
+    v_note text := nullif(btrim(p_note), '');
+    v_reason text := CASE WHEN p_decision = 'treat_today' THEN nullif(btrim(p_override_reason), '') END;
+BEGIN
+    SELECT r.outcome, r.stop_count INTO rec FROM triage.records r WHERE r.id = p_record;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'there is no record %', p_record;
+    END IF;
+    IF p_decision = 'treat_today' AND v_reason IS NULL
+       AND (rec.stop_count > 0 OR rec.outcome IN ('stop', 'not_assessed')) THEN
+        RAISE EXCEPTION 'treating today despite a STOP or an intake not assessed needs an override reason';
+    END IF;
+    INSERT INTO triage.decisions AS d (record_id, decision, note, override_reason, prescriber_id,
+        prescriber_name, registration)
+    VALUES (p_record, p_decision, v_note, v_reason, p_prescriber_id, p_prescriber_name, p_registration)
+    RETURNING d.id, to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+    INTO decision_id, decision_at;
+    INSERT INTO triage.access_log (who, event, record_id) VALUES (session_user, 'decided', p_record);
+    RETURN NEXT;
+END
+$fn$;
+"#;
+
+/// Privileges for the desk, set again on every init (see `schema::GRANTS`).
+pub(super) const GRANTS: &str = r#"
+GRANT SELECT ON triage.decisions TO triage_reader;
+GRANT EXECUTE ON FUNCTION triage.record_decision(bigint, text, text, text, text, text, text) TO triage_reader;
+"#;
+
+fn pg(e: postgres::Error) -> ClinicError {
+    ClinicError::from_pg(&e)
+}
+
+/// The records of one visit date (every record with `None`) with the answers named by `keys`.
+pub fn intakes(
+    client: &mut Client,
+    day: Option<&str>,
+    keys: &[String],
+) -> Result<Vec<IntakeRow>, ClinicError> {
+    // Each answer a column of its own (`answers -> $n`), its key bound, never spliced in.
+    let first = if day.is_some() { 2 } else { 1 };
+    let extract: String = (0..keys.len())
+        .map(|i| format!(", (r.answers -> ${}::text)::text", first + i))
+        .collect();
+    let sql = format!(
+        "SELECT r.id, r.uuid::text, {}, r.visit_date, r.questionnaire_id, r.patient_name, r.outcome, \
+         r.stop_count, r.caution_count, r.note_count, r.site, r.device, \
+         (SELECT d.decision FROM triage.decisions d WHERE d.record_id = r.id ORDER BY d.id DESC LIMIT 1), \
+         EXISTS (SELECT 1 FROM triage.access_log a WHERE a.record_id = r.id AND a.event = 'reviewed'){extract} \
+         FROM triage.records r{}",
+        super::read::COMPLETED_AT,
+        if day.is_some() {
+            " WHERE r.visit_date = $1"
+        } else {
+            ""
+        }
+    );
+    let mut params: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::new();
+    if let Some(d) = &day {
+        params.push(d);
+    }
+    for k in keys {
+        params.push(k);
+    }
+    let rows = client.query(&sql, &params).map_err(pg)?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let at: String = r.get(2);
+            let decision: Option<String> = r.get(12);
+            let fields = (0..keys.len())
+                .map(|i| {
+                    r.get::<_, Option<String>>(14 + i)
+                        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                        .filter(|v| !v.is_null())
+                })
+                .collect();
+            IntakeRow {
+                id: r.get(0),
+                uuid: r.get(1),
+                completed_at: at.parse().unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+                visit_date: r.get::<_, Option<String>>(3).unwrap_or_default(),
+                questionnaire: r.get(4),
+                name: r.get(5),
+                outcome: r.get(6),
+                counts: [
+                    r.get::<_, i32>(7).max(0) as usize,
+                    r.get::<_, i32>(8).max(0) as usize,
+                    r.get::<_, i32>(9).max(0) as usize,
+                ],
+                site: r.get(10),
+                device: r.get(11),
+                fields,
+                decision: decision.as_deref().and_then(DecisionKind::parse),
+                reviewed: r.get(13),
+            }
+        })
+        .collect())
+}
+
+/// A token that changes when a record arrives, is opened in an inbox or decided: what the
+/// inbox polls when no notification came.
+pub fn change_token(client: &mut Client) -> Result<String, ClinicError> {
+    let row = client
+        .query_one(
+            "SELECT (SELECT coalesce(max(id), 0) FROM triage.records)::text || ':' || \
+                    (SELECT coalesce(max(id), 0) FROM triage.decisions)::text || ':' || \
+                    (SELECT coalesce(max(id), 0) FROM triage.access_log)::text || ':' || \
+                    (SELECT count(*) FROM triage.records)::text",
+            &[],
+        )
+        .map_err(pg)?;
+    Ok(row.get(0))
+}
+
+const DECISION_COLUMNS: &str = "id, record_id, to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), decision, note, override_reason, prescriber_id, prescriber_name, registration, decided_by";
+
+fn decision(r: &postgres::Row) -> Decision {
+    let at: String = r.get(2);
+    let kind: String = r.get(3);
+    Decision {
+        id: r.get(0),
+        record: r.get(1),
+        decided_at: at.parse().unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+        kind: DecisionKind::parse(&kind).unwrap_or(DecisionKind::Defer),
+        note: r.get(4),
+        override_reason: r.get(5),
+        prescriber: Prescriber {
+            id: r.get(6),
+            name: r.get(7),
+            registration: r.get(8),
+        },
+        login: Some(r.get(9)),
+    }
+}
+
+/// Every decision on the given records, oldest first.
+pub fn decisions(client: &mut Client, records: &[i64]) -> Result<Vec<Decision>, ClinicError> {
+    let rows = client
+        .query(
+            &format!(
+                "SELECT {DECISION_COLUMNS} FROM triage.decisions WHERE record_id = ANY($1) ORDER BY id"
+            ),
+            &[&records],
+        )
+        .map_err(pg)?;
+    Ok(rows.iter().map(decision).collect())
+}
+
+/// As [`decisions`], and none from a clinic store too old to keep decisions (schema 1).
+pub fn decisions_if_kept(
+    client: &mut Client,
+    records: &[i64],
+) -> Result<Vec<Decision>, ClinicError> {
+    let kept: bool = client
+        .query_one("SELECT to_regclass('triage.decisions') IS NOT NULL", &[])
+        .map_err(pg)?
+        .get(0);
+    if kept {
+        decisions(client, records)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// Appends a decision through `triage.record_decision` (which checks the override-reason rule
+/// again and logs who recorded it).
+pub fn decide(client: &mut Client, record: i64, d: &NewDecision) -> Result<Decision, ClinicError> {
+    let row = client
+        .query_one(
+            "SELECT decision_id, decision_at, session_user::text FROM triage.record_decision($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &record,
+                &d.kind.as_str(),
+                &d.note,
+                &d.override_reason,
+                &d.prescriber.id,
+                &d.prescriber.name,
+                &d.prescriber.registration,
+            ],
+        )
+        .map_err(pg)?;
+    let at: String = row.get(1);
+    Ok(Decision {
+        id: row.get(0),
+        record,
+        decided_at: at.parse().unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+        kind: d.kind,
+        note: d.note.clone(),
+        override_reason: d.override_reason.clone(),
+        prescriber: d.prescriber.clone(),
+        login: Some(row.get(2)),
+    })
+}
+
+/// Whether the clinic store has the desk (schema 2 or later) and this login may use it.
+pub fn can_decide(client: &mut Client) -> bool {
+    client
+        .query_one(
+            "SELECT to_regclass('triage.decisions') IS NOT NULL \
+               AND has_table_privilege('triage.decisions', 'SELECT') \
+               AND has_function_privilege('triage.record_decision(bigint, text, text, text, text, text, text)', 'EXECUTE')",
+            &[],
+        )
+        .map(|r| r.get::<_, bool>(0))
+        .unwrap_or(false)
+}
