@@ -89,7 +89,9 @@ fn lockout_is_in_the_database_and_the_recovery_pin_lifts_it() {
     wrong(&mut p, "That PIN is not right. 1 try left.");
     p.send(&format!("9999{ENTER}"));
     p.wait_for("locked. Try again at");
-    p.wait_for("PIN works now.");
+    p.wait_until("the lockout, with the recovery PIN named", |s| {
+        s.contains("locked. Try again at") && s.contains("recovery PIN works")
+    });
     p.signal("KILL");
     p.wait_exit();
     drop(p);

@@ -29,6 +29,7 @@ pub(super) fn sign_in(m: &mut Inbox, i: Intent) -> Vec<Effect> {
         prescriber: p,
         entered: String::new(),
         message: None,
+        wait: None,
         behind: None,
     });
     Vec::new()
@@ -47,6 +48,7 @@ pub(super) fn pin(m: &mut Inbox, i: Intent) -> Vec<Effect> {
         }
         Intent::Confirm if !entry.entered.is_empty() => {
             entry.message = Some(strings::STAFF_PIN_CHECKING.to_owned());
+            entry.wait = None;
             return vec![Effect::CheckPin {
                 prescriber: entry.prescriber,
                 pin: std::mem::take(&mut entry.entered),
@@ -85,6 +87,7 @@ pub(super) fn pin_checked(m: &mut Inbox, p: usize, check: Check) -> Vec<Effect> 
         }
         other => {
             entry.message = Some(crate::tui::screens::staff::wait_message(&other, m.now));
+            entry.wait = Some(other);
         }
     }
     Vec::new()
