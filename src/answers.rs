@@ -568,13 +568,8 @@ pub struct AnswersFile {
 pub fn parse_answers_file(src: &str) -> Result<AnswersFile, Vec<Diagnostic>> {
     // Within its limits before serde_json builds anything (see `crate::limits`).
     let shape = crate::limits::json_prescan(src, &crate::limits::ANSWERS).map_err(|d| vec![*d])?;
-    let raw: RawAnswersFile = serde_json::from_str(src).map_err(|e| {
-        let offset = offset_of(src, e.line(), e.column());
-        vec![
-            Diagnostic::error(format!("answers file: {e}"))
-                .at(offset..(offset + 1).min(src.len()).max(offset), "here"),
-        ]
-    })?;
+    let raw: RawAnswersFile = serde_json::from_str(src)
+        .map_err(|e| vec![crate::diag::json_syntax(src, &e, "answers file")])?;
     let visit_date = match &raw.visit_date {
         Some(s) => match PartialDate::parse_iso(s).filter(|d| !d.month_only) {
             Some(d) => Some(d.date),
@@ -646,17 +641,6 @@ pub fn parse_answers_file(src: &str) -> Result<AnswersFile, Vec<Diagnostic>> {
         answers,
         latched: raw.latched,
     })
-}
-
-fn offset_of(src: &str, line: usize, col: usize) -> usize {
-    let mut off = 0;
-    for (i, l) in src.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            return (off + col.saturating_sub(1)).min(src.len());
-        }
-        off += l.len();
-    }
-    src.len()
 }
 
 /// The span of `"key":` in a JSON text (the first occurrence), for pointing at an answer.

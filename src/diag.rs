@@ -196,6 +196,68 @@ pub fn render_short(path: &str, source: &str, d: &Diagnostic) -> String {
     text::escape(&format!("{place}: {sev}: {}", d.message))
 }
 
+/// A JSON syntax error (serde_json) as a diagnostic at its place, the message opening with
+/// `what` ("JSON", "answers file"). serde_json's own place is kept, except for a lone
+/// surrogate escape (`\\uD800`-`\\uDFFF` not in a pair): serde_json calls every one "leading"
+/// and points past it, so the escape itself is found, named for what it is (a leading one with
+/// no trailing one after it, or a trailing one with no leading one before it) and pointed at.
+pub fn json_syntax(src: &str, e: &serde_json::Error, what: &str) -> Diagnostic {
+    let mut offset = src
+        .split_inclusive('\n')
+        .take(e.line().saturating_sub(1))
+        .map(str::len)
+        .sum::<usize>()
+        + e.column().saturating_sub(1);
+    offset = offset.min(src.len());
+    let full = e.to_string();
+    // The place is the diagnostic's own; serde_json's " at line L column C" is dropped.
+    let mut message = match full.rfind(" at line ") {
+        Some(i) => full[..i].to_owned(),
+        None => full,
+    };
+    if (message.contains("surrogate") || message.contains("hex escape"))
+        && let Some((at, unit)) = surrogate_before(src, offset)
+    {
+        offset = at;
+        message = if (0xDC00..=0xDFFF).contains(&unit) {
+            format!(
+                "a lone trailing surrogate \\u{unit:04X}: a trailing surrogate (\\uDC00-\\uDFFF) must follow a leading one (\\uD800-\\uDBFF)"
+            )
+        } else {
+            format!(
+                "a lone leading surrogate \\u{unit:04X}: a leading surrogate (\\uD800-\\uDBFF) must be followed by a trailing one (\\uDC00-\\uDFFF)"
+            )
+        };
+    }
+    Diagnostic::error(format!("{what}: {message}"))
+        .at(offset..(offset + 1).min(src.len()).max(offset), "here")
+}
+
+/// The lone surrogate escape (`\\uXXXX`) a JSON error at `offset` is about: the last one
+/// starting at or before `offset` (within a few escapes of it), or the leading one just before
+/// it when that one is also leading (it is the one left without its pair). Its byte offset and
+/// code unit.
+fn surrogate_before(src: &str, offset: usize) -> Option<(usize, u32)> {
+    let bytes = src.as_bytes();
+    let unit_at = |i: usize| -> Option<u32> {
+        if bytes.get(i) != Some(&b'\\') || bytes.get(i + 1) != Some(&b'u') {
+            return None;
+        }
+        let hex = std::str::from_utf8(bytes.get(i + 2..i + 6)?).ok()?;
+        let unit = u32::from_str_radix(hex, 16).ok()?;
+        (0xD800..=0xDFFF).contains(&unit).then_some(unit)
+    };
+    let from = offset.saturating_sub(16);
+    let (i, unit) = (from..=offset.min(bytes.len()))
+        .rev()
+        .find_map(|i| unit_at(i).map(|u| (i, u)))?;
+    let leading = |u: u32| (0xD800..=0xDBFF).contains(&u);
+    match i.checked_sub(6).and_then(|p| unit_at(p).map(|u| (p, u))) {
+        Some((p, u)) if leading(u) && leading(unit) => Some((p, u)),
+        _ => Some((i, unit)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,8 +51,12 @@ pub const TEXT_EMPTY: &str = "Please type an answer, or go back.";
 /// Pasted text longer than the field takes.
 pub fn paste_cut(max: usize) -> String {
     format!(
-        "Only the first {max} characters fit here; the rest was not pasted. Please check the end of your answer."
+        "Only the first {max} characters fit here; the rest was not pasted. Please check the end of your answer, and tell the clinician the rest."
     )
+}
+/// Typing has filled the field: said at once, under the field.
+pub fn at_limit(max: usize) -> String {
+    format!("That is as much as fits here ({max} characters). Tell the clinician the rest.")
 }
 pub const TEXT_PATTERN: &str = "Please check what you typed.";
 pub const NOT_VALID: &str = "Please check this answer.";
@@ -65,7 +69,6 @@ pub fn fill(template: &str, value: impl std::fmt::Display) -> String {
 /// Doctor's page.
 pub const STOP_OVERRIDE: &str =
     "STOP override reason (required to treat): ______________________________";
-pub const SEE_FULL_RECORD: &str = "(see full record)";
 pub const PAGE_INCOMPLETE: &str = "INCOMPLETE: required answers missing:";
 /// Why a session is NOT ASSESSED, on the doctor's page.
 pub fn not_assessed_by_rule(flag: &str, after: &str) -> String {
@@ -132,12 +135,17 @@ pub const PAGE_COMPLETED: &str = "completed";
 pub const PAGE_RECORD: &str = "Record";
 pub const PAGE_NOTES: &str = "NOTES";
 pub const PAGE_SIGNOFF: &str = "PRESCRIBER SIGN-OFF";
-/// Ends an answer cut on page 1 whose whole text is on page 2.
-pub const IN_FULL_ON_PAGE_2: &str = "(in full on page 2)";
+/// Ends a row or flag cut on page 1 whose whole text is on page 2.
+pub const CONTINUED_ON_PAGE_2: &str = "(continued on page 2)";
+/// After a free-text answer on the doctor's page that filled its question's length limit:
+/// the patient was told to tell the clinician the rest.
+pub fn page_at_limit(max: usize) -> String {
+    format!("[filled the {max}-character space: ask for the rest]")
+}
 /// The heading of the second page of the doctor's summary.
 pub const PAGE_IN_FULL: &str = "Answers in full (page 2 of 2)";
 pub const PAGE_CONTINUED: &str =
-    "Page 1 of 2: answers marked \"(in full on page 2)\" continue on page 2.";
+    "Page 1 of 2: answers marked \"(continued on page 2)\" are printed whole on page 2.";
 /// Said on the page when the record was judged by an earlier version of the questionnaire
 /// than the one now shipped.
 pub fn page_older_version(id: &str, version: &str, current: &str) -> String {
@@ -231,6 +239,8 @@ pub const REVIEW_HINT_SEND: &str =
     "Enter sends your answers. To change one first, press ↑ or tap it.";
 pub const REVIEW_HINT_ROW: &str = "Enter changes the answer marked ►. End goes to Send my answers.";
 pub const REVIEW_MISSING: &str = "Not answered yet";
+/// An optional question passed without an answer, on the review screen.
+pub const REVIEW_LEFT_BLANK: &str = "Left blank (optional)";
 pub const REVIEW_SEND: &str = "Send my answers";
 pub const REVIEW_NEED: &str =
     "Some questions still need an answer. They are marked \"Not answered yet\".";
@@ -323,17 +333,53 @@ pub const PAD_OK: &str = "OK (Enter)";
 /// The tap target that opens the staff PIN entry at a kiosk (F12 on a keyboard).
 pub const STAFF_BUTTON: &str = "Staff";
 pub const STAFF_PIN_CHECKING: &str = "Checking...";
-pub fn staff_pin_wrong(left: u32) -> String {
-    match left {
-        1 => "That PIN is not right. 1 try left.".to_owned(),
-        n => format!("That PIN is not right. {n} tries left."),
+/// A wrong staff PIN: the tries left, and the wait before the next (`None` once over).
+pub fn staff_pin_wrong(left: u32, when: Option<&str>) -> String {
+    let tries = match left {
+        1 => "1 try left".to_owned(),
+        n => format!("{n} tries left"),
+    };
+    match when {
+        Some(w) => format!("That PIN is not right. {tries}; try again {w}."),
+        None => format!("That PIN is not right. {tries}."),
     }
 }
-pub const STAFF_PIN_LOCKED: &str = "Too many wrong PINs. Locked until {}.";
-pub const STAFF_PIN_LOCKED_RECOVERY: &str =
-    "Too many wrong PINs. Locked until {}, or type the recovery PIN.";
-pub const STAFF_PIN_WRONG_RETRY: &str = "That PIN is not right. Try again at {}.";
-pub const STAFF_PIN_WAIT: &str = "Please wait until {} before trying again.";
+/// A wait under a few minutes, in seconds: "in 45 s", "in 2 min 5 s".
+pub fn wait_in(secs: u64) -> String {
+    match (secs / 60, secs % 60) {
+        (0, s) => format!("in {s} s"),
+        (m, 0) => format!("in {m} min"),
+        (m, s) => format!("in {m} min {s} s"),
+    }
+}
+/// A longer wait, as a clock time already rounded up: "at 12:41".
+pub fn wait_at(clock: &str) -> String {
+    format!("at {clock}")
+}
+/// Too many wrong staff PINs; `when` is [`wait_in`] or [`wait_at`], `None` once it is over.
+pub fn staff_pin_locked(when: Option<&str>, recovery: bool) -> String {
+    match (when, recovery) {
+        (Some(w), true) => {
+            format!("Too many wrong PINs: locked. Try again {w}; the recovery PIN works now.")
+        }
+        (Some(w), false) => format!("Too many wrong PINs: locked. Try again {w}."),
+        (None, _) => "The lockout is over: type the PIN again.".to_owned(),
+    }
+}
+/// A wrong PIN at a safety pause (no lockout there, only a wait).
+pub fn staff_pin_wrong_retry(when: Option<&str>) -> String {
+    match when {
+        Some(w) => format!("That PIN is not right. Try again {w}."),
+        None => "That PIN is not right. Try again now.".to_owned(),
+    }
+}
+/// A PIN typed too soon after a wrong one (not let in; counted only when wrong).
+pub fn staff_pin_wait(when: Option<&str>) -> String {
+    match when {
+        Some(w) => format!("Too soon after a wrong PIN. Try again {w}."),
+        None => "You can try again now.".to_owned(),
+    }
+}
 pub const STAFF_MENU_TITLE: &str = "Staff menu";
 pub const STAFF_CLOSE: &str = "Back to the patient's screen";
 pub const STAFF_CARRY_ON: &str = "Let the patient carry on";

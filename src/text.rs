@@ -23,11 +23,24 @@ pub fn is_unsafe(c: char) -> bool {
 /// Cleans text on the way in. Tabs become a space; every line break (LF, CRLF, a lone CR as
 /// some terminals paste, NEL, U+2028/U+2029) becomes one `\n`; every other unsafe character is
 /// removed.
+///
+/// Zero-width joiners and non-joiners (U+200D, U+200C) are kept where they join: between two
+/// visible characters, as in emoji sequences (👩‍⚕️) and in scripts that need them (Persian,
+/// Indic conjuncts). A stray one (at the start or end, or beside a space or line break) joins
+/// nothing and could leave a stray cell on a screen: it is removed like the unsafe characters.
 pub fn clean(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
+            '\u{200c}' | '\u{200d}' => {
+                let joins = |x: Option<char>| {
+                    x.is_some_and(|x| !x.is_whitespace() && !is_unsafe(x) && !is_joiner(x))
+                };
+                if joins(out.chars().next_back()) && joins(chars.peek().copied()) {
+                    out.push(c);
+                }
+            }
             '\t' => out.push(' '),
             '\r' => {
                 if chars.peek() == Some(&'\n') {
@@ -41,6 +54,17 @@ pub fn clean(s: &str) -> String {
         }
     }
     out
+}
+
+fn is_joiner(c: char) -> bool {
+    matches!(c, '\u{200c}' | '\u{200d}')
+}
+
+/// Whether [`clean`] would remove something from `s` (an unsafe character, a stray joiner, a
+/// line separator), beyond making line ends and tabs plain: for warnings to authors.
+pub fn needs_cleaning(s: &str) -> bool {
+    let plain = s.replace("\r\n", "\n").replace('\t', " ");
+    clean(s) != plain
 }
 
 /// Cleans one line of text on the way in: as [`clean`], with each line break turned into one
@@ -332,11 +356,30 @@ mod tests {
         assert_eq!(clean(nasty), "a]0;pwnedb31mcde");
     }
 
-    /// Letters of every script survive cleaning untouched.
+    /// Letters of every script survive cleaning untouched, joiners that join among them
+    /// (a Devanagari half form, a Persian non-joiner, an emoji sequence).
     #[test]
     fn clean_keeps_real_letters() {
-        let s = "Zoë Ångström — محمد — שלום — 山田太郎 — नमस्ते\u{200d}";
+        let s = "Zoë Ångström — محمد — שלום — 山田太郎 — नमस्ते क्\u{200d}ष — می\u{200c}خواهم — 👩\u{200d}⚕\u{fe0f}";
         assert_eq!(clean(s), s);
+        assert!(!needs_cleaning(s));
+    }
+
+    /// A joiner that joins nothing (at either end, beside a space or a line break, doubled) is
+    /// removed, and said to need cleaning.
+    #[test]
+    fn stray_joiners_are_removed() {
+        for (dirty, plain) in [
+            ("\u{200d}Welcome", "Welcome"),
+            ("Welcome\u{200d}", "Welcome"),
+            ("a \u{200d}b", "a b"),
+            ("a\u{200c} b", "a b"),
+            ("a\u{200d}\nb", "a\nb"),
+        ] {
+            assert_eq!(clean(dirty), plain, "{dirty:?}");
+            assert!(needs_cleaning(dirty), "{dirty:?}");
+        }
+        assert!(!needs_cleaning("tab\there\r\n"));
     }
 
     /// Escaping makes control characters visible instead of active.

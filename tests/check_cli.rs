@@ -444,3 +444,93 @@ fn run_refuses_wording_that_does_not_fit() {
         "{err}"
     );
 }
+
+/// Runs `triage ARGS` with `text` saved as `name` in place of `{}`: (exit code, stdout+stderr).
+fn run_on(name: &str, text: &str, args: &[&str]) -> (i32, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("write");
+    let p = path.to_str().expect("utf-8");
+    let args: Vec<&str> = args
+        .iter()
+        .map(|a| if *a == "{}" { p } else { a })
+        .collect();
+    let out = triage()
+        .env("TRIAGE_DATA_DIR", dir.path().join("data"))
+        .args(&args)
+        .output()
+        .expect("runs");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), all)
+}
+
+/// `check` on an answers file checks it as an answers file (never "a FHIR file"): the baseline
+/// is ok against the built-in questionnaire; one nested too deeply gets the same message and
+/// limit (16 levels) as `summary --answers`, and its lines are not shown (they hold answers).
+#[test]
+fn check_on_an_answers_file() {
+    let baseline =
+        std::fs::read_to_string("questionnaires/examples/baseline.json").expect("baseline");
+    let (code, out) = run_on("answers.json", &baseline, &["check", "{}"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("ok (answers file for botulinum-toxin"),
+        "{out}"
+    );
+    let mut deep = String::from("\"x\"");
+    for _ in 0..70 {
+        deep = format!("[{deep}]");
+    }
+    let text =
+        format!(r#"{{"questionnaire":"botulinum-toxin","answers":{{"a_full_name":{deep}}}}}"#);
+    let (code, check) = run_on("answers.json", &text, &["check", "{}"]);
+    assert_eq!(code, 1, "{check}");
+    let (_, summary) = run_on("answers.json", &text, &["summary", "--answers", "{}"]);
+    for out in [&check, &summary] {
+        assert!(
+            out.contains("an answers file may nest objects and lists 16 levels"),
+            "{out}"
+        );
+        assert!(!out.contains("FHIR") && !out.contains("64"), "{out}");
+    }
+}
+
+/// A lone surrogate escape is named for what it is (trailing with no leading one before it,
+/// leading with no trailing one after it) and pointed at its backslash, in answers files and
+/// FHIR files alike, by `check` and `summary`.
+#[test]
+fn lone_surrogates_are_named_and_pointed_at() {
+    let answers = |s: &str| {
+        format!(r#"{{"questionnaire":"botulinum-toxin","answers":{{"a_full_name":"ab{s}cd"}}}}"#)
+    };
+    let col = |text: &str| text.find('\\').expect("an escape") + 1;
+    for (escape, kind) in [
+        ("\\udc00", "a lone trailing surrogate \\uDC00"),
+        ("\\ud83d", "a lone leading surrogate \\uD83D"),
+        ("\\ud83d\\ud83d", "a lone leading surrogate \\uD83D"),
+    ] {
+        let text = answers(escape);
+        for args in [&["check", "{}"][..], &["summary", "--answers", "{}"][..]] {
+            let (code, out) = run_on("a.json", &text, args);
+            assert_eq!(code, 1, "{out}");
+            assert!(out.contains(kind), "{escape} {args:?}: {out}");
+            assert!(
+                out.contains(&format!("a.json:1:{}", col(&text))),
+                "{escape}: {out}"
+            );
+            assert!(
+                !out.contains("abcd") && !out.contains("\"ab"),
+                "private: {out}"
+            );
+        }
+    }
+    let fhir = r#"{"resourceType":"Questionnaire","status":"active","title":"T\udc01x","item":[]}"#;
+    let (code, out) = run_on("q.json", fhir, &["check", "{}"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("a lone trailing surrogate \\uDC01"), "{out}");
+    assert!(out.contains(&format!("q.json:1:{}", col(fhir))), "{out}");
+}

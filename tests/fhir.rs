@@ -523,7 +523,7 @@ fn stored_records_export_as_responses() {
     assert_eq!(shown["status"], "completed");
     assert_eq!(
         shown["questionnaire"],
-        "urn:triage:questionnaire:botulinum-toxin|1.1.0"
+        "urn:triage:questionnaire:botulinum-toxin|1.1.1"
     );
     let authored = shown["authored"].as_str().expect("authored");
     assert!(

@@ -178,3 +178,46 @@ fn new_folders_are_private_under_umask_000() {
     assert_eq!(mode(&data.join(DB_FILE)), 0o600);
     assert_eq!(mode(root.path()), 0o755, "an existing parent is left alone");
 }
+
+/// A link ABOVE the data directory (`/home` is one on some systems) is the system's business:
+/// `--data-dir LINK/sub` works for a new and an existing data directory, a deeper missing path
+/// under the link too, and the records land in the link's target; the data directory itself
+/// being a link under such a path is still refused, with the real reason, and nothing created.
+#[test]
+fn links_above_the_data_dir_are_followed() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let real = root.path().join("real");
+    fs::create_dir(&real).expect("mkdir");
+    let link = root.path().join("plink");
+    symlink(&real, &link).expect("symlink");
+    for sub in ["sub", "deeper/sub"] {
+        let data = link.join(sub);
+        for round in ["new", "existing"] {
+            let out = triage(&data)
+                .args(["records", "list"])
+                .output()
+                .expect("runs");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(0), "{sub} {round}: {err}");
+            assert!(!err.contains("read-only"), "{err}");
+        }
+        let db = real.join(sub).join(DB_FILE);
+        assert!(fs::metadata(&db).expect("db").len() > 0, "a real database");
+        assert_eq!(mode(&real.join(sub)), 0o700);
+    }
+    // The library opens such a path too.
+    SqliteStore::open(&link.join("sub")).expect("open through a link above");
+    // A data directory that is itself a link, below a link: refused, its target untouched.
+    let target = target_folder(root.path());
+    symlink(&target, real.join("linked")).expect("symlink");
+    let out = triage(&link.join("linked"))
+        .args(["records", "list"])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("is a symbolic link"), "{err}");
+    assert!(!err.contains("read-only"), "{err}");
+    assert_eq!(names(&target), ["theirs.txt"]);
+    assert_eq!(mode(&target), 0o755);
+}

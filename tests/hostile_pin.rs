@@ -61,6 +61,18 @@ fn kiosk(data: &Path, file: Option<&Path>) -> Pty {
     Pty::spawn(&bin(), &args, 80, 24)
 }
 
+/// The PIN events of the audit log, oldest first.
+fn pin_events(data: &Path) -> Vec<String> {
+    SqliteStore::open(data)
+        .expect("store")
+        .audit()
+        .expect("audit")
+        .into_iter()
+        .map(|r| r.event)
+        .filter(|e| e.starts_with("pin_"))
+        .collect()
+}
+
 /// Types a wrong PIN and waits for the answer to it (the field empties, a message shows).
 fn wrong(p: &mut Pty, expect: &str) {
     p.send(&format!("9999{ENTER}"));
@@ -83,8 +95,10 @@ fn lockout_is_in_the_database_and_the_recovery_pin_lifts_it() {
     wrong(&mut p, "That PIN is not right. 2 tries left.");
     wrong(&mut p, "That PIN is not right. 1 try left.");
     p.send(&format!("9999{ENTER}"));
-    p.wait_for("Locked until");
-    p.wait_for("recovery PIN.");
+    p.wait_for("locked. Try again at");
+    p.wait_until("the lockout, with the recovery PIN named", |s| {
+        s.contains("locked. Try again at") && s.contains("recovery PIN works")
+    });
     p.signal("KILL");
     p.wait_exit();
     drop(p);
@@ -100,7 +114,7 @@ fn lockout_is_in_the_database_and_the_recovery_pin_lifts_it() {
     p.send(F12);
     p.wait_for("Type the staff PIN");
     p.send(&format!("4321{ENTER}"));
-    p.wait_for("Locked until");
+    p.wait_for("locked. Try again at");
     assert!(!p.screen().contains("Staff menu"));
     p.send(&format!("drawer-2468{ENTER}"));
     p.wait_for("Staff menu");
@@ -110,14 +124,7 @@ fn lockout_is_in_the_database_and_the_recovery_pin_lifts_it() {
     p.wait_for("Type the staff PIN");
     p.send(&format!("4321{ENTER}"));
     p.wait_for("Staff menu");
-    let audit: Vec<String> = SqliteStore::open(&data)
-        .expect("store")
-        .audit()
-        .expect("audit")
-        .into_iter()
-        .map(|r| r.event)
-        .filter(|e| e.starts_with("pin_"))
-        .collect();
+    let audit = pin_events(&data);
     assert_eq!(
         audit,
         [
@@ -126,7 +133,7 @@ fn lockout_is_in_the_database_and_the_recovery_pin_lifts_it() {
             "pin_failed",
             "pin_failed",
             "pin_failed",
-            "pin_failed",
+            "pin_refused",
             "pin_recovered",
             "pin_ok"
         ]
@@ -177,11 +184,92 @@ fn wrong_pins_at_a_safety_pause_never_lock_staff_out() {
     p.send(F12);
     p.wait_for("Type the staff PIN");
     for _ in 0..7 {
-        wrong(&mut p, "That PIN is not right. Try again at");
+        wrong(&mut p, "That PIN is not right. Try again");
         assert!(!p.screen().contains("Locked"), "{}", p.screen());
     }
     p.send(&format!("4321{ENTER}"));
     p.wait_for("Let the patient carry on");
     p.send("2");
     p.wait_for("Anything else to tell us?");
+}
+
+/// Types a PIN, waits for it on screen (masked), presses Enter and waits for the answer: the
+/// field empties and `answer` holds.
+fn typed_then_enter(p: &mut Pty, pin: &str, answer: impl Fn(&str) -> bool) {
+    p.send(pin);
+    let dots = "•".repeat(pin.chars().count());
+    p.wait_until("the PIN typed", |s| s.contains(&dots));
+    p.send(ENTER);
+    p.wait_until("the answer", |s| {
+        !s.contains('•') && !s.contains("Checking") && answer(s)
+    });
+}
+
+/// The user test's lockout (3 tries, 1 s delay doubling, 2 minutes): waits are shown in
+/// seconds and count down; the right staff PIN typed during the lockout is refused without
+/// counting as a failure; after a restart the message shows the lockout's real end (not the
+/// short wait between tries); the recovery PIN opens at once, even within the wait after a
+/// wrong PIN.
+#[test]
+fn lockout_waits_in_seconds_and_the_recovery_pin_never_waits() {
+    let (_dir, data) = setup("[kiosk]\npin_attempts = 3\npin_delay = 1\npin_lockout = 120\n");
+    let mut p = kiosk(&data, None);
+    p.wait_for("Start");
+    p.send(F12);
+    p.wait_for("Type the staff PIN");
+    for left in ["2 tries left", "1 try left"] {
+        p.send(&format!("9999{ENTER}"));
+        p.wait_for(left);
+        // The wait counts down, in seconds, and says when it is over.
+        p.wait_until("the wait to pass", |s| {
+            s.contains(&format!("{left}.")) && !s.contains("try again in")
+        });
+    }
+    let locked = |s: &str| s.contains("locked. Try again in");
+    p.send(&format!("9999{ENTER}"));
+    p.wait_until("the lockout", locked);
+    let screen = p.screen();
+    assert!(
+        screen.contains("Try again in 1 min 5") || screen.contains("Try again in 2 min"),
+        "seconds, not a clock minute: {screen}"
+    );
+    // The right staff PIN during the lockout: refused, not counted.
+    typed_then_enter(&mut p, "4321", locked);
+    assert!(!p.screen().contains("Staff menu"));
+    let store = SqliteStore::open(&data).expect("store");
+    assert_eq!(store.pin_failures(None).expect("failures").len(), 3);
+    drop(store);
+    p.signal("KILL");
+    p.wait_exit();
+    drop(p);
+    // After a restart, within the wait after the last wrong PIN: the lockout's real end.
+    let mut p = kiosk(&data, None);
+    p.wait_for("Start");
+    p.send(F12);
+    p.wait_for("Type the staff PIN");
+    typed_then_enter(&mut p, "4321", locked);
+    let screen = p.screen();
+    assert!(
+        screen.contains("Try again in 1 min") || screen.contains("Try again in 2 min"),
+        "{screen}"
+    );
+    // A PIN wrong for both counts; the recovery PIN right after it needs no wait.
+    typed_then_enter(&mut p, "1111", locked);
+    p.send(&format!("drawer-2468{ENTER}"));
+    p.wait_for("Staff menu");
+    let audit = pin_events(&data);
+    assert_eq!(
+        audit,
+        [
+            "pin_reset",
+            "pin_reset",
+            "pin_failed",
+            "pin_failed",
+            "pin_failed",
+            "pin_refused",
+            "pin_refused",
+            "pin_failed",
+            "pin_recovered"
+        ]
+    );
 }

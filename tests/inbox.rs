@@ -262,7 +262,7 @@ fn wrong_pin_locks_out() {
     p.wait_for("That PIN is not right. 1 try left.");
     p.send("1111");
     p.send(ENTER);
-    p.wait_for("Too many wrong PINs. Locked until");
+    p.wait_for("Too many wrong PINs: locked. Try again");
     p.send("4321");
     p.send(ENTER);
     p.wait_until("the right PIN refused while locked", |s| {
@@ -277,7 +277,7 @@ fn wrong_pin_locks_out() {
     p.wait_for("Type your PIN");
     p.send("4321");
     p.send(ENTER);
-    p.wait_for("Too many wrong PINs. Locked until");
+    p.wait_for("Too many wrong PINs: locked. Try again");
     // Dr Okafor's PIN still works.
     p.send(ESC);
     p.wait_for("Who is signing in?");

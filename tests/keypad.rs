@@ -201,5 +201,5 @@ fn a_touch_only_kiosk_is_unlocked_by_taps() {
             p.wait_for("That PIN is not right.");
         }
     }
-    p.wait_for("Too many wrong PINs. Locked until");
+    p.wait_for("Too many wrong PINs: locked. Try again");
 }

@@ -264,7 +264,7 @@ fn wrong_pins_lock_out_across_restarts() {
         p.send("\x7f");
     }
     p.send(&format!("9999{ENTER}"));
-    p.wait_for("Too many wrong PINs. Locked until");
+    p.wait_for("Too many wrong PINs: locked. Try again");
     p.signal("KILL");
     p.wait_exit();
     drop(p);
@@ -273,7 +273,7 @@ fn wrong_pins_lock_out_across_restarts() {
     p.send(F[11]);
     p.wait_for("Type the staff PIN");
     p.send(&format!("4321{ENTER}"));
-    p.wait_for("Too many wrong PINs. Locked until");
+    p.wait_for("Too many wrong PINs: locked. Try again");
     assert!(!p.screen().contains("Staff menu"));
 }
 

@@ -156,6 +156,29 @@ fn digits_choose_and_tab_moves_with_each_answer_saved() {
     assert_eq!(focus_id(&m), "a_dob");
 }
 
+/// The paper form's text fields say when the field is full, as the question screens do,
+/// naming the limit; the characters past it are refused, never dropped silently.
+#[test]
+fn a_full_text_field_on_the_form_says_so() {
+    let q = shipped();
+    let mut m = paper(&q);
+    typed(&mut m, "1");
+    assert_eq!(focus_id(&m), "a_full_name");
+    let room = match q.item(idx(&q, "a_full_name")).question() {
+        Some(triage::questionnaire::QuestionKind::Text { max_length, .. }) => *max_length,
+        _ => panic!("a text question"),
+    };
+    typed(&mut m, &"n".repeat(room));
+    assert_eq!(
+        m.message.as_deref(),
+        Some(triage::strings::at_limit(room).as_str())
+    );
+    typed(&mut m, "more");
+    let (text, _) = draw(&m, 80, 24);
+    assert!(text.contains("That is as much as fits here"), "{text}");
+    assert_eq!(focus_id(&m), "a_full_name");
+}
+
 /// Conditions are evaluated again as options are typed: choosing "calves" puts the calf
 /// questions on the form before the field is left, and taking it away removes them.
 #[test]

@@ -191,6 +191,97 @@ fn paste_is_cleaned_and_capped() {
     );
 }
 
+fn text_value(m: &Model<'_>) -> String {
+    let Field::Text(input) = &m.field else {
+        panic!("text field")
+    };
+    input.value().to_owned()
+}
+
+/// The question's length limit in characters.
+fn limit(q: &Questionnaire, id: &str) -> usize {
+    let i = q.item_index(id).expect("item");
+    match q.item(i).question() {
+        Some(triage::questionnaire::QuestionKind::Text { max_length, .. }) => *max_length,
+        _ => panic!("{id} is a text question"),
+    }
+}
+
+/// Typing up to a text question's limit says so at once, under the field, naming the limit in
+/// plain words; more typing is refused with the message still there (nothing vanishes
+/// silently), and deleting a character takes the message away. For the patient's own words,
+/// a name, and the allergy list alike.
+#[test]
+fn typing_to_the_limit_says_so_at_once() {
+    let q = q();
+    for id in ["b_why", "a_full_name", "c_allergy_list"] {
+        let mut m = at(&q, id);
+        if id == "c_allergy_list" {
+            // Shown only after a severe reaction.
+            let i = q.item_index("c_anaphylaxis").expect("item");
+            let yes = common::answer(&q, i, "yes");
+            m.session.set(i, yes).expect("set");
+            m.go_to(triage::engine::Step::base(q.item_index(id).expect("item")));
+        }
+        assert_eq!(on(&m), id);
+        let room = limit(&q, id);
+        type_text(&mut m, &"a".repeat(room - 1));
+        assert_eq!(m.message, None, "{id}: no message before the limit");
+        type_text(&mut m, "b");
+        assert_eq!(
+            m.message.as_deref(),
+            Some(strings::at_limit(room).as_str()),
+            "{id}: the limit is named as soon as it is reached"
+        );
+        let (screen, _) = common::screen::draw(&m, 80, 24);
+        assert!(
+            screen.contains("That is as much as fits here"),
+            "{id}: the message is on screen:\n{screen}"
+        );
+        type_text(&mut m, "cd");
+        assert_eq!(text_value(&m).chars().count(), room, "{id}");
+        assert!(
+            text_value(&m).ends_with('b'),
+            "{id}: past the limit is refused"
+        );
+        assert_eq!(
+            m.message.as_deref(),
+            Some(strings::at_limit(room).as_str()),
+            "{id}: typing past the limit keeps saying so"
+        );
+        update(&mut m, key(KeyCode::Backspace));
+        assert_eq!(m.message, None, "{id}: room again, no message");
+    }
+}
+
+/// Pasting that fills a field exactly says the field is full; pasting more than fits says the
+/// rest was not pasted; both name the limit.
+#[test]
+fn pasting_to_the_limit_says_so() {
+    let q = q();
+    let mut m = at(&q, "b_why");
+    let room = limit(&q, "b_why");
+    update(&mut m, Msg::Paste("x".repeat(room - 5)));
+    assert_eq!(m.message, None);
+    update(&mut m, Msg::Paste("y".repeat(5)));
+    assert_eq!(m.message.as_deref(), Some(strings::at_limit(room).as_str()));
+    for _ in 0..3 {
+        update(&mut m, key(KeyCode::Backspace));
+    }
+    update(&mut m, Msg::Paste("z".repeat(10)));
+    assert_eq!(text_value(&m).chars().count(), room);
+    assert_eq!(
+        m.message.as_deref(),
+        Some(strings::paste_cut(room).as_str())
+    );
+    assert!(
+        m.message
+            .as_deref()
+            .unwrap_or("")
+            .contains(&room.to_string())
+    );
+}
+
 /// Typed control and bidi-override characters never reach the field.
 #[test]
 fn typed_controls_are_dropped() {
@@ -326,6 +417,36 @@ fn review_jump_and_return() {
     update(&mut m, key(KeyCode::End));
     update(&mut m, key(KeyCode::Enter));
     assert_eq!(m.screen, Screen::Confirm);
+}
+
+/// On the review screen an optional question passed without an answer reads "Left blank
+/// (optional)", a required one without an answer "Not answered yet".
+#[test]
+fn review_says_left_blank_for_optional_questions() {
+    let q = q();
+    let mut m = at(&q, "a_respondent");
+    let optional = q.item_index("i_questions").expect("item");
+    assert!(!q.item(optional).required);
+    m.session.clear(optional);
+    let why = q.item_index("b_why").expect("b_why");
+    m.session.clear(why);
+    m.screen = Screen::Review { focus: 0 };
+    let (screen, _) = common::screen::draw(&m, 80, 200);
+    let line = |label: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(label))
+            .unwrap_or_else(|| panic!("`{label}` on review:\n{screen}"))
+            .to_owned()
+    };
+    assert!(
+        line("Questions for the doctor").contains("Left blank (optional)"),
+        "{screen}"
+    );
+    assert!(
+        line("In your own words").contains("Not answered yet"),
+        "{screen}"
+    );
 }
 
 /// A failed save keeps the answer, shows a plain problem, and is retried on the next tick.

@@ -138,7 +138,7 @@ fn restored_draft_uses_its_version_and_the_next_form_the_current_one() {
     assert_eq!(m.session.questionnaire().meta.version, "1.0.1");
     assert_eq!(m.draft, Some(7));
     m.start_over();
-    assert_eq!(m.session.questionnaire().meta.version, "1.1.0");
+    assert_eq!(m.session.questionnaire().meta.version, "1.1.1");
     // A draft of a version not kept here resumes with the current one.
     let unknown = QuestionnaireRef {
         id: "botulinum-toxin".into(),
@@ -154,7 +154,7 @@ fn restored_draft_uses_its_version_and_the_next_form_the_current_one() {
             latches: Vec::new(),
         },
     );
-    assert_eq!(m.session.questionnaire().meta.version, "1.1.0");
+    assert_eq!(m.session.questionnaire().meta.version, "1.1.1");
 }
 
 /// The page and the JSON of a session judged by 1.0.1 say so; a 1.1 session's do not.
@@ -178,7 +178,7 @@ fn page_names_the_version_that_judged_it() {
     );
     let json = to_json(&s, &Context::default());
     assert_eq!(json["questionnaire"]["version"], "1.0.1");
-    assert_eq!(json["questionnaire"]["superseded_by"], "1.1.0");
+    assert_eq!(json["questionnaire"]["superseded_by"], "1.1.1");
     let now = current();
     let s = Session::new(&now, common::visit());
     assert!(!render_text(&s, &Context::default()).contains("Judged by"));

@@ -52,6 +52,10 @@ pub fn check(io: &mut Io<'_>, files: &[PathBuf]) -> Result<Status, CliError> {
             }
             continue;
         }
+        if looks_like_answers(&src.text) {
+            check_answers(io, &src, &mut status)?;
+            continue;
+        }
         // Within the FHIR limits before serde_json builds anything; a questionnaire gets the
         // same finding from its loader below.
         let response = crate::limits::json_prescan(&src.text, &crate::limits::FHIR)
@@ -152,6 +156,67 @@ fn wording_findings(config: &crate::config::Config) -> Vec<crate::diag::Diagnost
 }
 
 /// The closing line for a file with errors; the status becomes "findings".
+/// Whether a file is an answers file (or a scenario's answers): a JSON object with `answers`
+/// and no FHIR `resourceType`. Checked within the answers file's own limits, never called a
+/// FHIR file.
+fn looks_like_answers(text: &str) -> bool {
+    text.trim_start().starts_with('{')
+        && text.contains("\"answers\"")
+        && !text.contains("\"resourceType\"")
+}
+
+/// Checks an answers file as `triage summary --answers` reads it (the same limits and
+/// messages), and its answers against the built-in questionnaire when it is for that one (the
+/// version it names by content hash, when embedded). Its lines are never shown: they hold
+/// answers.
+fn check_answers(io: &mut Io<'_>, src: &Source, status: &mut Status) -> Result<(), CliError> {
+    let name = crate::text::escape(&src.name);
+    let file = match crate::answers::parse_answers_file(&src.text) {
+        Ok(f) => f,
+        Err(diags) => {
+            super::report_private(io, src, &diags)?;
+            return failed(io, &name, &diags, status);
+        }
+    };
+    let n = file.answers.len();
+    let Some(current) = crate::questionnaire::load_toml(crate::questionnaire::DEFAULT_SOURCE)
+        .questionnaire
+        .filter(|q| {
+            file.questionnaire
+                .as_ref()
+                .is_none_or(|id| *id == q.meta.id)
+        })
+    else {
+        let id = crate::text::escape(file.questionnaire.as_deref().unwrap_or("?"));
+        writeln!(
+            io.out,
+            "{name}: ok (answers file for {id}, {n} answers; its questionnaire is not built in: check them with `triage summary --answers FILE --questionnaire QUESTIONNAIRE`)"
+        )?;
+        return Ok(());
+    };
+    let earlier = file
+        .content_hash
+        .as_deref()
+        .filter(|h| *h != current.content_hash)
+        .and_then(|h| crate::questionnaire::versions::embedded(&current.meta.id, h));
+    let q = earlier.as_ref().unwrap_or(&current);
+    let visit = file.visit_date.unwrap_or_else(crate::clock::today);
+    let mut session = crate::engine::Session::new(q, visit);
+    let diags = crate::answers::fill_session(&mut session, &file.answers);
+    super::report_private(io, src, &diags)?;
+    if diags.iter().any(crate::diag::Diagnostic::is_error) {
+        return failed(io, &name, &diags, status);
+    }
+    writeln!(
+        io.out,
+        "{name}: ok (answers file for {} {}, {n} answers, {} warnings)",
+        q.meta.id,
+        q.meta.version,
+        diags.len()
+    )?;
+    Ok(())
+}
+
 fn failed(
     io: &mut Io<'_>,
     name: &str,

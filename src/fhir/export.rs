@@ -283,6 +283,7 @@ impl Exporter<'_> {
                 max,
                 unit,
                 integer,
+                unit_one: _,
             } => {
                 out["type"] = json!(if *integer { "integer" } else { "decimal" });
                 let key = if *integer {

@@ -251,6 +251,12 @@ fn delay_after(policy: &Policy, n: usize) -> Duration {
 /// Checks a PIN under the policy for `purpose`, recording the attempt in the audit log before
 /// answering. Staff access locks after `policy.attempts` wrong PINs for `policy.lockout`, and
 /// then only the recovery PIN opens; at a safety pause wrong PINs only delay the next try.
+///
+/// The recovery PIN is checked first, at any time: it lifts a lockout or a wait at once
+/// (docs/kiosk.md). Only a PIN wrong for both counts as a failure (`pin_failed`), whenever it is
+/// typed, so waiting never offers free guesses; the right staff PIN typed during a lockout or a
+/// wait is refused without counting (`pin_refused`). During a lockout the answer is always
+/// [`Check::Locked`] with the lockout's real end, never the shorter wait between tries.
 pub fn check(
     dir: &Path,
     store: &mut dyn Store,
@@ -308,42 +314,55 @@ fn check_as(
         failures.clear();
         locked_until = None;
     }
-    let locked = purpose == Purpose::Staff && locked_until.is_some();
-    if let Some(last) = failures.last() {
-        let retry_at = after(*last, delay_after(policy, failures.len()));
-        if retry_at > now {
-            return Ok(Check::TooSoon { retry_at });
-        }
-    }
+    let locked = match purpose {
+        Purpose::Staff => locked_until,
+        Purpose::Pause => None,
+    };
+    let too_soon = failures
+        .last()
+        .map(|last| after(*last, delay_after(policy, failures.len())))
+        .filter(|retry_at| *retry_at > now);
     let event =
         |store: &mut dyn Store, e: AuditEvent, d: &str| store.log_detail(e, None, None, d, now);
-    // The recovery PIN always opens; during a lockout nothing else does.
+    // The recovery PIN is checked first, at any moment: it lifts a lockout or a wait at once.
     if let Some(r) = &recovery
         && matches(r, pin)?
     {
         event(store, AuditEvent::PinRecovered, &detail(purpose.as_str()))?;
         return Ok(Check::Recovered);
     }
-    if !locked && matches(&stored, pin)? {
-        event(store, AuditEvent::PinOk, &detail(purpose.as_str()))?;
-        return Ok(Check::Right);
+    let has_recovery = recovery.is_some();
+    if matches(&stored, pin)? {
+        let refused = match (locked, too_soon) {
+            (Some(until), _) => Check::Locked {
+                until,
+                recovery: has_recovery,
+            },
+            (None, Some(retry_at)) => Check::TooSoon { retry_at },
+            (None, None) => {
+                event(store, AuditEvent::PinOk, &detail(purpose.as_str()))?;
+                return Ok(Check::Right);
+            }
+        };
+        event(store, AuditEvent::PinRefused, &detail(purpose.as_str()))?;
+        return Ok(refused);
     }
-    let failed = if locked {
-        detail(&format!("{} recovery", purpose.as_str()))
+    let failed = if locked.is_some() {
+        detail(&format!("{} locked", purpose.as_str()))
     } else {
         detail(purpose.as_str())
     };
     event(store, AuditEvent::PinFailed, &failed)?;
     let n = failures.len() + 1;
     let retry_at = after(now, delay_after(policy, n));
-    Ok(match (purpose, locked_until) {
+    Ok(match (purpose, locked) {
         (Purpose::Staff, Some(until)) => Check::Locked {
             until,
-            recovery: recovery.is_some(),
+            recovery: has_recovery,
         },
         (Purpose::Staff, None) if n >= limit => Check::Locked {
             until: after(now, policy.lockout),
-            recovery: recovery.is_some(),
+            recovery: has_recovery,
         },
         (Purpose::Staff, None) => Check::Wrong {
             left: Some((limit - n) as u32),
@@ -445,7 +464,7 @@ mod tests {
         assert_eq!(
             c(&mut store, "4321", t(0)),
             Check::TooSoon { retry_at: t(1) },
-            "not even the right PIN during the delay"
+            "not even the right PIN during the delay (and it is not counted)"
         );
         assert_eq!(
             c(&mut store, "0000", t(1)),
@@ -467,13 +486,71 @@ mod tests {
             "kept across restarts"
         );
         assert_eq!(c(&mut store, "4321", t(603)), Check::Right);
-        let failed = store
-            .audit()
-            .expect("audit")
-            .iter()
-            .filter(|r| r.event == "pin_failed")
-            .count();
-        assert_eq!(failed, 4);
+        let audit = store.audit().expect("audit");
+        let count = |e: &str| audit.iter().filter(|r| r.event == e).count();
+        assert_eq!(count("pin_failed"), 3, "the right PIN is never a failure");
+        assert_eq!(
+            count("pin_refused"),
+            2,
+            "refused during the delay and the lockout"
+        );
+    }
+
+    /// During a lockout: the right staff PIN is refused without lengthening anything, the
+    /// answer always names the lockout's real end (not the wait between tries, also after a
+    /// restart), a PIN wrong for both counts, and the recovery PIN opens at any moment, even
+    /// within the wait after a wrong PIN.
+    #[test]
+    fn during_a_lockout() {
+        let (dir, mut store) = setup();
+        set_recovery(dir.path(), &mut store, "drawer-2468", t(-5)).expect("recovery");
+        let p = policy();
+        let c = |store: &mut SqliteStore, pin: &str, at| {
+            check(dir.path(), store, pin, &p, Purpose::Staff, at).expect("check")
+        };
+        for at in [0, 1, 3] {
+            c(&mut store, "0000", t(at));
+        }
+        let locked = Check::Locked {
+            until: t(603),
+            recovery: true,
+        };
+        drop(store);
+        let mut store = SqliteStore::open(dir.path()).expect("reopen");
+        assert_eq!(
+            c(&mut store, "4321", t(4)),
+            locked,
+            "within the short wait too"
+        );
+        assert_eq!(store.pin_failures(None).expect("failures").len(), 3);
+        assert_eq!(c(&mut store, "1111", t(5)), locked, "wrong for both");
+        assert_eq!(store.pin_failures(None).expect("failures").len(), 4);
+        assert_eq!(c(&mut store, "drawer-2468", t(6)), Check::Recovered);
+        assert_eq!(c(&mut store, "4321", t(7)), Check::Right);
+    }
+
+    /// The recovery PIN opens during the wait after a wrong PIN, without waiting.
+    #[test]
+    fn recovery_pin_needs_no_wait() {
+        let (dir, mut store) = setup();
+        set_recovery(dir.path(), &mut store, "drawer-2468", t(-5)).expect("recovery");
+        let p = Policy {
+            delay: Duration::from_secs(20),
+            ..policy()
+        };
+        check(dir.path(), &mut store, "0000", &p, Purpose::Staff, t(0)).expect("check");
+        assert_eq!(
+            check(
+                dir.path(),
+                &mut store,
+                "drawer-2468",
+                &p,
+                Purpose::Staff,
+                t(1)
+            )
+            .expect("check"),
+            Check::Recovered
+        );
     }
 
     /// At a safety pause wrong PINs never lock: each only delays the next try, at most 30 s,

@@ -55,16 +55,21 @@ pub fn content_hash(bytes: &[u8]) -> String {
 
 /// Loads and checks a questionnaire written in the native TOML format.
 pub fn load_toml(src: &str) -> Loaded {
-    let raw: RawFile =
-        match parse_limited(src, &crate::limits::QUESTIONNAIRE, |e| toml_error(e, src)) {
-            Ok(r) => r,
-            Err(diagnostics) => {
-                return Loaded {
-                    questionnaire: None,
-                    diagnostics,
-                };
-            }
-        };
+    let mut cleaned = Vec::new();
+    let raw: RawFile = match parse_limited_inspect(
+        src,
+        &crate::limits::QUESTIONNAIRE,
+        |e| toml_error(e, src),
+        |table| cleaned = super::sanitize::toml_fields(table),
+    ) {
+        Ok(r) => r,
+        Err(diagnostics) => {
+            return Loaded {
+                questionnaire: None,
+                diagnostics,
+            };
+        }
+    };
     let names = HashMap::from([("visit_date".to_owned(), (Ref::VisitDate, Ty::Date))]);
     let mut b = Builder {
         src,
@@ -77,6 +82,7 @@ pub fn load_toml(src: &str) -> Loaded {
     };
     let q = b.build(raw);
     let has_errors = b.diags.iter().any(Diagnostic::is_error);
+    b.diags.extend(super::sanitize::field_warnings(cleaned));
     crate::limits::cap_diagnostics(&mut b.diags);
     Loaded {
         questionnaire: if has_errors { None } else { q },
@@ -87,12 +93,17 @@ pub fn load_toml(src: &str) -> Loaded {
 
 impl Loaded {
     /// Removes unsafe characters from every text of the questionnaire (see
-    /// [`super::sanitize`]), adding one warning that names the fields changed (with `json_path`
-    /// for a FHIR file). Idempotent.
+    /// [`super::sanitize`]). The loaders already named each field of the file they cleaned; if
+    /// they named none and this pass changed something, one warning names the fields changed
+    /// (with `json_path` for a FHIR file). Idempotent.
     pub fn sanitized(mut self, json_path: Option<&str>) -> Loaded {
+        let named = self
+            .diagnostics
+            .iter()
+            .any(|d| d.message.starts_with(super::sanitize::CLEANED));
         if let Some(q) = &mut self.questionnaire {
             let changed = super::sanitize::sanitize(q);
-            if let Some(w) = super::sanitize::warning(&changed) {
+            if let Some(w) = super::sanitize::warning(&changed).filter(|_| !named) {
                 self.diagnostics.push(match json_path {
                     Some(p) => w.json_path(p),
                     None => w,
@@ -111,12 +122,24 @@ pub fn parse_limited<T: serde::de::DeserializeOwned>(
     limits: &crate::limits::FileLimits,
     toml_err: impl Fn(&toml::de::Error) -> Diagnostic,
 ) -> Result<T, Vec<Diagnostic>> {
+    parse_limited_inspect(src, limits, toml_err, |_| {})
+}
+
+/// As [`parse_limited`], letting `inspect` see the parsed document (with its spans) once it is
+/// within its limits, before it is deserialized.
+pub fn parse_limited_inspect<T: serde::de::DeserializeOwned>(
+    src: &str,
+    limits: &crate::limits::FileLimits,
+    toml_err: impl Fn(&toml::de::Error) -> Diagnostic,
+    inspect: impl FnOnce(&toml::Spanned<toml::de::DeTable<'_>>),
+) -> Result<T, Vec<Diagnostic>> {
     crate::limits::toml_prescan(src, limits).map_err(|d| vec![*d])?;
     let table = toml::de::DeTable::parse(src).map_err(|e| vec![toml_err(&e)])?;
     let found = crate::limits::toml_tree(&table, limits);
     if !found.is_empty() {
         return Err(found);
     }
+    inspect(&table);
     T::deserialize(toml::de::Deserializer::from(table)).map_err(|e| vec![toml_err(&e)])
 }
 
@@ -292,19 +315,10 @@ impl Builder<'_> {
         self.diags.push(d);
     }
 
-    /// Cleans author text, warning when something unsafe had to be removed.
+    /// Cleans author text (each field cleaned is named in one warning by
+    /// [`super::sanitize::toml_fields`], whichever field it is).
     fn text(&mut self, s: &S<String>) -> String {
-        let cleaned = text::clean(s.get_ref());
-        // Tabs and carriage returns are harmless layout; anything else removed deserves a word.
-        if cleaned != s.get_ref().replace('\t', " ").replace('\r', "") {
-            self.warn(
-                s.span(),
-                "control or invisible characters in text were removed",
-                "contains unsafe characters",
-                Some("remove escape codes and invisible characters from the text".into()),
-            );
-        }
-        cleaned
+        text::clean(s.get_ref())
     }
 
     fn declare(&mut self, id: &S<String>, binding: Option<(Ref, Ty)>) -> bool {
@@ -691,7 +705,7 @@ impl Builder<'_> {
                 help,
             );
         }
-        let checks: [(&str, Option<Range<usize>>, bool); 8] = [
+        let checks: [(&str, Option<Range<usize>>, bool); 9] = [
             (
                 "min",
                 q.min.as_ref().map(|v| v.span()),
@@ -705,6 +719,11 @@ impl Builder<'_> {
             (
                 "unit",
                 q.unit.as_ref().map(|v| v.span()),
+                kind == RawType::Number,
+            ),
+            (
+                "unit_one",
+                q.unit_one.as_ref().map(|v| v.span()),
                 kind == RawType::Number,
             ),
             (
@@ -976,6 +995,7 @@ impl Builder<'_> {
             min,
             max,
             unit: q.unit.as_ref().map(|u| text::clean(u.get_ref())),
+            unit_one: q.unit_one.as_ref().map(|u| text::clean(u.get_ref())),
             integer,
         }
     }

@@ -275,6 +275,9 @@ pub enum QuestionKind {
         min: Option<f64>,
         max: Option<f64>,
         unit: Option<String>,
+        /// The unit after the number 1 when it is worded differently ("session" beside
+        /// `unit = "sessions"`); `None` when the unit reads the same for every number.
+        unit_one: Option<String>,
         integer: bool,
     },
     Date {

@@ -94,6 +94,7 @@ pub struct RawQuestion {
     pub min: Option<S<toml::Value>>,
     pub max: Option<S<toml::Value>>,
     pub unit: Option<S<String>>,
+    pub unit_one: Option<S<String>>,
     pub integer: Option<S<bool>>,
     pub allow_month: Option<S<bool>>,
     pub max_length: Option<S<i64>>,

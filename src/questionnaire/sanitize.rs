@@ -165,8 +165,12 @@ impl Pass {
                     min: _,
                     max: _,
                     unit,
+                    unit_one,
                     integer: _,
-                } => self.opt_line(|| format!("item {name} unit"), unit),
+                } => {
+                    self.opt_line(|| format!("item {name} unit"), unit);
+                    self.opt_line(|| format!("item {name} unit_one"), unit_one);
+                }
                 QuestionKind::Date { .. } => {}
                 QuestionKind::Text {
                     max_length: _,
@@ -339,21 +343,140 @@ pub fn sanitize(q: &mut Questionnaire) -> Vec<String> {
     p.changed
 }
 
-/// The warning for fields that held unsafe characters, naming the first few.
+/// How every warning about cleaned characters begins (so the catch-all is not added twice).
+pub const CLEANED: &str = "control, bidi or invisible characters were removed from";
+/// Fields named one by one; the rest are counted in one more warning.
+const MAX_NAMED: usize = 20;
+
+/// The catch-all warning for fields the pass above changed, naming the first few: only when the
+/// scan of the file itself (see [`toml_fields`], [`json_fields`]) named none.
 pub fn warning(changed: &[String]) -> Option<crate::diag::Diagnostic> {
-    let first = changed.first()?;
+    changed.first()?;
     let shown: Vec<&str> = changed.iter().take(5).map(String::as_str).collect();
     let more = changed.len().saturating_sub(shown.len());
     let mut list = shown.join(", ");
     if more > 0 {
         list.push_str(&format!(" and {more} more"));
     }
-    let _ = first;
     Some(
-        crate::diag::Diagnostic::warning(format!(
-            "control, bidi or invisible characters were removed from {} field(s): {list}",
-            changed.len()
-        ))
-        .help("such characters can change a terminal, a printout or a log, or hide text; remove them from the file"),
+        crate::diag::Diagnostic::warning(format!("{CLEANED} {} field(s): {list}", changed.len()))
+            .help(HELP),
     )
+}
+
+const HELP: &str = "such characters can change a terminal, a printout or a log, or hide text; remove them from the file";
+
+/// One warning per text of the file that loading cleans (see [`crate::text::needs_cleaning`]),
+/// each naming the field, with its place: a byte span (TOML: file:line:col) or a JSON path
+/// (FHIR). At most [`MAX_NAMED`], then one warning counting the rest.
+pub fn field_warnings(
+    found: Vec<(String, Option<std::ops::Range<usize>>)>,
+) -> Vec<crate::diag::Diagnostic> {
+    use crate::diag::Diagnostic;
+    let total = found.len();
+    let mut out: Vec<Diagnostic> = found
+        .into_iter()
+        .take(MAX_NAMED)
+        .map(|(field, span)| {
+            let d = Diagnostic::warning(format!("{CLEANED} `{field}`")).help(HELP);
+            match span {
+                Some(span) => d.at(span, "cleaned when loaded"),
+                None => d.json_path(field),
+            }
+        })
+        .collect();
+    if total > MAX_NAMED {
+        out.push(Diagnostic::warning(format!(
+            "{CLEANED} {} more field(s)",
+            total - MAX_NAMED
+        )));
+    }
+    out
+}
+
+type Found = Vec<(String, Option<std::ops::Range<usize>>)>;
+
+/// The entries of a TOML table as (key path, value); keys that need cleaning go to `out`.
+fn toml_children<'a, 'i>(
+    t: &'a toml::de::DeTable<'i>,
+    prefix: &str,
+    out: &mut Found,
+) -> Vec<(String, &'a toml::Spanned<toml::de::DeValue<'i>>)> {
+    let mut children = Vec::new();
+    for (k, v) in t.iter() {
+        let key: &str = k.get_ref();
+        let path = if prefix.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        if text::needs_cleaning(key) {
+            out.push((format!("{path} (the key)"), Some(k.span())));
+        }
+        children.push((path, v));
+    }
+    children
+}
+
+/// The texts (values and keys) of a parsed TOML file that loading cleans, as (key path, span),
+/// in file order: `questionnaire.welcome`, `section[0].question[2].help`. Walks with an explicit
+/// stack (the file's nesting is already within its limits).
+pub fn toml_fields(
+    root: &toml::Spanned<toml::de::DeTable<'_>>,
+) -> Vec<(String, Option<std::ops::Range<usize>>)> {
+    use toml::de::DeValue;
+    let mut out = Vec::new();
+    let mut stack: Vec<(String, &toml::Spanned<DeValue<'_>>)> = Vec::new();
+    stack.extend(toml_children(root.get_ref(), "", &mut out));
+    while let Some((path, v)) = stack.pop() {
+        match v.get_ref() {
+            DeValue::String(s) if text::needs_cleaning(s) => out.push((path, Some(v.span()))),
+            DeValue::Array(a) => {
+                for (i, e) in a.iter().enumerate() {
+                    stack.push((format!("{path}[{i}]"), e));
+                }
+            }
+            DeValue::Table(t) => stack.extend(toml_children(t, &path, &mut out)),
+            _ => {}
+        }
+    }
+    out.sort_by_key(|(_, span)| span.as_ref().map_or(0, |s| s.start));
+    out
+}
+
+/// The texts (values and keys) of a JSON document that loading cleans, as JSON paths
+/// (`item[0].text`), in document order.
+pub fn json_fields(root: &serde_json::Value) -> Vec<(String, Option<std::ops::Range<usize>>)> {
+    use serde_json::Value;
+    let mut out = Vec::new();
+    let mut stack: Vec<(String, &Value)> = vec![(String::new(), root)];
+    while let Some((path, v)) = stack.pop() {
+        match v {
+            Value::String(s) if text::needs_cleaning(s) => {
+                out.push((if path.is_empty() { "$".into() } else { path }, None));
+            }
+            Value::Array(a) => {
+                for (i, e) in a.iter().enumerate().rev() {
+                    stack.push((format!("{path}[{i}]"), e));
+                }
+            }
+            Value::Object(o) => {
+                let mut children = Vec::new();
+                for (k, e) in o {
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    if text::needs_cleaning(k) {
+                        out.push((format!("{p} (the key)"), None));
+                    }
+                    children.push((p, e));
+                }
+                stack.extend(children.into_iter().rev());
+            }
+            _ => {}
+        }
+    }
+    out
 }

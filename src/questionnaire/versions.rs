@@ -30,6 +30,10 @@ pub const EARLIER: &[Embedded] = &[
         name: "botulinum-toxin 1.0.1 with month-only wording (built in)",
         source: include_str!("../../questionnaires/history/botulinum-toxin-1.0.1-b.toml"),
     },
+    Embedded {
+        name: "botulinum-toxin 1.1.0 (built in)",
+        source: include_str!("../../questionnaires/history/botulinum-toxin-1.1.0.toml"),
+    },
 ];
 
 /// Loads the earlier versions of questionnaire `id` (every embedded file with that id whose

@@ -11,10 +11,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 
 /// The data directory: `--data-dir`, else `TRIAGE_DATA_DIR` (both arrive as `explicit`), else
-/// the platform's data directory.
+/// the platform's data directory; with the folders above it resolved once (see
+/// [`resolve_above`]). Errors: no home directory, or a folder above it that cannot be read.
 pub fn data_dir(explicit: Option<&Path>) -> io::Result<PathBuf> {
-    match explicit {
-        Some(p) => Ok(p.to_owned()),
+    let dir = match explicit {
+        Some(p) => p.to_owned(),
         None => directories::ProjectDirs::from("", "", "triage")
             .map(|d| d.data_dir().to_owned())
             .ok_or_else(|| {
@@ -22,7 +23,50 @@ pub fn data_dir(explicit: Option<&Path>) -> io::Result<PathBuf> {
                     io::ErrorKind::NotFound,
                     "no home directory to keep data in; use --data-dir",
                 )
-            }),
+            })?,
+    };
+    resolve_above(&dir).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot use the data directory {}: {e}", dir.display()),
+        )
+    })
+}
+
+/// `p` with the folders above its last part resolved: symbolic links followed and `.`/`..`
+/// gone, as the system resolves them (`/home` is a link on some systems: that is the system's
+/// business, not a planted link). The last part is kept as it is, so a link in the place of
+/// the data directory itself is still seen, and refused, by [`ensure_private_dir`]. Folders
+/// that do not exist yet are appended as named (they are created as real folders). An absolute
+/// path comes back; `p` itself when it has no last part to keep (`/`, `..`).
+pub fn resolve_above(p: &Path) -> io::Result<PathBuf> {
+    let Some(name) = p.file_name() else {
+        return Ok(p.to_owned());
+    };
+    let dot = Path::new(".");
+    let mut existing = p
+        .parent()
+        .filter(|x| !x.as_os_str().is_empty())
+        .unwrap_or(dot);
+    let mut missing = Vec::new();
+    loop {
+        match fs::canonicalize(existing) {
+            Ok(mut out) => {
+                out.extend(missing.iter().rev());
+                out.push(name);
+                return Ok(out);
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                match (existing.file_name(), existing.parent()) {
+                    (Some(n), Some(up)) => {
+                        missing.push(n);
+                        existing = if up.as_os_str().is_empty() { dot } else { up };
+                    }
+                    _ => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        }
     }
 }
 

@@ -176,6 +176,8 @@ pub enum AuditEvent {
     PinOk,
     /// The recovery PIN was right (a lockout lifted, or staff let in): the counter starts again.
     PinRecovered,
+    /// The right staff PIN during a lockout or a wait: refused, and not counted as a failure.
+    PinRefused,
     /// The counter starts again: a PIN was set (`pin_set`, `recovery_set`) or a lockout ran out
     /// (`lockout_over`).
     PinReset,
@@ -207,6 +209,7 @@ impl AuditEvent {
             AuditEvent::PinFailed => "pin_failed",
             AuditEvent::PinOk => "pin_ok",
             AuditEvent::PinRecovered => "pin_recovered",
+            AuditEvent::PinRefused => "pin_refused",
             AuditEvent::PinReset => "pin_reset",
         }
     }

@@ -116,6 +116,14 @@ impl SqliteStore {
     /// Opens (creating if needed) the store in `dir`: directory 0700, files 0600, WAL and full
     /// synchronous writes verified, schema migrated.
     pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
+        // Links above the data directory are the system's (SQLite's no-follow open refuses a
+        // link anywhere in the path, so they are resolved first); the directory itself and the
+        // database must not be links.
+        let resolved = super::files::resolve_above(dir).map_err(|source| StoreError::Dir {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let dir = resolved.as_path();
         ensure_private_dir(dir).map_err(|source| match source.kind() {
             std::io::ErrorKind::StorageFull => StoreError::DiskFull,
             _ => StoreError::Dir {
@@ -329,6 +337,23 @@ pub(super) fn audit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow
 /// that is full often shows as an I/O error (`SQLITE_IOERR_WRITE`, `_SHMSIZE`, `_FSYNC`...: the
 /// `ENOSPC` behind it is not passed on), so an I/O error on a full disk is the disk-full error.
 pub(super) fn map_err(e: rusqlite::Error, path: &Path) -> StoreError {
+    /// SQLITE_CANTOPEN_SYMLINK: a no-follow open met a symbolic link.
+    const CANTOPEN_SYMLINK: std::ffi::c_int = 1550;
+    if let rusqlite::Error::SqliteFailure(f, _) = &e
+        && f.extended_code == CANTOPEN_SYMLINK
+    {
+        return StoreError::Dir {
+            path: path.to_owned(),
+            source: super::files::symlink_refused(path),
+        };
+    }
+    // "Cannot open" is read-only only when it is: else the real reason is said.
+    if e.sqlite_error_code() == Some(ErrorCode::CannotOpen)
+        && !path.parent().is_some_and(disk_full)
+        && writable(path)
+    {
+        return StoreError::Other(format!("cannot open {}: {e}", path.display()));
+    }
     match e.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked,
         Some(ErrorCode::DiskFull) => StoreError::DiskFull,
@@ -345,6 +370,16 @@ pub(super) fn map_err(e: rusqlite::Error, path: &Path) -> StoreError {
         }
         _ => StoreError::Other(e.to_string()),
     }
+}
+
+/// Whether this process may write the database file (or create it) and its folder.
+fn writable(path: &Path) -> bool {
+    use rustix::fs::{Access, access};
+    let dir_ok = path
+        .parent()
+        .is_none_or(|d| access(d, Access::WRITE_OK | Access::EXEC_OK).is_ok());
+    let file_ok = !path.exists() || access(path, Access::WRITE_OK).is_ok();
+    dir_ok && file_ok
 }
 
 /// Whether the file system holding `dir` has (almost) no room left for an unprivileged writer.

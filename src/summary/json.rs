@@ -37,7 +37,7 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
         .into_iter()
         .map(|(flag, fired)| {
             let (text, _) = super::fill(s, &flag.text);
-            let triggered: Vec<Value> = trigger_texts(s, &fired, usize::MAX)
+            let triggered: Vec<Value> = trigger_texts(s, &fired, super::TextUse::Exact)
                 .into_iter()
                 .map(|t| {
                     let id = &q.item(t.item).id;

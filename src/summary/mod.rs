@@ -6,7 +6,7 @@ mod json;
 mod page;
 
 pub use json::to_json;
-pub use page::render_text;
+pub use page::{render_text, row_text};
 
 use crate::answer::Answer;
 use crate::engine::{AlertStatus, FiredFlag, Latch, NotAssessed, ReleaseAction, Releaser, Session};
@@ -52,7 +52,14 @@ pub fn answer_text(q: &Questionnaire, item: ItemIdx, a: &Answer) -> String {
             None => fmt_num(*value),
         },
         Answer::Number(n) => match it.question() {
-            Some(QuestionKind::Number { unit: Some(u), .. }) => format!("{} {u}", fmt_num(*n)),
+            Some(QuestionKind::Number {
+                unit: Some(u),
+                unit_one,
+                ..
+            }) => {
+                let u = unit_one.as_ref().filter(|_| *n == 1.0).unwrap_or(u);
+                format!("{} {u}", fmt_num(*n))
+            }
             _ => fmt_num(*n),
         },
         Answer::Date(d) => match &d.said {
@@ -96,28 +103,32 @@ pub fn with_instance(q: &Questionnaire, at: crate::questionnaire::At, label: &st
     }
 }
 
-/// Cuts free text longer than `max` characters, marking the cut "(see full record)".
-pub fn cap_text(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
+/// How a free-text answer is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextUse {
+    /// As the patient gave it (JSON, scenario checks).
+    Exact,
+    /// On the doctor's page: an answer that filled its question's length limit says so, since
+    /// the patient was told "Tell the clinician the rest" (clinical spec 9.4).
+    Page,
+}
+
+/// A free-text answer to `item`, written for `usage`. Never cut: the page decides what goes to
+/// page 2, whole.
+pub fn text_answer(q: &Questionnaire, item: ItemIdx, text: &str, usage: TextUse) -> String {
+    match (usage, q.item(item).question()) {
+        (TextUse::Page, Some(QuestionKind::Text { max_length, .. }))
+            if text.chars().count() >= *max_length =>
+        {
+            format!("{text} {}", crate::strings::page_at_limit(*max_length))
+        }
+        _ => text.to_owned(),
     }
-    let keep: String = text.chars().take(max.saturating_sub(3)).collect();
-    format!("{}... {}", keep.trim_end(), crate::strings::SEE_FULL_RECORD)
 }
 
 /// The value of a name in words, or `None` when unanswered or not asked.
 pub fn value_text(s: &Session<'_>, r: Ref) -> Option<String> {
-    value_text_capped(s, r, usize::MAX)
-}
-
-/// A free-text answer cut to `cap` characters, unless its question is marked `in_full`: those
-/// (medicines, allergies, the patient's own words) are never cut here (clinical spec 9.4).
-pub fn cap_answer(q: &Questionnaire, item: ItemIdx, text: &str, cap: usize) -> String {
-    if q.item(item).in_full {
-        text.to_owned()
-    } else {
-        cap_text(text, cap)
-    }
+    value_text_for(s, r, TextUse::Exact)
 }
 
 /// Whether a reference names a question whose answer is never cut (`in_full`).
@@ -125,12 +136,12 @@ pub fn is_in_full(q: &Questionnaire, r: Ref) -> bool {
     matches!(r, Ref::Question(i) if q.item(i).in_full)
 }
 
-/// As [`value_text`], with free-text answers cut to `cap` characters (except `in_full` ones).
-pub fn value_text_capped(s: &Session<'_>, r: Ref, cap: usize) -> Option<String> {
+/// As [`value_text`], with free-text answers written for `usage`.
+pub fn value_text_for(s: &Session<'_>, r: Ref, usage: TextUse) -> Option<String> {
     let q = s.questionnaire();
     match r {
         Ref::Question(i) => s.answer(i).map(|a| match a {
-            Answer::Text(t) => cap_answer(q, i, t, cap),
+            Answer::Text(t) => text_answer(q, i, t, usage),
             _ => answer_text(q, i, a),
         }),
         Ref::VisitDate => Some(iso(s.visit_date())),
@@ -164,28 +175,36 @@ pub(crate) fn iso(d: jiff::civil::Date) -> String {
 /// Fills a template; unanswered placeholders read "not given". Also says whether any
 /// placeholder had a value.
 pub fn fill(s: &Session<'_>, t: &Template) -> (String, bool) {
-    fill_capped(s, t, usize::MAX)
+    fill_for(s, t, TextUse::Exact)
 }
 
-/// As [`fill`], with free-text answers cut to `cap` characters.
-pub fn fill_capped(s: &Session<'_>, t: &Template, cap: usize) -> (String, bool) {
+/// As [`fill`], with free-text answers written for `usage`.
+pub fn fill_for(s: &Session<'_>, t: &Template, usage: TextUse) -> (String, bool) {
     let mut out = String::new();
     let mut any = false;
-    fill_parts(s, &t.parts, cap, &mut out, &mut any);
+    fill_parts(s, &t.parts, usage, &mut out, &mut any);
     (out, any)
 }
 
 fn fill_parts(
     s: &Session<'_>,
     parts: &[TemplatePart],
-    cap: usize,
+    usage: TextUse,
     out: &mut String,
     any: &mut bool,
 ) {
     for p in parts {
         match p {
-            TemplatePart::Text(x) => out.push_str(x),
-            TemplatePart::Value(r) => match value_text_capped(s, *r, cap) {
+            TemplatePart::Text(x) => {
+                // An answer that ends a sentence is not followed by a second full stop
+                // ("...a medical alert bracelet.. Check").
+                let x = match x.strip_prefix('.') {
+                    Some(rest) if out.ends_with(['.', '!', '?']) => rest,
+                    _ => x.as_str(),
+                };
+                out.push_str(x);
+            }
+            TemplatePart::Value(r) => match value_text_for(s, *r, usage) {
                 Some(v) => {
                     *any = true;
                     out.push_str(&v);
@@ -197,7 +216,7 @@ fn fill_parts(
                 *any |= v.is_some();
                 out.push_str(v.as_deref().unwrap_or(crate::strings::NOT_GIVEN));
             }
-            TemplatePart::Optional(r) => match value_text_capped(s, *r, cap) {
+            TemplatePart::Optional(r) => match value_text_for(s, *r, usage) {
                 Some(v) => {
                     *any = true;
                     out.push_str(&v);
@@ -207,7 +226,7 @@ fn fill_parts(
             },
             TemplatePart::When(cond, inner) => {
                 if s.holds(cond) {
-                    fill_parts(s, inner, cap, out, any);
+                    fill_parts(s, inner, usage, out, any);
                 } else {
                     // A fragment that does not apply disappears with the spaces before it.
                     out.truncate(out.trim_end_matches(' ').len());
@@ -257,10 +276,10 @@ pub struct TriggerText {
     pub value: Option<Answer>,
 }
 
-/// The answers behind a fired flag, plus the flag's `show` extras, in words; free text is cut
-/// to `cap` characters (except answers marked `in_full`). A latched flag whose answers have since changed lists the answers that
-/// made it fire, as they were then.
-pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, cap: usize) -> Vec<TriggerText> {
+/// The answers behind a fired flag, plus the flag's `show` extras, in words; free text is
+/// written for `usage`, never cut. A latched flag whose answers have since changed lists the
+/// answers that made it fire, as they were then.
+pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, usage: TextUse) -> Vec<TriggerText> {
     let q = s.questionnaire();
     let flag = &q.flags[f.flag as usize];
     let mut out: Vec<TriggerText> = Vec::new();
@@ -268,7 +287,7 @@ pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, cap: usize) -> Vec<TriggerT
     if let Some(l) = latched_then {
         for (item, a) in &l.answers {
             let answer = match a {
-                Answer::Text(text) => cap_answer(q, *item, text, cap),
+                Answer::Text(text) => text_answer(q, *item, text, usage),
                 _ => answer_text(q, *item, a),
             };
             out.push(TriggerText {
@@ -294,7 +313,7 @@ pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, cap: usize) -> Vec<TriggerT
             (Some(opts), Answer::Multi(_)) => {
                 answer_text(q, t.question, &Answer::Multi(opts.clone()))
             }
-            (_, Answer::Text(text)) => cap_answer(q, t.question, text, cap),
+            (_, Answer::Text(text)) => text_answer(q, t.question, text, usage),
             _ => answer_text(q, t.question, a),
         };
         out.push(TriggerText {
@@ -310,7 +329,7 @@ pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, cap: usize) -> Vec<TriggerT
         }
         if let Some(a) = s.answer(extra) {
             let answer = match a {
-                Answer::Text(text) => cap_answer(q, extra, text, cap),
+                Answer::Text(text) => text_answer(q, extra, text, usage),
                 _ => answer_text(q, extra, a),
             };
             out.push(TriggerText {

@@ -1,17 +1,18 @@
 //! The doctor's one-page text summary (clinical spec §6): header, outcome banner with counts,
 //! STOP then CAUTION flags with the answers that triggered them, the questionnaire's declared
 //! blocks, notes, and the prescriber sign-off box. At most 80 columns and plain ASCII
-//! punctuation for printers; long free text is cut and marked "(see full record)" so the page
-//! stays one A4 sheet. Answers marked `in_full` (medicines, allergies, the patient's own words:
-//! clinical spec 9.4) are never cut: they are wrapped whole, and when the page would not fit
-//! one sheet even without its optional rows, they are shortened on page 1 and printed whole on
-//! a second page, "Answers in full".
+//! punctuation for printers. A printed page has no "full record" to point at, so nothing an
+//! answer says is ever dropped: rows and flags are wrapped whole while page 1 has room; when it
+//! has not, optional rows go first, then long rows and flags are shortened on page 1, ending
+//! "(continued on page 2)", and printed whole on a second page, "Answers in full". Answers
+//! marked `in_full` (medicines, allergies, the patient's own words: clinical spec 9.4) are the
+//! last to be shortened.
 
 use unicode_width::UnicodeWidthStr;
 
 use super::{
-    Context, answer_text, cap_answer, counts, fill_capped, is_in_full, ordered_flags,
-    trigger_texts, value_text_capped,
+    Context, TextUse, answer_text, counts, fill_for, is_in_full, ordered_flags, text_answer,
+    trigger_texts, value_text_for,
 };
 use crate::engine::{Problem, Session};
 use crate::questionnaire::{ItemKind, RowValue, Severity, SummaryRow};
@@ -19,28 +20,23 @@ use crate::strings;
 
 /// Page width in columns.
 pub const WIDTH: usize = 80;
-/// Free text inside a flag line is cut to this many characters.
-const FLAG_TEXT_CAP: usize = 60;
-/// Lines a summary row may take.
+/// Lines a summary row keeps on page 1 when the page is short of room.
 const ROW_LINES: usize = 2;
 /// Lines that fit on one A4 sheet before the sign-off box.
 pub const PAGE_LINES: usize = 66;
 
-/// Wraps `text` with the given indents; more than `max_lines` lines are cut, the last one ending
-/// "... (see full record)".
-fn wrap(text: &str, first: &str, rest: &str, max_lines: usize) -> Vec<String> {
+/// Wraps `text` whole with the given indents.
+fn wrap(text: &str, first: &str, rest: &str) -> Vec<String> {
     let opts = textwrap::Options::new(WIDTH)
         .initial_indent(first)
         .subsequent_indent(rest)
         .break_words(true);
     // A line break inside a value is a space here: only the page decides where lines end.
     let text = crate::text::one_line(text);
-    let mut lines: Vec<String> = textwrap::wrap(&text, opts)
+    textwrap::wrap(&text, opts)
         .into_iter()
         .map(|c| c.into_owned())
-        .collect();
-    cut_lines(&mut lines, max_lines, strings::SEE_FULL_RECORD);
-    lines
+        .collect()
 }
 
 /// Keeps the first `max_lines` lines; when any were dropped, the last kept one ends
@@ -90,7 +86,7 @@ fn sentence_lines(text: &str) -> Vec<String> {
                 last.push_str(&sentence);
             }
             _ if sentence.width() <= WIDTH => lines.push(sentence),
-            _ => lines.extend(wrap(&sentence, "", "", usize::MAX)),
+            _ => lines.extend(wrap(&sentence, "", "")),
         }
     }
     lines
@@ -115,14 +111,35 @@ fn rule(ch: char) -> String {
     std::iter::repeat_n(ch, WIDTH).collect()
 }
 
-/// How much the page may hold.
+/// What page 1 shortens, from nothing to everything that may be (each step tried in turn).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cut {
+    /// Every row and flag wrapped whole.
+    Nothing,
+    /// Rows and flags without an `in_full` answer keep their usual lines on page 1 and are
+    /// printed whole on page 2.
+    Rows,
+    /// Those holding an `in_full` answer too.
+    Everything,
+}
+
+/// How much page 1 may hold.
 #[derive(Debug, Clone, Copy)]
 struct Fit {
-    /// Rows marked optional are shown.
+    /// Rows marked optional (reference text, never answers) are shown.
     optional: bool,
-    /// Answers marked `in_full` are wrapped whole on page 1; otherwise a row or flag holding
-    /// one is cut to its usual lines and printed whole on page 2.
-    whole: bool,
+    cut: Cut,
+}
+
+impl Fit {
+    /// Whether a row or flag (holding an `in_full` answer or not) may be shortened on page 1.
+    fn may_cut(self, in_full: bool) -> bool {
+        match self.cut {
+            Cut::Nothing => false,
+            Cut::Rows => !in_full,
+            Cut::Everything => true,
+        }
+    }
 }
 
 /// A rendered page: the lines before the sign-off box, the box, and page 2 (the rows and flags
@@ -134,42 +151,35 @@ struct Parts {
 }
 
 /// Renders the doctor's page. Every line is at most 80 columns; control characters in answers
-/// are escaped. Rows marked optional are left out when the page would not fit one A4 sheet;
-/// if it still does not fit, answers marked `in_full` are shortened on page 1 and printed whole
-/// on page 2 ("Answers in full"), so nothing that matters is ever cut.
+/// are escaped. Everything is wrapped whole while page 1 fits one A4 sheet ([`PAGE_LINES`]
+/// before the sign-off box); if it does not, rows marked optional are left out, then long rows
+/// and flags are shortened on page 1 ("(continued on page 2)") and printed whole on page 2
+/// ("Answers in full"), those holding `in_full` answers last. Nothing an answer says is lost.
 pub fn render_text(s: &Session<'_>, ctx: &Context) -> String {
-    let mut parts = render_parts(
-        s,
-        ctx,
-        Fit {
-            optional: true,
-            whole: true,
-        },
-    );
-    if parts.body.len() > PAGE_LINES {
-        parts = render_parts(
-            s,
-            ctx,
-            Fit {
-                optional: false,
-                whole: true,
-            },
-        );
-    }
-    if parts.body.len() > PAGE_LINES {
-        let split = render_parts(
-            s,
-            ctx,
-            Fit {
-                optional: false,
-                whole: false,
-            },
-        );
-        // Only worth a second page when it makes page 1 shorter.
-        if !split.page2.is_empty() && split.body.len() < parts.body.len() {
-            parts = split;
+    let steps = [
+        (true, Cut::Nothing),
+        (false, Cut::Nothing),
+        (false, Cut::Rows),
+        (false, Cut::Everything),
+    ];
+    let mut parts: Option<Parts> = None;
+    for (optional, cut) in steps {
+        let next = render_parts(s, ctx, Fit { optional, cut });
+        let fits = next.body.len() <= PAGE_LINES;
+        // A later step is only worth it when it makes page 1 shorter.
+        if parts
+            .as_ref()
+            .is_none_or(|p| next.body.len() < p.body.len())
+        {
+            parts = Some(next);
+        }
+        if fits {
+            break;
         }
     }
+    let Some(parts) = parts else {
+        return String::new();
+    };
     let mut lines = parts.body;
     lines.extend(parts.signoff);
     if !parts.page2.is_empty() {
@@ -196,9 +206,9 @@ fn identity_lines(s: &Session<'_>, ctx: &Context) -> Vec<String> {
     let q = s.questionnaire();
     let mut out = Vec::new();
     if let Some(row) = q.summary.header.first()
-        && let Some(v) = row_value(s, row)
+        && let Some(v) = row_text(s, row)
     {
-        out.extend(wrap(&format!("{}: {v}", row.label), "", "  ", 2));
+        out.extend(wrap(&format!("{}: {v}", row.label), "", "  "));
     }
     if let Some(id) = &ctx.record_id {
         out.push(format!("{}: {id}", strings::PAGE_RECORD));
@@ -217,23 +227,26 @@ fn render_parts(s: &Session<'_>, ctx: &Context, fit: Fit) -> Parts {
         Some(c) => format!("{c} · {}", q.meta.title),
         None => q.meta.title.clone(),
     };
+    let title = wrap(&title, "", "  ");
     match &ctx.record_id {
         Some(id) => {
             let right = format!("{}: {id}", strings::PAGE_RECORD);
-            let title: String = wrap(&title, "", "", 1).concat();
-            let gap = WIDTH.saturating_sub(title.width() + right.width());
-            if gap >= 2 {
-                out.push(format!("{title}{}{right}", " ".repeat(gap)));
-            } else {
-                out.push(title);
-                out.push(right);
+            match title.as_slice() {
+                [one] if WIDTH.saturating_sub(one.width() + right.width()) >= 2 => {
+                    let gap = WIDTH - one.width() - right.width();
+                    out.push(format!("{one}{}{right}", " ".repeat(gap)));
+                }
+                _ => {
+                    out.extend(title);
+                    out.push(right);
+                }
             }
         }
-        None => out.extend(wrap(&title, "", "", 1)),
+        None => out.extend(title),
     }
     for row in &q.summary.header {
-        if let Some(v) = row_value(s, row) {
-            out.extend(wrap(&format!("{}: {v}", row.label), "", "  ", 2));
+        if let Some(v) = row_text(s, row) {
+            out.extend(wrap(&format!("{}: {v}", row.label), "", "  "));
         }
     }
     let hash = q
@@ -257,10 +270,10 @@ fn render_parts(s: &Session<'_>, ctx: &Context, fit: Fit) -> Parts {
         q.meta.id,
         q.meta.version
     );
-    out.extend(wrap(&visit, "", "  ", 2));
+    out.extend(wrap(&visit, "", "  "));
     if let Some(current) = crate::questionnaire::versions::superseded_by(q) {
         let line = strings::page_older_version(&q.meta.id, &q.meta.version, &current);
-        out.extend(wrap(&line, "", "  ", 2));
+        out.extend(wrap(&line, "", "  "));
     }
     out.extend(sentence_lines(&q.outcome.disclaimer));
 
@@ -275,7 +288,7 @@ fn render_parts(s: &Session<'_>, ctx: &Context, fit: Fit) -> Parts {
     out.push(format!("{banner}{}{tally}", " ".repeat(gap)));
     out.extend(sentence_lines(&format!("{} {}", o.text, q.outcome.footer)));
     if let Some(why) = s.not_assessed() {
-        out.extend(wrap(&super::not_assessed_text(s, why), "", "  ", 2));
+        out.extend(wrap(&super::not_assessed_text(s, why), "", "  "));
     }
     // The questions in the doctor's words, not their ids.
     let missing: Vec<&str> = s
@@ -290,7 +303,6 @@ fn render_parts(s: &Session<'_>, ctx: &Context, fit: Fit) -> Parts {
             &format!("{} {}", strings::PAGE_INCOMPLETE, missing.join("; ")),
             "",
             "  ",
-            3,
         ));
     }
 
@@ -315,7 +327,7 @@ fn render_parts(s: &Session<'_>, ctx: &Context, fit: Fit) -> Parts {
             let it = q.item(at.item);
             let text = match &it.kind {
                 ItemKind::Question(_) => match s.answer_at(at)? {
-                    crate::answer::Answer::Text(t) => cap_answer(q, at.item, t, 2 * WIDTH),
+                    crate::answer::Answer::Text(t) => text_answer(q, at.item, t, TextUse::Page),
                     a => answer_text(q, at.item, a),
                 },
                 _ => return None,
@@ -351,7 +363,7 @@ fn render_parts(s: &Session<'_>, ctx: &Context, fit: Fit) -> Parts {
                 .iter()
                 .filter(|r| fit.optional || !r.optional)
                 .filter_map(|r| {
-                    row_value(s, r).map(|v| Row {
+                    row_text(s, r).map(|v| Row {
                         label: r.label.clone(),
                         value: v,
                         whole: row_in_full(q, r),
@@ -377,10 +389,10 @@ fn render_parts(s: &Session<'_>, ctx: &Context, fit: Fit) -> Parts {
     // Sign-off box.
     let mut signoff = vec![heading(strings::PAGE_SIGNOFF)];
     for l in &q.summary.signoff {
-        signoff.extend(wrap(l, "", "  ", 2));
+        signoff.extend(wrap(l, "", "  "));
     }
     if s.worst() == Some(Severity::Stop) {
-        signoff.extend(wrap(strings::STOP_OVERRIDE, "", "  ", 2));
+        signoff.extend(wrap(strings::STOP_OVERRIDE, "", "  "));
     }
     signoff.push(rule('-'));
     Parts {
@@ -390,22 +402,22 @@ fn render_parts(s: &Session<'_>, ctx: &Context, fit: Fit) -> Parts {
     }
 }
 
-/// Lines for something that may hold an `in_full` answer: all of them when the page holds it
-/// whole (or it has none), else the first `max_lines` ending "(in full on page 2)", with
-/// every line copied to page 2.
+/// The lines of a row or flag on page 1: all of them when they fit `max_lines` or `fit` does
+/// not shorten this one (it holds an `in_full` answer or not); else the first `max_lines`,
+/// the last ending "(continued on page 2)", with every line copied to page 2.
 fn fitted(
     all: Vec<String>,
     max_lines: usize,
-    holds_full: bool,
+    in_full: bool,
     fit: Fit,
     page2: &mut Vec<String>,
 ) -> Vec<String> {
-    if !holds_full || fit.whole || all.len() <= max_lines {
+    if !fit.may_cut(in_full) || all.len() <= max_lines {
         return all;
     }
     page2.extend(all.iter().cloned());
     let mut cut = all;
-    cut_lines(&mut cut, max_lines, strings::IN_FULL_ON_PAGE_2);
+    cut_lines(&mut cut, max_lines, strings::CONTINUED_ON_PAGE_2);
     cut
 }
 
@@ -418,7 +430,7 @@ fn row_in_full(q: &crate::questionnaire::Questionnaire, row: &SummaryRow) -> boo
 }
 
 /// One flag: id, doctor text, then `>` and the answers that triggered it, as one wrapped
-/// paragraph. A flag showing an `in_full` answer is never cut (see [`fitted`]).
+/// paragraph, shortened on page 1 only as [`fitted`] says.
 fn flag_lines(
     s: &Session<'_>,
     flag: &crate::questionnaire::Flag,
@@ -430,9 +442,9 @@ fn flag_lines(
     let q = s.questionnaire();
     let holds_full = flag.text.refs().any(|r| is_in_full(q, r))
         || (flag.list_triggers && flag.show.iter().any(|&i| q.item(i).in_full));
-    let (text, _) = fill_capped(s, &flag.text, FLAG_TEXT_CAP);
+    let (text, _) = fill_for(s, &flag.text, TextUse::Page);
     let trig: Vec<String> = if flag.list_triggers {
-        trigger_texts(s, f, FLAG_TEXT_CAP)
+        trigger_texts(s, f, TextUse::Page)
             .into_iter()
             .map(|t| format!("{}: {}", t.label, t.answer))
             .collect()
@@ -446,22 +458,12 @@ fn flag_lines(
     };
     let id = format!(" {:<4} ", flag.id);
     let indent = " ".repeat(id.width());
-    let mut lines = if holds_full {
-        fitted(
-            wrap(&line, &id, &indent, usize::MAX),
-            max_lines,
-            true,
-            fit,
-            page2,
-        )
-    } else {
-        wrap(&line, &id, &indent, max_lines)
-    };
+    let mut lines = fitted(wrap(&line, &id, &indent), max_lines, holds_full, fit, page2);
     // What happened after a latched flag fired is never cut: the doctor must see it.
     if let Some(l) = s.latch(f.flag) {
         let story = super::latch_story(s, l);
         if !story.is_empty() {
-            lines.extend(wrap(&story.join(" "), &indent, &indent, usize::MAX));
+            lines.extend(wrap(&story.join(" "), &indent, &indent));
         }
     }
     lines
@@ -491,7 +493,6 @@ fn block(out: &mut Vec<String>, title: &str, rows: &[Row], fit: Fit, page2: &mut
         whole,
     } in rows
     {
-        let limit = if *whole { usize::MAX } else { ROW_LINES };
         if label.width() > 24 {
             // A long label (a whole question) gets a line of its own, the answer under it.
             let mut cut = String::from(" ");
@@ -502,7 +503,7 @@ fn block(out: &mut Vec<String>, title: &str, rows: &[Row], fit: Fit, page2: &mut
                 }
                 cut.push(ch);
             }
-            let lines = wrap(value, "    ", "    ", limit);
+            let lines = wrap(value, "    ", "    ");
             let mut all = vec![cut];
             all.extend(lines);
             out.extend(fitted(all, ROW_LINES + 1, *whole, fit, page2));
@@ -511,7 +512,7 @@ fn block(out: &mut Vec<String>, title: &str, rows: &[Row], fit: Fit, page2: &mut
         let first = format!(" {label}{} ", " ".repeat(label_w - label.width()));
         let rest = " ".repeat(label_w + 2);
         out.extend(fitted(
-            wrap(value, &first, &rest, limit),
+            wrap(value, &first, &rest),
             ROW_LINES,
             *whole,
             fit,
@@ -520,20 +521,21 @@ fn block(out: &mut Vec<String>, title: &str, rows: &[Row], fit: Fit, page2: &mut
     }
 }
 
-/// A row's text, or `None` when the row should be left out. `in_full` answers are never cut.
-fn row_value(s: &Session<'_>, row: &SummaryRow) -> Option<String> {
+/// A summary row's text as the page writes it, whole (never cut: the page decides what goes
+/// to page 2), or `None` when the row is left out for this session.
+pub fn row_text(s: &Session<'_>, row: &SummaryRow) -> Option<String> {
     if !row.show_if.as_ref().is_none_or(|e| s.holds(e)) {
         return None;
     }
     match &row.value {
         RowValue::Template(t) => {
-            let (text, any) = fill_capped(s, t, ROW_LINES * WIDTH);
+            let (text, any) = fill_for(s, t, TextUse::Page);
             (any || t.refs().next().is_none()).then_some(text)
         }
         RowValue::Answers(refs) => {
             let parts: Vec<String> = refs
                 .iter()
-                .filter_map(|r| value_text_capped(s, *r, ROW_LINES * WIDTH))
+                .filter_map(|r| value_text_for(s, *r, TextUse::Page))
                 .collect();
             (!parts.is_empty()).then(|| parts.join("; "))
         }

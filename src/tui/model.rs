@@ -52,6 +52,9 @@ pub enum Screen {
     StaffPin {
         entered: String,
         message: Option<String>,
+        /// The last answer that asked staff to wait (a lockout, the wait between tries): the
+        /// message counts down from it with each tick.
+        wait: Option<crate::kiosk::pin::Check>,
         back: Box<Screen>,
         then: AfterPin,
     },

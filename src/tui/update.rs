@@ -23,6 +23,7 @@ fn route(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         Msg::Tick(now) => {
             m.now = now;
             m.session.set_now(now);
+            screens::staff::count_down(m);
             // Retry the oldest save that failed; once it is saved the next follows at once
             // (see `Saved`). One try per tick: a locked database costs one short wait per
             // tick, not one per unsaved answer, so the keyboard never stalls.

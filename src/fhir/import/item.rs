@@ -440,6 +440,7 @@ impl Importer<'_> {
                     min,
                     max,
                     unit,
+                    unit_one: None,
                     integer: ty == "integer",
                 })
             }

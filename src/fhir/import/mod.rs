@@ -98,7 +98,10 @@ pub fn load_fhir_with(src: &str, local: Option<&std::path::Path>) -> Loaded {
                 .json_path("resourceType"),
         );
     }
-    let mut diags = Vec::new();
+    // Each text the import will clean is named, with its JSON path.
+    let mut diags = crate::questionnaire::sanitize::field_warnings(
+        crate::questionnaire::sanitize::json_fields(&root),
+    );
     let mut value_sets = options::value_sets(obj);
     match options::local_value_sets(local) {
         Ok(local) => {
@@ -201,15 +204,7 @@ fn refused(d: Diagnostic) -> Loaded {
 
 /// A JSON syntax error at its line and column.
 fn json_error(src: &str, e: &serde_json::Error) -> Diagnostic {
-    let offset = src
-        .split_inclusive('\n')
-        .take(e.line().saturating_sub(1))
-        .map(str::len)
-        .sum::<usize>()
-        + e.column().saturating_sub(1);
-    let offset = offset.min(src.len());
-    Diagnostic::error(format!("JSON: {e}"))
-        .at(offset..(offset + 1).min(src.len()).max(offset), "here")
+    crate::diag::json_syntax(src, e, "JSON")
 }
 
 /// The questionnaire's identity and texts. Without `url` and `id` the identity comes from the

@@ -52,6 +52,8 @@ pub struct PinEntry {
     pub prescriber: usize,
     pub entered: String,
     pub message: Option<String>,
+    /// The last answer that asked to wait: the message counts down from it with each tick.
+    pub wait: Option<crate::kiosk::pin::Check>,
     /// What the idle lock hid; `None` at sign-in.
     pub behind: Option<Box<Screen>>,
 }
@@ -215,6 +217,7 @@ impl Inbox {
             prescriber: p,
             entered: String::new(),
             message: None,
+            wait: None,
             behind: Some(Box::new(behind)),
         });
     }
@@ -225,6 +228,14 @@ pub fn update(m: &mut Inbox, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Tick(now) => {
             m.now = now;
+            if let Screen::Pin(PinEntry {
+                message,
+                wait: Some(w),
+                ..
+            }) = &mut m.screen
+            {
+                *message = Some(crate::tui::screens::staff::wait_message(w, now));
+            }
             let idle = Duration::try_from(now.duration_since(m.last_input)).unwrap_or_default();
             if m.unlocked() && idle >= m.idle_lock {
                 m.lock();

@@ -29,6 +29,7 @@ pub(super) fn sign_in(m: &mut Inbox, i: Intent) -> Vec<Effect> {
         prescriber: p,
         entered: String::new(),
         message: None,
+        wait: None,
         behind: None,
     });
     Vec::new()
@@ -47,6 +48,7 @@ pub(super) fn pin(m: &mut Inbox, i: Intent) -> Vec<Effect> {
         }
         Intent::Confirm if !entry.entered.is_empty() => {
             entry.message = Some(strings::STAFF_PIN_CHECKING.to_owned());
+            entry.wait = None;
             return vec![Effect::CheckPin {
                 prescriber: entry.prescriber,
                 pin: std::mem::take(&mut entry.entered),
@@ -73,11 +75,6 @@ pub(super) fn pin_checked(m: &mut Inbox, p: usize, check: Check) -> Vec<Effect> 
     if entry.prescriber != p {
         return Vec::new();
     }
-    let at = |t: jiff::Timestamp| {
-        t.to_zoned_datetime(m.zone.clone())
-            .strftime("%H:%M:%S")
-            .to_string()
-    };
     match check {
         // A prescriber's PIN has no recovery PIN: `Recovered` cannot come, and would let in.
         Check::Right | Check::Recovered => {
@@ -88,18 +85,9 @@ pub(super) fn pin_checked(m: &mut Inbox, p: usize, check: Check) -> Vec<Effect> 
             // Opening the list tells the worker nothing new; a fresh list is welcome anyway.
             return vec![Effect::List];
         }
-        Check::Wrong {
-            left: Some(left), ..
-        } => entry.message = Some(strings::staff_pin_wrong(left)),
-        Check::Wrong {
-            left: None,
-            retry_at,
-        } => entry.message = Some(fill(strings::STAFF_PIN_WRONG_RETRY, at(retry_at))),
-        Check::Locked { until, .. } => {
-            entry.message = Some(fill(strings::STAFF_PIN_LOCKED, at(until)))
-        }
-        Check::TooSoon { retry_at } => {
-            entry.message = Some(fill(strings::STAFF_PIN_WAIT, at(retry_at)))
+        other => {
+            entry.message = Some(crate::tui::screens::staff::wait_message(&other, m.now));
+            entry.wait = Some(other);
         }
     }
     Vec::new()

@@ -7,13 +7,11 @@
 //! required answer missing: the missing ones are marked and named. Keys become this screen's
 //! actions in one place, [`action`].
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
-use tui_input::InputRequest;
-use tui_input::backend::crossterm::to_input_request;
 use unicode_width::UnicodeWidthStr;
 
 use crate::engine::{At, Step, toggle_option};
@@ -418,38 +416,16 @@ fn clear(m: &mut Model<'_>, focus: ItemIdx) -> Vec<Effect> {
     step::commit(m, At::base(focus), false).unwrap_or_default()
 }
 
-/// Typing in a text, number or date field: the same sanitizer and length limit as the
-/// question screens.
+/// Typing in a text, number or date field: the same sanitizer, length limit and message as
+/// the question screens.
 fn edit(m: &mut Model<'_>, focus: ItemIdx, k: KeyEvent) {
     let room = step::max_chars(m, focus);
-    let Some(input) = m.field.input_mut() else {
-        return;
-    };
-    let allowed = |req: &InputRequest| match req {
-        InputRequest::InsertChar(c) => {
-            !crate::text::is_unsafe(*c) && *c != '\t' && input.value().chars().count() < room
-        }
-        _ => true,
-    };
-    if let Some(req) = to_input_request(&Event::Key(k))
-        && allowed(&req)
-    {
-        input.handle(req);
-        m.message = None;
-    }
+    step::edit_text(m, room, k);
 }
 
 fn paste(m: &mut Model<'_>, focus: ItemIdx, text: &str) {
     let room = step::max_chars(m, focus);
-    if let Some(input) = m.field.input_mut() {
-        let len = input.value().chars().count();
-        let clean = crate::text::clean_line(text);
-        let fits = room.saturating_sub(len);
-        for c in clean.chars().take(fits) {
-            input.handle(InputRequest::InsertChar(c));
-        }
-        m.message = (clean.chars().count() > fits).then(|| strings::paste_cut(room));
-    }
+    step::paste_text(m, room, text);
 }
 
 /// What Enter does here, for the button and the key line.

@@ -100,11 +100,13 @@ fn open(m: &mut Model<'_>, rows: &[At], i: usize) -> Vec<Effect> {
     Vec::new()
 }
 
-/// An answer as the patient gave it (their words and option labels), or "Not answered yet".
+/// An answer as the patient gave it (their words and option labels); "Left blank" for an
+/// optional question passed without an answer, "Not answered yet" for a required one.
 pub(crate) fn shown(m: &Model<'_>, at: At) -> String {
     let q = m.session.questionnaire();
     let item = at.item;
     match m.session.answer_at(at) {
+        None if !q.item(item).required => strings::REVIEW_LEFT_BLANK.to_owned(),
         None => strings::REVIEW_MISSING.to_owned(),
         Some(Answer::Date(d)) => typed::describe_date(d),
         Some(Answer::Choice(c)) => q

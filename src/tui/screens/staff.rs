@@ -10,7 +10,6 @@ use ratatui::widgets::Paragraph;
 
 use crate::engine::{ReleaseAction, Releaser};
 use crate::kiosk::pin::Check;
-use crate::records::local_time;
 use crate::store::AuditEvent;
 use crate::strings::{self, fill};
 use crate::tui::model::{AfterPin, Effect, HitMap, Model, Msg, Screen, Target};
@@ -48,6 +47,7 @@ pub fn open_pin(m: &mut Model<'_>, then: AfterPin) {
     m.screen = Screen::StaffPin {
         entered: String::new(),
         message: None,
+        wait: None,
         back,
         then,
     };
@@ -89,6 +89,7 @@ pub fn pin_update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
     let Screen::StaffPin {
         entered,
         message,
+        wait,
         back,
         ..
     } = &mut m.screen
@@ -104,6 +105,7 @@ pub fn pin_update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         PinAction::Submit if !entered.is_empty() => {
             let pin = std::mem::take(entered);
             *message = Some(strings::STAFF_PIN_CHECKING.to_owned());
+            *wait = None;
             return vec![Effect::CheckPin(pin)];
         }
         PinAction::Type(c) if entered.chars().count() < 64 => entered.push(c),
@@ -113,8 +115,10 @@ pub fn pin_update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
 }
 
 pub fn pin_checked(m: &mut Model<'_>, check: Check) -> Vec<Effect> {
+    let now = m.now;
     let Screen::StaffPin {
         message,
+        wait,
         back,
         then,
         ..
@@ -122,7 +126,6 @@ pub fn pin_checked(m: &mut Model<'_>, check: Check) -> Vec<Effect> {
     else {
         return Vec::new();
     };
-    let at = |t: jiff::Timestamp| local_time(&t.to_string());
     match check {
         Check::Right | Check::Recovered => match *then {
             AfterPin::Menu => {
@@ -140,31 +143,80 @@ pub fn pin_checked(m: &mut Model<'_>, check: Check) -> Vec<Effect> {
                 ];
             }
         },
-        Check::Wrong {
-            left: Some(left), ..
-        } => *message = Some(strings::staff_pin_wrong(left)),
-        Check::Wrong {
-            left: None,
-            retry_at,
-        } => *message = Some(fill(strings::STAFF_PIN_WRONG_RETRY, at(retry_at))),
-        Check::Locked { until, recovery } => {
-            *message = Some(fill(
-                if recovery {
-                    strings::STAFF_PIN_LOCKED_RECOVERY
-                } else {
-                    strings::STAFF_PIN_LOCKED
-                },
-                at(until),
-            ))
+        other => {
+            *message = Some(wait_message(&other, now));
+            *wait = Some(other);
         }
-        Check::TooSoon { retry_at } => *message = Some(fill(strings::STAFF_PIN_WAIT, at(retry_at))),
     }
     Vec::new()
 }
 
+/// Ticks: the message of a PIN answer that asked staff to wait counts down.
+pub fn count_down(m: &mut Model<'_>) {
+    let now = m.now;
+    if let Screen::StaffPin {
+        message,
+        wait: Some(w),
+        ..
+    } = &mut m.screen
+    {
+        *message = Some(wait_message(w, now));
+    }
+}
+
+/// How long until `until`, in words a person at the kiosk can act on: seconds under five
+/// minutes ("in 45 s", "in 2 min 5 s"), else the clock time rounded up to the next minute, so
+/// the time shown has never already arrived ("at 12:41", with the date when not today).
+/// `None` once it has arrived.
+pub fn wait_words(until: jiff::Timestamp, now: jiff::Timestamp) -> Option<String> {
+    let ms = until.as_millisecond() - now.as_millisecond();
+    if ms <= 0 {
+        return None;
+    }
+    let secs = (ms + 999) / 1000;
+    if secs < 5 * 60 {
+        return Some(strings::wait_in(secs as u64));
+    }
+    let zone = crate::clock::local_zone();
+    let up = until
+        .checked_add(jiff::SignedDuration::from_secs(59))
+        .unwrap_or(until)
+        .to_zoned_datetime(zone.clone());
+    let today = now.to_zoned_datetime(zone).date();
+    let clock = if up.date() == today {
+        up.strftime("%H:%M").to_string()
+    } else {
+        up.strftime("%Y-%m-%d %H:%M").to_string()
+    };
+    Some(strings::wait_at(&clock))
+}
+
+/// The message for a PIN answer that asks to wait (or says what is wrong), as of `now`: the
+/// staff PIN screen and the inbox's prescriber PINs alike.
+pub(crate) fn wait_message(check: &Check, now: jiff::Timestamp) -> String {
+    match check {
+        Check::Locked { until, recovery } => {
+            strings::staff_pin_locked(wait_words(*until, now).as_deref(), *recovery)
+        }
+        Check::Wrong {
+            left: Some(left),
+            retry_at,
+        } => strings::staff_pin_wrong(*left, wait_words(*retry_at, now).as_deref()),
+        Check::Wrong {
+            left: None,
+            retry_at,
+        } => strings::staff_pin_wrong_retry(wait_words(*retry_at, now).as_deref()),
+        Check::TooSoon { retry_at } => {
+            strings::staff_pin_wait(wait_words(*retry_at, now).as_deref())
+        }
+        Check::Right | Check::Recovered => String::new(),
+    }
+}
+
 pub fn pin_unavailable(m: &mut Model<'_>, reason: String) -> Vec<Effect> {
-    if let Screen::StaffPin { message, .. } = &mut m.screen {
+    if let Screen::StaffPin { message, wait, .. } = &mut m.screen {
         *message = Some(reason);
+        *wait = None;
     }
     Vec::new()
 }
@@ -380,5 +432,41 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wait_words;
+    use crate::clock::local_zone;
+    use jiff::{SignedDuration, Timestamp};
+
+    fn t(s: i64) -> Timestamp {
+        // 2025-06-02 09:00:00 UTC: a whole minute in every zone with a whole-minute offset.
+        Timestamp::from_second(1_748_854_800 + s).expect("ts")
+    }
+
+    fn clock(ts: Timestamp) -> String {
+        format!(
+            "at {}",
+            ts.to_zoned_datetime(local_zone()).strftime("%H:%M")
+        )
+    }
+
+    /// Short waits in seconds, rounded up (never "0 s" while waiting); long ones as the clock
+    /// minute rounded up, so the time shown has not already arrived; none once over.
+    #[test]
+    fn waits_in_words() {
+        assert_eq!(wait_words(t(45), t(0)).as_deref(), Some("in 45 s"));
+        let almost = t(44)
+            .checked_add(SignedDuration::from_millis(200))
+            .expect("ts");
+        assert_eq!(wait_words(almost, t(0)).as_deref(), Some("in 45 s"));
+        assert_eq!(wait_words(t(125), t(0)).as_deref(), Some("in 2 min 5 s"));
+        assert_eq!(wait_words(t(120), t(0)).as_deref(), Some("in 2 min"));
+        assert_eq!(wait_words(t(0), t(0)), None);
+        assert_eq!(wait_words(t(0), t(3)), None);
+        assert_eq!(wait_words(t(601), t(0)), Some(clock(t(660))));
+        assert_eq!(wait_words(t(600), t(0)), Some(clock(t(600))));
     }
 }

@@ -61,29 +61,14 @@ pub fn update(m: &mut Model<'_>, step: Step, msg: Msg) -> Vec<Effect> {
                 m.scroll_view(if k.code == KeyCode::Up { -1 } else { 1 }, false);
                 return Vec::new();
             }
-            if let Some(input) = m.field.input_mut() {
+            if m.field.input().is_some() {
                 return match k.code {
                     KeyCode::Enter | KeyCode::PageDown => next(m, at),
                     KeyCode::Tab if m.mode.is_staff() => next(m, at),
                     KeyCode::Esc | KeyCode::PageUp => back(m, step),
                     KeyCode::BackTab if m.mode.is_staff() => back(m, step),
                     _ => {
-                        // Typed characters pass the same sanitizer as pasted ones, and stop at
-                        // the question's length limit.
-                        let allowed = |req: &InputRequest| match req {
-                            InputRequest::InsertChar(c) => {
-                                !crate::text::is_unsafe(*c)
-                                    && *c != '\t'
-                                    && input.value().chars().count() < room
-                            }
-                            _ => true,
-                        };
-                        if let Some(req) = to_input_request(&Event::Key(k))
-                            && allowed(&req)
-                        {
-                            input.handle(req);
-                            m.message = None;
-                        }
+                        edit_text(m, room, k);
                         Vec::new()
                     }
                 };
@@ -145,23 +130,62 @@ pub fn update(m: &mut Model<'_>, step: Step, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Paste(text) => {
-            if let Some(input) = m.field.input_mut() {
-                let input_len = input.value().chars().count();
-                let clean = crate::text::clean_line(&text);
-                let fits = room.saturating_sub(input_len);
-                for c in clean.chars().take(fits) {
-                    input.handle(InputRequest::InsertChar(c));
-                }
-                // Never cut silently: say that the rest did not fit.
-                m.message = (clean.chars().count() > fits).then(|| strings::paste_cut(room));
-            }
+            paste_text(m, room, &text);
             Vec::new()
         }
         _ => Vec::new(),
     }
 }
 
-/// The most characters a text field takes (pasting or typing beyond stops).
+/// Typing in a text, number or date field (question screens and the paper form alike): typed
+/// characters pass the same sanitizer as pasted ones and stop at the field's length limit
+/// (`room`, in characters). Reaching the limit, or typing past it, says so at once under the
+/// field, naming the limit (clinical spec 9.4: nothing is cut without the patient knowing).
+pub(crate) fn edit_text(m: &mut Model<'_>, room: usize, k: crossterm::event::KeyEvent) {
+    let Some(input) = m.field.input_mut() else {
+        return;
+    };
+    let Some(req) = to_input_request(&Event::Key(k)) else {
+        return;
+    };
+    let len = input.value().chars().count();
+    if let InputRequest::InsertChar(c) = req {
+        if crate::text::is_unsafe(c) || c == '\t' {
+            return;
+        }
+        if len >= room {
+            m.message = Some(strings::at_limit(room));
+            return;
+        }
+    }
+    input.handle(req);
+    let full = input.value().chars().count() >= room;
+    m.message = full.then(|| strings::at_limit(room));
+}
+
+/// Pasting into a text field: cleaned to one line, and cut at the field's length limit
+/// (`room`, in characters) with a message naming the limit when it was reached.
+pub(crate) fn paste_text(m: &mut Model<'_>, room: usize, text: &str) {
+    let Some(input) = m.field.input_mut() else {
+        return;
+    };
+    let len = input.value().chars().count();
+    let clean = crate::text::clean_line(text);
+    let fits = room.saturating_sub(len);
+    for c in clean.chars().take(fits) {
+        input.handle(InputRequest::InsertChar(c));
+    }
+    let n = clean.chars().count();
+    m.message = if n > fits {
+        Some(strings::paste_cut(room))
+    } else if len + n >= room {
+        Some(strings::at_limit(room))
+    } else {
+        None
+    };
+}
+
+/// The most characters a text field takes (pasting or typing beyond stops, with a message).
 pub(crate) fn max_chars(m: &Model<'_>, item: ItemIdx) -> usize {
     match m.session.questionnaire().item(item).question() {
         Some(QuestionKind::Text { max_length, .. }) => *max_length,
