@@ -107,6 +107,15 @@ pub fn run(io: &mut Io<'_>, args: &RunArgs<'_>) -> Result<Status, CliError> {
             list.join("; ")
         )));
     }
+    // The paper form lays out one screen per section: it has no place for questions that repeat
+    // ("add another") or are asked once per chosen answer, so it is refused plainly rather than
+    // leaving them out or filing answers under the wrong instance.
+    if args.mode == Mode::Paper && q.has_repeats() {
+        return Err(CliError::Usage(format!(
+            "{} has questions that repeat or are asked once per chosen answer, which the paper form cannot show yet; type it in with `triage run --staff` (the question screens)",
+            src.name
+        )));
+    }
     // Unfinished forms started with an earlier shipped version resume with that version.
     let earlier = crate::questionnaire::versions::earlier_versions(&q.meta.id, &q.content_hash);
     let mut store = open_store(args.data_dir)?;

@@ -522,7 +522,7 @@ impl<'q> Model<'q> {
         })
         .flatten();
         if let Some(field) = paper_field {
-            let section = q.section_of(field);
+            let section = super::screens::form::page_of(q, field);
             // Within a section the missing answers stay marked and the window stays put (it
             // follows the focus); another section starts at its top.
             let (same, show_missing) = match &self.screen {

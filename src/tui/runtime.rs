@@ -204,7 +204,10 @@ fn walk<'q>(
     if model.screen == Screen::Welcome {
         // Reception: first, how the answers are being given (or straight to the paper form).
         match opts.mode {
-            Mode::Staff => model.screen = Screen::Intake { focus: 0 },
+            // Without repeats only: the paper form cannot show them (see `cli::run`).
+            Mode::Staff if !model.session.questionnaire().has_repeats() => {
+                model.screen = Screen::Intake { focus: 0 }
+            }
             Mode::Paper => super::screens::form::start(&mut model),
             _ => {}
         }

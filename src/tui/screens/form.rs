@@ -15,7 +15,7 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use crate::engine::{At, Step, toggle_option};
-use crate::questionnaire::{ItemIdx, ItemKind};
+use crate::questionnaire::{ItemIdx, ItemKind, Questionnaire};
 use crate::strings;
 use crate::tui::model::{Action, Effect, Field, HitMap, Model, Msg, Screen, Target};
 use crate::tui::options;
@@ -67,18 +67,64 @@ pub fn action(k: &KeyEvent, typing: bool) -> FormAction {
     }
 }
 
-/// The questions of `section` shown as fields, in order: visible, not read-only.
+/// The pages of the paper form, each named by its first item: every section (top-level group) is
+/// one, and the questions outside any section, between sections (a flat FHIR questionnaire is
+/// all of them), make one page together.
+pub fn pages(q: &Questionnaire) -> Vec<ItemIdx> {
+    let mut out = Vec::new();
+    let mut loose = false;
+    for (i, it) in q
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, it)| it.parent.is_none())
+    {
+        let group = matches!(it.kind, ItemKind::Group { .. });
+        if group || !loose {
+            out.push(i as ItemIdx);
+        }
+        loose = !group;
+    }
+    out
+}
+
+/// The page `item` is on (see [`pages`]).
+pub fn page_of(q: &Questionnaire, item: ItemIdx) -> ItemIdx {
+    let top = q.section_of(item);
+    pages(q)
+        .into_iter()
+        .take_while(|&p| p <= top)
+        .last()
+        .unwrap_or(top)
+}
+
+/// Where the page starting at `page` ends (exclusive).
+fn page_end(q: &Questionnaire, page: ItemIdx) -> ItemIdx {
+    let it = q.item(page);
+    if matches!(it.kind, ItemKind::Group { .. }) {
+        return it.end;
+    }
+    ((page + 1)..q.items.len() as ItemIdx)
+        .find(|&i| {
+            let it = q.item(i);
+            it.parent.is_none() && matches!(it.kind, ItemKind::Group { .. })
+        })
+        .unwrap_or(q.items.len() as ItemIdx)
+}
+
+/// The questions of `section` (a page, see [`pages`]) shown as fields, in order: visible, not
+/// read-only.
 pub fn fields(m: &Model<'_>, section: ItemIdx) -> Vec<ItemIdx> {
     let q = m.session.questionnaire();
-    (section..q.item(section).end)
+    (section..page_end(q, section))
         .filter(|&i| m.session.is_step(i) && matches!(q.item(i).kind, ItemKind::Question(_)))
         .collect()
 }
 
-/// The first section after (`forward`) or before `section` that has a field to type in.
+/// The first page after (`forward`) or before `section` that has a field to type in.
 fn other_section(m: &Model<'_>, section: ItemIdx, forward: bool) -> Option<ItemIdx> {
     let q = m.session.questionnaire();
-    let mut sections: Vec<ItemIdx> = q.sections().collect();
+    let mut sections: Vec<ItemIdx> = pages(q);
     if !forward {
         sections.reverse();
     }
@@ -284,7 +330,7 @@ fn leave_section(m: &mut Model<'_>, section: ItemIdx) {
         .session
         .problems()
         .map(|p| p.item())
-        .filter(|&i| m.session.questionnaire().section_of(i) == section)
+        .filter(|&i| page_of(m.session.questionnaire(), i) == section)
         .collect();
     if let Some(&first) = missing.first() {
         let q = m.session.questionnaire();
@@ -471,16 +517,21 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         return;
     };
     let q = m.session.questionnaire();
-    let sections: Vec<ItemIdx> = q.sections().collect();
+    let sections = pages(q);
     let pos = sections
         .iter()
         .position(|s| s == section)
         .map_or(0, |p| p + 1);
     let right = strings::form_where(pos, sections.len());
     theme::header(f, Rect { height: 1, ..area }, &q.meta.title, &right);
+    // A section's title; the questions outside every section under the questionnaire's.
+    let title = match q.item(*section).kind {
+        ItemKind::Group { .. } => q.item(*section).text.as_str(),
+        _ => q.meta.title.as_str(),
+    };
     f.render_widget(
         Paragraph::new(theme::ellipsize(
-            &q.item(*section).text,
+            title,
             area.width.saturating_sub(2) as usize,
         ))
         .style(theme::bold()),
