@@ -33,6 +33,46 @@ pub const SIGNOFF: &[&str] = &[
 /// Patient-facing validation messages. `{}` parts are filled by the engine.
 pub const NEED_ANSWER: &str = "Please answer this question to go on.";
 pub const NEED_CHOICE: &str = "Please choose one of the answers.";
+/// The same for a "pick all that apply" question, where one answer is the least, not the most.
+pub const NEED_CHOICE_MULTI: &str = "Please choose at least one of the answers.";
+/// The empty-answer message in a window where the answers scroll: one line, so it never
+/// pushes the answers themselves out of sight.
+pub const NEED_CHOICE_SHORT: &str = "Choose an answer (↑↓ for more).";
+pub const NEED_CHOICE_MULTI_SHORT: &str = "Choose at least one (↑↓ for more).";
+/// The empty-answer message of a choice question (`multi`: pick all that apply).
+pub fn need_choice(multi: bool) -> &'static str {
+    if multi {
+        NEED_CHOICE_MULTI
+    } else {
+        NEED_CHOICE
+    }
+}
+/// Whether `message` is the empty-answer message of a choice question, and of which kind
+/// (`Some(true)`: multi), so a screen can shorten it or name the answers out of sight.
+pub fn is_need_choice(message: &str) -> Option<bool> {
+    match message {
+        NEED_CHOICE => Some(false),
+        NEED_CHOICE_MULTI => Some(true),
+        _ => None,
+    }
+}
+/// [`need_choice`] in fewer words, for a window where the whole message would push an answer
+/// out of sight.
+pub fn need_choice_line(multi: bool) -> &'static str {
+    if multi {
+        "Choose at least one answer."
+    } else {
+        "Choose one answer."
+    }
+}
+/// The one-line form of [`need_choice`] when answers are out of sight.
+pub fn need_choice_short(multi: bool) -> &'static str {
+    if multi {
+        NEED_CHOICE_MULTI_SHORT
+    } else {
+        NEED_CHOICE_SHORT
+    }
+}
 pub const NEED_UNIT: &str = "Please choose the unit.";
 pub const CHOOSE_AT_MOST: &str = "Please choose at most {} answers.";
 pub const CHOOSE_AT_LEAST: &str = "Please choose at least {} answers.";
@@ -196,6 +236,8 @@ pub const MORE_REMOVE: &str = "Remove the last one";
 pub const MORE_AT_MOST: &str = "This form takes at most {}.";
 pub const CHOOSE_ONE_HINT: &str = "Choose one answer, then Next.";
 pub const CHOOSE_MANY_HINT: &str = "Choose all that apply, then Next.";
+/// Added to a choice's hint when some answers have no number key.
+pub const END_KEY_HINT: &str = "End goes to the last answer.";
 pub const KEYS_HINT: &str = "Keys: 1-9 choose · Enter next · Esc back · ? why we ask";
 pub const TEXT_HINT: &str = "Type your answer, then press Enter.";
 pub const OPTIONAL_HINT: &str = "You can leave this empty.";
@@ -206,6 +248,8 @@ pub const DATE_MONTH_HINT: &str =
     "Type the date like 15/03/1991, or the month and year, like March 2025";
 pub const MORE_ABOVE: &str = "▲ more above";
 pub const MORE_BELOW: &str = "▼ more below";
+/// Both of the above, for the narrowest windows.
+pub const MORE_BOTH: &str = "▲▼ more";
 pub const SCROLL_HINT: &str = "(↑↓)";
 /// Where a question's list of answers goes on out of sight (small windows only).
 pub const MORE_ANSWERS_ABOVE: &str = "▲ more answers above";

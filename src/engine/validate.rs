@@ -81,7 +81,7 @@ pub fn check(item: &Item, answer: Answer, visit: Date) -> Result<Answer, AnswerE
             list.sort_unstable();
             list.dedup();
             if list.is_empty() || list.iter().any(|&i| i as usize >= options.len()) {
-                return refuse(strings::NEED_CHOICE);
+                return refuse(strings::NEED_CHOICE_MULTI);
             }
             if let Some(occurs) = item.occurs {
                 if let Some(m) = occurs.max.filter(|m| list.len() > *m as usize) {

@@ -479,7 +479,11 @@ fn block_height(m: &Model<'_>, item: ItemIdx, focused: bool, width: u16) -> u16 
     let answers = if offered.is_empty() {
         theme::text_height(&step::hint_text(it), width.saturating_sub(2))
     } else {
-        options::rows_needed(offered, width.saturating_sub(2))
+        options::rows_needed(
+            offered,
+            width.saturating_sub(2),
+            options::Numbering::Positions,
+        )
     };
     text + answers + 1
 }
@@ -675,6 +679,7 @@ fn focused_field(
                 focus: None,
                 boxes: false,
                 marker: &marker,
+                numbering: options::Numbering::Positions,
             };
             options::draw(&list, f, inner, hits);
             let numbers: Vec<u32> = chosen.iter().map(|c| c + 1).collect();
@@ -693,6 +698,7 @@ fn focused_field(
                 focus: None,
                 boxes: false,
                 marker: &marker,
+                numbering: options::Numbering::Positions,
             };
             options::draw(&list, f, inner, hits);
             let numbers: Vec<u32> = chosen.iter().map(|c| c + 1).collect();
