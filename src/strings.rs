@@ -87,6 +87,8 @@ pub const DATE_TOO_LATE: &str =
     "That date is too late. Please check it: it must be on or before {}.";
 pub const DATE_NEED_DAY: &str = "Please give the day as well as the month and year.";
 pub const TEXT_TOO_LONG: &str = "That is too long: please use at most {} characters.";
+pub const TEXT_TOO_SHORT: &str =
+    "That looks too short: please check it. It needs at least {} characters.";
 pub const TEXT_EMPTY: &str = "Please type an answer, or go back.";
 /// Pasted text longer than the field takes.
 pub fn paste_cut(max: usize) -> String {
@@ -275,6 +277,10 @@ pub const REVIEW_HINT_SEND: &str =
     "Enter sends your answers. To change one first, press ↑ or tap it.";
 pub const REVIEW_HINT_ROW: &str = "Enter changes the answer marked ►. End goes to Send my answers.";
 pub const REVIEW_MISSING: &str = "Not answered yet";
+/// An optional question left unanswered: nothing is needed.
+pub const REVIEW_LEFT_BLANK: &str = "Left blank (optional)";
+/// What Enter does on Send while a required answer is missing: it does not send.
+pub const REVIEW_HINT_NEED: &str = "Some answers are still needed, so Enter does not send yet: it shows the first one marked \"Not answered yet\".";
 pub const REVIEW_SEND: &str = "Send my answers";
 pub const REVIEW_NEED: &str =
     "Some questions still need an answer. They are marked \"Not answered yet\".";
@@ -408,6 +414,12 @@ pub const FORM_ENTER_FIELD: &str = "Next";
 pub const FORM_ENTER_SECTION: &str = "Next section";
 pub const FORM_ENTER_END: &str = "Check answers";
 pub const FORM_ENTER_REVIEW: &str = "Back to review";
+/// The last field of a section with required answers missing: Enter marks them and stays.
+pub const FORM_ENTER_MISSING: &str = "Show what is missing";
+/// A question opened from the review: Enter takes the answer back there.
+pub const BACK_TO_REVIEW: &str = "Back to the review";
+/// The same on a narrow window's button.
+pub const BACK_TO_REVIEW_SHORT: &str = "Review";
 pub const FORM_KEYS: &str =
     "Option numbers · Enter/Tab next · Shift-Tab back · PgUp/PgDn section · F5 list";
 pub const FORM_KEYS_SHORT: &str = "Numbers choose · Enter next · Shift-Tab back";

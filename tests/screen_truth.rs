@@ -281,3 +281,138 @@ fn paper_form_numbers_options_past_nine() {
         "typing 1 0 chose the answer numbered 10: {ten}"
     );
 }
+
+/// A model on the review screen after the first questions: name given, emergency contact
+/// (optional) and phone (required) left empty.
+fn review_with_gaps(q: &Questionnaire) -> Model<'_> {
+    let mut m = Model::new(Session::new(q, common::visit()), Mode::Run, t0());
+    for (i, v) in [
+        ("a_respondent", "self"),
+        ("a_agree_start", "yes"),
+        ("a_full_name", "'Alex Sample"),
+    ] {
+        common::set(&mut m.session, i, v);
+    }
+    triage::tui::screens::review::arrive(&mut m, None);
+    m
+}
+
+/// The review tells required and optional unanswered questions apart, and while a required
+/// answer is missing, Send's line says what Enter does then (it does not send).
+#[test]
+fn review_says_what_enter_does_and_what_is_needed() {
+    let q = shipped();
+    let m = review_with_gaps(&q);
+    let (s, _) = draw(&m, 120, 40);
+    let phone = s
+        .lines()
+        .find(|l| l.contains("Phone number"))
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!(phone.contains("Not answered yet"), "{phone}");
+    let contact = s
+        .lines()
+        .find(|l| l.to_lowercase().contains("emergency"))
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!(contact.contains("Left blank (optional)"), "{contact}");
+    assert!(
+        !s.contains("Enter sends your answers"),
+        "Enter does not send here:\n{s}"
+    );
+    assert!(s.contains("Enter does not send yet"), "{s}");
+    // Everything answered: Enter sends, and the line says so.
+    let mut done = Model::new(Session::new(&q, common::visit()), Mode::Run, t0());
+    common::set(&mut done.session, "a_respondent", "self");
+    common::set(&mut done.session, "a_agree_start", "no");
+    triage::tui::screens::review::arrive(&mut done, None);
+    if done.session.first_problem().is_none() {
+        let (s, _) = draw(&done, 120, 40);
+        assert!(s.contains("Enter sends your answers"), "{s}");
+    }
+}
+
+/// A question opened from the review says that Enter goes back there, at 80x24 and 40x12;
+/// reached in the ordinary way it says Next.
+#[test]
+fn an_answer_opened_from_the_review_says_enter_goes_back() {
+    let q = shipped();
+    let mut m = review_with_gaps(&q);
+    let rows = triage::tui::screens::review::rows(&m);
+    let phone = rows
+        .iter()
+        .position(|r| q.item(r.item).id == "a_phone")
+        .expect("phone on the review");
+    m.screen = triage::tui::Screen::Review { focus: phone };
+    update(&mut m, key(KeyCode::Enter));
+    let (s, _) = draw(&m, 80, 24);
+    assert!(s.contains("What phone number"), "{s}");
+    assert!(s.contains("Back to the review (Enter)"), "{s}");
+    assert!(!s.contains("Next (Enter)"), "{s}");
+    let (s, _) = draw(&m, 40, 12);
+    assert!(s.contains("Review (Enter) →]"), "{s}");
+    let plain = at(&q, "a_phone", Mode::Run);
+    let (s, _) = draw(&plain, 80, 24);
+    assert!(s.contains("Next (Enter)"), "{s}");
+}
+
+/// The paper form's first field with nothing answered: Enter would only mark what is
+/// missing, so the button says that, not "Check answers".
+#[test]
+fn paper_form_button_says_what_enter_does() {
+    let q = shipped();
+    let mut m = Model::new(
+        new_session(&q, common::visit(), Mode::Paper),
+        Mode::Paper,
+        t0(),
+    );
+    m.draft = Some(1);
+    form::start(&mut m);
+    let (s, _) = draw(&m, 80, 24);
+    assert!(!s.contains("Check answers"), "{s}");
+    assert!(s.contains("Show what is missing (Enter)"), "{s}");
+    update(&mut m, key(KeyCode::Enter));
+    let (s, _) = draw(&m, 80, 24);
+    assert!(
+        s.contains("MISSING") || s.contains("missing"),
+        "Enter marked it:\n{s}"
+    );
+}
+
+/// Validation names the rule that failed: "at least one" on a pick-all-that-apply question;
+/// a phone number of only digits that is too short is told it is too short, one with
+/// letters that only numbers and spaces go there, and a real one is taken.
+#[test]
+fn validation_names_the_rule_that_failed() {
+    let q = shipped();
+    let mut m = at(&q, "b_areas", Mode::Run);
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(
+        m.message.as_deref(),
+        Some("Please choose at least one of the answers.")
+    );
+    let mut m = at(&q, "a_sex", Mode::Run);
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(
+        m.message.as_deref(),
+        Some("Please choose one of the answers.")
+    );
+    let mut s = Session::new(&q, common::visit());
+    let phone = common::idx(&q, "a_phone");
+    common::set(&mut s, "a_agree_start", "yes");
+    let text = |t: &str| triage::answer::Answer::Text(t.to_owned());
+    for short in ["2", "0770", "+44 1"] {
+        let e = s.set(phone, text(short)).expect_err(short);
+        assert!(e.message.contains("too short"), "{short}: {}", e.message);
+    }
+    for wrong in ["abc", "0770O 900123", "07700-900123"] {
+        let e = s.set(phone, text(wrong)).expect_err(wrong);
+        assert!(
+            e.message.contains("only numbers and spaces"),
+            "{wrong}: {}",
+            e.message
+        );
+    }
+    for good in ["07700 900123", "+44 7700 900123", "020 7946 0000"] {
+        s.set(phone, text(good))
+            .unwrap_or_else(|e| panic!("{good}: {}", e.message));
+    }
+}

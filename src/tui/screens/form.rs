@@ -458,8 +458,19 @@ fn enter_does(m: &Model<'_>, section: ItemIdx, focus: ItemIdx) -> &'static str {
         return strings::FORM_ENTER_REVIEW;
     }
     let list = fields(m, section);
+    // What leaving the section would find missing (the field with the focus counts as
+    // answered when something is typed in it: Enter takes it first).
+    let typed = m
+        .field
+        .input()
+        .is_some_and(|i| !crate::text::is_blank(i.value()));
+    let missing = m.session.problems().any(|p| {
+        m.session.questionnaire().section_of(p.item()) == section && !(typed && p.item() == focus)
+    });
     if list.last() != Some(&focus) {
         strings::FORM_ENTER_FIELD
+    } else if missing {
+        strings::FORM_ENTER_MISSING
     } else if other_section(m, section, true).is_some() {
         strings::FORM_ENTER_SECTION
     } else {

@@ -563,12 +563,20 @@ fn draw_item(
     let context_row = if tight { area.y + 1 } else { area.y + 2 };
 
     // Footer buttons.
-    let next_label = if matches!(it.kind, ItemKind::Group { .. }) {
+    // What Enter does: from a question opened on the review, it goes back there.
+    let next_label = if m.back_to_review.is_some() {
+        strings::BACK_TO_REVIEW
+    } else if matches!(it.kind, ItemKind::Group { .. }) {
         strings::CONTINUE
     } else {
         strings::NEXT
     };
     let (back_l, help_l, next_l) = if narrow {
+        let next_label = if m.back_to_review.is_some() {
+            strings::BACK_TO_REVIEW_SHORT
+        } else {
+            next_label
+        };
         (
             "← Back".to_owned(),
             "? Help".to_owned(),
