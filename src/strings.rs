@@ -291,6 +291,9 @@ pub const CONFIRM_SEND: &str = "Send";
 pub const CONFIRM_BACK: &str = "Go back";
 pub const THANKS_TITLE: &str = "Thank you";
 pub const THANKS_DEFAULT: &str = "Thank you. The doctor will go through your answers with you.";
+/// The end in reception and paper modes: staff are at the keyboard, not the patient.
+pub const THANKS_STAFF: &str =
+    "The form is complete and saved. The doctor will go through the answers with the patient.";
 pub const THANKS_RUN_HINT: &str = "Press Enter to finish.";
 /// Run mode when the doctor's page does not go to this screen: where staff find it.
 pub fn thanks_saved(record: i64) -> String {
@@ -464,8 +467,14 @@ pub const DECISION_OVERRIDE: &str = "STOP override reason";
 pub const DECISION_NOTE: &str = "Note";
 pub const INBOX_TITLE: &str = "triage inbox";
 pub const INBOX_SIGN_IN: &str = "Who is signing in?";
-pub const INBOX_NO_PIN: &str =
-    "No PIN is set for {}: set one with `triage pin set --prescriber ID`.";
+/// A prescriber without a PIN, with the command that sets one for them (their real id).
+pub fn inbox_no_pin(name: &str, id: &str) -> String {
+    format!("No PIN is set for {name}: set one with `triage pin set --prescriber {id}`.")
+}
+/// The inbox list's first column: the time today, or over all days the visit's date (with
+/// the time when completed that day).
+pub const INBOX_TIME_COLUMN: &str = "TIME";
+pub const INBOX_VISIT_COLUMN: &str = "VISIT";
 pub const INBOX_PIN_PROMPT: &str = "Type your PIN, then press Enter.";
 pub const INBOX_LOCKED_TITLE: &str = "Locked";
 pub const INBOX_LOCKED: &str = "Patient data is hidden. {}: type your PIN to carry on.";

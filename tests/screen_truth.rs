@@ -416,3 +416,75 @@ fn validation_names_the_rule_that_failed() {
             .unwrap_or_else(|e| panic!("{good}: {}", e.message));
     }
 }
+
+/// The thank-you screen speaks to whoever is at the keyboard: the patient in run mode, staff
+/// in reception and paper modes (they typed the answers; the patient is not reading).
+#[test]
+fn thanks_speaks_to_staff_in_staff_modes() {
+    let q = shipped();
+    for (mode, staff) in [(Mode::Run, false), (Mode::Staff, true), (Mode::Paper, true)] {
+        let mut m = Model::new(new_session(&q, common::visit(), mode), mode, t0());
+        m.screen = triage::tui::Screen::Thanks;
+        let (s, _) = draw(&m, 80, 24);
+        let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(
+            flat.contains("go through your answers with you"),
+            !staff,
+            "{mode:?}:\n{s}"
+        );
+        assert_eq!(
+            flat.contains("go through the answers with the patient"),
+            staff,
+            "{mode:?}:\n{s}"
+        );
+    }
+}
+
+/// A wrapped label's second line starts under the label's first letter, in boxes and in
+/// one-row lines alike (not at the box's edge).
+#[test]
+fn wrapped_labels_continue_under_the_label() {
+    let q = common::load(
+        r#"
+[questionnaire]
+id = "wrap"
+version = "1"
+title = "Wrap"
+language = "en"
+
+[[section]]
+id = "s"
+title = "S"
+
+[[section.question]]
+id = "q"
+type = "single"
+text = "Which one?"
+options = [
+  { value = "long", label = "A rather long answer that has to wrap onto a second line in this window" },
+  { value = "short", label = "Short" },
+]
+"#,
+    );
+    for (w, h) in [(60, 24), (40, 12)] {
+        let mut m = Model::new(Session::new(&q, common::visit()), Mode::Run, t0());
+        m.go_to(Step::base(common::idx(&q, "q")));
+        let (s, _) = draw(&m, w, h);
+        let lines: Vec<&str> = s.lines().collect();
+        let first = lines
+            .iter()
+            .position(|l| l.contains("A rather"))
+            .unwrap_or_else(|| panic!("{s}"));
+        let col = |l: &str, word: &str| l.find(word).map(|b| l[..b].chars().count());
+        let start = col(lines[first], "A rather").expect("label");
+        let next = lines[first + 1];
+        let text_at = next
+            .char_indices()
+            .position(|(_, c)| c.is_alphabetic())
+            .unwrap_or_else(|| panic!("a second line: {next}\n{s}"));
+        assert_eq!(
+            text_at, start,
+            "{w}x{h}: continuation under the label:\n{s}"
+        );
+    }
+}
