@@ -37,6 +37,18 @@ fn at<'q>(q: &'q Questionnaire, id: &str, mode: Mode) -> Model<'q> {
     m
 }
 
+/// The paper form, started on its first section.
+fn paper(q: &Questionnaire) -> Model<'_> {
+    let mut m = Model::new(
+        new_session(q, common::visit(), Mode::Paper),
+        Mode::Paper,
+        t0(),
+    );
+    m.draft = Some(1);
+    form::start(&mut m);
+    m
+}
+
 /// The labels of `labels` that show on `screen`, known by their first two words (a label
 /// wrapped over two rows, or beside another in two columns, counts when they show).
 fn in_sight(screen: &str, labels: &[String]) -> Vec<String> {
@@ -240,13 +252,7 @@ fn end_reaches_answers_without_a_number_key() {
 #[test]
 fn paper_form_numbers_options_past_nine() {
     let q = shipped();
-    let mut m = Model::new(
-        new_session(&q, common::visit(), Mode::Paper),
-        Mode::Paper,
-        t0(),
-    );
-    m.draft = Some(1);
-    form::start(&mut m);
+    let mut m = paper(&q);
     for (i, v) in [
         ("a_agree_start", "yes"),
         ("a_full_name", "'Alex Sample"),
@@ -359,13 +365,7 @@ fn an_answer_opened_from_the_review_says_enter_goes_back() {
 #[test]
 fn paper_form_button_says_what_enter_does() {
     let q = shipped();
-    let mut m = Model::new(
-        new_session(&q, common::visit(), Mode::Paper),
-        Mode::Paper,
-        t0(),
-    );
-    m.draft = Some(1);
-    form::start(&mut m);
+    let mut m = paper(&q);
     let (s, _) = draw(&m, 80, 24);
     assert!(!s.contains("Check answers"), "{s}");
     assert!(s.contains("Show what is missing (Enter)"), "{s}");
