@@ -33,6 +33,46 @@ pub const SIGNOFF: &[&str] = &[
 /// Patient-facing validation messages. `{}` parts are filled by the engine.
 pub const NEED_ANSWER: &str = "Please answer this question to go on.";
 pub const NEED_CHOICE: &str = "Please choose one of the answers.";
+/// The same for a "pick all that apply" question, where one answer is the least, not the most.
+pub const NEED_CHOICE_MULTI: &str = "Please choose at least one of the answers.";
+/// The empty-answer message in a window where the answers scroll: one line, so it never
+/// pushes the answers themselves out of sight.
+pub const NEED_CHOICE_SHORT: &str = "Choose an answer (↑↓ for more).";
+pub const NEED_CHOICE_MULTI_SHORT: &str = "Choose at least one (↑↓ for more).";
+/// The empty-answer message of a choice question (`multi`: pick all that apply).
+pub fn need_choice(multi: bool) -> &'static str {
+    if multi {
+        NEED_CHOICE_MULTI
+    } else {
+        NEED_CHOICE
+    }
+}
+/// Whether `message` is the empty-answer message of a choice question, and of which kind
+/// (`Some(true)`: multi), so a screen can shorten it or name the answers out of sight.
+pub fn is_need_choice(message: &str) -> Option<bool> {
+    match message {
+        NEED_CHOICE => Some(false),
+        NEED_CHOICE_MULTI => Some(true),
+        _ => None,
+    }
+}
+/// [`need_choice`] in fewer words, for a window where the whole message would push an answer
+/// out of sight.
+pub fn need_choice_line(multi: bool) -> &'static str {
+    if multi {
+        "Choose at least one answer."
+    } else {
+        "Choose one answer."
+    }
+}
+/// The one-line form of [`need_choice`] when answers are out of sight.
+pub fn need_choice_short(multi: bool) -> &'static str {
+    if multi {
+        NEED_CHOICE_MULTI_SHORT
+    } else {
+        NEED_CHOICE_SHORT
+    }
+}
 pub const NEED_UNIT: &str = "Please choose the unit.";
 pub const CHOOSE_AT_MOST: &str = "Please choose at most {} answers.";
 pub const CHOOSE_AT_LEAST: &str = "Please choose at least {} answers.";
@@ -47,6 +87,8 @@ pub const DATE_TOO_LATE: &str =
     "That date is too late. Please check it: it must be on or before {}.";
 pub const DATE_NEED_DAY: &str = "Please give the day as well as the month and year.";
 pub const TEXT_TOO_LONG: &str = "That is too long: please use at most {} characters.";
+pub const TEXT_TOO_SHORT: &str =
+    "That looks too short: please check it. It needs at least {} characters.";
 pub const TEXT_EMPTY: &str = "Please type an answer, or go back.";
 /// Pasted text longer than the field takes.
 pub fn paste_cut(max: usize) -> String {
@@ -204,6 +246,8 @@ pub const MORE_REMOVE: &str = "Remove the last one";
 pub const MORE_AT_MOST: &str = "This form takes at most {}.";
 pub const CHOOSE_ONE_HINT: &str = "Choose one answer, then Next.";
 pub const CHOOSE_MANY_HINT: &str = "Choose all that apply, then Next.";
+/// Added to a choice's hint when some answers have no number key.
+pub const END_KEY_HINT: &str = "End goes to the last answer.";
 pub const KEYS_HINT: &str = "Keys: 1-9 choose · Enter next · Esc back · ? why we ask";
 pub const TEXT_HINT: &str = "Type your answer, then press Enter.";
 pub const OPTIONAL_HINT: &str = "You can leave this empty.";
@@ -214,6 +258,8 @@ pub const DATE_MONTH_HINT: &str =
     "Type the date like 15/03/1991, or the month and year, like March 2025";
 pub const MORE_ABOVE: &str = "▲ more above";
 pub const MORE_BELOW: &str = "▼ more below";
+/// Both of the above, for the narrowest windows.
+pub const MORE_BOTH: &str = "▲▼ more";
 pub const SCROLL_HINT: &str = "(↑↓)";
 /// Where a question's list of answers goes on out of sight (small windows only).
 pub const MORE_ANSWERS_ABOVE: &str = "▲ more answers above";
@@ -239,8 +285,10 @@ pub const REVIEW_HINT_SEND: &str =
     "Enter sends your answers. To change one first, press ↑ or tap it.";
 pub const REVIEW_HINT_ROW: &str = "Enter changes the answer marked ►. End goes to Send my answers.";
 pub const REVIEW_MISSING: &str = "Not answered yet";
-/// An optional question passed without an answer, on the review screen.
+/// An optional question left unanswered: nothing is needed.
 pub const REVIEW_LEFT_BLANK: &str = "Left blank (optional)";
+/// What Enter does on Send while a required answer is missing: it does not send.
+pub const REVIEW_HINT_NEED: &str = "Some answers are still needed, so Enter does not send yet: it shows the first one marked \"Not answered yet\".";
 pub const REVIEW_SEND: &str = "Send my answers";
 pub const REVIEW_NEED: &str =
     "Some questions still need an answer. They are marked \"Not answered yet\".";
@@ -251,6 +299,9 @@ pub const CONFIRM_SEND: &str = "Send";
 pub const CONFIRM_BACK: &str = "Go back";
 pub const THANKS_TITLE: &str = "Thank you";
 pub const THANKS_DEFAULT: &str = "Thank you. The doctor will go through your answers with you.";
+/// The end in reception and paper modes: staff are at the keyboard, not the patient.
+pub const THANKS_STAFF: &str =
+    "The form is complete and saved. The doctor will go through the answers with the patient.";
 pub const THANKS_RUN_HINT: &str = "Press Enter to finish.";
 /// Run mode when the doctor's page does not go to this screen: where staff find it.
 pub fn thanks_saved(record: i64) -> String {
@@ -410,6 +461,12 @@ pub const FORM_ENTER_FIELD: &str = "Next";
 pub const FORM_ENTER_SECTION: &str = "Next section";
 pub const FORM_ENTER_END: &str = "Check answers";
 pub const FORM_ENTER_REVIEW: &str = "Back to review";
+/// The last field of a section with required answers missing: Enter marks them and stays.
+pub const FORM_ENTER_MISSING: &str = "Show what is missing";
+/// A question opened from the review: Enter takes the answer back there.
+pub const BACK_TO_REVIEW: &str = "Back to the review";
+/// The same on a narrow window's button.
+pub const BACK_TO_REVIEW_SHORT: &str = "Review";
 pub const FORM_KEYS: &str =
     "Option numbers · Enter/Tab next · Shift-Tab back · PgUp/PgDn section · F5 list";
 pub const FORM_KEYS_SHORT: &str = "Numbers choose · Enter next · Shift-Tab back";
@@ -430,8 +487,8 @@ pub fn form_missing(labels: &[&str]) -> String {
     }
 }
 /// An option number the question does not have.
-pub fn form_no_such_answer(number: u32, of: usize) -> String {
-    format!("There is no answer {number} here: the answers are numbered 1 to {of}.")
+pub fn form_no_such_answer(number: u32, lo: u32, hi: u32) -> String {
+    format!("There is no answer {number} here: the answers are numbered {lo} to {hi}.")
 }
 pub const STAFF_MODE_HINT: &str = "Tab next · Shift-Tab back · F5 sections";
 pub const KIOSK_NEEDS_PIN: &str = "No staff PIN is set, so staff could not leave or manage the kiosk. Set one first: triage pin set";
@@ -455,8 +512,14 @@ pub const DECISION_OVERRIDE: &str = "STOP override reason";
 pub const DECISION_NOTE: &str = "Note";
 pub const INBOX_TITLE: &str = "triage inbox";
 pub const INBOX_SIGN_IN: &str = "Who is signing in?";
-pub const INBOX_NO_PIN: &str =
-    "No PIN is set for {}: set one with `triage pin set --prescriber ID`.";
+/// A prescriber without a PIN, with the command that sets one for them (their real id).
+pub fn inbox_no_pin(name: &str, id: &str) -> String {
+    format!("No PIN is set for {name}: set one with `triage pin set --prescriber {id}`.")
+}
+/// The inbox list's first column: the time today, or over all days the visit's date (with
+/// the time when completed that day).
+pub const INBOX_TIME_COLUMN: &str = "TIME";
+pub const INBOX_VISIT_COLUMN: &str = "VISIT";
 pub const INBOX_PIN_PROMPT: &str = "Type your PIN, then press Enter.";
 pub const INBOX_LOCKED_TITLE: &str = "Locked";
 pub const INBOX_LOCKED: &str = "Patient data is hidden. {}: type your PIN to carry on.";

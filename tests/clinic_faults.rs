@@ -318,8 +318,9 @@ fn every_record_exactly_once_through_faults() {
                 }
             }
         });
-        // Kill the third device once it is delivering, then start it again.
-        let deadline = Instant::now() + Duration::from_secs(120);
+        // Kill the third device once it is delivering, then start it again. The deadline only
+        // stops a run that cannot make progress (on a loaded machine a device completes slowly).
+        let deadline = Instant::now() + Duration::from_secs(300);
         loop {
             let n = server_counts(&pg).get("kiosk-3").copied().unwrap_or(0);
             // Mid-delivery: some of its records are in, it is still completing and sending.

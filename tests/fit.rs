@@ -117,7 +117,8 @@ fn the_medicine_groups_fit_one_per_row_and_each_row_is_a_tap_target() {
 }
 
 /// At 40x12 a long list scrolls: "more answers below" shows, and Enter with nothing chosen
-/// names the answers out of sight (here "None of these" and "Not sure").
+/// says in one line that more answers are out of sight, leaving answers in sight (issue 14's
+/// user test: the long message that named them pushed every answer out).
 #[test]
 fn out_of_sight_answers_are_marked_and_named_at_40x12() {
     let q = shipped();
@@ -134,21 +135,23 @@ fn out_of_sight_answers_are_marked_and_named_at_40x12() {
         &mut m,
         Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
     );
-    let message = m.message.clone().expect("a message");
-    assert!(message.starts_with(strings::NEED_CHOICE), "{message}");
+    assert_eq!(m.message.as_deref(), Some(strings::NEED_CHOICE_MULTI));
+    let (text, _) = draw(&m, 40, 12);
+    assert!(text.contains(strings::NEED_CHOICE_MULTI_SHORT), "{text}");
     assert!(
-        message.contains("None of these") && message.contains("Not sure"),
-        "the message names the answers out of sight: {message}"
+        text.contains("Myasthenia gravis"),
+        "an answer in sight:\n{text}"
     );
-    // Once every answer has been in sight, the message no longer names any.
+    // Where every answer shows, the message is whole and names none.
     let mut all_seen = Model::new(Session::new(&q, common::visit()), Mode::Run, t0());
     all_seen.go_to(triage::engine::Step::base(
         q.item_index("a_respondent").expect("item"),
     ));
-    let _ = draw(&all_seen, 80, 24);
     update(
         &mut all_seen,
         Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
     );
-    assert_eq!(all_seen.message.as_deref(), Some(strings::NEED_CHOICE));
+    let (text, _) = draw(&all_seen, 80, 24);
+    assert!(text.contains(strings::NEED_CHOICE), "{text}");
+    assert!(!text.contains("out of sight"), "{text}");
 }

@@ -348,6 +348,65 @@ fn idle_lock() {
     update(&mut m, Msg::Intent(Intent::Choose(1)));
     let (text, _) = draw(&m, 80, 24);
     assert!(text.contains("No PIN is set for Dr Ngozi Okafor"), "{text}");
+    // The command to set it names her real id, ready to type.
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("triage pin set --prescriber okafor"),
+        "{text}"
+    );
+    assert!(!text.contains("--prescriber ID"), "{text}");
+}
+
+/// Over all days (`a`), the first column is the visit's date, and the header says so: with
+/// the time for a form completed on its visit day, the date alone for one typed in later
+/// from paper (never the day it was typed). Today's list keeps the time.
+#[test]
+fn all_days_show_the_visit_date() {
+    let q = load_toml(DEFAULT_SOURCE).questionnaire.expect("valid");
+    let columns = Columns::of(&q, None);
+    let mut typed_later = row(
+        7,
+        40,
+        "Pat Paper",
+        "1980-01-20",
+        json!(["frown_lines"]),
+        "clear",
+        [0, 0, 0],
+        "staff",
+        None,
+        false,
+    );
+    typed_later.visit_date = "2025-05-28".into();
+    let mut list = intakes();
+    list.push(columns.intake(typed_later));
+    triage::inbox::intake::sort(&mut list);
+    let mut m = Inbox::new(setup(), at(50));
+    m.signed_in = Some(0);
+    m.screen = Screen::List;
+    update(&mut m, Msg::Listed(Ok(list.clone())));
+    let (today, _) = draw(&m, 120, 30);
+    assert!(today.contains("TIME"), "{today}");
+    m.day = None;
+    update(&mut m, Msg::Listed(Ok(list)));
+    let (text, _) = draw(&m, 120, 30);
+    assert!(text.contains("VISIT"), "the header says which:\n{text}");
+    let paper = text
+        .lines()
+        .find(|l| l.contains("Pat Paper"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(paper.contains("05-28"), "the visit date: {paper}");
+    assert!(
+        !paper.contains("06-02"),
+        "not the day it was typed: {paper}"
+    );
+    let same_day = text
+        .lines()
+        .find(|l| l.contains("Clara Clear"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        same_day.contains("06-02 "),
+        "visit date and time: {same_day}"
+    );
 }
 
 /// A new intake arriving above keeps the focus on the intake it was on.

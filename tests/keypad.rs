@@ -82,6 +82,50 @@ fn keypad_taps_are_pin_keys() {
     }
 }
 
+/// The keypad never moves under a finger (issue 14's user test): with no message, a one-line
+/// one and one that wraps over two lines (a lockout), every key is drawn at the same place, at
+/// 80x24 and at 40x12, so a tap aimed at Cancel never lands on Delete.
+#[test]
+fn keypad_stays_put_whatever_the_message() {
+    let q = load_toml(DEFAULT_SOURCE).questionnaire.expect("valid");
+    let mut m = Model::new(Session::new(&q, common::visit()), Mode::Kiosk, t0());
+    triage::tui::screens::staff::open_pin(&mut m, AfterPin::Menu);
+    let long = "Too many wrong PINs. Locked until 09:15. Ask the practice manager for the \
+                recovery PIN if this cannot wait, or try again later.";
+    for (w, h) in [(80, 24), (40, 12)] {
+        let mut places = Vec::new();
+        for message in [None, Some("Wrong PIN. 2 tries left."), Some(long)] {
+            if let Screen::StaffPin { message: shown, .. } = &mut m.screen {
+                *shown = message.map(str::to_owned);
+            }
+            let (text, hits) = draw(&m, w, h);
+            if let Some(t) = message {
+                let first = t.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+                assert!(text.contains(&first), "the message shows:\n{text}");
+            }
+            let pad: Vec<_> = hits
+                .targets
+                .iter()
+                .filter(|(_, t)| matches!(t, Target::Pad(_)))
+                .cloned()
+                .collect();
+            assert!(
+                pad.iter().any(|(_, t)| *t == Target::Pad(PadKey::Cancel)),
+                "Cancel on the keypad at {w}x{h}:\n{text}"
+            );
+            places.push(pad);
+        }
+        assert_eq!(
+            places[0], places[1],
+            "a one-line message moved the keypad at {w}x{h}"
+        );
+        assert_eq!(
+            places[0], places[2],
+            "a two-line message moved the keypad at {w}x{h}"
+        );
+    }
+}
+
 /// At a kiosk the welcome screen has a `[Staff]` tap target that opens the PIN entry (what F12
 /// does on a keyboard).
 #[test]
@@ -158,7 +202,7 @@ fn key_at(screen: &str, label: &str) -> Option<(u16, u16)> {
 }
 
 /// Taps the keypad key labelled `label` (the first place it is drawn on the keypad), once the
-/// keypad is drawn whole (a message above it moves it down a row as it appears).
+/// keypad is drawn whole.
 fn tap_key(p: &mut Pty, label: &str) {
     let screen = p.wait_until(&format!("`{label}` on the keypad"), |s| {
         s.contains("Type the staff PIN") && key_at(s, label).is_some()

@@ -381,3 +381,103 @@ fn the_t11_patient_is_typed_in_from_paper_by_keys_alone() {
         assert!(page.contains(flag), "{flag} on the page:\n{page}");
     }
 }
+
+/// A made-up flat FHIR questionnaire (no groups): a text question, a 0-10 scale and a yes/no.
+fn flat_fhir() -> Questionnaire {
+    let scale: Vec<serde_json::Value> = (0..=10)
+        .map(|n| serde_json::json!({ "valueCoding": { "code": n.to_string(), "display": n.to_string() } }))
+        .collect();
+    let q = serde_json::json!({
+        "resourceType": "Questionnaire",
+        "url": "http://example.org/flat",
+        "status": "active",
+        "item": [
+            { "linkId": "name", "text": "Name", "type": "string" },
+            { "linkId": "pain", "text": "Pain now, 0 to 10", "type": "choice", "answerOption": scale },
+            { "linkId": "smoker", "text": "Do you smoke?", "type": "boolean" }
+        ]
+    });
+    triage::fhir::load_fhir(&q.to_string())
+        .questionnaire
+        .expect("loads")
+}
+
+/// Questions outside every section (a flat FHIR questionnaire) are one page of the paper form:
+/// none is skipped, and leaving the last goes to the review, not past unseen questions.
+#[test]
+fn a_flat_questionnaire_is_one_page() {
+    let q = flat_fhir();
+    let m = paper(&q);
+    let Screen::Form { section, .. } = m.screen else {
+        panic!("on the form: {:?}", m.screen)
+    };
+    let fields: Vec<String> = form::fields(&m, section)
+        .iter()
+        .map(|&i| q.item(i).id.clone())
+        .collect();
+    assert_eq!(fields, ["name", "pain", "smoker"]);
+    let (text, _) = draw(&m, 80, 24);
+    assert!(
+        text.contains("Pain now") && text.contains("Do you smoke?"),
+        "{text}"
+    );
+}
+
+/// On a numeric scale the number typed is the number printed (what the patient circled): 3 is
+/// "3", 1 then 0 is "10", 0 is "0"; never the position.
+#[test]
+fn scale_numbers_are_typed_as_printed() {
+    let q = flat_fhir();
+    let pain = idx(&q, "pain");
+    let label = |m: &Model<'_>| match m.session.stored(pain) {
+        Some(triage::answer::Answer::Choice(i)) => {
+            q.item(pain).options()[*i as usize].label.clone()
+        }
+        other => format!("{other:?}"),
+    };
+    for (keys, want) in [("3", "3"), ("10", "10"), ("0", "0"), ("1\t", "1")] {
+        let mut m = paper(&q);
+        m.go_to(triage::engine::Step::base(pain));
+        typed(&mut m, keys);
+        assert_eq!(label(&m), want, "typed {keys:?}");
+    }
+    let mut m = paper(&q);
+    m.go_to(triage::engine::Step::base(pain));
+    let (text, _) = draw(&m, 80, 24);
+    assert!(
+        text.lines().any(|l| l.contains(" 3 3")) && !text.contains(" 4 3"),
+        "the scale's own numbers are shown:\n{text}"
+    );
+}
+
+/// A questionnaire with repeats cannot be typed as a paper form: refused at once, plainly, with
+/// the way to type it in; nothing is stored.
+#[test]
+fn paper_form_refuses_repeats() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("repeats.json");
+    std::fs::write(
+        &file,
+        serde_json::json!({
+            "resourceType": "Questionnaire",
+            "url": "http://example.org/repeats",
+            "status": "active",
+            "item": [{ "linkId": "med", "text": "A medicine", "type": "string", "repeats": true }]
+        })
+        .to_string(),
+    )
+    .expect("write");
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("triage"))
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .args(["run", "--staff", "--from-paper"])
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("paper form cannot show") && err.contains("triage run --staff"),
+        "{err}"
+    );
+}

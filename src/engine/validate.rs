@@ -81,7 +81,7 @@ pub fn check(item: &Item, answer: Answer, visit: Date) -> Result<Answer, AnswerE
             list.sort_unstable();
             list.dedup();
             if list.is_empty() || list.iter().any(|&i| i as usize >= options.len()) {
-                return refuse(strings::NEED_CHOICE);
+                return refuse(strings::NEED_CHOICE_MULTI);
             }
             if let Some(occurs) = item.occurs {
                 if let Some(m) = occurs.max.filter(|m| list.len() > *m as usize) {
@@ -153,6 +153,7 @@ pub fn check(item: &Item, answer: Answer, visit: Date) -> Result<Answer, AnswerE
         (
             QuestionKind::Text {
                 max_length,
+                min_length,
                 pattern,
             },
             Answer::Text(t),
@@ -170,6 +171,10 @@ pub fn check(item: &Item, answer: Answer, visit: Date) -> Result<Answer, AnswerE
                 && !p.regex.is_match(&t)
             {
                 return refuse(p.message.clone());
+            }
+            // After the pattern: "2" for a phone number is of the right kind, only too short.
+            if t.chars().count() < *min_length {
+                return refuse(fill(strings::TEXT_TOO_SHORT, min_length));
             }
             Ok(Answer::Text(t))
         }

@@ -330,10 +330,14 @@ impl Exporter<'_> {
             }
             QuestionKind::Text {
                 max_length,
+                min_length,
                 pattern,
             } => {
                 out["type"] = json!(if *max_length > 200 { "text" } else { "string" });
                 out["maxLength"] = json!(max_length);
+                if *min_length > 0 {
+                    ext.push(json!({"url": ext::MIN_LENGTH, "valueInteger": min_length}));
+                }
                 if let Some(p) = pattern {
                     ext.push(json!({"url": ext::REGEX, "valueString": p.regex.as_str()}));
                     ext.push(json!({"url": ext::ENTRY_FORMAT, "valueString": p.message}));

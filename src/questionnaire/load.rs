@@ -705,7 +705,7 @@ impl Builder<'_> {
                 help,
             );
         }
-        let checks: [(&str, Option<Range<usize>>, bool); 9] = [
+        let checks: [(&str, Option<Range<usize>>, bool); 10] = [
             (
                 "min",
                 q.min.as_ref().map(|v| v.span()),
@@ -739,6 +739,11 @@ impl Builder<'_> {
             (
                 "max_length",
                 q.max_length.as_ref().map(|v| v.span()),
+                kind == RawType::Text,
+            ),
+            (
+                "min_length",
+                q.min_length.as_ref().map(|v| v.span()),
                 kind == RawType::Text,
             ),
             (
@@ -1098,8 +1103,22 @@ impl Builder<'_> {
             },
             None => None,
         };
+        let min_length = match &q.min_length {
+            Some(m) if !(0..=max_length as i64).contains(m.get_ref()) => {
+                self.err(
+                    m.span(),
+                    "`min_length` must be between 0 and `max_length`",
+                    "out of range",
+                    None,
+                );
+                0
+            }
+            Some(m) => *m.get_ref() as usize,
+            None => 0,
+        };
         QuestionKind::Text {
             max_length,
+            min_length,
             pattern,
         }
     }

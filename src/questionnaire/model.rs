@@ -287,6 +287,9 @@ pub enum QuestionKind {
     },
     Text {
         max_length: usize,
+        /// The fewest characters an answer may have (0: no limit); checked after `pattern`,
+        /// so an answer of the right kind that is too short is told so.
+        min_length: usize,
         pattern: Option<TextPattern>,
     },
 }

@@ -98,6 +98,7 @@ pub struct RawQuestion {
     pub integer: Option<S<bool>>,
     pub allow_month: Option<S<bool>>,
     pub max_length: Option<S<i64>>,
+    pub min_length: Option<S<i64>>,
     pub pattern: Option<S<String>>,
     pub pattern_message: Option<String>,
     pub valid_if: Option<S<String>>,

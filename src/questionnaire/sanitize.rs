@@ -174,6 +174,7 @@ impl Pass {
                 QuestionKind::Date { .. } => {}
                 QuestionKind::Text {
                     max_length: _,
+                    min_length: _,
                     pattern,
                 } => {
                     if let Some(TextPattern { regex: _, message }) = pattern {

@@ -37,6 +37,69 @@ pub struct OptionList<'a> {
     pub boxes: bool,
     /// `(x)`, `( )`, `[x]` or `[ ]` for option `i`.
     pub marker: &'a dyn Fn(usize) -> &'static str,
+    /// Which number each option shows.
+    pub numbering: Numbering,
+}
+
+/// The number shown beside each option: always what a key does there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Numbering {
+    /// Patient screens: the single key that chooses it ([`option_keys`]); none past 9.
+    Keys,
+    /// The paper form: its number ([`paper_numbers`]), typed as one or two digits (1 then 0
+    /// chooses option 10, or "10" on a 0-10 scale).
+    Positions,
+}
+
+impl Numbering {
+    /// Columns the number takes for `n` options.
+    pub fn width(self, n: usize) -> usize {
+        match self {
+            Numbering::Keys => 1,
+            Numbering::Positions => n.max(1).to_string().len(),
+        }
+    }
+
+    /// The number beside each of `options`, right-aligned to [`Numbering::width`].
+    pub fn labels(self, options: &[ChoiceOption]) -> Vec<String> {
+        let w = self.width(options.len());
+        match self {
+            Numbering::Keys => option_keys(options)
+                .into_iter()
+                .map(|k| k.unwrap_or(' ').to_string())
+                .collect(),
+            Numbering::Positions => paper_numbers(options)
+                .into_iter()
+                .map(|i| format!("{i:>w$}"))
+                .collect(),
+        }
+    }
+}
+
+/// The number each option has on the paper form: on a numeric scale (every label a distinct whole
+/// number from 0 to 99, as on 0-10 pain scales) the number printed, so what a patient circled is
+/// what is typed; otherwise its position, from 1.
+pub fn paper_numbers(options: &[ChoiceOption]) -> Vec<u32> {
+    let values: Vec<Option<u32>> = options
+        .iter()
+        .map(|o| o.label.trim().parse::<u32>().ok().filter(|v| *v < 100))
+        .collect();
+    let distinct = {
+        let mut seen: Vec<u32> = values.iter().flatten().copied().collect();
+        seen.sort_unstable();
+        seen.dedup();
+        seen.len() == options.len()
+    };
+    if !options.is_empty() && distinct && values.iter().all(Option::is_some) {
+        return values.into_iter().flatten().collect();
+    }
+    (1..=options.len() as u32).collect()
+}
+
+/// Whether some option has no key of its own (past the ninth, or "10" on a 0-10 scale): it
+/// is reached with the arrows or End, and the hint says so.
+pub fn some_without_key(options: &[ChoiceOption]) -> bool {
+    option_keys(options).iter().any(Option::is_none)
 }
 
 /// The number key that chooses each option. On a numeric scale (every option is a whole
@@ -67,10 +130,11 @@ pub fn option_keys(options: &[crate::questionnaire::ChoiceOption]) -> Vec<Option
 }
 
 /// Rows each option takes one per row at `width`.
-fn line_heights(options: &[ChoiceOption], width: u16) -> Vec<u16> {
+fn line_heights(options: &[ChoiceOption], width: u16, numbering: Numbering) -> Vec<u16> {
+    let nw = numbering.width(options.len());
     options
         .iter()
-        .map(|o| theme::line_height(&o.label, width))
+        .map(|o| theme::line_height_numbered(&o.label, width, nw))
         .collect()
 }
 
@@ -85,18 +149,18 @@ fn column_width(width: u16) -> u16 {
 }
 
 /// Rows the answers need in two columns at `width`.
-fn two_column_height(options: &[ChoiceOption], width: u16) -> u16 {
-    let h = line_heights(options, column_width(width));
+fn two_column_height(options: &[ChoiceOption], width: u16, numbering: Numbering) -> u16 {
+    let h = line_heights(options, column_width(width), numbering);
     let (left, right) = h.split_at(split(options.len()));
     left.iter().sum::<u16>().max(right.iter().sum())
 }
 
 /// The fewest rows that show every answer whole at `width`: one per row in one column, or in
 /// two columns when that is shorter (and each column is wide enough to read).
-pub fn rows_needed(options: &[ChoiceOption], width: u16) -> u16 {
-    let one: u16 = line_heights(options, width).iter().sum();
+pub fn rows_needed(options: &[ChoiceOption], width: u16, numbering: Numbering) -> u16 {
+    let one: u16 = line_heights(options, width, numbering).iter().sum();
     if options.len() > 1 && column_width(width) >= 24 {
-        one.min(two_column_height(options, width))
+        one.min(two_column_height(options, width, numbering))
     } else {
         one
     }
@@ -115,9 +179,13 @@ pub fn arrangement(list: &OptionList<'_>, area: Rect) -> Arrangement {
     let (w, h) = (area.width, area.height);
     if list.boxes && boxed_height(list.options, w) <= h {
         Arrangement::Boxed
-    } else if line_heights(list.options, w).iter().sum::<u16>() <= h {
+    } else if line_heights(list.options, w, list.numbering)
+        .iter()
+        .sum::<u16>()
+        <= h
+    {
         Arrangement::Lines
-    } else if rows_needed(list.options, w) <= h {
+    } else if rows_needed(list.options, w, list.numbering) <= h {
         Arrangement::TwoColumns
     } else {
         Arrangement::Scrolled
@@ -131,11 +199,11 @@ pub fn draw(list: &OptionList<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap)
         return Vec::new();
     }
     let focus = list.focus.map(|f| f.min(list.options.len() - 1));
-    let keys = option_keys(list.options);
+    let numbers = list.numbering.labels(list.options);
     let view = |i: usize| theme::OptionView {
         marker: (list.marker)(i),
         index: i,
-        key: keys.get(i).copied().flatten(),
+        number: numbers.get(i).cloned().unwrap_or_default(),
         label: &list.options[i].label,
         focused: Some(i) == focus,
     };
@@ -189,7 +257,8 @@ fn column<'a>(
 ) {
     let mut y = area.y;
     for i in range {
-        let h = theme::line_height(&list.options[i].label, area.width);
+        let nw = list.numbering.width(list.options.len());
+        let h = theme::line_height_numbered(&list.options[i].label, area.width, nw);
         if y + h > area.y + area.height {
             break;
         }
@@ -216,7 +285,7 @@ fn scrolled<'a>(
     focus: usize,
     view: &dyn Fn(usize) -> theme::OptionView<'a>,
 ) -> Vec<usize> {
-    let heights = line_heights(list.options, area.width);
+    let heights = line_heights(list.options, area.width, list.numbering);
     // Scroll so the focused option is visible, leaving rows for the "more" lines.
     let mut start = 0;
     while start < focus {

@@ -232,54 +232,78 @@ pub struct OptionView<'a> {
     pub marker: &'a str,
     /// Its position in the list (0-based).
     pub index: usize,
-    /// The number key that chooses it, shown before the label (none: no key).
-    pub key: Option<char>,
+    /// The number shown before the label: the key (or typed number) that chooses it, padded
+    /// to the list's number column; spaces where no key chooses it.
+    pub number: String,
     pub label: &'a str,
     pub focused: bool,
 }
 
 impl OptionView<'_> {
-    /// The label's style (bold when chosen), the focus marker, and the number key shown.
-    fn parts(&self) -> (Style, &'static str, String) {
+    /// The label's style (bold when chosen) and the focus marker.
+    fn parts(&self) -> (Style, &'static str) {
         let style = if self.marker.contains('x') {
             bold()
         } else {
             Style::default()
         };
         let lead = if self.focused { "►" } else { " " };
-        let num = self.key.unwrap_or(' ').to_string();
-        (style, lead, num)
+        (style, lead)
     }
 
-    /// As a tap target at least three rows tall: `[x] 1  Label` in a box. Focus shows as a bold
-    /// `►` before the option (the box stays the same, so moving the focus changes two cells);
-    /// the chosen option is `(x)` and bold. Neither relies on colour.
+    /// As a tap target at least three rows tall: `[x] 1  Label` in a box, the label wrapped
+    /// under itself. Focus shows as a bold `►` before the option (the box stays the same, so
+    /// moving the focus changes two cells); the chosen option is `(x)` and bold. Neither relies
+    /// on colour.
     pub fn boxed(&self, f: &mut Frame, area: Rect, hits: &mut HitMap) {
-        let (style, lead, num) = self.parts();
-        let text = Line::from(vec![
-            Span::styled(lead, bold()),
-            Span::styled(format!("{} {num}  ", self.marker), bold()),
-            Span::styled(self.label.to_owned(), style),
-        ]);
+        let (style, lead) = self.parts();
+        let prefix = format!("{lead}{} {}  ", self.marker, self.number);
+        let indent = " ".repeat(prefix.width());
+        let chunks = wrap_label(self.label, area.width.saturating_sub(2), prefix.width());
+        let lines: Vec<Line> = chunks
+            .into_iter()
+            .enumerate()
+            .map(|(i, chunk)| {
+                let head = if i == 0 {
+                    Span::styled(prefix.clone(), bold())
+                } else {
+                    Span::raw(indent.clone())
+                };
+                Line::from(vec![head, Span::styled(chunk, style)])
+            })
+            .collect();
         let block = Block::default().borders(Borders::ALL);
-        f.render_widget(
-            Paragraph::new(text).wrap(Wrap { trim: false }).block(block),
-            area,
-        );
+        f.render_widget(Paragraph::new(lines).block(block), area);
         hits.add(area, Target::Option(self.index));
     }
 
     /// Without a box, for the smallest windows: `►[x] 1 Label`, the label wrapped under itself
     /// (never cut: the words that decide whether an answer applies must all show).
     pub fn line(&self, f: &mut Frame, area: Rect, hits: &mut HitMap) {
-        let (style, lead, num) = self.parts();
+        let (style, lead) = self.parts();
         let lines = line_wrap(
-            &format!("{lead}{} {num} ", self.marker),
+            &format!("{lead}{} {} ", self.marker, self.number),
             self.label,
             area.width,
         );
         f.render_widget(Paragraph::new(lines.join("\n")).style(style), area);
         hits.add(area, Target::Option(self.index));
+    }
+}
+
+/// A label wrapped to `width` columns less a `prefix` columns wide, every line (the first
+/// and the continuations) starting under the label's first letter.
+fn wrap_label(label: &str, width: u16, prefix: usize) -> Vec<String> {
+    let room = usize::from(width).saturating_sub(prefix).max(1);
+    let opts = textwrap::Options::new(room).break_words(true);
+    let lines: Vec<String> = textwrap::wrap(label, opts)
+        .into_iter()
+        .map(|c| c.into_owned())
+        .collect();
+    if lines.is_empty() {
+        vec![String::new()]
+    } else {
+        lines
     }
 }
 
@@ -296,14 +320,23 @@ fn line_wrap(prefix: &str, label: &str, width: u16) -> Vec<String> {
         .collect()
 }
 
-/// Rows an unboxed option takes at a width (its label wrapped, never cut).
+/// Rows an unboxed option takes at a width (its label wrapped, never cut), with a one-column
+/// number.
 pub fn line_height(label: &str, width: u16) -> u16 {
-    (line_wrap("►[x] 9 ", label, width).len() as u16).max(1)
+    line_height_numbered(label, width, 1)
+}
+
+/// [`line_height`] with a number column `number_width` columns wide (two from option 10 up
+/// on the paper form).
+pub fn line_height_numbered(label: &str, width: u16, number_width: usize) -> u16 {
+    let prefix = format!("►[x] {} ", " ".repeat(number_width));
+    (line_wrap(&prefix, label, width).len() as u16).max(1)
 }
 
 /// Height of an option box for a label at a width (borders included, at least 3 rows).
 pub fn option_height(label: &str, width: u16) -> u16 {
-    text_height(&format!("  (x) 9  {label}"), width.saturating_sub(2)).max(1) + 2
+    let prefix = "►(x) 9  ".width();
+    wrap_label(label, width.saturating_sub(2), prefix).len() as u16 + 2
 }
 
 /// A bordered box drawn over whatever is below (help panel).
@@ -463,15 +496,14 @@ pub fn viewport_with(
     {
         f.set_cursor_position((area.x + p.x, area.y + p.y - view.offset));
     }
-    let above = view.offset > 0;
-    let below = view.offset < view.max_offset();
-    let mark = match (above, below) {
-        (true, true) => format!("{}  {below_text}", crate::strings::MORE_ABOVE),
-        (true, false) => crate::strings::MORE_ABOVE.to_owned(),
-        _ => below_text.to_owned(),
-    };
+    let mark = scroll_mark(
+        view.offset > 0,
+        view.offset < view.max_offset(),
+        below_text,
+        area.width,
+    );
     f.render_widget(
-        Paragraph::new(format!("{mark} {}", crate::strings::SCROLL_HINT)).style(bold()),
+        Paragraph::new(mark).style(bold()),
         Rect {
             y: area.y + area.height - 1,
             height: 1,
@@ -479,4 +511,31 @@ pub fn viewport_with(
         },
     );
     view
+}
+
+/// The line under a scrolled window: what is above and below it and the keys that scroll,
+/// in the fullest words that fit `width` whole (a mark is never cut: shorter words instead).
+pub fn scroll_mark(above: bool, below: bool, below_text: &str, width: u16) -> String {
+    use crate::strings::{MORE_ABOVE, MORE_BELOW, MORE_BOTH, SCROLL_HINT};
+    let hint = |mark: &str| format!("{mark} {SCROLL_HINT}");
+    let candidates: Vec<String> = match (above, below) {
+        (true, true) => vec![
+            hint(&format!("{MORE_ABOVE}  {below_text}")),
+            hint(&format!("{MORE_ABOVE}  {MORE_BELOW}")),
+            hint(MORE_BOTH),
+            MORE_BOTH.to_owned(),
+        ],
+        (true, false) => vec![hint(MORE_ABOVE), MORE_ABOVE.to_owned()],
+        _ => vec![
+            hint(below_text),
+            hint(MORE_BELOW),
+            below_text.to_owned(),
+            MORE_BELOW.to_owned(),
+        ],
+    };
+    let fits = |c: &&String| c.width() <= usize::from(width);
+    match candidates.iter().find(fits) {
+        Some(c) => c.clone(),
+        None => candidates.last().cloned().unwrap_or_default(),
+    }
 }

@@ -12,6 +12,7 @@ pub const UNIT_OPTION: &str = "http://hl7.org/fhir/StructureDefinition/questionn
 pub const OPTION_EXCLUSIVE: &str =
     "http://hl7.org/fhir/StructureDefinition/questionnaire-optionExclusive";
 pub const ORDINAL: &str = "http://hl7.org/fhir/StructureDefinition/ordinalValue";
+pub const MIN_LENGTH: &str = "http://hl7.org/fhir/StructureDefinition/minLength";
 pub const REGEX: &str = "http://hl7.org/fhir/StructureDefinition/regex";
 pub const ENTRY_FORMAT: &str = "http://hl7.org/fhir/StructureDefinition/entryFormat";
 pub const ITEM_WEIGHT: &str = "http://hl7.org/fhir/StructureDefinition/itemWeight";

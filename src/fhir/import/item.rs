@@ -81,6 +81,7 @@ impl Importer<'_> {
             ext::TRIAGE_SHOW_IF,
             ext::TRIAGE_SHORT,
             ext::REGEX,
+            ext::MIN_LENGTH,
             ext::ENTRY_FORMAT,
             ext::TRIAGE_MIN_DATE,
             ext::TRIAGE_MAX_DATE,
@@ -339,6 +340,7 @@ impl Importer<'_> {
             id: format!("{link}{OTHER_SUFFIX}"),
             kind: ItemKind::Question(QuestionKind::Text {
                 max_length: 200,
+                min_length: 0,
                 pattern: None,
             }),
             text: strings::OPEN_CHOICE_TYPE.into(),
@@ -470,6 +472,7 @@ impl Importer<'_> {
             }
             "time" if !has_options => q(QuestionKind::Text {
                 max_length: 8,
+                min_length: 0,
                 pattern: regex_lite::Regex::new(r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$")
                     .ok()
                     .map(|regex| TextPattern {
@@ -484,8 +487,14 @@ impl Importer<'_> {
                     .map(|m| m as usize)
                     .unwrap_or(if ty == "text" { 2000 } else { 500 });
                 let pattern = self.pattern(obj, path);
+                let max_length = max.clamp(1, 10_000);
+                let min_length = ext::first(obj, ext::MIN_LENGTH)
+                    .and_then(|x| x.get("valueInteger"))
+                    .and_then(Value::as_u64)
+                    .map_or(0, |m| (m as usize).min(max_length));
                 q(QuestionKind::Text {
-                    max_length: max.clamp(1, 10_000),
+                    max_length,
+                    min_length,
                     pattern,
                 })
             }

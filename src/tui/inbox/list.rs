@@ -96,10 +96,23 @@ fn cell(text: &str, w: usize, right: bool) -> String {
     }
 }
 
+/// The all-days view's first column: the visit's date (month-day), with the time when the form
+/// was completed on that day; a form typed in later (from paper) shows its visit date alone,
+/// never the day it was typed.
+fn visit_cell(it: &Intake, completed: &jiff::ZonedDateTime) -> String {
+    let day = completed.strftime("%Y-%m-%d").to_string();
+    let visit = it.visit_date.get(5..).unwrap_or(&it.visit_date);
+    if day == it.visit_date {
+        format!("{visit} {}", completed.strftime("%H:%M"))
+    } else {
+        visit.to_owned()
+    }
+}
+
 fn row_text(m: &Inbox, it: &Intake, w: &[usize; 8]) -> String {
     let at = it.completed_at.to_zoned_datetime(m.zone.clone());
     let time = if m.day.is_none() {
-        at.strftime("%m-%d %H:%M").to_string()
+        visit_cell(it, &at)
     } else {
         at.strftime("%H:%M").to_string()
     };
@@ -152,7 +165,15 @@ fn row_text(m: &Inbox, it: &Intake, w: &[usize; 8]) -> String {
 pub(super) fn view(m: &Inbox, f: &mut Frame, body: Rect, taps: &mut Taps) {
     let w = widths(body.width, m.day.is_none());
     let head = [
-        cell("TIME", w[0], false),
+        cell(
+            if m.day.is_none() {
+                strings::INBOX_VISIT_COLUMN
+            } else {
+                strings::INBOX_TIME_COLUMN
+            },
+            w[0],
+            false,
+        ),
         cell("NAME", w[1], false),
         cell("AGE", w[2], true),
         cell("AREAS", w[3], false),

@@ -22,7 +22,8 @@ pub(super) fn sign_in(m: &mut Inbox, i: Intent) -> Vec<Effect> {
     };
     *focus = p;
     if !m.pin_set.get(p).copied().unwrap_or(false) {
-        *message = Some(fill(strings::INBOX_NO_PIN, &m.prescribers[p].name));
+        let who = &m.prescribers[p];
+        *message = Some(strings::inbox_no_pin(&who.name, &who.id));
         return Vec::new();
     }
     m.screen = Screen::Pin(PinEntry {

@@ -358,39 +358,47 @@ fn leave_section(m: &mut Model<'_>, section: ItemIdx) {
 
 /// The option numbers of the focused field can reach `n` options: how many digits a number
 /// may have before it is complete.
-fn can_go_on(number: u32, offered: usize) -> bool {
-    (number as usize) * 10 <= offered
+fn can_go_on(number: u32, numbers: &[u32]) -> bool {
+    number > 0 && numbers.iter().any(|&n| n >= number * 10)
 }
 
 fn digit(m: &mut Model<'_>, focus: ItemIdx, d: u32) -> Vec<Effect> {
     if !matches!(m.field, Field::Choice { .. } | Field::Multi { .. }) {
         return Vec::new();
     }
-    let offered = m.offered_options(focus).len();
+    // The numbers printed beside the answers (positions, or a scale's own numbers).
+    let numbers = options::paper_numbers(m.offered_options(focus));
+    let index = |n: u32| numbers.iter().position(|&x| x == n);
     let Screen::Form { pending, .. } = &mut m.screen else {
         return Vec::new();
     };
     let mut effects = Vec::new();
     let number = match pending.take() {
-        Some(p) if ((p * 10 + d) as usize) <= offered => p * 10 + d,
+        Some(p) if index(p * 10 + d).is_some() => p * 10 + d,
         Some(p) => {
             // "1" then "5" in a list of eleven: option 1, then option 5.
-            effects.extend(choose(m, focus, p as usize - 1));
+            if let Some(i) = index(p) {
+                effects.extend(choose(m, focus, i));
+            }
             d
         }
         None => d,
     };
-    if number == 0 || number as usize > offered {
-        m.message = Some(strings::form_no_such_answer(number, offered));
+    let Some(i) = index(number) else {
+        let (lo, hi) = (
+            numbers.iter().min().copied().unwrap_or(1),
+            numbers.iter().max().copied().unwrap_or(1),
+        );
+        m.message = Some(strings::form_no_such_answer(number, lo, hi));
         return effects;
-    }
-    if can_go_on(number, offered) {
+    };
+    if can_go_on(number, &numbers) {
         if let Screen::Form { pending, .. } = &mut m.screen {
             *pending = Some(number);
         }
         return effects;
     }
-    effects.extend(choose(m, focus, number as usize - 1));
+    effects.extend(choose(m, focus, i));
     effects.extend(after_choice(m, focus, true));
     effects
 }
@@ -401,8 +409,9 @@ fn flush_pending(m: &mut Model<'_>, focus: ItemIdx) -> Vec<Effect> {
         Screen::Form { pending, .. } => pending.take(),
         _ => None,
     };
-    match pending {
-        Some(p) => choose(m, focus, p as usize - 1),
+    let numbers = options::paper_numbers(m.offered_options(focus));
+    match pending.and_then(|p| numbers.iter().position(|&x| x == p)) {
+        Some(i) => choose(m, focus, i),
         None => Vec::new(),
     }
 }
@@ -480,8 +489,19 @@ fn enter_does(m: &Model<'_>, section: ItemIdx, focus: ItemIdx) -> &'static str {
         return strings::FORM_ENTER_REVIEW;
     }
     let list = fields(m, section);
+    // What leaving the section would find missing (the field with the focus counts as
+    // answered when something is typed in it: Enter takes it first).
+    let typed = m
+        .field
+        .input()
+        .is_some_and(|i| !crate::text::is_blank(i.value()));
+    let missing = m.session.problems().any(|p| {
+        m.session.questionnaire().section_of(p.item()) == section && !(typed && p.item() == focus)
+    });
     if list.last() != Some(&focus) {
         strings::FORM_ENTER_FIELD
+    } else if missing {
+        strings::FORM_ENTER_MISSING
     } else if other_section(m, section, true).is_some() {
         strings::FORM_ENTER_SECTION
     } else {
@@ -501,7 +521,11 @@ fn block_height(m: &Model<'_>, item: ItemIdx, focused: bool, width: u16) -> u16 
     let answers = if offered.is_empty() {
         theme::text_height(&step::hint_text(it), width.saturating_sub(2))
     } else {
-        options::rows_needed(offered, width.saturating_sub(2))
+        options::rows_needed(
+            offered,
+            width.saturating_sub(2),
+            options::Numbering::Positions,
+        )
     };
     text + answers + 1
 }
@@ -702,9 +726,14 @@ fn focused_field(
                 focus: None,
                 boxes: false,
                 marker: &marker,
+                numbering: options::Numbering::Positions,
             };
             options::draw(&list, f, inner, hits);
-            let numbers: Vec<u32> = chosen.iter().map(|c| c + 1).collect();
+            let printed = options::paper_numbers(offered);
+            let numbers: Vec<u32> = chosen
+                .iter()
+                .filter_map(|&c| printed.get(c as usize).copied())
+                .collect();
             entry_line(f, entry, &numbers, pending);
         }
         Field::Multi { chosen, .. } => {
@@ -720,9 +749,14 @@ fn focused_field(
                 focus: None,
                 boxes: false,
                 marker: &marker,
+                numbering: options::Numbering::Positions,
             };
             options::draw(&list, f, inner, hits);
-            let numbers: Vec<u32> = chosen.iter().map(|c| c + 1).collect();
+            let printed = options::paper_numbers(offered);
+            let numbers: Vec<u32> = chosen
+                .iter()
+                .filter_map(|&c| printed.get(c as usize).copied())
+                .collect();
             entry_line(f, entry, &numbers, pending);
         }
         Field::Text(input) | Field::Quantity { input, .. } => {

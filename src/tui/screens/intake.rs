@@ -112,6 +112,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
         focus: Some(focus),
         boxes: true,
         marker: &marker,
+        numbering: crate::tui::options::Numbering::Keys,
     };
     crate::tui::options::draw(&list, f, list_area, hits);
     f.render_widget(

@@ -100,14 +100,14 @@ fn open(m: &mut Model<'_>, rows: &[At], i: usize) -> Vec<Effect> {
     Vec::new()
 }
 
-/// An answer as the patient gave it (their words and option labels); "Left blank" for an
-/// optional question passed without an answer, "Not answered yet" for a required one.
+/// An answer as the patient gave it (their words and option labels), "Not answered yet" for a
+/// required question, or "Left blank (optional)".
 pub(crate) fn shown(m: &Model<'_>, at: At) -> String {
     let q = m.session.questionnaire();
     let item = at.item;
     match m.session.answer_at(at) {
-        None if !q.item(item).required => strings::REVIEW_LEFT_BLANK.to_owned(),
-        None => strings::REVIEW_MISSING.to_owned(),
+        None if m.session.required_at(at) => strings::REVIEW_MISSING.to_owned(),
+        None => strings::REVIEW_LEFT_BLANK.to_owned(),
         Some(Answer::Date(d)) => typed::describe_date(d),
         Some(Answer::Choice(c)) => q
             .item(item)
@@ -159,6 +159,9 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
     // What Enter does, said on the screen itself (or what is still needed).
     let hint = match &m.message {
         Some(t) => t.as_str(),
+        None if focus >= rows.len() && m.session.first_problem().is_some() => {
+            strings::REVIEW_HINT_NEED
+        }
         None if focus >= rows.len() => strings::REVIEW_HINT_SEND,
         None => strings::REVIEW_HINT_ROW,
     };

@@ -14,8 +14,12 @@ use crate::store::AuditEvent;
 use crate::strings::{self, fill};
 use crate::tui::model::{AfterPin, Effect, HitMap, Model, Msg, Screen, Target};
 use crate::tui::screens::keypad::{self, PinAction};
+
 use crate::tui::screens::pause;
 use crate::tui::theme;
+
+/// Rows kept for the PIN entry's message (wrong PIN, lockout), drawn or not.
+pub const PIN_MESSAGE_ROWS: u16 = 2;
 
 /// What the staff menu offers, depending on what the kiosk is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -334,19 +338,21 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
             } else {
                 f.render_widget(Paragraph::new(format!("> {masked}")), boxed);
             }
-            let mut y = boxed.y + boxed.height;
+            // The message's rows are kept whether or not there is one and whatever its length,
+            // so the keypad never moves under a finger (a tap aimed at Cancel must not land on
+            // Delete when a lockout message wraps).
+            let y = boxed.y + boxed.height + PIN_MESSAGE_ROWS;
             if let Some(msg) = message {
-                let h = theme::text_height(&format!("! {msg}"), body.width).min(2);
+                let top = boxed.y + boxed.height;
                 theme::message(
                     f,
                     Rect {
-                        y,
-                        height: h.min((body.y + body.height).saturating_sub(y)),
+                        y: top,
+                        height: PIN_MESSAGE_ROWS.min((body.y + body.height).saturating_sub(top)),
                         ..body
                     },
                     msg,
                 );
-                y += h;
             }
             // The keypad for touch screens, below; as large as the rest of the screen allows.
             let pad = Rect {

@@ -92,6 +92,10 @@ pub fn update(m: &mut Model<'_>, step: Step, msg: Msg) -> Vec<Effect> {
                 KeyCode::Down if !m.scroll_view(1, true) => move_focus(m, 1),
                 KeyCode::Down => {}
                 KeyCode::Tab => move_focus(m, 1),
+                // Answers past the ninth have no number key: End reaches the last ("None of
+                // these", "Not sure") at once, Home the first.
+                KeyCode::End => move_focus(m, i32::MAX / 2),
+                KeyCode::Home => move_focus(m, -(i32::MAX / 2)),
                 KeyCode::Char(' ') => {
                     if let Some(f) = focus(m) {
                         choose(m, item, f);
@@ -229,6 +233,8 @@ fn choose(m: &mut Model<'_>, item: ItemIdx, i: usize) {
         }
         _ => return,
     }
+    // The list scrolls to the answer chosen (by its number key, perhaps out of sight).
+    m.follow_focus = true;
     m.message = None;
 }
 
@@ -336,15 +342,17 @@ pub fn commit(m: &mut Model<'_>, at: At, need_answer: bool) -> Result<Vec<Effect
     };
     match answer {
         None if need_answer && m.session.required_at(at) => {
+            // A choice's message is worded for the window when drawn (see `view`): shortened
+            // where the answers scroll, naming those out of sight only when they stay so.
             m.message = Some(match it.question() {
-                // Answers out of sight are named: the one that fits may be among them.
-                Some(QuestionKind::Choice { .. }) => options::out_of_sight_message(
-                    strings::NEED_CHOICE,
-                    m.offered_options(item),
-                    &m.hidden_options.borrow(),
-                ),
+                Some(QuestionKind::Choice { style, .. }) => {
+                    strings::need_choice(*style == ChoiceStyle::Multi).to_owned()
+                }
                 _ => strings::NEED_ANSWER.to_owned(),
             });
+            // The answers come into view (in the smallest windows the question scrolls with
+            // them): the message is about them.
+            m.follow_focus = true;
             return Err(Refused);
         }
         None => {
@@ -494,7 +502,7 @@ pub(super) fn frame(
 
 /// Whether the answers of `item` show whole only with the progress bar and the blank row
 /// above the buttons given up (at 80x24: the eleven medicine groups, one per row).
-fn needs_tight_layout(m: &Model<'_>, area: Rect, item: ItemIdx) -> bool {
+fn needs_tight_layout(m: &Model<'_>, area: Rect, item: ItemIdx, message: Option<&str>) -> bool {
     let it = m.session.questionnaire().item(item);
     let offered = m.offered_options(item);
     if offered.is_empty() || !matches!(it.kind, ItemKind::Question(_)) {
@@ -502,12 +510,10 @@ fn needs_tight_layout(m: &Model<'_>, area: Rect, item: ItemIdx) -> bool {
     }
     let width = area.width.saturating_sub(2);
     let normal = area.height.saturating_sub(3 + footer_height(area) + 1);
-    let message_h = match (&m.message, &m.save_problem) {
-        (Some(t), _) | (None, Some(t)) => theme::text_height(&format!("! {t}"), width),
-        _ => 0,
-    };
-    let need =
-        theme::text_height(&it.text, width) + options::rows_needed(offered, width) + message_h;
+    let message_h = message.map_or(0, |t| theme::text_height(&format!("! {t}"), width));
+    let need = theme::text_height(&it.text, width)
+        + options::rows_needed(offered, width, options::Numbering::Keys)
+        + message_h;
     need > normal && need <= normal + 2
 }
 
@@ -530,22 +536,71 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, step: S
         Step::Item(at) => at,
         Step::More(at) => return super::more::view(m, f, area, hits, at),
     };
+    let shown = m.message.as_deref().or(m.save_problem.as_deref());
+    let Some(multi) = m.message.as_deref().and_then(strings::is_need_choice) else {
+        return draw_item(m, f, area, hits, at, shown);
+    };
+    // The empty-answer message of a choice must leave the answers in sight and count only
+    // those really out of sight: drawn in full (or in one line) when every answer then shows;
+    // else in one line that says more are out of sight, or naming them when that costs none of
+    // the answers shown.
+    let first_hit = hits.targets.len();
+    let view_before = m.viewport.get();
+    let redraw = |f: &mut Frame, hits: &mut HitMap, text: &str| {
+        f.render_widget(ratatui::widgets::Clear, area);
+        hits.targets.truncate(first_hit);
+        m.viewport.set(view_before);
+        draw_item(m, f, area, hits, at, Some(text));
+        m.hidden_options.borrow().clone()
+    };
+    let base = strings::need_choice(multi);
+    if redraw(f, hits, base).is_empty()
+        || redraw(f, hits, strings::need_choice_line(multi)).is_empty()
+    {
+        return;
+    }
+    let out_of_sight = redraw(f, hits, strings::need_choice_short(multi));
+    let named = options::out_of_sight_message(base, m.offered_options(at.item), &out_of_sight);
+    let all = m.offered_options(at.item).len();
+    let in_sight = all.saturating_sub(out_of_sight.len());
+    if in_sight < all.min(3) || redraw(f, hits, &named) != out_of_sight {
+        redraw(f, hits, strings::need_choice_short(multi));
+    }
+}
+
+/// Draws the step of `at` with `message` (validation or saving problem) at the bottom.
+fn draw_item(
+    m: &Model<'_>,
+    f: &mut Frame,
+    area: Rect,
+    hits: &mut HitMap,
+    at: At,
+    message: Option<&str>,
+) {
     let item = at.item;
     let q = m.session.questionnaire();
     let it = q.item(item);
     let narrow = area.width < 60;
     m.hidden_options.replace(Vec::new());
-    let tight = needs_tight_layout(m, area, item);
+    let tight = needs_tight_layout(m, area, item, message);
     let (body, footer) = frame(m, f, area, item, tight);
     let context_row = if tight { area.y + 1 } else { area.y + 2 };
 
     // Footer buttons.
-    let next_label = if matches!(it.kind, ItemKind::Group { .. }) {
+    // What Enter does: from a question opened on the review, it goes back there.
+    let next_label = if m.back_to_review.is_some() {
+        strings::BACK_TO_REVIEW
+    } else if matches!(it.kind, ItemKind::Group { .. }) {
         strings::CONTINUE
     } else {
         strings::NEXT
     };
     let (back_l, help_l, next_l) = if narrow {
+        let next_label = if m.back_to_review.is_some() {
+            strings::BACK_TO_REVIEW_SHORT
+        } else {
+            next_label
+        };
         (
             "← Back".to_owned(),
             "? Help".to_owned(),
@@ -571,10 +626,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, step: S
     let put = |f: &mut Frame, y: &mut u16, text: &str, style: ratatui::style::Style| {
         put_text(f, body, y, text, style)
     };
-    let message_h = match (&m.message, &m.save_problem) {
-        (Some(t), _) | (None, Some(t)) => theme::text_height(&format!("! {t}"), body.width),
-        _ => 0,
-    };
+    let message_h = message.map_or(0, |t| theme::text_height(&format!("! {t}"), body.width));
     // Where the question stands: the text of the group around it (a section's title, or a
     // FHIR group's stem such as "Over the last two weeks, how often ..."), on the free row under
     // the progress bar; a stem too long for it goes above the question when there is room.
@@ -690,7 +742,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, step: S
                 top += h;
             }
             m.hidden_options.replace(hidden);
-            if let Some(t) = m.message.as_ref().or(m.save_problem.as_ref()) {
+            if let Some(t) = message {
                 let h = message_h.min(body.height);
                 theme::message(
                     f,
@@ -731,7 +783,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, step: S
             let field_need = if offered.is_empty() {
                 5
             } else {
-                options::rows_needed(offered, body.width)
+                options::rows_needed(offered, body.width, options::Numbering::Keys)
             };
             if room >= hint_h + 1 + field_need {
                 put(f, &mut y, &hint, theme::dim());
@@ -745,7 +797,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, step: S
             field_view(m, f, field_area, hits, item, false);
         }
     }
-    if let Some(t) = m.message.as_ref().or(m.save_problem.as_ref()) {
+    if let Some(t) = message {
         let h = message_h.min(body.height);
         theme::message(
             f,
@@ -785,7 +837,19 @@ pub(crate) fn hint_text(it: &crate::questionnaire::Item) -> String {
                 ..
             },
             _,
+        ) if options::some_without_key(it.options()) => {
+            format!("{} {}", strings::CHOOSE_MANY_HINT, strings::END_KEY_HINT)
+        }
+        (
+            QuestionKind::Choice {
+                style: ChoiceStyle::Multi,
+                ..
+            },
+            _,
         ) => strings::CHOOSE_MANY_HINT.to_owned(),
+        (QuestionKind::Choice { .. }, _) if options::some_without_key(it.options()) => {
+            format!("{} {}", strings::CHOOSE_ONE_HINT, strings::END_KEY_HINT)
+        }
         (QuestionKind::Choice { .. }, _) => strings::CHOOSE_ONE_HINT.to_owned(),
         (QuestionKind::Number { min, max, unit, .. }, _) => {
             // FHIR's 32-bit integer limits are a technical bound, not one worth reading.
@@ -854,6 +918,7 @@ fn field_view(
             focus: Some(focus.min(shown)),
             boxes,
             marker,
+            numbering: options::Numbering::Keys,
         };
         options::draw(&list, f, area, hits)
     };
@@ -1038,7 +1103,7 @@ pub(super) fn options_view(
         let view = theme::OptionView {
             marker: marker(i),
             index: i,
-            key: keys.get(i).copied().flatten(),
+            number: keys.get(i).copied().flatten().unwrap_or(' ').to_string(),
             label: &o.label,
             focused: i == focus,
         };

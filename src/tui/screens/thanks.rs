@@ -49,7 +49,13 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         width: area.width.saturating_sub(4),
         height: area.height.saturating_sub(2),
     };
-    let finish = q.meta.finish.as_deref().unwrap_or(strings::THANKS_DEFAULT);
+    // The questionnaire's closing words are for the patient; reception (reading the questions
+    // out, or typing in a paper form) is told what happened in its own words.
+    let finish = if m.mode.is_staff() {
+        strings::THANKS_STAFF
+    } else {
+        q.meta.finish.as_deref().unwrap_or(strings::THANKS_DEFAULT)
+    };
     let text = match (m.kiosk.is_some(), m.record) {
         (true, _) if settled(m) => format!(
             "{finish}\n\n{}\n\n{}",
