@@ -23,10 +23,10 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use triage::clinic::{ClinicSettings, PasswordSource, Tls};
 use triage::engine::Session;
-use triage::inbox::desk::{self, ClinicDesk, Desk, ListSpec};
 use triage::inbox::{Columns, Prescriber};
 use triage::questionnaire::{DEFAULT_SOURCE, load_toml};
 use triage::store::SqliteStore;
+use triage::tui::inbox::desk::{self, ClinicDesk, Desk, ListSpec};
 use triage::tui::inbox::{Inbox, Msg, Screen, Setup, update, view};
 
 const TOTAL: i64 = 100_000;

@@ -321,7 +321,18 @@ fn show_plain_date(d: &PartialDate) -> String {
 
 /// How a stored number is shown back in its field.
 pub fn show_number(n: f64) -> String {
-    crate::summary::fmt_num(n)
+    fmt_num(n)
+}
+
+/// A number as people write it: no trailing `.0` on whole numbers (below 10^15, where `f64`
+/// still holds every integer), otherwise Rust's shortest round-trip form. The one number
+/// formatter: screens, the doctor's page and validation messages all use it.
+pub fn fmt_num(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
 }
 
 #[cfg(test)]

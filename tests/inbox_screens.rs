@@ -16,9 +16,9 @@ use jiff::civil::Date;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
-use triage::inbox::desk::Opened;
 use triage::inbox::{Columns, Decision, DecisionKind, IntakeRow, Prescriber};
 use triage::questionnaire::{DEFAULT_SOURCE, load_toml};
+use triage::tui::inbox::desk::Opened;
 use triage::tui::inbox::{Effect, Inbox, Msg, Screen, Setup, update, view};
 use triage::tui::keymap::{Intent, Taps};
 

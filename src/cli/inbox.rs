@@ -9,11 +9,11 @@ use jiff::civil::Date;
 
 use super::{CliError, Io, Status};
 use crate::inbox::Columns;
-use crate::inbox::desk::{self, ClinicDesk, Desk, ListSpec, OpenDesk};
 use crate::kiosk::pin::{self, Holder};
 use crate::strings;
 use crate::text;
 use crate::tui::inbox::Setup;
+use crate::tui::inbox::desk::{self, ClinicDesk, Desk, ListSpec, OpenDesk};
 use crate::tui::inbox::runtime::{self, InboxOptions};
 
 /// What `triage inbox` was asked for.

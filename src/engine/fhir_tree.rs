@@ -443,7 +443,7 @@ pub fn to_answer(it: &Item, result: &[Val<'_>]) -> Option<Answer> {
                 return Some(Answer::Quantity {
                     value,
                     unit: k as u32,
-                    base: super::validate::base_value(it, value, k as u32),
+                    base: crate::questionnaire::validate::base_value(it, value, k as u32),
                 });
             }
             let n = match first {
@@ -469,7 +469,7 @@ pub fn to_answer(it: &Item, result: &[Val<'_>]) -> Option<Answer> {
                 return Some(Answer::Quantity {
                     value: n,
                     unit,
-                    base: super::validate::base_value(it, n, unit),
+                    base: crate::questionnaire::validate::base_value(it, n, unit),
                 });
             }
             Some(Answer::Number(n))

@@ -6,10 +6,11 @@ pub mod fhir_tree;
 mod latch;
 mod layout;
 mod session;
-mod validate;
 
+pub use crate::questionnaire::validate::{
+    AnswerError, base_value, check as check_answer, toggle_option,
+};
 pub use crate::questionnaire::{At, Inst};
 pub use latch::{AlertStatus, Latch, NotAssessed, Release, ReleaseAction, Releaser};
 pub use layout::Step;
 pub use session::{FiredFlag, Outcome, Problem, Session};
-pub use validate::{AnswerError, base_value, check as check_answer, toggle_option};

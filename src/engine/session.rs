@@ -19,9 +19,9 @@ use jiff::civil::Date;
 
 use super::latch::{AlertStatus, Latch, NotAssessed, Release, ReleaseAction, Releaser};
 use super::layout::{Answers, Layout, NONE, Step};
-use super::validate::{self, AnswerError};
 use crate::answer::Answer;
 use crate::expr::{self, Env, Expr, Trigger, Val};
+use crate::questionnaire::validate::{self, AnswerError};
 use crate::questionnaire::{
     At, FlagAction, Inst, ItemIdx, ItemKind, Node, Questionnaire, Severity,
 };
@@ -40,6 +40,20 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The questionnaire's banner and text for this outcome.
+    pub fn text(
+        self,
+        texts: &crate::questionnaire::Outcomes,
+    ) -> &crate::questionnaire::OutcomeText {
+        match self {
+            Outcome::Stop => &texts.stop,
+            Outcome::Caution => &texts.caution,
+            Outcome::Clear => &texts.clear,
+            Outcome::NotAssessed => &texts.not_assessed,
+            Outcome::NoRules => &texts.no_rules,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Stop => "stop",

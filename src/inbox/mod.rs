@@ -4,7 +4,6 @@
 //! side ([`desk`]); the screens live in `crate::tui::inbox`. It never logs answers.
 
 pub mod decision;
-pub mod desk;
 pub mod intake;
 pub mod settings;
 

@@ -9,6 +9,8 @@ mod model;
 pub(crate) mod print;
 mod raw;
 mod strspan;
+pub mod validate;
+pub mod values;
 pub mod versions;
 
 pub use instance::{At, Inst, MAX_REPEAT_DEPTH};

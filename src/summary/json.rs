@@ -62,7 +62,7 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
         })
         .collect();
     let outcome = s.outcome();
-    let o = q.outcome.text_for(outcome);
+    let o = outcome.text(&q.outcome);
     let missing: Vec<&str> = s
         .problems()
         .filter_map(|p| {

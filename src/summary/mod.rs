@@ -26,14 +26,7 @@ pub struct Context {
     pub record_id: Option<String>,
 }
 
-/// Formats a number without a trailing `.0`.
-pub fn fmt_num(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
-}
+pub use crate::typed::fmt_num;
 
 /// An answer in words for the doctor (option short labels, units, ISO dates).
 pub fn answer_text(q: &Questionnaire, item: ItemIdx, a: &Answer) -> String {

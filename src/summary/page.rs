@@ -280,7 +280,7 @@ fn render_parts(s: &Session<'_>, ctx: &Context, fit: Fit) -> Parts {
     // Outcome banner.
     out.push(rule('='));
     let outcome = s.outcome();
-    let o = q.outcome.text_for(outcome);
+    let o = outcome.text(&q.outcome);
     let c = counts(s);
     let tally = format!("STOP {} - CAUTION {} - NOTE {}", c[0].1, c[1].1, c[2].1);
     let banner = o.banner.to_uppercase();

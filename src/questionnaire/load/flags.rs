@@ -299,16 +299,18 @@ impl Builder<'_> {
                 continue;
             }
             let item = &self.items[i as usize];
-            let answer =
-                crate::answers::answer_for_item(item, &crate::answers::RawValue::from_toml(v))
-                    .and_then(|a| {
-                        crate::engine::check_answer(
-                            item,
-                            a,
-                            jiff::civil::Date::constant(2000, 1, 1),
-                        )
-                        .map_err(|e| e.message)
-                    });
+            let answer = crate::questionnaire::values::answer_for_item(
+                item,
+                &crate::questionnaire::values::RawValue::from_toml(v),
+            )
+            .and_then(|a| {
+                crate::questionnaire::validate::check(
+                    item,
+                    a,
+                    jiff::civil::Date::constant(2000, 1, 1),
+                )
+                .map_err(|e| e.message)
+            });
             match answer {
                 Ok(a) => out.push((i, a)),
                 Err(e) => self.err(

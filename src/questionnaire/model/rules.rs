@@ -195,20 +195,6 @@ pub enum RowValue {
     Answers(Vec<Ref>),
 }
 
-impl Outcomes {
-    /// The banner and text for an outcome.
-    pub fn text_for(&self, o: crate::engine::Outcome) -> &OutcomeText {
-        use crate::engine::Outcome;
-        match o {
-            Outcome::Stop => &self.stop,
-            Outcome::Caution => &self.caution,
-            Outcome::Clear => &self.clear,
-            Outcome::NotAssessed => &self.not_assessed,
-            Outcome::NoRules => &self.no_rules,
-        }
-    }
-}
-
 impl Default for Outcomes {
     fn default() -> Self {
         use crate::strings as s;

@@ -5,6 +5,7 @@
 //! targets. One file per screen. The store is reached only through effects, on a worker thread.
 
 mod decide;
+pub mod desk;
 mod list;
 mod page;
 pub mod runtime;
@@ -18,10 +19,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::keymap::{Intent, Mode, Taps};
-use crate::inbox::desk::Opened;
 use crate::inbox::{Decision, DecisionKind, Intake, NewDecision, Prescriber};
 use crate::kiosk::pin::Check;
 use crate::strings;
+use crate::tui::inbox::desk::Opened;
 
 pub use page::Page;
 

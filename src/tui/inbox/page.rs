@@ -9,8 +9,8 @@ use ratatui::widgets::Paragraph;
 use super::{Effect, Inbox, Screen};
 use crate::inbox::Intake;
 use crate::inbox::decision::{self, Decision};
-use crate::inbox::desk::Opened;
 use crate::strings;
+use crate::tui::inbox::desk::Opened;
 use crate::tui::keymap::{Intent, Taps};
 use crate::tui::theme;
 

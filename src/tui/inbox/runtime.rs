@@ -1,6 +1,6 @@
 //! The inbox's runtime: draws the model, turns keys (through the mode's keymap), taps (through
 //! the last frame's tap targets), the wheel and pastes into intents, calls `update`, and performs
-//! its effects. The store is on the desk's worker thread (see `crate::inbox::desk`); only the
+//! its effects. The store is on the desk's worker thread (see `crate::tui::inbox::desk`); only the
 //! PIN check runs here, as in the kiosk. The terminal is restored however it ends.
 
 use std::path::PathBuf;
@@ -14,10 +14,10 @@ use jiff::Timestamp;
 use ratatui::Terminal;
 
 use super::{Effect, Inbox, Msg, Setup, update, view};
-use crate::inbox::desk::{self, Desk, ListSpec, Reply, Request};
 use crate::kiosk::pin;
 use crate::tui::RunError;
 use crate::tui::backend::LeanBackend;
+use crate::tui::inbox::desk::{self, Desk, ListSpec, Reply, Request};
 use crate::tui::keymap::{Intent, Taps, keymap};
 use crate::tui::terminal::{Guard, Input, open_tty, wait_for_input};
 

@@ -13,9 +13,9 @@ use std::time::Duration;
 use jiff::Timestamp;
 use postgres::fallible_iterator::FallibleIterator;
 
-use super::decision::{self, Decision, NewDecision};
-use super::intake::{self, Columns, Intake, IntakeRow};
 use crate::clinic::ClinicSettings;
+use crate::inbox::decision::{self, Decision, NewDecision};
+use crate::inbox::intake::{self, Columns, Intake, IntakeRow};
 use crate::store::{SqliteStore, Store};
 
 /// An intake opened for reading: the doctor's page as stored, and its decisions.

@@ -10,6 +10,7 @@ use crate::questionnaire::{ChoiceStyle, Item, ItemKind, QuestionKind};
 pub const MAX_EXACT: f64 = 9_007_199_254_740_992.0;
 
 use crate::strings::{self, fill};
+use crate::typed::fmt_num;
 
 /// Why an answer was refused; `message` is what the patient reads.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -22,14 +23,6 @@ fn refuse<T>(message: impl Into<String>) -> Result<T, AnswerError> {
     Err(AnswerError {
         message: message.into(),
     })
-}
-
-fn fmt_num(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
 }
 
 fn fmt_date(d: Date) -> String {
