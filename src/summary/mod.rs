@@ -95,6 +95,57 @@ pub fn instance_words(q: &Questionnaire, at: crate::questionnaire::At) -> Option
     Some(parts.join(", "))
 }
 
+/// As [`instance_words`], read in a session: an item under an answer of a repeating question
+/// names that answer ("Penicillin" rather than "2"), and with `name_groups` a repeating group's
+/// instance names the group ("Medicine you take 2").
+pub fn instance_label(
+    s: &Session<'_>,
+    at: crate::questionnaire::At,
+    name_groups: bool,
+) -> Option<String> {
+    let q = s.questionnaire();
+    let levels = q.levels(at.item);
+    if levels.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = levels
+        .iter()
+        .zip(at.inst.as_slice())
+        .enumerate()
+        .map(|(d, (&level, &k))| {
+            let it = q.item(level);
+            let number = (k + 1).to_string();
+            if !it.repeats_itself() {
+                return it
+                    .options()
+                    .get(k as usize)
+                    .map_or(number, |o| o.doctor_label().to_owned());
+            }
+            if it.question().is_some() {
+                let answer = (level != at.item)
+                    .then(|| {
+                        s.answer_at(crate::questionnaire::At {
+                            item: level,
+                            inst: at.inst.prefix(d + 1),
+                        })
+                    })
+                    .flatten();
+                return answer.map_or(number, |a| answer_text(q, level, a));
+            }
+            match it
+                .text
+                .lines()
+                .next()
+                .filter(|t| name_groups && !t.trim().is_empty())
+            {
+                Some(name) => format!("{name} {number}"),
+                None => number,
+            }
+        })
+        .collect();
+    Some(parts.join(", "))
+}
+
 /// A label with the instance it is about, for an occurrence inside repeats ("Dose (2)").
 pub fn with_instance(q: &Questionnaire, at: crate::questionnaire::At, label: &str) -> String {
     match instance_words(q, at) {
