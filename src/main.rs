@@ -41,7 +41,7 @@ struct Args {
 enum Command {
     /// Walk a patient through the questionnaire (the shipped one by default).
     Run {
-        /// Questionnaire file (.toml).
+        /// Questionnaire file: native (.toml) or FHIR Questionnaire (.json).
         file: Option<PathBuf>,
         /// Format of the summary written to standard output at the end.
         #[arg(long, value_enum, default_value_t = FormatArg::Text)]

@@ -175,6 +175,8 @@ pub const PAGE_RULES: &str = "Rules";
 pub const PAGE_VISIT: &str = "Visit";
 pub const PAGE_COMPLETED: &str = "completed";
 pub const PAGE_RECORD: &str = "Record";
+/// The page's heading over questions outside every section that come after a section.
+pub const PAGE_OTHER_ANSWERS: &str = "Other answers";
 pub const PAGE_NOTES: &str = "NOTES";
 pub const PAGE_SIGNOFF: &str = "PRESCRIBER SIGN-OFF";
 /// Ends a row or flag cut on page 1 whose whole text is on page 2.
@@ -244,6 +246,11 @@ pub const MORE_ADD: &str = "Yes, add another";
 pub const MORE_DONE: &str = "No, that is all";
 pub const MORE_REMOVE: &str = "Remove the last one";
 pub const MORE_AT_MOST: &str = "This form takes at most {}.";
+/// "Add another" when the limit is reached: shown, so the other choices keep their numbers.
+pub const MORE_ADD_NOT: &str = "Add another (not possible: this form takes at most {})";
+/// A repeat with fewer answered instances than it needs: its name, how many, how many given.
+pub const MORE_NEED: &str = "{}: at least {} are needed, {} given so far.";
+pub const MORE_NEED_ADD: &str = "Choose 1 to add another.";
 pub const CHOOSE_ONE_HINT: &str = "Choose one answer, then Next.";
 pub const CHOOSE_MANY_HINT: &str = "Choose all that apply, then Next.";
 /// Added to a choice's hint when some answers have no number key.
@@ -306,8 +313,13 @@ pub const THANKS_RUN_HINT: &str = "Press Enter to finish.";
 /// Run mode when the doctor's page does not go to this screen: where staff find it.
 pub fn thanks_saved(record: i64) -> String {
     format!(
-        "Your answers are saved. Please tell a member of staff you have finished.\n\nStaff: this is record {record}; read it with `triage records show {record}`."
+        "Your answers are saved. Please tell a member of staff you have finished.\n\n{}",
+        thanks_staff_line(record)
     )
+}
+/// The line of [`thanks_saved`] for staff, alone when the window has room for nothing else.
+pub fn thanks_staff_line(record: i64) -> String {
+    format!("Staff: this is record {record}; read it with `triage records show {record}`.")
 }
 /// After `triage run` when standard output is the patient's own terminal.
 pub fn saved_not_shown(record: i64) -> String {

@@ -63,10 +63,17 @@ pub fn answer_text(q: &Questionnaire, item: ItemIdx, a: &Answer) -> String {
     }
 }
 
-/// Which instance an occurrence inside repeats is, in words: "2" for the second instance of a
-/// repeating group or question, the option's label for an item asked per chosen answer;
-/// `None` outside repeats.
-pub fn instance_words(q: &Questionnaire, at: crate::questionnaire::At) -> Option<String> {
+/// Which instance an occurrence inside repeats is about, in words, outermost first ("2", "2,
+/// Headache"): a repeating group's or question's instance by number, an item asked per ticked
+/// answer by that answer's label, an item under an answer of a repeating question by that
+/// answer ("Penicillin"); with `name_groups` a repeating group's instance names the group
+/// ("Medicine you take 2"). `None` outside repeats.
+pub fn instance_label(
+    s: &Session<'_>,
+    at: crate::questionnaire::At,
+    name_groups: bool,
+) -> Option<String> {
+    let q = s.questionnaire();
     let levels = q.levels(at.item);
     if levels.is_empty() {
         return None;
@@ -74,26 +81,39 @@ pub fn instance_words(q: &Questionnaire, at: crate::questionnaire::At) -> Option
     let parts: Vec<String> = levels
         .iter()
         .zip(at.inst.as_slice())
-        .map(|(&level, &k)| {
+        .enumerate()
+        .map(|(d, (&level, &k))| {
             let it = q.item(level);
-            if it.repeats_itself() {
-                (k + 1).to_string()
-            } else {
-                it.options()
+            let number = (k + 1).to_string();
+            if !it.repeats_itself() {
+                return it
+                    .options()
                     .get(k as usize)
-                    .map_or_else(|| (k + 1).to_string(), |o| o.doctor_label().to_owned())
+                    .map_or(number, |o| o.doctor_label().to_owned());
+            }
+            if it.question().is_some() {
+                let answer = (level != at.item)
+                    .then(|| {
+                        s.answer_at(crate::questionnaire::At {
+                            item: level,
+                            inst: at.inst.prefix(d + 1),
+                        })
+                    })
+                    .flatten();
+                return answer.map_or(number, |a| answer_text(q, level, a));
+            }
+            match it
+                .text
+                .lines()
+                .next()
+                .filter(|t| name_groups && !t.trim().is_empty())
+            {
+                Some(name) => format!("{name} {number}"),
+                None => number,
             }
         })
         .collect();
     Some(parts.join(", "))
-}
-
-/// A label with the instance it is about, for an occurrence inside repeats ("Dose (2)").
-pub fn with_instance(q: &Questionnaire, at: crate::questionnaire::At, label: &str) -> String {
-    match instance_words(q, at) {
-        Some(w) => format!("{label} ({w})"),
-        None => label.to_owned(),
-    }
 }
 
 /// How a free-text answer is written.

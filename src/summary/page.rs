@@ -321,7 +321,7 @@ fn render_parts(s: &Session<'_>, ctx: &Context, fit: Fit) -> Parts {
 
     // The questionnaire's blocks, or every answer by section.
     if q.summary.blocks.is_empty() {
-        // Every answer, section by section; questions outside any section under the title.
+        // Every answer, section by section.
         // Inside repeats each occurrence is its own row, labelled with its instance.
         let row = |at: crate::questionnaire::At| -> Option<Row> {
             let it = q.item(at.item);
@@ -333,25 +333,54 @@ fn render_parts(s: &Session<'_>, ctx: &Context, fit: Fit) -> Parts {
                 _ => return None,
             };
             Some(Row {
-                label: super::with_instance(q, at, it.doctor_label()),
+                label: match super::instance_label(s, at, false) {
+                    Some(w) => format!("{} ({w})", it.doctor_label()),
+                    None => it.doctor_label().to_owned(),
+                },
                 value: text,
                 whole: it.in_full,
             })
         };
-        let loose: Vec<Row> = s
-            .occurrences()
-            .filter(|a| !matches!(q.item(q.section_of(a.item)).kind, ItemKind::Group { .. }))
-            .filter_map(row)
-            .collect();
-        block(&mut out, &q.meta.title, &loose, fit, &mut page2);
-        for sec in q.sections().filter(|&i| s.is_visible(i)) {
-            let item = q.item(sec);
+        // In questionnaire order: each section a block under its title; a run of questions
+        // outside every section a block under the questionnaire's title (the first such
+        // run) or "Other answers" (a later one).
+        let mut top = 0;
+        let mut loose_runs = 0;
+        while (top as usize) < q.items.len() {
+            let item = q.item(top);
+            if matches!(item.kind, ItemKind::Group { .. }) {
+                if s.is_visible(top) {
+                    let rows: Vec<Row> = s
+                        .occurrences()
+                        .filter(|a| a.item > top && a.item < item.end)
+                        .filter_map(row)
+                        .collect();
+                    block(&mut out, &item.text, &rows, fit, &mut page2);
+                }
+                top = item.end;
+                continue;
+            }
+            let mut end = item.end;
+            while (end as usize) < q.items.len()
+                && !matches!(q.item(end).kind, ItemKind::Group { .. })
+            {
+                end = q.item(end).end;
+            }
             let rows: Vec<Row> = s
                 .occurrences()
-                .filter(|a| a.item > sec && a.item < item.end)
+                .filter(|a| a.item >= top && a.item < end)
                 .filter_map(row)
                 .collect();
-            block(&mut out, &item.text, &rows, fit, &mut page2);
+            if !rows.is_empty() {
+                let title = if loose_runs == 0 {
+                    q.meta.title.as_str()
+                } else {
+                    strings::PAGE_OTHER_ANSWERS
+                };
+                loose_runs += 1;
+                block(&mut out, title, &rows, fit, &mut page2);
+            }
+            top = end;
         }
     } else {
         for b in &q.summary.blocks {

@@ -388,6 +388,9 @@ pub struct Model<'q> {
     /// The question opened from the review screen: after it is answered (or left with Back)
     /// the review screen returns with the focus on its row.
     pub back_to_review: Option<At>,
+    /// The screens there were when a question was opened from the review screen: a screen
+    /// the change brings in (a follow-up question) is asked before going back there.
+    pub review_seen: Vec<crate::engine::Step>,
     pub draft: Option<DraftId>,
     /// Answers whose save failed, oldest first: the oldest is retried each tick, the rest follow
     /// as soon as it is saved.
@@ -435,6 +438,7 @@ impl<'q> Model<'q> {
             message: None,
             help_open: false,
             back_to_review: None,
+            review_seen: Vec::new(),
             draft: None,
             unsaved: Vec::new(),
             save_problem: None,
@@ -472,6 +476,7 @@ impl<'q> Model<'q> {
         self.message = None;
         self.help_open = false;
         self.back_to_review = None;
+        self.review_seen.clear();
         self.draft = None;
         self.unsaved.clear();
         self.notice = None;

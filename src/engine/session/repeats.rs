@@ -25,6 +25,39 @@ impl Session<'_> {
                 .is_none_or(|m| self.instance_count(more.item, parent) < m)
     }
 
+    /// How many instances of a repeating item must be answered: its `minOccurs`, and at least
+    /// one when it is `required` (FHIR R4: `required` on a repeating item means at least one).
+    pub fn min_instances(&self, item: ItemIdx) -> u16 {
+        let it = self.q.item(item);
+        let min = it.occurs.map_or(0, |o| o.min);
+        if it.required { min.max(1) } else { min }
+    }
+
+    /// Whether "remove the last one" may be offered at an "add another" place: there are more
+    /// instances than [`Session::min_instances`] (with none needed, the only instance may be
+    /// emptied).
+    pub fn can_remove(&self, more: At) -> bool {
+        let parent = more.inst.prefix(more.inst.len().saturating_sub(1));
+        self.q.item(more.item).repeats_itself()
+            && !more.inst.is_empty()
+            && self.instance_count(more.item, parent) > self.min_instances(more.item)
+    }
+
+    /// How many instances are answered inside `parent`, with how many are needed, when fewer
+    /// are answered than needed (`(answered, needed)`); `None` when enough are.
+    pub fn too_few(&self, item: ItemIdx, parent: Inst) -> Option<(u16, u16)> {
+        let need = self.min_instances(item);
+        let answered = (0..self.instance_count(item, parent))
+            .filter(|&k| {
+                self.has_answer_inside(At {
+                    item,
+                    inst: parent.push(k),
+                })
+            })
+            .count() as u16;
+        (answered < need).then_some((answered, need))
+    }
+
     /// Adds an instance at an "add another" place; returns the new instance's occurrence (its
     /// initial answers given). `None` when the limit is reached or `more` is not such a place.
     pub fn add_instance(&mut self, more: At) -> Option<At> {

@@ -27,6 +27,7 @@ impl Session<'_> {
             Step::Item(at) => {
                 let it = self.q.item(at.item);
                 !it.hidden
+                    && !self.under_empty_answer(at)
                     && match &it.kind {
                         ItemKind::Group { intro } => intro.is_some(),
                         ItemKind::Info => true,
@@ -128,29 +129,13 @@ impl Session<'_> {
                 // A repeat that needs more answered instances (minOccurs, or a required group;
                 // a required repeating question's first instance is checked as a question).
                 let it = self.q.item(a.item);
-                let min = it.occurs.map_or(0, |o| o.min);
+                let min = self.min_instances(a.item);
                 let first_is_checked = it.question().is_some() && it.required;
                 if min == 0 || (first_is_checked && min == 1) {
                     return None;
                 }
                 let parent = a.inst.prefix(a.inst.len() - 1);
-                let n = self
-                    .counts
-                    .get(&At {
-                        item: a.item,
-                        inst: parent,
-                    })
-                    .copied()
-                    .unwrap_or(1);
-                let answered = (0..n)
-                    .filter(|&k| {
-                        self.has_answer_inside(At {
-                            item: a.item,
-                            inst: parent.push(k),
-                        })
-                    })
-                    .count();
-                return (answered < min as usize).then(|| {
+                return self.too_few(a.item, parent).map(|_| {
                     Problem::TooFew(
                         At {
                             item: a.item,
@@ -178,19 +163,44 @@ impl Session<'_> {
     }
 
     /// Whether this occurrence must be answered before going on: its item is required, and it
-    /// is not a later instance of a repeating question (the first is what `required` asks for)
-    /// nor inside a later instance of a repeating group that has no answer at all (such an
-    /// instance is not recorded).
+    /// is not an instance of a repeating question past those needed (the first, or `minOccurs`)
+    /// nor inside such an extra instance of a repeating group that has no answer at all (such
+    /// an instance is not recorded).
     pub fn required_at(&self, at: At) -> bool {
         let item = self.q.item(at.item);
         item.required
             && item.question().is_some()
-            && !(item.repeats_itself() && at.inst.last().unwrap_or(0) > 0)
+            && !(item.repeats_itself()
+                && at.inst.last().unwrap_or(0) >= self.min_instances(at.item).max(1))
             && !self.empty_extra_instance(at)
+            && !self.under_empty_answer(at)
+    }
+
+    /// Whether `at` is a child item of an instance of a repeating question that has no answer:
+    /// its items belong to that answer (FHIR: a repeating question's children sit in each
+    /// answer), so with none they are not asked.
+    pub fn under_empty_answer(&self, at: At) -> bool {
+        self.q
+            .levels(at.item)
+            .iter()
+            .enumerate()
+            .any(|(d, &level)| {
+                let it = self.q.item(level);
+                level != at.item
+                    && it.repeats_itself()
+                    && it.question().is_some()
+                    && self
+                        .answers
+                        .get(At {
+                            item: level,
+                            inst: at.inst.prefix(d + 1),
+                        })
+                        .is_none()
+            })
     }
 
     /// Whether any occurrence inside `at` (itself included) has a visible answer.
-    fn has_answer_inside(&self, at: At) -> bool {
+    pub(super) fn has_answer_inside(&self, at: At) -> bool {
         self.layout.pos(at).is_some_and(|p| self.answered_within(p))
     }
 
@@ -202,8 +212,9 @@ impl Session<'_> {
         })
     }
 
-    /// Whether `at` is inside an instance (not the first) of a repeating group that has no
-    /// answer at all: such an instance is not recorded, so nothing in it is missing.
+    /// Whether `at` is inside an instance past those needed (the first, or `minOccurs`) of a
+    /// repeating group that has no answer at all: such an instance is not recorded, so nothing
+    /// in it is missing.
     fn empty_extra_instance(&self, at: At) -> bool {
         self.q
             .levels(at.item)
@@ -212,7 +223,7 @@ impl Session<'_> {
             .any(|(d, &level)| {
                 let inst = at.inst.prefix(d + 1);
                 self.q.item(level).repeats_itself()
-                    && inst.last().unwrap_or(0) > 0
+                    && inst.last().unwrap_or(0) >= self.min_instances(level).max(1)
                     && !self.has_answer_inside(At { item: level, inst })
             })
     }

@@ -542,15 +542,11 @@ impl Importer<'_> {
     fn unit_display(&mut self, obj: &Map<String, Value>) -> Option<String> {
         let x = ext::first(obj, ext::UNIT).or_else(|| ext::first(obj, ext::UNIT_OPTION))?;
         let c = x.get("valueCoding")?;
-        c.get("display")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .or_else(|| {
-                c.get("code")
-                    .and_then(Value::as_str)
-                    .map(crate::expr::fhirpath::units::display)
-            })
-            .map(|u| clean::clean_line(&u))
+        unit_name(
+            c.get("display").and_then(Value::as_str),
+            c.get("code").and_then(Value::as_str),
+        )
+        .map(|u| clean::clean_line(&u))
     }
 
     fn with_options(&self, mut kind: ItemKind, opts: &[Opt]) -> ItemKind {
@@ -587,16 +583,24 @@ impl Importer<'_> {
     }
 }
 
+/// The name people read for a unit: its display, unless that is only the UCUM code again
+/// ("a" shown as "a"), then the code's plain name ("years"); else the code's name.
+fn unit_name(display: Option<&str>, code: Option<&str>) -> Option<String> {
+    match (display, code) {
+        (Some(d), Some(c)) if d == c => Some(crate::expr::fhirpath::units::display(c)),
+        (Some(d), _) => Some(d.to_owned()),
+        (None, c) => c.map(crate::expr::fhirpath::units::display),
+    }
+}
+
 /// A unit from a coding (`code`, `system`, and the name people read: its display, else the
 /// UCUM code's name).
 pub(super) fn coding_unit(c: &Value) -> Option<FhirUnit> {
     let code = c.get("code").and_then(Value::as_str).map(str::to_owned);
-    let display = c
-        .get("display")
-        .or(c.get("unit"))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .or_else(|| code.as_deref().map(crate::expr::fhirpath::units::display))?;
+    let display = unit_name(
+        c.get("display").or(c.get("unit")).and_then(Value::as_str),
+        code.as_deref(),
+    )?;
     Some(FhirUnit {
         code,
         system: c.get("system").and_then(Value::as_str).map(str::to_owned),

@@ -1,7 +1,8 @@
 //! "Add another?": the question after the last instance of a repeating group or question (FHIR
 //! `repeats`). It lists what was given so far and offers to add another (while below
-//! `maxOccurs`), to remove the last one, or to go on. Keys 1-3 choose, Enter goes on; every
-//! choice is a tap target.
+//! `maxOccurs`), to remove the last one (while more are given than needed), or to go on. Each
+//! choice keeps its number (1 add, 2 no more, 3 remove); Enter goes on; every choice is a tap
+//! target. Going on with fewer instances than needed (`minOccurs`) says how many are needed.
 
 use crossterm::event::KeyCode;
 use ratatui::Frame;
@@ -14,6 +15,7 @@ use crate::strings::{self, fill};
 use crate::summary::answer_text;
 use crate::tui::keymap::{is_back, is_next};
 use crate::tui::model::{Action, Effect, Field, HitMap, Model, Msg, Target};
+use crate::tui::options::{self, Numbering};
 use crate::tui::theme;
 
 /// What the patient can do here.
@@ -24,15 +26,22 @@ enum Choice {
     RemoveLast,
 }
 
-/// The choices offered at an "add another" place `more`, in order.
-fn choices(m: &Model<'_>, more: At) -> Vec<(Choice, &'static str)> {
-    let mut out = Vec::new();
-    if m.session.can_add(more) {
-        out.push((Choice::Add, strings::MORE_ADD));
-    }
-    out.push((Choice::Done, strings::MORE_DONE));
-    if m.session.instance_count(more.item, parent(more)) > 1 {
-        out.push((Choice::RemoveLast, strings::MORE_REMOVE));
+/// The choices shown at an "add another" place `more`, in a fixed order so each keeps its
+/// number: 1 add another (shown with the reason when the limit is reached), 2 no more, 3 remove
+/// the last one (only while more instances are given than are needed; it is last, so leaving
+/// it out renumbers nothing).
+fn choices(m: &Model<'_>, more: At) -> Vec<(Choice, String)> {
+    let add = if m.session.can_add(more) {
+        strings::MORE_ADD.to_owned()
+    } else {
+        fill(strings::MORE_ADD_NOT, limit(m, more.item))
+    };
+    let mut out = vec![
+        (Choice::Add, add),
+        (Choice::Done, strings::MORE_DONE.to_owned()),
+    ];
+    if m.session.can_remove(more) {
+        out.push((Choice::RemoveLast, strings::MORE_REMOVE.to_owned()));
     }
     out
 }
@@ -87,8 +96,9 @@ pub fn update(m: &mut Model<'_>, more: At, msg: Msg) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Does what was chosen (Next with nothing chosen goes on).
-fn go(m: &mut Model<'_>, more: At, list: &[(Choice, &str)]) -> Vec<Effect> {
+/// Does what was chosen (Next with nothing chosen goes on). Going on with fewer answered
+/// instances than needed stays here and says how many are needed.
+fn go(m: &mut Model<'_>, more: At, list: &[(Choice, String)]) -> Vec<Effect> {
     let chosen = match m.field {
         Field::Choice {
             chosen: Some(c), ..
@@ -96,7 +106,13 @@ fn go(m: &mut Model<'_>, more: At, list: &[(Choice, &str)]) -> Vec<Effect> {
         _ => None,
     };
     match chosen.unwrap_or(Choice::Done) {
-        Choice::Done => step::advance(m, Step::More(more)),
+        Choice::Done => match m.session.too_few(more.item, parent(more)) {
+            Some((given, need)) => {
+                m.message = Some(need_message(m, more.item, given, need, true));
+                Vec::new()
+            }
+            None => step::advance(m, Step::More(more)),
+        },
         Choice::Add => match m.session.add_instance(more) {
             Some(new) => {
                 match m
@@ -114,26 +130,57 @@ fn go(m: &mut Model<'_>, more: At, list: &[(Choice, &str)]) -> Vec<Effect> {
             }
         },
         Choice::RemoveLast => {
+            if !m.session.can_remove(more) {
+                return Vec::new();
+            }
             let n = m.session.instance_count(more.item, parent(more));
-            m.session.remove_instance(At {
+            let last = At {
                 item: more.item,
                 inst: parent(more).push(n.saturating_sub(1)),
-            });
+            };
+            m.session.remove_instance(last);
             let effects = saves_inside(m, more.item);
+            // Back to "add another" after the instances left, or (when the only one was
+            // emptied) to the first screen of that instance.
+            let left = m.session.instance_count(more.item, parent(more));
             let again = Step::More(At {
                 item: more.item,
-                inst: parent(more).push(n.saturating_sub(1)),
+                inst: parent(more).push(left),
             });
+            let first = At {
+                item: more.item,
+                inst: parent(more).push(left.saturating_sub(1)),
+            };
             if m.session.is_step_at(again) {
                 m.go_to(again);
+            } else if let Some(s) = m
+                .session
+                .step_for_problem(&crate::engine::Problem::Missing(first))
+            {
+                m.go_to(s);
             } else {
-                match m.session.prev_step(again) {
-                    Some(s) => m.go_to(s),
-                    None => m.go_to(again),
-                }
+                m.go_to(again);
             }
             effects
         }
+    }
+}
+
+/// "Medicine you take: at least 2 are needed, 1 given so far." (`add`: with how to add one.)
+pub(crate) fn need_message(
+    m: &Model<'_>,
+    item: ItemIdx,
+    given: u16,
+    need: u16,
+    add: bool,
+) -> String {
+    let q = m.session.questionnaire();
+    let name = q.item(item).text.lines().next().unwrap_or("").to_owned();
+    let text = fill(&fill(&fill(strings::MORE_NEED, name), need), given);
+    if add {
+        format!("{text} {}", strings::MORE_NEED_ADD)
+    } else {
+        text
     }
 }
 
@@ -186,10 +233,14 @@ fn given_so_far(m: &Model<'_>, more: At) -> Vec<String> {
         .collect()
 }
 
+/// Draws the screen: the question, what was given so far, the choices (laid out as every
+/// other choice is, [`options::draw`]) and any message. "So far" always keeps at least its
+/// first line: when the whole list does not fit with the choices, it is given on one wrapped
+/// line, cut with "…", and the choices drop to one row each.
 pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, more: At) {
     let q = m.session.questionnaire();
     let it = q.item(more.item);
-    let (body, footer) = step::frame(m, f, area, more.item, false);
+    let (body, footer) = step::frame(m, f, area, Step::More(more), false);
     let back_l = format!("← {}", strings::BACK);
     let next_l = format!("{} →", strings::NEXT);
     theme::button_row(
@@ -203,42 +254,45 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, more: A
     );
     let bottom = body.y + body.height;
     let mut y = body.y;
-    let put =
-        |f: &mut Frame, y: &mut u16, text: &str, style| step::put_text(f, body, y, text, style);
     let name = it.text.lines().next().unwrap_or("");
-    put(f, &mut y, &fill(strings::MORE_TITLE, name), theme::bold());
+    step::put_text(
+        f,
+        body,
+        &mut y,
+        &fill(strings::MORE_TITLE, name),
+        theme::bold(),
+    );
     let list = choices(m, more);
-    // What was given so far, as much as leaves room for the choices.
-    let so_far = given_so_far(m, more);
-    let room_for_list = bottom
-        .saturating_sub(y)
-        .saturating_sub(list.len() as u16 * 3 + 2);
-    if room_for_list >= 2 {
-        let shown: Vec<String> = so_far
-            .iter()
-            .take(room_for_list.saturating_sub(1) as usize)
-            .cloned()
-            .collect();
-        put(
-            f,
-            &mut y,
-            &format!("{}\n{}", strings::MORE_SO_FAR, shown.join("\n")),
-            theme::dim(),
-        );
-        y += 1;
-    }
-    let message_h = m
-        .message
-        .as_ref()
-        .map_or(0, |t| theme::text_height(&format!("! {t}"), body.width));
     let options: Vec<ChoiceOption> = list
         .iter()
         .map(|(_, label)| ChoiceOption {
             value: String::new(),
-            label: (*label).to_owned(),
+            label: label.clone(),
             ..ChoiceOption::default()
         })
         .collect();
+    let message_h = m
+        .message
+        .as_ref()
+        .map_or(0, |t| theme::text_height(&format!("! {t}"), body.width));
+    let staff = m.mode == crate::tui::model::Mode::Staff;
+    let room = bottom.saturating_sub(y + message_h);
+    let lines_h = options::rows_needed(&options, body.width, Numbering::Keys);
+    // What was given so far: one line per instance when it fits with the choices, else all on
+    // one wrapped paragraph in the rows the choices leave.
+    let so_far = given_so_far(m, more);
+    let full = format!("{}\n{}", strings::MORE_SO_FAR, so_far.join("\n"));
+    let full_h = theme::text_height(&full, body.width) + 1;
+    let boxes_fit = !staff && options::boxed_height(&options, body.width) + full_h <= room;
+    if boxes_fit || lines_h + full_h <= room {
+        step::put_text(f, body, &mut y, &full, theme::dim());
+        y += 1;
+    } else {
+        let rows = room.saturating_sub(lines_h).max(1);
+        let short = format!("{} {}", strings::MORE_SO_FAR, so_far.join("; "));
+        let cut = cut_to_rows(&short, body.width, rows);
+        step::put_text(f, body, &mut y, &cut, theme::dim());
+    }
     let (focus, chosen) = match m.field {
         Field::Choice { focus, chosen } => (focus, chosen),
         _ => (0, None),
@@ -248,24 +302,25 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, more: A
         height: bottom.saturating_sub(y + message_h),
         ..body
     };
-    if field.height > 0 && field.width >= 4 {
-        step::options_view(
-            m.mode == crate::tui::model::Mode::Staff,
-            true,
-            f,
-            field,
-            hits,
-            &options,
-            focus.min(options.len().saturating_sub(1)),
-            |i| {
-                if chosen == Some(i as u32) {
-                    "(x)"
-                } else {
-                    "( )"
-                }
-            },
-        );
-    }
+    let marker = |i: usize| {
+        if chosen == Some(i as u32) {
+            "(x)"
+        } else {
+            "( )"
+        }
+    };
+    options::draw(
+        &options::OptionList {
+            options: &options,
+            focus: Some(focus.min(options.len().saturating_sub(1))),
+            boxes: !staff,
+            marker: &marker,
+            numbering: Numbering::Keys,
+        },
+        f,
+        field,
+        hits,
+    );
     if let Some(t) = &m.message {
         let h = message_h.min(body.height);
         theme::message(
@@ -278,4 +333,23 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, more: A
             t,
         );
     }
+}
+
+/// `text` cut (with "…") to what `rows` wrapped rows of `width` hold.
+fn cut_to_rows(text: &str, width: u16, rows: u16) -> String {
+    if theme::text_height(text, width) <= rows {
+        return text.to_owned();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let (mut lo, mut hi) = (0, chars.len());
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        let t: String = chars[..mid].iter().collect::<String>() + "…";
+        if theme::text_height(&t, width) <= rows {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    chars[..lo].iter().collect::<String>() + "…"
 }

@@ -78,6 +78,7 @@ fn back(m: &mut Model<'_>) {
 fn open(m: &mut Model<'_>, rows: &[At], i: usize) -> Vec<Effect> {
     if let Some(&at) = rows.get(i) {
         m.back_to_review = Some(at);
+        m.review_seen = m.session.steps().collect();
         m.go_to(Step::Item(at));
         return Vec::new();
     }
@@ -90,7 +91,15 @@ fn open(m: &mut Model<'_>, rows: &[At], i: usize) -> Vec<Effect> {
                 .or_else(|| rows.iter().position(|r| r.item >= p.item()))
                 .unwrap_or(0);
             m.screen = Screen::Review { focus: at };
-            m.message = Some(strings::REVIEW_NEED.to_owned());
+            // A repeat short of instances has no row to mark: the message names it.
+            m.message = Some(match p {
+                crate::engine::Problem::TooFew(a, _) => {
+                    let parent = a.inst.prefix(a.inst.len().saturating_sub(1));
+                    let (given, need) = m.session.too_few(a.item, parent).unwrap_or((0, 1));
+                    super::more::need_message(m, a.item, given, need, false)
+                }
+                _ => strings::REVIEW_NEED.to_owned(),
+            });
         }
         None => {
             m.message = None;
@@ -233,7 +242,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
         let it = q.item(at.item);
         // Inside repeats the instance comes first, so a long question cut short keeps it.
         let text = it.patient_label();
-        let label = match crate::summary::instance_words(q, at) {
+        let label = match crate::summary::instance_label(&m.session, at, true) {
             Some(w) => format!("({w}) {text}"),
             None => text.to_owned(),
         };

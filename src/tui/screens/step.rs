@@ -391,6 +391,23 @@ pub fn advance(m: &mut Model<'_>, step: Step) -> Vec<Effect> {
         return super::pause::enter(m, flag, step.item());
     }
     if let Some(from_review) = m.back_to_review {
+        // A follow-up question the change brought in (not on the review before) is asked
+        // first, as in the walk-through.
+        let q = m.session.questionnaire();
+        let new = m
+            .session
+            .steps()
+            .skip_while(|&s| s != step)
+            .skip(1)
+            .find(|s| {
+                !m.review_seen.contains(s)
+                    && matches!(s, Step::Item(a) if q.item(a.item).question().is_some()
+                        && m.session.answer_at(*a).is_none())
+            });
+        if let Some(n) = new {
+            m.go_to(n);
+            return Vec::new();
+        }
         match m.session.first_problem() {
             Some(p) => m.go_to_problem(&p),
             None => super::review::arrive(m, Some(from_review)),
@@ -458,11 +475,11 @@ pub(super) fn frame(
     m: &Model<'_>,
     f: &mut Frame,
     area: Rect,
-    item: ItemIdx,
+    step: Step,
     tight: bool,
 ) -> (Rect, Rect) {
     let q = m.session.questionnaire();
-    let (where_, done, total) = progress(m, item);
+    let (where_, done, total) = progress(m, step);
     theme::header(f, Rect { height: 1, ..area }, &q.meta.title, &where_);
     if !tight {
         theme::progress(
@@ -519,15 +536,23 @@ fn needs_tight_layout(m: &Model<'_>, area: Rect, item: ItemIdx, message: Option<
 
 /// "Section 3 of 9" (counting every section, so the number does not change as sections are
 /// shown or hidden; nothing for a question outside every section, as in a flat FHIR
-/// questionnaire), and how far through the questionnaire the item is, for the progress bar.
-pub fn progress(m: &Model<'_>, item: ItemIdx) -> (String, usize, usize) {
+/// questionnaire), and how far through the questionnaire the step is, for the progress bar:
+/// items before it of all items; with repeats, screens before it of all screens now (so each
+/// new instance and each "add another" screen moves the bar on rather than back).
+pub fn progress(m: &Model<'_>, step: Step) -> (String, usize, usize) {
     let q = m.session.questionnaire();
+    let item = step.item();
     let sections: Vec<ItemIdx> = q.sections().collect();
     let here = q.section_of(item);
     let where_ = match sections.iter().position(|&s| s == here) {
         Some(p) => fill(&fill(strings::SECTION_OF, p + 1), sections.len()),
         None => String::new(),
     };
+    if q.has_repeats() {
+        let steps: Vec<Step> = m.session.steps().collect();
+        let done = steps.iter().position(|&s| s == step).unwrap_or(0);
+        return (where_, done, steps.len().max(1));
+    }
     (where_, item as usize, q.items.len())
 }
 
@@ -583,7 +608,7 @@ fn draw_item(
     let narrow = area.width < 60;
     m.hidden_options.replace(Vec::new());
     let tight = needs_tight_layout(m, area, item, message);
-    let (body, footer) = frame(m, f, area, item, tight);
+    let (body, footer) = frame(m, f, area, Step::Item(at), tight);
     let context_row = if tight { area.y + 1 } else { area.y + 2 };
 
     // Footer buttons.
@@ -630,10 +655,20 @@ fn draw_item(
     // Where the question stands: the text of the group around it (a section's title, or a
     // FHIR group's stem such as "Over the last two weeks, how often ..."), on the free row under
     // the progress bar; a stem too long for it goes above the question when there is room.
-    let context = match (group_text(q, item), crate::summary::instance_words(q, at)) {
+    // Inside repeats it names the instance: "Medicine you take (2)", "Allergy (2)", and for an
+    // item asked per answer, the answer ("Which symptoms? (Dizziness)").
+    let context = match (
+        group_text(q, item),
+        crate::summary::instance_label(&m.session, at, false),
+    ) {
         (Some(g), Some(w)) => Some(format!("{g} ({w})")),
         (Some(g), None) => Some(g.to_owned()),
-        (None, w) => w,
+        (None, Some(w)) => {
+            let outer = q.levels(item).first().map_or(item, |&l| l);
+            let name = q.item(outer).text.lines().next().unwrap_or("");
+            Some(format!("{name} ({w})"))
+        }
+        (None, None) => None,
     };
     if !matches!(it.kind, ItemKind::Group { .. })
         && let Some(context) = context.as_deref()

@@ -56,6 +56,11 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     } else {
         q.meta.finish.as_deref().unwrap_or(strings::THANKS_DEFAULT)
     };
+    // In a small window the staff line comes first: the closing words give way to it.
+    let room_w = body.width;
+    let room_h = area
+        .height
+        .saturating_sub(2 + 2 + if area.height >= 16 { 4 } else { 2 });
     let text = match (m.kiosk.is_some(), m.record) {
         (true, _) if settled(m) => format!(
             "{finish}\n\n{}\n\n{}",
@@ -65,7 +70,11 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         (true, _) => format!("{finish}\n\n{}", strings::THANKS_KIOSK),
         // The doctor's page will not be printed on this screen: say where staff find it.
         (false, Some(record)) if !m.page_to_stdout => {
-            format!("{finish}\n\n{}", strings::thanks_saved(record))
+            let whole = format!("{finish}\n\n{}", strings::thanks_saved(record));
+            [whole, strings::thanks_saved(record)]
+                .into_iter()
+                .find(|t| theme::text_height(t, room_w) <= room_h)
+                .unwrap_or_else(|| strings::thanks_staff_line(record))
         }
         (false, _) => finish.to_owned(),
     };
