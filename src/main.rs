@@ -180,7 +180,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum StoreCommand {
-    /// Create or migrate the clinic store's schema and its roles (triage_device, triage_reader).
+    /// Create or migrate the clinic store's schema and its roles (triage_owner, triage_device,
+    /// triage_reader, triage_prescriber).
     Init {
         /// The administrator's URL, without a password: postgresql://admin@db.clinic.lan/triage
         #[arg(long, value_name = "URL")]
@@ -192,8 +193,9 @@ enum StoreCommand {
         #[arg(long, value_name = "FILE")]
         ca_file: Option<PathBuf>,
     },
-    /// Let a database login sign the inbox's decisions as these prescribers (run by the
-    /// administrator; the login must exist). Without this, the clinic store refuses them.
+    /// Let a doctor's desk login (in triage_reader) sign the inbox's decisions as these
+    /// prescribers of the clinic settings (--config), with their name and registration; run by
+    /// the administrator. Without this, the clinic store refuses decisions from that login.
     AllowDecisions {
         /// The administrator's URL, without a password: postgresql://admin@db.clinic.lan/triage
         #[arg(long, value_name = "URL")]
@@ -210,6 +212,9 @@ enum StoreCommand {
         /// A prescriber id from the clinic settings' [[prescriber]] list (repeat for several).
         #[arg(long = "prescriber", value_name = "ID", required = true)]
         prescribers: Vec<String>,
+        /// Take these bindings away instead (the login keeps reading).
+        #[arg(long)]
+        revoke: bool,
     },
 }
 
@@ -486,6 +491,7 @@ fn main() -> ExitCode {
                     ca_file,
                     login,
                     prescribers,
+                    revoke,
                 },
         } => cli::store_allow_decisions(
             &mut io,
@@ -494,8 +500,10 @@ fn main() -> ExitCode {
                 password_file: password_file.as_deref(),
                 ca_file: ca_file.as_deref(),
             },
+            (data_dir, args.config.as_deref()),
             &login,
             &prescribers,
+            revoke,
         ),
         Command::HarnessDevice {
             answers,

@@ -352,7 +352,7 @@ fn clinic_store_record_appears_and_decision_is_kept() {
     pg.store_init();
     pg.login("kiosk1", "kiosk1-pw", "triage_device");
     pg.login("doctor", "doctor-pw", "triage_reader");
-    let said = pg.allow_decisions("doctor", &["lee"]);
+    let said = pg.allow_decisions(PRESCRIBERS, "doctor", &["lee"]);
     assert!(said.contains("doctor may sign decisions as lee"), "{said}");
     let machine = |name: &str, user: &str, extra: &str| {
         pg.machine_at(name, user, "riverside", &pg.url(user, "triage"), extra)
@@ -481,7 +481,7 @@ fn clinic_store_decisions_only_from_bound_logins() {
     pg.login("kiosk1", "kiosk1-pw", "triage_device");
     pg.login("doctor", "doctor-pw", "triage_reader");
     pg.login("reception", "reception-pw", "triage_reader");
-    pg.allow_decisions("doctor", &["lee"]);
+    pg.allow_decisions(PRESCRIBERS, "doctor", &["lee"]);
     let (k_data, k_config) = pg.machine_at(
         "kiosk-1",
         "kiosk1",
@@ -498,9 +498,13 @@ fn clinic_store_decisions_only_from_bound_logins() {
             .query_one("SELECT min(id) FROM triage.records", &[])
             .expect("a record")
             .get(0);
+        let (name, registration) = match prescriber {
+            "okafor" => ("Dr Ngozi Okafor", "GMC 1234567"),
+            _ => ("Dr Alex Lee", "GMC 7654321"),
+        };
         c.query(
-            "SELECT * FROM triage.record_decision($1, 'defer', NULL, NULL, $2, 'Dr X', 'GMC 1')",
-            &[&id, &prescriber],
+            "SELECT * FROM triage.record_decision($1, 'defer', NULL, NULL, $2, $3, $4)",
+            &[&id, &prescriber, &name, &registration],
         )
         .map(|_| ())
         .map_err(|e| {
@@ -536,26 +540,42 @@ fn clinic_store_decisions_only_from_bound_logins() {
         "{err}"
     );
     // A login name that is not one is refused plainly, and nothing is granted.
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("triage"))
-        .env_remove("PGPASSFILE")
-        .args([
-            "store",
-            "allow-decisions",
-            "--url",
-            &pg.url(common::pg::ADMIN, "triage"),
-        ])
-        .arg("--password-file")
-        .arg(&pg.admin_password_file)
-        .args([
-            "--login",
-            "x; DROP TABLE triage.records",
-            "--prescriber",
-            "lee",
-        ])
-        .output()
-        .expect("runs");
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (code, _, err) =
+        pg.allow_decisions_with(PRESCRIBERS, "x; DROP TABLE triage.records", &["lee"], &[]);
+    assert_eq!(code, Some(2));
     assert!(err.contains("is not a database login name"), "{err}");
     assert_eq!(decide("doctor", "lee"), Ok(()), "the records are all there");
+    // A device login, or one that is not a reader, can never become a desk.
+    pg.login("loner", "loner-pw", "triage_prescriber");
+    for (login, why) in [
+        ("kiosk1", "device login"),
+        ("loner", "not in triage_reader"),
+    ] {
+        let (code, _, err) = pg.allow_decisions_with(PRESCRIBERS, login, &["lee"], &[]);
+        assert_eq!(code, Some(2), "{login}");
+        assert!(err.contains(why), "{login}: {err}");
+    }
+    // Only prescribers of the clinic settings, with the name and registration bound there: a
+    // desk cannot sign in another name.
+    let (code, _, err) = pg.allow_decisions_with(PRESCRIBERS, "doctor", &["lee_typo"], &[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("no prescriber `lee_typo`"), "{err}");
+    let mut c = pg.connect("doctor", "doctor-pw", "triage").expect("login");
+    let e = c
+        .query(
+            "SELECT * FROM triage.record_decision((SELECT min(id) FROM triage.records), 'decline', NULL, NULL, 'lee', 'Dr Ngozi Okafor', 'GMC 1234567')",
+            &[],
+        )
+        .expect_err("signed in another name");
+    let message = e
+        .as_db_error()
+        .map(|d| d.message().to_owned())
+        .unwrap_or_default();
+    assert!(message.contains("differs from the one"), "{message}");
+    // A binding can be taken away.
+    let (code, out, _) = pg.allow_decisions_with(PRESCRIBERS, "doctor", &["lee"], &["--revoke"]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("no longer sign decisions as lee"), "{out}");
+    let e = decide("doctor", "lee").expect_err("revoked");
+    assert!(e.contains("permission denied"), "{e}");
 }

@@ -187,21 +187,54 @@ pub fn store_init(io: &mut Io<'_>, args: &StoreInitArgs<'_>) -> Result<Status, C
     Ok(Status::Ok)
 }
 
-/// `triage store allow-decisions`: binds a desk login to prescribers, so the clinic store takes
-/// their decisions from it (and from no other login).
+/// `triage store allow-decisions`: binds a desk login to prescribers of the clinic settings (id,
+/// name and registration), so the clinic store takes their decisions from it and from no other
+/// login; with `revoke`, takes the bindings away.
 pub fn store_allow_decisions(
     io: &mut Io<'_>,
     args: &StoreInitArgs<'_>,
+    (data_dir, settings): (Option<&Path>, Option<&Path>),
     login: &str,
-    prescribers: &[String],
+    ids: &[String],
+    revoke: bool,
 ) -> Result<Status, CliError> {
+    let dir = crate::store::data_dir(data_dir).map_err(|e| CliError::Usage(e.to_string()))?;
+    let config = clinic_config(io, settings, &dir)?;
+    let mut chosen: Vec<crate::inbox::Prescriber> = Vec::new();
+    for id in ids {
+        if chosen.iter().any(|p| &p.id == id) {
+            continue;
+        }
+        match config.prescribers.iter().find(|p| &p.id == id) {
+            Some(p) => chosen.push(p.clone()),
+            None => {
+                return Err(CliError::Usage(format!(
+                    "there is no prescriber `{}` in the clinic settings{}; give the settings with --config (their [[prescriber]] list is what is bound)",
+                    crate::text::escape(id),
+                    settings.map_or(String::new(), |p| format!(" ({})", p.display()))
+                )));
+            }
+        }
+    }
     let mut client = admin_client(args)?;
-    let added = crate::clinic::desk::allow_decisions(&mut client, login, prescribers)?;
-    writeln!(
-        io.out,
-        "{login} may sign decisions as {} ({added} new)",
-        prescribers.join(", ")
-    )?;
+    let changed = crate::clinic::desk::allow_decisions(&mut client, login, &chosen, revoke)?;
+    let names: Vec<String> = chosen
+        .iter()
+        .map(|p| format!("{} ({}, {})", p.id, p.name, p.registration))
+        .collect();
+    if revoke {
+        writeln!(
+            io.out,
+            "{login} may no longer sign decisions as {} ({changed} removed)",
+            names.join(", ")
+        )?;
+    } else {
+        writeln!(
+            io.out,
+            "{login} may sign decisions as {} ({changed} new or updated)",
+            names.join(", ")
+        )?;
+    }
     Ok(Status::Ok)
 }
 

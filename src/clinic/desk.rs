@@ -98,6 +98,8 @@ pub(super) const SIGNERS: &str = r#"
 CREATE TABLE triage.prescriber_logins (
     prescriber_id text NOT NULL CHECK (prescriber_id ~ '^[a-z0-9_-]{1,32}$'),
     login text NOT NULL,
+    prescriber_name text NOT NULL CHECK (char_length(prescriber_name) BETWEEN 1 AND 80),
+    registration text NOT NULL CHECK (char_length(registration) BETWEEN 1 AND 40),
     granted_at timestamptz NOT NULL DEFAULT now(),
     granted_by text NOT NULL DEFAULT session_user,
     PRIMARY KEY (prescriber_id, login)
@@ -112,12 +114,20 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     rec record;
+    signer record;
     v_note text := nullif(btrim(p_note), '');
     v_reason text := CASE WHEN p_decision = 'treat_today' THEN nullif(btrim(p_override_reason), '') END;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM triage.prescriber_logins b
-                   WHERE b.prescriber_id = p_prescriber_id AND b.login = session_user) THEN
+    SELECT b.prescriber_name, b.registration INTO signer FROM triage.prescriber_logins b
+     WHERE b.prescriber_id = p_prescriber_id AND b.login = session_user;
+    IF NOT FOUND THEN
         RAISE EXCEPTION 'the login % may not sign decisions as prescriber %; the clinic''s administrator allows it with triage store allow-decisions', session_user, p_prescriber_id;
+    END IF;
+    -- The name and registration on the decision are the ones the administrator bound, never
+    -- what a desk sends.
+    IF p_prescriber_name IS DISTINCT FROM signer.prescriber_name
+       OR p_registration IS DISTINCT FROM signer.registration THEN
+        RAISE EXCEPTION 'the name or registration sent for prescriber % differs from the one the clinic''s administrator bound (%, %); check the clinic settings', p_prescriber_id, signer.prescriber_name, signer.registration;
     END IF;
     SELECT r.outcome, r.stop_count INTO rec FROM triage.records r WHERE r.id = p_record;
     IF NOT FOUND THEN
@@ -154,15 +164,17 @@ pub fn is_login_name(s: &str) -> bool {
         && !s.as_bytes().first().is_some_and(u8::is_ascii_digit)
 }
 
-/// `triage store allow-decisions`: lets `login` (an existing login role) sign decisions as each
-/// of `prescribers` (their ids in the clinic settings), run by the administrator (a member of
-/// `triage_owner` with the right to grant roles). Idempotent. Returns the bindings added.
-/// Errors: the schema is older than step 3 (run `triage store init`), the login does not exist,
-/// or an id is not a prescriber id.
+/// `triage store allow-decisions`: lets `login` (an existing login in `triage_reader`, never a
+/// device login or a superuser) sign decisions as each of `prescribers` (from the clinic
+/// settings: their id, name and registration are bound, so a desk cannot sign under another
+/// name); with `revoke`, takes those bindings away again (and `triage_prescriber` when none is
+/// left). Run by the administrator (a member of `triage_owner` with the right to grant roles).
+/// Idempotent. Returns how many bindings were added or removed.
 pub fn allow_decisions(
     client: &mut Client,
     login: &str,
-    prescribers: &[String],
+    prescribers: &[Prescriber],
+    revoke: bool,
 ) -> Result<u64, ClinicError> {
     if !is_login_name(login) {
         return Err(ClinicError::Refused(format!(
@@ -170,28 +182,7 @@ pub fn allow_decisions(
             crate::text::escape(login)
         )));
     }
-    if let Some(bad) = prescribers
-        .iter()
-        .find(|id| !crate::inbox::settings::valid_id(id))
-    {
-        return Err(ClinicError::Refused(format!(
-            "`{}` is not a prescriber id (1 to 32 lower-case letters, digits, dashes or underscores, as in the clinic settings)",
-            crate::text::escape(bad)
-        )));
-    }
     let mut tx = client.transaction().map_err(pg)?;
-    let exists: bool = tx
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1 AND rolcanlogin)",
-            &[&login],
-        )
-        .map_err(pg)?
-        .get(0);
-    if !exists {
-        return Err(ClinicError::Refused(format!(
-            "there is no login `{login}` on the server; create it first (docs/deployment.md)"
-        )));
-    }
     let ready: bool = tx
         .query_one(
             "SELECT to_regclass('triage.prescriber_logins') IS NOT NULL",
@@ -205,24 +196,75 @@ pub fn allow_decisions(
                 .into(),
         ));
     }
-    // Checked above to be a plain lower-case name, so it needs no quoting.
-    tx.batch_execute(&format!("GRANT triage_prescriber TO {login}"))
+    let role = tx
+        .query_opt(
+            "SELECT rolcanlogin, rolsuper, pg_has_role(oid, 'triage_reader', 'MEMBER'), \
+             pg_has_role(oid, 'triage_device', 'MEMBER') FROM pg_roles WHERE rolname = $1",
+            &[&login],
+        )
         .map_err(pg)?;
+    let Some(role) = role else {
+        return Err(ClinicError::Refused(format!(
+            "there is no role `{login}` on the server; create the desk's login first (docs/deployment.md)"
+        )));
+    };
+    let (can_login, superuser, reader, device): (bool, bool, bool, bool) =
+        (role.get(0), role.get(1), role.get(2), role.get(3));
+    if !revoke {
+        let why = if !can_login {
+            Some("it cannot log in (a group role)")
+        } else if superuser {
+            Some("it is a superuser")
+        } else if device {
+            Some("it is a device login (triage_device), which must never read or sign")
+        } else if !reader {
+            Some("it is not in triage_reader, so it cannot read the intakes it would decide on")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(ClinicError::Refused(format!(
+                "`{login}` cannot be a doctor's desk login: {why}"
+            )));
+        }
+    }
     tx.batch_execute("SET LOCAL ROLE triage_owner")
         .map_err(pg)?;
-    let mut added = 0;
-    for id in prescribers {
-        added += tx
-            .execute(
-                "INSERT INTO triage.prescriber_logins (prescriber_id, login) VALUES ($1, $2) \
-                 ON CONFLICT DO NOTHING",
-                &[id, &login],
+    let mut changed = 0;
+    for p in prescribers {
+        changed += if revoke {
+            tx.execute(
+                "DELETE FROM triage.prescriber_logins WHERE prescriber_id = $1 AND login = $2",
+                &[&p.id, &login],
             )
+        } else {
+            tx.execute(
+                "INSERT INTO triage.prescriber_logins (prescriber_id, login, prescriber_name, registration) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (prescriber_id, login) DO UPDATE \
+                 SET prescriber_name = EXCLUDED.prescriber_name, registration = EXCLUDED.registration",
+                &[&p.id, &login, &p.name, &p.registration],
+            )
+        }
+        .map_err(pg)?;
+    }
+    let left: i64 = tx
+        .query_one(
+            "SELECT count(*) FROM triage.prescriber_logins WHERE login = $1",
+            &[&login],
+        )
+        .map_err(pg)?
+        .get(0);
+    tx.batch_execute("RESET ROLE").map_err(pg)?;
+    // Checked above to be a plain lower-case name, so it needs no quoting.
+    if left > 0 {
+        tx.batch_execute(&format!("GRANT triage_prescriber TO {login}"))
+            .map_err(pg)?;
+    } else {
+        tx.batch_execute(&format!("REVOKE triage_prescriber FROM {login}"))
             .map_err(pg)?;
     }
-    tx.batch_execute("RESET ROLE").map_err(pg)?;
     tx.commit().map_err(pg)?;
-    Ok(added)
+    Ok(changed)
 }
 
 fn pg(e: postgres::Error) -> ClinicError {

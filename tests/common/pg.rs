@@ -301,11 +301,22 @@ impl Pg {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// Lets `login` sign the inbox's decisions as `prescribers`, with `triage store
-    /// allow-decisions` (as the administrator); returns what it printed.
-    pub fn allow_decisions(&self, login: &str, prescribers: &[&str]) -> String {
+    /// `triage store allow-decisions` as the administrator, with the clinic settings in
+    /// `settings` (TOML with the `[[prescriber]]` list), for `login` and `prescribers`; `extra`
+    /// arguments (e.g. `--revoke`). Returns the exit status, stdout and stderr.
+    pub fn allow_decisions_with(
+        &self,
+        settings: &str,
+        login: &str,
+        prescribers: &[&str],
+        extra: &[&str],
+    ) -> (Option<i32>, String, String) {
+        let file = self.files().join(format!("allow-{login}.toml"));
+        std::fs::write(&file, settings).expect("settings");
         let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("triage"));
         cmd.env_remove("PGPASSFILE")
+            .arg("--config")
+            .arg(&file)
             .args([
                 "store",
                 "allow-decisions",
@@ -314,13 +325,24 @@ impl Pg {
             ])
             .arg("--password-file")
             .arg(&self.admin_password_file)
-            .args(["--login", login]);
+            .args(["--login", login])
+            .args(extra);
         for p in prescribers {
             cmd.args(["--prescriber", p]);
         }
         let out = cmd.output().expect("runs");
-        assert!(out.status.success(), "allow-decisions: {}", show(&out));
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Lets `login` sign the inbox's decisions as `prescribers` of `settings`; returns stdout.
+    pub fn allow_decisions(&self, settings: &str, login: &str, prescribers: &[&str]) -> String {
+        let (code, out, err) = self.allow_decisions_with(settings, login, prescribers, &[]);
+        assert_eq!(code, Some(0), "allow-decisions: {out}{err}");
+        out
     }
 
     /// A machine: a data directory and clinic settings (`extra`, then a `[clinic_store]` at
