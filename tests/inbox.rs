@@ -372,6 +372,9 @@ fn clinic_store_record_appears_and_decision_is_kept() {
         config: doc_config,
     };
     let mut p = inbox(&d, 120, 40);
+    // Only the prescriber this desk's login may sign for is offered.
+    let s = p.wait_for("Dr Alex Lee");
+    assert!(!s.contains("Okafor"), "{s}");
     sign_in(&mut p);
     let s = p.wait_for("Clara Clear");
     assert!(
@@ -572,6 +575,32 @@ fn clinic_store_decisions_only_from_bound_logins() {
         .map(|d| d.message().to_owned())
         .unwrap_or_default();
     assert!(message.contains("differs from the one"), "{message}");
+    // A desk whose login may sign for none of the prescribers in its settings is told so at
+    // start, not when a decision is saved.
+    pg.login("desk_two", "desk_two-pw", "triage_reader");
+    pg.allow_decisions(PRESCRIBERS, "desk_two", &["okafor"]);
+    let lee_only = PRESCRIBERS
+        .split("\n\n[[prescriber]]")
+        .next()
+        .expect("lee")
+        .to_owned();
+    let (t_data, t_config) = pg.machine_at(
+        "desk-two",
+        "desk_two",
+        "riverside",
+        &pg.url("desk_two", "triage"),
+        &lee_only,
+    );
+    let out = triage(&t_data, &t_config)
+        .args(["inbox"])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("may sign for none of the prescribers"),
+        "{err}"
+    );
     // A binding can be taken away.
     let (code, out, _) = pg.allow_decisions_with(PRESCRIBERS, "doctor", &["lee"], &["--revoke"]);
     assert_eq!(code, Some(0));

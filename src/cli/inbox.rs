@@ -34,9 +34,21 @@ pub struct InboxArgs<'a> {
 
 pub fn inbox(io: &mut Io<'_>, a: &InboxArgs<'_>) -> Result<Status, CliError> {
     let dir = crate::store::data_dir(a.data_dir).map_err(|e| CliError::Usage(e.to_string()))?;
-    let config = super::clinic_config(io, a.config, &dir)?;
+    let mut config = super::clinic_config(io, a.config, &dir)?;
     if config.prescribers.is_empty() {
         return Err(CliError::Usage(strings::INBOX_NEEDS_PRESCRIBERS.into()));
+    }
+    let shared = config.clinic_store.clone().filter(|_| !a.local);
+    if let Some(settings) = &shared {
+        // On the clinic store, only the prescribers this desk's login may sign for are offered.
+        if let Some(bound) = check_reader(io, settings)? {
+            config.prescribers.retain(|p| bound.contains(&p.id));
+            if config.prescribers.is_empty() {
+                return Err(CliError::Usage(
+                    "this machine's clinic store login may sign for none of the prescribers in these settings: the clinic's administrator binds them with `triage store allow-decisions --login LOGIN --prescriber ID` (docs/deployment.md)".into(),
+                ));
+            }
+        }
     }
     let qpath = a.questionnaire.or(config.questionnaire.as_deref());
     let (q, _) = super::load_questionnaire(io, qpath)?;
@@ -56,10 +68,8 @@ pub fn inbox(io: &mut Io<'_>, a: &InboxArgs<'_>) -> Result<Status, CliError> {
         columns,
         poll: config.inbox.poll,
     };
-    let shared = config.clinic_store.clone().filter(|_| !a.local);
     let (source, listen, open): (&str, _, OpenDesk) = match shared {
         Some(settings) => {
-            check_reader(io, &settings)?;
             let s = settings.clone();
             (
                 strings::INBOX_CLINIC_STORE,
@@ -106,7 +116,11 @@ pub fn inbox(io: &mut Io<'_>, a: &InboxArgs<'_>) -> Result<Status, CliError> {
 
 /// Refuses a login that may not read or decide, and a clinic store without decisions; an
 /// unreachable clinic store is only noted (the inbox keeps trying and says so on screen).
-fn check_reader(io: &mut Io<'_>, settings: &crate::clinic::ClinicSettings) -> Result<(), CliError> {
+/// Returns the prescriber ids this login may sign for, when the clinic store could be asked.
+fn check_reader(
+    io: &mut Io<'_>,
+    settings: &crate::clinic::ClinicSettings,
+) -> Result<Option<Vec<String>>, CliError> {
     let mut client = match crate::clinic::connect::connect(settings) {
         Ok(c) => c,
         Err(e) => {
@@ -115,7 +129,7 @@ fn check_reader(io: &mut Io<'_>, settings: &crate::clinic::ClinicSettings) -> Re
                 "note: {}; the inbox keeps trying",
                 text::escape(&e.to_string())
             )?;
-            return Ok(());
+            return Ok(None);
         }
     };
     if !crate::clinic::read::can_read(&mut client) {
@@ -136,5 +150,5 @@ fn check_reader(io: &mut Io<'_>, settings: &crate::clinic::ClinicSettings) -> Re
             ));
         }
     }
-    Ok(())
+    Ok(Some(crate::clinic::desk::my_prescribers(&mut client)?))
 }

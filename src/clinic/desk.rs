@@ -146,6 +146,12 @@ BEGIN
     RETURN NEXT;
 END
 $fn$;
+
+-- The prescribers this login may sign for (the inbox offers only them at sign-in).
+CREATE FUNCTION triage.my_prescribers() RETURNS SETOF text
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT prescriber_id FROM triage.prescriber_logins WHERE login = session_user $fn$;
 "#;
 
 /// Privileges for the desk, set again on every init (see `schema::GRANTS`): readers read
@@ -153,7 +159,18 @@ $fn$;
 pub(super) const GRANTS: &str = r#"
 GRANT SELECT ON triage.decisions TO triage_reader, triage_prescriber;
 GRANT EXECUTE ON FUNCTION triage.record_decision(bigint, text, text, text, text, text, text) TO triage_prescriber;
+GRANT EXECUTE ON FUNCTION triage.my_prescribers() TO triage_prescriber;
 "#;
+
+/// The prescriber ids this login may sign decisions for (`triage store allow-decisions`).
+pub fn my_prescribers(client: &mut Client) -> Result<Vec<String>, ClinicError> {
+    Ok(client
+        .query("SELECT * FROM triage.my_prescribers()", &[])
+        .map_err(pg)?
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .collect())
+}
 
 /// A database login name as PostgreSQL writes it unquoted: 1 to 63 lower-case letters, digits
 /// or underscores, starting with a letter or underscore (what `CREATE ROLE name` makes).
