@@ -377,8 +377,22 @@ fn all_days_show_the_visit_date() {
         false,
     );
     typed_later.visit_date = "2025-05-28".into();
+    let mut last_year = row(
+        8,
+        41,
+        "Lou Lastyear",
+        "1970-02-02",
+        json!(["frown_lines"]),
+        "clear",
+        [0, 0, 0],
+        "staff",
+        None,
+        false,
+    );
+    last_year.visit_date = "2024-12-30".into();
     let mut list = intakes();
     list.push(columns.intake(typed_later));
+    list.push(columns.intake(last_year));
     triage::inbox::intake::sort(&mut list);
     let mut m = Inbox::new(setup(), at(50));
     m.signed_in = Some(0);
@@ -395,6 +409,14 @@ fn all_days_show_the_visit_date() {
         .find(|l| l.contains("Pat Paper"))
         .unwrap_or_else(|| panic!("{text}"));
     assert!(paper.contains("05-28"), "the visit date: {paper}");
+    let old = text
+        .lines()
+        .find(|l| l.contains("Lou Lastyear"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        old.contains("2024-12-30"),
+        "another year's visit says its year: {old}"
+    );
     assert!(
         !paper.contains("06-02"),
         "not the day it was typed: {paper}"

@@ -96,11 +96,15 @@ fn cell(text: &str, w: usize, right: bool) -> String {
     }
 }
 
-/// The all-days view's first column: the visit's date (month-day), with the time when the form
-/// was completed on that day; a form typed in later (from paper) shows its visit date alone,
-/// never the day it was typed.
-fn visit_cell(it: &Intake, completed: &jiff::ZonedDateTime) -> String {
+/// The all-days view's first column: the visit's date (month-day; the whole date when it is not
+/// in this year), with the time when the form was completed on that day; a form typed in later
+/// (from paper) shows its visit date alone, never the day it was typed.
+fn visit_cell(it: &Intake, completed: &jiff::ZonedDateTime, today: jiff::civil::Date) -> String {
     let day = completed.strftime("%Y-%m-%d").to_string();
+    let this_year = it.visit_date.get(..4) == Some(today.year().to_string().as_str());
+    if !this_year {
+        return it.visit_date.clone();
+    }
     let visit = it.visit_date.get(5..).unwrap_or(&it.visit_date);
     if day == it.visit_date {
         format!("{visit} {}", completed.strftime("%H:%M"))
@@ -112,7 +116,7 @@ fn visit_cell(it: &Intake, completed: &jiff::ZonedDateTime) -> String {
 fn row_text(m: &Inbox, it: &Intake, w: &[usize; 8]) -> String {
     let at = it.completed_at.to_zoned_datetime(m.zone.clone());
     let time = if m.day.is_none() {
-        visit_cell(it, &at)
+        visit_cell(it, &at, m.today)
     } else {
         at.strftime("%H:%M").to_string()
     };
