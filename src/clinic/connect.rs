@@ -4,42 +4,18 @@
 //! keepalives, unacknowledged data 15 s, statements 30 s). Errors are plain and never carry a password or a value
 //! from a record.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use postgres::config::{Host, SslMode};
-use rustls_pki_types::CertificateDer;
-use rustls_pki_types::pem::PemObject;
 
 use super::ClinicError;
-use super::settings::{ClinicSettings, PasswordSource, Tls, parse_url};
+use super::settings::{ClinicSettings, PasswordSource, Tls, parse_url, read_ca};
 
 /// How long one connection attempt may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long one statement of a device or reader may run on the server.
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Reads the CA certificates (PEM) that the clinic's server certificate must chain to.
-pub fn read_ca(path: &Path) -> Result<rustls::RootCertStore, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut roots = rustls::RootCertStore::empty();
-    let mut n = 0;
-    for cert in CertificateDer::pem_slice_iter(&bytes) {
-        let cert = cert.map_err(|_| format!("{} is not a PEM certificate file", path.display()))?;
-        roots
-            .add(cert)
-            .map_err(|e| format!("{}: a certificate is not usable: {e}", path.display()))?;
-        n += 1;
-    }
-    if n == 0 {
-        return Err(format!(
-            "{} holds no certificate (expected -----BEGIN CERTIFICATE-----)",
-            path.display()
-        ));
-    }
-    Ok(roots)
-}
 
 /// The password for `config`'s user, host, port and database, from the configured source.
 fn password(

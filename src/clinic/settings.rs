@@ -8,6 +8,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
 use serde::Deserialize;
 use serde_spanned::Spanned;
 
@@ -232,7 +234,7 @@ pub fn check(
             }
             Some(c) => {
                 let path = base.join(c.get_ref());
-                match super::connect::read_ca(&path) {
+                match read_ca(&path) {
                     Ok(_) => Some(Tls::VerifyFull { ca_file: path }),
                     Err(why) => {
                         errors.push(
@@ -350,6 +352,27 @@ fn strip_sslmode(url: &str) -> String {
             }
         }
     }
+}
+
+/// Reads the CA certificates (PEM) that the clinic's server certificate must chain to.
+pub fn read_ca(path: &Path) -> Result<rustls::RootCertStore, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut roots = rustls::RootCertStore::empty();
+    let mut n = 0;
+    for cert in CertificateDer::pem_slice_iter(&bytes) {
+        let cert = cert.map_err(|_| format!("{} is not a PEM certificate file", path.display()))?;
+        roots
+            .add(cert)
+            .map_err(|e| format!("{}: a certificate is not usable: {e}", path.display()))?;
+        n += 1;
+    }
+    if n == 0 {
+        return Err(format!(
+            "{} holds no certificate (expected -----BEGIN CERTIFICATE-----)",
+            path.display()
+        ));
+    }
+    Ok(roots)
 }
 
 #[cfg(test)]
