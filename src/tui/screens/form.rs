@@ -713,36 +713,18 @@ fn focused_field(
         height: 1,
     };
     match &m.field {
-        Field::Choice { chosen, .. } => {
-            let marker = |i: usize| {
-                if *chosen == Some(i as u32) {
-                    "(x)"
-                } else {
-                    "( )"
-                }
+        Field::Choice { .. } | Field::Multi { .. } => {
+            // The chosen options (in order), marked `(x)` or `[x]`, and typed as their numbers.
+            let (chosen, single): (Vec<u32>, bool) = match &m.field {
+                Field::Choice { chosen, .. } => (chosen.iter().copied().collect(), true),
+                Field::Multi { chosen, .. } => (chosen.clone(), false),
+                _ => (Vec::new(), true),
             };
-            let list = options::OptionList {
-                options: offered,
-                focus: None,
-                boxes: false,
-                marker: &marker,
-                numbering: options::Numbering::Positions,
-            };
-            options::draw(&list, f, inner, hits);
-            let printed = options::paper_numbers(offered);
-            let numbers: Vec<u32> = chosen
-                .iter()
-                .filter_map(|&c| printed.get(c as usize).copied())
-                .collect();
-            entry_line(f, entry, &numbers, pending);
-        }
-        Field::Multi { chosen, .. } => {
-            let marker = |i: usize| {
-                if chosen.contains(&(i as u32)) {
-                    "[x]"
-                } else {
-                    "[ ]"
-                }
+            let marker = |i: usize| match (single, chosen.contains(&(i as u32))) {
+                (true, true) => "(x)",
+                (true, false) => "( )",
+                (false, true) => "[x]",
+                (false, false) => "[ ]",
             };
             let list = options::OptionList {
                 options: offered,
