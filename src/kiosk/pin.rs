@@ -155,6 +155,32 @@ fn matches(stored: &str, pin: &str) -> Result<bool, PinError> {
         .is_ok())
 }
 
+/// Writes a PIN's hash to `file` (its folders private, 0700) after checking it is not the same
+/// as the one in `other` (the staff and recovery PINs must differ), and starts the attempt
+/// counter again (`pin_reset`, with `detail`).
+fn store_hash(
+    dir: &Path,
+    store: &mut dyn Store,
+    file: &Path,
+    pin: &str,
+    other: Option<&str>,
+    detail: &str,
+    now: Timestamp,
+) -> Result<(), PinError> {
+    if let Some(other) = other
+        && read_hash(dir, other)?.is_some_and(|h| matches(&h, pin).unwrap_or(false))
+    {
+        return Err(PinError::SameAsPin);
+    }
+    crate::store::ensure_private_dir(dir)?;
+    if let Some(folder) = file.parent() {
+        crate::store::ensure_private_dir(folder)?;
+    }
+    write_atomic(file, hash(pin)?.as_bytes())?;
+    store.log_detail(AuditEvent::PinReset, None, None, detail, now)?;
+    Ok(())
+}
+
 /// Stores a new staff PIN (hash only); the attempt counter starts again (`pin_reset`).
 pub fn set_pin(
     dir: &Path,
@@ -165,13 +191,9 @@ pub fn set_pin(
     if !valid(pin, 4..=32) {
         return Err(PinError::BadPin);
     }
-    if read_hash(dir, RECOVERY_FILE)?.is_some_and(|r| matches(&r, pin).unwrap_or(false)) {
-        return Err(PinError::SameAsPin);
-    }
-    crate::store::ensure_private_dir(dir)?;
-    write_atomic(&dir.join(PIN_FILE), hash(pin)?.as_bytes())?;
+    let file = dir.join(PIN_FILE);
+    store_hash(dir, store, &file, pin, Some(RECOVERY_FILE), "pin_set", now)?;
     let _ = std::fs::remove_file(dir.join(LEGACY_ATTEMPTS_FILE));
-    store.log_detail(AuditEvent::PinReset, None, None, "pin_set", now)?;
     Ok(())
 }
 
@@ -185,13 +207,8 @@ pub fn set_recovery(
     if !valid(pin, 8..=64) {
         return Err(PinError::BadRecovery);
     }
-    if read_hash(dir, PIN_FILE)?.is_some_and(|p| matches(&p, pin).unwrap_or(false)) {
-        return Err(PinError::SameAsPin);
-    }
-    crate::store::ensure_private_dir(dir)?;
-    write_atomic(&dir.join(RECOVERY_FILE), hash(pin)?.as_bytes())?;
-    store.log_detail(AuditEvent::PinReset, None, None, "recovery_set", now)?;
-    Ok(())
+    let file = dir.join(RECOVERY_FILE);
+    store_hash(dir, store, &file, pin, Some(PIN_FILE), "recovery_set", now)
 }
 
 /// Stores a prescriber's own PIN (hash only, in [`PRESCRIBER_DIR`], 0700); their attempt
@@ -207,15 +224,8 @@ pub fn set_prescriber_pin(
         return Err(PinError::BadPin);
     }
     let holder = Holder::Prescriber(id);
-    let file = holder.hash_file(dir);
-    crate::store::ensure_private_dir(dir)?;
-    if let Some(folder) = file.parent() {
-        crate::store::ensure_private_dir(folder)?;
-    }
-    write_atomic(&file, hash(pin)?.as_bytes())?;
     let detail = holder.detail().unwrap_or_default();
-    store.log_detail(AuditEvent::PinReset, None, None, &detail, now)?;
-    Ok(())
+    store_hash(dir, store, &holder.hash_file(dir), pin, None, &detail, now)
 }
 
 pub fn is_set(dir: &Path) -> bool {
