@@ -257,11 +257,18 @@ fn every_record_exactly_once_through_faults() {
         .batch_execute("CREATE DATABASE triage")
         .expect("db");
     triage::clinic::schema::init(&mut pg.admin("triage")).expect("store init");
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(1)
+    // `FAULT_SEED=N` replays a run; the seed is printed first, so a failing run can be replayed.
+    let seed = std::env::var("FAULT_SEED")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(1)
+        })
         | 1;
+    eprintln!("fault test seed {seed} (FAULT_SEED={seed} replays it)");
     let rng = Arc::new(Rng(AtomicU64::new(seed)));
     let proxy = Proxy::start(pg.port, Arc::clone(&rng));
     let mut devices: Vec<Device> = (1..=DEVICES)
