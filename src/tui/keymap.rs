@@ -360,7 +360,7 @@ pub const MODES: [Mode; 6] = [
 ];
 
 /// The tap targets of the last frame, each carrying its intent (topmost last).
-pub type Taps = super::model::HitMap<Intent>;
+pub type Taps = super::surface::HitMap<Intent>;
 
 /// Draws a mode's hints across `area` (wrapping onto its further rows) as `[keys] what`, each
 /// hint with an intent also a tap target. Hints whose intent is not `enabled` now (nothing to

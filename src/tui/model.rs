@@ -4,7 +4,6 @@
 
 use crossterm::event::KeyEvent;
 use jiff::Timestamp;
-use ratatui::layout::Rect;
 use tui_input::Input;
 
 use crate::answer::Answer;
@@ -12,6 +11,9 @@ use crate::engine::{At, Session, Step};
 use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, QuestionKind};
 use crate::store::{DraftId, DraftInfo, RecordId};
 use crate::typed;
+
+use super::surface::Viewport;
+pub use super::surface::{Action, HitMap, PadKey, Target};
 
 /// Which screen is showing.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,44 +139,6 @@ impl Field {
             _ => None,
         }
     }
-}
-
-/// A button or other tap target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Start,
-    Next,
-    Back,
-    Help,
-    Send,
-    ConfirmSend,
-    ConfirmBack,
-    ResumeContinue,
-    ResumeNew,
-    Finish,
-    StaffContinue,
-    StaffEnd,
-    /// Open the staff PIN entry (a touch-only kiosk has no F12).
-    Staff,
-}
-
-/// A key of the on-screen PIN keypad.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PadKey {
-    Digit(u8),
-    Delete,
-    Ok,
-    Cancel,
-}
-
-/// What a tap landed on (from the hit map of the last frame drawn).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
-    Option(usize),
-    Row(usize),
-    Button(Action),
-    /// A key of the staff PIN keypad.
-    Pad(PadKey),
 }
 
 #[derive(Debug, Clone)]
@@ -405,7 +369,7 @@ pub struct Model<'q> {
     pub kiosk: Option<Kiosk>,
     /// Where the scrollable body of the screen showing stands: written by `view` as it draws
     /// (like ratatui's `ListState`), read by `update` to decide whether ↑/↓ scroll or move.
-    pub viewport: std::cell::Cell<super::theme::Viewport>,
+    pub viewport: std::cell::Cell<Viewport>,
     /// The answers of the question on screen that the last frame could not show (its list
     /// scrolls): written by `view`, read by `update` to name them when an answer is missing.
     pub hidden_options: std::cell::RefCell<Vec<usize>>,
@@ -527,7 +491,7 @@ impl<'q> Model<'q> {
         })
         .flatten();
         if let Some(field) = paper_field {
-            let section = super::screens::form::page_of(q, field);
+            let section = super::paper::page_of(q, field);
             // Within a section the missing answers stay marked and the window stays put (it
             // follows the focus); another section starts at its top.
             let (same, show_missing) = match &self.screen {
@@ -539,7 +503,7 @@ impl<'q> Model<'q> {
                 _ => (false, false),
             };
             if !same {
-                self.viewport.set(super::theme::Viewport::default());
+                self.viewport.set(Viewport::default());
             }
             self.screen = Screen::Form {
                 section,
@@ -579,7 +543,7 @@ impl<'q> Model<'q> {
 
     /// A new screen starts at its top.
     pub fn reset_view(&mut self) {
-        self.viewport.set(super::theme::Viewport::default());
+        self.viewport.set(Viewport::default());
         self.follow_focus = false;
     }
 
@@ -671,39 +635,5 @@ pub fn field_for(s: &Session<'_>, at: At) -> Field {
             };
             Field::Text(Input::new(text))
         }
-    }
-}
-
-/// The rectangles of the last frame's tap targets, topmost last: [`Target`]s for the patient's
-/// screens, intents for the screens that use `crate::tui::keymap`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HitMap<T = Target> {
-    pub targets: Vec<(Rect, T)>,
-}
-
-impl<T> Default for HitMap<T> {
-    fn default() -> Self {
-        HitMap {
-            targets: Vec::new(),
-        }
-    }
-}
-
-impl<T: Copy> HitMap<T> {
-    pub fn add(&mut self, r: Rect, t: T) {
-        if r.width > 0 && r.height > 0 {
-            self.targets.push((r, t));
-        }
-    }
-
-    /// The target under a cell, if any.
-    pub fn at(&self, column: u16, row: u16) -> Option<T> {
-        self.targets
-            .iter()
-            .rev()
-            .find(|(r, _)| {
-                column >= r.x && column < r.x + r.width && row >= r.y && row < r.y + r.height
-            })
-            .map(|(_, t)| *t)
     }
 }

@@ -7,7 +7,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use super::model::HitMap;
+use super::surface::HitMap;
 use super::theme;
 use crate::questionnaire::ChoiceOption;
 use crate::strings;

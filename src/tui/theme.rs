@@ -9,7 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-use super::model::{Action, HitMap, Target};
+pub use super::surface::Viewport;
+use super::surface::{Action, HitMap, Target};
 
 pub fn bold() -> Style {
     Style::default().add_modifier(Modifier::BOLD)
@@ -352,35 +353,6 @@ pub fn overlay(f: &mut Frame, area: Rect, title: &str, text: &str) {
 /// The plain message line (validation, saving problems): bold with a `!` so colour is not needed.
 pub fn message(f: &mut Frame, area: Rect, text: &str) {
     f.render_widget(paragraph(&format!("! {text}"), bold()), area);
-}
-
-/// Where a screen's scrollable body stands (kept between frames like ratatui's `ListState`): the
-/// first content row shown, the content's and the window's heights, and the rows of the focused
-/// element (content coordinates), if any.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Viewport {
-    pub offset: u16,
-    pub content: u16,
-    pub height: u16,
-    pub focus: Option<(u16, u16)>,
-}
-
-impl Viewport {
-    /// Whether the content is taller than its window.
-    pub fn scrolls(&self) -> bool {
-        self.content > self.height
-    }
-
-    /// Whether the focused element is wholly in the window.
-    pub fn focus_visible(&self) -> bool {
-        self.focus
-            .is_none_or(|(t, b)| t >= self.offset && b <= self.offset + self.height)
-    }
-
-    /// The furthest the window can scroll.
-    pub fn max_offset(&self) -> u16 {
-        self.content.saturating_sub(self.height)
-    }
 }
 
 /// Draws content that may be taller than `area` through a window, so everything on a screen
