@@ -236,7 +236,6 @@ pub fn minutes(n: u32) -> String {
         n => format!("This takes about {n} minutes."),
     }
 }
-pub const WELCOME_HINT: &str = "Press Enter or tap Start to begin.";
 pub const SECTION_OF: &str = "Section {} of {}";
 /// "Add another" after a repeating group or question.
 pub const MORE_TITLE: &str = "{}: do you want to add another?";
@@ -254,9 +253,8 @@ pub const MORE_NEED_ADD: &str = "Choose 1 to add another.";
 pub const CHOOSE_ONE_HINT: &str = "Choose one answer, then Next.";
 pub const CHOOSE_MANY_HINT: &str = "Choose all that apply, then Next.";
 /// Added to a choice's hint when some answers have no number key.
-pub const END_KEY_HINT: &str = "End goes to the last answer.";
-pub const KEYS_HINT: &str = "Keys: 1-9 choose · Enter next · Esc back · ? why we ask";
-pub const TEXT_HINT: &str = "Type your answer, then press Enter.";
+pub const END_KEY_HINT: &str = "{bottom} goes to the last answer.";
+pub const TEXT_HINT: &str = "Type your answer, then press {next}.";
 pub const OPTIONAL_HINT: &str = "You can leave this empty.";
 pub const NUMBER_HINT: &str = "Type a number";
 pub const UNIT_HINT: &str = "choose the unit with the up and down arrows, or tap it.";
@@ -289,13 +287,14 @@ pub fn answers_out_of_sight(labels: &[&str]) -> String {
 pub const REVIEW_TITLE: &str = "Check your answers";
 /// The review screen's line above the list: what Enter does where the focus is.
 pub const REVIEW_HINT_SEND: &str =
-    "Enter sends your answers. To change one first, press ↑ or tap it.";
-pub const REVIEW_HINT_ROW: &str = "Enter changes the answer marked ►. End goes to Send my answers.";
+    "{confirm} sends your answers. To change one first, press {up} or tap it.";
+pub const REVIEW_HINT_ROW: &str =
+    "{confirm} changes the answer marked ►. {bottom} goes to Send my answers.";
 pub const REVIEW_MISSING: &str = "Not answered yet";
 /// An optional question left unanswered: nothing is needed.
 pub const REVIEW_LEFT_BLANK: &str = "Left blank (optional)";
 /// What Enter does on Send while a required answer is missing: it does not send.
-pub const REVIEW_HINT_NEED: &str = "Some answers are still needed, so Enter does not send yet: it shows the first one marked \"Not answered yet\".";
+pub const REVIEW_HINT_NEED: &str = "Some answers are still needed, so {confirm} does not send yet: it shows the first one marked \"Not answered yet\".";
 pub const REVIEW_SEND: &str = "Send my answers";
 pub const REVIEW_NEED: &str =
     "Some questions still need an answer. They are marked \"Not answered yet\".";
@@ -309,7 +308,7 @@ pub const THANKS_DEFAULT: &str = "Thank you. The doctor will go through your ans
 /// The end in reception and paper modes: staff are at the keyboard, not the patient.
 pub const THANKS_STAFF: &str =
     "The form is complete and saved. The doctor will go through the answers with the patient.";
-pub const THANKS_RUN_HINT: &str = "Press Enter to finish.";
+pub const THANKS_RUN_HINT: &str = "Press {confirm} to finish.";
 /// Run mode when the doctor's page does not go to this screen: where staff find it.
 pub fn thanks_saved(record: i64) -> String {
     format!(
@@ -333,9 +332,10 @@ pub const PAGE_TITLE_PAUSE: &str = "Support";
 pub const PAUSE_ALERT_PENDING: &str = "We are letting a member of staff know.";
 pub const PAUSE_ALERT_SENT: &str = "A member of staff has been told.";
 pub const PAUSE_TELL_STAFF: &str = "Please tell a member of staff now.";
-pub const PAUSE_STAFF_RUN: &str = "Staff: F2 to continue the questionnaire, F10 to end it here.";
+pub const PAUSE_STAFF_RUN: &str =
+    "Staff: {release_carry_on} to continue the questionnaire, {release_end} to end it here.";
 pub const PAUSE_STAFF_PIN: &str =
-    "Staff: F2 and the staff PIN to continue the questionnaire or end it here.";
+    "Staff: {staff} and the staff PIN to continue the questionnaire or end it here.";
 pub const RESUME_TITLE: &str = "An unfinished form was found";
 pub const RESUME_TEXT: &str = "A form was started here at {} and not finished.";
 pub const RESUME_NEEDS_PIN: &str =
@@ -385,10 +385,10 @@ pub const IDLE_TITLE: &str = "Are you still there?";
 pub const IDLE_TEXT: &str = "Touch the screen or press any key to carry on. To keep your answers private, this form will be cleared in {} seconds.";
 pub const THANKS_KIOSK: &str = "Please tell reception you have finished.";
 /// Shown once the thank-you screen has settled (keys before that are ignored).
-pub const THANKS_KIOSK_NEXT: &str = "Next person: touch the screen or press Enter.";
+pub const THANKS_KIOSK_NEXT: &str = "Next person: touch the screen or press {confirm}.";
 pub const STAFF_PIN_TITLE: &str = "Staff only";
 pub const STAFF_PIN_PROMPT: &str =
-    "Type the staff PIN (or tap it on the keypad), then press Enter or OK. Esc goes back.";
+    "Type the staff PIN (or tap it on the keypad), then press {confirm} or OK. {back} goes back.";
 /// The on-screen keypad's action keys.
 pub const PAD_DELETE: &str = "⌫ Delete";
 pub const PAD_CANCEL: &str = "Cancel";
@@ -453,18 +453,19 @@ pub const STAFF_LEAVE: &str = "Leave the kiosk";
 pub const STAFF_OUTBOX_WAITING: &str = "Clinic store: {} record(s) waiting to be sent.";
 pub const STAFF_OUTBOX_EMPTY: &str = "Clinic store: every record has been sent.";
 pub const STAFF_PRINT_FAILED: &str =
-    "Staff: the summary of record {} was not printed ({}). F12, then reprint.";
+    "Staff: the summary of record {} was not printed ({}). {staff}, then reprint.";
 pub const SECTIONS_TITLE: &str = "Go to a section";
 pub const SECTIONS_HINT: &str =
-    "Enter goes to the section marked ►; 1-9 go straight there; Esc goes back.";
-pub const STAFF_MENU_HINT: &str = "Enter does what is marked ►; 1-9 choose; Esc goes back.";
+    "{confirm} goes to the section marked ►; {choose} go straight there; {back} goes back.";
+pub const STAFF_MENU_HINT: &str =
+    "{confirm} does what is marked ►; {choose} choose; {back} goes back.";
 
 /// `triage run --staff`: who is doing what.
 pub const INTAKE_TITLE: &str = "Reception intake";
 pub const INTAKE_QUESTION: &str = "How are the answers being given?";
 pub const INTAKE_READING: &str = "I am reading the questions to the patient";
 pub const INTAKE_PAPER: &str = "I am typing in the patient's paper form";
-pub const INTAKE_HINT: &str = "Enter chooses the answer marked ►; 1 or 2 choose straight away.";
+pub const INTAKE_HINT: &str = "{confirm} chooses the answer marked ►; 1 or 2 choose straight away.";
 
 /// Typing in a paper form.
 pub const FORM_BACK: &str = "Back";
@@ -479,9 +480,8 @@ pub const FORM_ENTER_MISSING: &str = "Show what is missing";
 pub const BACK_TO_REVIEW: &str = "Back to the review";
 /// The same on a narrow window's button.
 pub const BACK_TO_REVIEW_SHORT: &str = "Review";
-pub const FORM_KEYS: &str =
-    "Option numbers · Enter/Tab next · Shift-Tab back · PgUp/PgDn section · F5 list";
-pub const FORM_KEYS_SHORT: &str = "Numbers choose · Enter next · Shift-Tab back";
+pub const FORM_KEYS: &str = "Option numbers · {next_field/2} next · {prev_field} back · {prev_section}/{next_section} section · {sections} list";
+pub const FORM_KEYS_SHORT: &str = "Numbers choose · {next_field} next · {prev_field} back";
 pub const FORM_MISSING: &str = "MISSING";
 /// The header of the paper form: "Paper form · Section 3 of 9".
 pub fn form_where(section: usize, of: usize) -> String {
@@ -490,9 +490,11 @@ pub fn form_where(section: usize, of: usize) -> String {
 /// Leaving a section with required answers missing.
 pub fn form_missing(labels: &[&str]) -> String {
     match labels {
-        [one] => format!("Still needed in this section: {one}. F5 goes to another section."),
+        [one] => {
+            format!("Still needed in this section: {one}. {{sections}} goes to another section.")
+        }
         many => format!(
-            "{} answers still needed in this section: {}. F5 goes to another section.",
+            "{} answers still needed in this section: {}. {{sections}} goes to another section.",
             many.len(),
             many.join(", ")
         ),
@@ -502,7 +504,6 @@ pub fn form_missing(labels: &[&str]) -> String {
 pub fn form_no_such_answer(number: u32, lo: u32, hi: u32) -> String {
     format!("There is no answer {number} here: the answers are numbered {lo} to {hi}.")
 }
-pub const STAFF_MODE_HINT: &str = "Tab next · Shift-Tab back · F5 sections";
 pub const KIOSK_NEEDS_PIN: &str = "No staff PIN is set, so staff could not leave or manage the kiosk. Set one first: triage pin set";
 pub const TYPE_TIME: &str = "Please type the time like 14:30.";
 pub const OPEN_CHOICE_OTHER: &str = "Something else";

@@ -12,6 +12,9 @@ use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, QuestionKind};
 use crate::store::{DraftId, DraftInfo, RecordId};
 use crate::typed;
 
+pub use super::keymap::Intent;
+use super::keymap::{Mode as Keys, Operator};
+
 use super::surface::Viewport;
 pub use super::surface::{Action, HitMap, PadKey, Target};
 
@@ -143,7 +146,11 @@ impl Field {
 
 #[derive(Debug, Clone)]
 pub enum Msg {
+    /// A key as read; `update` turns it into an [`Msg::Intent`] through the keymap before a
+    /// screen sees it.
     Key(KeyEvent),
+    /// What a key means on the screen showing (see `crate::tui::keymap`).
+    Intent(Intent),
     Paste(String),
     Tap(Target),
     /// Mouse wheel: positive is down.
@@ -201,7 +208,12 @@ impl Msg {
     pub fn is_input(&self) -> bool {
         matches!(
             self,
-            Msg::Key(_) | Msg::Tap(_) | Msg::Paste(_) | Msg::Scroll(_) | Msg::Touched
+            Msg::Key(_)
+                | Msg::Intent(_)
+                | Msg::Tap(_)
+                | Msg::Paste(_)
+                | Msg::Scroll(_)
+                | Msg::Touched
         )
     }
 }
@@ -435,16 +447,24 @@ impl<'q> Model<'q> {
         self.session = new_session(q, visit, self.mode);
         self.session.set_now(self.now);
         self.patient += 1;
-        self.screen = Screen::Welcome;
-        self.field = Field::None;
-        self.message = None;
-        self.help_open = false;
+        self.show(Screen::Welcome);
         self.back_to_review = None;
         self.review_seen.clear();
         self.draft = None;
         self.unsaved.clear();
         self.notice = None;
         self.record = None;
+    }
+
+    /// Shows another screen: what belonged to the one left (its field, its message, its help
+    /// panel) goes with it, so a message can never outlive the screen it was about. Overlays
+    /// that return to the screen below (the staff PIN entry and menu, the section list) and
+    /// changes within one screen (its focus) set `screen` directly and keep that state.
+    pub fn show(&mut self, screen: Screen) {
+        self.screen = screen;
+        self.field = Field::None;
+        self.message = None;
+        self.help_open = false;
     }
 
     /// Whether a patient's answers are on screen or in memory (what an idle wipe clears).
@@ -476,6 +496,46 @@ impl<'q> Model<'q> {
             .offered_options(self.mode.is_staff())
     }
 
+    /// Which keymap applies on the screen showing, and who is at the keyboard.
+    pub fn key_mode(&self) -> (Keys, Operator) {
+        let m = self;
+        let op = if m.kiosk.is_some() {
+            Operator::Kiosk
+        } else if m.mode.is_staff() {
+            Operator::Staff
+        } else {
+            Operator::Patient
+        };
+        let typing = m.field.input().is_some();
+        let keys = match &m.screen {
+            Screen::Welcome => Keys::Welcome,
+            Screen::Resume { .. } => Keys::Resume,
+            Screen::ResumeDob { .. } => Keys::ResumeDob,
+            Screen::Step(crate::engine::Step::More(_)) => Keys::More,
+            Screen::Step(_) | Screen::Form { .. } if m.help_open => Keys::Help,
+            Screen::Step(_) if typing => Keys::Typing,
+            Screen::Step(_) => Keys::Choice,
+            Screen::Review { .. } => Keys::Review,
+            Screen::Confirm => Keys::Confirm,
+            Screen::Pause { .. } if m.staff_pin => Keys::PauseLocked,
+            Screen::Pause { .. } => Keys::Pause,
+            Screen::Thanks => Keys::Thanks,
+            Screen::StaffPin { .. } => Keys::StaffPin,
+            Screen::StaffMenu { .. } | Screen::Sections { .. } => Keys::Menu,
+            Screen::Intake { .. } => Keys::Intake,
+            Screen::Form { .. } if typing => Keys::PaperTyping,
+            Screen::Form { .. } => Keys::Paper,
+        };
+        (keys, op)
+    }
+
+    /// A hint's key names filled in from the tables of the screen showing (see
+    /// [`super::keymap::fill_keys`]).
+    pub fn keys_hint(&self, template: &str) -> String {
+        let (keys, op) = self.key_mode();
+        super::keymap::fill_keys(template, &super::keymap::patient::layers(keys, op))
+    }
+
     /// Shows a step, loading its current answer into the field. In paper mode the step is the
     /// field of its section's form (a section intro or information screen: the first question
     /// after it); the paper form has no repeats, so only steps outside them.
@@ -505,21 +565,17 @@ impl<'q> Model<'q> {
             if !same {
                 self.viewport.set(Viewport::default());
             }
-            self.screen = Screen::Form {
+            self.show(Screen::Form {
                 section,
                 focus: field,
                 pending: None,
                 show_missing,
-            };
-            self.message = None;
-            self.help_open = false;
+            });
             self.field = field_for(&self.session, At::base(field));
             self.follow_focus = true;
             return;
         }
-        self.screen = Screen::Step(step);
-        self.message = None;
-        self.help_open = false;
+        self.show(Screen::Step(step));
         self.field = match step {
             Step::Item(at) => field_for(&self.session, at),
             Step::More(_) => Field::Choice {
@@ -535,8 +591,7 @@ impl<'q> Model<'q> {
         match self.session.step_for_problem(p) {
             Some(s) => self.go_to(s),
             None => {
-                self.screen = Screen::Review { focus: 0 };
-                self.message = None;
+                self.show(Screen::Review { focus: 0 });
             }
         }
     }

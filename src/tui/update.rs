@@ -2,8 +2,7 @@
 //! Messages common to every screen (ticks, save results, kiosk timing, staff access) are handled
 //! here; keys, taps and pastes go to the screen showing.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
+use super::keymap::{self, Intent};
 use super::model::{Action, AfterPin, Effect, Model, Msg, Screen, Target};
 use super::screens;
 use crate::strings;
@@ -71,7 +70,7 @@ fn route(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::LoadFailed(reason) => {
-            m.screen = Screen::Welcome;
+            m.show(Screen::Welcome);
             m.notice = Some(strings::load_failed(&crate::text::clean_line(&reason)));
             Vec::new()
         }
@@ -88,7 +87,7 @@ fn route(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
             tries_left,
         } => screens::resume::dob_checked(m, draft, matches, tries_left),
         Msg::DraftInUse => {
-            m.screen = Screen::Welcome;
+            m.show(Screen::Welcome);
             m.notice = Some(strings::DRAFT_IN_USE.to_owned());
             Vec::new()
         }
@@ -103,11 +102,11 @@ fn route(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
                 k.last_record = Some(id);
                 k.thanks_since = Some(m.now);
                 m.start_over();
-                m.screen = Screen::Thanks;
+                m.show(Screen::Thanks);
                 return vec![Effect::Deliver(id)];
             }
             m.record = Some(id);
-            m.screen = Screen::Thanks;
+            m.show(Screen::Thanks);
             Vec::new()
         }
         Msg::CompleteFailed(_) => {
@@ -124,9 +123,13 @@ fn route(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
             };
             if let Some(k) = &mut m.kiosk {
                 k.staff_notice = problem.map(|p| {
-                    strings::fill(
-                        &strings::fill(strings::STAFF_PRINT_FAILED, id),
-                        crate::text::clean_line(&p),
+                    let kiosk_keys = [keymap::patient::operator_table(keymap::Operator::Kiosk)];
+                    keymap::fill_keys(
+                        &strings::fill(
+                            &strings::fill(strings::STAFF_PRINT_FAILED, id),
+                            crate::text::clean_line(&p),
+                        ),
+                        &kiosk_keys,
                     )
                 });
             }
@@ -139,7 +142,12 @@ fn route(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
             }
             _ => Vec::new(),
         },
-        Msg::Key(_) | Msg::Tap(_) | Msg::Paste(_) | Msg::Scroll(_) | Msg::Touched => input(m, msg),
+        Msg::Key(_)
+        | Msg::Intent(_)
+        | Msg::Tap(_)
+        | Msg::Paste(_)
+        | Msg::Scroll(_)
+        | Msg::Touched => input(m, msg),
     }
 }
 
@@ -156,30 +164,41 @@ fn input(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         if was_warned {
             return Vec::new(); // the key or tap only says "I'm still here"
         }
-        let staff_asked = match &msg {
-            Msg::Key(key) => key.code == KeyCode::F(12),
-            // A touch-only kiosk: the "Staff" tap target does what F12 does.
-            Msg::Tap(Target::Button(Action::Staff)) => true,
-            _ => false,
-        };
-        if staff_asked && !matches!(m.screen, Screen::StaffPin { .. } | Screen::StaffMenu { .. }) {
+    }
+    // Keys become intents here, through the tables of the screen showing (crate::tui::keymap):
+    // no screen reads a key code.
+    let msg = match msg {
+        Msg::Key(k) => {
+            let (keys, op) = m.key_mode();
+            match keymap::patient::intent(keys, op, &k) {
+                Some(i) => Msg::Intent(i),
+                None => return Vec::new(),
+            }
+        }
+        other => other,
+    };
+    let on_staff_screen = matches!(m.screen, Screen::StaffPin { .. } | Screen::StaffMenu { .. });
+    if m.kiosk.is_some() {
+        // A touch-only kiosk: the "Staff" tap target does what F12 does.
+        let staff_asked = matches!(
+            msg,
+            Msg::Intent(Intent::Staff) | Msg::Tap(Target::Button(Action::Staff))
+        );
+        if staff_asked && !on_staff_screen {
             screens::staff::open_pin(m, AfterPin::Menu);
             return Vec::new();
         }
-    } else if let Msg::Key(k) = &msg {
+    } else if let Msg::Intent(i) = &msg {
         // With a staff PIN set, a safety pause cannot be left by stopping the program from the
         // keyboard either: staff use the PIN (or stop it from outside, which keeps the form).
-        let pause_locked = m.staff_pin
-            && matches!(
-                m.screen,
-                Screen::Pause { .. } | Screen::StaffPin { .. } | Screen::StaffMenu { .. }
-            );
-        if is_quit(k) && !pause_locked {
+        let pause_locked =
+            m.staff_pin && (on_staff_screen || matches!(m.screen, Screen::Pause { .. }));
+        if *i == Intent::Quit && !pause_locked {
             // Every committed answer is already saved; the draft can be resumed later.
             return vec![Effect::Quit];
         }
-        if m.mode.is_staff()
-            && is_sections_key(k)
+        if *i == Intent::Sections
+            && m.mode.is_staff()
             && let Some(step) = match m.screen {
                 Screen::Step(step) => Some(step),
                 Screen::Form { focus, .. } => Some(crate::engine::Step::base(focus)),
@@ -263,7 +282,7 @@ fn kiosk_tick(m: &mut Model<'_>) -> Vec<Effect> {
                 .map(|t| std::time::Duration::try_from(m.now.duration_since(t)).unwrap_or_default())
                 .unwrap_or_default();
             if shown >= k.thanks {
-                m.screen = Screen::Welcome;
+                m.show(Screen::Welcome);
             }
             Vec::new()
         }
@@ -281,14 +300,4 @@ fn kiosk_tick(m: &mut Model<'_>) -> Vec<Effect> {
         }
         _ => Vec::new(),
     }
-}
-
-fn is_quit(k: &KeyEvent) -> bool {
-    k.modifiers.contains(KeyModifiers::CONTROL)
-        && matches!(k.code, KeyCode::Char('c') | KeyCode::Char('q'))
-}
-
-fn is_sections_key(k: &KeyEvent) -> bool {
-    k.code == KeyCode::F(5)
-        || (k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('g'))
 }

@@ -1,18 +1,16 @@
 //! "Ready to send?": the last chance to go back before the record is stored.
 
-use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use crate::strings;
-use crate::tui::keymap::is_back;
-use crate::tui::model::{Action, Effect, HitMap, Model, Msg, Target};
+use crate::tui::model::{Action, Effect, HitMap, Intent, Model, Msg, Target};
 use crate::tui::theme;
 
 pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
     let action = match msg {
-        Msg::Key(k) if k.code == KeyCode::Enter => Some(Action::ConfirmSend),
-        Msg::Key(k) if is_back(&k) => Some(Action::ConfirmBack),
+        Msg::Intent(Intent::Confirm) => Some(Action::ConfirmSend),
+        Msg::Intent(Intent::Back) => Some(Action::ConfirmBack),
         Msg::Tap(Target::Button(a)) => Some(a),
         _ => None,
     };

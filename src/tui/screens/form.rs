@@ -7,17 +7,17 @@
 //! required answer missing: the missing ones are marked and named. Keys become this screen's
 //! actions in one place, [`action`].
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use tui_input::InputRequest;
 use unicode_width::UnicodeWidthStr;
 
 use crate::engine::{At, Step, toggle_option};
 use crate::questionnaire::{ItemIdx, ItemKind};
 use crate::strings;
-use crate::tui::model::{Action, Effect, Field, HitMap, Model, Msg, Screen, Target};
+use crate::tui::model::{Action, Effect, Field, HitMap, Intent, Model, Msg, Screen, Target};
 use crate::tui::options;
 use crate::tui::paper::{page_end, page_of, pages};
 use crate::tui::screens::{pause, review, step};
@@ -39,7 +39,7 @@ pub enum FormAction {
     /// Empties a choice field.
     Clear,
     /// Edits a typed field.
-    Edit(KeyEvent),
+    Edit(InputRequest),
     Help,
     /// Focus this field (a tap on its row).
     Focus(usize),
@@ -48,22 +48,20 @@ pub enum FormAction {
     Nothing,
 }
 
-/// The one place keys become this screen's actions. `typing`: the focused field takes text.
-pub fn action(k: &KeyEvent, typing: bool) -> FormAction {
-    let plain = !k
-        .modifiers
-        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-    match k.code {
-        KeyCode::Tab | KeyCode::Enter | KeyCode::Down => FormAction::Next,
-        KeyCode::BackTab | KeyCode::Up | KeyCode::Esc => FormAction::Prev,
-        KeyCode::PageDown => FormAction::NextSection,
-        KeyCode::PageUp => FormAction::PrevSection,
-        KeyCode::F(1) => FormAction::Help,
-        _ if typing => FormAction::Edit(*k),
-        KeyCode::Char('?') => FormAction::Help,
-        KeyCode::Char(c @ '0'..='9') if plain => FormAction::Digit(c as u32 - '0' as u32),
-        KeyCode::Char(' ' | ',') => FormAction::Separator,
-        KeyCode::Backspace | KeyCode::Delete => FormAction::Clear,
+/// The one place intents (from the tables `Paper` and `PaperTyping` of
+/// `crate::tui::keymap::patient`) become this screen's actions.
+pub fn action(i: Intent) -> FormAction {
+    match i {
+        Intent::NextField => FormAction::Next,
+        Intent::PrevField => FormAction::Prev,
+        Intent::NextSection => FormAction::NextSection,
+        Intent::PrevSection => FormAction::PrevSection,
+        Intent::Help => FormAction::Help,
+        Intent::Type(c) => FormAction::Edit(InputRequest::InsertChar(c)),
+        Intent::Edit(req) => FormAction::Edit(req),
+        Intent::Digit(d) => FormAction::Digit(u32::from(d)),
+        Intent::Separator => FormAction::Separator,
+        Intent::Clear => FormAction::Clear,
         _ => FormAction::Nothing,
     }
 }
@@ -115,14 +113,13 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         return Vec::new();
     };
     if m.help_open {
-        if matches!(msg, Msg::Key(_) | Msg::Tap(_)) {
+        if matches!(msg, Msg::Intent(_) | Msg::Tap(_)) {
             m.help_open = false;
         }
         return Vec::new();
     }
-    let typing = m.field.input().is_some();
     let act = match msg {
-        Msg::Key(k) => action(&k, typing),
+        Msg::Intent(i) => action(i),
         Msg::Tap(Target::Row(i)) => FormAction::Focus(i),
         Msg::Tap(Target::Option(i)) => FormAction::Choose(i),
         Msg::Tap(Target::Button(Action::Next)) => FormAction::Next,
@@ -295,7 +292,7 @@ fn leave_section(m: &mut Model<'_>, section: ItemIdx) {
         if let Screen::Form { show_missing, .. } = &mut m.screen {
             *show_missing = true;
         }
-        m.message = Some(strings::form_missing(&labels));
+        m.message = Some(m.keys_hint(&strings::form_missing(&labels)));
         return;
     }
     match other_section(m, section, true) {
@@ -305,8 +302,7 @@ fn leave_section(m: &mut Model<'_>, section: ItemIdx) {
             }
         }
         None if m.session.ended_at().is_some() => {
-            m.screen = Screen::Confirm;
-            m.message = None;
+            m.show(Screen::Confirm);
         }
         None => review::arrive(m, None),
     }
@@ -429,9 +425,9 @@ fn clear(m: &mut Model<'_>, focus: ItemIdx) -> Vec<Effect> {
 
 /// Typing in a text, number or date field: the same sanitizer, length limit and message as
 /// the question screens.
-fn edit(m: &mut Model<'_>, focus: ItemIdx, k: KeyEvent) {
+fn edit(m: &mut Model<'_>, focus: ItemIdx, req: InputRequest) {
     let room = step::max_chars(m, focus);
-    step::edit_text(m, room, k);
+    step::edit_text(m, room, req);
 }
 
 fn paste(m: &mut Model<'_>, focus: ItemIdx, text: &str) {
@@ -475,7 +471,7 @@ fn block_height(m: &Model<'_>, item: ItemIdx, focused: bool, width: u16) -> u16 
     let text = theme::text_height(&format!("► {}", it.text), width);
     let offered = m.offered_options(item);
     let answers = if offered.is_empty() {
-        theme::text_height(&step::hint_text(it), width.saturating_sub(2))
+        theme::text_height(&m.keys_hint(&step::hint_text(it)), width.saturating_sub(2))
     } else {
         options::rows_needed(
             offered,
@@ -549,7 +545,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
             } else {
                 strings::FORM_KEYS_SHORT
             };
-            (keys.to_owned(), theme::dim())
+            (m.keys_hint(keys), theme::dim())
         });
     let line_h = theme::text_height(&line.0, area.width).clamp(1, 3);
     f.render_widget(
@@ -698,7 +694,10 @@ fn focused_field(
             entry_line(f, entry, &numbers, pending);
         }
         Field::Text(input) | Field::Quantity { input, .. } => {
-            f.render_widget(theme::paragraph(&step::hint_text(it), theme::dim()), inner);
+            f.render_widget(
+                theme::paragraph(&m.keys_hint(&step::hint_text(it)), theme::dim()),
+                inner,
+            );
             let w = entry.width.saturating_sub(2) as usize;
             let scroll = input.visual_scroll(w);
             f.render_widget(

@@ -4,13 +4,12 @@
 //! from my paper form", which the doctor's page says). `--from-paper` skips the question. Keys
 //! become this screen's choices in one place, [`choice`].
 
-use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use crate::strings;
 use crate::tui::model::Effect;
-use crate::tui::model::{HitMap, Mode, Model, Msg, Screen, Target, new_session};
+use crate::tui::model::{HitMap, Intent, Mode, Model, Msg, Screen, Target, new_session};
 use crate::tui::theme;
 
 /// The two answers, in the order shown.
@@ -27,20 +26,20 @@ pub enum IntakeAction {
     Nothing,
 }
 
-/// The one place keys become this screen's actions.
-pub fn choice(k: &KeyEvent) -> IntakeAction {
-    match k.code {
-        KeyCode::Up | KeyCode::BackTab => IntakeAction::Move(-1),
-        KeyCode::Down | KeyCode::Tab => IntakeAction::Move(1),
-        KeyCode::Enter | KeyCode::Char(' ') => IntakeAction::PickFocused,
-        KeyCode::Char(c @ '1'..='2') => IntakeAction::Pick(c as usize - '1' as usize),
+/// The one place intents become this screen's actions.
+pub fn choice(i: Intent) -> IntakeAction {
+    match i {
+        Intent::Up => IntakeAction::Move(-1),
+        Intent::Down => IntakeAction::Move(1),
+        Intent::Confirm => IntakeAction::PickFocused,
+        Intent::Choose(n) => IntakeAction::Pick(n),
         _ => IntakeAction::Nothing,
     }
 }
 
 pub fn update(m: &mut Model<'_>, focus: usize, msg: Msg) -> Vec<Effect> {
     let act = match msg {
-        Msg::Key(k) => choice(&k),
+        Msg::Intent(i) => choice(i),
         Msg::Tap(Target::Option(i)) => IntakeAction::Pick(i),
         _ => IntakeAction::Nothing,
     };
@@ -69,7 +68,7 @@ pub fn begin(m: &mut Model<'_>, mode: Mode) {
     m.session.set_now(m.now);
     match mode {
         Mode::Paper => super::form::start(m),
-        _ => m.screen = Screen::Welcome,
+        _ => m.show(Screen::Welcome),
     }
 }
 
@@ -100,7 +99,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
             ..Default::default()
         })
         .collect();
-    let hint_h = theme::text_height(strings::INTAKE_HINT, body.width);
+    let hint_h = theme::text_height(&m.keys_hint(strings::INTAKE_HINT), body.width);
     let list_area = Rect {
         y: body.y + qh + 1,
         height: body.height.saturating_sub(qh + 1 + hint_h + 1),
@@ -116,7 +115,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
     };
     crate::tui::options::draw(&list, f, list_area, hits);
     f.render_widget(
-        theme::paragraph(strings::INTAKE_HINT, theme::dim()),
+        theme::paragraph(&m.keys_hint(strings::INTAKE_HINT), theme::dim()),
         Rect {
             y: area.y + area.height.saturating_sub(hint_h + 1),
             height: hint_h,

@@ -3,13 +3,12 @@
 //! front end: taps become the same PIN actions as keys ([`pin_action`]), the PIN stays masked,
 //! and it is checked through `Effect::CheckPin` with the same attempt limits and lockout.
 
-use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::strings;
-use crate::tui::model::{HitMap, Msg, PadKey, Target};
+use crate::tui::model::{HitMap, Intent, Msg, PadKey, Target};
 use crate::tui::theme;
 
 /// What a key or a tap does on the PIN entry.
@@ -22,23 +21,15 @@ pub enum PinAction {
     Nothing,
 }
 
-/// The one place keys and keypad taps become PIN actions. Ctrl-C and other chorded keys are
-/// not characters of a PIN.
+/// The one place intents (from the staff PIN table, where Ctrl-C and other chorded keys are not
+/// characters of a PIN) and keypad taps become PIN actions.
 pub fn pin_action(msg: &Msg) -> PinAction {
     match msg {
-        Msg::Key(k) => match k.code {
-            KeyCode::Esc => PinAction::Cancel,
-            KeyCode::Backspace => PinAction::Delete,
-            KeyCode::Enter => PinAction::Submit,
-            KeyCode::Char(c)
-                if !c.is_control()
-                    && !c.is_whitespace()
-                    && !k
-                        .modifiers
-                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-            {
-                PinAction::Type(c)
-            }
+        Msg::Intent(i) => match i {
+            Intent::Back => PinAction::Cancel,
+            Intent::Erase => PinAction::Delete,
+            Intent::Confirm => PinAction::Submit,
+            Intent::Type(c) if !c.is_whitespace() => PinAction::Type(*c),
             _ => PinAction::Nothing,
         },
         Msg::Tap(Target::Pad(key)) => match key {

@@ -4,7 +4,6 @@
 //! choice keeps its number (1 add, 2 no more, 3 remove); Enter goes on; every choice is a tap
 //! target. Going on with fewer instances than needed (`minOccurs`) says how many are needed.
 
-use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -13,8 +12,7 @@ use crate::engine::{At, Step};
 use crate::questionnaire::{ChoiceOption, ItemIdx};
 use crate::strings::{self, fill};
 use crate::summary::answer_text;
-use crate::tui::keymap::{is_back, is_next};
-use crate::tui::model::{Action, Effect, Field, HitMap, Model, Msg, Target};
+use crate::tui::model::{Action, Effect, Field, HitMap, Intent, Model, Msg, Target};
 use crate::tui::options::{self, Numbering};
 use crate::tui::theme;
 
@@ -62,24 +60,23 @@ pub fn update(m: &mut Model<'_>, more: At, msg: Msg) -> Vec<Effect> {
         }
     };
     match msg {
-        Msg::Key(k) => match k.code {
-            KeyCode::Char(c @ '1'..='9') => pick(m, c as usize - '1' as usize),
-            KeyCode::Up | KeyCode::Down | KeyCode::Tab => {
+        Msg::Intent(i) => match i {
+            Intent::Choose(n) => pick(m, n),
+            Intent::Up | Intent::Down => {
                 if let Field::Choice { focus, .. } = &mut m.field {
-                    *focus = match k.code {
-                        KeyCode::Up => focus.saturating_sub(1),
+                    *focus = match i {
+                        Intent::Up => focus.saturating_sub(1),
                         _ => (*focus + 1).min(list.len().saturating_sub(1)),
                     };
                 }
             }
-            KeyCode::Char(' ') => {
+            Intent::Toggle => {
                 if let Field::Choice { focus, .. } = m.field {
                     pick(m, focus);
                 }
             }
-            KeyCode::Right => return go(m, more, &list),
-            _ if is_next(&k) => return go(m, more, &list),
-            _ if is_back(&k) => return step::back(m, Step::More(more)),
+            Intent::Next => return go(m, more, &list),
+            Intent::Back => return step::back(m, Step::More(more)),
             _ => {}
         },
         Msg::Tap(Target::Option(i)) => pick(m, i),

@@ -4,7 +4,6 @@
 //! (F2 or F12, then the PIN, then the staff menu); in `triage run` with no PIN, F2 carries on and
 //! F10 ends the questionnaire there (stored at once), and the record says no PIN was checked.
 
-use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -12,14 +11,13 @@ use crate::engine::{AlertStatus, ReleaseAction, Releaser};
 use crate::questionnaire::ItemIdx;
 use crate::store::AuditEvent;
 use crate::strings;
-use crate::tui::model::{Action, AfterPin, Effect, HitMap, Model, Msg, Screen, Target};
+use crate::tui::model::{Action, AfterPin, Effect, HitMap, Intent, Model, Msg, Screen, Target};
 use crate::tui::screens::step;
 use crate::tui::theme;
 
 /// Shows the pause for `flag` after `at`, rings, audits it and asks for the staff alert.
 pub fn enter(m: &mut Model<'_>, flag: u32, at: ItemIdx) -> Vec<Effect> {
-    m.screen = Screen::Pause { flag, at };
-    m.message = None;
+    m.show(Screen::Pause { flag, at });
     m.reset_view();
     let id = m.session.questionnaire().flags[flag as usize].id.clone();
     vec![
@@ -35,8 +33,8 @@ pub fn enter(m: &mut Model<'_>, flag: u32, at: ItemIdx) -> Vec<Effect> {
 pub fn update(m: &mut Model<'_>, flag: u32, at: ItemIdx, msg: Msg) -> Vec<Effect> {
     // Scrolling (a small window) works for everyone, at a kiosk too.
     match &msg {
-        Msg::Key(k) if matches!(k.code, KeyCode::Up | KeyCode::Down) => {
-            m.scroll_view(if k.code == KeyCode::Up { -1 } else { 1 }, false);
+        Msg::Intent(i @ (Intent::Up | Intent::Down)) => {
+            m.scroll_view(if *i == Intent::Up { -1 } else { 1 }, false);
             return Vec::new();
         }
         Msg::Scroll(n) => {
@@ -53,16 +51,22 @@ pub fn update(m: &mut Model<'_>, flag: u32, at: ItemIdx, msg: Msg) -> Vec<Effect
         super::staff::open_pin(m, AfterPin::Menu);
         return Vec::new();
     }
-    let Msg::Key(k) = msg else { return Vec::new() };
-    if m.staff_pin {
-        if matches!(k.code, KeyCode::F(2) | KeyCode::F(10) | KeyCode::F(12)) {
-            super::staff::open_pin(m, AfterPin::Menu);
-        }
+    let Msg::Intent(i) = msg else {
         return Vec::new();
-    }
-    match k.code {
-        KeyCode::F(2) => release(m, flag, at, Releaser::Operator, ReleaseAction::CarryOn),
-        KeyCode::F(10) => release(m, flag, at, Releaser::Operator, ReleaseAction::EndHere),
+    };
+    // With a staff PIN the table gives `Staff` (the release keys open the PIN entry); without
+    // one, the release keys release.
+    match i {
+        Intent::Staff if m.staff_pin => {
+            super::staff::open_pin(m, AfterPin::Menu);
+            Vec::new()
+        }
+        Intent::ReleaseCarryOn if !m.staff_pin => {
+            release(m, flag, at, Releaser::Operator, ReleaseAction::CarryOn)
+        }
+        Intent::ReleaseEnd if !m.staff_pin => {
+            release(m, flag, at, Releaser::Operator, ReleaseAction::EndHere)
+        }
         _ => Vec::new(),
     }
 }
@@ -102,8 +106,7 @@ pub fn release(
 pub fn end_here(m: &mut Model<'_>, at: ItemIdx) -> Vec<Effect> {
     m.session.end_after(at);
     m.back_to_review = None;
-    m.screen = Screen::Confirm;
-    m.message = None;
+    m.show(Screen::Confirm);
     vec![
         Effect::Audit {
             event: AuditEvent::EndedByStaff,
@@ -143,10 +146,11 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, flag: u
         .and_then(|f| f.message.as_deref())
         .unwrap_or(strings::PAUSE_TITLE);
     let staff_text = match (m.kiosk.is_some(), m.staff_pin) {
-        (true, _) => "",
-        (false, true) => strings::PAUSE_STAFF_PIN,
-        (false, false) => strings::PAUSE_STAFF_RUN,
+        (true, _) => String::new(),
+        (false, true) => m.keys_hint(strings::PAUSE_STAFF_PIN),
+        (false, false) => m.keys_hint(strings::PAUSE_STAFF_RUN),
     };
+    let staff_text = staff_text.as_str();
     // The support message (with its phone numbers) comes first and is never cut; at small
     // sizes the title and blank lines go, and whatever still does not fit scrolls.
     let roomy = area.height >= 16;

@@ -5,7 +5,6 @@
 //! new form keeps the old one for staff, as abandoned. Says so when the questionnaire has
 //! changed since the form was started.
 
-use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Block, Borders, Paragraph};
@@ -15,7 +14,7 @@ use crate::records;
 use crate::store::{AuditEvent, DraftId, QuestionnaireRef};
 use crate::strings::{self, fill};
 use crate::tui::model::{
-    Action, AfterPin, Effect, HitMap, Model, Msg, ResumeAccess, Screen, Target,
+    Action, AfterPin, Effect, HitMap, Intent, Model, Msg, ResumeAccess, Screen, Target,
 };
 use crate::tui::screens::staff;
 use crate::tui::theme;
@@ -36,14 +35,11 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
     // A form left at an unreleased safety pause, with a PIN set: staff first, no way past it.
     let locked = *pause_pending && access == ResumeAccess::StaffPin;
     let action = match msg {
-        Msg::Key(k) => match k.code {
-            KeyCode::Enter | KeyCode::Char('1') if access != ResumeAccess::StaffOnly => {
-                Some(Action::ResumeContinue)
-            }
-            KeyCode::Enter | KeyCode::Char('1') => Some(Action::ResumeNew),
-            KeyCode::Char('2') if !locked => Some(Action::ResumeNew),
-            _ => None,
-        },
+        Msg::Intent(Intent::Confirm | Intent::Choose(0)) if access != ResumeAccess::StaffOnly => {
+            Some(Action::ResumeContinue)
+        }
+        Msg::Intent(Intent::Confirm | Intent::Choose(0)) => Some(Action::ResumeNew),
+        Msg::Intent(Intent::Choose(1)) if !locked => Some(Action::ResumeNew),
         Msg::Tap(Target::Button(a)) if !(locked && a == Action::ResumeNew) => Some(a),
         _ => None,
     };
@@ -66,7 +62,7 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         },
         Some(Action::ResumeNew) => {
             // The old form stays in the store for staff; nobody here gets to see it.
-            m.screen = Screen::Welcome;
+            m.show(Screen::Welcome);
             vec![Effect::AbandonDraft(draft.id)]
         }
         _ => Vec::new(),
@@ -86,7 +82,7 @@ pub fn dob_update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         return Vec::new();
     };
     let typed = match msg {
-        Msg::Key(k) => k,
+        Msg::Intent(i) => i,
         Msg::Paste(p) => {
             entered.extend(p.chars().filter(|c| !c.is_control()).take(40));
             return Vec::new();
@@ -94,7 +90,7 @@ pub fn dob_update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         _ => return Vec::new(),
     };
     if *tries_left == 0 {
-        if matches!(typed.code, KeyCode::Esc | KeyCode::Enter) {
+        if matches!(typed, Intent::Back | Intent::Confirm) {
             let draft = draft.clone();
             m.screen = Screen::Resume {
                 draft,
@@ -104,8 +100,8 @@ pub fn dob_update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         }
         return Vec::new();
     }
-    match typed.code {
-        KeyCode::Esc => {
+    match typed {
+        Intent::Back => {
             let draft = draft.clone();
             m.screen = Screen::Resume {
                 draft,
@@ -113,10 +109,10 @@ pub fn dob_update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
                 pause_pending: false,
             };
         }
-        KeyCode::Backspace => {
+        Intent::Erase => {
             entered.pop();
         }
-        KeyCode::Enter => match crate::typed::parse_date(entered, false) {
+        Intent::Confirm => match crate::typed::parse_date(entered, false) {
             Ok(d) => {
                 *message = Some(strings::RESUME_CHECKING.to_owned());
                 return vec![Effect::VerifyDob {
@@ -126,15 +122,7 @@ pub fn dob_update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
             }
             Err(e) => *message = Some(e),
         },
-        KeyCode::Char(c)
-            if !c.is_control()
-                && !typed
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-                && entered.chars().count() < 40 =>
-        {
-            entered.push(c)
-        }
+        Intent::Type(c) if entered.chars().count() < 40 => entered.push(c),
         _ => {}
     }
     Vec::new()
@@ -207,7 +195,7 @@ pub fn restored(
     }
     if m.session.ended_by_staff().is_some() {
         // Ended by staff before it could be stored: it is stored now, as it was left.
-        m.screen = Screen::Confirm;
+        m.show(Screen::Confirm);
         return vec![Effect::Complete];
     }
     match m.session.first_problem() {

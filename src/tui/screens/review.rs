@@ -4,7 +4,6 @@
 //! on to the confirmation, unless something is missing. The line above the list says what Enter
 //! does.
 
-use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -16,8 +15,7 @@ use crate::engine::{At, Step};
 use crate::questionnaire::ItemKind;
 use crate::strings;
 use crate::summary::answer_text;
-use crate::tui::keymap::is_back;
-use crate::tui::model::{Action, Effect, HitMap, Model, Msg, Screen, Target};
+use crate::tui::model::{Action, Effect, HitMap, Intent, Model, Msg, Screen, Target};
 use crate::tui::theme;
 use crate::typed;
 
@@ -41,8 +39,7 @@ pub fn arrive(m: &mut Model<'_>, at: Option<At>) {
         .and_then(|item| rows.iter().position(|&r| r == item))
         .unwrap_or(rows.len());
     m.back_to_review = None;
-    m.message = None;
-    m.screen = Screen::Review { focus };
+    m.show(Screen::Review { focus });
 }
 
 pub fn update(m: &mut Model<'_>, focus: usize, msg: Msg) -> Vec<Effect> {
@@ -50,13 +47,13 @@ pub fn update(m: &mut Model<'_>, focus: usize, msg: Msg) -> Vec<Effect> {
     let n = rows.len();
     let set_focus = |m: &mut Model<'_>, f: usize| m.screen = Screen::Review { focus: f.min(n) };
     match msg {
-        Msg::Key(k) => match k.code {
-            KeyCode::Up => set_focus(m, focus.saturating_sub(1)),
-            KeyCode::Down | KeyCode::Tab => set_focus(m, focus + 1),
-            KeyCode::Home => set_focus(m, 0),
-            KeyCode::End => set_focus(m, n),
-            KeyCode::Enter | KeyCode::Char(' ') => return open(m, &rows, focus),
-            _ if is_back(&k) => back(m),
+        Msg::Intent(i) => match i {
+            Intent::Up => set_focus(m, focus.saturating_sub(1)),
+            Intent::Down => set_focus(m, focus + 1),
+            Intent::Top => set_focus(m, 0),
+            Intent::Bottom => set_focus(m, n),
+            Intent::Confirm => return open(m, &rows, focus),
+            Intent::Back => back(m),
             _ => {}
         },
         Msg::Tap(Target::Row(i)) => return open(m, &rows, i),
@@ -101,10 +98,7 @@ fn open(m: &mut Model<'_>, rows: &[At], i: usize) -> Vec<Effect> {
                 _ => strings::REVIEW_NEED.to_owned(),
             });
         }
-        None => {
-            m.message = None;
-            m.screen = Screen::Confirm;
-        }
+        None => m.show(Screen::Confirm),
     }
     Vec::new()
 }
@@ -167,13 +161,14 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
     };
     // What Enter does, said on the screen itself (or what is still needed).
     let hint = match &m.message {
-        Some(t) => t.as_str(),
+        Some(t) => t.clone(),
         None if focus >= rows.len() && m.session.first_problem().is_some() => {
-            strings::REVIEW_HINT_NEED
+            m.keys_hint(strings::REVIEW_HINT_NEED)
         }
-        None if focus >= rows.len() => strings::REVIEW_HINT_SEND,
-        None => strings::REVIEW_HINT_ROW,
+        None if focus >= rows.len() => m.keys_hint(strings::REVIEW_HINT_SEND),
+        None => m.keys_hint(strings::REVIEW_HINT_ROW),
     };
+    let hint = hint.as_str();
     let hint_h = theme::text_height(hint, body.width).min(body.height);
     if m.message.is_some() {
         theme::message(

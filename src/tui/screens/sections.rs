@@ -1,6 +1,5 @@
 //! Reception mode: jump to any section (F5 or Ctrl-G), for staff typing in a form out of order.
 
-use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::Paragraph;
@@ -8,7 +7,7 @@ use ratatui::widgets::Paragraph;
 use crate::engine::Step;
 use crate::questionnaire::ItemIdx;
 use crate::strings;
-use crate::tui::model::{Effect, HitMap, Model, Msg, Screen, Target};
+use crate::tui::model::{Effect, HitMap, Intent, Model, Msg, Screen, Target};
 use crate::tui::theme;
 
 /// The sections shown for this patient.
@@ -23,27 +22,27 @@ fn sections(m: &Model<'_>) -> Vec<ItemIdx> {
 pub fn update(m: &mut Model<'_>, focus: usize, back: Step, msg: Msg) -> Vec<Effect> {
     let list = sections(m);
     let pick = match msg {
-        Msg::Key(k) => match k.code {
-            KeyCode::Up => {
+        Msg::Intent(i) => match i {
+            Intent::Up => {
                 m.screen = Screen::Sections {
                     focus: focus.saturating_sub(1),
                     back,
                 };
                 None
             }
-            KeyCode::Down | KeyCode::Tab => {
+            Intent::Down => {
                 m.screen = Screen::Sections {
                     focus: (focus + 1).min(list.len().saturating_sub(1)),
                     back,
                 };
                 None
             }
-            KeyCode::Esc => {
+            Intent::Back => {
                 m.go_to(back);
                 None
             }
-            KeyCode::Enter => list.get(focus).copied(),
-            KeyCode::Char(c @ '1'..='9') => list.get(c as usize - '1' as usize).copied(),
+            Intent::Confirm => list.get(focus).copied(),
+            Intent::Choose(n) => list.get(n).copied(),
             _ => None,
         },
         Msg::Tap(Target::Row(i)) => list.get(i).copied(),
@@ -72,9 +71,9 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
         height: area.height.saturating_sub(3),
     };
     // What Enter does, on the last rows.
-    let hint_h = theme::text_height(strings::SECTIONS_HINT, body.width);
+    let hint_h = theme::text_height(&m.keys_hint(strings::SECTIONS_HINT), body.width);
     f.render_widget(
-        theme::paragraph(strings::SECTIONS_HINT, theme::dim()),
+        theme::paragraph(&m.keys_hint(strings::SECTIONS_HINT), theme::dim()),
         Rect {
             y: (area.y + area.height).saturating_sub(hint_h),
             height: hint_h,

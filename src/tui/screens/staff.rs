@@ -3,7 +3,6 @@
 //! unfinished form, reprint the last summary, leave the kiosk). Both close on their own if left
 //! idle, so the next patient never finds them open.
 
-use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::Paragraph;
@@ -12,7 +11,7 @@ use crate::engine::{ReleaseAction, Releaser};
 use crate::kiosk::pin::Check;
 use crate::store::AuditEvent;
 use crate::strings::{self, fill};
-use crate::tui::model::{AfterPin, Effect, HitMap, Model, Msg, Screen, Target};
+use crate::tui::model::{AfterPin, Effect, HitMap, Intent, Model, Msg, Screen, Target};
 use crate::tui::screens::keypad::{self, PinAction};
 
 use crate::tui::screens::pause;
@@ -232,27 +231,27 @@ pub fn menu_update(m: &mut Model<'_>, focus: usize, msg: Msg) -> Vec<Effect> {
     let back = (**back).clone();
     let list = items(m, &back);
     let chosen = match msg {
-        Msg::Key(k) => match k.code {
-            KeyCode::Up => {
+        Msg::Intent(i) => match i {
+            Intent::Up => {
                 m.screen = Screen::StaffMenu {
                     focus: focus.saturating_sub(1),
                     back: Box::new(back.clone()),
                 };
                 None
             }
-            KeyCode::Down | KeyCode::Tab => {
+            Intent::Down => {
                 m.screen = Screen::StaffMenu {
                     focus: (focus + 1).min(list.len() - 1),
                     back: Box::new(back.clone()),
                 };
                 None
             }
-            KeyCode::Esc => {
+            Intent::Back => {
                 m.screen = back.clone();
                 None
             }
-            KeyCode::Enter => list.get(focus).copied(),
-            KeyCode::Char(c @ '1'..='9') => list.get(c as usize - '1' as usize).copied(),
+            Intent::Confirm => list.get(focus).copied(),
+            Intent::Choose(n) => list.get(n).copied(),
             _ => None,
         },
         Msg::Tap(Target::Row(i)) => list.get(i).copied(),
@@ -282,7 +281,7 @@ pub fn menu_update(m: &mut Model<'_>, focus: usize, msg: Msg) -> Vec<Effect> {
                 Screen::Form { focus: i, .. } => pause::end_here(m, i),
                 _ => vec![Effect::Complete],
             };
-            m.screen = Screen::Confirm;
+            m.show(Screen::Confirm);
             effects
         }
         Item::Continue => {
@@ -314,9 +313,9 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         Screen::StaffPin {
             entered, message, ..
         } => {
-            let ph = theme::text_height(strings::STAFF_PIN_PROMPT, body.width);
+            let ph = theme::text_height(&m.keys_hint(strings::STAFF_PIN_PROMPT), body.width);
             f.render_widget(
-                theme::paragraph(strings::STAFF_PIN_PROMPT, theme::bold()),
+                theme::paragraph(&m.keys_hint(strings::STAFF_PIN_PROMPT), theme::bold()),
                 Rect {
                     height: ph.min(body.height),
                     ..body
@@ -371,13 +370,13 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
                 Rect { height: 1, ..body },
             );
             // What Enter does, on the last rows.
-            let hint_h = theme::text_height(strings::STAFF_MENU_HINT, body.width);
+            let hint_h = theme::text_height(&m.keys_hint(strings::STAFF_MENU_HINT), body.width);
             let body = Rect {
                 height: body.height.saturating_sub(hint_h),
                 ..body
             };
             f.render_widget(
-                theme::paragraph(strings::STAFF_MENU_HINT, theme::dim()),
+                theme::paragraph(&m.keys_hint(strings::STAFF_MENU_HINT), theme::dim()),
                 Rect {
                     y: body.y + body.height,
                     height: hint_h,

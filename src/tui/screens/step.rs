@@ -3,11 +3,9 @@
 //! the answer (validated; a plain message says what is needed) and autosaves it before the next
 //! screen appears.
 
-use crossterm::event::{Event, KeyCode};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use tui_input::InputRequest;
-use tui_input::backend::crossterm::to_input_request;
 
 use crate::answer::Answer;
 use crate::answers;
@@ -15,8 +13,7 @@ use crate::engine::toggle_option;
 use crate::engine::{At, Step};
 use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, QuestionKind};
 use crate::strings::{self, fill};
-use crate::tui::keymap::{is_back, is_next};
-use crate::tui::model::{Action, Effect, Field, HitMap, Model, Msg, Screen, Target};
+use crate::tui::model::{Action, Effect, Field, HitMap, Intent, Model, Msg, Screen, Target};
 use crate::tui::options::{self, option_keys};
 use crate::tui::theme;
 use crate::typed;
@@ -33,8 +30,8 @@ pub fn update(m: &mut Model<'_>, step: Step, msg: Msg) -> Vec<Effect> {
         Step::More(at) => return super::more::update(m, at, msg),
     };
     if m.help_open {
-        // Any key or tap closes the help panel.
-        if matches!(msg, Msg::Key(_) | Msg::Tap(_)) {
+        // Any key or tap closes the help panel (its table gives `Dismiss` for any key).
+        if matches!(msg, Msg::Intent(_) | Msg::Tap(_)) {
             m.help_open = false;
         }
         return Vec::new();
@@ -42,79 +39,7 @@ pub fn update(m: &mut Model<'_>, step: Step, msg: Msg) -> Vec<Effect> {
     let item = at.item;
     let room = max_chars(m, item);
     match msg {
-        Msg::Key(k) => {
-            if k.code == KeyCode::F(1)
-                || (k.code == KeyCode::Char('?') && m.field.input().is_none())
-            {
-                m.help_open = true;
-                return Vec::new();
-            }
-            // A quantity's unit: up and down go through the units offered.
-            if let Field::Quantity { unit, .. } = &mut m.field
-                && matches!(k.code, KeyCode::Up | KeyCode::Down)
-            {
-                let n = m.session.questionnaire().item(item).unit_choices().len();
-                *unit = match k.code {
-                    KeyCode::Up => unit.saturating_sub(1),
-                    _ => (*unit + 1).min(n.saturating_sub(1)),
-                };
-                m.message = None;
-                return Vec::new();
-            }
-            if matches!(m.field, Field::Text(_)) && matches!(k.code, KeyCode::Up | KeyCode::Down) {
-                // A one-line field has no use for ↑/↓: they scroll a question too long to fit.
-                m.scroll_view(if k.code == KeyCode::Up { -1 } else { 1 }, false);
-                return Vec::new();
-            }
-            if m.field.input().is_some() {
-                return match k.code {
-                    KeyCode::Enter | KeyCode::PageDown => next(m, at),
-                    KeyCode::Tab if m.mode.is_staff() => next(m, at),
-                    KeyCode::Esc | KeyCode::PageUp => back(m, step),
-                    KeyCode::BackTab if m.mode.is_staff() => back(m, step),
-                    _ => {
-                        edit_text(m, room, k);
-                        Vec::new()
-                    }
-                };
-            }
-            if let Some(d) = digit_key(&k) {
-                let keys = option_keys(m.offered_options(item));
-                if let Some(i) = keys.iter().position(|c| *c == Some(d)) {
-                    choose(m, item, i);
-                }
-                return Vec::new();
-            }
-            match k.code {
-                KeyCode::Tab if m.mode.is_staff() => return next(m, at),
-                KeyCode::BackTab if m.mode.is_staff() => return back(m, step),
-                KeyCode::Up => {
-                    let first = focus(m) == Some(0);
-                    if !m.scroll_view(-1, !first) {
-                        move_focus(m, -1);
-                    }
-                }
-                KeyCode::Down if !m.scroll_view(1, true) => move_focus(m, 1),
-                KeyCode::Down => {}
-                KeyCode::Tab => move_focus(m, 1),
-                // Answers past the ninth have no number key: End reaches the last ("None of
-                // these", "Not sure") at once, Home the first.
-                KeyCode::End => move_focus(m, i32::MAX / 2),
-                KeyCode::Home => move_focus(m, -(i32::MAX / 2)),
-                KeyCode::Char(' ') => {
-                    if let Some(f) = focus(m) {
-                        choose(m, item, f);
-                    } else {
-                        return next(m, at);
-                    }
-                }
-                KeyCode::Right => return next(m, at),
-                _ if is_next(&k) => return next(m, at),
-                _ if is_back(&k) => return back(m, step),
-                _ => {}
-            }
-            Vec::new()
-        }
+        Msg::Intent(i) => on_intent(m, step, at, room, i),
         Msg::Tap(Target::Option(i)) => {
             if let Field::Quantity { unit, .. } = &mut m.field {
                 if i < m.session.questionnaire().item(item).unit_choices().len() {
@@ -146,15 +71,67 @@ pub fn update(m: &mut Model<'_>, step: Step, msg: Msg) -> Vec<Effect> {
     }
 }
 
+/// What an intent does on a question (the tables `Choice` and `Typing` of
+/// `crate::tui::keymap::patient` say which keys give which).
+fn on_intent(m: &mut Model<'_>, step: Step, at: At, room: usize, i: Intent) -> Vec<Effect> {
+    let item = at.item;
+    let typing = m.field.input().is_some();
+    match i {
+        Intent::Help => m.help_open = true,
+        Intent::Next => return next(m, at),
+        Intent::Back => return back(m, step),
+        Intent::Up | Intent::Down => {
+            let by = if i == Intent::Up { -1 } else { 1 };
+            if let Field::Quantity { unit, .. } = &mut m.field {
+                // A quantity's unit: up and down go through the units offered.
+                let n = m.session.questionnaire().item(item).unit_choices().len();
+                *unit = if by < 0 {
+                    unit.saturating_sub(1)
+                } else {
+                    (*unit + 1).min(n.saturating_sub(1))
+                };
+                m.message = None;
+            } else if typing {
+                // A one-line field has no use for ↑/↓: they scroll a question too long to fit.
+                m.scroll_view(by, false);
+            } else if by < 0 {
+                let first = focus(m) == Some(0);
+                if !m.scroll_view(-1, !first) {
+                    move_focus(m, -1);
+                }
+            } else if !m.scroll_view(1, true) {
+                move_focus(m, 1);
+            }
+        }
+        Intent::Type(c) => edit_text(m, room, InputRequest::InsertChar(c)),
+        Intent::Edit(req) => edit_text(m, room, req),
+        Intent::Digit(d) => {
+            let keys = option_keys(m.offered_options(item));
+            let printed = char::from(b'0' + d.min(9));
+            if let Some(i) = keys.iter().position(|c| *c == Some(printed)) {
+                choose(m, item, i);
+            }
+        }
+        Intent::NextField => move_focus(m, 1),
+        // Answers past the ninth have no number key: End reaches the last ("None of these",
+        // "Not sure") at once, Home the first.
+        Intent::Bottom => move_focus(m, i32::MAX / 2),
+        Intent::Top => move_focus(m, -(i32::MAX / 2)),
+        Intent::Toggle => match focus(m) {
+            Some(f) => choose(m, item, f),
+            None => return next(m, at),
+        },
+        _ => {}
+    }
+    Vec::new()
+}
+
 /// Typing in a text, number or date field (question screens and the paper form alike): typed
 /// characters pass the same sanitizer as pasted ones and stop at the field's length limit
 /// (`room`, in characters). Reaching the limit, or typing past it, says so at once under the
 /// field, naming the limit (clinical spec 9.4: nothing is cut without the patient knowing).
-pub(crate) fn edit_text(m: &mut Model<'_>, room: usize, k: crossterm::event::KeyEvent) {
+pub(crate) fn edit_text(m: &mut Model<'_>, room: usize, req: InputRequest) {
     let Some(input) = m.field.input_mut() else {
-        return;
-    };
-    let Some(req) = to_input_request(&Event::Key(k)) else {
         return;
     };
     let len = input.value().chars().count();
@@ -298,20 +275,6 @@ pub fn keep_on_screen(m: &mut Model<'_>, at: At) -> Vec<Effect> {
     vec![save(m, at.item)]
 }
 
-/// The digit typed, if a digit key was pressed.
-fn digit_key(k: &crossterm::event::KeyEvent) -> Option<char> {
-    match k.code {
-        KeyCode::Char(c @ '0'..='9')
-            if !k
-                .modifiers
-                .contains(crossterm::event::KeyModifiers::CONTROL) =>
-        {
-            Some(c)
-        }
-        _ => None,
-    }
-}
-
 /// Commits the answer on screen and moves on.
 pub fn next(m: &mut Model<'_>, at: At) -> Vec<Effect> {
     match commit(m, at, true) {
@@ -422,8 +385,7 @@ pub fn advance(m: &mut Model<'_>, step: Step) -> Vec<Effect> {
     match m.session.next_step(Some(step)) {
         Some(n) => m.go_to(n),
         None if m.session.ended_at().is_some() => {
-            m.screen = Screen::Confirm;
-            m.message = None;
+            m.show(Screen::Confirm);
         }
         None => super::review::arrive(m, None),
     }
@@ -438,8 +400,7 @@ pub fn back(m: &mut Model<'_>, step: Step) -> Vec<Effect> {
     match m.session.prev_step(step) {
         Some(p) => m.go_to(p),
         None => {
-            m.screen = Screen::Welcome;
-            m.message = None;
+            m.show(Screen::Welcome);
         }
     }
     Vec::new()

@@ -2,12 +2,11 @@
 //! run mode Enter finishes; at a kiosk the welcome screen returns on its own (or on a key), and
 //! the finished patient is already gone from memory.
 
-use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use crate::strings;
-use crate::tui::model::{Action, Effect, HitMap, Model, Msg, Screen, Target};
+use crate::tui::model::{Action, Effect, HitMap, Intent, Model, Msg, Screen, Target};
 use crate::tui::theme;
 
 /// At a kiosk, input in the first moments of the thank-you screen is ignored: it belongs to the
@@ -25,14 +24,13 @@ pub fn settled(m: &Model<'_>) -> bool {
 }
 
 pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
-    let finish = match msg {
-        Msg::Key(k) => matches!(k.code, KeyCode::Enter | KeyCode::Char(' ')),
-        Msg::Tap(Target::Button(Action::Finish)) => true,
-        _ => false,
-    };
+    let finish = matches!(
+        msg,
+        Msg::Intent(Intent::Confirm) | Msg::Tap(Target::Button(Action::Finish))
+    );
     match (finish, m.kiosk.is_some()) {
         (true, true) => {
-            m.screen = Screen::Welcome;
+            m.show(Screen::Welcome);
             Vec::new()
         }
         (true, false) => vec![Effect::Quit],
@@ -65,7 +63,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         (true, _) if settled(m) => format!(
             "{finish}\n\n{}\n\n{}",
             strings::THANKS_KIOSK,
-            strings::THANKS_KIOSK_NEXT
+            m.keys_hint(strings::THANKS_KIOSK_NEXT)
         ),
         (true, _) => format!("{finish}\n\n{}", strings::THANKS_KIOSK),
         // The doctor's page will not be printed on this screen: say where staff find it.
@@ -86,6 +84,13 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
         ..row
     };
     if m.kiosk.is_none() {
-        theme::button(f, b, strings::THANKS_RUN_HINT, true, hits, Action::Finish);
+        theme::button(
+            f,
+            b,
+            &m.keys_hint(strings::THANKS_RUN_HINT),
+            true,
+            hits,
+            Action::Finish,
+        );
     }
 }

@@ -1,18 +1,17 @@
 //! The first screen: what this is, roughly how long it takes, and Start.
 
-use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use crate::strings;
-use crate::tui::model::{Action, Effect, HitMap, Model, Msg, Target};
+use crate::tui::model::{Action, Effect, HitMap, Intent, Model, Msg, Target};
 use crate::tui::theme;
 
 pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
     // A welcome text too long for a small window scrolls.
     match &msg {
-        Msg::Key(k) if matches!(k.code, KeyCode::Up | KeyCode::Down) => {
-            m.scroll_view(if k.code == KeyCode::Up { -1 } else { 1 }, false);
+        Msg::Intent(i @ (Intent::Up | Intent::Down)) => {
+            m.scroll_view(if *i == Intent::Up { -1 } else { 1 }, false);
             return Vec::new();
         }
         Msg::Scroll(n) => {
@@ -21,14 +20,10 @@ pub fn update(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         }
         _ => {}
     }
-    let start = match msg {
-        Msg::Key(k) => matches!(
-            k.code,
-            KeyCode::Enter | KeyCode::Char(' ') | KeyCode::Right | KeyCode::PageDown
-        ),
-        Msg::Tap(Target::Button(Action::Start)) => true,
-        _ => false,
-    };
+    let start = matches!(
+        msg,
+        Msg::Intent(Intent::Next) | Msg::Tap(Target::Button(Action::Start))
+    );
     if !start {
         return Vec::new();
     }

@@ -271,7 +271,7 @@ fn draw_item(
         };
         let avail = bottom.saturating_sub(y + message_h);
         if text_h + min_field > avail {
-            let hint = hint_text(it);
+            let hint = m.keys_hint(&hint_text(it));
             let hint_h = theme::text_height(&hint, body.width);
             let field_y = text_h + hint_h + 1;
             // Options one under another, each label wrapped in full; a quantity with units:
@@ -370,7 +370,7 @@ fn draw_item(
         ItemKind::Info => put(f, &mut y, &it.text, theme::bold()),
         ItemKind::Question(_) => {
             put(f, &mut y, &it.text, theme::bold());
-            let hint = hint_text(it);
+            let hint = m.keys_hint(&hint_text(it));
             // Room goes to the question, then the field, then the message; the hint and blank
             // lines only when there is space left for a full-size field.
             let hint_h = theme::text_height(&hint, body.width);
