@@ -53,7 +53,7 @@ const EXPECTED: &[(&str, Expect)] = &[
     ),
     (
         "hl7-sdc__input__examples__questionnaire-sdc-test-repeatable-nested-groups",
-        Refused("terminology server"),
+        WithValueSets,
     ),
     (
         "lforms-fhir-app__cypress__fixtures__R4__framingham-HCHD",
@@ -211,7 +211,7 @@ const EXPECTED: &[(&str, Expect)] = &[
     ),
     (
         "smartforms__packages__smart-forms-renderer__src__stories__assets__questionnaires__AuCoreTestingJson__AuCoreImmunization",
-        Refused("terminology server"),
+        WithValueSets,
     ),
     (
         "smartforms__packages__smart-forms-renderer__src__stories__assets__questionnaires__AuCoreTestingJson__AuCoreObservationSmokingStatus",
@@ -1287,5 +1287,107 @@ fn sdc_prepop_medication_category_from_the_clinics_value_set() {
             (sys.clone(), "outpatient".into(), "Outpatient".into()),
             (sys, "discharge".into(), "Discharge".into())
         ]
+    );
+}
+
+/// Smart Forms' AU Core Immunization form at a kiosk: no patient record, so nothing is
+/// pre-filled. Its status and vaccine questions are bound to FHIR R4's immunization-status and
+/// vaccine-code value sets, kept locally by the clinic as hl7.fhir.r4.expansions 4.0.1
+/// publishes them: the 3 event statuses, and the 268 vaccines of CVX (195) and the Australian
+/// Immunisation Register (73), in the published order. The vaccine recorded is the published
+/// coding, with its system.
+#[test]
+fn au_core_immunization_vaccines_from_r4s_published_expansion() {
+    let Some(dir) = corpus() else { return };
+    let q = load_local(
+        &dir,
+        "smartforms__packages__smart-forms-renderer__src__stories__assets__questionnaires__AuCoreTestingJson__AuCoreImmunization",
+    );
+    let codes = |link: &str| -> Vec<(String, String)> {
+        q.item(q.item_index(link).expect(link))
+            .options()
+            .iter()
+            .map(|o| (o.system.clone().unwrap_or_default(), o.value.clone()))
+            .collect()
+    };
+    let status: Vec<String> = codes("status").into_iter().map(|(_, c)| c).collect();
+    assert_eq!(status, ["completed", "entered-in-error", "not-done"]);
+    let vaccines = codes("vaccineCode");
+    assert_eq!(vaccines.len(), 268);
+    let cvx = "http://hl7.org/fhir/sid/cvx";
+    let air = "urn:oid:1.2.36.1.2001.1005.17";
+    assert_eq!(vaccines.iter().filter(|(s, _)| s == cvx).count(), 195);
+    assert_eq!(vaccines.iter().filter(|(s, _)| s == air).count(), 73);
+    assert_eq!(vaccines[0], (cvx.to_owned(), "143".to_owned()));
+    assert_eq!(vaccines[267], (air.to_owned(), "VRVAX".to_owned()));
+    let s = fill(
+        &q,
+        serde_json::json!({ "status": "completed", "vaccineCode": "03" }),
+    );
+    let r = response(&s);
+    assert_eq!(
+        answer_of(&r, "vaccineCode"),
+        Some(serde_json::json!({"valueCoding": {"system": cvx, "code": "03", "display": "MMR"}}))
+    );
+    assert_eq!(
+        answer_of(&r, "status").expect("status")["valueCoding"]["system"],
+        "http://hl7.org/fhir/event-status"
+    );
+}
+
+/// HL7 SDC's repeatable-nested-groups test names its service-type value set by its address on
+/// the test server it was written against (`https://sqlonfhir-r4.azurewebsites.net/fhir/ValueSet/
+/// 866d7924e20711d48c540020182939f7`). The clinic keeps that server's answer (as captured in
+/// LHC-Forms' own test: the ValueSet with that id, canonical `.../tcm/ValueSet/ARE`, 9
+/// Australian states and territories) in a Bundle whose entry `fullUrl` is that address. Each
+/// instance of the repeating group records its own state, as the published coding.
+#[test]
+fn sdc_repeatable_nested_groups_service_type_from_the_servers_address() {
+    let Some(dir) = corpus() else { return };
+    let q = load_local(
+        &dir,
+        "hl7-sdc__input__examples__questionnaire-sdc-test-repeatable-nested-groups",
+    );
+    let service = "34b78239-1df2-49c5-a1ab-8f5691c7ede0";
+    let labels: Vec<(&str, &str)> = q
+        .item(q.item_index(service).expect("item"))
+        .options()
+        .iter()
+        .map(|o| (o.value.as_str(), o.label.as_str()))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            ("8", "Australian Capital Territory"),
+            ("7", "Northern Territory"),
+            ("1", "NSW"),
+            ("9", "Other Territories"),
+            ("3", "Queensland"),
+            ("4", "South Australia"),
+            ("6", "Tasmania"),
+            ("2", "Victoria"),
+            ("5", "Western Australia"),
+        ]
+    );
+    let s = fill(&q, serde_json::json!({ service: ["2", "6"] }));
+    let r = response(&s);
+    let sys = "http://fhir.telstrahealth.com/tcm/CodeSystem/ARE_local";
+    let groups: Vec<&Value> = r["item"][0]["item"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["linkId"] == "ba91450b-6e67-40dc-8629-0f1b60577774")
+        .collect();
+    let chosen: Vec<&Value> = groups
+        .iter()
+        .map(|g| &g["item"][0]["answer"][0]["valueCoding"])
+        .collect();
+    assert_eq!(
+        chosen,
+        [
+            &serde_json::json!({"system": sys, "code": "2", "display": "Victoria"}),
+            &serde_json::json!({"system": sys, "code": "6", "display": "Tasmania"}),
+        ],
+        "{r:#}"
     );
 }

@@ -159,3 +159,67 @@ fn filtered_value_set_needs_a_server() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot be listed here"), "{err}");
 }
+
+/// A value set named by its address on a server (`https://.../ValueSet/<id>`, not its
+/// canonical URL) is found in a Bundle whose entry has that address as its `fullUrl`, through
+/// `--config` as every command reads it; a `urn:uuid:` fullUrl is not an address, so a file
+/// bound to it is still refused naming the terminology server.
+#[test]
+fn value_set_found_by_its_server_address() {
+    let dir = tempfile::tempdir().expect("temp");
+    let vs = dir.path().join("vs");
+    std::fs::create_dir(&vs).expect("mkdir");
+    let entry = |full_url: &str, canonical: &str| {
+        serde_json::json!({"fullUrl": full_url, "resource": {
+            "resourceType": "ValueSet", "id": "42", "url": canonical, "status": "active",
+            "expansion": {"contains": [
+                {"system": "urn:triage:test:CodeSystem/side", "code": "l", "display": "Left"},
+                {"system": "urn:triage:test:CodeSystem/side", "code": "r", "display": "Right"}]}}})
+    };
+    let bundle = serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": [
+        entry("https://tx.example.org/fhir/ValueSet/42", "urn:triage:test:ValueSet/side"),
+        entry("urn:uuid:6a1c0e34-5c7e-4a55-9d1e-2f1c3f0a9b10", "urn:triage:test:ValueSet/other"),
+    ]});
+    std::fs::write(vs.join("server.json"), bundle.to_string()).expect("write");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[fhir]\nvalue_sets = \"vs\"\n").expect("write");
+    let bound = |at: &str| {
+        let q = dir.path().join("q.json");
+        let text = serde_json::json!({"resourceType": "Questionnaire", "status": "active",
+            "item": [{"linkId": "side", "type": "choice", "text": "Which side?",
+                      "answerValueSet": at}]});
+        std::fs::write(&q, text.to_string()).expect("write");
+        triage()
+            .arg("--config")
+            .arg(&config)
+            .arg("check")
+            .arg(&q)
+            .output()
+            .expect("runs")
+    };
+    let out = bound("https://tx.example.org/fhir/ValueSet/42");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let q = triage::fhir::load_fhir_with(
+        &serde_json::json!({"resourceType": "Questionnaire", "status": "active",
+            "item": [{"linkId": "side", "type": "choice", "text": "Which side?",
+                      "answerValueSet": "https://tx.example.org/fhir/ValueSet/42"}]})
+        .to_string(),
+        Some(&vs),
+    )
+    .questionnaire
+    .expect("loads");
+    let codes: Vec<&str> = q.items[0]
+        .options()
+        .iter()
+        .map(|o| o.value.as_str())
+        .collect();
+    assert_eq!(codes, ["l", "r"]);
+    let out = bound("urn:uuid:6a1c0e34-5c7e-4a55-9d1e-2f1c3f0a9b10");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("terminology server"), "{err}");
+}

@@ -3,7 +3,10 @@
 //! CodeSystem resources (or Bundles of them). A kiosk has no terminology server, so a choice
 //! bound to a value set the Questionnaire does not contain is asked only when its expansion is
 //! kept here. Reading is checked: a file that is not JSON is an error naming the file, line and
-//! column; files that are not FHIR resources (a package's `package.json`) are skipped.
+//! column; files that are not FHIR resources (a package's `package.json`) are skipped. A
+//! Bundle entry's `fullUrl`, when it is an `http(s)` address, is where the resource lives on the
+//! server it came from: a Questionnaire that names a value set by that address (rather than by
+//! its canonical `url`) finds it there too.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +17,9 @@ use serde_json::Value;
 #[derive(Debug, Clone, Default)]
 pub struct Folder {
     pub resources: Vec<(PathBuf, Value)>,
+    /// Server addresses of resources read from Bundles: an entry's `http(s)` `fullUrl` and the
+    /// index of its resource in `resources`.
+    pub addresses: Vec<(String, usize)>,
 }
 
 /// Reads every `*.json` file of `dir` (and of `dir/package`, the layout of a FHIR package).
@@ -79,17 +85,24 @@ pub fn read_folder(dir: &Path) -> Result<Folder, Vec<String>> {
             match v.get("resourceType").and_then(Value::as_str) {
                 Some("ValueSet" | "CodeSystem") => out.resources.push((path, v)),
                 Some("Bundle") => {
-                    for r in v
+                    for e in v
                         .get("entry")
                         .and_then(Value::as_array)
                         .into_iter()
                         .flatten()
-                        .filter_map(|e| e.get("resource"))
                     {
+                        let Some(r) = e.get("resource") else { continue };
                         if matches!(
                             r.get("resourceType").and_then(Value::as_str),
                             Some("ValueSet" | "CodeSystem")
                         ) {
+                            if let Some(at) = e
+                                .get("fullUrl")
+                                .and_then(Value::as_str)
+                                .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+                            {
+                                out.addresses.push((at.to_owned(), out.resources.len()));
+                            }
                             out.resources.push((path.clone(), r.clone()));
                         }
                     }
@@ -105,19 +118,26 @@ pub fn read_folder(dir: &Path) -> Result<Folder, Vec<String>> {
     }
 }
 
-/// Each ValueSet of a folder by canonical URL, and whether triage can list its codes without a
+/// Each ValueSet of a folder by canonical URL (and by server address, for one read from a
+/// Bundle entry with an `http(s)` `fullUrl`), and whether triage can list its codes without a
 /// terminology server (`Err` says why not), for `triage check` on the clinic settings.
 pub fn summary(folder: &Folder) -> Vec<(String, Result<usize, String>)> {
     let resources: Vec<&Value> = folder.resources.iter().map(|(_, v)| v).collect();
     let systems = code_systems(resources.iter().copied());
-    resources
+    let is_value_set =
+        |r: &Value| r.get("resourceType").and_then(Value::as_str) == Some("ValueSet");
+    let by_url = resources
         .iter()
-        .filter(|r| r.get("resourceType").and_then(Value::as_str) == Some("ValueSet"))
+        .filter(|r| is_value_set(r))
         .filter_map(|r| {
             let url = r.get("url").and_then(Value::as_str)?;
             Some((url.to_owned(), expand(r, &systems).map(|c| c.len())))
-        })
-        .collect()
+        });
+    let by_address = folder.addresses.iter().filter_map(|(at, i)| {
+        let r = resources.get(*i).filter(|r| is_value_set(r))?;
+        Some((at.clone(), expand(r, &systems).map(|c| c.len())))
+    });
+    by_url.chain(by_address).collect()
 }
 
 /// One code of an expansion: system, code, display, and the concept's JSON (for scores).

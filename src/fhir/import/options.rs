@@ -82,7 +82,38 @@ pub(super) fn local_value_sets(
     let resources: Vec<&Value> = folder.resources.iter().map(|(_, v)| v).collect();
     let mut out = read_value_sets(&[], &resources);
     out.retain(|k, _| !k.starts_with('#'));
+    // A value set named by its address on the server it was read from (a Bundle entry's
+    // `fullUrl`), as a Questionnaire may name it instead of by its canonical URL.
+    let systems = crate::fhir::valuesets::code_systems(resources.iter().copied());
+    for (at, i) in &folder.addresses {
+        if let Some(r) = resources.get(*i).filter(|r| is_value_set(r)) {
+            out.entry(at.clone())
+                .or_insert_with(|| options_of(r, &systems));
+        }
+    }
     Ok(out)
+}
+
+fn is_value_set(r: &Value) -> bool {
+    r.get("resourceType").and_then(Value::as_str) == Some("ValueSet")
+}
+
+/// A ValueSet's options, each code once (a set with both compose and expansion lists them
+/// twice), or why they cannot be listed.
+fn options_of<'v>(r: &'v Value, systems: &HashMap<String, Vec<&'v Value>>) -> Expanded {
+    crate::fhir::valuesets::expand(r, systems).map(|codes| {
+        let mut opts: Vec<Opt> = Vec::new();
+        for c in codes {
+            let o = concept(c.concept, c.system);
+            if !opts
+                .iter()
+                .any(|p| p.value == o.value && p.system == o.system)
+            {
+                opts.push(o);
+            }
+        }
+        opts
+    })
 }
 
 /// ValueSets (from `contained`, then from the local folder, whose CodeSystems can complete a
@@ -92,23 +123,10 @@ fn read_value_sets(contained: &[&Value], local: &[&Value]) -> HashMap<String, Ex
         crate::fhir::valuesets::code_systems(contained.iter().chain(local.iter()).copied());
     let mut out = HashMap::new();
     for r in contained.iter().chain(local.iter()) {
-        if r.get("resourceType").and_then(Value::as_str) != Some("ValueSet") {
+        if !is_value_set(r) {
             continue;
         }
-        let expanded = crate::fhir::valuesets::expand(r, &systems).map(|codes| {
-            let mut opts: Vec<Opt> = Vec::new();
-            for c in codes {
-                let o = concept(c.concept, c.system);
-                // Each code once (a set with both compose and expansion lists them twice).
-                if !opts
-                    .iter()
-                    .any(|p| p.value == o.value && p.system == o.system)
-                {
-                    opts.push(o);
-                }
-            }
-            opts
-        });
+        let expanded = options_of(r, &systems);
         if let Some(id) = r.get("id").and_then(Value::as_str) {
             out.insert(format!("#{id}"), expanded.clone());
         }
