@@ -3,10 +3,12 @@
 //! of the program independent of it, so a shared server can stand behind the same calls later.
 //! Nothing here logs or prints answers; errors carry ids and causes, never health data.
 
+mod connection;
 mod decisions;
 mod files;
 mod lock;
 mod outbox;
+mod schema;
 mod sqlite;
 
 pub use files::{
@@ -15,7 +17,8 @@ pub use files::{
 };
 pub use lock::DraftLock;
 pub use outbox::{Delivery, OutboxCounts, PAYLOAD_FORMAT, Pending, RecordDelivery, sha256_hex};
-pub use sqlite::{DB_FILE, SCHEMA_VERSION, SqliteStore};
+pub use connection::{DB_FILE, SqliteStore};
+pub use schema::SCHEMA_VERSION;
 
 use std::path::PathBuf;
 

@@ -5,44 +5,14 @@
 //! payload is rebuilt from the (immutable) record row, and its SHA-256 taken at completion proves
 //! it unchanged. Delivery state lives in its own table beside `records`, so a device without a
 //! clinic store works exactly as before and a later rebuild of `records` cannot drop it.
-//! Nothing here talks to the network; `crate::clinic` does. This is schema step 2 -> 3.
+//! Nothing here talks to the network; `crate::clinic` does. Its tables are schema step 2 -> 3 (`super::schema`).
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use super::sqlite::{audit_from_row, map_err};
+use super::connection::{audit_from_row, map_err};
 use super::{AuditRow, NewRecord, RecordId, SqliteStore, StoreError};
-
-/// Schema step 2 -> 3: delivery state for every record (existing ones get a UUID and are queued),
-/// and this database's device identity with its audit cursor.
-pub(super) const MIGRATION: &str = r#"
-CREATE TABLE record_delivery (
-    record_id INTEGER PRIMARY KEY,
-    uuid TEXT NOT NULL UNIQUE,
-    payload_sha256 TEXT,
-    state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'duplicate', 'conflict', 'rejected')),
-    enqueued_at TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    delivered_at TEXT
-);
-CREATE INDEX record_delivery_pending ON record_delivery (state, record_id);
-CREATE TABLE device (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    uuid TEXT NOT NULL,
-    audit_sent_up_to INTEGER NOT NULL DEFAULT 0
-);
-INSERT INTO device (id, uuid) VALUES (1,
-    lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' ||
-    substr('89ab', 1 + abs(random() % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))));
-INSERT INTO record_delivery (record_id, uuid, state, enqueued_at)
-SELECT id,
-    lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' ||
-    substr('89ab', 1 + abs(random() % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))),
-    'pending', completed_at
-FROM records;
-"#;
 
 /// The payload's format name; the clinic store keeps it with the record.
 pub const PAYLOAD_FORMAT: &str = "triage-record/1";
