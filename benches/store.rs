@@ -47,7 +47,7 @@ fn bench(c: &mut Criterion) {
     );
 
     c.bench_function("list_10000_records", |b| {
-        b.iter(|| black_box(store.records().expect("list").len()))
+        b.iter(|| black_box(store.records().expect("list").len()));
     });
 
     let qref = QuestionnaireRef::of(&q);
@@ -57,8 +57,8 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             store
                 .save_answer(draft, "b_areas", Some(&value), now)
-                .expect("save")
-        })
+                .expect("save");
+        });
     });
 
     c.bench_function("complete_one_record_with_summaries", |b| {
@@ -66,7 +66,7 @@ fn bench(c: &mut Criterion) {
             black_box(
                 store_session(&mut store, &session, None, now, &Context::default()).expect("store"),
             )
-        })
+        });
     });
 }
 

@@ -107,41 +107,38 @@ pub fn render(path: &str, source: &str, diags: &[Diagnostic], color: bool) -> St
         let label = text::escape(&d.label);
         let help = d.help.as_deref().map(text::escape);
         let mut report: Vec<Group<'_>> = Vec::new();
-        match &d.span {
-            Some(span) => {
-                // Only the lines of the span (at most a few kB of them) go to the renderer,
-                // numbered as in the file: rendering costs the same in a 10-line file and an
-                // 8 MiB one, and a huge line is cut, not printed whole.
-                let start = floor_char_boundary(&source, span.start.min(source.len()));
-                let end = floor_char_boundary(&source, span.end.min(source.len())).max(start);
-                let (window, offset, line) = excerpt(&source, start, end);
-                if offset > 0 && !source[..offset].ends_with('\n') {
-                    // The line was cut before the span: the renderer's column would be off.
-                    let (l, c) = line_col(&source, span.start);
-                    message = format!("{message} (line {l}, column {c})");
-                }
-                let (start, end) = (start - offset, (end - offset).min(window.len()));
-                report.push(
-                    level.primary_title(message.as_str()).element(
-                        Snippet::source(window)
-                            .line_start(line)
-                            .path(path.as_str())
-                            .fold(true)
-                            .annotation(
-                                AnnotationKind::Primary
-                                    .span(start..end)
-                                    .label(label.as_str()),
-                            ),
-                    ),
-                );
+        if let Some(span) = &d.span {
+            // Only the lines of the span (at most a few kB of them) go to the renderer,
+            // numbered as in the file: rendering costs the same in a 10-line file and an
+            // 8 MiB one, and a huge line is cut, not printed whole.
+            let start = floor_char_boundary(&source, span.start.min(source.len()));
+            let end = floor_char_boundary(&source, span.end.min(source.len())).max(start);
+            let (window, offset, line) = excerpt(&source, start, end);
+            if offset > 0 && !source[..offset].ends_with('\n') {
+                // The line was cut before the span: the renderer's column would be off.
+                let (l, c) = line_col(&source, span.start);
+                message = format!("{message} (line {l}, column {c})");
             }
-            None => {
-                let title = match &d.path {
-                    Some(p) => format!("{message}\n  --> {path} at {}", text::escape(p)),
-                    None => format!("{message}\n  --> {path}"),
-                };
-                report.push(Group::with_title(level.primary_title(title)));
-            }
+            let (start, end) = (start - offset, (end - offset).min(window.len()));
+            report.push(
+                level.primary_title(message.as_str()).element(
+                    Snippet::source(window)
+                        .line_start(line)
+                        .path(path.as_str())
+                        .fold(true)
+                        .annotation(
+                            AnnotationKind::Primary
+                                .span(start..end)
+                                .label(label.as_str()),
+                        ),
+                ),
+            );
+        } else {
+            let title = match &d.path {
+                Some(p) => format!("{message}\n  --> {path} at {}", text::escape(p)),
+                None => format!("{message}\n  --> {path}"),
+            };
+            report.push(Group::with_title(level.primary_title(title)));
         }
         if let Some(h) = &help {
             report.push(Group::with_title(Level::HELP.secondary_title(h.as_str())));

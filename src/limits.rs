@@ -245,7 +245,7 @@ pub fn toml_tree(root: &toml::Spanned<toml::de::DeTable<'_>>, l: &FileLimits) ->
         }
         match v.get_ref() {
             DeValue::String(s) if s.len() > l.string => {
-                out.push(string_error(l, v.span(), s.len()))
+                out.push(string_error(l, v.span(), s.len()));
             }
             DeValue::Array(a) => {
                 if a.len() > l.array {
@@ -285,7 +285,7 @@ fn push_table<'a, 'i>(
     stack: &mut Vec<(&'a toml::Spanned<toml::de::DeValue<'i>>, usize)>,
 ) {
     let from = stack.len();
-    for (k, v) in t.iter() {
+    for (k, v) in t {
         if k.get_ref().len() > l.string {
             out.push(string_error(l, k.span(), k.get_ref().len()));
         }
@@ -501,7 +501,7 @@ mod tests {
         assert_eq!(e.path.as_deref(), Some("a.b"));
         let e = json_prescan(r#"{"item": [1, 2, 3, 4]}"#, &l).expect_err("array");
         assert_eq!(e.path.as_deref(), Some("item[3]"));
-        let e = json_prescan(r#"[[[[1]]]]"#, &l).expect_err("depth");
+        let e = json_prescan(r"[[[[1]]]]", &l).expect_err("depth");
         assert!(e.message.contains("nested too deeply"), "{}", e.message);
         let e = json_prescan(&"x".repeat(2000), &l).expect_err("size");
         assert_eq!(e.span, Some(0..0));

@@ -136,7 +136,7 @@ fn build_one<'q>(
     let mut session = Session::new(q, visit);
     let refused = fill_session(&mut session, &answers_of(&merged, span))
         .into_iter()
-        .filter(|d| d.is_error())
+        .filter(super::diag::Diagnostic::is_error)
         .map(|d| d.message)
         .collect();
     if let Some(e) = &sc.end_after

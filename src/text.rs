@@ -198,7 +198,7 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for SafeFormatter
                 writer.write_all(&fragment.as_bytes()[start..i])?;
                 let mut units = [0u16; 2];
                 for u in c.encode_utf16(&mut units) {
-                    write!(writer, "\\u{:04x}", u)?;
+                    write!(writer, "\\u{u:04x}")?;
                 }
                 start = i + c.len_utf8();
             }

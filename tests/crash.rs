@@ -53,8 +53,7 @@ fn kill_at_random_moments_loses_nothing_acknowledged() {
         .unwrap_or(50);
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(7);
+        .map_or(7, |d| d.as_nanos() as u64);
     let mut rng = Lcg(seed);
     let expected = expected_values();
     let dir = tempfile::tempdir().expect("tempdir");
@@ -91,9 +90,10 @@ fn kill_at_random_moments_loses_nothing_acknowledged() {
         let status = child.wait().expect("wait");
         reader.join().expect("reader");
         lines.extend(rx.try_iter());
-        if status.success() {
-            panic!("run {run}: the writer finished before it was killed; raise --rounds");
-        }
+        assert!(
+            !status.success(),
+            "run {run}: the writer finished before it was killed; raise --rounds"
+        );
         let Some(draft) = lines
             .first()
             .and_then(|l| l.strip_prefix("draft "))

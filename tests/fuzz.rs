@@ -175,7 +175,7 @@ fn fuzz(name: &str, seeds: &[Vec<u8>], target: impl Fn(&str)) {
         let case = Instant::now();
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| target(&text)));
         let took = case.elapsed();
-        if outcome.is_err() || took > Duration::from_secs(60) {
+        if outcome.is_err() || took > Duration::from_mins(1) {
             let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
                 .join(format!("fuzz-failure.{name}"));
             let _ = std::fs::write(&path, &input);

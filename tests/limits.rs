@@ -293,7 +293,7 @@ fn fhir_limits() {
         |i: usize| serde_json::json!({"linkId": format!("q{i}"), "type": "boolean", "text": "?"});
     let pad = format!(",\"description\": \"{}\"", "x".repeat(512 * 1024));
     let big = fhir(serde_json::json!([q(0)])).replacen(
-        "{",
+        '{',
         &format!("{{\"title\": \"t\"{}", pad.repeat(17)),
         1,
     );

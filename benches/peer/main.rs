@@ -113,7 +113,7 @@ fn measure_triage(
     let visible_after = visible(&s);
     s.set(flip, from.clone()).map_err(|e| e.message)?;
 
-    let probe = q.questions().last().map(|(i, _, _)| i).unwrap_or(flip);
+    let probe = q.questions().last().map_or(flip, |(i, _, _)| i);
     let mut set_ms = Vec::with_capacity(sets);
     for i in 0..warmup + sets {
         let value = if i % 2 == 0 { to.clone() } else { from.clone() };
@@ -209,7 +209,7 @@ fn stats(xs: &[f64]) -> (f64, f64) {
     let median = if n % 2 == 1 {
         v[n / 2]
     } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
+        f64::midpoint(v[n / 2 - 1], v[n / 2])
     };
     let p95 = v[(n * 95).div_ceil(100).max(1) - 1];
     (median, p95)

@@ -43,9 +43,7 @@ fn read_masked(prompt: &str) -> std::io::Result<Option<String>> {
             }
             match k.code {
                 KeyCode::Enter => break 'read Ok(Some(pin)),
-                KeyCode::Char('c') | KeyCode::Char('d')
-                    if k.modifiers.contains(KeyModifiers::CONTROL) =>
-                {
+                KeyCode::Char('c' | 'd') if k.modifiers.contains(KeyModifiers::CONTROL) => {
                     break 'read Ok(None);
                 }
                 KeyCode::Esc => break 'read Ok(None),

@@ -131,7 +131,11 @@ impl Deliverer {
     }
 
     fn client(&mut self) -> Result<&mut postgres::Client, ClinicError> {
-        if self.client.as_ref().is_some_and(|c| c.is_closed()) {
+        if self
+            .client
+            .as_ref()
+            .is_some_and(postgres::Client::is_closed)
+        {
             self.client = None;
         }
         if self.client.is_none() {

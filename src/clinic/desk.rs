@@ -156,11 +156,11 @@ AS $fn$ SELECT prescriber_id FROM triage.prescriber_logins WHERE login = session
 
 /// Privileges for the desk, set again on every init (see `schema::GRANTS`): readers read
 /// decisions; only `triage_prescriber` may record one (and the function checks the login).
-pub(super) const GRANTS: &str = r#"
+pub(super) const GRANTS: &str = r"
 GRANT SELECT ON triage.decisions TO triage_reader, triage_prescriber;
 GRANT EXECUTE ON FUNCTION triage.record_decision(bigint, text, text, text, text, text, text) TO triage_prescriber;
 GRANT EXECUTE ON FUNCTION triage.my_prescribers() TO triage_prescriber;
-"#;
+";
 
 /// The prescriber ids this login may sign decisions for (`triage store allow-decisions`).
 pub fn my_prescribers(client: &mut Client) -> Result<Vec<String>, ClinicError> {

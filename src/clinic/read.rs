@@ -53,8 +53,7 @@ pub fn can_read(client: &mut Client) -> bool {
             "SELECT has_table_privilege('triage.records', 'SELECT') AND has_function_privilege('triage.log_access(text, bigint[])', 'EXECUTE')",
             &[],
         )
-        .map(|r| r.get::<_, bool>(0))
-        .unwrap_or(false)
+        .is_ok_and(|r| r.get::<_, bool>(0))
 }
 
 pub(crate) const COMPLETED_AT: &str =
@@ -114,7 +113,11 @@ pub fn log_access(client: &mut Client, event: &str, ids: &[i64]) -> Result<(), C
 fn from_payload(id: i64, payload: &str) -> Option<Record> {
     let v: serde_json::Value = serde_json::from_str(payload).ok()?;
     let s = |p: &str| v.pointer(p).and_then(|x| x.as_str()).map(str::to_owned);
-    let n = |p: &str| v.pointer(p).and_then(|x| x.as_u64()).unwrap_or(0) as usize;
+    let n = |p: &str| {
+        v.pointer(p)
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0) as usize
+    };
     let questionnaire = QuestionnaireRef {
         id: s("/questionnaire/id")?,
         version: s("/questionnaire/version")?,
@@ -140,7 +143,7 @@ fn from_payload(id: i64, payload: &str) -> Option<Record> {
         latches_json: v
             .get("latches")
             .filter(|l| !l.is_null())
-            .map(|l| l.to_string()),
+            .map(std::string::ToString::to_string),
     })
 }
 

@@ -406,7 +406,7 @@ mod tests {
     fn policy() -> Policy {
         Policy {
             attempts: 3,
-            lockout: Duration::from_secs(600),
+            lockout: Duration::from_mins(10),
             delay: Duration::from_secs(1),
         }
     }

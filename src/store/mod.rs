@@ -11,13 +11,13 @@ mod outbox;
 mod schema;
 mod sqlite;
 
+pub use connection::{DB_FILE, SqliteStore};
 pub use files::{
     data_dir, ensure_private_dir, precreate_private, set_file_mode_nofollow, symlink_refused,
     sync_dir, write_atomic,
 };
 pub use lock::DraftLock;
 pub use outbox::{Delivery, OutboxCounts, PAYLOAD_FORMAT, Pending, RecordDelivery, sha256_hex};
-pub use connection::{DB_FILE, SqliteStore};
 pub use schema::SCHEMA_VERSION;
 
 use std::path::PathBuf;

@@ -229,7 +229,7 @@ impl SqliteStore {
                             uuid,
                             sha256: sha,
                             payload: text,
-                        })
+                        });
                     }
                 }
             }

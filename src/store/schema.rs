@@ -3,7 +3,7 @@
 
 /// Each entry migrates the schema from version `i` to `i + 1`.
 pub(super) const MIGRATIONS: &[&str] = &[
-    r#"
+    r"
 CREATE TABLE drafts (
     id INTEGER PRIMARY KEY,
     questionnaire_id TEXT NOT NULL,
@@ -49,8 +49,8 @@ CREATE TABLE audit (
 );
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-"#,
-    r#"
+",
+    r"
 -- 2: honest outcomes and latched flags. Outcomes gain 'no_rules' and 'not_assessed' (SQLite cannot
 -- change a CHECK, so the table is rebuilt, keeping ids and the AUTOINCREMENT high-water mark, so
 -- the id of a deleted record is never given to a new one); drafts and records keep their latched
@@ -81,7 +81,7 @@ DELETE FROM sqlite_sequence WHERE name = 'records_v2';
 INSERT INTO sqlite_sequence (name, seq) SELECT 'records_v2', seq FROM sqlite_sequence WHERE name = 'records';
 DROP TABLE records;
 ALTER TABLE records_v2 RENAME TO records;
-"#,
+",
     // 3: the clinic store's outbox (record UUIDs, delivery state, device id).
     OUTBOX,
     // 4: the staff PIN's attempt counter is read from the audit log at every PIN typed: by
@@ -96,7 +96,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Schema step 2 -> 3: delivery state for every record (existing ones get a UUID and are queued),
 /// and this database's device identity with its audit cursor.
-const OUTBOX: &str = r#"
+const OUTBOX: &str = r"
 CREATE TABLE record_delivery (
     record_id INTEGER PRIMARY KEY,
     uuid TEXT NOT NULL UNIQUE,
@@ -122,11 +122,11 @@ SELECT id,
     substr('89ab', 1 + abs(random() % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))),
     'pending', completed_at
 FROM records;
-"#;
+";
 
 /// Schema step 4 -> 5 (idempotent: every object `IF NOT EXISTS`). The triggers on `records` must be created again if a later step
 /// rebuilds that table.
-const DECISIONS: &str = r#"
+const DECISIONS: &str = r"
 CREATE TABLE IF NOT EXISTS decisions (
     id INTEGER PRIMARY KEY,
     record_id INTEGER NOT NULL,
@@ -156,4 +156,4 @@ CREATE TRIGGER IF NOT EXISTS records_delete_decisions AFTER DELETE ON records
     BEGIN DELETE FROM decisions WHERE record_id = OLD.id; END;
 CREATE INDEX IF NOT EXISTS records_by_visit ON records (visit_date, id);
 CREATE INDEX IF NOT EXISTS audit_by_record ON audit (record_id, event);
-"#;
+";

@@ -6,7 +6,10 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
 use super::connection::{audit_from_row, map_err};
-use super::*;
+use super::{
+    AuditEvent, AuditRow, DraftId, DraftInfo, DraftStatus, NewRecord, QuestionnaireRef, Record,
+    RecordId, RecordSummary, SqliteStore, Store, StoreError,
+};
 
 impl SqliteStore {
     fn draft_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DraftInfo> {
@@ -85,7 +88,7 @@ impl Store for SqliteStore {
         if changed == 0 {
             return Err(StoreError::NoDraft(draft));
         }
-        let value = value.map(|v| v.to_string());
+        let value = value.map(std::string::ToString::to_string);
         tx.prepare_cached("INSERT INTO draft_answers (draft_id, item_id, value, answered_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (draft_id, item_id) DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at")
             .and_then(|mut s| s.execute(params![draft, item, value, now_s]))
             .map_err(|e| map_err(e, &path))?;

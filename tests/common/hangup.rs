@@ -108,9 +108,10 @@ impl HangupPty {
             if pred(&s) {
                 return s;
             }
-            if start.elapsed() > super::pty::TIMEOUT {
-                panic!("timed out waiting for {what}; the screen is:\n{s}");
-            }
+            assert!(
+                start.elapsed() <= super::pty::TIMEOUT,
+                "timed out waiting for {what}; the screen is:\n{s}"
+            );
             std::thread::sleep(Duration::from_micros(200));
         }
     }

@@ -113,9 +113,10 @@ impl Pty {
             if pred(&s) {
                 return s;
             }
-            if start.elapsed() > TIMEOUT {
-                panic!("timed out waiting for {what}; the screen is:\n{s}");
-            }
+            assert!(
+                start.elapsed() <= TIMEOUT,
+                "timed out waiting for {what}; the screen is:\n{s}"
+            );
             std::thread::sleep(Duration::from_micros(200));
         }
     }
@@ -168,12 +169,11 @@ impl Pty {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 return status.exit_code();
             }
-            if start.elapsed() > TIMEOUT {
-                panic!(
-                    "the program did not exit; the screen is:\n{}",
-                    self.screen()
-                );
-            }
+            assert!(
+                start.elapsed() <= TIMEOUT,
+                "the program did not exit; the screen is:\n{}",
+                self.screen()
+            );
             std::thread::sleep(Duration::from_millis(5));
         }
     }
