@@ -171,7 +171,7 @@ impl Default for Config {
             alert_command: None,
             wording: Vec::new(),
             clinic_store: None,
-            inbox: Default::default(),
+            inbox: crate::inbox::settings::InboxSettings::default(),
             prescribers: Vec::new(),
             value_sets: None,
         }

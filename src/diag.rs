@@ -50,17 +50,20 @@ impl Diagnostic {
         }
     }
 
+    #[must_use]
     pub fn at(mut self, span: Range<usize>, label: impl Into<String>) -> Self {
         self.span = Some(span);
         self.label = label.into();
         self
     }
 
+    #[must_use]
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
+    #[must_use]
     pub fn json_path(mut self, path: impl Into<String>) -> Self {
         self.path = Some(path.into());
         self
@@ -169,7 +172,7 @@ pub fn render_private(path: &str, source: &str, diags: &[Diagnostic]) -> String 
         out.push_str(&render_short(path, source, d));
         out.push('\n');
         if let Some(h) = &d.help {
-            out.push_str(&format!("  help: {}\n", text::escape(h)));
+            let _ = writeln!(out, "  help: {}", text::escape(h));
         }
         out.push('\n');
     }

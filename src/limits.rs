@@ -29,6 +29,7 @@
 //! - At most 100 findings per file, then one saying more were left out: fix these first.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::ops::Range;
 
 use crate::diag::Diagnostic;
@@ -133,6 +134,8 @@ pub const SCENARIOS: FileLimits = FileLimits {
 };
 
 /// "1.5 MiB", "12.0 KiB", "300 bytes".
+// Shown to one decimal: f64's 52-bit mantissa is far more than the display keeps.
+#[allow(clippy::cast_precision_loss)]
 pub fn size(n: usize) -> String {
     if n >= MIB {
         format!("{:.1} MiB", n as f64 / MIB as f64)
@@ -291,7 +294,9 @@ fn push_table<'a, 'i>(
         }
         stack.push((v, depth + 1));
     }
-    stack[from..].reverse();
+    if let Some(pushed) = stack.get_mut(from..) {
+        pushed.reverse();
+    }
 }
 
 /// A text of `len` bytes (at `span`) is over the limit.
@@ -341,14 +346,15 @@ pub fn json_prescan<'s>(src: &'s str, l: &FileLimits) -> Result<JsonShape<'s>, B
     let mut tokens = 0usize;
     let mut i = 0;
     let fail = |stack: &[Frame<'s>], d: Diagnostic| Err(Box::new(with_path(d, stack)));
-    while i < b.len() {
-        let c = b[i];
+    while let Some(&c) = b.get(i) {
         match c {
             b'"' => {
                 let start = i;
                 i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
+                while let Some(&ch) = b.get(i)
+                    && ch != b'"'
+                {
+                    i += if ch == b'\\' { 2 } else { 1 };
                 }
                 let end = (i + 1).min(b.len());
                 let len = end.saturating_sub(start + 2);
@@ -434,7 +440,7 @@ fn with_path(mut d: Diagnostic, stack: &[Frame<'_>]) -> Diagnostic {
     let mut path = String::new();
     for f in stack {
         if f.array {
-            path.push_str(&format!("[{}]", f.entries));
+            let _ = write!(path, "[{}]", f.entries);
         } else if let Some(k) = f.key {
             if !path.is_empty() {
                 path.push('.');

@@ -64,6 +64,9 @@ pub fn new_record(s: &Session<'_>, draft: Option<DraftId>, completed_at: Timesta
 }
 
 /// The session's latched flags in their stored form.
+// `l.flag` indexes this questionnaire's flags: the session latches only flags it fired from its
+// own questionnaire (`engine::session`), and `latches_from_stored` looks ids up in the same one.
+#[allow(clippy::indexing_slicing)]
 pub fn stored_latches(s: &Session<'_>) -> Vec<StoredLatch> {
     let q = s.questionnaire();
     let ts = |t: Option<Timestamp>| t.map(|t| t.to_string());
@@ -164,7 +167,8 @@ pub fn latches_from_stored(
             }),
         };
         out.push(Latch {
-            flag: flag as u32,
+            flag: u32::try_from(flag)
+                .map_err(|_| format!("flag `{}` is past the last index", l.flag))?,
             fired_at: ts(&l.fired_at)?,
             answers,
             changed: match &l.changed {

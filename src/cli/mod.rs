@@ -216,6 +216,8 @@ pub fn source(path: Option<&Path>) -> Result<Source, CliError> {
 }
 
 /// Whether a source is FHIR JSON (a `.json` file, or text starting with `{`) rather than TOML.
+// The name is matched as written (`.JSON` is read by its content, as it always was).
+#[allow(clippy::case_sensitive_file_extension_comparisons)]
 pub fn is_fhir(src: &Source) -> bool {
     src.name.ends_with(".json") || src.text.trim_start().starts_with('{')
 }

@@ -42,6 +42,8 @@ pub struct Page<'a> {
     pub site: Option<&'a str>,
 }
 
+// By value, so that it reads `.map_err(pg)`.
+#[allow(clippy::needless_pass_by_value)]
 fn pg(e: postgres::Error) -> ClinicError {
     ClinicError::from_pg(&e)
 }
@@ -80,10 +82,10 @@ pub fn list(
         ),
     }
     .map_err(pg)?;
-    let more = rows.len() as i64 > page.limit;
+    let more = i64::try_from(rows.len()).map_or(true, |n| n > page.limit);
     let list = rows
         .iter()
-        .take(page.limit as usize)
+        .take(usize::try_from(page.limit).unwrap_or(usize::MAX))
         .map(|r| SharedSummary {
             id: r.get(0),
             uuid: r.get(1),
@@ -116,7 +118,8 @@ fn from_payload(id: i64, payload: &str) -> Option<Record> {
     let n = |p: &str| {
         v.pointer(p)
             .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0) as usize
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0)
     };
     let questionnaire = QuestionnaireRef {
         id: s("/questionnaire/id")?,

@@ -215,6 +215,8 @@ $fn$;
 ];
 
 /// The clinic store schema version this program writes.
+// A handful of steps: far below `i32::MAX` (and `try_from` is not const).
+#[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
 
 /// Privileges, set again on every init (idempotent): devices execute the delivery functions
@@ -299,11 +301,13 @@ pub fn init(client: &mut Client) -> Result<InitReport, ClinicError> {
             known: SCHEMA_VERSION,
         });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+    // `from` is at most SCHEMA_VERSION here; a negative one (never written) runs no step, as before.
+    let done = usize::try_from(from).unwrap_or(usize::MAX);
+    for (version, sql) in (1i32..).zip(MIGRATIONS).skip(done) {
         tx.batch_execute(sql).map_err(pg)?;
         tx.execute(
             "INSERT INTO triage.schema_version (version) VALUES ($1)",
-            &[&(i as i32 + 1)],
+            &[&version],
         )
         .map_err(pg)?;
     }

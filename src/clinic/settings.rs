@@ -81,7 +81,7 @@ pub fn parse_url(url: &str) -> Result<ParsedUrl, String> {
     let mut rest = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         match pair.split_once('=') {
-            Some(("sslmode", v)) => sslmode = v.to_owned(),
+            Some(("sslmode", v)) => v.clone_into(&mut sslmode),
             Some(("sslrootcert", _)) => {
                 return Err("give the clinic's CA as `ca_file`, not in the URL".into());
             }

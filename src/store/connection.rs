@@ -141,11 +141,14 @@ impl SqliteStore {
                 known: SCHEMA_VERSION,
             });
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        // `found` is at most SCHEMA_VERSION here. A negative user_version (no triage ever writes
+        // one) runs no step, as before.
+        let done = usize::try_from(found).unwrap_or(usize::MAX);
+        for (version, sql) in (1i64..).zip(MIGRATIONS).skip(done) {
             let path = self.path.clone();
             let tx = self.conn.transaction().map_err(|e| map_err(e, &path))?;
             tx.execute_batch(sql).map_err(|e| map_err(e, &path))?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)
+            tx.pragma_update(None, "user_version", version)
                 .map_err(|e| map_err(e, &path))?;
             tx.commit().map_err(|e| map_err(e, &path))?;
         }
@@ -210,6 +213,8 @@ pub(super) fn audit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow
 /// Turns SQLite's errors into plain ones. The message never includes values (answers). A disk
 /// that is full often shows as an I/O error (`SQLITE_IOERR_WRITE`, `_SHMSIZE`, `_FSYNC`...: the
 /// `ENOSPC` behind it is not passed on), so an I/O error on a full disk is the disk-full error.
+// By value, so that every call reads `.map_err(|e| map_err(e, &path))`.
+#[allow(clippy::needless_pass_by_value)]
 pub(super) fn map_err(e: rusqlite::Error, path: &Path) -> StoreError {
     /// SQLITE_CANTOPEN_SYMLINK: a no-follow open met a symbolic link.
     const CANTOPEN_SYMLINK: std::ffi::c_int = 1550;

@@ -5,6 +5,8 @@
 //! decision and who; never the note, the reason or an answer), and the inbox's list of a day's
 //! records with the few answers its columns need.
 
+use std::fmt::Write as _;
+
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
@@ -158,7 +160,7 @@ impl SqliteStore {
                 extract.push_str(", NULL");
             } else {
                 // Each answer as JSON text (`->`), bound as a path, never spliced in.
-                extract.push_str(&format!(", r.answers_json -> ?{}", i + 2));
+                let _ = write!(extract, ", r.answers_json -> ?{}", i + 2);
             }
         }
         let sql = format!(
@@ -204,9 +206,9 @@ impl SqliteStore {
                     name: r.get(5)?,
                     outcome: r.get(6)?,
                     counts: [
-                        r.get::<_, i64>(7)? as usize,
-                        r.get::<_, i64>(8)? as usize,
-                        r.get::<_, i64>(9)? as usize,
+                        r.get::<_, usize>(7)?,
+                        r.get::<_, usize>(8)?,
+                        r.get::<_, usize>(9)?,
                     ],
                     site: None,
                     device: None,

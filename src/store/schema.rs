@@ -92,6 +92,8 @@ ALTER TABLE records_v2 RENAME TO records;
 ];
 
 /// The schema version this program writes.
+// A handful of steps: the count is far below `i64::MAX` (and `try_from` is not const).
+#[allow(clippy::cast_possible_wrap)]
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Schema step 2 -> 3: delivery state for every record (existing ones get a UUID and are queued),

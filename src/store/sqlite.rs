@@ -26,7 +26,7 @@ impl SqliteStore {
             updated_at: ts(r.get(6)?),
             status: DraftStatus::parse(&r.get::<_, String>(7)?),
             position: r.get(8)?,
-            answers: r.get::<_, i64>(9)? as usize,
+            answers: r.get::<_, usize>(9)?,
         })
     }
 }
@@ -43,9 +43,9 @@ fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordSummary> {
         name: r.get(2)?,
         questionnaire: r.get(3)?,
         outcome: r.get(4)?,
-        stop: r.get::<_, i64>(5)? as usize,
-        caution: r.get::<_, i64>(6)? as usize,
-        note: r.get::<_, i64>(7)? as usize,
+        stop: r.get::<_, usize>(5)?,
+        caution: r.get::<_, usize>(6)?,
+        note: r.get::<_, usize>(7)?,
     })
 }
 
@@ -193,9 +193,9 @@ impl Store for SqliteStore {
                 r.completed_at.to_string(),
                 r.patient_name,
                 r.outcome,
-                r.counts[0] as i64,
-                r.counts[1] as i64,
-                r.counts[2] as i64,
+                r.counts[0],
+                r.counts[1],
+                r.counts[2],
                 r.answers_json,
                 "",
                 "",
@@ -367,9 +367,8 @@ impl Store for SqliteStore {
                 "SELECT COUNT(*) FROM audit WHERE draft_id = ?1 AND event = ?2 AND id > \
                  COALESCE((SELECT MAX(id) FROM audit WHERE draft_id = ?1 AND event = ?3), 0)",
                 params![draft, event.as_str(), reset.as_str()],
-                |r| r.get::<_, i64>(0),
+                |r| r.get::<_, usize>(0),
             )
-            .map(|n| n as usize)
             .map_err(|e| self.err(e))
     }
 
