@@ -3,11 +3,11 @@
 //! (records per second, one device and three at once, 1,000 records per device per run, in
 //! batches of 100 through `triage.deliver_records`), and the first page of `records list` over
 //! 100,000 shared records (the query alone, and the whole `triage records list` command).
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 

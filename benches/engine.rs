@@ -2,11 +2,11 @@
 //! 10,000 questions with chained conditions, derived values and flags; the same questionnaires
 //! as FHIR: import, and the QuestionnaireResponse of a fully answered session; the shipped
 //! questionnaire's load + check and doctor's page (one page, and one with a second page).
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 

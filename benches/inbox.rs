@@ -2,11 +2,11 @@
 //! columns, sort, draw at 120x40) with 10,000 intakes on the day among 100,000 in the store, and
 //! with every one of the 100,000 listed (`--all`); on the local SQLite store, and on a throwaway
 //! clinic store (PostgreSQL, skipped with a message when its server binaries are missing).
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 

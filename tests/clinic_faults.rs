@@ -5,11 +5,11 @@
 //! the end every record is in the clinic store exactly once with its content hash, the outboxes
 //! (records and audit events) are empty, and nothing was lost. It prints its counts.
 //! Skipped (with a message) without PostgreSQL server binaries, unless TRIAGE_REQUIRE_PG is set.
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 

@@ -1,11 +1,11 @@
 //! FHIR in and out with the project's own fixtures (always run): enableWhen semantics, the
 //! QuestionnaireResponse shape, `triage convert` and its round trip, and `triage run` on a FHIR
 //! Questionnaire in a terminal. The external suite is in `fhir_suite.rs`.
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 

@@ -4,11 +4,11 @@
 //! against values taken from the instruments' definitions and the FHIR/SDC specifications (each
 //! test says where), never from triage's own output. Without the variable these tests print
 //! "skipped: FHIR_CORPUS not set"; with it naming a missing folder they fail.
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 

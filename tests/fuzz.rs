@@ -8,11 +8,11 @@
 //! What a questionnaire or answers
 //! file that loads is then walked: a session is filled and the doctor's page and JSON rendered.
 //! A failing input is written to `target/fuzz-failure.*` to replay.
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 

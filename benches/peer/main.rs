@@ -7,11 +7,11 @@
 //! Run it with `benches/peer/run.sh` (installs survey-core with `npm ci`, then runs this), or
 //! `cargo bench --bench peer [-- --sizes 1000,10000]`; without node or `npm ci` done, only
 //! triage's figures are printed and the peer is reported as skipped. Never run by `cargo test`.
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 

@@ -2,7 +2,6 @@
 //! session leader on its slave side (`setsid -c`), and closing the master is what closing a
 //! terminal window or dropping an ssh connection does (the kernel sends SIGHUP and the tty reads
 //! as hung up). portable-pty cannot do this: its reader keeps a copy of the master open.
-
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;

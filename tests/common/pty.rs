@@ -1,6 +1,5 @@
 //! Runs the real binary in a pseudo-terminal and reads its screen through a terminal emulator
 //! (vt100). Tests wait for screen conditions with a deadline; they never sleep a fixed time.
-
 use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
