@@ -3,11 +3,11 @@
 //! (records per second, one device and three at once, 1,000 records per device per run, in
 //! batches of 100 through `triage.deliver_records`), and the first page of `records list` over
 //! 100,000 shared records (the query alone, and the whole `triage records list` command).
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -134,7 +134,7 @@ fn bench(c: &mut Criterion) {
     ] {
         g.throughput(Throughput::Elements((n * PER_DEVICE) as u64));
         g.bench_function(name, |b| {
-            b.iter_custom(|iters| (0..iters).map(|_| deliver(&devices[..n])).sum())
+            b.iter_custom(|iters| (0..iters).map(|_| deliver(&devices[..n])).sum());
         });
     }
     g.finish();
@@ -166,7 +166,7 @@ fn bench(c: &mut Criterion) {
                 site: None,
             };
             black_box(list(&mut reader, &page).expect("list").0.len())
-        })
+        });
     });
     let pass = server.files().join("doctor.pass");
     pg::write_private(&pass, "pw");
@@ -193,7 +193,7 @@ fn bench(c: &mut Criterion) {
                 .expect("runs");
             assert!(out.status.success());
             black_box(out.stdout.len())
-        })
+        });
     });
     g.finish();
 }

@@ -2,11 +2,11 @@
 //! columns, sort, draw at 120x40) with 10,000 intakes on the day among 100,000 in the store, and
 //! with every one of the 100,000 listed (`--all`); on the local SQLite store, and on a throwaway
 //! clinic store (PostgreSQL, skipped with a message when its server binaries are missing).
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -44,7 +44,7 @@ fn setup() -> Setup {
         today: jiff::civil::Date::constant(2025, 6, 2),
         day: Some(jiff::civil::Date::constant(2025, 6, 2)),
         source: "bench".into(),
-        idle_lock: Duration::from_secs(120),
+        idle_lock: Duration::from_mins(2),
         zone: jiff::tz::TimeZone::UTC,
     }
 }
@@ -164,19 +164,19 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut d = desk::local(dir.path(), None, None).expect("desk");
             black_box(first_frame(d.as_mut(), &today))
-        })
+        });
     });
     g.bench_function("all_100000", |b| {
         b.iter(|| {
             let mut d = desk::local(dir.path(), None, None).expect("desk");
             black_box(first_frame(d.as_mut(), &all))
-        })
+        });
     });
     // The parts: the store's query alone, and drawing alone.
     let mut d = desk::local(dir.path(), None, None).expect("desk");
     let keys = today.columns.keys();
     g.bench_function("today_query_only", |b| {
-        b.iter(|| black_box(d.list(Some(DAY), &keys).expect("list").len()))
+        b.iter(|| black_box(d.list(Some(DAY), &keys).expect("list").len()));
     });
     let list = desk::list(d.as_mut(), &today).expect("list");
     assert_eq!(list.len() as i64, TODAY);
@@ -188,7 +188,7 @@ fn bench(c: &mut Criterion) {
             update(&mut m, Msg::Listed(Ok(list.clone())));
             let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
             terminal.draw(|f| drop(view(&m, f))).expect("draw");
-        })
+        });
     });
     g.finish();
     clinic(c);
@@ -266,15 +266,15 @@ fn clinic(c: &mut Criterion) {
         b.iter(|| {
             let mut d = ClinicDesk::new(settings.clone());
             black_box(first_frame(&mut d, &today))
-        })
+        });
     });
     let mut d = ClinicDesk::new(settings.clone());
     assert_eq!(first_frame(&mut d, &today) as i64, TODAY);
     g.bench_function("today_10000_of_100000", |b| {
-        b.iter(|| black_box(first_frame(&mut d, &today)))
+        b.iter(|| black_box(first_frame(&mut d, &today)));
     });
     g.bench_function("all_100000", |b| {
-        b.iter(|| black_box(first_frame(&mut d, &all)))
+        b.iter(|| black_box(first_frame(&mut d, &all)));
     });
     g.finish();
 }

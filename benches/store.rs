@@ -5,6 +5,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -47,7 +48,7 @@ fn bench(c: &mut Criterion) {
     );
 
     c.bench_function("list_10000_records", |b| {
-        b.iter(|| black_box(store.records().expect("list").len()))
+        b.iter(|| black_box(store.records().expect("list").len()));
     });
 
     let qref = QuestionnaireRef::of(&q);
@@ -57,8 +58,8 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             store
                 .save_answer(draft, "b_areas", Some(&value), now)
-                .expect("save")
-        })
+                .expect("save");
+        });
     });
 
     c.bench_function("complete_one_record_with_summaries", |b| {
@@ -66,7 +67,7 @@ fn bench(c: &mut Criterion) {
             black_box(
                 store_session(&mut store, &session, None, now, &Context::default()).expect("store"),
             )
-        })
+        });
     });
 }
 

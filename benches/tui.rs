@@ -2,11 +2,11 @@
 //! the same run: time to the first frame and to the first question, bytes written per focus move,
 //! key-to-frame latency (median, p95) and peak memory. Prints a table; run with `cargo bench --bench tui`.
 //! whiptail comes from Debian's `whiptail` package; without it only triage is measured.
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 

@@ -71,16 +71,17 @@ impl PartialDate {
 
     /// Parses `YYYY-MM-DD` or `YYYY-MM` (the answers-file format).
     pub fn parse_iso(s: &str) -> Option<Self> {
-        let parts: Vec<&str> = s.trim().split('-').collect();
-        let num = |p: &str, len: usize| -> Option<i32> {
+        // Exactly `len` ASCII digits: four fit an i16 (at most 9999), two an i8 (at most 99).
+        fn num<T: std::str::FromStr>(p: &str, len: usize) -> Option<T> {
             (p.len() == len && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok())?
-        };
+        }
+        let parts: Vec<&str> = s.trim().split('-').collect();
         match parts.as_slice() {
             [y, m, d] => {
-                let date = Date::new(num(y, 4)? as i16, num(m, 2)? as i8, num(d, 2)? as i8).ok()?;
+                let date = Date::new(num(y, 4)?, num(m, 2)?, num(d, 2)?).ok()?;
                 Some(PartialDate::full(date))
             }
-            [y, m] => PartialDate::month(num(y, 4)? as i16, num(m, 2)? as i8),
+            [y, m] => PartialDate::month(num(y, 4)?, num(m, 2)?),
             _ => None,
         }
     }

@@ -158,11 +158,11 @@ impl Default for Config {
         Config {
             clinic_name: None,
             questionnaire: None,
-            idle_warning: Duration::from_secs(60),
+            idle_warning: Duration::from_mins(1),
             idle_reset: Duration::from_secs(90),
             thanks: Duration::from_secs(15),
             pin_attempts: 5,
-            pin_lockout: Duration::from_secs(600),
+            pin_lockout: Duration::from_mins(10),
             pin_delay: Duration::from_secs(1),
             print_command: None,
             spool_dir: None,
@@ -171,7 +171,7 @@ impl Default for Config {
             alert_command: None,
             wording: Vec::new(),
             clinic_store: None,
-            inbox: Default::default(),
+            inbox: crate::inbox::settings::InboxSettings::default(),
             prescribers: Vec::new(),
             value_sets: None,
         }

@@ -50,17 +50,20 @@ impl Diagnostic {
         }
     }
 
+    #[must_use]
     pub fn at(mut self, span: Range<usize>, label: impl Into<String>) -> Self {
         self.span = Some(span);
         self.label = label.into();
         self
     }
 
+    #[must_use]
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
+    #[must_use]
     pub fn json_path(mut self, path: impl Into<String>) -> Self {
         self.path = Some(path.into());
         self
@@ -107,41 +110,38 @@ pub fn render(path: &str, source: &str, diags: &[Diagnostic], color: bool) -> St
         let label = text::escape(&d.label);
         let help = d.help.as_deref().map(text::escape);
         let mut report: Vec<Group<'_>> = Vec::new();
-        match &d.span {
-            Some(span) => {
-                // Only the lines of the span (at most a few kB of them) go to the renderer,
-                // numbered as in the file: rendering costs the same in a 10-line file and an
-                // 8 MiB one, and a huge line is cut, not printed whole.
-                let start = floor_char_boundary(&source, span.start.min(source.len()));
-                let end = floor_char_boundary(&source, span.end.min(source.len())).max(start);
-                let (window, offset, line) = excerpt(&source, start, end);
-                if offset > 0 && !source[..offset].ends_with('\n') {
-                    // The line was cut before the span: the renderer's column would be off.
-                    let (l, c) = line_col(&source, span.start);
-                    message = format!("{message} (line {l}, column {c})");
-                }
-                let (start, end) = (start - offset, (end - offset).min(window.len()));
-                report.push(
-                    level.primary_title(message.as_str()).element(
-                        Snippet::source(window)
-                            .line_start(line)
-                            .path(path.as_str())
-                            .fold(true)
-                            .annotation(
-                                AnnotationKind::Primary
-                                    .span(start..end)
-                                    .label(label.as_str()),
-                            ),
-                    ),
-                );
+        if let Some(span) = &d.span {
+            // Only the lines of the span (at most a few kB of them) go to the renderer,
+            // numbered as in the file: rendering costs the same in a 10-line file and an
+            // 8 MiB one, and a huge line is cut, not printed whole.
+            let start = floor_char_boundary(&source, span.start.min(source.len()));
+            let end = floor_char_boundary(&source, span.end.min(source.len())).max(start);
+            let (window, offset, line) = excerpt(&source, start, end);
+            if offset > 0 && !source[..offset].ends_with('\n') {
+                // The line was cut before the span: the renderer's column would be off.
+                let (l, c) = line_col(&source, span.start);
+                message = format!("{message} (line {l}, column {c})");
             }
-            None => {
-                let title = match &d.path {
-                    Some(p) => format!("{message}\n  --> {path} at {}", text::escape(p)),
-                    None => format!("{message}\n  --> {path}"),
-                };
-                report.push(Group::with_title(level.primary_title(title)));
-            }
+            let (start, end) = (start - offset, (end - offset).min(window.len()));
+            report.push(
+                level.primary_title(message.as_str()).element(
+                    Snippet::source(window)
+                        .line_start(line)
+                        .path(path.as_str())
+                        .fold(true)
+                        .annotation(
+                            AnnotationKind::Primary
+                                .span(start..end)
+                                .label(label.as_str()),
+                        ),
+                ),
+            );
+        } else {
+            let title = match &d.path {
+                Some(p) => format!("{message}\n  --> {path} at {}", text::escape(p)),
+                None => format!("{message}\n  --> {path}"),
+            };
+            report.push(Group::with_title(level.primary_title(title)));
         }
         if let Some(h) = &help {
             report.push(Group::with_title(Level::HELP.secondary_title(h.as_str())));
@@ -172,7 +172,7 @@ pub fn render_private(path: &str, source: &str, diags: &[Diagnostic]) -> String 
         out.push_str(&render_short(path, source, d));
         out.push('\n');
         if let Some(h) = &d.help {
-            out.push_str(&format!("  help: {}\n", text::escape(h)));
+            let _ = writeln!(out, "  help: {}", text::escape(h));
         }
         out.push('\n');
     }

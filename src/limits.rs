@@ -29,6 +29,7 @@
 //! - At most 100 findings per file, then one saying more were left out: fix these first.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::ops::Range;
 
 use crate::diag::Diagnostic;
@@ -133,6 +134,8 @@ pub const SCENARIOS: FileLimits = FileLimits {
 };
 
 /// "1.5 MiB", "12.0 KiB", "300 bytes".
+// Shown to one decimal: f64's 52-bit mantissa is far more than the display keeps.
+#[allow(clippy::cast_precision_loss)]
 pub fn size(n: usize) -> String {
     if n >= MIB {
         format!("{:.1} MiB", n as f64 / MIB as f64)
@@ -245,7 +248,7 @@ pub fn toml_tree(root: &toml::Spanned<toml::de::DeTable<'_>>, l: &FileLimits) ->
         }
         match v.get_ref() {
             DeValue::String(s) if s.len() > l.string => {
-                out.push(string_error(l, v.span(), s.len()))
+                out.push(string_error(l, v.span(), s.len()));
             }
             DeValue::Array(a) => {
                 if a.len() > l.array {
@@ -285,13 +288,15 @@ fn push_table<'a, 'i>(
     stack: &mut Vec<(&'a toml::Spanned<toml::de::DeValue<'i>>, usize)>,
 ) {
     let from = stack.len();
-    for (k, v) in t.iter() {
+    for (k, v) in t {
         if k.get_ref().len() > l.string {
             out.push(string_error(l, k.span(), k.get_ref().len()));
         }
         stack.push((v, depth + 1));
     }
-    stack[from..].reverse();
+    if let Some(pushed) = stack.get_mut(from..) {
+        pushed.reverse();
+    }
 }
 
 /// A text of `len` bytes (at `span`) is over the limit.
@@ -341,14 +346,15 @@ pub fn json_prescan<'s>(src: &'s str, l: &FileLimits) -> Result<JsonShape<'s>, B
     let mut tokens = 0usize;
     let mut i = 0;
     let fail = |stack: &[Frame<'s>], d: Diagnostic| Err(Box::new(with_path(d, stack)));
-    while i < b.len() {
-        let c = b[i];
+    while let Some(&c) = b.get(i) {
         match c {
             b'"' => {
                 let start = i;
                 i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
+                while let Some(&ch) = b.get(i)
+                    && ch != b'"'
+                {
+                    i += if ch == b'\\' { 2 } else { 1 };
                 }
                 let end = (i + 1).min(b.len());
                 let len = end.saturating_sub(start + 2);
@@ -434,7 +440,7 @@ fn with_path(mut d: Diagnostic, stack: &[Frame<'_>]) -> Diagnostic {
     let mut path = String::new();
     for f in stack {
         if f.array {
-            path.push_str(&format!("[{}]", f.entries));
+            let _ = write!(path, "[{}]", f.entries);
         } else if let Some(k) = f.key {
             if !path.is_empty() {
                 path.push('.');
@@ -501,7 +507,7 @@ mod tests {
         assert_eq!(e.path.as_deref(), Some("a.b"));
         let e = json_prescan(r#"{"item": [1, 2, 3, 4]}"#, &l).expect_err("array");
         assert_eq!(e.path.as_deref(), Some("item[3]"));
-        let e = json_prescan(r#"[[[[1]]]]"#, &l).expect_err("depth");
+        let e = json_prescan(r"[[[[1]]]]", &l).expect_err("depth");
         assert!(e.message.contains("nested too deeply"), "{}", e.message);
         let e = json_prescan(&"x".repeat(2000), &l).expect_err("size");
         assert_eq!(e.span, Some(0..0));

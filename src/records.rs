@@ -64,6 +64,9 @@ pub fn new_record(s: &Session<'_>, draft: Option<DraftId>, completed_at: Timesta
 }
 
 /// The session's latched flags in their stored form.
+// `l.flag` indexes this questionnaire's flags: the session latches only flags it fired from its
+// own questionnaire (`engine::session`), and `latches_from_stored` looks ids up in the same one.
+#[allow(clippy::indexing_slicing)]
 pub fn stored_latches(s: &Session<'_>) -> Vec<StoredLatch> {
     let q = s.questionnaire();
     let ts = |t: Option<Timestamp>| t.map(|t| t.to_string());
@@ -164,7 +167,8 @@ pub fn latches_from_stored(
             }),
         };
         out.push(Latch {
-            flag: flag as u32,
+            flag: u32::try_from(flag)
+                .map_err(|_| format!("flag `{}` is past the last index", l.flag))?,
             fired_at: ts(&l.fired_at)?,
             answers,
             changed: match &l.changed {
@@ -203,7 +207,7 @@ pub fn restore<'q>(
         .collect();
     let diags = answers::fill_session(&mut session, &file)
         .into_iter()
-        .filter(|d| d.is_error())
+        .filter(super::diag::Diagnostic::is_error)
         .collect();
     (session, diags)
 }
@@ -229,8 +233,7 @@ pub fn questionnaire_response(
         serde_json::from_str(&r.answers_json).ok()?;
     let answers: Vec<(String, serde_json::Value)> = answers.into_iter().collect();
     let visit = crate::answer::PartialDate::parse_iso(&r.visit_date)
-        .map(|d| d.date)
-        .unwrap_or_else(crate::clock::today);
+        .map_or_else(crate::clock::today, |d| d.date);
     let (mut session, _) = restore(q, visit, &answers);
     if let Some(l) = &r.latches_json {
         session.restore_latches(latches_from_json(q, l).ok()?);

@@ -136,7 +136,7 @@ fn build_one<'q>(
     let mut session = Session::new(q, visit);
     let refused = fill_session(&mut session, &answers_of(&merged, span))
         .into_iter()
-        .filter(|d| d.is_error())
+        .filter(super::diag::Diagnostic::is_error)
         .map(|d| d.message)
         .collect();
     if let Some(e) = &sc.end_after
@@ -279,7 +279,8 @@ pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diag
         let fired: Vec<&str> = session
             .fired()
             .iter()
-            .map(|&f| q.flags[f as usize].id.as_str())
+            .filter_map(|&f| q.flags.get(f as usize))
+            .map(|flag| flag.id.as_str())
             .collect();
         let expected: Vec<&str> = sc
             .flags
@@ -336,11 +337,12 @@ pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diag
             let fired = session
                 .fired()
                 .iter()
-                .find(|&&f| q.flags[f as usize].id == *id);
+                .filter_map(|&f| q.flags.get(f as usize))
+                .find(|flag| flag.id == *id);
             match fired {
                 None => failures.push(format!("text of `{id}`: the flag did not fire")),
-                Some(&f) => {
-                    let got = crate::summary::fill(session, &q.flags[f as usize].text).0;
+                Some(flag) => {
+                    let got = crate::summary::fill(session, &flag.text).0;
                     if got != want {
                         failures.push(format!(
                             "text of `{id}`:\n                expected {want}\n                got      {got}"
@@ -379,6 +381,8 @@ pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diag
 }
 
 /// Whether a derived value is the one a scenario expects.
+// Exactly as the scenario writes it: a scenario states the value, not a range.
+#[allow(clippy::float_cmp, clippy::cast_precision_loss)]
 fn same_value(got: Option<crate::expr::Val>, want: &toml::Value) -> bool {
     use crate::expr::Val;
     match (got, want) {

@@ -276,11 +276,9 @@ pub fn answers_out_of_sight(labels: &[&str]) -> String {
         [] => String::new(),
         [one] => format!("One more answer is out of sight (↑↓): {one}."),
         few if few.len() <= 3 => format!("More answers are out of sight (↑↓): {}.", few.join(", ")),
-        many => format!(
-            "{} more answers are out of sight (↑↓), among them {} and {}.",
+        many @ [.., before_last, last] => format!(
+            "{} more answers are out of sight (↑↓), among them {before_last} and {last}.",
             many.len(),
-            many[many.len() - 2],
-            many[many.len() - 1]
         ),
     }
 }

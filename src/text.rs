@@ -2,6 +2,8 @@
 //! records pass through here on the way in, and everything printed is escaped on the way out.
 //! It must not drop real letters of any script (accents, Arabic, Hebrew, CJK stay as they are).
 
+use std::fmt::Write as _;
+
 /// Whether `c` may never reach a terminal, printer or log as it is: C0 controls (but newline),
 /// DEL, C1 controls, bidi marks, embeddings, overrides and isolates (LRM, RLM, ALM, U+202A-E,
 /// U+2066-9), the line and paragraph separators, and invisible characters that can hide or
@@ -119,7 +121,7 @@ pub fn escape(s: &str) -> String {
     for c in s.chars() {
         // A tab would move columns on a page or in a list: shown, never acted on.
         if is_unsafe(c) || c == '\t' {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
         } else {
             out.push(c);
         }
@@ -187,6 +189,8 @@ pub fn json_compact<T: serde::Serialize + ?Sized>(v: &T) -> serde_json::Result<S
 struct SafeFormatter<F>(F);
 
 impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for SafeFormatter<F> {
+    // `start` and `i` are char boundaries from `char_indices`, `start <= i <= len`.
+    #[allow(clippy::indexing_slicing)]
     fn write_string_fragment<W: ?Sized + std::io::Write>(
         &mut self,
         writer: &mut W,
@@ -198,7 +202,7 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for SafeFormatter
                 writer.write_all(&fragment.as_bytes()[start..i])?;
                 let mut units = [0u16; 2];
                 for u in c.encode_utf16(&mut units) {
-                    write!(writer, "\\u{:04x}", u)?;
+                    write!(writer, "\\u{u:04x}")?;
                 }
                 start = i + c.len_utf8();
             }

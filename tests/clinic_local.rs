@@ -8,6 +8,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -243,7 +244,7 @@ fn migration_queues_older_records() {
     assert_eq!(store.records().expect("records").len(), 1);
     let prints = store.record_fingerprints().expect("prints");
     assert_eq!(prints.len(), 1);
-    assert!(uuid::Uuid::parse_str(&prints[0].0).is_ok(), "{:?}", prints);
+    assert!(uuid::Uuid::parse_str(&prints[0].0).is_ok(), "{prints:?}");
     assert_eq!(prints[0].1, None);
     assert!(uuid::Uuid::parse_str(&store.device_uuid().expect("device")).is_ok());
     let batch = store.outbox_batch(10).expect("batch");

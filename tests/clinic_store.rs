@@ -8,6 +8,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -237,7 +238,11 @@ fn device_role_reads_nothing() {
         "SELECT triage.deliver_records('x', 'y', gen_random_uuid(), ARRAY[]::uuid[], ARRAY[]::text[], ARRAY[]::bigint[], ARRAY[]::text[])",
     ] {
         let e = stranger.batch_execute(sql).expect_err(sql);
-        assert_eq!(e.code().map(|c| c.code()), Some("42501"), "{sql}: {e}");
+        assert_eq!(
+            e.code().map(postgres::error::SqlState::code),
+            Some("42501"),
+            "{sql}: {e}"
+        );
     }
     let mut reader = pg
         .connect("doctor", "doctor-pw", "triage")
@@ -250,7 +255,11 @@ fn device_role_reads_nothing() {
     let e = reader
         .batch_execute("SELECT triage.deliver_records('x', 'y', gen_random_uuid(), ARRAY[]::uuid[], ARRAY[]::text[], ARRAY[]::bigint[], ARRAY[]::text[])")
         .expect_err("a reader does not deliver");
-    assert_eq!(e.code().map(|c| c.code()), Some("42501"), "{e}");
+    assert_eq!(
+        e.code().map(postgres::error::SqlState::code),
+        Some("42501"),
+        "{e}"
+    );
 }
 
 fn deliver(c: &mut postgres::Client, uuid: &str, payload: &str, hash: &str) -> String {

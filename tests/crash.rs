@@ -2,11 +2,11 @@
 //! calls the walk-through makes) and is killed with SIGKILL at random moments. Afterwards the
 //! database passes `PRAGMA integrity_check`, and every answer whose commit was acknowledged is
 //! there with its value. Runs 50 times by default; set TRIAGE_CRASH_RUNS for a longer run.
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -27,8 +27,8 @@ impl Lcg {
     fn next(&mut self, below: u64) -> u64 {
         self.0 = self
             .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         (self.0 >> 33) % below
     }
 }
@@ -53,8 +53,7 @@ fn kill_at_random_moments_loses_nothing_acknowledged() {
         .unwrap_or(50);
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(7);
+        .map_or(7, |d| d.as_nanos() as u64);
     let mut rng = Lcg(seed);
     let expected = expected_values();
     let dir = tempfile::tempdir().expect("tempdir");
@@ -91,9 +90,10 @@ fn kill_at_random_moments_loses_nothing_acknowledged() {
         let status = child.wait().expect("wait");
         reader.join().expect("reader");
         lines.extend(rx.try_iter());
-        if status.success() {
-            panic!("run {run}: the writer finished before it was killed; raise --rounds");
-        }
+        assert!(
+            !status.success(),
+            "run {run}: the writer finished before it was killed; raise --rounds"
+        );
         let Some(draft) = lines
             .first()
             .and_then(|l| l.strip_prefix("draft "))

@@ -4,11 +4,11 @@
 //! against values taken from the instruments' definitions and the FHIR/SDC specifications (each
 //! test says where), never from triage's own output. Without the variable these tests print
 //! "skipped: FHIR_CORPUS not set"; with it naming a missing folder they fail.
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -301,7 +301,7 @@ fn every_corpus_file_loads_or_is_refused_by_name() {
     let Some(dir) = corpus() else { return };
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .expect("corpus folder")
-        .filter_map(|e| e.ok())
+        .filter_map(std::result::Result::ok)
         .filter_map(|e| {
             e.file_name()
                 .to_str()?
@@ -355,7 +355,7 @@ fn every_corpus_file_loads_or_is_refused_by_name() {
             }
             (Loads, None) => wrong.push(format!("{name}: should load, refused: {errors:#?}")),
             (Refused(f), Some(_)) => {
-                wrong.push(format!("{name}: should be refused ({f}) but loads"))
+                wrong.push(format!("{name}: should be refused ({f}) but loads"));
             }
             (WithValueSets, Some(_)) => wrong.push(format!(
                 "{name}: should be refused without local value sets but loads"
@@ -506,7 +506,7 @@ fn phq9_total_uses_weight() {
             .expect("answer");
         assert_eq!(
             q.item(i).options()[opt as usize].ordinal,
-            Some(opt as f64),
+            Some(f64::from(opt)),
             "{link} scores 0-3 in order"
         );
     }
@@ -622,7 +622,7 @@ fn calculated_boolean() {
 
 /// Fills a session from an answers-file `answers` object (the nested form inside repeats);
 /// fails the test on any error.
-fn fill<'q>(q: &'q Questionnaire, answers: Value) -> Session<'q> {
+fn fill(q: &Questionnaire, answers: Value) -> Session<'_> {
     let mut s = Session::new(q, common::visit());
     let text = serde_json::json!({ "answers": answers }).to_string();
     let file = triage::answers::parse_answers_file(&text).expect("answers file");

@@ -10,6 +10,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -180,7 +181,7 @@ fn page_is_in_questionnaire_order() {
         .expect("allergy");
     s.set_at(at(&q, "allergy.reaction", &[0]), text("Rash"))
         .expect("reaction");
-    let page = triage::summary::render_text(&s, &Default::default());
+    let page = triage::summary::render_text(&s, &triage::summary::Context::default());
     let pos = |t: &str| page.find(t).unwrap_or_else(|| panic!("{t}: {page}"));
     assert!(
         pos("Name of the medicine (1)") < pos("Which symptoms do you have?"),

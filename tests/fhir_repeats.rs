@@ -10,6 +10,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -211,7 +212,7 @@ fn answers_file_form_round_trips() {
     assert_eq!(j("times"), Some(json!([2])));
     assert_eq!(j("allergies"), Some(json!(["Nuts", "Penicillin"])));
     assert_eq!(j("severity"), Some(json!({"headache": 7, "nausea": 3})));
-    let summary = triage::summary::to_json(&s, &Default::default());
+    let summary = triage::summary::to_json(&s, &triage::summary::Context::default());
     let stored: Vec<(String, serde_json::Value)> = summary["answers"]
         .as_object()
         .expect("answers")
@@ -285,7 +286,7 @@ fn empty_extra_instance_is_not_missing() {
 fn page_labels_instances() {
     let q = load();
     let s = filled(&q);
-    let page = triage::summary::render_text(&s, &Default::default());
+    let page = triage::summary::render_text(&s, &triage::summary::Context::default());
     assert!(page.contains("Name of the medicine (1)"), "{page}");
     assert!(page.contains("Name of the medicine (2)"), "{page}");
     assert!(

@@ -8,6 +8,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -131,6 +132,7 @@ fn lforms_reference_loop() {
 
 /// HL7 SDC's enableWhen test: every operator and type, groups three levels deep.
 #[test]
+#[allow(clippy::items_after_statements)] // each scenario's ids sit beside the scenario
 fn hl7_sdc_enablewhen() {
     let Some(dir) = suite() else { return };
     let q = common::fhir::load_with_value_sets(

@@ -8,6 +8,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -144,7 +145,7 @@ fn lost_terminal_ends_the_walk_and_keeps_every_answer() {
                 .expect("answers")
                 .into_iter()
                 .collect(),
-            None => Default::default(),
+            None => std::collections::BTreeMap::new(),
         };
         for (id, v) in &confirmed {
             assert_eq!(

@@ -6,6 +6,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -512,8 +513,7 @@ fn clinic_store_decisions_only_from_bound_logins() {
         .map(|_| ())
         .map_err(|e| {
             e.as_db_error()
-                .map(|d| d.message().to_owned())
-                .unwrap_or_else(|| e.to_string())
+                .map_or_else(|| e.to_string(), |d| d.message().to_owned())
         })
     };
     assert_eq!(decide("doctor", "lee"), Ok(()), "bound: signs");

@@ -6,6 +6,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -49,7 +50,7 @@ fn setup() -> Setup {
         today: Date::constant(2025, 6, 2),
         day: Some(Date::constant(2025, 6, 2)),
         source: "riverside clinic store".into(),
-        idle_lock: std::time::Duration::from_secs(120),
+        idle_lock: std::time::Duration::from_mins(2),
         zone: jiff::tz::TimeZone::UTC,
     }
 }

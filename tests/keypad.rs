@@ -6,6 +6,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -107,7 +108,7 @@ fn keypad_stays_put_whatever_the_message() {
                 .targets
                 .iter()
                 .filter(|(_, t)| matches!(t, Target::Pad(_)))
-                .cloned()
+                .copied()
                 .collect();
             assert!(
                 pad.iter().any(|(_, t)| *t == Target::Pad(PadKey::Cancel)),
@@ -133,7 +134,7 @@ fn staff_tap_target_at_the_kiosk() {
     let q = load_toml(DEFAULT_SOURCE).questionnaire.expect("valid");
     let mut m = Model::new(Session::new(&q, common::visit()), Mode::Kiosk, t0());
     m.kiosk = Some(triage::tui::model::Kiosk {
-        idle_warning: std::time::Duration::from_secs(60),
+        idle_warning: std::time::Duration::from_mins(1),
         idle_reset: std::time::Duration::from_secs(90),
         thanks: std::time::Duration::from_secs(15),
         last_activity: t0(),

@@ -9,6 +9,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -293,7 +294,7 @@ fn fhir_limits() {
         |i: usize| serde_json::json!({"linkId": format!("q{i}"), "type": "boolean", "text": "?"});
     let pad = format!(",\"description\": \"{}\"", "x".repeat(512 * 1024));
     let big = fhir(serde_json::json!([q(0)])).replacen(
-        "{",
+        '{',
         &format!("{{\"title\": \"t\"{}", pad.repeat(17)),
         1,
     );

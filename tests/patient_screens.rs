@@ -3,11 +3,11 @@
 //! list scrolled end to end, the confirm and thank-you screens, the safety pause), in run,
 //! reception and kiosk modes, at 80x24, 40x12 and 120x40; no screen may show a flag's text, an
 //! outcome banner, or a dose reference row.
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 

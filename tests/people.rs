@@ -2,11 +2,11 @@
 //! large to keep, rough dates ("6 weeks ago", "June 2025" in June), answers made only of
 //! invisible characters, pasted lines from terminals that send CR, LF or CRLF; and the page's
 //! Visit line. PTY tests drive the real binary; CLI tests feed answers files.
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 

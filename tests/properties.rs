@@ -6,6 +6,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -99,11 +100,11 @@ proptest! {
         let q = example();
         let mut s = Session::new(&q, visit());
         apply(&mut s, &ops);
-        let page = triage::summary::render_text(&s, &Default::default());
+        let page = triage::summary::render_text(&s, &triage::summary::Context::default());
         for line in page.lines() {
             prop_assert!(unicode_width::UnicodeWidthStr::width(line) <= 80, "{line}");
         }
-        let _ = triage::summary::to_json(&s, &Default::default());
+        let _ = triage::summary::to_json(&s, &triage::summary::Context::default());
     }
 
     /// From any screen, going back then forward returns to the same screen.
@@ -135,7 +136,7 @@ proptest! {
         let mut finals: Vec<(u32, Answer)> = a.stored_answers().map(|(i, x)| (i, x.clone())).collect();
         let mut rng = seed;
         for i in (1..finals.len()).rev() {
-            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
             finals.swap(i, (rng >> 33) as usize % (i + 1));
         }
         let mut b = Session::new(&q, visit());

@@ -1,11 +1,11 @@
 //! The shipped botulinum toxin questionnaire: it checks clean, it is the built-in default from
 //! any directory, its doctor's page follows the clinical spec §6 and fits one A4 page, and no
 //! outcome ever says a patient is suitable for treatment.
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 

@@ -7,6 +7,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -36,7 +37,7 @@ fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-fn on<'q>(q: &'q Questionnaire, step: Step) -> Model<'q> {
+fn on(q: &Questionnaire, step: Step) -> Model<'_> {
     let mut m = Model::new(Session::new(q, common::visit()), Mode::Run, t0());
     m.draft = Some(1);
     m.go_to(step);

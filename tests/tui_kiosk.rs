@@ -5,6 +5,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -28,7 +29,7 @@ fn at(secs: i64) -> jiff::Timestamp {
 fn kiosk(q: &Questionnaire) -> Model<'_> {
     let mut m = Model::new(Session::new(q, common::visit()), Mode::Kiosk, at(0));
     m.kiosk = Some(triage::tui::model::Kiosk {
-        idle_warning: Duration::from_secs(60),
+        idle_warning: Duration::from_mins(1),
         idle_reset: Duration::from_secs(90),
         thanks: Duration::from_secs(15),
         last_activity: at(0),

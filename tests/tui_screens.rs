@@ -5,6 +5,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -216,7 +217,7 @@ fn tap_targets_are_three_rows() {
         for (r, t) in &hits.targets {
             match t {
                 Target::Button(_) => {
-                    assert!(r.height >= 3, "{name}: {t:?} is {} rows", r.height)
+                    assert!(r.height >= 3, "{name}: {t:?} is {} rows", r.height);
                 }
                 Target::Option(_) => assert!(
                     r.height >= 3 || r.width >= 36,

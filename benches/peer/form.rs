@@ -16,7 +16,6 @@
 //!
 //! The script answers every question (a deterministic pseudo-random mix, `q1` is "yes"); the
 //! timed change flips `q1` between "yes" and "no", which shows or hides about one question in 25.
-
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 

@@ -7,11 +7,11 @@
 //! Run it with `benches/peer/run.sh` (installs survey-core with `npm ci`, then runs this), or
 //! `cargo bench --bench peer [-- --sizes 1000,10000]`; without node or `npm ci` done, only
 //! triage's figures are printed and the peer is reported as skipped. Never run by `cargo test`.
-
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -113,7 +113,7 @@ fn measure_triage(
     let visible_after = visible(&s);
     s.set(flip, from.clone()).map_err(|e| e.message)?;
 
-    let probe = q.questions().last().map(|(i, _, _)| i).unwrap_or(flip);
+    let probe = q.questions().last().map_or(flip, |(i, _, _)| i);
     let mut set_ms = Vec::with_capacity(sets);
     for i in 0..warmup + sets {
         let value = if i % 2 == 0 { to.clone() } else { from.clone() };
@@ -209,7 +209,7 @@ fn stats(xs: &[f64]) -> (f64, f64) {
     let median = if n % 2 == 1 {
         v[n / 2]
     } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
+        f64::midpoint(v[n / 2 - 1], v[n / 2])
     };
     let p95 = v[(n * 95).div_ceil(100).max(1) - 1];
     (median, p95)

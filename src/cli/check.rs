@@ -109,22 +109,19 @@ pub fn check(io: &mut Io<'_>, files: &[PathBuf]) -> Result<Status, CliError> {
         let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
         let warnings = loaded.diagnostics.len() - errors;
         let name = crate::text::escape(&src.name);
-        match &loaded.questionnaire {
-            Some(q) => {
-                let questions = q.questions().count();
-                writeln!(
-                    io.out,
-                    "{name}: ok ({} {}, {questions} questions, {} flags, {warnings} warnings)",
-                    q.meta.id,
-                    q.meta.version,
-                    q.flags.len()
-                )?;
-            }
-            None => {
-                writeln!(io.out, "{name}: {errors} errors, {warnings} warnings")?;
-                if status == Status::Ok {
-                    status = Status::Findings;
-                }
+        if let Some(q) = &loaded.questionnaire {
+            let questions = q.questions().count();
+            writeln!(
+                io.out,
+                "{name}: ok ({} {}, {questions} questions, {} flags, {warnings} warnings)",
+                q.meta.id,
+                q.meta.version,
+                q.flags.len()
+            )?;
+        } else {
+            writeln!(io.out, "{name}: {errors} errors, {warnings} warnings")?;
+            if status == Status::Ok {
+                status = Status::Findings;
             }
         }
     }

@@ -56,8 +56,7 @@ pub fn device_harness(io: &mut Io<'_>, a: &DeviceHarnessArgs<'_>) -> Result<Stat
     }
     let empty = |s: &crate::store::SqliteStore| {
         s.outbox_counts()
-            .map(|c| c.pending == 0 && c.audit_pending == 0)
-            .unwrap_or(false)
+            .is_ok_and(|c| c.pending == 0 && c.audit_pending == 0)
     };
     while !empty(&store) && start.elapsed() < a.deadline {
         std::thread::sleep(Duration::from_millis(50));

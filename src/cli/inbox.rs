@@ -68,28 +68,25 @@ pub fn inbox(io: &mut Io<'_>, a: &InboxArgs<'_>) -> Result<Status, CliError> {
         columns,
         poll: config.inbox.poll,
     };
-    let (source, listen, open): (&str, _, OpenDesk) = match shared {
-        Some(settings) => {
-            let s = settings.clone();
-            (
-                strings::INBOX_CLINIC_STORE,
-                Some(settings),
-                Box::new(move || Ok(Box::new(ClinicDesk::new(s)) as Box<dyn Desk>)),
-            )
-        }
-        None => {
-            let (site, device) = config
-                .clinic_store
-                .as_ref()
-                .map(|c| (Some(c.site.clone()), Some(c.device.clone())))
-                .unwrap_or_default();
-            let d = dir.clone();
-            (
-                strings::INBOX_LOCAL_STORE,
-                None,
-                Box::new(move || desk::local(&d, site, device)),
-            )
-        }
+    let (source, listen, open): (&str, _, OpenDesk) = if let Some(settings) = shared {
+        let s = settings.clone();
+        (
+            strings::INBOX_CLINIC_STORE,
+            Some(settings),
+            Box::new(move || Ok(Box::new(ClinicDesk::new(s)) as Box<dyn Desk>)),
+        )
+    } else {
+        let (site, device) = config
+            .clinic_store
+            .as_ref()
+            .map(|c| (Some(c.site.clone()), Some(c.device.clone())))
+            .unwrap_or_default();
+        let d = dir.clone();
+        (
+            strings::INBOX_LOCAL_STORE,
+            None,
+            Box::new(move || desk::local(&d, site, device)),
+        )
     };
     let opts = InboxOptions {
         setup: Setup {

@@ -72,33 +72,31 @@ pub fn clinic_value_sets(
     explicit: Option<&Path>,
     data_dir: Option<&Path>,
 ) -> Option<PathBuf> {
-    let path = match explicit {
-        Some(p) => p.to_owned(),
-        None => {
-            let p = crate::store::data_dir(data_dir)
-                .ok()?
-                .join(crate::config::CONFIG_FILE);
-            if !p.is_file() {
-                return None;
-            }
-            p
+    let path = if let Some(p) = explicit {
+        p.to_owned()
+    } else {
+        let p = crate::store::data_dir(data_dir)
+            .ok()?
+            .join(crate::config::CONFIG_FILE);
+        if !p.is_file() {
+            return None;
         }
+        p
     };
     let base = path.parent().map(Path::to_owned).unwrap_or_default();
     let settings = read(&path)
         .ok()
         .and_then(|text| crate::config::load_config(&text, &base).ok());
-    match settings {
-        Some((c, _)) => c.value_sets,
-        None => {
-            let _ = writeln!(
-                err,
-                "warning: {} cannot be used; local value sets are not read (run `triage check {}`)",
-                crate::text::escape(&path.display().to_string()),
-                crate::text::escape(&path.display().to_string())
-            );
-            None
-        }
+    if let Some((c, _)) = settings {
+        c.value_sets
+    } else {
+        let _ = writeln!(
+            err,
+            "warning: {} cannot be used; local value sets are not read (run `triage check {}`)",
+            crate::text::escape(&path.display().to_string()),
+            crate::text::escape(&path.display().to_string())
+        );
+        None
     }
 }
 
@@ -218,6 +216,8 @@ pub fn source(path: Option<&Path>) -> Result<Source, CliError> {
 }
 
 /// Whether a source is FHIR JSON (a `.json` file, or text starting with `{`) rather than TOML.
+// The name is matched as written (`.JSON` is read by its content, as it always was).
+#[allow(clippy::case_sensitive_file_extension_comparisons)]
 pub fn is_fhir(src: &Source) -> bool {
     src.name.ends_with(".json") || src.text.trim_start().starts_with('{')
 }

@@ -29,7 +29,8 @@ fn read_masked(prompt: &str) -> std::io::Result<Option<String>> {
         let events = match wait_for_input(Duration::from_millis(250)) {
             Ok(Input::Ready) => match read_input(&mut buf) {
                 Ok(0) => break Ok(None),
-                Ok(n) => decoder.feed(&buf[..n], Instant::now()),
+                // A read never returns more than the buffer holds.
+                Ok(n) => decoder.feed(buf.get(..n).unwrap_or_default(), Instant::now()),
                 Err(e) => break Err(e),
             },
             Ok(Input::Nothing) => decoder.flush(Instant::now()),
@@ -43,9 +44,7 @@ fn read_masked(prompt: &str) -> std::io::Result<Option<String>> {
             }
             match k.code {
                 KeyCode::Enter => break 'read Ok(Some(pin)),
-                KeyCode::Char('c') | KeyCode::Char('d')
-                    if k.modifiers.contains(KeyModifiers::CONTROL) =>
-                {
+                KeyCode::Char('c' | 'd') if k.modifiers.contains(KeyModifiers::CONTROL) => {
                     break 'read Ok(None);
                 }
                 KeyCode::Esc => break 'read Ok(None),

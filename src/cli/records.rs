@@ -465,7 +465,7 @@ pub fn records_export(
                 &earlier,
             )? {
                 Exported::Written => {
-                    st.log(AuditEvent::Exported, Some(r.summary.id), r.draft, now)?
+                    st.log(AuditEvent::Exported, Some(r.summary.id), r.draft, now)?;
                 }
                 Exported::Damaged(what) => damaged.push((r.summary.id.to_string(), what)),
             }

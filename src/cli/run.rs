@@ -46,15 +46,14 @@ pub fn clinic_config(
     explicit: Option<&Path>,
     data_dir: &Path,
 ) -> Result<Config, CliError> {
-    let path: PathBuf = match explicit {
-        Some(p) => p.to_owned(),
-        None => {
-            let p = data_dir.join(config::CONFIG_FILE);
-            if !p.is_file() {
-                return Ok(Config::default());
-            }
-            p
+    let path: PathBuf = if let Some(p) = explicit {
+        p.to_owned()
+    } else {
+        let p = data_dir.join(config::CONFIG_FILE);
+        if !p.is_file() {
+            return Ok(Config::default());
         }
+        p
     };
     let src = super::Source {
         name: path.display().to_string(),

@@ -63,7 +63,7 @@ pub fn summary(io: &mut Io<'_>, args: &SummaryArgs<'_>) -> Result<Status, CliErr
     let diags = answers::fill_session(&mut session, &file.answers);
     super::report_private(io, &asrc, &diags)?;
     super::restore_latched(&mut session, &asrc, &file)?;
-    if diags.iter().any(|d| d.is_error()) {
+    if diags.iter().any(super::super::diag::Diagnostic::is_error) {
         return Ok(Status::Findings);
     }
     let missing = session.problems().count();

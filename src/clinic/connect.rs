@@ -84,17 +84,14 @@ pub fn pgpass_lookup(text: &str, host: &str, port: u16, db: &str, user: &str) ->
                 c => cur.push(c),
             }
         }
-        fields.push(cur);
-        if fields.len() != 5 {
-            continue;
-        }
         let matches = |f: &str, v: &str| f == "*" || f == v;
-        if matches(&fields[0], host)
-            && matches(&fields[1], &port)
-            && matches(&fields[2], db)
-            && matches(&fields[3], user)
+        if let [h, p, d, u] = fields.as_slice()
+            && matches(h, host)
+            && matches(p, &port)
+            && matches(d, db)
+            && matches(u, user)
         {
-            return fields.pop();
+            return Some(cur);
         }
     }
     None

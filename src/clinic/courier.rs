@@ -131,7 +131,11 @@ impl Deliverer {
     }
 
     fn client(&mut self) -> Result<&mut postgres::Client, ClinicError> {
-        if self.client.as_ref().is_some_and(|c| c.is_closed()) {
+        if self
+            .client
+            .as_ref()
+            .is_some_and(postgres::Client::is_closed)
+        {
             self.client = None;
         }
         if self.client.is_none() {
@@ -283,7 +287,8 @@ impl Backoff {
         self.next = (self.next * 2).min(self.max);
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         h.write_u8(0);
-        let jitter = (h.finish() % 1000) as f64 / 1000.0 * 0.5 + 0.75;
+        let per_mille = u32::try_from(h.finish() % 1000).unwrap_or(500);
+        let jitter = f64::from(per_mille) / 1000.0 * 0.5 + 0.75;
         step.mul_f64(jitter).min(self.max)
     }
 }
@@ -322,7 +327,8 @@ impl Courier {
     /// Starts delivering the outbox of the store in `data_dir` on a new thread, with its own
     /// connections to the local store and the clinic store.
     pub fn start(settings: ClinicSettings, data_dir: &Path) -> Result<Courier, ClinicError> {
-        let mut d = Deliverer::open(settings.clone(), data_dir)?;
+        let retry_max = settings.retry_max;
+        let mut d = Deliverer::open(settings, data_dir)?;
         let status = Arc::new(CourierStatus {
             pending: AtomicUsize::new(usize::MAX),
             reachable: AtomicBool::new(false),
@@ -332,7 +338,7 @@ impl Courier {
         let handle = std::thread::Builder::new()
             .name("triage-courier".into())
             .spawn(move || {
-                let mut backoff = Backoff::new(settings.retry_max);
+                let mut backoff = Backoff::new(retry_max);
                 loop {
                     let wait = match d.attempt() {
                         Attempt::Empty => {

@@ -5,6 +5,8 @@
 //! when records arrive, are opened or decided. Decisions are never updated; they go only with
 //! their record (retention). Nothing here logs an answer, a note or a reason.
 
+use std::fmt::Write as _;
+
 use postgres::Client;
 
 use super::ClinicError;
@@ -156,11 +158,11 @@ AS $fn$ SELECT prescriber_id FROM triage.prescriber_logins WHERE login = session
 
 /// Privileges for the desk, set again on every init (see `schema::GRANTS`): readers read
 /// decisions; only `triage_prescriber` may record one (and the function checks the login).
-pub(super) const GRANTS: &str = r#"
+pub(super) const GRANTS: &str = r"
 GRANT SELECT ON triage.decisions TO triage_reader, triage_prescriber;
 GRANT EXECUTE ON FUNCTION triage.record_decision(bigint, text, text, text, text, text, text) TO triage_prescriber;
 GRANT EXECUTE ON FUNCTION triage.my_prescribers() TO triage_prescriber;
-"#;
+";
 
 /// The prescriber ids this login may sign decisions for (`triage store allow-decisions`).
 pub fn my_prescribers(client: &mut Client) -> Result<Vec<String>, ClinicError> {
@@ -284,6 +286,8 @@ pub fn allow_decisions(
     Ok(changed)
 }
 
+// By value, so that it reads `.map_err(pg)`.
+#[allow(clippy::needless_pass_by_value)]
 fn pg(e: postgres::Error) -> ClinicError {
     ClinicError::from_pg(&e)
 }
@@ -296,9 +300,10 @@ pub fn intakes(
 ) -> Result<Vec<IntakeRow>, ClinicError> {
     // Each answer a column of its own (`answers -> $n`), its key bound, never spliced in.
     let first = if day.is_some() { 2 } else { 1 };
-    let extract: String = (0..keys.len())
-        .map(|i| format!(", (r.answers -> ${}::text)::text", first + i))
-        .collect();
+    let extract = (0..keys.len()).fold(String::new(), |mut sql, i| {
+        let _ = write!(sql, ", (r.answers -> ${}::text)::text", first + i);
+        sql
+    });
     let sql = format!(
         "SELECT r.id, r.uuid::text, {}, r.visit_date, r.questionnaire_id, r.patient_name, r.outcome, \
          r.stop_count, r.caution_count, r.note_count, r.site, r.device, \
@@ -341,9 +346,9 @@ pub fn intakes(
                 name: r.get(5),
                 outcome: r.get(6),
                 counts: [
-                    r.get::<_, i32>(7).max(0) as usize,
-                    r.get::<_, i32>(8).max(0) as usize,
-                    r.get::<_, i32>(9).max(0) as usize,
+                    usize::try_from(r.get::<_, i32>(7)).unwrap_or(0),
+                    usize::try_from(r.get::<_, i32>(8)).unwrap_or(0),
+                    usize::try_from(r.get::<_, i32>(9)).unwrap_or(0),
                 ],
                 site: r.get(10),
                 device: r.get(11),

@@ -39,32 +39,29 @@ impl ClinicError {
     /// Sorts a `postgres` error. Server messages of the data classes (22, 23) can quote a value,
     /// so only their code is kept.
     pub fn from_pg(e: &postgres::Error) -> ClinicError {
-        match e.as_db_error() {
-            Some(db) => {
-                let code = db.code().code();
-                if code.starts_with("22") || code.starts_with("23") {
-                    ClinicError::Refused(format!("a value was not accepted (SQLSTATE {code})"))
-                } else {
-                    ClinicError::Refused(format!(
-                        "{} (SQLSTATE {code})",
-                        crate::text::escape(db.message())
-                    ))
-                }
+        if let Some(db) = e.as_db_error() {
+            let code = db.code().code();
+            if code.starts_with("22") || code.starts_with("23") {
+                ClinicError::Refused(format!("a value was not accepted (SQLSTATE {code})"))
+            } else {
+                ClinicError::Refused(format!(
+                    "{} (SQLSTATE {code})",
+                    crate::text::escape(db.message())
+                ))
             }
-            None => {
-                // The cause (refused, timed out, certificate not trusted) is in the source chain.
-                let mut text = e.to_string();
-                let mut source = std::error::Error::source(e);
-                while let Some(s) = source {
-                    let more = s.to_string();
-                    if !text.contains(&more) {
-                        text.push_str(": ");
-                        text.push_str(&more);
-                    }
-                    source = s.source();
+        } else {
+            // The cause (refused, timed out, certificate not trusted) is in the source chain.
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(s) = source {
+                let more = s.to_string();
+                if !text.contains(&more) {
+                    text.push_str(": ");
+                    text.push_str(&more);
                 }
-                ClinicError::Unreachable(crate::text::escape(&text))
+                source = s.source();
             }
+            ClinicError::Unreachable(crate::text::escape(&text))
         }
     }
 }

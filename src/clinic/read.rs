@@ -42,6 +42,8 @@ pub struct Page<'a> {
     pub site: Option<&'a str>,
 }
 
+// By value, so that it reads `.map_err(pg)`.
+#[allow(clippy::needless_pass_by_value)]
 fn pg(e: postgres::Error) -> ClinicError {
     ClinicError::from_pg(&e)
 }
@@ -53,8 +55,7 @@ pub fn can_read(client: &mut Client) -> bool {
             "SELECT has_table_privilege('triage.records', 'SELECT') AND has_function_privilege('triage.log_access(text, bigint[])', 'EXECUTE')",
             &[],
         )
-        .map(|r| r.get::<_, bool>(0))
-        .unwrap_or(false)
+        .is_ok_and(|r| r.get::<_, bool>(0))
 }
 
 pub(crate) const COMPLETED_AT: &str =
@@ -81,10 +82,10 @@ pub fn list(
         ),
     }
     .map_err(pg)?;
-    let more = rows.len() as i64 > page.limit;
+    let more = i64::try_from(rows.len()).map_or(true, |n| n > page.limit);
     let list = rows
         .iter()
-        .take(page.limit as usize)
+        .take(usize::try_from(page.limit).unwrap_or(usize::MAX))
         .map(|r| SharedSummary {
             id: r.get(0),
             uuid: r.get(1),
@@ -114,7 +115,12 @@ pub fn log_access(client: &mut Client, event: &str, ids: &[i64]) -> Result<(), C
 fn from_payload(id: i64, payload: &str) -> Option<Record> {
     let v: serde_json::Value = serde_json::from_str(payload).ok()?;
     let s = |p: &str| v.pointer(p).and_then(|x| x.as_str()).map(str::to_owned);
-    let n = |p: &str| v.pointer(p).and_then(|x| x.as_u64()).unwrap_or(0) as usize;
+    let n = |p: &str| {
+        v.pointer(p)
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0)
+    };
     let questionnaire = QuestionnaireRef {
         id: s("/questionnaire/id")?,
         version: s("/questionnaire/version")?,
@@ -140,7 +146,7 @@ fn from_payload(id: i64, payload: &str) -> Option<Record> {
         latches_json: v
             .get("latches")
             .filter(|l| !l.is_null())
-            .map(|l| l.to_string()),
+            .map(std::string::ToString::to_string),
     })
 }
 

@@ -14,7 +14,7 @@ use super::ClinicError;
 
 /// Each entry migrates the clinic store from version `i` to `i + 1`; run as `triage_owner`.
 const MIGRATIONS: &[&str] = &[
-    r#"
+    r"
 CREATE TABLE triage.records (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     uuid uuid NOT NULL UNIQUE,
@@ -207,7 +207,7 @@ BEGIN
     SELECT session_user, p_event, r FROM unnest(p_records) AS r;
 END
 $fn$;
-"#,
+",
     // 2: the doctor's desk: decisions, the day's list, notifications.
     super::desk::MIGRATION,
     // 3: who may sign as which prescriber: logins bound by the clinic's administrator.
@@ -215,11 +215,13 @@ $fn$;
 ];
 
 /// The clinic store schema version this program writes.
+// A handful of steps: far below `i32::MAX` (and `try_from` is not const).
+#[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
 
 /// Privileges, set again on every init (idempotent): devices execute the delivery functions
 /// only; readers read and log; nobody else gets anything.
-const GRANTS: &str = r#"
+const GRANTS: &str = r"
 REVOKE ALL ON SCHEMA triage FROM PUBLIC;
 GRANT USAGE ON SCHEMA triage TO triage_device, triage_reader;
 REVOKE ALL ON ALL TABLES IN SCHEMA triage FROM PUBLIC, triage_device, triage_reader;
@@ -229,7 +231,7 @@ GRANT EXECUTE ON FUNCTION triage.deliver_records(text, text, uuid, uuid[], text[
 GRANT EXECUTE ON FUNCTION triage.deliver_audit(text, text, uuid, bigint[], text[], text[], bigint[], bigint[], text[]) TO triage_device;
 GRANT SELECT ON triage.records, triage.conflicts, triage.audit, triage.access_log, triage.schema_version TO triage_reader;
 GRANT EXECUTE ON FUNCTION triage.log_access(text, bigint[]) TO triage_reader;
-"#;
+";
 
 /// What `init` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -299,11 +301,13 @@ pub fn init(client: &mut Client) -> Result<InitReport, ClinicError> {
             known: SCHEMA_VERSION,
         });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+    // `from` is at most SCHEMA_VERSION here; a negative one (never written) runs no step, as before.
+    let done = usize::try_from(from).unwrap_or(usize::MAX);
+    for (version, sql) in (1i32..).zip(MIGRATIONS).skip(done) {
         tx.batch_execute(sql).map_err(pg)?;
         tx.execute(
             "INSERT INTO triage.schema_version (version) VALUES ($1)",
-            &[&(i as i32 + 1)],
+            &[&version],
         )
         .map_err(pg)?;
     }

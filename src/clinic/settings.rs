@@ -81,7 +81,7 @@ pub fn parse_url(url: &str) -> Result<ParsedUrl, String> {
     let mut rest = Vec::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         match pair.split_once('=') {
-            Some(("sslmode", v)) => sslmode = v.to_owned(),
+            Some(("sslmode", v)) => v.clone_into(&mut sslmode),
             Some(("sslrootcert", _)) => {
                 return Err("give the clinic's CA as `ca_file`, not in the URL".into());
             }
@@ -259,8 +259,8 @@ pub fn check(
             }
             PasswordSource::File(path)
         }
-        None => match default_pgpass() {
-            Some(path) => {
+        None => {
+            if let Some(path) = default_pgpass() {
                 if let Err(why) = private_file(&path) {
                     errors.push(
                         Diagnostic::error(format!(
@@ -274,16 +274,15 @@ pub fn check(
                     );
                 }
                 PasswordSource::PgPass(path)
-            }
-            None => {
+            } else {
                 warnings.push(
-                    Diagnostic::warning("no password: neither `password_file` nor PGPASSFILE is set")
-                        .at(table.clone(), "in this table")
-                        .help("set password_file = \"/etc/triage/clinic-store.pass\" (mode 0600), unless the server needs none"),
-                );
+                Diagnostic::warning("no password: neither `password_file` nor PGPASSFILE is set")
+                    .at(table.clone(), "in this table")
+                    .help("set password_file = \"/etc/triage/clinic-store.pass\" (mode 0600), unless the server needs none"),
+            );
                 PasswordSource::None
             }
-        },
+        }
     };
     let mut name = |v: &Option<Spanned<String>>, key: &str, example: &str| match v {
         None => {
@@ -311,7 +310,7 @@ pub fn check(
     };
     let site = name(&raw.site, "site", "\"riverside\"");
     let device = name(&raw.device, "device", "\"kiosk-1\"");
-    let mut retry_max = Duration::from_secs(60);
+    let mut retry_max = Duration::from_mins(1);
     if let Some(r) = &raw.retry_max_seconds {
         let v = *r.get_ref();
         if v.is_finite() && (0.1..=3600.0).contains(&v) {

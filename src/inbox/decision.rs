@@ -181,7 +181,7 @@ pub fn render_text(decisions: &[Decision], zone: &jiff::tz::TimeZone) -> String 
             .break_words(true);
         textwrap::wrap(text, opts)
             .into_iter()
-            .map(|l| l.into_owned())
+            .map(std::borrow::Cow::into_owned)
             .collect()
     };
     for d in sorted {

@@ -42,7 +42,7 @@ pub struct InboxSettings {
 impl Default for InboxSettings {
     fn default() -> Self {
         InboxSettings {
-            idle_lock: Duration::from_secs(120),
+            idle_lock: Duration::from_mins(2),
             poll: Duration::from_secs(2),
             request_question: None,
         }
@@ -127,7 +127,8 @@ pub fn check(
             "\"GMC 7654321\"",
             errors,
         );
-        if let (Some(id_span), Some(id)) = (raw.id.as_ref().map(|i| i.span()), &id) {
+        if let (Some(id_span), Some(id)) = (raw.id.as_ref().map(serde_spanned::Spanned::span), &id)
+        {
             if !valid_id(id) {
                 errors.push(
                     Diagnostic::error(

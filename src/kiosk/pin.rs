@@ -251,7 +251,7 @@ fn after(now: Timestamp, d: Duration) -> Timestamp {
 
 /// The wait after the `n`th wrong PIN in a row: `delay` doubled each time, at most [`MAX_DELAY`].
 fn delay_after(policy: &Policy, n: usize) -> Duration {
-    let doublings = n.saturating_sub(1).min(16) as u32;
+    let doublings = u32::try_from(n.saturating_sub(1).min(16)).unwrap_or(16);
     policy
         .delay
         .saturating_mul(1 << doublings)
@@ -375,7 +375,7 @@ fn check_as(
             recovery: has_recovery,
         },
         (Purpose::Staff, None) => Check::Wrong {
-            left: Some((limit - n) as u32),
+            left: Some(u32::try_from(limit - n).unwrap_or(u32::MAX)),
             retry_at,
         },
         (Purpose::Pause, _) => Check::Wrong {
@@ -406,7 +406,7 @@ mod tests {
     fn policy() -> Policy {
         Policy {
             attempts: 3,
-            lockout: Duration::from_secs(600),
+            lockout: Duration::from_mins(10),
             delay: Duration::from_secs(1),
         }
     }
@@ -425,6 +425,7 @@ mod tests {
     /// The right PIN opens; the stored file holds an argon2id hash, not the PIN, with mode 0600.
     #[test]
     fn right_pin_and_hash_file() {
+        use std::os::unix::fs::PermissionsExt;
         let (dir, mut store) = setup();
         let stored = std::fs::read_to_string(dir.path().join(PIN_FILE)).expect("read");
         assert!(
@@ -432,7 +433,6 @@ mod tests {
             "{stored}"
         );
         assert!(!stored.contains("4321"));
-        use std::os::unix::fs::PermissionsExt;
         assert_eq!(
             std::fs::metadata(dir.path().join(PIN_FILE))
                 .expect("meta")

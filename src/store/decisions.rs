@@ -1,50 +1,18 @@
-//! The doctor's desk in the local store (schema step 3 -> 4): prescribers' decisions on records,
+//! The doctor's desk in the local store (schema step 4 -> 5, in `super::schema`): prescribers' decisions on records,
 //! appended and never changed (triggers refuse updates, and deletes while the record exists; a
 //! record deleted for retention takes its decisions with it), the override-reason rule enforced
 //! by a trigger as well as by the caller, each decision and each opening audited (ids, the
 //! decision and who; never the note, the reason or an answer), and the inbox's list of a day's
 //! records with the few answers its columns need.
 
+use std::fmt::Write as _;
+
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 
-use super::sqlite::map_err;
+use super::connection::map_err;
 use super::{AuditEvent, RecordId, SqliteStore, StoreError};
 use crate::inbox::{Decision, DecisionKind, IntakeRow, NewDecision, Prescriber};
-
-/// Schema step 4 -> 5 (idempotent: every object `IF NOT EXISTS`). The triggers on `records` must be created again if a later step
-/// rebuilds that table.
-pub(super) const MIGRATION: &str = r#"
-CREATE TABLE IF NOT EXISTS decisions (
-    id INTEGER PRIMARY KEY,
-    record_id INTEGER NOT NULL,
-    decided_at TEXT NOT NULL,
-    decision TEXT NOT NULL CHECK (decision IN ('treat_today', 'defer', 'decline', 'refer')),
-    note TEXT CHECK (note IS NULL OR length(note) <= 1000),
-    override_reason TEXT CHECK (override_reason IS NULL OR length(override_reason) <= 1000),
-    prescriber_id TEXT NOT NULL,
-    prescriber_name TEXT NOT NULL,
-    registration TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS decisions_by_record ON decisions (record_id, id);
-CREATE TRIGGER IF NOT EXISTS decisions_need_record BEFORE INSERT ON decisions
-    WHEN NOT EXISTS (SELECT 1 FROM records WHERE id = NEW.record_id)
-    BEGIN SELECT RAISE(ABORT, 'there is no such record'); END;
-CREATE TRIGGER IF NOT EXISTS decisions_need_reason BEFORE INSERT ON decisions
-    WHEN NEW.decision = 'treat_today'
-     AND coalesce(trim(NEW.override_reason), '') = ''
-     AND (SELECT stop_count > 0 OR outcome IN ('stop', 'not_assessed') FROM records WHERE id = NEW.record_id)
-    BEGIN SELECT RAISE(ABORT, 'treating today despite a STOP or an intake not assessed needs an override reason'); END;
-CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
-    BEGIN SELECT RAISE(ABORT, 'decisions are append-only: a later decision supersedes'); END;
-CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
-    WHEN EXISTS (SELECT 1 FROM records WHERE id = OLD.record_id)
-    BEGIN SELECT RAISE(ABORT, 'decisions are append-only: a later decision supersedes'); END;
-CREATE TRIGGER IF NOT EXISTS records_delete_decisions AFTER DELETE ON records
-    BEGIN DELETE FROM decisions WHERE record_id = OLD.id; END;
-CREATE INDEX IF NOT EXISTS records_by_visit ON records (visit_date, id);
-CREATE INDEX IF NOT EXISTS audit_by_record ON audit (record_id, event);
-"#;
 
 const DECISION_COLUMNS: &str = "id, record_id, decided_at, decision, note, override_reason, prescriber_id, prescriber_name, registration";
 
@@ -105,14 +73,14 @@ impl SqliteStore {
         )
         .map_err(|e| map_err(e, &path))?;
         let id = tx.last_insert_rowid();
-        tx.execute(
-            "INSERT INTO audit (at, event, record_id, draft_id, detail) VALUES (?1, ?2, ?3, NULL, ?4)",
-            params![
-                now.to_string(),
-                AuditEvent::Decided.as_str(),
-                record,
-                format!("decision {id}: {} by {}", d.kind.as_str(), d.prescriber.id)
-            ],
+        let detail = format!("decision {id}: {} by {}", d.kind.as_str(), d.prescriber.id);
+        SqliteStore::audit_detail_in(
+            &tx,
+            AuditEvent::Decided,
+            Some(record),
+            None,
+            Some(&detail),
+            now,
         )
         .map_err(|e| map_err(e, &path))?;
         tx.commit().map_err(|e| map_err(e, &path))?;
@@ -192,7 +160,7 @@ impl SqliteStore {
                 extract.push_str(", NULL");
             } else {
                 // Each answer as JSON text (`->`), bound as a path, never spliced in.
-                extract.push_str(&format!(", r.answers_json -> ?{}", i + 2));
+                let _ = write!(extract, ", r.answers_json -> ?{}", i + 2);
             }
         }
         let sql = format!(
@@ -238,9 +206,9 @@ impl SqliteStore {
                     name: r.get(5)?,
                     outcome: r.get(6)?,
                     counts: [
-                        r.get::<_, i64>(7)? as usize,
-                        r.get::<_, i64>(8)? as usize,
-                        r.get::<_, i64>(9)? as usize,
+                        r.get::<_, usize>(7)?,
+                        r.get::<_, usize>(8)?,
+                        r.get::<_, usize>(9)?,
                     ],
                     site: None,
                     device: None,

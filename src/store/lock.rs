@@ -38,7 +38,7 @@ impl DraftLock {
         // Never through a link planted in the locks folder.
         #[cfg(unix)]
         o.mode(0o600)
-            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits().cast_signed());
         let file = o.open(&path)?;
         match flock(&file, FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => Ok(Some(DraftLock { draft, _file: file })),

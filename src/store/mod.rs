@@ -3,19 +3,22 @@
 //! of the program independent of it, so a shared server can stand behind the same calls later.
 //! Nothing here logs or prints answers; errors carry ids and causes, never health data.
 
+mod connection;
 mod decisions;
 mod files;
 mod lock;
 mod outbox;
+mod schema;
 mod sqlite;
 
+pub use connection::{DB_FILE, SqliteStore};
 pub use files::{
     data_dir, ensure_private_dir, precreate_private, set_file_mode_nofollow, symlink_refused,
     sync_dir, write_atomic,
 };
 pub use lock::DraftLock;
 pub use outbox::{Delivery, OutboxCounts, PAYLOAD_FORMAT, Pending, RecordDelivery, sha256_hex};
-pub use sqlite::{DB_FILE, SCHEMA_VERSION, SqliteStore};
+pub use schema::SCHEMA_VERSION;
 
 use std::path::PathBuf;
 

@@ -5,44 +5,16 @@
 //! payload is rebuilt from the (immutable) record row, and its SHA-256 taken at completion proves
 //! it unchanged. Delivery state lives in its own table beside `records`, so a device without a
 //! clinic store works exactly as before and a later rebuild of `records` cannot drop it.
-//! Nothing here talks to the network; `crate::clinic` does. This is schema step 2 -> 3.
+//! Nothing here talks to the network; `crate::clinic` does. Its tables are schema step 2 -> 3 (`super::schema`).
+
+use std::fmt::Write as _;
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use super::sqlite::{audit_from_row, map_err};
+use super::connection::{audit_from_row, map_err};
 use super::{AuditRow, NewRecord, RecordId, SqliteStore, StoreError};
-
-/// Schema step 2 -> 3: delivery state for every record (existing ones get a UUID and are queued),
-/// and this database's device identity with its audit cursor.
-pub(super) const MIGRATION: &str = r#"
-CREATE TABLE record_delivery (
-    record_id INTEGER PRIMARY KEY,
-    uuid TEXT NOT NULL UNIQUE,
-    payload_sha256 TEXT,
-    state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'duplicate', 'conflict', 'rejected')),
-    enqueued_at TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    delivered_at TEXT
-);
-CREATE INDEX record_delivery_pending ON record_delivery (state, record_id);
-CREATE TABLE device (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    uuid TEXT NOT NULL,
-    audit_sent_up_to INTEGER NOT NULL DEFAULT 0
-);
-INSERT INTO device (id, uuid) VALUES (1,
-    lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' ||
-    substr('89ab', 1 + abs(random() % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))));
-INSERT INTO record_delivery (record_id, uuid, state, enqueued_at)
-SELECT id,
-    lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' ||
-    substr('89ab', 1 + abs(random() % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))),
-    'pending', completed_at
-FROM records;
-"#;
 
 /// The payload's format name; the clinic store keeps it with the record.
 pub const PAYLOAD_FORMAT: &str = "triage-record/1";
@@ -58,7 +30,7 @@ struct Fields<'a> {
     completed_at: &'a str,
     patient_name: Option<&'a str>,
     outcome: &'a str,
-    counts: [i64; 3],
+    counts: [usize; 3],
     answers_json: &'a str,
     summary_json: &'a str,
     summary_text: &'a str,
@@ -96,7 +68,10 @@ fn payload(uuid: &str, f: &Fields<'_>) -> String {
 /// Lower-case hex SHA-256 of a payload (what the clinic store checks and keeps).
 pub fn sha256_hex(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    digest.iter().fold(String::with_capacity(64), |mut hex, b| {
+        let _ = write!(hex, "{b:02x}");
+        hex
+    })
 }
 
 /// Gives a just-stored record its UUID and queues it, inside the transaction that stores it.
@@ -118,7 +93,7 @@ pub(super) fn enqueue(
         completed_at: &completed_at,
         patient_name: r.patient_name.as_deref(),
         outcome: &r.outcome,
-        counts: r.counts.map(|c| c as i64),
+        counts: r.counts,
         answers_json: &r.answers_json,
         summary_json,
         summary_text,
@@ -212,38 +187,42 @@ impl SqliteStore {
                      FROM record_delivery d JOIN records r ON r.id = d.record_id WHERE d.state = 'pending' ORDER BY d.record_id LIMIT ?1",
                 )
                 .map_err(|e| map_err(e, &path))?;
-            let mut rows = stmt.query([limit as i64]).map_err(|e| map_err(e, &path))?;
+            let mut rows = stmt.query([limit]).map_err(|e| map_err(e, &path))?;
             while let Some(r) = rows.next().map_err(|e| map_err(e, &path))? {
-                let get_s = |i: usize| r.get::<_, String>(i);
+                let get_s = |i: usize| r.get::<_, String>(i).map_err(|e| map_err(e, &path));
                 let (id, uuid, stored): (RecordId, String, Option<String>) = (
                     r.get(0).map_err(|e| map_err(e, &path))?,
                     r.get(1).map_err(|e| map_err(e, &path))?,
                     r.get(2).map_err(|e| map_err(e, &path))?,
                 );
-                let strings: Vec<String> = [3, 4, 5, 6, 7, 9, 13, 14, 15]
-                    .into_iter()
-                    .map(get_s)
-                    .collect::<rusqlite::Result<_>>()
-                    .map_err(|e| map_err(e, &path))?;
+                let questionnaire_id = get_s(3)?;
+                let questionnaire_version = get_s(4)?;
+                let content_hash = get_s(5)?;
+                let visit_date = get_s(6)?;
+                let completed_at = get_s(7)?;
+                let outcome = get_s(9)?;
+                let answers_json = get_s(13)?;
+                let summary_json = get_s(14)?;
+                let summary_text = get_s(15)?;
                 let name: Option<String> = r.get(8).map_err(|e| map_err(e, &path))?;
                 let latches: Option<String> = r.get(16).map_err(|e| map_err(e, &path))?;
-                let mut counts = [0i64; 3];
+                let mut counts = [0usize; 3];
                 for (k, c) in counts.iter_mut().enumerate() {
                     *c = r.get(10 + k).map_err(|e| map_err(e, &path))?;
                 }
                 let f = Fields {
                     id,
-                    questionnaire_id: &strings[0],
-                    questionnaire_version: &strings[1],
-                    content_hash: &strings[2],
-                    visit_date: &strings[3],
-                    completed_at: &strings[4],
+                    questionnaire_id: &questionnaire_id,
+                    questionnaire_version: &questionnaire_version,
+                    content_hash: &content_hash,
+                    visit_date: &visit_date,
+                    completed_at: &completed_at,
                     patient_name: name.as_deref(),
-                    outcome: &strings[5],
+                    outcome: &outcome,
                     counts,
-                    answers_json: &strings[6],
-                    summary_json: &strings[7],
-                    summary_text: &strings[8],
+                    answers_json: &answers_json,
+                    summary_json: &summary_json,
+                    summary_text: &summary_text,
                     latches_json: latches.as_deref(),
                 };
                 let text = payload(&uuid, &f);
@@ -259,7 +238,7 @@ impl SqliteStore {
                             uuid,
                             sha256: sha,
                             payload: text,
-                        })
+                        });
                     }
                 }
             }
@@ -357,11 +336,10 @@ impl SqliteStore {
             )
             .map_err(|e| map_err(e, self.path()))?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, usize>(1)?)))
             .map_err(|e| map_err(e, self.path()))?;
         for row in rows {
             let (state, n) = row.map_err(|e| map_err(e, self.path()))?;
-            let n = n as usize;
             match state.as_str() {
                 "pending" => c.pending = n,
                 "delivered" | "duplicate" => c.delivered += n,
@@ -374,9 +352,9 @@ impl SqliteStore {
             .query_row(
                 "SELECT COUNT(*) FROM audit WHERE id > (SELECT audit_sent_up_to FROM device WHERE id = 1)",
                 [],
-                |r| r.get::<_, i64>(0),
+                |r| r.get::<_, usize>(0),
             )
-            .map_err(|e| map_err(e, self.path()))? as usize;
+            .map_err(|e| map_err(e, self.path()))?;
         Ok(c)
     }
 
@@ -443,7 +421,7 @@ impl SqliteStore {
             )
             .map_err(|e| map_err(e, self.path()))?;
         let rows = stmt
-            .query_map([limit as i64], audit_from_row)
+            .query_map([limit], audit_from_row)
             .map_err(|e| map_err(e, self.path()))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| map_err(e, self.path()))

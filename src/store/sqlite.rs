@@ -1,289 +1,17 @@
-//! The embedded store: one SQLite file in the data directory, `journal_mode=WAL` and
-//! `synchronous=FULL` set on every connection and verified, schema versioned with migrations
-//! (`PRAGMA user_version`), the audit table made append-only by triggers.
-
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+//! The [`Store`] calls on the embedded SQLite store: drafts answer by answer, completed records
+//! (queued for the clinic store in the same transaction), and the audit log read back. The
+//! connection, schema and error mapping are in `super::connection`.
 
 use jiff::Timestamp;
-use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 
-use super::files::{ensure_private_dir, precreate_private, set_file_mode_nofollow};
-use super::*;
-
-/// The database file's name inside the data directory.
-pub const DB_FILE: &str = "triage.db";
-
-/// Each entry migrates the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[
-    r#"
-CREATE TABLE drafts (
-    id INTEGER PRIMARY KEY,
-    questionnaire_id TEXT NOT NULL,
-    questionnaire_version TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    visit_date TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('open', 'completed', 'abandoned', 'discarded')),
-    position TEXT
-);
-CREATE INDEX drafts_by_status ON drafts (status, questionnaire_id);
-CREATE TABLE draft_answers (
-    draft_id INTEGER NOT NULL REFERENCES drafts (id) ON DELETE CASCADE,
-    item_id TEXT NOT NULL,
-    value TEXT,
-    answered_at TEXT NOT NULL,
-    PRIMARY KEY (draft_id, item_id)
-);
-CREATE TABLE records (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    draft_id INTEGER REFERENCES drafts (id) ON DELETE SET NULL,
-    questionnaire_id TEXT NOT NULL,
-    questionnaire_version TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    visit_date TEXT NOT NULL,
-    completed_at TEXT NOT NULL,
-    patient_name TEXT,
-    outcome TEXT NOT NULL CHECK (outcome IN ('stop', 'caution', 'clear')),
-    stop_count INTEGER NOT NULL,
-    caution_count INTEGER NOT NULL,
-    note_count INTEGER NOT NULL,
-    answers_json TEXT NOT NULL,
-    summary_json TEXT NOT NULL,
-    summary_text TEXT NOT NULL
-);
-CREATE TABLE audit (
-    id INTEGER PRIMARY KEY,
-    at TEXT NOT NULL,
-    event TEXT NOT NULL,
-    record_id INTEGER,
-    draft_id INTEGER
-);
-CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-"#,
-    r#"
--- 2: honest outcomes and latched flags. Outcomes gain 'no_rules' and 'not_assessed' (SQLite cannot
--- change a CHECK, so the table is rebuilt, keeping ids and the AUTOINCREMENT high-water mark, so
--- the id of a deleted record is never given to a new one); drafts and records keep their latched
--- flags; audit events gain a detail (a flag or item id, who released a pause; never answers).
-ALTER TABLE drafts ADD COLUMN latches TEXT;
-ALTER TABLE audit ADD COLUMN detail TEXT;
-CREATE TABLE records_v2 (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    draft_id INTEGER REFERENCES drafts (id) ON DELETE SET NULL,
-    questionnaire_id TEXT NOT NULL,
-    questionnaire_version TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    visit_date TEXT NOT NULL,
-    completed_at TEXT NOT NULL,
-    patient_name TEXT,
-    outcome TEXT NOT NULL CHECK (outcome IN ('stop', 'caution', 'clear', 'no_rules', 'not_assessed')),
-    stop_count INTEGER NOT NULL,
-    caution_count INTEGER NOT NULL,
-    note_count INTEGER NOT NULL,
-    answers_json TEXT NOT NULL,
-    summary_json TEXT NOT NULL,
-    summary_text TEXT NOT NULL,
-    latches_json TEXT
-);
-INSERT INTO records_v2 (id, draft_id, questionnaire_id, questionnaire_version, content_hash, visit_date, completed_at, patient_name, outcome, stop_count, caution_count, note_count, answers_json, summary_json, summary_text)
-    SELECT id, draft_id, questionnaire_id, questionnaire_version, content_hash, visit_date, completed_at, patient_name, outcome, stop_count, caution_count, note_count, answers_json, summary_json, summary_text FROM records;
-DELETE FROM sqlite_sequence WHERE name = 'records_v2';
-INSERT INTO sqlite_sequence (name, seq) SELECT 'records_v2', seq FROM sqlite_sequence WHERE name = 'records';
-DROP TABLE records;
-ALTER TABLE records_v2 RENAME TO records;
-"#,
-    // 3: the clinic store's outbox (record UUIDs, delivery state, device id).
-    super::outbox::MIGRATION,
-    // 4: the staff PIN's attempt counter is read from the audit log at every PIN typed: by
-    // event, newest first, without a scan of the whole log.
-    "CREATE INDEX IF NOT EXISTS audit_by_event ON audit (event, id);",
-    // 5: the doctor's desk: prescribers' decisions, append-only.
-    super::decisions::MIGRATION,
-];
-
-/// The schema version this program writes.
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
-
-pub struct SqliteStore {
-    pub(super) conn: Connection,
-    path: PathBuf,
-}
+use super::connection::{audit_from_row, map_err};
+use super::{
+    AuditEvent, AuditRow, DraftId, DraftInfo, DraftStatus, NewRecord, QuestionnaireRef, Record,
+    RecordId, RecordSummary, SqliteStore, Store, StoreError,
+};
 
 impl SqliteStore {
-    /// Opens (creating if needed) the store in `dir`: directory 0700, files 0600, WAL and full
-    /// synchronous writes verified, schema migrated.
-    pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
-        // Links above the data directory are the system's (SQLite's no-follow open refuses a
-        // link anywhere in the path, so they are resolved first); the directory itself and the
-        // database must not be links.
-        let resolved = super::files::resolve_above(dir).map_err(|source| StoreError::Dir {
-            path: dir.to_owned(),
-            source,
-        })?;
-        let dir = resolved.as_path();
-        ensure_private_dir(dir).map_err(|source| match source.kind() {
-            std::io::ErrorKind::StorageFull => StoreError::DiskFull,
-            _ => StoreError::Dir {
-                path: dir.to_owned(),
-                source,
-            },
-        })?;
-        let path = dir.join(DB_FILE);
-        precreate_private(&path).map_err(|source| match source.kind() {
-            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
-                StoreError::ReadOnly(path.clone())
-            }
-            std::io::ErrorKind::StorageFull => StoreError::DiskFull,
-            _ => StoreError::Dir {
-                path: dir.to_owned(),
-                source,
-            },
-        })?;
-        // SQLite must not follow a link either (precreate_private refused one just now; this
-        // covers one swapped in since).
-        let conn = Connection::open_with_flags(
-            &path,
-            rusqlite::OpenFlags::default() | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW,
-        )
-        .map_err(|e| map_err(e, &path))?;
-        let mut store = SqliteStore { conn, path };
-        store.configure()?;
-        store.migrate()?;
-        store.tighten_files();
-        Ok(store)
-    }
-
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// How long a call waits for another process's lock before it fails with
-    /// [`StoreError::Locked`] (5 s by default, for commands). The walk-through uses a short
-    /// wait and retries from its clock tick, so a locked database never stalls the keyboard.
-    pub fn set_busy_timeout(&self, wait: Duration) -> Result<(), StoreError> {
-        self.conn.busy_timeout(wait).map_err(|e| self.err(e))
-    }
-
-    fn err(&self, e: rusqlite::Error) -> StoreError {
-        map_err(e, &self.path)
-    }
-
-    fn configure(&mut self) -> Result<(), StoreError> {
-        self.conn
-            .busy_timeout(Duration::from_secs(5))
-            .map_err(|e| self.err(e))?;
-        let mode: String = self
-            .conn
-            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
-            .map_err(|e| self.err(e))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Settings(format!(
-                "journal_mode is {mode}, not wal"
-            )));
-        }
-        self.conn
-            .pragma_update(None, "synchronous", "FULL")
-            .map_err(|e| self.err(e))?;
-        let sync: i64 = self
-            .conn
-            .pragma_query_value(None, "synchronous", |r| r.get(0))
-            .map_err(|e| self.err(e))?;
-        if sync != 2 {
-            return Err(StoreError::Settings(format!(
-                "synchronous is {sync}, not FULL (2)"
-            )));
-        }
-        self.conn
-            .pragma_update(None, "foreign_keys", "ON")
-            .map_err(|e| self.err(e))?;
-        Ok(())
-    }
-
-    /// The settings actually in force: (journal_mode, synchronous).
-    pub fn settings(&self) -> Result<(String, i64), StoreError> {
-        let mode: String = self
-            .conn
-            .pragma_query_value(None, "journal_mode", |r| r.get(0))
-            .map_err(|e| self.err(e))?;
-        let sync: i64 = self
-            .conn
-            .pragma_query_value(None, "synchronous", |r| r.get(0))
-            .map_err(|e| self.err(e))?;
-        Ok((mode, sync))
-    }
-
-    /// The schema version on disk.
-    pub fn schema_version(&self) -> Result<i64, StoreError> {
-        self.conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(|e| self.err(e))
-    }
-
-    fn migrate(&mut self) -> Result<(), StoreError> {
-        let found = self.schema_version()?;
-        if found > SCHEMA_VERSION {
-            return Err(StoreError::TooNew {
-                found,
-                known: SCHEMA_VERSION,
-            });
-        }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-            let path = self.path.clone();
-            let tx = self.conn.transaction().map_err(|e| map_err(e, &path))?;
-            tx.execute_batch(sql).map_err(|e| map_err(e, &path))?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)
-                .map_err(|e| map_err(e, &path))?;
-            tx.commit().map_err(|e| map_err(e, &path))?;
-        }
-        Ok(())
-    }
-
-    /// SQLite gives the WAL and shared-memory files the database's mode; make sure anyway.
-    fn tighten_files(&self) {
-        for suffix in ["-wal", "-shm"] {
-            let mut p = self.path.clone().into_os_string();
-            p.push(suffix);
-            let p = PathBuf::from(p);
-            let _ = set_file_mode_nofollow(&p, 0o600);
-        }
-    }
-
-    /// `PRAGMA integrity_check`: "ok" for a healthy database.
-    pub fn integrity_check(&self) -> Result<String, StoreError> {
-        self.conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .map_err(|e| self.err(e))
-    }
-
-    fn audit_in(
-        tx: &Connection,
-        event: AuditEvent,
-        record: Option<RecordId>,
-        draft: Option<DraftId>,
-        now: Timestamp,
-    ) -> rusqlite::Result<()> {
-        Self::audit_detail_in(tx, event, record, draft, None, now)
-    }
-
-    fn audit_detail_in(
-        tx: &Connection,
-        event: AuditEvent,
-        record: Option<RecordId>,
-        draft: Option<DraftId>,
-        detail: Option<&str>,
-        now: Timestamp,
-    ) -> rusqlite::Result<()> {
-        tx.prepare_cached(
-            "INSERT INTO audit (at, event, record_id, draft_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![now.to_string(), event.as_str(), record, draft, detail])?;
-        Ok(())
-    }
-
     fn draft_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DraftInfo> {
         let ts = |s: String| s.parse::<Timestamp>().unwrap_or(Timestamp::UNIX_EPOCH);
         Ok(DraftInfo {
@@ -298,7 +26,7 @@ impl SqliteStore {
             updated_at: ts(r.get(6)?),
             status: DraftStatus::parse(&r.get::<_, String>(7)?),
             position: r.get(8)?,
-            answers: r.get::<_, i64>(9)? as usize,
+            answers: r.get::<_, usize>(9)?,
         })
     }
 }
@@ -315,81 +43,10 @@ fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordSummary> {
         name: r.get(2)?,
         questionnaire: r.get(3)?,
         outcome: r.get(4)?,
-        stop: r.get::<_, i64>(5)? as usize,
-        caution: r.get::<_, i64>(6)? as usize,
-        note: r.get::<_, i64>(7)? as usize,
+        stop: r.get::<_, usize>(5)?,
+        caution: r.get::<_, usize>(6)?,
+        note: r.get::<_, usize>(7)?,
     })
-}
-
-/// An audit row from `SELECT id, at, event, record_id, draft_id, detail`.
-pub(super) fn audit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
-    Ok(AuditRow {
-        id: r.get(0)?,
-        at: r.get(1)?,
-        event: r.get(2)?,
-        record: r.get(3)?,
-        draft: r.get(4)?,
-        detail: r.get(5)?,
-    })
-}
-
-/// Turns SQLite's errors into plain ones. The message never includes values (answers). A disk
-/// that is full often shows as an I/O error (`SQLITE_IOERR_WRITE`, `_SHMSIZE`, `_FSYNC`...: the
-/// `ENOSPC` behind it is not passed on), so an I/O error on a full disk is the disk-full error.
-pub(super) fn map_err(e: rusqlite::Error, path: &Path) -> StoreError {
-    /// SQLITE_CANTOPEN_SYMLINK: a no-follow open met a symbolic link.
-    const CANTOPEN_SYMLINK: std::ffi::c_int = 1550;
-    if let rusqlite::Error::SqliteFailure(f, _) = &e
-        && f.extended_code == CANTOPEN_SYMLINK
-    {
-        return StoreError::Dir {
-            path: path.to_owned(),
-            source: super::files::symlink_refused(path),
-        };
-    }
-    // "Cannot open" is read-only only when it is: else the real reason is said.
-    if e.sqlite_error_code() == Some(ErrorCode::CannotOpen)
-        && !path.parent().is_some_and(disk_full)
-        && writable(path)
-    {
-        return StoreError::Other(format!("cannot open {}: {e}", path.display()));
-    }
-    match e.sqlite_error_code() {
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked,
-        Some(ErrorCode::DiskFull) => StoreError::DiskFull,
-        Some(ErrorCode::SystemIoFailure | ErrorCode::CannotOpen)
-            if path.parent().is_some_and(disk_full) =>
-        {
-            StoreError::DiskFull
-        }
-        Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
-            StoreError::ReadOnly(path.to_owned())
-        }
-        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
-            StoreError::Corrupt(path.to_owned())
-        }
-        _ => StoreError::Other(e.to_string()),
-    }
-}
-
-/// Whether this process may write the database file (or create it) and its folder.
-fn writable(path: &Path) -> bool {
-    use rustix::fs::{Access, access};
-    let dir_ok = path
-        .parent()
-        .is_none_or(|d| access(d, Access::WRITE_OK | Access::EXEC_OK).is_ok());
-    let file_ok = !path.exists() || access(path, Access::WRITE_OK).is_ok();
-    dir_ok && file_ok
-}
-
-/// Whether the file system holding `dir` has (almost) no room left for an unprivileged writer.
-pub(super) fn disk_full(dir: &Path) -> bool {
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
-    rustix::fs::statvfs(dir).is_ok_and(|s| s.f_bavail.saturating_mul(s.f_frsize) < 64 * 1024)
 }
 
 impl Store for SqliteStore {
@@ -431,7 +88,7 @@ impl Store for SqliteStore {
         if changed == 0 {
             return Err(StoreError::NoDraft(draft));
         }
-        let value = value.map(|v| v.to_string());
+        let value = value.map(std::string::ToString::to_string);
         tx.prepare_cached("INSERT INTO draft_answers (draft_id, item_id, value, answered_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (draft_id, item_id) DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at")
             .and_then(|mut s| s.execute(params![draft, item, value, now_s]))
             .map_err(|e| map_err(e, &path))?;
@@ -536,9 +193,9 @@ impl Store for SqliteStore {
                 r.completed_at.to_string(),
                 r.patient_name,
                 r.outcome,
-                r.counts[0] as i64,
-                r.counts[1] as i64,
-                r.counts[2] as i64,
+                r.counts[0],
+                r.counts[1],
+                r.counts[2],
                 r.answers_json,
                 "",
                 "",
@@ -710,9 +367,8 @@ impl Store for SqliteStore {
                 "SELECT COUNT(*) FROM audit WHERE draft_id = ?1 AND event = ?2 AND id > \
                  COALESCE((SELECT MAX(id) FROM audit WHERE draft_id = ?1 AND event = ?3), 0)",
                 params![draft, event.as_str(), reset.as_str()],
-                |r| r.get::<_, i64>(0),
+                |r| r.get::<_, usize>(0),
             )
-            .map(|n| n as usize)
             .map_err(|e| self.err(e))
     }
 

@@ -71,12 +71,11 @@ pub fn load(path: &Path) -> Questionnaire {
 
 /// Sets (compact form, see `super::answer`) or, for `None`, clears an answer.
 pub fn put(s: &mut Session<'_>, id: &str, v: Option<&str>) {
-    match v {
-        Some(v) => super::set(s, id, v),
-        None => {
-            let i = super::idx(s.questionnaire(), id);
-            s.clear(i);
-        }
+    if let Some(v) = v {
+        super::set(s, id, v);
+    } else {
+        let i = super::idx(s.questionnaire(), id);
+        s.clear(i);
     }
 }
 

@@ -2,7 +2,6 @@
 //! session leader on its slave side (`setsid -c`), and closing the master is what closing a
 //! terminal window or dropping an ssh connection does (the kernel sends SIGHUP and the tty reads
 //! as hung up). portable-pty cannot do this: its reader keeps a copy of the master open.
-
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
@@ -108,9 +107,10 @@ impl HangupPty {
             if pred(&s) {
                 return s;
             }
-            if start.elapsed() > super::pty::TIMEOUT {
-                panic!("timed out waiting for {what}; the screen is:\n{s}");
-            }
+            assert!(
+                start.elapsed() <= super::pty::TIMEOUT,
+                "timed out waiting for {what}; the screen is:\n{s}"
+            );
             std::thread::sleep(Duration::from_micros(200));
         }
     }

@@ -3,7 +3,6 @@
 //! Tab after a field that does not move on by itself, waiting for each field to have the focus
 //! before typing. Counts the keys: typed characters (digits, letters, separators) and navigation
 //! keys (Tab, Enter, F2 and the like). Used by the tests and by `cargo bench --bench paper`.
-
 use super::pty::Pty;
 use triage::engine::Session;
 use triage::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, QuestionKind, Questionnaire};

@@ -1,6 +1,5 @@
 //! Runs the real binary in a pseudo-terminal and reads its screen through a terminal emulator
 //! (vt100). Tests wait for screen conditions with a deadline; they never sleep a fixed time.
-
 use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -113,9 +112,10 @@ impl Pty {
             if pred(&s) {
                 return s;
             }
-            if start.elapsed() > TIMEOUT {
-                panic!("timed out waiting for {what}; the screen is:\n{s}");
-            }
+            assert!(
+                start.elapsed() <= TIMEOUT,
+                "timed out waiting for {what}; the screen is:\n{s}"
+            );
             std::thread::sleep(Duration::from_micros(200));
         }
     }
@@ -168,12 +168,11 @@ impl Pty {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 return status.exit_code();
             }
-            if start.elapsed() > TIMEOUT {
-                panic!(
-                    "the program did not exit; the screen is:\n{}",
-                    self.screen()
-                );
-            }
+            assert!(
+                start.elapsed() <= TIMEOUT,
+                "the program did not exit; the screen is:\n{}",
+                self.screen()
+            );
             std::thread::sleep(Duration::from_millis(5));
         }
     }

@@ -1,6 +1,5 @@
 //! Drives the real binary through the shipped questionnaire as the baseline patient would, with
 //! keys only, waiting for each screen before typing.
-
 use std::collections::BTreeMap;
 
 use super::pty::{ENTER, Pty};
