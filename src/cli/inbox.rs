@@ -107,7 +107,7 @@ pub fn inbox(io: &mut Io<'_>, a: &InboxArgs<'_>) -> Result<Status, CliError> {
         spec,
         listen,
     };
-    runtime::run(opts, open).map_err(|e| CliError::Usage(e.to_string()))?;
+    runtime::run(&opts, open).map_err(|e| CliError::Usage(e.to_string()))?;
     Ok(Status::Ok)
 }
 

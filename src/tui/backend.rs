@@ -184,7 +184,7 @@ mod tests {
                 let style = if usize::from(i) == focus {
                     ratatui::style::Style::default().add_modifier(Modifier::BOLD)
                 } else {
-                    Default::default()
+                    ratatui::style::Style::default()
                 };
                 let marker = if usize::from(i) == focus { "►" } else { " " };
                 f.render_widget(

@@ -185,9 +185,9 @@ impl Decoder {
             return;
         }
         self.pending.push(b);
-        let need = match self.pending[0] {
-            0xc2..=0xdf => 2,
-            0xe0..=0xef => 3,
+        let need = match self.pending.first() {
+            Some(0xc2..=0xdf) => 2,
+            Some(0xe0..=0xef) => 3,
             _ => 4,
         };
         if self.pending.len() < need {
@@ -223,7 +223,7 @@ impl Decoder {
             }
             return;
         }
-        if self.pending[1] == b'O' {
+        if self.pending.get(1) == Some(&b'O') {
             // SS3: one final byte.
             self.pending.clear();
             if (0x40..=0x7e).contains(&b) {
@@ -383,6 +383,11 @@ fn modifiers(param: Option<u16>) -> KeyModifiers {
     m
 }
 
+/// Function key n (1-24 in the sequences read here).
+fn f_key(n: u16) -> Option<KeyCode> {
+    u8::try_from(n).ok().map(KeyCode::F)
+}
+
 /// A complete CSI sequence (`ESC [ ... final`) as an event, if triage has a use for it.
 fn csi(seq: &[u8]) -> Option<Event> {
     let (&last, body) = seq.get(2..)?.split_last()?;
@@ -424,11 +429,11 @@ fn csi(seq: &[u8]) -> Option<Event> {
             4 | 8 => KeyCode::End,
             5 => KeyCode::PageUp,
             6 => KeyCode::PageDown,
-            v @ 11..=15 => KeyCode::F((v - 10) as u8),
-            v @ 17..=21 => KeyCode::F((v - 11) as u8),
-            v @ 23..=26 => KeyCode::F((v - 12) as u8),
-            v @ 28..=29 => KeyCode::F((v - 15) as u8),
-            v @ 31..=34 => KeyCode::F((v - 17) as u8),
+            v @ 11..=15 => f_key(v - 10)?,
+            v @ 17..=21 => f_key(v - 11)?,
+            v @ 23..=26 => f_key(v - 12)?,
+            v @ 28..=29 => f_key(v - 15)?,
+            v @ 31..=34 => f_key(v - 17)?,
             _ => return None,
         },
         b'u' => match first? {
@@ -438,10 +443,12 @@ fn csi(seq: &[u8]) -> Option<Event> {
             127 => KeyCode::Backspace,
             n => KeyCode::Char(char::from_u32(n.into()).filter(|c| !c.is_control())?),
         },
-        b'M' if params.len() == 3 => {
+        b'M' => {
             // urxvt mouse: `ESC [ b ; x ; y M`, b offset by 32.
-            let b = first?.checked_sub(32)?;
-            return mouse(u8::try_from(b).ok()?, params[1]?, params[2]?, false);
+            let [Some(b), Some(x), Some(y)] = *params.as_slice() else {
+                return None;
+            };
+            return mouse(u8::try_from(b.checked_sub(32)?).ok()?, x, y, false);
         }
         _ => return None,
     };
@@ -723,7 +730,7 @@ mod tests {
                 bytes.push(match seed % 4 {
                     0 => 0x1b,
                     1 => b"[O?<;0123~u200"[(seed >> 8) as usize % 14],
-                    _ => (seed >> 16) as u8,
+                    _ => u8::try_from((seed >> 16) & 0xff).unwrap_or(0),
                 });
             }
             d.feed(&bytes, now);

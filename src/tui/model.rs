@@ -347,6 +347,9 @@ impl Kiosk {
     }
 }
 
+// Its flags are independent facts (quitting, the help panel, following the focus, a staff PIN
+// set, where the page goes), not a state machine in disguise.
+#[allow(clippy::struct_excessive_bools)]
 pub struct Model<'q> {
     pub session: Session<'q>,
     /// The questionnaire a new form starts with (the session may hold an earlier version, when
@@ -617,7 +620,11 @@ impl<'q> Model<'q> {
             v.offset > 0 && (!can_move_focus || v.focus.is_some_and(|(t, _)| t < v.offset))
         };
         if scroll {
-            v.offset = (i32::from(v.offset) + by).max(0) as u16;
+            v.offset = super::surface::cells(super::surface::moved(
+                usize::from(v.offset),
+                by,
+                usize::from(v.max_offset()) + 1,
+            ));
             self.viewport.set(v);
             self.follow_focus = false;
         }
@@ -626,11 +633,11 @@ impl<'q> Model<'q> {
 }
 
 /// A new session; in reception mode with the questionnaire's staff answers already given.
-pub fn new_session<'q>(
-    q: &'q crate::questionnaire::Questionnaire,
+pub fn new_session(
+    q: &crate::questionnaire::Questionnaire,
     visit: jiff::civil::Date,
     mode: Mode,
-) -> Session<'q> {
+) -> Session<'_> {
     let mut s = Session::new(q, visit);
     for (item, answer) in preset_answers(q, mode) {
         let _ = s.set(item, answer);

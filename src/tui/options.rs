@@ -93,7 +93,7 @@ pub fn paper_numbers(options: &[ChoiceOption]) -> Vec<u32> {
     if !options.is_empty() && distinct && values.iter().all(Option::is_some) {
         return values.into_iter().flatten().collect();
     }
-    (1..=options.len() as u32).collect()
+    (1..=u32::try_from(options.len()).unwrap_or(u32::MAX)).collect()
 }
 
 /// Whether some option has no key of its own (past the ninth, or "10" on a 0-10 scale): it
@@ -115,16 +115,16 @@ pub fn option_keys(options: &[crate::questionnaire::ChoiceOption]) -> Vec<Option
         return numbers
             .into_iter()
             .map(|n| {
-                n.filter(|n| (0..=9).contains(n))
-                    .and_then(|n| char::from_digit(n as u32, 10))
+                n.and_then(|n| u32::try_from(n).ok())
+                    .and_then(|n| char::from_digit(n, 10))
             })
             .collect();
     }
     (0..options.len())
         .map(|i| {
-            (i < 9)
-                .then(|| char::from_digit(i as u32 + 1, 10))
-                .flatten()
+            u32::try_from(i + 1)
+                .ok()
+                .and_then(|n| char::from_digit(n, 10))
         })
         .collect()
 }
@@ -204,7 +204,7 @@ pub fn draw(list: &OptionList<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap)
         marker: (list.marker)(i),
         index: i,
         number: numbers.get(i).cloned().unwrap_or_default(),
-        label: &list.options[i].label,
+        label: list.options.get(i).map_or("", |o| o.label.as_str()),
         focused: Some(i) == focus,
     };
     match arrangement(list, area) {
@@ -256,9 +256,15 @@ fn column<'a>(
     view: &dyn Fn(usize) -> theme::OptionView<'a>,
 ) {
     let mut y = area.y;
-    for i in range {
-        let nw = list.numbering.width(list.options.len());
-        let h = theme::line_height_numbered(&list.options[i].label, area.width, nw);
+    let nw = list.numbering.width(list.options.len());
+    for (i, option) in list
+        .options
+        .iter()
+        .enumerate()
+        .take(range.end)
+        .skip(range.start)
+    {
+        let h = theme::line_height_numbered(&option.label, area.width, nw);
         if y + h > area.y + area.height {
             break;
         }
@@ -289,7 +295,8 @@ fn scrolled<'a>(
     // Scroll so the focused option is visible, leaving rows for the "more" lines.
     let mut start = 0;
     while start < focus {
-        let used: u16 = heights[start..=focus].iter().sum::<u16>() + 1 + u16::from(start > 0);
+        let used: u16 =
+            heights.iter().take(focus + 1).skip(start).sum::<u16>() + 1 + u16::from(start > 0);
         if used <= area.height {
             break;
         }

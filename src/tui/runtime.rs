@@ -190,7 +190,7 @@ fn walk<'q>(
                     draft,
                     entered: String::new(),
                     message: None,
-                    tries_left: DOB_TRIES.saturating_sub(used as u8),
+                    tries_left: DOB_TRIES.saturating_sub(u8::try_from(used).unwrap_or(u8::MAX)),
                 }
             } else {
                 Screen::Resume {
@@ -348,9 +348,10 @@ fn read_input(
                         break;
                     }
                     Ok(n) => {
-                        events.extend(kb.decoder.feed(&buf[..n], Instant::now()));
+                        let read = buf.get_mut(..n).unwrap_or_default();
+                        events.extend(kb.decoder.feed(read, Instant::now()));
                         // What was typed does not stay on the stack either.
-                        zeroize::Zeroize::zeroize(&mut buf[..n]);
+                        zeroize::Zeroize::zeroize(read);
                     }
                 }
                 if super::terminal::wait_for_input(Duration::ZERO).ok() != Some(Input::Ready) {
@@ -529,7 +530,7 @@ fn perform(effect: Effect, m: &Model<'_>, env: &mut Env<'_>) -> Vec<Msg> {
                 );
                 used += 1;
             }
-            let tries_left = usize::from(DOB_TRIES).saturating_sub(used) as u8;
+            let tries_left = DOB_TRIES.saturating_sub(u8::try_from(used).unwrap_or(u8::MAX));
             vec![Msg::DobChecked {
                 draft,
                 matches,

@@ -105,3 +105,34 @@ impl<T: Copy> HitMap<T> {
             .map(|(_, t)| *t)
     }
 }
+
+/// Terminal cells (rows or columns) for a count: saturating at `u16::MAX`, so a count too big
+/// for any terminal is drawn cut off, never wrapped round to a small number.
+pub fn cells(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+/// `index` moved by `by` rows within a list of `len`: kept in `0..len` (0 when empty).
+pub fn moved(index: usize, by: i32, len: usize) -> usize {
+    let step = usize::try_from(by.unsigned_abs()).unwrap_or(usize::MAX);
+    let to = if by < 0 {
+        index.saturating_sub(step)
+    } else {
+        index.saturating_add(step)
+    };
+    to.min(len.saturating_sub(1))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn moved_stays_in_the_list() {
+        assert_eq!(super::moved(0, -1, 3), 0);
+        assert_eq!(super::moved(2, 1, 3), 2);
+        assert_eq!(super::moved(1, 1, 3), 2);
+        assert_eq!(super::moved(5, -(i32::MAX / 2), 9), 0);
+        assert_eq!(super::moved(0, i32::MAX / 2, 9), 8);
+        assert_eq!(super::moved(0, 1, 0), 0);
+        assert_eq!(super::cells(70_000), u16::MAX);
+    }
+}

@@ -107,7 +107,7 @@ pub fn read_input(buf: &mut [u8]) -> io::Result<usize> {
     loop {
         match rustix::io::read(&stdin, &mut *buf) {
             Ok(n) => return Ok(n),
-            Err(Errno::INTR) => continue,
+            Err(Errno::INTR) => {}
             Err(e) => return Err(e.into()),
         }
     }

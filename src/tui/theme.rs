@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 pub use super::surface::Viewport;
-use super::surface::{Action, HitMap, Target};
+use super::surface::{Action, HitMap, Target, cells};
 
 pub fn bold() -> Style {
     Style::default().add_modifier(Modifier::BOLD)
@@ -30,7 +30,7 @@ pub fn text_height(text: &str, width: u16) -> u16 {
         return 0;
     }
     text.split('\n')
-        .map(|para| textwrap::wrap(para, width as usize).len().max(1) as u16)
+        .map(|para| cells(textwrap::wrap(para, width as usize).len().max(1)))
         .sum()
 }
 
@@ -76,7 +76,7 @@ pub fn ellipsize(text: &str, width: usize) -> String {
     format!("{cut}…")
 }
 
-pub fn paragraph<'a>(text: &'a str, style: Style) -> Paragraph<'a> {
+pub fn paragraph(text: &str, style: Style) -> Paragraph<'_> {
     Paragraph::new(text).style(style).wrap(Wrap { trim: false })
 }
 
@@ -125,7 +125,7 @@ pub fn button_text(label: &str, is_focused: bool) -> String {
 /// Columns a button needs to show its whole label: inside a box (three rows or more) or
 /// between brackets (one row).
 fn button_width(label: &str, is_focused: bool, height: u16) -> u16 {
-    let text = button_text(label, is_focused).width() as u16;
+    let text = cells(button_text(label, is_focused).width());
     if height >= 3 { text + 4 } else { text + 2 }
 }
 
@@ -176,7 +176,7 @@ pub fn button_row(f: &mut Frame, area: Rect, buttons: &[(&str, Action, bool)], h
     if buttons.is_empty() || area.width == 0 {
         return;
     }
-    let n = buttons.len() as u16;
+    let n = cells(buttons.len());
     let gap = if area.width >= 40 { 2 } else { 1 };
     let room = area.width.saturating_sub(gap * (n - 1));
     let equal = room / n;
@@ -192,26 +192,26 @@ pub fn button_row(f: &mut Frame, area: Rect, buttons: &[(&str, Action, bool)], h
         needs.iter().map(|w| w + share).collect()
     };
     let mut x = area.x;
-    for (i, (label, action, is_focused)) in buttons.iter().enumerate() {
+    for (i, ((label, action, is_focused), &w)) in buttons.iter().zip(&widths).enumerate() {
         let r = Rect {
             x,
             y: area.y,
-            width: if i as u16 == n - 1 {
+            width: if cells(i) == n - 1 {
                 (area.x + area.width).saturating_sub(x)
             } else {
-                widths[i]
+                w
             },
             height: area.height,
         };
         button(f, r, label, *is_focused, hits, *action);
-        x += widths[i] + gap;
+        x += w + gap;
     }
 }
 
 /// A small "[Staff]" tap target at the right end of `row` (kiosk): opens the staff PIN entry.
 pub fn staff_button(f: &mut Frame, row: Rect, hits: &mut HitMap) {
     let label = format!("[{}]", crate::strings::STAFF_BUTTON);
-    let w = (label.width() as u16 + 2).min(row.width);
+    let w = cells(label.width()).saturating_add(2).min(row.width);
     let r = Rect {
         x: row.x + row.width - w,
         width: w,
@@ -299,7 +299,7 @@ fn wrap_label(label: &str, width: u16, prefix: usize) -> Vec<String> {
     let opts = textwrap::Options::new(room).break_words(true);
     let lines: Vec<String> = textwrap::wrap(label, opts)
         .into_iter()
-        .map(|c| c.into_owned())
+        .map(std::borrow::Cow::into_owned)
         .collect();
     if lines.is_empty() {
         vec![String::new()]
@@ -317,7 +317,7 @@ fn line_wrap(prefix: &str, label: &str, width: u16) -> Vec<String> {
         .break_words(true);
     textwrap::wrap(label, opts)
         .into_iter()
-        .map(|c| c.into_owned())
+        .map(std::borrow::Cow::into_owned)
         .collect()
 }
 
@@ -331,13 +331,13 @@ pub fn line_height(label: &str, width: u16) -> u16 {
 /// on the paper form).
 pub fn line_height_numbered(label: &str, width: u16, number_width: usize) -> u16 {
     let prefix = format!("►[x] {} ", " ".repeat(number_width));
-    (line_wrap(&prefix, label, width).len() as u16).max(1)
+    cells(line_wrap(&prefix, label, width).len()).max(1)
 }
 
 /// Height of an option box for a label at a width (borders included, at least 3 rows).
 pub fn option_height(label: &str, width: u16) -> u16 {
     let prefix = "►(x) 9  ".width();
-    wrap_label(label, width.saturating_sub(2), prefix).len() as u16 + 2
+    cells(wrap_label(label, width.saturating_sub(2), prefix).len()).saturating_add(2)
 }
 
 /// A bordered box drawn over whatever is below (help panel).

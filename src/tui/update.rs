@@ -91,10 +91,6 @@ fn route(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
             m.notice = Some(strings::DRAFT_IN_USE.to_owned());
             Vec::new()
         }
-        Msg::AuditFailed(_) => {
-            m.save_problem = Some(strings::SAVE_FAILING.to_owned());
-            Vec::new()
-        }
         Msg::Completed(id) => {
             m.save_problem = None;
             if let Some(k) = &mut m.kiosk {
@@ -109,7 +105,8 @@ fn route(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
             m.show(Screen::Thanks);
             Vec::new()
         }
-        Msg::CompleteFailed(_) => {
+        // Failures the store reports are for staff: the form stays, the line says so.
+        Msg::AuditFailed(_) | Msg::CompleteFailed(_) => {
             m.save_problem = Some(strings::SAVE_FAILING.to_owned());
             Vec::new()
         }

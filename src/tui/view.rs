@@ -27,7 +27,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame) -> HitMap {
     match &m.screen {
         Screen::Welcome => screens::welcome::view(m, f, area, &mut hits),
         Screen::Resume { .. } | Screen::ResumeDob { .. } => {
-            screens::resume::view(m, f, area, &mut hits)
+            screens::resume::view(m, f, area, &mut hits);
         }
         Screen::Step(step) => screens::step::view(m, f, area, &mut hits, *step),
         Screen::Review { focus } => screens::review::view(m, f, area, &mut hits, *focus),
@@ -35,7 +35,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame) -> HitMap {
         Screen::Pause { flag, .. } => screens::pause::view(m, f, area, &mut hits, *flag),
         Screen::Thanks => screens::thanks::view(m, f, area, &mut hits),
         Screen::StaffPin { .. } | Screen::StaffMenu { .. } => {
-            screens::staff::view(m, f, area, &mut hits)
+            screens::staff::view(m, f, area, &mut hits);
         }
         Screen::Sections { focus, .. } => screens::sections::view(m, f, area, &mut hits, *focus),
         Screen::Intake { focus } => screens::intake::view(m, f, area, &mut hits, *focus),
@@ -44,11 +44,9 @@ pub fn view(m: &Model<'_>, f: &mut Frame) -> HitMap {
     if super::update::idle_warning_showing_for(m) {
         // Over everything: the question for whoever is (or is not) there, and the countdown.
         if let Some(k) = &m.kiosk {
-            let left = k
-                .idle_reset
-                .saturating_sub(k.idle_for(m.now))
-                .as_secs_f64()
-                .ceil() as u64;
+            let remaining = k.idle_reset.saturating_sub(k.idle_for(m.now));
+            // Whole seconds, rounded up: "1 second" until it is gone.
+            let left = remaining.as_secs() + u64::from(remaining.subsec_nanos() > 0);
             let text = strings::fill(strings::IDLE_TEXT, left);
             let w = area.width.saturating_sub(4).min(60);
             let h = (theme::text_height(&text, w.saturating_sub(2)) + 2).min(area.height);

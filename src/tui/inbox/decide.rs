@@ -49,10 +49,12 @@ pub(super) fn choose(m: &mut Inbox, i: Intent) -> Vec<Effect> {
         m.screen = Screen::Page(page.clone());
         return Vec::new();
     }
-    if let Some(k) = super::choice(focus, DecisionKind::ALL.len(), i) {
+    if let Some(&kind) =
+        super::choice(focus, DecisionKind::ALL.len(), i).and_then(|k| DecisionKind::ALL.get(k))
+    {
         let w = Write {
             page: page.clone(),
-            kind: DecisionKind::ALL[k],
+            kind,
             reason: String::new(),
             note: String::new(),
             field: Field::Note,
@@ -99,9 +101,25 @@ pub(super) fn write(m: &mut Inbox, i: Intent) -> Vec<Effect> {
                 Field::Note => w.note.pop(),
             };
         }
-        Intent::NextField => w.field = fields[(at + 1) % fields.len()],
-        Intent::PrevField => w.field = fields[(at + fields.len() - 1) % fields.len()],
-        Intent::Choose(k) if k < fields.len() => w.field = fields[k],
+        Intent::NextField => {
+            w.field = fields
+                .iter()
+                .cycle()
+                .nth(at + 1)
+                .copied()
+                .unwrap_or(w.field);
+        }
+        Intent::PrevField => {
+            w.field = fields
+                .iter()
+                .cycle()
+                .nth(at + fields.len() - 1)
+                .copied()
+                .unwrap_or(w.field);
+        }
+        Intent::Choose(k) if k < fields.len() => {
+            w.field = fields.get(k).copied().unwrap_or(w.field);
+        }
         Intent::Back => {
             let kind = w.kind;
             m.screen = Screen::Choose {
@@ -294,7 +312,7 @@ pub(super) fn view_write(m: &Inbox, f: &mut Frame, body: Rect, w: &Write, taps: 
     };
     // Leave room for the buttons and a message.
     let room = (inner.y + inner.height).saturating_sub(y + 3);
-    let each = (room / fields.len() as u16).clamp(3, 6);
+    let each = (room / crate::tui::surface::cells(fields.len()).max(1)).clamp(3, 6);
     for (k, (field, label, text)) in fields.iter().enumerate() {
         if y + each > inner.y + inner.height {
             break;

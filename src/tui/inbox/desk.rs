@@ -128,7 +128,7 @@ impl ClinicDesk {
         &mut self,
         f: impl FnOnce(&mut postgres::Client) -> Result<T, crate::clinic::ClinicError>,
     ) -> Result<T, String> {
-        if self.client.as_ref().is_none_or(|c| c.is_closed()) {
+        if self.client.as_ref().is_none_or(postgres::Client::is_closed) {
             self.client =
                 Some(crate::clinic::connect::connect(&self.settings).map_err(|e| e.to_string())?);
         }
@@ -291,12 +291,9 @@ pub fn spawn(
 pub fn listen(settings: ClinicSettings, worker: Sender<Request>, done: Arc<AtomicBool>) {
     std::thread::spawn(move || {
         while !done.load(Ordering::Relaxed) {
-            let mut client = match crate::clinic::connect::connect(&settings) {
-                Ok(c) => c,
-                Err(_) => {
-                    std::thread::sleep(Duration::from_secs(1));
-                    continue;
-                }
+            let Ok(mut client) = crate::clinic::connect::connect(&settings) else {
+                std::thread::sleep(Duration::from_secs(1));
+                continue;
             };
             if client
                 .batch_execute(&format!("LISTEN {}", crate::clinic::desk::CHANNEL))

@@ -215,7 +215,7 @@ pub(super) fn view(m: &Inbox, f: &mut Frame, body: Rect, taps: &mut Taps) {
     }
     for (k, it) in m.intakes.iter().enumerate().skip(offset).take(rows) {
         let r = Rect {
-            y: list.y + (k - offset) as u16,
+            y: list.y + crate::tui::surface::cells(k - offset),
             height: 1,
             ..list
         };

@@ -355,7 +355,7 @@ pub fn view(m: &Inbox, f: &mut Frame) -> Taps {
     };
     match &m.screen {
         Screen::SignIn { focus, message } => {
-            sign_in::view_sign_in(m, f, body, *focus, message.as_deref(), &mut taps)
+            sign_in::view_sign_in(m, f, body, *focus, message.as_deref(), &mut taps);
         }
         Screen::Pin(pin) => sign_in::view_pin(m, f, body, pin, &mut taps),
         Screen::List => list::view(m, f, body, &mut taps),

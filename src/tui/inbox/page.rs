@@ -69,8 +69,13 @@ impl Page {
 /// Where page 2 ("Answers in full") starts: a rule of `=` followed by a `-- ` heading (the
 /// outcome banner's rule is followed by the banner instead).
 pub fn second_page(lines: &[String]) -> Option<usize> {
-    lines.windows(2).position(|w| {
-        w[0].chars().count() >= 40 && w[0].chars().all(|c| c == '=') && w[1].starts_with("-- ")
+    lines.windows(2).position(|w| match w {
+        [rule, heading] => {
+            rule.chars().count() >= 40
+                && rule.chars().all(|c| c == '=')
+                && heading.starts_with("-- ")
+        }
+        _ => false,
     })
 }
 

@@ -37,7 +37,7 @@ pub struct InboxOptions {
 /// Runs the inbox until the prescriber quits or it is stopped (SIGTERM, SIGHUP, a closed
 /// terminal). `open` makes the store on the worker thread.
 pub fn run(
-    opts: InboxOptions,
+    opts: &InboxOptions,
     open: impl FnOnce() -> Result<Box<dyn Desk>, String> + Send + 'static,
 ) -> Result<(), RunError> {
     let mut tty = open_tty().ok_or(RunError::NoTerminal)?;
@@ -90,7 +90,7 @@ pub fn run(
                 let is_tick = matches!(msg, Msg::Tick(_));
                 let effects = update(&mut model, msg);
                 dirty |= !is_tick || model.screen != before;
-                if perform(effects, &mut model, &opts, &requests) {
+                if perform(effects, &mut model, opts, &requests) {
                     return Ok(());
                 }
             }
@@ -99,7 +99,7 @@ pub fn run(
                 for intent in translate(&model, &taps, ev, &mut dirty) {
                     dirty = true;
                     let effects = update(&mut model, Msg::Intent(intent));
-                    if perform(effects, &mut model, &opts, &requests) {
+                    if perform(effects, &mut model, opts, &requests) {
                         return Ok(());
                     }
                 }

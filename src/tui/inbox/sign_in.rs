@@ -22,8 +22,10 @@ pub(super) fn sign_in(m: &mut Inbox, i: Intent) -> Vec<Effect> {
     };
     *focus = p;
     if !m.pin_set.get(p).copied().unwrap_or(false) {
-        let who = &m.prescribers[p];
-        *message = Some(strings::inbox_no_pin(&who.name, &who.id));
+        *message = m
+            .prescribers
+            .get(p)
+            .map(|who| strings::inbox_no_pin(&who.name, &who.id));
         return Vec::new();
     }
     m.screen = Screen::Pin(PinEntry {
@@ -42,7 +44,7 @@ pub(super) fn pin(m: &mut Inbox, i: Intent) -> Vec<Effect> {
     };
     match i {
         Intent::Type(c) if !c.is_whitespace() && entry.entered.chars().count() < 32 => {
-            entry.entered.push(c)
+            entry.entered.push(c);
         }
         Intent::Erase => {
             entry.entered.pop();
@@ -197,7 +199,7 @@ pub(super) fn view_pin(m: &Inbox, f: &mut Frame, body: Rect, pin: &PinEntry, tap
             .collect();
         let mut x = inner.x;
         for (label, intent) in keys {
-            let w = label.chars().count() as u16 + 4;
+            let w = crate::tui::surface::cells(label.chars().count()).saturating_add(4);
             if x + w > inner.x + inner.width {
                 break;
             }

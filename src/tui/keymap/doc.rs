@@ -6,7 +6,9 @@ use super::{Binding, Intent, Key, Keymap, MODES, Typing, keymap};
 
 /// One table as a Markdown section: its name, then a line per binding (keys, intent, hint).
 fn section(out: &mut String, map: &Keymap) {
-    out.push_str(&format!("\n### {}\n\n", map.name));
+    out.push_str("\n### ");
+    out.push_str(map.name);
+    out.push_str("\n\n");
     match map.typing {
         Typing::No => {}
         Typing::Chars => out.push_str("Other printable keys are typed.\n\n"),

@@ -99,7 +99,7 @@ pub enum Intent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Key {
     /// This key without Control (Shift allowed: it makes the character; Alt allowed, see
-    /// [`Key::matches`]).
+    /// [`Key::intent_of`]).
     Plain(KeyCode),
     /// Control and this letter.
     Ctrl(char),
@@ -112,30 +112,28 @@ pub enum Key {
 }
 
 impl Key {
-    /// Whether the key is this one: `Some(None)` for the binding's own intent, `Some(Some(i))`
-    /// for a digit's own.
+    /// What the key means if it is this one: the binding's intent `bound`, or for a digit key
+    /// the digit's own.
     ///
     /// Control makes another key; Alt does not: a key pressed right after a lone Esc reaches a
     /// terminal program as Alt and that key (a nervous patient's Esc, Enter is Alt+Enter), so
     /// Alt+Enter is Enter here.
-    fn matches(self, k: &KeyEvent) -> Option<Option<Intent>> {
+    fn intent_of(self, k: &KeyEvent, bound: Intent) -> Option<Intent> {
         let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
         match self {
-            Key::Plain(code) => (!ctrl && k.code == code).then_some(None),
-            Key::Ctrl(c) => (k.modifiers.contains(KeyModifiers::CONTROL)
-                && k.code == KeyCode::Char(c))
-            .then_some(None),
+            Key::Plain(code) => (!ctrl && k.code == code).then_some(bound),
+            Key::Ctrl(c) => (ctrl && k.code == KeyCode::Char(c)).then_some(bound),
             Key::Digits => match k.code {
                 KeyCode::Char(d @ '1'..='9') if !ctrl => {
-                    Some(Some(Intent::Choose(d as usize - '1' as usize)))
+                    Some(Intent::Choose(d as usize - '1' as usize))
                 }
                 _ => None,
             },
             Key::Numbers => match k.code {
-                KeyCode::Char(d @ '0'..='9') if !ctrl => Some(Some(Intent::Digit(d as u8 - b'0'))),
+                KeyCode::Char(d @ '0'..='9') if !ctrl => Some(Intent::Digit(d as u8 - b'0')),
                 _ => None,
             },
-            Key::Any => Some(None),
+            Key::Any => Some(bound),
         }
     }
 
@@ -275,12 +273,9 @@ impl Keymap {
 
     /// The intent a binding gives the key, if one does.
     fn bound(&self, k: &KeyEvent) -> Option<Intent> {
-        self.bindings.iter().find_map(|b| {
-            b.keys
-                .iter()
-                .find_map(|key| key.matches(k))
-                .map(|own| own.unwrap_or(b.intent))
-        })
+        self.bindings
+            .iter()
+            .find_map(|b| b.keys.iter().find_map(|key| key.intent_of(k, b.intent)))
     }
 
     /// What typing makes of a key no binding takes.
@@ -517,7 +512,7 @@ pub fn draw_hints(
             continue;
         }
         let keys = format!(" {} ", h.keys);
-        let w = (keys.width() + 1 + h.what.width()) as u16;
+        let w = crate::tui::surface::cells(keys.width() + 1 + h.what.width());
         if x + w > area.x + area.width && x > area.x {
             flush(f, &mut line, y, row_start);
             y += 1;

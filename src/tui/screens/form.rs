@@ -252,8 +252,11 @@ fn leave_field(m: &mut Model<'_>, focus: ItemIdx, dir: Direction) -> Vec<Effect>
             None => leave_section(m, section),
         },
         Direction::NextSection => leave_section(m, section),
-        Direction::Back => match here.filter(|&p| p > 0) {
-            Some(p) => focus_field(m, list[p - 1]),
+        Direction::Back => match here
+            .and_then(|p| p.checked_sub(1))
+            .and_then(|p| list.get(p))
+        {
+            Some(&prev) => focus_field(m, prev),
             None => {
                 if let Some(prev) = other_section(m, section, false)
                     && let Some(&last) = fields(m, prev).last()
@@ -264,7 +267,7 @@ fn leave_field(m: &mut Model<'_>, focus: ItemIdx, dir: Direction) -> Vec<Effect>
         },
         Direction::PrevSection => {
             let target = match here {
-                Some(p) if p > 0 => Some(list[0]),
+                Some(p) if p > 0 => list.first().copied(),
                 _ => other_section(m, section, false).and_then(|s| fields(m, s).first().copied()),
             };
             if let Some(t) = target {
@@ -534,19 +537,17 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     }
     buttons.push((next_l.as_str(), Action::Next, true));
     theme::button_row(f, footer, &buttons, hits);
-    let line = m
-        .message
-        .as_ref()
-        .or(m.save_problem.as_ref())
-        .map(|t| (format!("! {t}"), theme::bold()))
-        .unwrap_or_else(|| {
+    let line = m.message.as_ref().or(m.save_problem.as_ref()).map_or_else(
+        || {
             let keys = if area.width >= 60 {
                 strings::FORM_KEYS
             } else {
                 strings::FORM_KEYS_SHORT
             };
             (m.keys_hint(keys), theme::dim())
-        });
+        },
+        |t| (format!("! {t}"), theme::bold()),
+    );
     let line_h = theme::text_height(&line.0, area.width).clamp(1, 3);
     f.render_widget(
         theme::paragraph(&line.0, line.1),
@@ -705,14 +706,16 @@ fn focused_field(
                 Rect { width: 2, ..entry },
             );
             f.render_widget(
-                Paragraph::new(input.value()).scroll((0, scroll as u16)),
+                Paragraph::new(input.value()).scroll((0, crate::tui::surface::cells(scroll))),
                 Rect {
                     x: entry.x + 2,
                     width: entry.width.saturating_sub(2),
                     ..entry
                 },
             );
-            let cx = entry.x + 2 + (input.visual_cursor().max(scroll) - scroll) as u16;
+            let cx = entry.x
+                + 2
+                + crate::tui::surface::cells(input.visual_cursor().max(scroll) - scroll);
             f.set_cursor_position((cx.min(entry.x + entry.width.saturating_sub(1)), entry.y));
         }
         Field::None => {}
@@ -728,7 +731,8 @@ fn entry_line(f: &mut Frame, r: Rect, numbers: &[u32], pending: Option<u32>) {
         if !list.is_empty() {
             text.push(' ');
         }
-        text.push_str(&format!("{p}_"));
+        text.push_str(&p.to_string());
+        text.push('_');
     }
     f.render_widget(Paragraph::new(text).style(theme::bold()), r);
 }

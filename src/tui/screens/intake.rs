@@ -45,7 +45,7 @@ pub fn update(m: &mut Model<'_>, focus: usize, msg: Msg) -> Vec<Effect> {
     };
     let pick = match act {
         IntakeAction::Move(by) => {
-            let to = (focus as i32 + by).clamp(0, CHOICES.len() as i32 - 1) as usize;
+            let to = crate::tui::surface::moved(focus, by, CHOICES.len());
             m.screen = Screen::Intake { focus: to };
             None
         }

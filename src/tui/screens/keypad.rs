@@ -33,9 +33,9 @@ pub fn pin_action(msg: &Msg) -> PinAction {
             _ => PinAction::Nothing,
         },
         Msg::Tap(Target::Pad(key)) => match key {
-            PadKey::Digit(d) => char::from_digit(u32::from(*d), 10)
-                .map(PinAction::Type)
-                .unwrap_or(PinAction::Nothing),
+            PadKey::Digit(d) => {
+                char::from_digit(u32::from(*d), 10).map_or(PinAction::Nothing, PinAction::Type)
+            }
             PadKey::Delete => PinAction::Delete,
             PadKey::Ok => PinAction::Submit,
             PadKey::Cancel => PinAction::Cancel,
@@ -86,7 +86,13 @@ pub fn draw(f: &mut Frame, area: Rect, hits: &mut HitMap) {
         (strings::PAD_OK, PadKey::Ok),
     ];
     for (row, (label, k)) in actions.into_iter().enumerate() {
-        pad_key(f, key(x, row as u16, action_w), label, hits, k);
+        pad_key(
+            f,
+            key(x, crate::tui::surface::cells(row), action_w),
+            label,
+            hits,
+            k,
+        );
     }
 }
 

@@ -84,8 +84,7 @@ pub fn update(m: &mut Model<'_>, more: At, msg: Msg) -> Vec<Effect> {
         Msg::Tap(Target::Button(Action::Back)) => return step::back(m, Step::More(more)),
         Msg::Scroll(n) => {
             if let Field::Choice { focus, .. } = &mut m.field {
-                *focus =
-                    (*focus as i32 + n.signum() as i32).clamp(0, list.len() as i32 - 1) as usize;
+                *focus = crate::tui::surface::moved(*focus, i32::from(n.signum()), list.len());
             }
         }
         _ => {}
@@ -110,8 +109,8 @@ fn go(m: &mut Model<'_>, more: At, list: &[(Choice, String)]) -> Vec<Effect> {
             }
             None => step::advance(m, Step::More(more)),
         },
-        Choice::Add => match m.session.add_instance(more) {
-            Some(new) => {
+        Choice::Add => {
+            if let Some(new) = m.session.add_instance(more) {
                 match m
                     .session
                     .step_for_problem(&crate::engine::Problem::Missing(new))
@@ -120,12 +119,11 @@ fn go(m: &mut Model<'_>, more: At, list: &[(Choice, String)]) -> Vec<Effect> {
                     None => return step::advance(m, Step::More(more)),
                 }
                 Vec::new()
-            }
-            None => {
+            } else {
                 m.message = Some(fill(strings::MORE_AT_MOST, limit(m, more.item)));
                 Vec::new()
             }
-        },
+        }
         Choice::RemoveLast => {
             if !m.session.can_remove(more) {
                 return Vec::new();
@@ -341,12 +339,12 @@ fn cut_to_rows(text: &str, width: u16, rows: u16) -> String {
     let (mut lo, mut hi) = (0, chars.len());
     while lo < hi {
         let mid = (lo + hi).div_ceil(2);
-        let t: String = chars[..mid].iter().collect::<String>() + "…";
+        let t: String = chars.iter().take(mid).collect::<String>() + "…";
         if theme::text_height(&t, width) <= rows {
             lo = mid;
         } else {
             hi = mid - 1;
         }
     }
-    chars[..lo].iter().collect::<String>() + "…"
+    chars.iter().take(lo).collect::<String>() + "…"
 }

@@ -59,7 +59,7 @@ pub fn update(m: &mut Model<'_>, focus: usize, msg: Msg) -> Vec<Effect> {
         Msg::Tap(Target::Row(i)) => return open(m, &rows, i),
         Msg::Tap(Target::Button(Action::Send)) => return open(m, &rows, n),
         Msg::Tap(Target::Button(Action::Back)) => back(m),
-        Msg::Scroll(d) => set_focus(m, (focus as i32 + d as i32).max(0) as usize),
+        Msg::Scroll(d) => set_focus(m, crate::tui::surface::moved(focus, i32::from(d), n + 1)),
         _ => {}
     }
     Vec::new()
@@ -269,7 +269,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
             Span::styled(answer, answer_style.patch(style)),
         ]);
         let r = Rect {
-            y: list.y + line as u16,
+            y: list.y + crate::tui::surface::cells(line),
             height: 1,
             ..list
         };

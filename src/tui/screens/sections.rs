@@ -85,7 +85,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
         ..body
     };
     for (i, s) in sections(m).into_iter().enumerate() {
-        let y = body.y + i as u16;
+        let y = body.y + crate::tui::surface::cells(i);
         if y >= body.y + body.height {
             break;
         }

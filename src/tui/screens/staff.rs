@@ -178,7 +178,7 @@ pub fn wait_words(until: jiff::Timestamp, now: jiff::Timestamp) -> Option<String
     }
     let secs = (ms + 999) / 1000;
     if secs < 5 * 60 {
-        return Some(strings::wait_in(secs as u64));
+        return Some(strings::wait_in(secs.unsigned_abs()));
     }
     let zone = crate::clock::local_zone();
     let up = until

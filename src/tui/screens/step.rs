@@ -3,8 +3,6 @@
 //! the answer (validated; a plain message says what is needed) and autosaves it before the next
 //! screen appears.
 
-use ratatui::Frame;
-use ratatui::layout::Rect;
 use tui_input::InputRequest;
 
 use crate::answer::Answer;
@@ -58,8 +56,8 @@ pub fn update(m: &mut Model<'_>, step: Step, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Scroll(n) => {
-            if !m.scroll_view(n.signum() as i32, false) {
-                move_focus(m, n.signum() as i32);
+            if !m.scroll_view(i32::from(n.signum()), false) {
+                move_focus(m, i32::from(n.signum()));
             }
             Vec::new()
         }
@@ -195,7 +193,7 @@ fn move_focus(m: &mut Model<'_>, by: i32) {
     if let Field::Choice { focus, .. } | Field::Multi { focus, .. } = &mut m.field
         && n > 0
     {
-        *focus = (*focus as i32 + by).clamp(0, n as i32 - 1) as usize;
+        *focus = crate::tui::surface::moved(*focus, by, n);
     }
 }
 

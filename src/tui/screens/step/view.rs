@@ -1,7 +1,13 @@
 //! Drawing a step: the frame (header, progress, buttons), the question with its hint, the
 //! answer field (options, typing box, units) and the scrolling layout of the smallest windows.
 
-use super::*;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::{
+    Action, At, ChoiceStyle, Field, HitMap, ItemIdx, ItemKind, Model, QuestionKind, Step,
+    UnicodeWidthStr, fill, focus, option_keys, options, strings, theme,
+};
 
 /// Writes wrapped text at row `y` of `body` (cut at its bottom) and moves `y` below it.
 pub(in crate::tui::screens) fn put_text(
@@ -212,7 +218,7 @@ fn draw_item(
     let mut y = body.y;
     let bottom = body.y + body.height;
     let put = |f: &mut Frame, y: &mut u16, text: &str, style: ratatui::style::Style| {
-        put_text(f, body, y, text, style)
+        put_text(f, body, y, text, style);
     };
     let message_h = message.map_or(0, |t| theme::text_height(&format!("! {t}"), body.width));
     // Where the question stands: the text of the group around it (a section's title, or a
@@ -256,7 +262,7 @@ fn draw_item(
     if let ItemKind::Question(_) = &it.kind {
         let text_h = theme::text_height(&it.text, body.width);
         let offered = m.offered_options(item);
-        let n = offered.len() as u16;
+        let n = crate::tui::surface::cells(offered.len());
         // The answers need room for three of them, and for the tallest one whole with the
         // "more above/below" rows; otherwise everything scrolls together.
         let tallest = offered
@@ -281,7 +287,7 @@ fn draw_item(
                 .map(|o| theme::line_height(&o.label, body.width))
                 .collect();
             let field_h = if offered.is_empty() {
-                1 + it.unit_choices().len() as u16
+                1 + crate::tui::surface::cells(it.unit_choices().len())
             } else {
                 heights.iter().sum()
             };
@@ -543,7 +549,7 @@ fn field_view(
     match &m.field {
         Field::Text(input) => text_box(f, area, input),
         Field::Quantity { input, unit } => {
-            let units = it.unit_choices().len() as u16;
+            let units = crate::tui::surface::cells(it.unit_choices().len());
             let box_h = if area.height >= 3 + units { 3 } else { 1 };
             text_box(
                 f,
@@ -596,7 +602,8 @@ fn text_box(f: &mut Frame, area: Rect, input: &tui_input::Input) {
         r.width.saturating_sub(3) as usize,
     );
     let scroll = input.visual_scroll(inner_w);
-    let text = ratatui::widgets::Paragraph::new(input.value()).scroll((0, scroll as u16));
+    let text = ratatui::widgets::Paragraph::new(input.value())
+        .scroll((0, crate::tui::surface::cells(scroll)));
     if boxed {
         let block = ratatui::widgets::Block::default()
             .borders(ratatui::widgets::Borders::ALL)
@@ -616,7 +623,7 @@ fn text_box(f: &mut Frame, area: Rect, input: &tui_input::Input) {
             },
         );
     }
-    let cx = inner_x + (input.visual_cursor().max(scroll) - scroll) as u16;
+    let cx = inner_x + crate::tui::surface::cells(input.visual_cursor().max(scroll) - scroll);
     let cy = if boxed { r.y + 1 } else { r.y };
     f.set_cursor_position((cx.min(r.x + r.width.saturating_sub(2)), cy));
 }
@@ -660,7 +667,8 @@ fn options_view(
     // Scroll so the focused option is visible, leaving a row for "more" hints when scrolled.
     let mut start = 0;
     while start < focus {
-        let used: u16 = heights[start..=focus].iter().sum::<u16>() + u16::from(start > 0);
+        let used: u16 =
+            heights.iter().take(focus + 1).skip(start).sum::<u16>() + u16::from(start > 0);
         if used < area.height {
             break;
         }
@@ -678,8 +686,7 @@ fn options_view(
         );
         y += 1;
     }
-    for (i, o) in options.iter().enumerate().skip(start) {
-        let h = heights[i];
+    for (i, (o, &h)) in options.iter().zip(&heights).enumerate().skip(start) {
         let remaining = area.y + area.height - y;
         let last_fits = i + 1 == options.len() && h <= remaining;
         if h + 1 > remaining && !last_fits {
