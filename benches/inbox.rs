@@ -108,7 +108,7 @@ fn fill_sqlite(dir: &Path) {
                     .expect("date");
                 d.to_string()
             };
-            let (outcome, c) = OUTCOMES[(i % 4) as usize];
+            let (outcome, c) = OUTCOMES[usize::try_from(i % 4).expect("0..4")];
             let at = format!("{day}T{:02}:{:02}:00Z", 8 + (i / 60) % 10, i % 60);
             insert
                 .execute(rusqlite::params![
@@ -179,7 +179,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(d.list(Some(DAY), &keys).expect("list").len()));
     });
     let list = desk::list(d.as_mut(), &today).expect("list");
-    assert_eq!(list.len() as i64, TODAY);
+    assert_eq!(i64::try_from(list.len()).expect("a count fits i64"), TODAY);
     g.bench_function("today_draw_only", |b| {
         b.iter(|| {
             let mut m = Inbox::new(setup(), jiff::Timestamp::now());
@@ -269,7 +269,10 @@ fn clinic(c: &mut Criterion) {
         });
     });
     let mut d = ClinicDesk::new(settings.clone());
-    assert_eq!(first_frame(&mut d, &today) as i64, TODAY);
+    assert_eq!(
+        i64::try_from(first_frame(&mut d, &today)).expect("a count fits i64"),
+        TODAY
+    );
     g.bench_function("today_10000_of_100000", |b| {
         b.iter(|| black_box(first_frame(&mut d, &today)));
     });

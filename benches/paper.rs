@@ -174,6 +174,10 @@ fn send(p: &mut Pty, end_first: bool) -> usize {
     n
 }
 
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "counts of forms and keys in one run, far below 2^52, turned into averages for a report"
+)]
 fn report(name: &str, forms: &[Form]) {
     let answered: usize = forms.iter().map(|f| f.keys.answered).sum();
     let typed: usize = forms.iter().map(|f| f.keys.typed).sum();

@@ -127,23 +127,25 @@ fn measure(mut spawn: impl FnMut() -> Pty, first: &str, question: Option<&str>) 
     s
 }
 
-fn pct<T: Copy + Ord>(v: &[T], p: f64) -> T {
+/// The `p`th percentile of `v` (`p` in 0..=100): the value at rank `(len - 1) * p / 100`,
+/// rounded half up.
+fn pct<T: Copy + Ord>(v: &[T], p: usize) -> T {
     let mut v = v.to_vec();
     v.sort();
-    v[((v.len() - 1) as f64 * p).round() as usize]
+    v[((v.len() - 1) * p + 50) / 100]
 }
 
 fn report(name: &str, s: &Sample) {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
         "{name:<10} first frame {:>7.1} ms | first question {:>7.1} ms | bytes/move {:>5} (max {:>5}) | key-to-frame median {:>5.2} ms, p95 {:>5.2} ms | peak RSS {:>6} kB",
-        ms(pct(&s.first_frame, 0.5)),
-        ms(pct(&s.first_question, 0.5)),
-        pct(&s.move_bytes, 0.5),
-        pct(&s.move_bytes, 1.0),
-        ms(pct(&s.move_latency, 0.5)),
-        ms(pct(&s.move_latency, 0.95)),
-        pct(&s.peak_rss_kb, 1.0),
+        ms(pct(&s.first_frame, 50)),
+        ms(pct(&s.first_question, 50)),
+        pct(&s.move_bytes, 50),
+        pct(&s.move_bytes, 100),
+        ms(pct(&s.move_latency, 50)),
+        ms(pct(&s.move_latency, 95)),
+        pct(&s.peak_rss_kb, 100),
     );
 }
 
@@ -226,7 +228,7 @@ fn main() {
         );
         report("whiptail", &whiptail);
         let ratio = |a: &[Duration]| {
-            pct(a, 0.5).as_secs_f64() / pct(&whiptail.first_frame, 0.5).as_secs_f64()
+            pct(a, 50).as_secs_f64() / pct(&whiptail.first_frame, 50).as_secs_f64()
         };
         println!(
             "triage / whiptail first frame: {:.2}x (triage's first frame is its welcome screen; its first question, one key later: {:.2}x)",

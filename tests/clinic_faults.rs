@@ -261,9 +261,12 @@ fn every_record_exactly_once_through_faults() {
         .ok()
         .and_then(|s| s.parse::<u64>().ok())
         .unwrap_or_else(|| {
+            // Nanoseconds since 1970 fit a u64 until the year 2554.
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
-                .map_or(1, |d| d.as_nanos() as u64)
+                .ok()
+                .and_then(|d| u64::try_from(d.as_nanos()).ok())
+                .unwrap_or(1)
         })
         | 1;
     eprintln!("fault test seed {seed} (FAULT_SEED={seed} replays it)");
@@ -405,7 +408,7 @@ fn every_record_exactly_once_through_faults() {
             "{}: outbox empty",
             d.name
         );
-        let audit = store.audit().expect("audit").len() as i64;
+        let audit = i64::try_from(store.audit().expect("audit").len()).expect("a count fits i64");
         let shared: i64 = admin
             .query_one(
                 "SELECT count(*) FROM triage.audit WHERE device = $1",

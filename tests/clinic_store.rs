@@ -14,6 +14,7 @@
 
 mod common;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -395,7 +396,7 @@ fn tls_with_the_clinics_ca() {
     let url = format!("postgresql://kiosk1@localhost:{}/triage", pg.port);
     let (k1, k1c) = machine_at(&pg, "kiosk-1", "kiosk1", "riverside", &url);
     let mut config = std::fs::read_to_string(&k1c).expect("config");
-    config.push_str(&format!("ca_file = \"{}\"\n", ca_file.display()));
+    writeln!(config, "ca_file = \"{}\"", ca_file.display()).expect("a String takes any text");
     std::fs::write(&k1c, &config).expect("config");
     let r = run(triage(&k1, &k1c).arg("check").arg(&k1c));
     assert_eq!(r.code, Some(0), "{}{}", r.out, r.err);

@@ -51,9 +51,12 @@ fn kill_at_random_moments_loses_nothing_acknowledged() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(50);
+    // Nanoseconds since 1970 fit a u64 until the year 2554.
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(7, |d| d.as_nanos() as u64);
+        .ok()
+        .and_then(|d| u64::try_from(d.as_nanos()).ok())
+        .unwrap_or(7);
     let mut rng = Lcg(seed);
     let expected = expected_values();
     let dir = tempfile::tempdir().expect("tempdir");

@@ -630,7 +630,8 @@ text = 'Filled in. {? who in {"helper", "staff"}: With help ({who}{? n > 2: , {n
             .options()
             .iter()
             .position(|o| o.value == who)
-            .expect("option") as u32;
+            .expect("option");
+        let opt = u32::try_from(opt).expect("an option index fits u32");
         s.set(w, Answer::Choice(opt)).expect("valid");
         s.set(idx(&q, "n"), Answer::Number(n)).expect("valid");
         let f = q.flag("F1").expect("flag");

@@ -260,7 +260,7 @@ fn seeded_answer(kind: &QuestionKind, seed: u32, visit: jiff::civil::Date) -> Op
     }
     Some(match kind {
         QuestionKind::Choice { style, options } => {
-            let n = options.len() as u32;
+            let n = u32::try_from(options.len()).expect("an option count fits u32");
             if *style == ChoiceStyle::Multi {
                 let chosen: Vec<u32> = (0..n).filter(|o| (seed >> (o % 31)) & 1 == 1).collect();
                 Answer::Multi(chosen)
@@ -303,9 +303,10 @@ proptest! {
                 prop_assert_eq!(ra, rb, "{} accepted the same way", q.item(i).id);
             }
         }
-        for (i, it) in q.items.iter().enumerate() {
+        for (i, it) in (0..).zip(&q.items) {
+            let i: ItemIdx = i;
             let j = back.item_index(&it.id).expect("same id");
-            prop_assert_eq!(a.is_visible(i as ItemIdx), b.is_visible(j), "{}", it.id);
+            prop_assert_eq!(a.is_visible(i), b.is_visible(j), "{}", it.id);
         }
     }
 }
@@ -341,7 +342,8 @@ fn converted_questionnaire_keeps_answer_checks() {
             .options()
             .iter()
             .position(|o| o.value == "migraine")
-            .expect("migraine") as u32;
+            .expect("migraine");
+        let migraine = u32::try_from(migraine).expect("an option index fits u32");
         s.set(areas, Answer::Multi(vec![migraine])).expect("areas");
         s.set(at("b_mig_headache_days"), Answer::Number(4.0))
             .expect("4 headache days");

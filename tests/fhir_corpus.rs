@@ -499,9 +499,9 @@ fn phq9_total_uses_weight() {
         "/44250-9", "/44255-8", "/44259-0", "/44254-1", "/44251-7", "/44258-2", "/44252-5",
         "/44253-3", "/44260-8",
     ];
-    for (k, link) in items.iter().enumerate() {
+    for (k, link) in (0u32..).zip(items) {
         let i = q.item_index(link).expect("item");
-        let opt = (k % 4) as u32;
+        let opt = k % 4;
         s.set(i, triage::answer::Answer::Choice(opt))
             .expect("answer");
         assert_eq!(
@@ -622,7 +622,7 @@ fn calculated_boolean() {
 
 /// Fills a session from an answers-file `answers` object (the nested form inside repeats);
 /// fails the test on any error.
-fn fill(q: &Questionnaire, answers: Value) -> Session<'_> {
+fn fill<'q>(q: &'q Questionnaire, answers: &Value) -> Session<'q> {
     let mut s = Session::new(q, common::visit());
     let text = serde_json::json!({ "answers": answers }).to_string();
     let file = triage::answers::parse_answers_file(&text).expect("answers file");
@@ -662,7 +662,7 @@ fn at(q: &Questionnaire, link: &str, inst: &[u16]) -> triage::engine::At {
 fn variable_scope_follows_the_lhc_forms_test() {
     let Some(dir) = corpus() else { return };
     let q = load(&dir, "lforms__test__data__R4__variable-scope-test");
-    let mut s = fill(&q, serde_json::json!({ "/groupA/fieldB": [[1, 2]] }));
+    let mut s = fill(&q, &serde_json::json!({ "/groupA/fieldB": [[1, 2]] }));
     let c = |s: &Session<'_>, k: u16| s.answer_at(at(&q, "/groupA/fieldC", &[k])).cloned();
     assert_eq!(c(&s, 0), Some(triage::answer::Answer::Number(8.0)));
     assert_eq!(s.answer(q.item_index("/groupB/fieldD").expect("D")), None);
@@ -716,7 +716,7 @@ fn items_under_a_repeating_choice_match_the_lhc_forms_response() {
     );
     let s = fill(
         &q,
-        serde_json::json!({
+        &serde_json::json!({
             "/choice": ["C1", "C2"],
             "/choice/st": {"C1": "a", "C2": "aa"},
             "/choice/int": {"C1": [1, 2], "C2": [11, 22]},
@@ -818,7 +818,7 @@ fn readonly_repeating_items_follow_the_lhc_forms_response() {
     assert!(fresh.steps().next().is_none(), "nothing is asked");
     let s = fill(
         &q,
-        serde_json::json!({"q1": ["aaa", "bbb"], "g1q1": ["ccc", "ddd"]}),
+        &serde_json::json!({"q1": ["aaa", "bbb"], "g1q1": ["ccc", "ddd"]}),
     );
     assert!(
         !s.steps()
@@ -986,14 +986,11 @@ fn enable_when_on_calculated_score_follows_the_lhc_forms_test() {
             .cloned()
     };
     let shown = |s: &Session<'_>, id: &str| s.is_visible(q.item_index(id).expect(id));
-    for (k, link) in ["Q1apples", "Q2berries", "Q3cherries", "Q4dates"]
-        .iter()
-        .enumerate()
-    {
+    for (k, link) in (0u8..).zip(["Q1apples", "Q2berries", "Q3cherries", "Q4dates"]) {
         put(&mut s, link, Some("LA33-6"));
         assert_eq!(
             score(&s),
-            Some(triage::answer::Answer::Number(k as f64 + 1.0))
+            Some(triage::answer::Answer::Number(f64::from(k) + 1.0))
         );
     }
     assert!(!shown(&s, "posResultInterpretation") && !shown(&s, "negResultInterpretation"));
@@ -1095,8 +1092,9 @@ fn plausible(q: &Questionnaire, at: triage::engine::At) -> Option<triage::answer
             style: ChoiceStyle::Multi,
             options,
         } => {
-            let need = it.occurs.map_or(1, |o| o.min.max(1)) as usize;
-            Answer::Multi((0..need.min(options.len()) as u32).collect())
+            let need = u32::from(it.occurs.map_or(1, |o| o.min.max(1)));
+            let offered = u32::try_from(options.len()).expect("an option count fits u32");
+            Answer::Multi((0..need.min(offered)).collect())
         }
         QuestionKind::Choice { .. } => Answer::Choice(0),
         QuestionKind::Number { min, max, .. } => {
@@ -1246,7 +1244,7 @@ fn sdc_prepop_medication_category_from_the_clinics_value_set() {
     assert_eq!(codes, ["inpatient", "outpatient", "community", "discharge"]);
     let s = fill(
         &q,
-        serde_json::json!({
+        &serde_json::json!({
             "med-name": ["Aspirin", "Salbutamol"],
             "med-category": [["community"], ["outpatient", "discharge"]],
         }),
@@ -1322,7 +1320,7 @@ fn au_core_immunization_vaccines_from_r4s_published_expansion() {
     assert_eq!(vaccines[267], (air.to_owned(), "VRVAX".to_owned()));
     let s = fill(
         &q,
-        serde_json::json!({ "status": "completed", "vaccineCode": "03" }),
+        &serde_json::json!({ "status": "completed", "vaccineCode": "03" }),
     );
     let r = response(&s);
     assert_eq!(
@@ -1369,7 +1367,7 @@ fn sdc_repeatable_nested_groups_service_type_from_the_servers_address() {
             ("5", "Western Australia"),
         ]
     );
-    let s = fill(&q, serde_json::json!({ service: ["2", "6"] }));
+    let s = fill(&q, &serde_json::json!({ service: ["2", "6"] }));
     let r = response(&s);
     let sys = "http://fhir.telstrahealth.com/tcm/CodeSystem/ARE_local";
     let groups: Vec<&Value> = r["item"][0]["item"]

@@ -111,22 +111,22 @@ fn up_reaches_the_list_and_the_focus_returns_to_the_row_changed() {
 /// 40x12 (the safety pause, where Enter does nothing, is left out).
 #[test]
 fn every_screen_says_what_enter_does() {
-    let q = shipped();
     fn model(s: Session<'_>, mode: Mode) -> Model<'_> {
         Model::new(s, mode, t0())
     }
+    let q = shipped();
     let mut screens: Vec<(String, Model<'_>)> = Vec::new();
     screens.push((
         "welcome".into(),
         model(Session::new(&q, common::visit()), Mode::Run),
     ));
-    for (i, it) in q.items.iter().enumerate() {
+    for (i, it) in (0u32..).zip(&q.items) {
         // A section intro, an information screen and every question.
         if matches!(it.kind, ItemKind::Group { intro: None }) {
             continue;
         }
         let mut m = model(baseline(&q), Mode::Run);
-        m.go_to(triage::engine::Step::base(i as u32));
+        m.go_to(triage::engine::Step::base(i));
         screens.push((it.id.clone(), m));
     }
     let mut review_send = model(baseline(&q), Mode::Run);

@@ -35,7 +35,7 @@ impl Rng {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
+        usize::try_from(self.0 % n as u64).expect("below n, a usize")
     }
 }
 
@@ -58,9 +58,12 @@ fn lost_terminal_ends_the_walk_and_keeps_every_answer() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| {
+            // Nanoseconds since 1970 fit a u64 until the year 2554.
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
-                .map_or(1, |d| d.as_nanos() as u64)
+                .ok()
+                .and_then(|d| u64::try_from(d.as_nanos()).ok())
+                .unwrap_or(1)
                 | 1
         });
     eprintln!("TRIAGE_HANGUP_SEED={seed}");

@@ -72,7 +72,10 @@ fn memory_of(pid: u32) -> Option<Vec<u8>> {
         let (Ok(a), Ok(b)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16)) else {
             continue;
         };
-        let mut buf = vec![0u8; (b - a) as usize];
+        let Ok(len) = usize::try_from(b - a) else {
+            continue;
+        };
+        let mut buf = vec![0u8; len];
         if mem.seek(SeekFrom::Start(a)).is_ok() && mem.read_exact(&mut buf).is_ok() {
             out.extend_from_slice(&buf);
         }
@@ -155,6 +158,13 @@ fn a_raw_terminal_is_not_kept_raw() {
 /// Needs a small file system of its own: mounted as tmpfs when running as root.
 #[test]
 fn full_disk_at_start_is_said_plainly() {
+    /// Unmounts the small file system when the test ends, whether it passes or fails.
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
     let root = tempfile::tempdir().expect("tempdir");
     let mnt = root.path().join("mnt");
     std::fs::create_dir(&mnt).expect("mkdir");
@@ -166,12 +176,6 @@ fn full_disk_at_start_is_said_plainly() {
     if !mounted {
         println!("skipped: cannot mount a small tmpfs (needs root)");
         return;
-    }
-    struct Unmount(PathBuf);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = std::process::Command::new("umount").arg(&self.0).status();
-        }
     }
     let _unmount = Unmount(mnt.clone());
     let data = mnt.join("data");

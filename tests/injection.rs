@@ -19,12 +19,14 @@
 
 mod common;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use common::pty::*;
 use common::screen::draw;
 use triage::engine::Session;
 use triage::questionnaire::{DEFAULT_SOURCE, load_toml};
+use triage::store::Store;
 use triage::tui::{Mode, Model, Msg};
 
 fn bin() -> PathBuf {
@@ -124,9 +126,9 @@ fn toml_str(s: &str) -> String {
         if c.is_ascii_alphanumeric() || c == ' ' {
             out.push(c);
         } else if (c as u32) <= 0xffff {
-            out.push_str(&format!("\\u{:04X}", c as u32));
+            let _ = write!(out, "\\u{:04X}", c as u32);
         } else {
-            out.push_str(&format!("\\U{:08X}", c as u32));
+            let _ = write!(out, "\\U{:08X}", c as u32);
         }
     }
     out.push('"');
@@ -501,7 +503,6 @@ fn pasted_payloads_never_reach_the_terminal() {
         panic!("U+{:04X} reached the terminal", c as u32);
     }
     let store = triage::store::SqliteStore::open(&data).expect("store");
-    use triage::store::Store;
     let d = store
         .drafts(triage::store::DraftStatus::Open, None)
         .expect("drafts")[0]

@@ -192,13 +192,14 @@ fn kiosk(data: &Path) -> Pty {
 /// `screen`.
 fn key_at(screen: &str, label: &str) -> Option<(u16, u16)> {
     let top = screen.lines().position(|l| l.contains("Delete"))?;
-    screen
-        .lines()
-        .enumerate()
+    (0u16..)
+        .zip(screen.lines())
         .skip(top.saturating_sub(1))
         .find_map(|(r, line)| {
-            line.find(label)
-                .map(|b| (r as u16, line[..b].chars().count() as u16))
+            line.find(label).map(|b| {
+                let col = line[..b].chars().count();
+                (r, u16::try_from(col).expect("a terminal column fits u16"))
+            })
         })
 }
 

@@ -13,6 +13,7 @@
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -59,7 +60,7 @@ fn bin() -> PathBuf {
 fn run(dir: &Path, args: &[&str]) -> Run {
     let mut script = String::from("ulimit -v 1048576 && exec \"$0\"");
     for i in 0..args.len() {
-        script.push_str(&format!(" \"${}\"", i + 1));
+        let _ = write!(script, " \"${}\"", i + 1);
     }
     let out = std::process::Command::new("sh")
         .arg("-c")
@@ -148,18 +149,20 @@ fn toml_strings_lists_options_nesting() {
         "this text is 70.0 KiB; a text in a questionnaire may be at most 64.0 KiB",
         ":19:8",
     );
-    let flags: String = (0..20_001)
-        .map(|i| format!("{{ id = \"F{i}\" }},"))
-        .collect();
+    let flags = (0..20_001).fold(String::new(), |mut s, i| {
+        let _ = write!(s, "{{ id = \"F{i}\" }},");
+        s
+    });
     check_finds(
         "list.toml",
         &format!("{HEAD}xs = [{flags}]\n"),
         "this list has 20001 entries; a questionnaire may have at most 20000 in one list",
         ":14:",
     );
-    let options: String = (0..2_001)
-        .map(|i| format!("{{ value = \"o{i}\", label = \"O {i}\" }},\n"))
-        .collect();
+    let options = (0..2_001).fold(String::new(), |mut s, i| {
+        let _ = writeln!(s, "{{ value = \"o{i}\", label = \"O {i}\" }},");
+        s
+    });
     check_finds(
         "options.toml",
         &HEAD.replace("yes_no", "single").replace(
@@ -237,13 +240,13 @@ fn placeholders_and_suggestions() {
         ":19:12",
     );
     // 500 flags naming nothing: at most 100 findings are shown, then a count of the rest.
-    let flags: String = (0..500)
-        .map(|i| {
-            format!(
-                "\n[[flag]]\nid = \"F{i}\"\nseverity = \"note\"\nwhen = 'q1 = \"yes\"'\ntext = \"{{nothing_{i}}}\"\n"
-            )
-        })
-        .collect();
+    let flags = (0..500).fold(String::new(), |mut s, i| {
+        let _ = write!(
+            s,
+            "\n[[flag]]\nid = \"F{i}\"\nseverity = \"note\"\nwhen = 'q1 = \"yes\"'\ntext = \"{{nothing_{i}}}\"\n"
+        );
+        s
+    });
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("many.toml");
     std::fs::write(&path, format!("{HEAD}{flags}")).expect("write");
@@ -261,16 +264,15 @@ fn placeholders_and_suggestions() {
 /// More than 2,000 derived values (their chains are followed depth first).
 #[test]
 fn derived_values() {
-    let derived: String = (0..2_001)
-        .map(|i| {
-            let e = if i == 0 {
-                "answered(q1)".to_owned()
-            } else {
-                format!("d{}", i - 1)
-            };
-            format!("\n[[derived]]\nid = \"d{i}\"\nexpr = \"{e}\"\n")
-        })
-        .collect();
+    let derived = (0..2_001).fold(String::new(), |mut s, i| {
+        let e = if i == 0 {
+            "answered(q1)".to_owned()
+        } else {
+            format!("d{}", i - 1)
+        };
+        let _ = write!(s, "\n[[derived]]\nid = \"d{i}\"\nexpr = \"{e}\"\n");
+        s
+    });
     check_finds(
         "derived.toml",
         &format!("{HEAD}{derived}"),
@@ -279,7 +281,7 @@ fn derived_values() {
     );
 }
 
-fn fhir(items: serde_json::Value) -> String {
+fn fhir(items: &serde_json::Value) -> String {
     serde_json::json!({
         "resourceType": "Questionnaire", "id": "limits", "status": "active", "item": items
     })
@@ -293,7 +295,7 @@ fn fhir_limits() {
     let q =
         |i: usize| serde_json::json!({"linkId": format!("q{i}"), "type": "boolean", "text": "?"});
     let pad = format!(",\"description\": \"{}\"", "x".repeat(512 * 1024));
-    let big = fhir(serde_json::json!([q(0)])).replacen(
+    let big = fhir(&serde_json::json!([q(0)])).replacen(
         '{',
         &format!("{{\"title\": \"t\"{}", pad.repeat(17)),
         1,
@@ -307,7 +309,7 @@ fn fhir_limits() {
     let many: Vec<_> = (0..20_001).map(q).collect();
     check_finds(
         "many.json",
-        &fhir(serde_json::Value::Array(many)),
+        &fhir(&serde_json::Value::Array(many)),
         "a FHIR file may have at most 20000 in one list (at item[20000])",
         ":1:",
     );
@@ -317,7 +319,7 @@ fn fhir_limits() {
     }
     check_finds(
         "nested.json",
-        &fhir(serde_json::json!([nested])),
+        &fhir(&serde_json::json!([nested])),
         "nested too deeply: a FHIR file may nest objects and lists 64 levels",
         ":1:",
     );
@@ -325,7 +327,7 @@ fn fhir_limits() {
     long["text"] = serde_json::Value::String("y".repeat(1_100_000));
     check_finds(
         "long.json",
-        &fhir(serde_json::json!([long])),
+        &fhir(&serde_json::json!([long])),
         "a text in a FHIR file may be at most 1.0 MiB (at item[0].text)",
         ":1:",
     );
@@ -358,7 +360,7 @@ fn fhir_limits() {
         }]);
         check_finds(
             name,
-            &fhir(serde_json::json!([q(0), shown])),
+            &fhir(&serde_json::json!([q(0), shown])),
             message,
             " at item[1].extension",
         );

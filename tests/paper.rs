@@ -324,6 +324,10 @@ fn staff_mode_asks_how_the_answers_are_given() {
 /// by keys alone, in a real terminal with `--from-paper`: the record is stored, its flags are
 /// the scenario's, and the doctor's page says it was typed in from the paper form.
 #[test]
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "key counts of one form, far below 2^52"
+)]
 fn the_t11_patient_is_typed_in_from_paper_by_keys_alone() {
     let q = shipped();
     let src = std::fs::read_to_string("questionnaires/botulinum-toxin.scenarios.toml")

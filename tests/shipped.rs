@@ -559,7 +559,7 @@ fn whole_on_pages(s: &triage::engine::Session<'_>, page: &str) -> Vec<String> {
             problems.push(format!("row `{}` not whole: {text}", row.label));
         }
     }
-    for i in 0..q.items.len() as u32 {
+    for i in 0..u32::try_from(q.items.len()).expect("an item count fits u32") {
         if let Some(triage::answer::Answer::Text(t)) = s.answer(i)
             && !all.contains(&squash(t))
         {

@@ -101,7 +101,8 @@ fn screens<'q>(q: &'q Questionnaire, ex: &'q Questionnaire) -> Vec<(&'static str
     list.push(("confirm", confirm));
     let mut pause = model(baseline(q));
     pause.screen = Screen::Pause {
-        flag: q.flags.iter().position(|f| f.id == "S14").expect("S14") as u32,
+        flag: u32::try_from(q.flags.iter().position(|f| f.id == "S14").expect("S14"))
+            .expect("a flag index fits u32"),
         at: q.item_index("g_self_harm").expect("item"),
     };
     list.push(("pause", pause));

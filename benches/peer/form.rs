@@ -182,7 +182,10 @@ pub fn generate(n: usize) -> Form {
                     toml,
                     "type = \"single\"\ntext = \"Choose one ({i})\"\noptions = [\n  {{ value = \"a\", label = \"Option A\" }},\n  {{ value = \"b\", label = \"Option B\" }},\n  {{ value = \"c\", label = \"Option C\" }},\n  {{ value = \"d\", label = \"Option D\" }},\n]"
                 );
-                answers.push((format!("q{i}"), json!(SINGLE[mix.next(4) as usize])));
+                answers.push((
+                    format!("q{i}"),
+                    json!(SINGLE[usize::try_from(mix.next(4)).expect("0..4")]),
+                ));
                 json!({ "type": "radiogroup", "name": format!("q{i}"), "title": format!("Choose one ({i})"),
                         "choices": SINGLE.iter().map(|v| json!({ "value": v, "text": format!("Option {}", v.to_uppercase()) })).collect::<Vec<_>>() })
             }

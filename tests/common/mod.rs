@@ -57,10 +57,12 @@ pub fn set(s: &mut Session<'_>, id: &str, v: &str) {
 pub fn answer(q: &Questionnaire, i: u32, v: &str) -> Answer {
     let item = q.item(i);
     let opt = |x: &str| {
-        item.options()
+        let n = item
+            .options()
             .iter()
             .position(|o| o.value == x)
-            .unwrap_or_else(|| panic!("{} has no option {x}", item.id)) as u32
+            .unwrap_or_else(|| panic!("{} has no option {x}", item.id));
+        u32::try_from(n).expect("an option index fits u32")
     };
     if let Some(n) = v.strip_prefix('#') {
         Answer::Number(n.parse().expect("number"))

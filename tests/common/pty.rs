@@ -132,9 +132,11 @@ impl Pty {
     /// Row and column (0-based) of the first place `text` appears, waiting for it to be drawn.
     pub fn find(&self, text: &str) -> (u16, u16) {
         let locate = |s: &str| {
-            s.lines().enumerate().find_map(|(r, line)| {
-                line.find(text)
-                    .map(|byte| (r as u16, line[..byte].chars().count() as u16))
+            (0u16..).zip(s.lines()).find_map(|(r, line)| {
+                line.find(text).map(|byte| {
+                    let col = line[..byte].chars().count();
+                    (r, u16::try_from(col).expect("a terminal column fits u16"))
+                })
             })
         };
         let s = self.wait_until(&format!("`{text}` to click"), |s| locate(s).is_some());
