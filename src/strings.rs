@@ -481,6 +481,10 @@ pub const BACK_TO_REVIEW_SHORT: &str = "Review";
 pub const FORM_KEYS: &str = "Option numbers · {next_field/2} next · {prev_field} back · {prev_section}/{next_section} section · {sections} list";
 pub const FORM_KEYS_SHORT: &str = "Numbers choose · {next_field} next · {prev_field} back";
 pub const FORM_MISSING: &str = "MISSING";
+/// Reception reading the questions to the patient: the keys of a question screen.
+pub const STAFF_STEP_KEYS: &str = "Staff: {next} next · {back} back · {sections} sections";
+/// The help panel's title, with how to close it.
+pub const HELP_CLOSES: &str = "{dismiss} closes";
 /// The header of the paper form: "Paper form · Section 3 of 9".
 pub fn form_where(section: usize, of: usize) -> String {
     format!("Paper form · Section {section} of {of}")

@@ -486,3 +486,21 @@ fn paper_form_refuses_repeats() {
         "{err}"
     );
 }
+
+/// With the help panel open on the paper form, the hints around it still name the form's keys
+/// (they used to show raw `{next}` placeholders: user test of issue 15).
+#[test]
+fn hints_stay_filled_while_help_is_open() {
+    let q = load_toml(DEFAULT_SOURCE).questionnaire.expect("valid");
+    let mut m = Model::new(
+        new_session(&q, common::visit(), Mode::Paper),
+        Mode::Paper,
+        t0(),
+    );
+    form::start(&mut m);
+    update(&mut m, key(KeyCode::F(1)));
+    assert!(m.help_open);
+    let (text, _) = draw(&m, 80, 24);
+    assert!(!text.contains('{'), "{text}");
+    assert!(text.contains("Enter/Tab next"), "{text}");
+}

@@ -166,3 +166,38 @@ fn fixed_visit_date_holds_for_every_patient() {
     m.start_over();
     assert_eq!(m.session.visit_date(), jiff::civil::date(2030, 1, 5));
 }
+
+/// F12 opens the staff PIN entry at once wherever the kiosk is: over "Are you still there?"
+/// (not spent on "I'm still here") and in the thank-you screen's first moments, where the
+/// patient's other keys are still ignored (user test of issue 15).
+#[test]
+fn f12_reaches_staff_through_the_warning_and_the_thanks_pause() {
+    let q = q();
+    let mut m = kiosk(&q);
+    with_patient(&mut m);
+    update(&mut m, Msg::Tick(at(61)));
+    assert!(triage::tui::update::idle_warning_showing_for(&m));
+    update(&mut m, key(KeyCode::F(12)));
+    assert!(
+        matches!(m.screen, Screen::StaffPin { .. }),
+        "{:?}",
+        m.screen
+    );
+
+    let mut m = kiosk(&q);
+    with_patient(&mut m);
+    update(&mut m, Msg::Completed(3));
+    assert_eq!(m.screen, Screen::Thanks);
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(
+        m.screen,
+        Screen::Thanks,
+        "the last patient's Enter is ignored"
+    );
+    update(&mut m, key(KeyCode::F(12)));
+    assert!(
+        matches!(m.screen, Screen::StaffPin { .. }),
+        "{:?}",
+        m.screen
+    );
+}

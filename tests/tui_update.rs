@@ -492,3 +492,37 @@ fn ctrl_c_quits() {
     );
     assert_eq!(effects, vec![Effect::Quit]);
 }
+
+/// Back (Esc, PageUp, the Back button) from a typed answer keeps what was typed when it is a
+/// valid answer, so an Esc pressed by mistake loses nothing (user test of issue 15); the field
+/// shows it again on return. A choice picked and not confirmed is not kept.
+#[test]
+fn back_keeps_a_typed_answer() {
+    let q = q();
+    let mut m = at(&q, "a_emergency_contact");
+    type_text(&mut m, "Bob 0123 456 789");
+    let effects = update(&mut m, key(KeyCode::Esc));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Save { item, .. } if item == "a_emergency_contact")),
+        "the typed answer is saved: {effects:?}"
+    );
+    assert_ne!(on(&m), "a_emergency_contact", "went back");
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(on(&m), "a_emergency_contact");
+    let Field::Text(input) = &m.field else {
+        panic!("a text field: {:?}", m.field)
+    };
+    assert_eq!(input.value(), "Bob 0123 456 789");
+
+    let mut m = at(&q, "a_sex");
+    update(&mut m, ch('1'));
+    let effects = update(&mut m, key(KeyCode::Esc));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(
+        m.session
+            .stored(q.item_index("a_sex").expect("item"))
+            .is_none()
+    );
+}

@@ -532,11 +532,34 @@ impl<'q> Model<'q> {
         (keys, op)
     }
 
+    /// The tables whose keys the screen's hints and buttons name: those of the screen under
+    /// the help panel when it is open (the panel takes any key, but the hints around it are
+    /// about the screen).
+    fn hint_layers(&self) -> Vec<&'static super::keymap::Keymap> {
+        let (keys, op) = self.key_mode();
+        let keys = match (keys, &self.screen) {
+            (Keys::Help, Screen::Form { .. }) if self.field.input().is_some() => Keys::PaperTyping,
+            (Keys::Help, Screen::Form { .. }) => Keys::Paper,
+            (Keys::Help, _) if self.field.input().is_some() => Keys::Typing,
+            (Keys::Help, _) => Keys::Choice,
+            (other, _) => other,
+        };
+        super::keymap::patient::layers(keys, op)
+    }
+
     /// A hint's key names filled in from the tables of the screen showing (see
     /// [`super::keymap::fill_keys`]).
     pub fn keys_hint(&self, template: &str) -> String {
-        let (keys, op) = self.key_mode();
-        super::keymap::fill_keys(template, &super::keymap::patient::layers(keys, op))
+        super::keymap::fill_keys(template, &self.hint_layers())
+    }
+
+    /// The name of the first key that does `intent` on the screen showing ("←", "Esc"), for a
+    /// button's label; `None` when no key does it here.
+    pub fn key_name(&self, intent: Intent) -> Option<String> {
+        self.hint_layers()
+            .into_iter()
+            .find_map(|t| t.key_for(intent))
+            .map(super::keymap::Key::name)
     }
 
     /// Shows a step, loading its current answer into the field. In paper mode the step is the

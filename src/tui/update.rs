@@ -149,34 +149,24 @@ fn route(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
 }
 
 fn input(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
-    if m.kiosk.is_some() && m.screen == Screen::Thanks && !screens::thanks::settled(m) {
-        // Keys still being pressed by the patient who just sent do not start the next form.
-        return Vec::new();
-    }
-    if m.kiosk.is_some() {
-        let was_warned = idle_warning_showing_for(m);
-        if let Some(k) = &mut m.kiosk {
-            k.last_activity = m.now;
-        }
-        if was_warned {
-            return Vec::new(); // the key or tap only says "I'm still here"
-        }
-    }
+    let was_warned = idle_warning_showing_for(m);
     // Keys become intents here, through the tables of the screen showing (crate::tui::keymap):
-    // no screen reads a key code.
+    // no screen reads a key code. A key without one still says someone is there.
     let msg = match msg {
         Msg::Key(k) => {
             let (keys, op) = m.key_mode();
-            match keymap::patient::intent(keys, op, &k) {
-                Some(i) => Msg::Intent(i),
-                None => return Vec::new(),
-            }
+            keymap::patient::intent(keys, op, &k).map_or(Msg::Touched, Msg::Intent)
         }
         other => other,
     };
     let on_staff_screen = matches!(m.screen, Screen::StaffPin { .. } | Screen::StaffMenu { .. });
     if m.kiosk.is_some() {
-        // A touch-only kiosk: the "Staff" tap target does what F12 does.
+        if let Some(k) = &mut m.kiosk {
+            k.last_activity = m.now;
+        }
+        // Staff come first, whatever is showing: F12 (or the "Staff" tap target of a
+        // touch-only kiosk) opens the PIN entry at once, even over "Are you still there?" and
+        // in the thank-you screen's first moments.
         let staff_asked = matches!(
             msg,
             Msg::Intent(Intent::Staff) | Msg::Tap(Target::Button(Action::Staff))
@@ -184,6 +174,15 @@ fn input(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
         if staff_asked && !on_staff_screen {
             screens::staff::open_pin(m, AfterPin::Menu);
             return Vec::new();
+        }
+    }
+    if m.kiosk.is_some() && m.screen == Screen::Thanks && !screens::thanks::settled(m) {
+        // Keys still being pressed by the patient who just sent do not start the next form.
+        return Vec::new();
+    }
+    if m.kiosk.is_some() {
+        if was_warned {
+            return Vec::new(); // the key or tap only says "I'm still here"
         }
     } else if let Msg::Intent(i) = &msg {
         // With a staff PIN set, a safety pause cannot be left by stopping the program from the

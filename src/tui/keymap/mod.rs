@@ -472,6 +472,7 @@ fn intent_named(name: &str) -> Option<Intent> {
         "separator" => Intent::Separator,
         "clear" => Intent::Clear,
         "quit" => Intent::Quit,
+        "dismiss" => Intent::Dismiss,
         _ => return None,
     })
 }

@@ -64,7 +64,7 @@ const NEXT: Binding = bind(
     Some("next"),
 );
 const BACK: Binding = bind(
-    &[Plain(K::Esc), Plain(K::Left), Plain(K::PageUp)],
+    &[Plain(K::Left), Plain(K::Esc), Plain(K::PageUp)],
     I::Back,
     Some("back"),
 );
@@ -115,7 +115,7 @@ static CHOICE: Keymap = Keymap {
     typing: Typing::No,
     bindings: &[
         bind(
-            &[Plain(K::F(1)), Plain(K::Char('?'))],
+            &[Plain(K::Char('?')), Plain(K::F(1))],
             I::Help,
             Some("why we ask"),
         ),
@@ -558,6 +558,9 @@ mod tests {
             (s::INTAKE_HINT, Mode::Intake, Operator::Staff),
             (s::FORM_KEYS, Mode::Paper, Operator::Staff),
             (s::FORM_KEYS_SHORT, Mode::PaperTyping, Operator::Staff),
+            (s::STAFF_STEP_KEYS, Mode::Choice, Operator::Staff),
+            (s::STAFF_STEP_KEYS, Mode::Typing, Operator::Staff),
+            (s::HELP_CLOSES, Mode::Help, Operator::Patient),
         ];
         for (template, mode, op) in shown {
             let filled = fill_keys(template, &layers(*mode, *op));

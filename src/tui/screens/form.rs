@@ -529,8 +529,16 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
     };
     let does = enter_does(m, *section, *focus);
     let next_l = format!("{does} →");
-    let back_l = format!("← {}", strings::FORM_BACK);
-    let help_l = format!("? {}", strings::HELP_SHORT);
+    let back_l = format!(
+        "{} {}",
+        m.key_name(Intent::PrevField).unwrap_or_default(),
+        strings::FORM_BACK
+    );
+    let help_l = format!(
+        "{} {}",
+        m.key_name(Intent::Help).unwrap_or_default(),
+        strings::HELP_SHORT
+    );
     let mut buttons = vec![(back_l.as_str(), Action::Back, false)];
     if area.width >= 60 {
         buttons.push((help_l.as_str(), Action::Help, false));

@@ -37,7 +37,7 @@ pub fn update(m: &mut Model<'_>, step: Step, msg: Msg) -> Vec<Effect> {
     let item = at.item;
     let room = max_chars(m, item);
     match msg {
-        Msg::Intent(i) => on_intent(m, step, at, room, i),
+        Msg::Intent(i) => on_intent(m, at, room, i),
         Msg::Tap(Target::Option(i)) => {
             if let Field::Quantity { unit, .. } = &mut m.field {
                 if i < m.session.questionnaire().item(item).unit_choices().len() {
@@ -50,7 +50,7 @@ pub fn update(m: &mut Model<'_>, step: Step, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Tap(Target::Button(Action::Next)) => next(m, at),
-        Msg::Tap(Target::Button(Action::Back)) => back(m, step),
+        Msg::Tap(Target::Button(Action::Back)) => back_keeping(m, at),
         Msg::Tap(Target::Button(Action::Help)) => {
             m.help_open = true;
             Vec::new()
@@ -71,13 +71,13 @@ pub fn update(m: &mut Model<'_>, step: Step, msg: Msg) -> Vec<Effect> {
 
 /// What an intent does on a question (the tables `Choice` and `Typing` of
 /// `crate::tui::keymap::patient` say which keys give which).
-fn on_intent(m: &mut Model<'_>, step: Step, at: At, room: usize, i: Intent) -> Vec<Effect> {
+fn on_intent(m: &mut Model<'_>, at: At, room: usize, i: Intent) -> Vec<Effect> {
     let item = at.item;
     let typing = m.field.input().is_some();
     match i {
         Intent::Help => m.help_open = true,
         Intent::Next => return next(m, at),
-        Intent::Back => return back(m, step),
+        Intent::Back => return back_keeping(m, at),
         Intent::Up | Intent::Down => {
             let by = if i == Intent::Up { -1 } else { 1 };
             if let Field::Quantity { unit, .. } = &mut m.field {
@@ -122,6 +122,26 @@ fn on_intent(m: &mut Model<'_>, step: Step, at: At, room: usize, i: Intent) -> V
         _ => {}
     }
     Vec::new()
+}
+
+/// Back from a question: an answer typed and not yet confirmed is kept when it is a valid one
+/// (the patient typed it; going back to check something must not lose it, nor may an Esc
+/// pressed by mistake), as when the program is stopped. A choice is not: an option picked and not confirmed is only a focus. If keeping
+/// the answer raises a safety pause, the pause comes first.
+fn back_keeping(m: &mut Model<'_>, at: At) -> Vec<Effect> {
+    let step = Step::Item(at);
+    // From the review, Back returns there and leaves the answer as it was (a change abandoned).
+    let mut effects = if m.field.input().is_some() && m.back_to_review.is_none() {
+        keep_on_screen(m, at)
+    } else {
+        Vec::new()
+    };
+    if !effects.is_empty() && m.session.pending_pause().is_some() {
+        effects.extend(advance(m, step));
+    } else {
+        effects.extend(back(m, step));
+    }
+    effects
 }
 
 /// Typing in a text, number or date field (question screens and the paper form alike): typed

@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::{
-    Action, At, ChoiceStyle, Field, HitMap, ItemIdx, ItemKind, Model, QuestionKind, Step,
+    Action, At, ChoiceStyle, Field, HitMap, Intent, ItemIdx, ItemKind, Model, QuestionKind, Step,
     UnicodeWidthStr, fill, focus, option_keys, options, strings, theme,
 };
 
@@ -189,21 +189,31 @@ fn draw_item(
     } else {
         strings::NEXT
     };
+    // The buttons name the key that does what they do here ("← Back" on a choice, "Esc Back"
+    // in a typed answer, where ← moves the cursor).
+    let back_key = m.key_name(Intent::Back).unwrap_or_default();
+    let help_key = m.key_name(Intent::Help).unwrap_or_default();
     let (back_l, help_l, next_l) = if narrow {
         let next_label = if m.back_to_review.is_some() {
             strings::BACK_TO_REVIEW_SHORT
         } else {
             next_label
         };
+        // Narrow: a key named by one sign ("←", "?") still shows; a longer name ("Esc", "F1")
+        // gives its room to the Next button, whose "(Enter)" must fit.
+        let short = |key: &str, label: &str| match key.chars().count() {
+            1 => format!("{key} {label}"),
+            _ => label.to_owned(),
+        };
         (
-            "← Back".to_owned(),
-            "? Help".to_owned(),
+            short(&back_key, strings::BACK),
+            short(&help_key, strings::HELP_SHORT),
             format!("{next_label} →"),
         )
     } else {
         (
-            format!("← {}", strings::BACK),
-            format!("? {}", strings::HELP),
+            format!("{back_key} {}", strings::BACK),
+            format!("{help_key} {}", strings::HELP),
             format!("{next_label} →"),
         )
     };
@@ -277,7 +287,7 @@ fn draw_item(
         };
         let avail = bottom.saturating_sub(y + message_h);
         if text_h + min_field > avail {
-            let hint = m.keys_hint(&hint_text(it));
+            let hint = question_hint(m, it);
             let hint_h = theme::text_height(&hint, body.width);
             let field_y = text_h + hint_h + 1;
             // Options one under another, each label wrapped in full; a quantity with units:
@@ -376,7 +386,7 @@ fn draw_item(
         ItemKind::Info => put(f, &mut y, &it.text, theme::bold()),
         ItemKind::Question(_) => {
             put(f, &mut y, &it.text, theme::bold());
-            let hint = m.keys_hint(&hint_text(it));
+            let hint = question_hint(m, it);
             // Room goes to the question, then the field, then the message; the hint and blank
             // lines only when there is space left for a full-size field.
             let hint_h = theme::text_height(&hint, body.width);
@@ -425,7 +435,25 @@ fn draw_item(
             width: body.width.saturating_sub(2),
             height: h,
         };
-        theme::overlay(f, r, strings::HELP, help);
+        let title = format!(
+            "{} · {}",
+            strings::HELP,
+            crate::tui::keymap::fill_keys(
+                strings::HELP_CLOSES,
+                &[crate::tui::keymap::keymap(crate::tui::keymap::Mode::Help)]
+            )
+        );
+        theme::overlay(f, r, &title, help);
+    }
+}
+
+/// The lines under a question: how to answer it, and for reception the keys that move on.
+fn question_hint(m: &Model<'_>, it: &crate::questionnaire::Item) -> String {
+    let hint = m.keys_hint(&hint_text(it));
+    if m.mode == crate::tui::model::Mode::Staff {
+        format!("{hint}\n{}", m.keys_hint(strings::STAFF_STEP_KEYS))
+    } else {
+        hint
     }
 }
 
