@@ -56,7 +56,7 @@ pub fn new_record(s: &Session<'_>, draft: Option<DraftId>, completed_at: Timesta
         completed_at,
         patient_name,
         outcome: s.outcome().as_str().to_owned(),
-        counts: [counts[0].1, counts[1].1, counts[2].1],
+        counts: counts.to_array(),
         answers_json: crate::text::json_compact(&serde_json::Value::Object(answers))
             .unwrap_or_default(),
         latches_json: latches_to_json(s),
@@ -70,7 +70,7 @@ pub fn stored_latches(s: &Session<'_>) -> Vec<StoredLatch> {
     s.latches()
         .iter()
         .map(|l| StoredLatch {
-            flag: q.flags[l.flag as usize].id.clone(),
+            flag: q.flags[l.flag.to_usize()].id.clone(),
             fired_at: ts(l.fired_at),
             answers: l
                 .answers
@@ -164,7 +164,7 @@ pub fn latches_from_stored(
             }),
         };
         out.push(Latch {
-            flag: flag as u32,
+            flag: crate::questionnaire::FlagIdx::at(flag),
             fired_at: ts(&l.fired_at)?,
             answers,
             changed: match &l.changed {

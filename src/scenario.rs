@@ -279,7 +279,7 @@ pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diag
         let fired: Vec<&str> = session
             .fired()
             .iter()
-            .map(|&f| q.flags[f as usize].id.as_str())
+            .map(|&f| q.flags[f.to_usize()].id.as_str())
             .collect();
         let expected: Vec<&str> = sc
             .flags
@@ -336,11 +336,11 @@ pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diag
             let fired = session
                 .fired()
                 .iter()
-                .find(|&&f| q.flags[f as usize].id == *id);
+                .find(|&&f| q.flags[f.to_usize()].id == *id);
             match fired {
                 None => failures.push(format!("text of `{id}`: the flag did not fire")),
                 Some(&f) => {
-                    let got = crate::summary::fill(session, &q.flags[f as usize].text).0;
+                    let got = crate::summary::fill(session, &q.flags[f.to_usize()].text).0;
                     if got != want {
                         failures.push(format!(
                             "text of `{id}`:\n                expected {want}\n                got      {got}"

@@ -303,7 +303,7 @@ proptest! {
         }
         for (i, it) in q.items.iter().enumerate() {
             let j = back.item_index(&it.id).expect("same id");
-            prop_assert_eq!(a.is_visible(i as ItemIdx), b.is_visible(j), "{}", it.id);
+            prop_assert_eq!(a.is_visible(ItemIdx::at(i)), b.is_visible(j), "{}", it.id);
         }
     }
 }

@@ -125,7 +125,9 @@ fn every_screen_says_what_enter_does() {
             continue;
         }
         let mut m = model(baseline(&q), Mode::Run);
-        m.go_to(triage::engine::Step::base(i as u32));
+        m.go_to(triage::engine::Step::base(
+            triage::questionnaire::ItemIdx::at(i),
+        ));
         screens.push((it.id.clone(), m));
     }
     let mut review_send = model(baseline(&q), Mode::Run);
@@ -153,7 +155,7 @@ fn every_screen_says_what_enter_does() {
     let mut sections = model(baseline(&q), Mode::Staff);
     sections.screen = Screen::Sections {
         focus: 0,
-        back: triage::engine::Step::base(1),
+        back: triage::engine::Step::base(triage::questionnaire::ItemIdx::new(1)),
     };
     screens.push(("sections".into(), sections));
     let mut intake = model(Session::new(&q, common::visit()), Mode::Staff);

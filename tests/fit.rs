@@ -56,7 +56,9 @@ fn every_shipped_question_shows_all_its_answers_at_80x24() {
         for mode in [Mode::Run, Mode::Staff] {
             for message in [None, Some(strings::NEED_CHOICE)] {
                 let mut m = Model::new(Session::new(&q, common::visit()), mode, t0());
-                m.go_to(triage::engine::Step::base(i as u32));
+                m.go_to(triage::engine::Step::base(
+                    triage::questionnaire::ItemIdx::at(i),
+                ));
                 m.message = message.map(str::to_owned);
                 let (text, hits) = draw(&m, 80, 24);
                 let shown = flat(&text);

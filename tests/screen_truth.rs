@@ -121,7 +121,7 @@ fn empty_answer_message_counts_only_answers_out_of_sight() {
         for mode in [Mode::Run, Mode::Staff] {
             for (w, h) in [(40, 12), (44, 14), (50, 16), (60, 16), (80, 24)] {
                 let mut m = Model::new(new_session(&q, common::visit(), mode), mode, t0());
-                m.go_to(Step::base(i as u32));
+                m.go_to(Step::base(triage::questionnaire::ItemIdx::at(i)));
                 update(&mut m, key(KeyCode::Enter));
                 if m.message.is_none() {
                     // Answered already (reception's preset answers): Enter moved on.

@@ -559,7 +559,7 @@ fn whole_on_pages(s: &triage::engine::Session<'_>, page: &str) -> Vec<String> {
             problems.push(format!("row `{}` not whole: {text}", row.label));
         }
     }
-    for i in 0..q.items.len() as u32 {
+    for i in q.item_indices() {
         if let Some(triage::answer::Answer::Text(t)) = s.answer(i)
             && !all.contains(&squash(t))
         {
@@ -674,7 +674,7 @@ fn every_flag_fires_in_some_scenario() {
             b.session
                 .fired()
                 .iter()
-                .map(|&f| q.flags[f as usize].id.clone()),
+                .map(|&f| q.flags[f.to_usize()].id.clone()),
         );
     }
     let never: Vec<&str> = q

@@ -47,7 +47,9 @@ fn every_question_is_reachable_at_40x12() {
             (Mode::Run, (60, 16)),
         ] {
             let mut m = Model::new(Session::new(&q, common::visit()), mode, t0);
-            m.go_to(triage::engine::Step::base(i as u32));
+            m.go_to(triage::engine::Step::base(
+                triage::questionnaire::ItemIdx::at(i),
+            ));
             let mut seen = String::new();
             let mut last = String::new();
             let steps = it.options().len() + 40;
@@ -96,7 +98,9 @@ fn pause_phone_numbers_show_at_40x12() {
     let t0: jiff::Timestamp = "2025-06-02T09:00:00Z".parse().expect("ts");
     let mut m = Model::new(Session::new(&q, common::visit()), Mode::Run, t0);
     m.screen = Screen::Pause {
-        flag: q.flags.iter().position(|f| f.id == "S14").expect("S14") as u32,
+        flag: triage::questionnaire::FlagIdx::at(
+            q.flags.iter().position(|f| f.id == "S14").expect("S14"),
+        ),
         at: q.item_index("g_self_harm").expect("item"),
     };
     for (w, h) in [(40, 12), (44, 13), (80, 24)] {

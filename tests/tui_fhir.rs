@@ -43,7 +43,7 @@ fn on<'q>(q: &'q Questionnaire, step: Step) -> Model<'q> {
     m
 }
 
-fn at(item: u32, k: &[u16]) -> At {
+fn at(item: triage::questionnaire::ItemIdx, k: &[u16]) -> At {
     At {
         item,
         inst: Inst::from_slice(k).expect("depth"),

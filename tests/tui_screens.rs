@@ -100,7 +100,9 @@ fn screens<'q>(q: &'q Questionnaire, ex: &'q Questionnaire) -> Vec<(&'static str
     list.push(("confirm", confirm));
     let mut pause = model(baseline(q));
     pause.screen = Screen::Pause {
-        flag: q.flags.iter().position(|f| f.id == "S14").expect("S14") as u32,
+        flag: triage::questionnaire::FlagIdx::at(
+            q.flags.iter().position(|f| f.id == "S14").expect("S14"),
+        ),
         at: q.item_index("g_self_harm").expect("item"),
     };
     list.push(("pause", pause));

@@ -68,7 +68,9 @@ pub fn answer_values(
             .get(*o as usize)
             .ok_or_else(|| format!("item '{}' has no option {o}", it.id))?;
         if opt.value == OTHER {
-            let text = (i + 1..it.end)
+            let text = i
+                .next()
+                .up_to(it.end)
                 .find(|&c| is_other_text(q, c))
                 .and_then(|c| {
                     answer_of(At {
@@ -233,7 +235,7 @@ impl Tree {
             }
             paths[p as usize] = Some(path.clone().into_boxed_slice());
             let children = &kids[p as usize];
-            if !children.is_empty() || q.item(at.item).end > at.item + 1 {
+            if !children.is_empty() || q.item(at.item).end > at.item.next() {
                 let mut out = Vec::with_capacity(children.len());
                 for (k, &c) in children.iter().enumerate() {
                     path.push(k as u32);

@@ -5,18 +5,18 @@
 use std::ops::Range;
 
 use super::syntax::{Ast, AstKind, CmpOp, Lit, Quant};
-use super::{Expr, Ref, Ty, Val};
+use super::{Expr, ItemIdx, Ref, Ty, Val};
 
 /// What the compiler needs to know about the questionnaire.
 pub trait Scope {
     /// The item or value a name refers to, and its type.
     fn resolve(&self, name: &str) -> Option<(Ref, Ty)>;
     /// The index of an option value of a choice question.
-    fn option_index(&self, question: u32, value: &str) -> Option<u32>;
+    fn option_index(&self, question: ItemIdx, value: &str) -> Option<u32>;
     /// All option values of a choice question, in order.
-    fn option_values(&self, question: u32) -> Vec<String>;
+    fn option_values(&self, question: ItemIdx) -> Vec<String>;
     /// The id of a question (for messages).
-    fn question_id(&self, question: u32) -> String;
+    fn question_id(&self, question: ItemIdx) -> String;
     /// Every name that could be used (for "did you mean").
     fn names(&self) -> Vec<String>;
 }
@@ -298,7 +298,7 @@ impl Cx<'_> {
         }
     }
 
-    fn multi_subject(&mut self, subject: &Ast, op: &str) -> Option<u32> {
+    fn multi_subject(&mut self, subject: &Ast, op: &str) -> Option<ItemIdx> {
         let (_, ty) = self.value(subject)?;
         match ty {
             Ty::Set(q) => Some(q),
@@ -329,7 +329,7 @@ impl Cx<'_> {
     }
 
     /// Resolves quoted option values against question `q`, reporting each unknown one.
-    fn options(&mut self, q: u32, values: &[(Lit, Range<usize>)]) -> Option<Vec<u32>> {
+    fn options(&mut self, q: ItemIdx, values: &[(Lit, Range<usize>)]) -> Option<Vec<u32>> {
         let mut out = Vec::new();
         let mut ok = true;
         for (lit, span) in values {

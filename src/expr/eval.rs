@@ -4,28 +4,28 @@
 
 use jiff::civil::Date;
 
-use super::{CmpOp, Expr, Ref, Val};
+use super::{CmpOp, DerivedIdx, Expr, ItemIdx, Ref, Val};
 use crate::answer::Answer;
 
 /// What evaluation reads. Hidden questions must come back as `None`, like unanswered ones.
 pub trait Env {
     /// The answer to a question, or `None` if unanswered or hidden.
-    fn answer(&self, question: u32) -> Option<&Answer>;
+    fn answer(&self, question: ItemIdx) -> Option<&Answer>;
     /// A derived value, or `None` if it could not be worked out (inputs unanswered).
-    fn derived(&self, index: u32) -> Option<Val>;
+    fn derived(&self, index: DerivedIdx) -> Option<Val>;
     /// The expression of a derived value whose inputs should be listed as triggers, or `None`
     /// for a derived value marked `trigger = false` (a guard such as "calves chosen").
-    fn derived_explain(&self, index: u32) -> Option<&Expr>;
+    fn derived_explain(&self, index: DerivedIdx) -> Option<&Expr>;
     fn visit_date(&self) -> Date;
     /// Whether the FHIRPath condition `expr` holds in the context of item `item` (FHIR
     /// `enableWhenExpression`); false where no FHIR response is being evaluated.
-    fn path_holds(&self, expr: &super::fhirpath::Ast, item: u32) -> bool;
+    fn path_holds(&self, expr: &super::fhirpath::Ast, item: ItemIdx) -> bool;
 }
 
 /// One answer that contributed to a true condition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trigger {
-    pub question: u32,
+    pub question: ItemIdx,
     /// For multi-choice: only the options that matched; `None` means the whole answer.
     pub options: Option<Vec<u32>>,
 }
@@ -243,7 +243,7 @@ pub fn explain<E: Env + ?Sized>(e: &Expr, env: &E, out: &mut Vec<Trigger>) {
     }
 }
 
-fn push(out: &mut Vec<Trigger>, question: u32, options: Option<Vec<u32>>) {
+fn push(out: &mut Vec<Trigger>, question: ItemIdx, options: Option<Vec<u32>>) {
     if let Some(existing) = out.iter_mut().find(|t| t.question == question) {
         match (&mut existing.options, options) {
             (Some(have), Some(more)) => {

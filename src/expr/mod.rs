@@ -9,10 +9,12 @@
 mod compile;
 mod eval;
 pub mod fhirpath;
+mod index;
 pub mod syntax;
 
 pub use compile::{CompileError, Scope, compile, compile_bool};
 pub use eval::{Env, Trigger, eval, eval_bool, explain};
+pub use index::{DerivedIdx, FlagIdx, ItemIdx, OptionIdx};
 pub use syntax::CmpOp;
 
 use jiff::civil::Date;
@@ -21,9 +23,9 @@ use jiff::civil::Date;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Ref {
     /// A question (item index).
-    Question(u32),
+    Question(ItemIdx),
     /// A derived value (index into the questionnaire's derived list).
-    Derived(u32),
+    Derived(DerivedIdx),
     /// The date of the visit ("today").
     VisitDate,
 }
@@ -35,9 +37,9 @@ pub enum Ty {
     Num,
     Date,
     /// One option of the given question (single choice, yes/no).
-    Choice(u32),
+    Choice(ItemIdx),
     /// A set of options of the given multi-choice question.
-    Set(u32),
+    Set(ItemIdx),
     Text,
     /// A statement with no answer.
     Info,
@@ -87,13 +89,13 @@ pub enum Expr {
     },
     /// A multi-choice question includes one / any / all of `options`.
     Has {
-        question: u32,
+        question: ItemIdx,
         options: Box<[u32]>,
         all: bool,
     },
     Answered(Ref),
     /// How many options a multi-choice answer has.
-    Count(u32),
+    Count(ItemIdx),
     /// How many of the conditions are true.
     CountTrue(Box<[Expr]>),
     /// Whole years from the first date to the second (a birthday on the second date counts).
@@ -105,7 +107,7 @@ pub enum Expr {
     /// format depends on free text.
     TextCmp {
         op: CmpOp,
-        question: u32,
+        question: ItemIdx,
         value: Box<str>,
         time: bool,
     },
@@ -113,13 +115,13 @@ pub enum Expr {
     /// the item `item` (see [`Env::path_holds`]).
     Path {
         expr: Box<fhirpath::Ast>,
-        item: u32,
+        item: ItemIdx,
     },
 }
 
 impl Expr {
     /// "`question` has option `opt` chosen": `has` for a multi-choice, `=` for a single choice.
-    pub fn chose(question: u32, opt: u32, multi: bool) -> Expr {
+    pub fn chose(question: ItemIdx, opt: u32, multi: bool) -> Expr {
         let options = vec![opt].into_boxed_slice();
         if multi {
             Expr::Has {

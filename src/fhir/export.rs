@@ -64,7 +64,7 @@ pub fn questionnaire_to_fhir(q: &Questionnaire) -> Exported {
             _ => None,
         })
         .filter_map(|d| {
-            let dv = &q.derived[d as usize];
+            let dv = &q.derived[d.to_usize()];
             let Some(src) = q.expr_source(&dv.expr) else {
                 x.notes.push(format!(
                     "derived value `{}` cannot be written as text and is left out",
@@ -153,18 +153,18 @@ impl Exporter<'_> {
     fn children(&mut self, parent: Option<ItemIdx>) -> Vec<Value> {
         let q = self.q;
         let range = match parent {
-            Some(p) => p + 1..q.items[p as usize].end,
-            None => 0..q.items.len() as ItemIdx,
+            Some(p) => p.next().up_to(q.item(p).end),
+            None => ItemIdx::new(0).up_to(ItemIdx::at(q.items.len())),
         };
         range
-            .filter(|&i| q.items[i as usize].parent == parent)
+            .filter(|&i| q.items[i.to_usize()].parent == parent)
             .filter_map(|i| self.item(i))
             .collect()
     }
 
     fn item(&mut self, i: ItemIdx) -> Option<Value> {
         let q = self.q;
-        let it = &q.items[i as usize];
+        let it = &q.items[i.to_usize()];
         let mut out = json!({ "linkId": it.id, "text": it.text });
         let mut extensions: Vec<Value> = Vec::new();
         let mut kids: Vec<Value> = Vec::new();
@@ -239,7 +239,7 @@ impl Exporter<'_> {
     }
 
     fn question(&mut self, i: ItemIdx, k: &QuestionKind, out: &mut Value, ext: &mut Vec<Value>) {
-        let it = &self.q.items[i as usize];
+        let it = &self.q.items[i.to_usize()];
         match k {
             QuestionKind::Choice { style, options } => {
                 out["type"] = json!("choice");
@@ -351,7 +351,7 @@ impl Exporter<'_> {
 
     fn condition(&mut self, i: ItemIdx, c: &Expr, out: &mut Value, ext: &mut Vec<Value>) {
         let q = self.q;
-        let id = &q.items[i as usize].id;
+        let id = &q.items[i.to_usize()].id;
         match self.lower(c) {
             Ok((ews, behavior)) => {
                 if behavior != Behavior::One && ews.len() > 1 {
@@ -383,8 +383,8 @@ impl Exporter<'_> {
     /// The condition as `enableWhen` entries and how they combine, or why it cannot be.
     fn lower(&self, e: &Expr) -> Result<(Vec<Ew>, Behavior), String> {
         match e {
-            Expr::Get(Ref::Derived(d)) if self.q.derived[*d as usize].ty == Ty::Bool => {
-                self.lower(&self.q.derived[*d as usize].expr)
+            Expr::Get(Ref::Derived(d)) if self.q.derived[d.to_usize()].ty == Ty::Bool => {
+                self.lower(&self.q.derived[d.to_usize()].expr)
             }
             Expr::And(es) | Expr::Or(es) => {
                 let and = matches!(e, Expr::And(_));
@@ -419,12 +419,12 @@ impl Exporter<'_> {
         };
         match e {
             Expr::Not(inner) => self.atoms(inner, !negate),
-            Expr::Get(Ref::Derived(d)) if !negate && q.derived[*d as usize].ty == Ty::Bool => {
-                self.lower(&q.derived[*d as usize].expr)
+            Expr::Get(Ref::Derived(d)) if !negate && q.derived[d.to_usize()].ty == Ty::Bool => {
+                self.lower(&q.derived[d.to_usize()].expr)
             }
             Expr::Answered(Ref::Question(qi)) => Ok((
                 vec![json!({
-                    "question": q.items[*qi as usize].id,
+                    "question": q.items[qi.to_usize()].id,
                     "operator": "exists",
                     "answerBoolean": !negate,
                 })],
@@ -453,12 +453,12 @@ impl Exporter<'_> {
                 // any differs); both agree when the option excludes every other.
                 let exclusive = options
                     .iter()
-                    .all(|&o| q.items[*question as usize].options()[o as usize].exclusive);
+                    .all(|&o| q.items[question.to_usize()].options()[o as usize].exclusive);
                 if negate && !exclusive {
                     return Err(format!(
                         "`not ... has` on a multi-choice question: FHIR tools read `!=` on \
                          several answers differently unless the option (\"{}\") excludes the others",
-                        q.items[*question as usize].options()[options[0] as usize].value
+                        q.items[question.to_usize()].options()[options[0] as usize].value
                     ));
                 }
                 Ok(self.codings(*question, options, negate, !*all))
@@ -485,7 +485,7 @@ impl Exporter<'_> {
                 let answer = match lit {
                     Val::Num(n) => {
                         let integer = matches!(
-                            q.items[qi as usize].question(),
+                            q.items[qi.to_usize()].question(),
                             Some(QuestionKind::Number { integer: true, .. })
                         ) && n.fract() == 0.0;
                         if integer {
@@ -500,7 +500,7 @@ impl Exporter<'_> {
                 };
                 Ok((
                     vec![json!({
-                        "question": q.items[qi as usize].id,
+                        "question": q.items[qi.to_usize()].id,
                         "operator": op.symbol(),
                         answer.0: answer.1,
                     })],
@@ -509,7 +509,7 @@ impl Exporter<'_> {
             }
             Expr::Get(Ref::Derived(d)) => Err(format!(
                 "it reads the worked-out value `{}`",
-                q.derived[*d as usize].id
+                q.derived[d.to_usize()].id
             )),
             Expr::Get(_) | Expr::Answered(_) => unsupported(),
             Expr::And(_) | Expr::Or(_) if !negate => self.lower(e),
@@ -529,8 +529,8 @@ impl Exporter<'_> {
 
     /// `=` (or `!=`) entries for each option. Several options combine with `any` when the
     /// condition holds for any of them, else with `all`.
-    fn codings(&self, qi: u32, options: &[u32], ne: bool, any: bool) -> (Vec<Ew>, Behavior) {
-        let item = &self.q.items[qi as usize];
+    fn codings(&self, qi: ItemIdx, options: &[u32], ne: bool, any: bool) -> (Vec<Ew>, Behavior) {
+        let item = self.q.item(qi);
         let opts = item.options();
         let ews: Vec<Ew> = options
             .iter()

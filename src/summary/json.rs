@@ -16,13 +16,14 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
         }
     }
     let mut derived = Map::new();
-    for (d, def) in q.derived.iter().enumerate() {
-        let known = s.derived_known(d as u32);
-        let v = match s.derived_value(d as u32).filter(|_| known) {
+    for (d, def) in q.derived_indexed() {
+        let known = s.derived_known(d);
+        let v = match s.derived_value(d).filter(|_| known) {
             Some(crate::expr::Val::Bool(b)) => Value::Bool(b),
             Some(crate::expr::Val::Num(n)) => json!(n),
-            Some(_) => value_text(s, crate::expr::Ref::Derived(d as u32))
-                .map_or(Value::Null, Value::String),
+            Some(_) => {
+                value_text(s, crate::expr::Ref::Derived(d)).map_or(Value::Null, Value::String)
+            }
             None => Value::Null,
         };
         let v = match v {
@@ -78,15 +79,16 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
         })
         .collect();
     let not_asked: Vec<&str> = s.not_asked().map(|i| q.item(i).id.as_str()).collect();
+    let counts = super::counts(s);
     let mut out = json!({
         "questionnaire": { "id": q.meta.id, "version": q.meta.version, "title": q.meta.title, "content_hash": q.content_hash },
         "visit_date": super::iso(s.visit_date()),
         "outcome": outcome.as_str(),
         "outcome_text": format!("{} {}", o.text, q.outcome.footer),
         "counts": {
-            "stop": super::counts(s)[0].1,
-            "caution": super::counts(s)[1].1,
-            "note": super::counts(s)[2].1,
+            "stop": counts.stop,
+            "caution": counts.caution,
+            "note": counts.note,
         },
         "flags": flags,
         "derived": derived,

@@ -116,9 +116,9 @@ impl Importer<'_> {
                 return None;
             }
         };
-        let it = self.items[q as usize].clone();
+        let it = self.items[q.to_usize()].clone();
         let mismatch = |b: &mut Self| {
-            let id = b.items[q as usize].id.clone();
+            let id = b.items[q.to_usize()].id.clone();
             b.error(
                 at,
                 format!("`{key}` cannot be compared with the answers of '{id}'"),

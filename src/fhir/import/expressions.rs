@@ -69,7 +69,7 @@ impl Importer<'_> {
             if c == s {
                 return true;
             }
-            cur = self.items[c as usize].parent;
+            cur = self.items[c.to_usize()].parent;
         }
         false
     }
@@ -83,7 +83,7 @@ impl Importer<'_> {
             .filter(|(_, e)| e.name.as_deref() == Some(name) && self.encloses(e.scope, scope))
             .max_by_key(|(_, e)| {
                 e.scope
-                    .map_or(0, |s| self.items[s as usize].depth as u32 + 1)
+                    .map_or(0, |s| self.items[s.to_usize()].depth as u32 + 1)
             });
         match found {
             Some((_, e)) if e.source.is_none() => Err(format!(
@@ -105,7 +105,7 @@ impl Importer<'_> {
             .iter()
             .find(|e| e.name.as_deref() == Some(name))?;
         Some(match e.scope {
-            Some(s) => format!("item `{}`", self.items[s as usize].id),
+            Some(s) => format!("item `{}`", self.items[s.to_usize()].id),
             None => "the Questionnaire".to_owned(),
         })
     }

@@ -21,7 +21,7 @@ impl Importer<'_> {
         idx: ItemIdx,
         opts: &[Opt],
     ) -> Vec<Answer> {
-        let it = self.items[idx as usize].clone();
+        let it = self.items[idx.to_usize()].clone();
         let selected: Vec<u32> = opts
             .iter()
             .enumerate()
@@ -71,7 +71,7 @@ impl Importer<'_> {
             if quantity.is_some_and(|q| q.get("value").is_none()) {
                 continue;
             }
-            let it = self.items[idx as usize].clone();
+            let it = self.items[idx.to_usize()].clone();
             let mut a = one_initial(&it, g);
             if let (Some(Answer::Number(n)), Some(q)) = (&a, quantity) {
                 let choices = !it.unit_choices().is_empty();
@@ -143,7 +143,7 @@ impl Importer<'_> {
     fn initial_unit(&mut self, idx: ItemIdx, q: &Value) -> Option<u32> {
         let unit = super::item::coding_unit(q)?;
         q.get("code").and_then(Value::as_str)?;
-        let it = &mut self.items[idx as usize];
+        let it = &mut self.items[idx.to_usize()];
         let f = it.fhir.as_mut()?;
         let index = if f.units.is_empty() {
             None
@@ -205,9 +205,9 @@ impl Importer<'_> {
                 root: &empty,
             };
             let result = fhirpath::evaluate(&ast, &ctx, &[fhir_tree::node(&empty)]);
-            let it = &self.items[idx as usize];
+            let it = &self.items[idx.to_usize()];
             match result.map(|r| fhir_tree::to_answer(it, &r)) {
-                Ok(Some(a)) => self.items[idx as usize].initial = vec![a],
+                Ok(Some(a)) => self.items[idx.to_usize()].initial = vec![a],
                 Ok(None) => self.warn(&at, "initialExpression gives no value that fits the item: the question starts empty"),
                 Err(e) => self.error(&at, format!("initialExpression cannot be worked out ({e})")),
             }

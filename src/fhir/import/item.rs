@@ -162,7 +162,7 @@ impl Importer<'_> {
             && matches!(control.as_deref(), Some("help" | "flyover"))
             && let Some(p) = parent
         {
-            let it = &mut self.items[p as usize];
+            let it = &mut self.items[p.to_usize()];
             it.help = Some(match it.help.take() {
                 Some(h) => format!("{h}\n{text}"),
                 None => text,
@@ -173,10 +173,10 @@ impl Importer<'_> {
         if ty == "display"
             && control.is_none()
             && let Some(p) = parent
-            && link == format!("{}{}", self.items[p as usize].id, super::INTRO_SUFFIX)
+            && link == format!("{}{}", self.items[p.to_usize()].id, super::INTRO_SUFFIX)
             && let ItemKind::Group {
                 intro: intro @ None,
-            } = &mut self.items[p as usize].kind
+            } = &mut self.items[p.to_usize()].kind
         {
             *intro = Some(text);
             return;
@@ -190,7 +190,7 @@ impl Importer<'_> {
                 format!("the display hint `{c}` is ignored (triage shows every choice as a list)"),
             );
         }
-        let idx = self.items.len() as ItemIdx;
+        let idx = ItemIdx::at(self.items.len());
         let calculated = ext::first(obj, ext::CALCULATED).is_some();
         let repeats = self.flag(obj, path, "repeats");
         let mut required = self.flag(obj, path, "required");
@@ -221,7 +221,7 @@ impl Importer<'_> {
         };
         let read_only = (self.flag(obj, path, "readOnly") || calculated)
             && matches!(kind, ItemKind::Question(_));
-        let parent_hidden = parent.is_some_and(|p| self.items[p as usize].hidden);
+        let parent_hidden = parent.is_some_and(|p| self.items[p.to_usize()].hidden);
         let hidden = parent_hidden
             || ext::first(obj, ext::HIDDEN)
                 .and_then(|x| x.get("valueBoolean"))
@@ -240,7 +240,7 @@ impl Importer<'_> {
             review_label: None,
             in_full: false,
             parent,
-            end: idx + 1,
+            end: idx.next(),
             depth,
             show_if: None,
             required: required && (is_question || ty == "group") && !read_only && !hidden,
@@ -261,7 +261,7 @@ impl Importer<'_> {
             self.variable(x, &format!("{path}.extension"), Some(idx), Some(idx));
         }
         let initial = self.initial(obj, path, idx, &opts);
-        self.items[idx as usize].initial = initial;
+        self.items[idx.to_usize()].initial = initial;
         self.item_condition(obj, path, idx);
         if ty == "open-choice" && !opts.is_empty() {
             self.other_text(&link, idx, opts.len(), repeats, depth);
@@ -288,7 +288,7 @@ impl Importer<'_> {
                 }
             }
         }
-        self.items[idx as usize].end = self.items.len() as ItemIdx;
+        self.items[idx.to_usize()].end = ItemIdx::at(self.items.len());
     }
 
     /// enableWhen, enableWhenExpression, triage's own condition and answer rule: kept until
@@ -334,7 +334,7 @@ impl Importer<'_> {
     /// The free-text "something else" of an open-choice: a child shown when that option is
     /// chosen.
     fn other_text(&mut self, link: &str, idx: ItemIdx, n_opts: usize, repeats: bool, depth: u8) {
-        let other_idx = self.items.len() as ItemIdx;
+        let other_idx = ItemIdx::at(self.items.len());
         let opt = n_opts.saturating_sub(1) as u32;
         self.items.push(Item {
             id: format!("{link}{OTHER_SUFFIX}"),
@@ -349,13 +349,13 @@ impl Importer<'_> {
             review_label: None,
             in_full: false,
             parent: Some(idx),
-            end: other_idx + 1,
+            end: other_idx.next(),
             depth: depth.saturating_add(1),
             show_if: Some(crate::expr::Expr::chose(idx, opt, repeats)),
             required: true,
             valid_if: None,
             read_only: false,
-            hidden: self.items[idx as usize].hidden,
+            hidden: self.items[idx.to_usize()].hidden,
             initial: Vec::new(),
             occurs: None,
             fhir: Some(FhirItem {

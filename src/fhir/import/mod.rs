@@ -140,7 +140,7 @@ pub fn load_fhir_with(src: &str, local: Option<&std::path::Path>) -> Loaded {
     for (i, it) in b.items.iter().enumerate() {
         names.insert(
             it.id.clone(),
-            (Ref::Question(i as ItemIdx), item_ty(i as ItemIdx, it)),
+            (Ref::Question(ItemIdx::at(i)), item_ty(ItemIdx::at(i), it)),
         );
     }
     let derived = b.triage_derived(obj, &mut names);
@@ -148,7 +148,7 @@ pub fn load_fhir_with(src: &str, local: Option<&std::path::Path>) -> Loaded {
     let logic_exprs = b.compile_exprs();
     for p in std::mem::take(&mut b.pending) {
         if let Some(c) = b.condition(&p, &names) {
-            let it = &mut b.items[p.item as usize];
+            let it = &mut b.items[p.item.to_usize()];
             it.show_if = Some(match it.show_if.take() {
                 Some(prev) => crate::expr::Expr::And(vec![prev, c].into_boxed_slice()),
                 None => c,
@@ -379,7 +379,10 @@ impl Importer<'_> {
             let trigger = ext::sub(e, "trigger") != Some("false");
             match compile_text(expr_text, names, &self.items, false) {
                 Ok((expr, ty)) => {
-                    names.insert(id.to_owned(), (Ref::Derived(derived.len() as u32), ty));
+                    names.insert(
+                        id.to_owned(),
+                        (Ref::Derived(DerivedIdx::at(derived.len())), ty),
+                    );
                     derived.push(Derived {
                         id: id.to_owned(),
                         expr,
@@ -401,7 +404,7 @@ impl Importer<'_> {
         for (item, path, rule, message) in std::mem::take(&mut self.valid_ifs) {
             match compile_text(&rule, names, &self.items, true) {
                 Ok((e, _)) => {
-                    self.items[item as usize].valid_if = Some((e, clean::clean_line(&message)))
+                    self.items[item.to_usize()].valid_if = Some((e, clean::clean_line(&message)))
                 }
                 Err(e) => self.error(
                     &format!("{path}.extension"),
@@ -413,9 +416,9 @@ impl Importer<'_> {
 
     /// Evaluation order; loops are allowed in FHIR and evaluated until they settle.
     fn order(&mut self, derived: &[Derived]) -> (Vec<Node>, bool) {
-        let nodes: Vec<Node> = (0..self.items.len() as u32)
+        let nodes: Vec<Node> = ItemIdx::all(self.items.len())
             .map(Node::Item)
-            .chain((0..derived.len() as u32).map(Node::Derived))
+            .chain(DerivedIdx::all(derived.len()).map(Node::Derived))
             .collect();
         let items_ref = &self.items;
         let deps = |n: Node| -> Vec<Node> {
@@ -423,7 +426,7 @@ impl Importer<'_> {
             let mut out = Vec::new();
             match n {
                 Node::Item(i) => {
-                    let it = &items_ref[i as usize];
+                    let it = &items_ref[i.to_usize()];
                     if let Some(p) = it.parent {
                         out.push(Node::Item(p));
                     }
@@ -431,7 +434,7 @@ impl Importer<'_> {
                         e.refs(&mut refs);
                     }
                 }
-                Node::Derived(d) => derived[d as usize].expr.refs(&mut refs),
+                Node::Derived(d) => derived[d.to_usize()].expr.refs(&mut refs),
             }
             out.extend(refs.into_iter().filter_map(|r| match r {
                 Ref::Question(q) => Some(Node::Item(q)),
@@ -446,7 +449,7 @@ impl Importer<'_> {
                 .iter()
                 .flat_map(|(a, z)| [a, z])
                 .filter_map(|n| match n {
-                    Node::Item(i) => Some(self.items[*i as usize].id.clone()),
+                    Node::Item(i) => Some(self.items[i.to_usize()].id.clone()),
                     Node::Derived(_) => None,
                 })
                 .collect();

@@ -49,7 +49,10 @@ impl Builder<'_> {
             None => raw,
         };
         for (i, d) in raw.iter().enumerate() {
-            self.declare(&d.get_ref().id, Some((Ref::Derived(i as u32), Ty::Unknown)));
+            self.declare(
+                &d.get_ref().id,
+                Some((Ref::Derived(DerivedIdx::at(i)), Ty::Unknown)),
+            );
         }
         let asts: Vec<Option<syntax::Ast>> =
             raw.iter().map(|d| self.parse(&d.get_ref().expr)).collect();
@@ -115,8 +118,10 @@ impl Builder<'_> {
                         );
                         continue;
                     }
-                    self.names
-                        .insert(d.id.get_ref().clone(), (Ref::Derived(i as u32), ty));
+                    self.names.insert(
+                        d.id.get_ref().clone(),
+                        (Ref::Derived(DerivedIdx::at(i)), ty),
+                    );
                     out[i] = Some(Derived {
                         id: d.id.get_ref().clone(),
                         expr: e,
@@ -200,7 +205,7 @@ impl Builder<'_> {
                 let p = match r {
                     Ref::Question(q) => Some(q),
                     Ref::Derived(d) if depth < derived.len() => {
-                        go(d as usize, derived, memo, depth + 1)
+                        go(d.to_usize(), derived, memo, depth + 1)
                     }
                     _ => None,
                 };
@@ -226,7 +231,7 @@ impl Builder<'_> {
                 Target::ShowIf(i) => (*i, false, "is shown only when"),
                 Target::ValidIf(i, _) => (*i, true, "is checked with"),
             };
-            let item = &self.items[idx as usize];
+            let item = &self.items[idx.to_usize()];
             let Some(e) = (match target {
                 Target::ShowIf(_) => item.show_if.as_ref(),
                 Target::ValidIf(..) => item.valid_if.as_ref().map(|(e, _)| e),
@@ -242,8 +247,8 @@ impl Builder<'_> {
                 let (pos, via) = match r {
                     Ref::Question(q) => (Some(q), None),
                     Ref::Derived(d) => (
-                        derived_max[d as usize],
-                        derived[d as usize].as_ref().map(|d| d.id.clone()),
+                        derived_max[d.to_usize()],
+                        derived[d.to_usize()].as_ref().map(|d| d.id.clone()),
                     ),
                     Ref::VisitDate => (None, None),
                 };
@@ -251,7 +256,7 @@ impl Builder<'_> {
                 if own_ok && pos == idx {
                     continue;
                 }
-                let later = &self.items[pos as usize].id;
+                let later = &self.items[pos.to_usize()].id;
                 if subtree.contains(&pos) {
                     let msg = match &via {
                         Some(v) if *later == id => format!(
@@ -288,7 +293,7 @@ impl Builder<'_> {
             let mut out = Vec::new();
             match node {
                 Node::Item(i) => {
-                    let it = &self.items[i as usize];
+                    let it = &self.items[i.to_usize()];
                     if let Some(p) = it.parent {
                         out.push(Node::Item(p));
                     }
@@ -297,7 +302,7 @@ impl Builder<'_> {
                     }
                 }
                 Node::Derived(d) => {
-                    if let Some(d) = &derived[d as usize] {
+                    if let Some(d) = &derived[d.to_usize()] {
                         d.expr.refs(&mut refs);
                     }
                 }
@@ -309,9 +314,9 @@ impl Builder<'_> {
             }));
             out
         };
-        let all: Vec<Node> = (0..n_items as u32)
+        let all: Vec<Node> = ItemIdx::all(n_items)
             .map(Node::Item)
-            .chain((0..derived.len() as u32).map(Node::Derived))
+            .chain(DerivedIdx::all(derived.len()).map(Node::Derived))
             .collect();
         topo_order(&all, deps)
     }

@@ -54,11 +54,11 @@ impl Builder<'_> {
                 .iter()
                 .filter_map(|r| match r {
                     Ref::Question(q) => Some(*q),
-                    Ref::Derived(d) => derived_max.get(*d as usize).copied().flatten(),
+                    Ref::Derived(d) => derived_max.get(d.to_usize()).copied().flatten(),
                     Ref::VisitDate => None,
                 })
                 .max()
-                .unwrap_or(0);
+                .unwrap_or(ItemIdx::new(0));
             out.push(Flag {
                 id: f.id.get_ref().clone(),
                 severity: *f.severity.get_ref(),
@@ -214,7 +214,7 @@ impl Builder<'_> {
             e.refs(&mut refs);
             for r in refs {
                 if let Ref::Derived(d) = r {
-                    used[d as usize] = true;
+                    used[d.to_usize()] = true;
                 }
             }
         };
@@ -257,7 +257,7 @@ impl Builder<'_> {
         }
         for r in template_refs {
             if let Ref::Derived(d) = r {
-                used[d as usize] = true;
+                used[d.to_usize()] = true;
             }
         }
         for (i, d) in raw_derived.iter().enumerate() {
@@ -298,7 +298,7 @@ impl Builder<'_> {
                 );
                 continue;
             }
-            let item = &self.items[i as usize];
+            let item = &self.items[i.to_usize()];
             let answer = crate::questionnaire::values::answer_for_item(
                 item,
                 &crate::questionnaire::values::RawValue::from_toml(v),

@@ -258,23 +258,23 @@ impl Scope for NameScope<'_> {
     fn resolve(&self, name: &str) -> Option<(Ref, Ty)> {
         self.names.get(name).copied()
     }
-    fn option_index(&self, question: u32, value: &str) -> Option<u32> {
+    fn option_index(&self, question: ItemIdx, value: &str) -> Option<u32> {
         self.items
-            .get(question as usize)?
+            .get(question.to_usize())?
             .options()
             .iter()
             .position(|o| o.value == value)
             .map(|i| i as u32)
     }
-    fn option_values(&self, question: u32) -> Vec<String> {
+    fn option_values(&self, question: ItemIdx) -> Vec<String> {
         self.items
-            .get(question as usize)
+            .get(question.to_usize())
             .map(|it| it.options().iter().map(|o| o.value.clone()).collect())
             .unwrap_or_default()
     }
-    fn question_id(&self, question: u32) -> String {
+    fn question_id(&self, question: ItemIdx) -> String {
         self.items
-            .get(question as usize)
+            .get(question.to_usize())
             .map(|it| it.id.clone())
             .unwrap_or_default()
     }
@@ -436,11 +436,11 @@ impl Builder<'_> {
             match target {
                 Target::ShowIf(i) => {
                     let e = self.condition(src, &scope_items);
-                    self.items[*i as usize].show_if = e;
+                    self.items[i.to_usize()].show_if = e;
                 }
                 Target::ValidIf(i, msg) => {
                     if let Some(e) = self.condition(src, &scope_items) {
-                        self.items[*i as usize].valid_if = Some((e, msg.clone()));
+                        self.items[i.to_usize()].valid_if = Some((e, msg.clone()));
                     }
                 }
             }
@@ -638,7 +638,7 @@ impl Builder<'_> {
 
     fn section(&mut self, sec: &S<RawSection>, pending: &mut Vec<(Target, S<String>)>) {
         let s = sec.get_ref();
-        let idx = self.items.len() as ItemIdx;
+        let idx = ItemIdx::at(self.items.len());
         self.declare(&s.id, Some((Ref::Question(idx), Ty::Info)));
         let title = self.text(&s.title);
         self.items.push(Item {
@@ -652,7 +652,7 @@ impl Builder<'_> {
             review_label: None,
             in_full: false,
             parent: None,
-            end: idx + 1,
+            end: idx.next(),
             depth: 0,
             show_if: None,
             required: false,
@@ -677,7 +677,7 @@ impl Builder<'_> {
         for q in &s.question {
             self.question(q, idx, pending);
         }
-        self.items[idx as usize].end = self.items.len() as ItemIdx;
+        self.items[idx.to_usize()].end = ItemIdx::at(self.items.len());
     }
 
     fn not_for(&mut self, span: Range<usize>, key: &str, kind: RawType) {

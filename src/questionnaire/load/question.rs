@@ -11,7 +11,7 @@ impl Builder<'_> {
     ) {
         let q = rq.get_ref();
         let kind = *q.kind.get_ref();
-        let idx = self.items.len() as ItemIdx;
+        let idx = ItemIdx::at(self.items.len());
         // Report keys that this type does not use.
         let is_choice = matches!(kind, RawType::Single | RawType::Multi);
         if let (Some(o), false) = (&q.options, is_choice) {
@@ -169,7 +169,7 @@ impl Builder<'_> {
             review_label,
             in_full,
             parent: Some(parent),
-            end: idx + 1,
+            end: idx.next(),
             depth: 1,
             show_if: None,
             required,

@@ -127,7 +127,9 @@ impl Questionnaire {
                     WordedPart::Wording(i) => out.push_str(self.meta.wording[*i].text()),
                 }
             }
-            self.items[worded.item as usize].text = out;
+            if let Some(it) = self.items.get_mut(worded.item.to_usize()) {
+                it.text = out;
+            }
         }
         Ok(())
     }

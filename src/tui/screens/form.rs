@@ -81,7 +81,7 @@ pub fn pages(q: &Questionnaire) -> Vec<ItemIdx> {
     {
         let group = matches!(it.kind, ItemKind::Group { .. });
         if group || !loose {
-            out.push(i as ItemIdx);
+            out.push(ItemIdx::at(i));
         }
         loose = !group;
     }
@@ -104,19 +104,21 @@ fn page_end(q: &Questionnaire, page: ItemIdx) -> ItemIdx {
     if matches!(it.kind, ItemKind::Group { .. }) {
         return it.end;
     }
-    ((page + 1)..q.items.len() as ItemIdx)
+    page.next()
+        .up_to(ItemIdx::at(q.items.len()))
         .find(|&i| {
             let it = q.item(i);
             it.parent.is_none() && matches!(it.kind, ItemKind::Group { .. })
         })
-        .unwrap_or(q.items.len() as ItemIdx)
+        .unwrap_or(ItemIdx::at(q.items.len()))
 }
 
 /// The questions of `section` (a page, see [`pages`]) shown as fields, in order: visible, not
 /// read-only.
 pub fn fields(m: &Model<'_>, section: ItemIdx) -> Vec<ItemIdx> {
     let q = m.session.questionnaire();
-    (section..page_end(q, section))
+    section
+        .up_to(page_end(q, section))
         .filter(|&i| m.session.is_step(i) && matches!(q.item(i).kind, ItemKind::Question(_)))
         .collect()
 }
