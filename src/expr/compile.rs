@@ -5,14 +5,14 @@
 use std::ops::Range;
 
 use super::syntax::{Ast, AstKind, CmpOp, Lit, Quant};
-use super::{Expr, ItemIdx, Ref, Ty, Val};
+use super::{Expr, ItemIdx, OptionIdx, Ref, Ty, Val};
 
 /// What the compiler needs to know about the questionnaire.
 pub trait Scope {
     /// The item or value a name refers to, and its type.
     fn resolve(&self, name: &str) -> Option<(Ref, Ty)>;
     /// The index of an option value of a choice question.
-    fn option_index(&self, question: ItemIdx, value: &str) -> Option<u32>;
+    fn option_index(&self, question: ItemIdx, value: &str) -> Option<OptionIdx>;
     /// All option values of a choice question, in order.
     fn option_values(&self, question: ItemIdx) -> Vec<String>;
     /// The id of a question (for messages).
@@ -329,7 +329,7 @@ impl Cx<'_> {
     }
 
     /// Resolves quoted option values against question `q`, reporting each unknown one.
-    fn options(&mut self, q: ItemIdx, values: &[(Lit, Range<usize>)]) -> Option<Vec<u32>> {
+    fn options(&mut self, q: ItemIdx, values: &[(Lit, Range<usize>)]) -> Option<Vec<OptionIdx>> {
         let mut out = Vec::new();
         let mut ok = true;
         for (lit, span) in values {

@@ -4,7 +4,7 @@
 
 use jiff::civil::Date;
 
-use super::{CmpOp, DerivedIdx, Expr, ItemIdx, Ref, Val};
+use super::{CmpOp, DerivedIdx, Expr, ItemIdx, OptionIdx, Ref, Val};
 use crate::answer::Answer;
 
 /// What evaluation reads. Hidden questions must come back as `None`, like unanswered ones.
@@ -26,7 +26,8 @@ pub trait Env {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trigger {
     pub question: ItemIdx,
-    /// For multi-choice: only the options that matched; `None` means the whole answer.
+    /// For multi-choice: only the options that matched (as [`Answer::Multi`] holds them, so
+    /// the list can stand in for the answer); `None` means the whole answer.
     pub options: Option<Vec<u32>>,
 }
 
@@ -67,7 +68,7 @@ fn get<E: Env + ?Sized>(r: Ref, env: &E) -> Option<Val> {
         Ref::VisitDate => Some(Val::Date(env.visit_date())),
         Ref::Derived(d) => env.derived(d),
         Ref::Question(q) => match env.answer(q)? {
-            Answer::Choice(i) => Some(Val::Choice(*i)),
+            Answer::Choice(i) => Some(Val::Choice(OptionIdx::new(*i))),
             Answer::Number(n) => Some(Val::Num(*n)),
             Answer::Quantity { base, .. } => base.map(Val::Num),
             Answer::Date(d) => Some(Val::Date(d.resolved_for(env.visit_date()))),
@@ -103,9 +104,9 @@ pub fn eval_bool<E: Env + ?Sized>(e: &Expr, env: &E) -> bool {
         } => match env.answer(*question) {
             Some(Answer::Multi(list)) => {
                 if *all {
-                    options.iter().all(|o| list.contains(o))
+                    options.iter().all(|o| list.contains(&o.get()))
                 } else {
-                    options.iter().any(|o| list.contains(o))
+                    options.iter().any(|o| list.contains(&o.get()))
                 }
             }
             _ => false,
@@ -232,7 +233,7 @@ pub fn explain<E: Env + ?Sized>(e: &Expr, env: &E, out: &mut Vec<Trigger>) {
             if let Some(Answer::Multi(list)) = env.answer(*question) {
                 let matched: Vec<u32> = options
                     .iter()
-                    .copied()
+                    .map(|o| o.get())
                     .filter(|o| list.contains(o))
                     .collect();
                 if !matched.is_empty() {

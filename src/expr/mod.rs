@@ -68,7 +68,7 @@ pub enum Val {
     Bool(bool),
     Num(f64),
     Date(Date),
-    Choice(u32),
+    Choice(OptionIdx),
 }
 
 /// A compiled, type-checked expression.
@@ -84,13 +84,13 @@ pub enum Expr {
     /// A single-choice value is one of `options` (`=` and `in`); negated for `!=` / `not in`.
     OneOf {
         subject: Box<Expr>,
-        options: Box<[u32]>,
+        options: Box<[OptionIdx]>,
         negated: bool,
     },
     /// A multi-choice question includes one / any / all of `options`.
     Has {
         question: ItemIdx,
-        options: Box<[u32]>,
+        options: Box<[OptionIdx]>,
         all: bool,
     },
     Answered(Ref),
@@ -121,7 +121,7 @@ pub enum Expr {
 
 impl Expr {
     /// "`question` has option `opt` chosen": `has` for a multi-choice, `=` for a single choice.
-    pub fn chose(question: ItemIdx, opt: u32, multi: bool) -> Expr {
+    pub fn chose(question: ItemIdx, opt: OptionIdx, multi: bool) -> Expr {
         let options = vec![opt].into_boxed_slice();
         if multi {
             Expr::Has {

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::expr::{CmpOp, Expr, Ref, Ty, Val};
 use crate::questionnaire::{
-    ChoiceStyle, DateBound, ItemIdx, ItemKind, QuestionKind, Questionnaire,
+    ChoiceStyle, DateBound, ItemIdx, ItemKind, OptionIdx, QuestionKind, Questionnaire,
 };
 
 use super::import::{HELP_SUFFIX, INTRO_SUFFIX, ext};
@@ -451,14 +451,18 @@ impl Exporter<'_> {
                 }
                 // FHIR tools differ on `!=` for a question with several answers (none equal, or
                 // any differs); both agree when the option excludes every other.
+                let it = q.item(*question);
                 let exclusive = options
                     .iter()
-                    .all(|&o| q.items[question.to_usize()].options()[o as usize].exclusive);
+                    .all(|&o| it.option(o).is_some_and(|o| o.exclusive));
                 if negate && !exclusive {
                     return Err(format!(
                         "`not ... has` on a multi-choice question: FHIR tools read `!=` on \
                          several answers differently unless the option (\"{}\") excludes the others",
-                        q.items[question.to_usize()].options()[options[0] as usize].value
+                        options
+                            .first()
+                            .and_then(|&o| it.option(o))
+                            .map_or("", |o| o.value.as_str())
                     ));
                 }
                 Ok(self.codings(*question, options, negate, !*all))
@@ -529,12 +533,17 @@ impl Exporter<'_> {
 
     /// `=` (or `!=`) entries for each option. Several options combine with `any` when the
     /// condition holds for any of them, else with `all`.
-    fn codings(&self, qi: ItemIdx, options: &[u32], ne: bool, any: bool) -> (Vec<Ew>, Behavior) {
+    fn codings(
+        &self,
+        qi: ItemIdx,
+        options: &[OptionIdx],
+        ne: bool,
+        any: bool,
+    ) -> (Vec<Ew>, Behavior) {
         let item = self.q.item(qi);
-        let opts = item.options();
         let ews: Vec<Ew> = options
             .iter()
-            .filter_map(|&o| opts.get(o as usize))
+            .filter_map(|&o| item.option(o))
             .map(|o| {
                 let mut coding = json!({"code": o.value});
                 if let Some(s) = &o.system {

@@ -1,7 +1,7 @@
 //! Compiled conditions written back as source text in triage's condition language, for exports
 //! (`triage convert`) that must carry a condition FHIR cannot express.
 
-use crate::expr::{Expr, ItemIdx, Ref, Ty, Val};
+use crate::expr::{Expr, ItemIdx, OptionIdx, Ref, Ty, Val};
 
 use super::model::Questionnaire;
 
@@ -34,11 +34,11 @@ impl Questionnaire {
         }
     }
 
-    fn option_list(&self, question: ItemIdx, options: &[u32]) -> Option<String> {
-        let opts = self.items.get(question.to_usize())?.options();
+    fn option_list(&self, question: ItemIdx, options: &[OptionIdx]) -> Option<String> {
+        let item = self.items.get(question.to_usize())?;
         let mut vals = Vec::with_capacity(options.len());
         for &o in options {
-            let v = &opts.get(o as usize)?.value;
+            let v = &item.option(o)?.value;
             if v.contains('"') {
                 return None;
             }

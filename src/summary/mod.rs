@@ -171,8 +171,7 @@ pub fn value_text_for(s: &Session<'_>, r: Ref, usage: TextUse) -> Option<String>
                 (Val::Date(d), _) => iso(d),
                 (Val::Choice(o), Ty::Choice(item)) => q
                     .item(item)
-                    .options()
-                    .get(o as usize)
+                    .option(o)
                     .map_or("?", |x| x.doctor_label())
                     .to_owned(),
                 (Val::Choice(o), _) => o.to_string(),

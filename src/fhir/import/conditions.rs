@@ -145,11 +145,11 @@ impl Importer<'_> {
                         CmpOp::Gt => v > n,
                         CmpOp::Ge => v >= n,
                     };
-                    let matching: Vec<u32> = values
+                    let matching: Vec<OptionIdx> = values
                         .iter()
                         .enumerate()
                         .filter(|(_, v)| hit(**v))
-                        .map(|(i, _)| i as u32)
+                        .map(|(i, _)| OptionIdx::at(i))
                         .collect();
                     let is = if *style == ChoiceStyle::Multi {
                         Expr::Has {
@@ -205,7 +205,7 @@ impl Importer<'_> {
                     self.error(at, format!("'{code}' is not an answer of '{id}'"));
                     return None;
                 };
-                let opt = opt as u32;
+                let opt = OptionIdx::at(opt);
                 let is = Expr::chose(q, opt, *style == ChoiceStyle::Multi);
                 match cmp {
                     CmpOp::Eq => Some(is),

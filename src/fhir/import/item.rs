@@ -335,7 +335,7 @@ impl Importer<'_> {
     /// chosen.
     fn other_text(&mut self, link: &str, idx: ItemIdx, n_opts: usize, repeats: bool, depth: u8) {
         let other_idx = ItemIdx::at(self.items.len());
-        let opt = n_opts.saturating_sub(1) as u32;
+        let opt = OptionIdx::at(n_opts.saturating_sub(1));
         self.items.push(Item {
             id: format!("{link}{OTHER_SUFFIX}"),
             kind: ItemKind::Question(QuestionKind::Text {

@@ -258,13 +258,12 @@ impl Scope for NameScope<'_> {
     fn resolve(&self, name: &str) -> Option<(Ref, Ty)> {
         self.names.get(name).copied()
     }
-    fn option_index(&self, question: ItemIdx, value: &str) -> Option<u32> {
+    fn option_index(&self, question: ItemIdx, value: &str) -> Option<OptionIdx> {
         self.items
             .get(question.to_usize())?
-            .options()
-            .iter()
-            .position(|o| o.value == value)
-            .map(|i| i as u32)
+            .options_indexed()
+            .find(|(_, o)| o.value == value)
+            .map(|(i, _)| i)
     }
     fn option_values(&self, question: ItemIdx) -> Vec<String> {
         self.items

@@ -519,6 +519,16 @@ impl Item {
         }
     }
 
+    /// The option at `o`, or `None` if the item has no such option (or is not a choice).
+    pub fn option(&self, o: OptionIdx) -> Option<&ChoiceOption> {
+        self.options().get(o.to_usize())
+    }
+
+    /// Every option with its index, in order.
+    pub fn options_indexed(&self) -> impl DoubleEndedIterator<Item = (OptionIdx, &ChoiceOption)> {
+        OptionIdx::all(self.options().len()).zip(self.options())
+    }
+
     pub fn doctor_label(&self) -> &str {
         self.short.as_deref().unwrap_or(&self.text)
     }
