@@ -32,6 +32,10 @@ fn number(n: f64) -> Json {
 }
 
 /// `valueQuantity` with the unit's name, system and code.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "`kids`, `paths` and `steps` are all `n` long and positions are below `n`; JSON objects are made by `json!({..})` just above (IndexMut on an object inserts, it cannot panic)"
+)]
 fn quantity(value: f64, unit: Option<&crate::questionnaire::FhirUnit>) -> Json {
     let mut qv = json!({ "value": number(value) });
     if let Some(u) = unit {
@@ -50,6 +54,10 @@ fn quantity(value: f64, unit: Option<&crate::questionnaire::FhirUnit>) -> Json {
 /// at occurrence `at`. An open-choice's "something else" becomes the typed text, read with
 /// `answer_of`. Errors: an option index the item does not have, or an integer option whose value
 /// is not a number (never written as 0 or left out silently).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "`kids`, `paths` and `steps` are all `n` long and positions are below `n`; JSON objects are made by `json!({..})` just above (IndexMut on an object inserts, it cannot panic)"
+)]
 pub fn answer_values(
     q: &Questionnaire,
     at: At,
@@ -195,6 +203,10 @@ impl Tree {
 
     /// Builds the tree for `steps` (a layout's list) with `parent` positions; `answers` gives
     /// an occurrence's answer values, or `None` when it has none or is disabled.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "`kids`, `paths` and `steps` are all `n` long and positions are below `n`; JSON objects are made by `json!({..})` just above (IndexMut on an object inserts, it cannot panic)"
+    )]
     pub fn build(
         q: &Questionnaire,
         steps: &[Step],
@@ -218,6 +230,10 @@ impl Tree {
             }
         }
         let mut paths: Vec<Option<Box<[u32]>>> = vec![None; n];
+        #[allow(
+            clippy::indexing_slicing,
+            reason = "`kids`, `paths` and `steps` are all `n` long and positions are below `n`; JSON objects are made by `json!({..})` just above (IndexMut on an object inserts, it cannot panic)"
+        )]
         fn make(
             q: &Questionnaire,
             steps: &[Step],

@@ -94,6 +94,10 @@ impl Answers {
 /// What removing instance `at` of a repeating item does to a key `x` (an answer's occurrence,
 /// or a count or mark kept by occurrence): nothing, drop it (it was inside), or move it to the
 /// instance one lower (it was in a later instance).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+)]
 pub(super) fn after_removal(q: &Questionnaire, at: At, x: At) -> Option<Option<At>> {
     let level = at.inst.len().checked_sub(1)?;
     let k = at.inst.last()?;
@@ -169,6 +173,10 @@ enum Only {
 impl Layout {
     /// Lays out every occurrence from the instance counts of repeating items and the answers of
     /// multi-choice questions with per-answer children.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     pub fn build(q: &Questionnaire, answers: &Answers, counts: &BTreeMap<At, u16>) -> Layout {
         let n = q.items.len();
         let mut l = Layout {
@@ -214,6 +222,10 @@ impl Layout {
     }
 
     #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     fn expand(
         &mut self,
         q: &Questionnaire,
@@ -304,6 +316,10 @@ impl Layout {
         }
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     fn push(&mut self, s: Step, parent: u32) -> u32 {
         let pos = self.list.len() as u32;
         if let Step::Item(at) = s {
@@ -355,6 +371,10 @@ impl Layout {
         }
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     pub fn at(&self, pos: u32) -> At {
         self.list[pos as usize].at()
     }

@@ -199,14 +199,14 @@ impl Env for View<'_> {
     fn answer(&self, question: ItemIdx) -> Option<&Answer> {
         let at = self.resolve(question)?;
         let pos = self.layout.pos(at)?;
-        if self.visible[pos as usize] {
+        if self.visible.get(pos as usize).copied().unwrap_or(false) {
             self.answers.get(at)
         } else {
             None
         }
     }
     fn derived(&self, index: DerivedIdx) -> Option<Val> {
-        self.derived[index.to_usize()]
+        self.derived.get(index.to_usize()).copied().flatten()
     }
     fn derived_explain(&self, index: DerivedIdx) -> Option<&Expr> {
         let d = self.q.derived_at(index);
@@ -402,6 +402,10 @@ impl<'q> Session<'q> {
 
     /// One pass over the evaluation order: each occurrence's visibility, then each derived
     /// value, reading `enableWhenExpression` results from `conds`.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     fn compute_once(&mut self, conds: Option<&std::collections::HashMap<u32, bool>>) {
         for &node in &self.q.order {
             match node {
@@ -661,6 +665,10 @@ impl<'q> Session<'q> {
     /// The enabled occurrences of an item's direct children inside occurrence `at` (the
     /// top-level items for `None`), in order: for a question asked per chosen answer, its
     /// children under every answer.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     pub fn children_of(&self, at: Option<At>) -> Vec<At> {
         let (parent, range) = match at {
             Some(a) => match self.layout.pos(a) {
@@ -689,7 +697,10 @@ impl<'q> Session<'q> {
             let Some(def) = self.q.derived.get(d.to_usize()) else {
                 continue;
             };
-            if std::mem::replace(&mut seen[d.to_usize()], true) {
+            if seen
+                .get_mut(d.to_usize())
+                .is_none_or(|s| std::mem::replace(s, true))
+            {
                 continue;
             }
             let mut refs = Vec::new();
@@ -717,7 +728,10 @@ impl<'q> Session<'q> {
         let mut seen = vec![false; self.q.derived.len()];
         while let Some(d) = stack.pop() {
             let def = self.q.derived.get(d.to_usize())?;
-            if std::mem::replace(&mut seen[d.to_usize()], true) {
+            if seen
+                .get_mut(d.to_usize())
+                .is_none_or(|s| std::mem::replace(s, true))
+            {
                 continue;
             }
             let mut refs = Vec::new();

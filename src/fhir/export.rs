@@ -24,6 +24,10 @@ pub struct Exported {
     pub notes: Vec<String>,
 }
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "writes into a JSON object made by `json!({..})` just above: `Value`'s IndexMut inserts into an object and cannot panic"
+)]
 pub fn questionnaire_to_fhir(q: &Questionnaire) -> Exported {
     let mut x = Exporter {
         q,
@@ -64,7 +68,7 @@ pub fn questionnaire_to_fhir(q: &Questionnaire) -> Exported {
             _ => None,
         })
         .filter_map(|d| {
-            let dv = &q.derived[d.to_usize()];
+            let dv = q.derived_at(d);
             let Some(src) = q.expr_source(&dv.expr) else {
                 x.notes.push(format!(
                     "derived value `{}` cannot be written as text and is left out",
@@ -157,14 +161,18 @@ impl Exporter<'_> {
             None => ItemIdx::new(0).up_to(ItemIdx::at(q.items.len())),
         };
         range
-            .filter(|&i| q.items[i.to_usize()].parent == parent)
+            .filter(|&i| q.item(i).parent == parent)
             .filter_map(|i| self.item(i))
             .collect()
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "writes into a JSON object made by `json!({..})` just above: `Value`'s IndexMut inserts into an object and cannot panic"
+    )]
     fn item(&mut self, i: ItemIdx) -> Option<Value> {
         let q = self.q;
-        let it = &q.items[i.to_usize()];
+        let it = q.item(i);
         let mut out = json!({ "linkId": it.id, "text": it.text });
         let mut extensions: Vec<Value> = Vec::new();
         let mut kids: Vec<Value> = Vec::new();
@@ -238,8 +246,12 @@ impl Exporter<'_> {
         Some(out)
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "writes into a JSON object made by `json!({..})` just above: `Value`'s IndexMut inserts into an object and cannot panic"
+    )]
     fn question(&mut self, i: ItemIdx, k: &QuestionKind, out: &mut Value, ext: &mut Vec<Value>) {
-        let it = &self.q.items[i.to_usize()];
+        let it = self.q.item(i);
         match k {
             QuestionKind::Choice { style, options } => {
                 out["type"] = json!("choice");
@@ -351,7 +363,7 @@ impl Exporter<'_> {
 
     fn condition(&mut self, i: ItemIdx, c: &Expr, out: &mut Value, ext: &mut Vec<Value>) {
         let q = self.q;
-        let id = &q.items[i.to_usize()].id;
+        let id = &q.item(i).id;
         match self.lower(c) {
             Ok((ews, behavior)) => {
                 if behavior != Behavior::One && ews.len() > 1 {
@@ -383,8 +395,8 @@ impl Exporter<'_> {
     /// The condition as `enableWhen` entries and how they combine, or why it cannot be.
     fn lower(&self, e: &Expr) -> Result<(Vec<Ew>, Behavior), String> {
         match e {
-            Expr::Get(Ref::Derived(d)) if self.q.derived[d.to_usize()].ty == Ty::Bool => {
-                self.lower(&self.q.derived[d.to_usize()].expr)
+            Expr::Get(Ref::Derived(d)) if self.q.derived_at(*d).ty == Ty::Bool => {
+                self.lower(&self.q.derived_at(*d).expr)
             }
             Expr::And(es) | Expr::Or(es) => {
                 let and = matches!(e, Expr::And(_));
@@ -419,12 +431,12 @@ impl Exporter<'_> {
         };
         match e {
             Expr::Not(inner) => self.atoms(inner, !negate),
-            Expr::Get(Ref::Derived(d)) if !negate && q.derived[d.to_usize()].ty == Ty::Bool => {
-                self.lower(&q.derived[d.to_usize()].expr)
+            Expr::Get(Ref::Derived(d)) if !negate && q.derived_at(*d).ty == Ty::Bool => {
+                self.lower(&q.derived_at(*d).expr)
             }
             Expr::Answered(Ref::Question(qi)) => Ok((
                 vec![json!({
-                    "question": q.items[qi.to_usize()].id,
+                    "question": q.item(*qi).id,
                     "operator": "exists",
                     "answerBoolean": !negate,
                 })],
@@ -489,7 +501,7 @@ impl Exporter<'_> {
                 let answer = match lit {
                     Val::Num(n) => {
                         let integer = matches!(
-                            q.items[qi.to_usize()].question(),
+                            q.item(qi).question(),
                             Some(QuestionKind::Number { integer: true, .. })
                         ) && n.fract() == 0.0;
                         if integer {
@@ -504,7 +516,7 @@ impl Exporter<'_> {
                 };
                 Ok((
                     vec![json!({
-                        "question": q.items[qi.to_usize()].id,
+                        "question": q.item(qi).id,
                         "operator": op.symbol(),
                         answer.0: answer.1,
                     })],
@@ -513,7 +525,7 @@ impl Exporter<'_> {
             }
             Expr::Get(Ref::Derived(d)) => Err(format!(
                 "it reads the worked-out value `{}`",
-                q.derived[d.to_usize()].id
+                q.derived_at(*d).id
             )),
             Expr::Get(_) | Expr::Answered(_) => unsupported(),
             Expr::And(_) | Expr::Or(_) if !negate => self.lower(e),
@@ -533,6 +545,10 @@ impl Exporter<'_> {
 
     /// `=` (or `!=`) entries for each option. Several options combine with `any` when the
     /// condition holds for any of them, else with `all`.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "writes into a JSON object made by `json!({..})` just above: `Value`'s IndexMut inserts into an object and cannot panic"
+    )]
     fn codings(
         &self,
         qi: ItemIdx,

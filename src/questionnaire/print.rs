@@ -16,8 +16,8 @@ impl Questionnaire {
 
     pub(crate) fn ref_name(&self, r: Ref) -> &str {
         match r {
-            Ref::Question(i) => &self.items[i.to_usize()].id,
-            Ref::Derived(d) => &self.derived[d.to_usize()].id,
+            Ref::Question(i) => &self.item(i).id,
+            Ref::Derived(d) => &self.derived_at(d).id,
             Ref::VisitDate => "visit_date",
         }
     }
@@ -26,7 +26,7 @@ impl Questionnaire {
     pub(crate) fn choice_question(&self, subject: &Expr) -> Option<ItemIdx> {
         match subject {
             Expr::Get(Ref::Question(q)) => Some(*q),
-            Expr::Get(Ref::Derived(d)) => match self.derived[d.to_usize()].ty {
+            Expr::Get(Ref::Derived(d)) => match self.derived_at(*d).ty {
                 Ty::Choice(q) => Some(q),
                 _ => None,
             },
@@ -120,7 +120,7 @@ impl Questionnaire {
                 options,
                 all,
             } => {
-                out.push_str(&self.items[question.to_usize()].id);
+                out.push_str(&self.item(*question).id);
                 out.push_str(match (options.len() == 1, all) {
                     (true, _) => " has ",
                     (false, false) => " has any ",
@@ -129,7 +129,7 @@ impl Questionnaire {
                 out.push_str(&self.option_list(*question, options)?);
             }
             Expr::Answered(r) => out.push_str(&format!("answered({})", self.ref_name(*r))),
-            Expr::Count(q) => out.push_str(&format!("count({})", self.items[q.to_usize()].id)),
+            Expr::Count(q) => out.push_str(&format!("count({})", self.item(*q).id)),
             Expr::CountTrue(es) => {
                 out.push_str("count_true(");
                 for (i, e) in es.iter().enumerate() {

@@ -7,6 +7,10 @@ use super::{Context, ordered_flags, trigger_texts, value_text};
 use crate::answers;
 use crate::engine::{AlertStatus, Latch, Problem, Session};
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "writes into a JSON object made by `json!({..})` just above: `Value`'s IndexMut inserts into an object and cannot panic"
+)]
 pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
     let q = s.questionnaire();
     let mut answers_map = Map::new();
@@ -137,6 +141,10 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
 
 /// A latched flag's record: when it fired, on which answers, what became of the staff alert,
 /// who released the pause, and whether the answers were changed afterwards.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "writes into a JSON object made by `json!({..})` just above: `Value`'s IndexMut inserts into an object and cannot panic"
+)]
 pub fn latch_json(s: &Session<'_>, l: &Latch) -> Value {
     let q = s.questionnaire();
     let ts = |t: Option<jiff::Timestamp>| t.map_or(Value::Null, |t| json!(t.to_string()));

@@ -165,7 +165,7 @@ pub fn value_text_for(s: &Session<'_>, r: Ref, usage: TextUse) -> Option<String>
                 return None;
             }
             let v = s.derived_value(d)?;
-            Some(match (v, q.derived[d.to_usize()].ty) {
+            Some(match (v, q.derived_at(d).ty) {
                 (Val::Bool(b), _) => if b { "yes" } else { "no" }.to_owned(),
                 (Val::Num(n), _) => fmt_num(n),
                 (Val::Date(d), _) => iso(d),
@@ -293,7 +293,7 @@ pub struct TriggerText {
 /// answers that made it fire, as they were then.
 pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, usage: TextUse) -> Vec<TriggerText> {
     let q = s.questionnaire();
-    let flag = &q.flags[f.flag.to_usize()];
+    let flag = q.flag_at(f.flag);
     let mut out: Vec<TriggerText> = Vec::new();
     let latched_then = s.latch(f.flag).filter(|_| !s.holds_now(f.flag));
     if let Some(l) = latched_then {
@@ -368,7 +368,7 @@ fn at_hhmm(t: Option<jiff::Timestamp>) -> String {
 /// the release (pause flags), and a later change of the answers behind it.
 pub fn latch_story(s: &Session<'_>, l: &Latch) -> Vec<String> {
     let q = s.questionnaire();
-    let flag = &q.flags[l.flag.to_usize()];
+    let flag = q.flag_at(l.flag);
     let mut out = Vec::new();
     if flag.action == Some(crate::questionnaire::FlagAction::Pause) {
         out.push(match &l.alert {
@@ -412,7 +412,7 @@ pub fn not_assessed_text(s: &Session<'_>, why: NotAssessed) -> String {
     let q = s.questionnaire();
     match why {
         NotAssessed::EndedByRule { flag } => {
-            let f = &q.flags[flag.to_usize()];
+            let f = q.flag_at(flag);
             crate::strings::not_assessed_by_rule(&f.id, q.item(f.position).doctor_label())
         }
         NotAssessed::EndedByStaff { after } => {
@@ -428,7 +428,7 @@ pub fn ordered_flags<'q>(s: &Session<'q>) -> Vec<(&'q Flag, FiredFlag)> {
     let mut fired: Vec<(&Flag, FiredFlag)> = s
         .fired_flags()
         .into_iter()
-        .map(|f| (&q.flags[f.flag.to_usize()], f))
+        .map(|f| (q.flag_at(f.flag), f))
         .collect();
     fired.sort_by_key(|(flag, f)| (std::cmp::Reverse(flag.severity), f.flag));
     fired
