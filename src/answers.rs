@@ -71,7 +71,10 @@ fn nest(
         let len = groups.last().map_or(0, |(k, _)| *k as usize + 1);
         let mut out = vec![serde_json::Value::Null; len];
         for (k, list) in &groups {
-            out[*k as usize] = nest(q, levels, list, depth + 1);
+            // `len` is one past the largest `k` (the groups are in order).
+            if let Some(slot) = out.get_mut(*k as usize) {
+                *slot = nest(q, levels, list, depth + 1);
+            }
         }
         serde_json::Value::Array(out)
     } else {
@@ -141,11 +144,8 @@ pub fn fill_session(session: &mut Session<'_>, answers: &[FileAnswer]) -> Vec<Di
         .collect();
     if let Some(first) = hidden.first() {
         let ids: Vec<&str> = hidden.iter().map(|a| a.id.as_str()).collect();
-        let message = if ids.len() == 1 {
-            format!(
-                "the answer to `{}` is ignored: with these answers the question is not asked",
-                ids[0]
-            )
+        let message = if let [id] = ids.as_slice() {
+            format!("the answer to `{id}` is ignored: with these answers the question is not asked")
         } else {
             format!(
                 "{} answers are ignored: with these answers their questions are not asked: {}",

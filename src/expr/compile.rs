@@ -488,23 +488,25 @@ impl Cx<'_> {
                 if !arity(self, 1) {
                     return None;
                 }
-                let AstKind::Name(n) = &args[0].kind else {
+                let [arg] = args else { return None };
+                let AstKind::Name(n) = &arg.kind else {
                     self.error(
-                        &args[0].span,
+                        &arg.span,
                         "`answered` takes a question or derived id".into(),
                         "not a name",
                         None,
                     );
                     return None;
                 };
-                let (r, _) = self.name(n, &args[0].span)?;
+                let (r, _) = self.name(n, &arg.span)?;
                 Some((Expr::Answered(r), Ty::Bool))
             }
             "count" => {
                 if !arity(self, 1) {
                     return None;
                 }
-                let q = self.multi_subject(&args[0], "count")?;
+                let [arg] = args else { return None };
+                let q = self.multi_subject(arg, "count")?;
                 Some((Expr::Count(q), Ty::Num))
             }
             "count_true" => {
@@ -529,8 +531,9 @@ impl Cx<'_> {
                 if !arity(self, 2) {
                     return None;
                 }
-                let a = self.date_arg(&args[0], name);
-                let b = self.date_arg(&args[1], name);
+                let [a, b] = args else { return None };
+                let a = self.date_arg(a, name);
+                let b = self.date_arg(b, name);
                 let (a, b) = (Box::new(a?), Box::new(b?));
                 Some((
                     if name == "years_between" {

@@ -81,6 +81,10 @@ fn children(s: &Session<'_>, parent: Option<At>) -> Vec<Value> {
 /// Response items for enabled occurrences in order: each instance of a repeating group is its
 /// own item; the instances of a repeating question are one item with an answer per instance
 /// (FHIR R4 qrs-2), each answer holding its own children.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "`i` and `j` are checked against `occ.len()` in the loop conditions"
+)]
 fn items(s: &Session<'_>, occ: &[At]) -> Vec<Value> {
     let q = s.questionnaire();
     let mut out = Vec::new();

@@ -22,6 +22,10 @@ impl StrMap {
     }
 
     /// The file span of a span inside the decoded value.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "the match guard checks `inner.start <= inner.end < m.len()`"
+    )]
     pub fn span(&self, inner: Range<usize>) -> Range<usize> {
         match &self.map {
             Some(m) if inner.end < m.len() && inner.start <= inner.end => {

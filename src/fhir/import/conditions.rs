@@ -71,6 +71,10 @@ impl Importer<'_> {
         combined
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn enable_when(
         &mut self,
         ew: &Value,

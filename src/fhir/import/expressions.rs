@@ -62,6 +62,10 @@ impl Importer<'_> {
     }
 
     /// Whether `scope` is `inner` or one of its ancestors (`None` is the Questionnaire).
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn encloses(&self, scope: Option<ItemIdx>, inner: Option<ItemIdx>) -> bool {
         let Some(s) = scope else { return true };
         let mut cur = inner;
@@ -75,6 +79,10 @@ impl Importer<'_> {
     }
 
     /// The variable `%name` means in `scope`: the innermost definition that encloses it.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn bind(&self, name: &str, scope: Option<ItemIdx>) -> Result<u32, String> {
         let found = self
             .exprs
@@ -99,6 +107,10 @@ impl Importer<'_> {
 
     /// The item (or the Questionnaire) that defines a variable `%name` somewhere, when it is
     /// not in scope where it is used.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn defined_elsewhere(&self, name: &str) -> Option<String> {
         let e = self
             .exprs
@@ -150,6 +162,10 @@ impl Importer<'_> {
     }
 
     /// Every variable and calculation, compiled, in evaluation order.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     pub(super) fn compile_exprs(&mut self) -> Vec<FhirExpr> {
         let mut out = Vec::with_capacity(self.exprs.len());
         for i in 0..self.exprs.len() {

@@ -14,6 +14,10 @@ use crate::questionnaire::*;
 use crate::text as clean;
 
 impl Importer<'_> {
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     pub(super) fn initial(
         &mut self,
         obj: &Map<String, Value>,
@@ -140,6 +144,10 @@ impl Importer<'_> {
     /// The unit of an initial quantity becomes the one the answer is asked in: with unit
     /// choices, the one with its code (added when the choices lack it, as the SDC reference
     /// renderer does); returns its index among the choices.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn initial_unit(&mut self, idx: ItemIdx, q: &Value) -> Option<u32> {
         let unit = super::item::coding_unit(q)?;
         q.get("code").and_then(Value::as_str)?;
@@ -174,6 +182,10 @@ impl Importer<'_> {
 
     /// Works out each `initialExpression` that reads only the Questionnaire; the others start
     /// empty with a warning (no patient record at a kiosk).
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     pub(super) fn initial_values(&mut self, source: &Value, exprs: &[FhirExpr]) {
         for (idx, at, text) in std::mem::take(&mut self.initial_exprs) {
             let mut names = Vec::new();

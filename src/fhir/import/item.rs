@@ -117,6 +117,10 @@ impl Importer<'_> {
     }
 
     /// Reads one item and, recursively, its children.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     pub(super) fn item(&mut self, v: &Value, path: &str, parent: Option<ItemIdx>, depth: u8) {
         let Some(obj) = v.as_object() else {
             self.error(path, "an item must be a JSON object");
@@ -333,6 +337,10 @@ impl Importer<'_> {
 
     /// The free-text "something else" of an open-choice: a child shown when that option is
     /// chosen.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn other_text(&mut self, link: &str, idx: ItemIdx, n_opts: usize, repeats: bool, depth: u8) {
         let other_idx = ItemIdx::at(self.items.len());
         let opt = OptionIdx::at(n_opts.saturating_sub(1));

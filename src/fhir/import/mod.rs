@@ -74,6 +74,10 @@ pub fn load_fhir(src: &str) -> Loaded {
 
 /// As [`load_fhir`], with the clinic's folder of local ValueSet (and CodeSystem) files, from
 /// `[fhir] value_sets` in the clinic settings.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+)]
 pub fn load_fhir_with(src: &str, local: Option<&std::path::Path>) -> Loaded {
     // Within its limits before serde_json builds anything (see `crate::limits`).
     if let Err(d) = crate::limits::json_prescan(src, &crate::limits::FHIR) {
@@ -400,6 +404,10 @@ impl Importer<'_> {
         derived
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn triage_valid_ifs(&mut self, names: &HashMap<String, (Ref, Ty)>) {
         for (item, path, rule, message) in std::mem::take(&mut self.valid_ifs) {
             match compile_text(&rule, names, &self.items, true) {
@@ -415,6 +423,10 @@ impl Importer<'_> {
     }
 
     /// Evaluation order; loops are allowed in FHIR and evaluated until they settle.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn order(&mut self, derived: &[Derived]) -> (Vec<Node>, bool) {
         let nodes: Vec<Node> = ItemIdx::all(self.items.len())
             .map(Node::Item)

@@ -34,6 +34,10 @@ impl Builder<'_> {
     }
 
     /// Declares, orders and compiles derived values. Cycles among them are reported.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "derived indices run over `0..n`, and every per-derived list here (`state`, `memo`, `deps`, `in_cycle`, `asts`, `out`, `derived_max`) has `n` entries; item indices were made by this loader as it pushed each item"
+    )]
     pub(super) fn derived(&mut self, raw: &[S<RawDerived>]) -> Vec<Option<Derived>> {
         // Chains of derived values are followed depth first: bounded, they cannot take the stack.
         let raw = match raw.get(crate::limits::MAX_DERIVED) {
@@ -137,6 +141,10 @@ impl Builder<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "derived indices run over `0..n`, and every per-derived list here (`state`, `memo`, `deps`, `in_cycle`, `asts`, `out`, `derived_max`) has `n` entries; item indices were made by this loader as it pushed each item"
+    )]
     fn visit_derived(
         &mut self,
         i: usize,
@@ -187,6 +195,10 @@ impl Builder<'_> {
     /// values), or `None` if it reads no question.
     pub(super) fn derived_positions(&self, derived: &[Option<Derived>]) -> Vec<Option<ItemIdx>> {
         let mut memo: Vec<Option<Option<ItemIdx>>> = vec![None; derived.len()];
+        #[allow(
+            clippy::indexing_slicing,
+            reason = "derived indices run over `0..n`, and every per-derived list here (`state`, `memo`, `deps`, `in_cycle`, `asts`, `out`, `derived_max`) has `n` entries; item indices were made by this loader as it pushed each item"
+        )]
         fn go(
             i: usize,
             derived: &[Option<Derived>],
@@ -220,6 +232,10 @@ impl Builder<'_> {
     }
 
     /// A condition may only read answers the patient has already given when it is evaluated.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "derived indices run over `0..n`, and every per-derived list here (`state`, `memo`, `deps`, `in_cycle`, `asts`, `out`, `derived_max`) has `n` entries; item indices were made by this loader as it pushed each item"
+    )]
     pub(super) fn check_order(
         &mut self,
         pending: &[(Target, S<String>)],
@@ -286,6 +302,10 @@ impl Builder<'_> {
 
     /// Evaluation order: each item after its parent and what its condition reads; each derived
     /// value after what it reads.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "derived indices run over `0..n`, and every per-derived list here (`state`, `memo`, `deps`, `in_cycle`, `asts`, `out`, `derived_max`) has `n` entries; item indices were made by this loader as it pushed each item"
+    )]
     pub(super) fn order(&mut self, derived: &[Option<Derived>]) -> Option<Vec<Node>> {
         let n_items = self.items.len();
         let deps = |node: Node| -> Vec<Node> {

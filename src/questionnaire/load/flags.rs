@@ -201,6 +201,10 @@ impl Builder<'_> {
         }
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     pub(super) fn unused_derived(
         &mut self,
         raw_derived: &[S<RawDerived>],
@@ -274,6 +278,10 @@ impl Builder<'_> {
     }
 
     /// `staff_answers = { a_respondent = "staff" }`: each must be a valid answer to a question.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     pub(super) fn staff_answers(
         &mut self,
         t: &S<toml::Table>,

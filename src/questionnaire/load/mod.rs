@@ -369,6 +369,10 @@ impl Builder<'_> {
         true
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn build(&mut self, raw: RawFile) -> Option<Questionnaire> {
         let mut meta = self.meta(&raw.questionnaire);
         let mut pending: Vec<(Target, S<String>)> = Vec::new();
@@ -567,6 +571,10 @@ impl Builder<'_> {
 
     /// A question text with `{wording.NAME}` filled with the default wording; the text as
     /// written is kept so a clinic's wording can replace it later.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn worded_text(&mut self, raw: &S<String>, cleaned: String, item: ItemIdx) -> String {
         const OPEN: &str = "{wording.";
         if !cleaned.contains(OPEN) {
@@ -635,6 +643,10 @@ impl Builder<'_> {
         text
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn section(&mut self, sec: &S<RawSection>, pending: &mut Vec<(Target, S<String>)>) {
         let s = sec.get_ref();
         let idx = ItemIdx::at(self.items.len());

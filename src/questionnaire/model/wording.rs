@@ -102,6 +102,10 @@ impl Questionnaire {
 
     /// Puts a clinic's wording (`[wording]` of its settings) into the question texts that use
     /// it. Names this questionnaire does not have are errors (nothing is changed then).
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     pub fn apply_wording<'a>(
         &mut self,
         clinic: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
