@@ -196,7 +196,10 @@ impl Clone for Tree {
 impl Tree {
     fn index(&mut self) {
         let addr: HashMap<usize, u32> = (0..self.paths.len() as u32)
-            .filter_map(|p| self.node(p).map(|v| (v as *const Json as usize, p)))
+            .filter_map(|p| {
+                self.node(p)
+                    .map(|v| (std::ptr::from_ref::<Json>(v) as usize, p))
+            })
             .collect();
         self.addr = addr;
     }
@@ -285,7 +288,7 @@ impl Tree {
     pub fn node(&self, pos: u32) -> Option<&Json> {
         let path = self.paths.get(pos as usize)?.as_ref()?;
         let mut v = &self.root;
-        for &k in path.iter() {
+        for &k in path {
             v = v.get("item")?.get(k as usize)?;
         }
         Some(v)
@@ -294,7 +297,7 @@ impl Tree {
     fn node_mut(&mut self, pos: u32) -> Option<&mut Json> {
         let path = self.paths.get(pos as usize)?.as_ref()?;
         let mut v = &mut self.root;
-        for &k in path.iter() {
+        for &k in path {
             v = v.get_mut("item")?.get_mut(k as usize)?;
         }
         Some(v)
@@ -318,7 +321,9 @@ impl Tree {
 
     /// The layout position of a node of this tree (by address), if it is one.
     pub fn pos_of(&self, node: &Json) -> Option<u32> {
-        self.addr.get(&(node as *const Json as usize)).copied()
+        self.addr
+            .get(&(std::ptr::from_ref::<Json>(node) as usize))
+            .copied()
     }
 }
 
@@ -340,7 +345,7 @@ pub struct FhirCtx<'a> {
     pub var_reads: RefCell<Vec<(u32, Inst)>>,
 }
 
-impl<'a> FhirCtx<'a> {
+impl FhirCtx<'_> {
     /// The key of variable `index` as seen from this expression's instance.
     pub fn var_key(&self, index: u32) -> (u32, Inst) {
         let depth = self

@@ -346,23 +346,22 @@ impl Cx<'_> {
                 ok = false;
                 continue;
             };
-            match self.scope.option_index(q, s) {
-                Some(i) => out.push(i),
-                None => {
-                    let id = self.scope.question_id(q);
-                    let all = self.scope.option_values(q);
-                    let help = match closest(s, &all) {
-                        Some(c) => format!("did you mean \"{c}\"? `{id}` has: {}", all.join(", ")),
-                        None => format!("`{id}` has: {}", all.join(", ")),
-                    };
-                    self.error(
-                        span,
-                        format!("`{id}` has no option \"{s}\""),
-                        "not an option of this question",
-                        Some(help),
-                    );
-                    ok = false;
-                }
+            if let Some(i) = self.scope.option_index(q, s) {
+                out.push(i)
+            } else {
+                let id = self.scope.question_id(q);
+                let all = self.scope.option_values(q);
+                let help = match closest(s, &all) {
+                    Some(c) => format!("did you mean \"{c}\"? `{id}` has: {}", all.join(", ")),
+                    None => format!("`{id}` has: {}", all.join(", ")),
+                };
+                self.error(
+                    span,
+                    format!("`{id}` has no option \"{s}\""),
+                    "not an option of this question",
+                    Some(help),
+                );
+                ok = false;
             }
         }
         ok.then_some(out)

@@ -53,7 +53,7 @@ pub fn eval<E: Env + ?Sized>(e: &Expr, env: &E) -> Option<Val> {
             es.iter().filter(|e| eval_bool(e, env)).count() as f64
         )),
         Expr::YearsBetween(a, b) => match (eval(a, env)?, eval(b, env)?) {
-            (Val::Date(a), Val::Date(b)) => Some(Val::Num(years_between(a, b) as f64)),
+            (Val::Date(a), Val::Date(b)) => Some(Val::Num(f64::from(years_between(a, b)))),
             _ => None,
         },
         Expr::DaysBetween(a, b) => match (eval(a, env)?, eval(b, env)?) {
@@ -133,7 +133,7 @@ pub fn eval_bool<E: Env + ?Sized>(e: &Expr, env: &E) -> bool {
             } else {
                 t.as_str().cmp(value)
             };
-            use std::cmp::Ordering::*;
+            use std::cmp::Ordering::{Equal, Greater, Less};
             match op {
                 CmpOp::Eq => ord == Equal,
                 CmpOp::Ne => ord != Equal,

@@ -145,7 +145,7 @@ impl Expr {
             Expr::Get(r) | Expr::Answered(r) => out.push(*r),
             Expr::Not(e) => e.refs(out),
             Expr::And(es) | Expr::Or(es) | Expr::CountTrue(es) => {
-                es.iter().for_each(|e| e.refs(out))
+                es.iter().for_each(|e| e.refs(out));
             }
             Expr::Cmp(_, a, b) | Expr::YearsBetween(a, b) | Expr::DaysBetween(a, b) => {
                 a.refs(out);
@@ -153,7 +153,7 @@ impl Expr {
             }
             Expr::OneOf { subject, .. } => subject.refs(out),
             Expr::Has { question, .. } | Expr::Count(question) | Expr::TextCmp { question, .. } => {
-                out.push(Ref::Question(*question))
+                out.push(Ref::Question(*question));
             }
             // FHIRPath reads the whole response; questionnaires that use it are evaluated until
             // they settle rather than in a dependency order.

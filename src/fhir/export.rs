@@ -324,12 +324,12 @@ impl Exporter<'_> {
                 ] {
                     match bound {
                         Some(DateBound::Fixed(d)) => {
-                            ext.push(json!({"url": url, "valueDate": d.to_string()}))
+                            ext.push(json!({"url": url, "valueDate": d.to_string()}));
                         }
                         Some(b) => match b.source() {
                             Some(src) => {
                                 self.triage_only.push(it.id.clone());
-                                ext.push(json!({"url": own, "valueString": src}))
+                                ext.push(json!({"url": own, "valueString": src}));
                             }
                             None => self.notes.push(format!(
                                 "item `{}`: a date limit cannot be written and is not exported",
@@ -402,7 +402,7 @@ impl Exporter<'_> {
                 let and = matches!(e, Expr::And(_));
                 let want = if and { Behavior::All } else { Behavior::Any };
                 let mut all = Vec::new();
-                for c in es.iter() {
+                for c in es {
                     let (ews, b) = self.lower(c)?;
                     if b != Behavior::One && b != want {
                         return Err(

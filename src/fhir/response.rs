@@ -28,13 +28,12 @@ pub fn canonical(q: &Questionnaire) -> String {
     reason = "writes into a JSON object made by `json!({..})` just above: `Value`'s IndexMut inserts into an object and cannot panic"
 )]
 pub fn questionnaire_response(s: &Session<'_>, authored: &str) -> Value {
-    match try_questionnaire_response(s, authored) {
-        Ok(v) => v,
-        Err(_) => {
-            let mut v = build(s, authored);
-            v["status"] = json!("in-progress");
-            v
-        }
+    if let Ok(v) = try_questionnaire_response(s, authored) {
+        v
+    } else {
+        let mut v = build(s, authored);
+        v["status"] = json!("in-progress");
+        v
     }
 }
 

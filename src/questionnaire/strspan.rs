@@ -66,7 +66,7 @@ fn build(raw: &str, decoded: &str) -> Option<Vec<usize>> {
             && is_line_end_escape(&raw[pos + 1..])
         {
             pos += 1;
-            while rb.get(pos).is_some_and(|b| b.is_ascii_whitespace()) {
+            while rb.get(pos).is_some_and(u8::is_ascii_whitespace) {
                 pos += 1;
             }
         }

@@ -35,7 +35,7 @@ fn wrap(text: &str, first: &str, rest: &str) -> Vec<String> {
     let text = crate::text::one_line(text);
     textwrap::wrap(&text, opts)
         .into_iter()
-        .map(|c| c.into_owned())
+        .map(std::borrow::Cow::into_owned)
         .collect()
 }
 

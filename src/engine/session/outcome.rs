@@ -1,7 +1,10 @@
 //! What a session comes to: the flags that fire, the outcome, latched disclosures and safety
 //! pauses, and a staff member ending the form early.
 
-use super::*;
+use super::{
+    AlertStatus, Expr, FiredFlag, FlagAction, FlagIdx, ItemIdx, Latch, NotAssessed, Outcome,
+    Release, ReleaseAction, Releaser, Session, Severity, expr,
+};
 
 impl Session<'_> {
     /// Indexes of the flags that fire, in questionnaire order.

@@ -1,7 +1,7 @@
 //! The session's steps and problems: which occurrences are screens, moving between them, and
 //! what still needs an answer (required, invalid, too few instances), in questionnaire order.
 
-use super::*;
+use super::{At, ItemIdx, ItemKind, NONE, Problem, Session, Step};
 
 impl Session<'_> {
     /// Whether the item (its first occurrence) is a screen of its own.

@@ -165,7 +165,7 @@ impl Ast {
             deepest = deepest.max(d);
             match a {
                 Ast::Member(x, _) | Ast::Neg(x) | Ast::Is(x, _) | Ast::As(x, _) => {
-                    stack.push((x, d + 1))
+                    stack.push((x, d + 1));
                 }
                 Ast::Call(x, _, args) => {
                     stack.push((x, d + 1));

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::{Importer, Pending};
 use crate::answer::PartialDate;
 use crate::expr::{CmpOp, Expr, Ref, Ty, Val};
-use crate::questionnaire::*;
+use crate::questionnaire::{ChoiceStyle, OptionIdx, QuestionKind, compile_text};
 
 impl Importer<'_> {
     /// Compiles an item's enableWhen (and enableWhenExpression, and triage's own condition).
@@ -233,18 +233,14 @@ impl Importer<'_> {
                     .and_then(|u| u.code.clone());
                 let n = match (from, to) {
                     (Some(f), Some(t)) if f != t => {
-                        match crate::expr::fhirpath::units::convert(n, f, &t) {
-                            Some(v) => v,
-                            None => {
-                                self.error(
-                                    at,
-                                    format!(
-                                        "`{f}` does not convert to `{t}`, the unit of '{}'",
-                                        it.id
-                                    ),
-                                );
-                                return None;
-                            }
+                        if let Some(v) = crate::expr::fhirpath::units::convert(n, f, &t) {
+                            v
+                        } else {
+                            self.error(
+                                at,
+                                format!("`{f}` does not convert to `{t}`, the unit of '{}'", it.id),
+                            );
+                            return None;
                         }
                     }
                     _ => n,

@@ -91,7 +91,7 @@ impl Importer<'_> {
             .filter(|(_, e)| e.name.as_deref() == Some(name) && self.encloses(e.scope, scope))
             .max_by_key(|(_, e)| {
                 e.scope
-                    .map_or(0, |s| self.items[s.to_usize()].depth as u32 + 1)
+                    .map_or(0, |s| u32::from(self.items[s.to_usize()].depth) + 1)
             });
         match found {
             Some((_, e)) if e.source.is_none() => Err(format!(
@@ -184,19 +184,17 @@ impl Importer<'_> {
             } else {
                 "the variable"
             };
-            let expr = match source {
-                Some(s) => self
-                    .compile_fhirpath(&s, scope, &path, what)
-                    .unwrap_or(Ast::Empty),
-                None => {
-                    if calculates.is_some() {
-                        self.error(
-                            &path,
-                            "a calculation by a query to a FHIR server cannot be made at a kiosk",
-                        );
-                    }
-                    Ast::Empty
+            let expr = if let Some(s) = source {
+                self.compile_fhirpath(&s, scope, &path, what)
+                    .unwrap_or(Ast::Empty)
+            } else {
+                if calculates.is_some() {
+                    self.error(
+                        &path,
+                        "a calculation by a query to a FHIR server cannot be made at a kiosk",
+                    );
                 }
+                Ast::Empty
             };
             out.push(FhirExpr {
                 name,

@@ -10,7 +10,9 @@ use super::options::Opt;
 use crate::answer::{Answer, PartialDate};
 use crate::engine::fhir_tree;
 use crate::expr::fhirpath::{self, Coll, Val};
-use crate::questionnaire::*;
+use crate::questionnaire::{
+    ChoiceStyle, FhirExpr, FhirLogic, Item, ItemIdx, ItemKind, OTHER, QuestionKind,
+};
 use crate::text as clean;
 
 impl Importer<'_> {
@@ -92,12 +94,11 @@ impl Importer<'_> {
                         base: crate::engine::base_value(&it, *n, unit.unwrap_or(0)),
                     }),
                     (false, Some(g), Some(w)) if g != w => {
-                        match fhirpath::units::convert(*n, g, w) {
-                            Some(v) => Some(Answer::Number(v)),
-                            None => {
-                                self.error(&format!("{path}.initial[{k}]"), format!("this initial value is in `{g}`, which does not convert to the item's unit `{w}`"));
-                                continue;
-                            }
+                        if let Some(v) = fhirpath::units::convert(*n, g, w) {
+                            Some(Answer::Number(v))
+                        } else {
+                            self.error(&format!("{path}.initial[{k}]"), format!("this initial value is in `{g}`, which does not convert to the item's unit `{w}`"));
+                            continue;
                         }
                     }
                     _ => a,
@@ -156,12 +157,11 @@ impl Importer<'_> {
         let index = if f.units.is_empty() {
             None
         } else {
-            let i = match f.units.iter().position(|u| u.code == unit.code) {
-                Some(i) => i,
-                None => {
-                    f.units.push(unit.clone());
-                    f.units.len() - 1
-                }
+            let i = if let Some(i) = f.units.iter().position(|u| u.code == unit.code) {
+                i
+            } else {
+                f.units.push(unit.clone());
+                f.units.len() - 1
             };
             Some(i as u32)
         };

@@ -9,7 +9,10 @@ use serde_json::{Map, Value};
 use super::options::Opt;
 use super::{Importer, Pending, ext, text};
 use crate::answer::PartialDate;
-use crate::questionnaire::*;
+use crate::questionnaire::{
+    ChoiceOption, ChoiceStyle, DateBound, FhirItem, FhirUnit, Item, ItemIdx, ItemKind,
+    OPEN_CHOICE_TEXT, OTHER, OTHER_SUFFIX, Occurs, OptionIdx, QuestionKind, TextPattern,
+};
 use crate::{strings, text as clean};
 
 /// Item elements triage reads (others are reported).
@@ -310,8 +313,12 @@ impl Importer<'_> {
         if let Some(x) = ext::first(obj, ext::TRIAGE_VALID_IF) {
             match (ext::sub(x, "expr"), ext::sub(x, "message")) {
                 (Some(rule), Some(message)) => {
-                    self.valid_ifs
-                        .push((idx, path.to_owned(), rule.to_owned(), message.to_owned()))
+                    self.valid_ifs.push((
+                        idx,
+                        path.to_owned(),
+                        rule.to_owned(),
+                        message.to_owned(),
+                    ));
                 }
                 _ => self.error(
                     &format!("{path}.extension"),
@@ -492,8 +499,7 @@ impl Importer<'_> {
                 let max = obj
                     .get("maxLength")
                     .and_then(Value::as_u64)
-                    .map(|m| m as usize)
-                    .unwrap_or(if ty == "text" { 2000 } else { 500 });
+                    .map_or(if ty == "text" { 2000 } else { 500 }, |m| m as usize);
                 let pattern = self.pattern(obj, path);
                 let max_length = max.clamp(1, 10_000);
                 let min_length = ext::first(obj, ext::MIN_LENGTH)
@@ -518,8 +524,7 @@ impl Importer<'_> {
                 }
                 if ty == "open-choice" {
                     let label = ext::text(obj, ext::OPEN_LABEL)
-                        .map(clean::clean_line)
-                        .unwrap_or_else(|| strings::OPEN_CHOICE_OTHER.to_owned());
+                        .map_or_else(|| strings::OPEN_CHOICE_OTHER.to_owned(), clean::clean_line);
                     opts.push(Opt::plain(OTHER, &label, "valueString"));
                 }
                 let style = if repeats {

@@ -23,7 +23,11 @@ use serde_json::{Map, Value};
 
 use crate::diag::Diagnostic;
 use crate::expr::{Ref, Ty};
-use crate::questionnaire::*;
+use crate::questionnaire::{
+    Derived, DerivedIdx, FhirLogic, Item, ItemIdx, Loaded, MAX_REPEAT_DEPTH, Meta, Node, Outcomes,
+    Questionnaire, SummaryLayout, compile_text, content_hash, item_ty, repeat_levels,
+    topo_order_lenient,
+};
 use crate::text as clean;
 
 pub use crate::questionnaire::{OPEN_CHOICE_TEXT, OTHER, OTHER_SUFFIX};
@@ -215,11 +219,10 @@ fn json_error(src: &str, e: &serde_json::Error) -> Diagnostic {
 /// content hash, so two such files never share drafts or a canonical.
 fn meta(obj: &Map<String, Value>, hash: &str) -> Meta {
     let digest = hash.trim_start_matches("sha256:");
-    let id = obj
-        .get("id")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .unwrap_or_else(|| format!("fhir-{}", digest.get(..16).unwrap_or(digest)));
+    let id = obj.get("id").and_then(Value::as_str).map_or_else(
+        || format!("fhir-{}", digest.get(..16).unwrap_or(digest)),
+        str::to_owned,
+    );
     Meta {
         id,
         version: obj
@@ -412,7 +415,7 @@ impl Importer<'_> {
         for (item, path, rule, message) in std::mem::take(&mut self.valid_ifs) {
             match compile_text(&rule, names, &self.items, true) {
                 Ok((e, _)) => {
-                    self.items[item.to_usize()].valid_if = Some((e, clean::clean_line(&message)))
+                    self.items[item.to_usize()].valid_if = Some((e, clean::clean_line(&message)));
                 }
                 Err(e) => self.error(
                     &format!("{path}.extension"),

@@ -1,7 +1,10 @@
 //! Conditions and derived values: parsing and compiling them, the order they are evaluated in,
 //! and the checks that nothing reads a later answer or itself.
 
-use super::*;
+use super::{
+    Builder, ChoiceStyle, Derived, DerivedIdx, Expr, HashMap, Item, ItemIdx, ItemKind, NameScope,
+    Node, QuestionKind, RawDerived, Ref, S, StrMap, Target, Ty, expr, syntax, text,
+};
 
 impl Builder<'_> {
     /// Parses an expression string; reports syntax errors at their place in the file.
@@ -388,7 +391,7 @@ pub(crate) fn topo_order_lenient(
 }
 
 fn ast_names(a: &syntax::Ast, out: &mut Vec<String>) {
-    use syntax::AstKind::*;
+    use syntax::AstKind::{And, Call, Cmp, Has, In, Lit, Name, Not, Or};
     match &a.kind {
         Lit(_) => {}
         Name(n) => out.push(n.clone()),

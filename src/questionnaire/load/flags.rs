@@ -1,6 +1,10 @@
 //! Flags, outcome texts, the summary layout, unused derived values and staff-only answers.
 
-use super::*;
+use super::{
+    Builder, Derived, Expr, Flag, FlagAction, Item, ItemIdx, OutcomeText, Outcomes, RawDerived,
+    RawFlag, RawOutcomeText, RawOutcomes, RawRow, RawSummary, Ref, RowValue, S, SummaryBlock,
+    SummaryLayout, SummaryRow, Ty, strings, text,
+};
 
 impl Builder<'_> {
     pub(super) fn flags(
@@ -124,12 +128,10 @@ impl Builder<'_> {
             ),
             footer: raw
                 .footer
-                .map(|f| text::clean_line(&f))
-                .unwrap_or_else(|| strings::OUTCOME_FOOTER.into()),
+                .map_or_else(|| strings::OUTCOME_FOOTER.into(), |f| text::clean_line(&f)),
             disclaimer: raw
                 .disclaimer
-                .map(|f| text::clean_line(&f))
-                .unwrap_or_else(|| strings::DISCLAIMER.into()),
+                .map_or_else(|| strings::DISCLAIMER.into(), |f| text::clean_line(&f)),
         }
     }
 

@@ -9,8 +9,16 @@ use std::ops::Range;
 use jiff::civil::Date;
 use sha2::{Digest, Sha256};
 
-use super::model::*;
-use super::raw::*;
+use super::model::{
+    ChoiceOption, ChoiceStyle, DateBound, Derived, DerivedIdx, Flag, FlagAction, Item, ItemIdx,
+    ItemKind, Meta, Node, OptionIdx, OutcomeText, Outcomes, QuestionKind, Questionnaire, RowValue,
+    SummaryBlock, SummaryLayout, SummaryRow, Template, TemplatePart, TextPattern, Worded,
+    WordedPart, Wording, repeat_levels,
+};
+use super::raw::{
+    RawDerived, RawFile, RawFlag, RawMeta, RawOutcomeText, RawOutcomes, RawQuestion, RawRow,
+    RawSection, RawSummary, RawType, RawWording, S,
+};
 use super::strspan::StrMap;
 use crate::diag::Diagnostic;
 use crate::expr::{self, Expr, Ref, Scope, Ty, syntax};
@@ -56,7 +64,7 @@ pub fn content_hash(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     let mut s = String::with_capacity(71);
     s.push_str("sha256:");
-    for b in digest.iter() {
+    for b in &digest {
         s.push_str(&format!("{b:02x}"));
     }
     s
@@ -608,24 +616,23 @@ impl Builder<'_> {
             if start > rest {
                 parts.push(WordedPart::Text(cleaned[rest..start].to_owned()));
             }
-            match self.wording.iter().position(|w| w.name == name) {
-                Some(i) => parts.push(WordedPart::Wording(i)),
-                None => {
-                    let at = offset_of(start);
-                    let names: Vec<&str> = self.wording.iter().map(|w| w.name.as_str()).collect();
-                    let help = if names.is_empty() {
-                        "declare it in a [wording.NAME] table with its `default` text".to_owned()
-                    } else {
-                        format!("wordings here: {}", names.join(", "))
-                    };
-                    self.err(
-                        map.span(at..at + close + 1),
-                        format!("`{{wording.{name}}}` names no wording"),
-                        "no [wording] table has this name",
-                        Some(help),
-                    );
-                    return cleaned;
-                }
+            if let Some(i) = self.wording.iter().position(|w| w.name == name) {
+                parts.push(WordedPart::Wording(i))
+            } else {
+                let at = offset_of(start);
+                let names: Vec<&str> = self.wording.iter().map(|w| w.name.as_str()).collect();
+                let help = if names.is_empty() {
+                    "declare it in a [wording.NAME] table with its `default` text".to_owned()
+                } else {
+                    format!("wordings here: {}", names.join(", "))
+                };
+                self.err(
+                    map.span(at..at + close + 1),
+                    format!("`{{wording.{name}}}` names no wording"),
+                    "no [wording] table has this name",
+                    Some(help),
+                );
+                return cleaned;
             }
             rest = start + close + 1;
         }

@@ -1,7 +1,10 @@
 //! Texts with placeholders: `{name}`, `{name?}`, `{name:ago}`, conditional fragments
 //! `{? condition: text}` and the `{{` `}}` escapes.
 
-use super::*;
+use super::{
+    Builder, Expr, FRAGMENT_DEPTH, Item, NameScope, Range, Ref, S, StrMap, Template, TemplatePart,
+    Ty, expr, syntax, text,
+};
 
 impl Builder<'_> {
     pub(super) fn template(&mut self, s: &S<String>, items: &[Item]) -> Template {

@@ -1,7 +1,7 @@
 //! The rules part of the model: derived values, flags, texts with placeholders, outcome texts and
 //! the doctor's page layout.
 
-use super::*;
+use super::{Expr, ItemIdx, Ref, Ty};
 
 #[derive(Debug, Clone)]
 pub struct Derived {
@@ -128,7 +128,7 @@ impl Template {
             for p in parts {
                 match p {
                     TemplatePart::Value(r) | TemplatePart::Optional(r) | TemplatePart::Ago(r) => {
-                        out.push(*r)
+                        out.push(*r);
                     }
                     TemplatePart::When(_, inner) => walk(inner, out),
                     TemplatePart::Text(_) => {}

@@ -1,7 +1,7 @@
 //! Texts a clinic may replace in its settings (`[wording]`): their declaration, the check of a
 //! clinic's replacement and its application.
 
-use super::*;
+use super::{ItemIdx, Questionnaire};
 
 /// A text the clinic may replace in its settings (`config.toml`, `[wording]`), such as who
 /// assesses and who injects. Patient-facing; records keep the text that was shown.
