@@ -71,7 +71,10 @@ fn nest(
         let len = groups.last().map_or(0, |(k, _)| *k as usize + 1);
         let mut out = vec![serde_json::Value::Null; len];
         for (k, list) in &groups {
-            out[*k as usize] = nest(q, levels, list, depth + 1);
+            // `len` is one past the largest `k` (the groups are in order).
+            if let Some(slot) = out.get_mut(*k as usize) {
+                *slot = nest(q, levels, list, depth + 1);
+            }
         }
         serde_json::Value::Array(out)
     } else {
@@ -102,28 +105,27 @@ pub fn fill_session(session: &mut Session<'_>, answers: &[FileAnswer]) -> Vec<Di
     let mut diags = Vec::new();
     let mut located: Vec<(ItemIdx, &FileAnswer)> = Vec::new();
     for a in answers {
-        match q.item_index(&a.id) {
-            Some(i) => located.push((i, a)),
-            None => {
-                let hint = (diags.len() < crate::limits::MAX_SUGGESTIONS)
-                    .then(|| {
-                        crate::limits::did_you_mean(
-                            &a.id,
-                            q.questions().map(|(_, it, _)| it.id.as_str()),
-                        )
-                    })
-                    .flatten()
-                    .map(|n| format!("did you mean `{n}`?"));
-                diags.push(with_span(
-                    Diagnostic::error(format!(
-                        "unknown question id `{}`",
-                        crate::limits::shorten(&a.id, crate::limits::MAX_SUGGEST_CHARS)
-                    )),
-                    a,
-                    "not in this questionnaire",
-                    hint,
-                ));
-            }
+        if let Some(i) = q.item_index(&a.id) {
+            located.push((i, a))
+        } else {
+            let hint = (diags.len() < crate::limits::MAX_SUGGESTIONS)
+                .then(|| {
+                    crate::limits::did_you_mean(
+                        &a.id,
+                        q.questions().map(|(_, it, _)| it.id.as_str()),
+                    )
+                })
+                .flatten()
+                .map(|n| format!("did you mean `{n}`?"));
+            diags.push(with_span(
+                Diagnostic::error(format!(
+                    "unknown question id `{}`",
+                    crate::limits::shorten(&a.id, crate::limits::MAX_SUGGEST_CHARS)
+                )),
+                a,
+                "not in this questionnaire",
+                hint,
+            ));
         }
     }
     located.sort_by_key(|(i, _)| *i);
@@ -141,11 +143,8 @@ pub fn fill_session(session: &mut Session<'_>, answers: &[FileAnswer]) -> Vec<Di
         .collect();
     if let Some(first) = hidden.first() {
         let ids: Vec<&str> = hidden.iter().map(|a| a.id.as_str()).collect();
-        let message = if ids.len() == 1 {
-            format!(
-                "the answer to `{}` is ignored: with these answers the question is not asked",
-                ids[0]
-            )
+        let message = if let [id] = ids.as_slice() {
+            format!("the answer to `{id}` is ignored: with these answers the question is not asked")
         } else {
             format!(
                 "{} answers are ignored: with these answers their questions are not asked: {}",
@@ -337,16 +336,17 @@ pub fn parse_answers_file(src: &str) -> Result<AnswersFile, Vec<Diagnostic>> {
     let raw: RawAnswersFile = serde_json::from_str(src)
         .map_err(|e| vec![crate::diag::json_syntax(src, &e, "answers file")])?;
     let visit_date = match &raw.visit_date {
-        Some(s) => match PartialDate::parse_iso(s).filter(|d| !d.month_only) {
-            Some(d) => Some(d.date),
-            None => {
+        Some(s) => {
+            if let Some(d) = PartialDate::parse_iso(s).filter(|d| !d.month_only) {
+                Some(d.date)
+            } else {
                 let span = find_key(src, "visit_date").unwrap_or(0..0);
                 return Err(vec![
                     Diagnostic::error(format!("visit_date \"{s}\" is not a date"))
                         .at(span, "expected YYYY-MM-DD"),
                 ]);
             }
-        },
+        }
         None => None,
     };
     if raw.answers.len() > crate::limits::MAX_ANSWERS {
@@ -381,16 +381,17 @@ pub fn parse_answers_file(src: &str) -> Result<AnswersFile, Vec<Diagnostic>> {
     let questionnaire = match raw.questionnaire {
         None => None,
         Some(serde_json::Value::String(s)) => Some(s),
-        Some(serde_json::Value::Object(o)) => match o.get("id").and_then(|v| v.as_str()) {
-            Some(id) => Some(id.to_owned()),
-            None => {
+        Some(serde_json::Value::Object(o)) => {
+            if let Some(id) = o.get("id").and_then(|v| v.as_str()) {
+                Some(id.to_owned())
+            } else {
                 let span = find_key(src, "questionnaire").unwrap_or(0..0);
                 return Err(vec![
                     Diagnostic::error("`questionnaire` has no `id`")
                         .at(span, "expected \"id\" inside"),
                 ]);
             }
-        },
+        }
         Some(_) => {
             let span = find_key(src, "questionnaire").unwrap_or(0..0);
             return Err(vec![

@@ -56,7 +56,7 @@ pub fn new_record(s: &Session<'_>, draft: Option<DraftId>, completed_at: Timesta
         completed_at,
         patient_name,
         outcome: s.outcome().as_str().to_owned(),
-        counts: [counts[0].1, counts[1].1, counts[2].1],
+        counts: counts.to_array(),
         answers_json: crate::text::json_compact(&serde_json::Value::Object(answers))
             .unwrap_or_default(),
         latches_json: latches_to_json(s),
@@ -64,16 +64,13 @@ pub fn new_record(s: &Session<'_>, draft: Option<DraftId>, completed_at: Timesta
 }
 
 /// The session's latched flags in their stored form.
-// `l.flag` indexes this questionnaire's flags: the session latches only flags it fired from its
-// own questionnaire (`engine::session`), and `latches_from_stored` looks ids up in the same one.
-#[allow(clippy::indexing_slicing)]
 pub fn stored_latches(s: &Session<'_>) -> Vec<StoredLatch> {
     let q = s.questionnaire();
     let ts = |t: Option<Timestamp>| t.map(|t| t.to_string());
     s.latches()
         .iter()
         .map(|l| StoredLatch {
-            flag: q.flags[l.flag as usize].id.clone(),
+            flag: q.flags[l.flag.to_usize()].id.clone(),
             fired_at: ts(l.fired_at),
             answers: l
                 .answers
@@ -167,8 +164,7 @@ pub fn latches_from_stored(
             }),
         };
         out.push(Latch {
-            flag: u32::try_from(flag)
-                .map_err(|_| format!("flag `{}` is past the last index", l.flag))?,
+            flag: crate::questionnaire::FlagIdx::at(flag),
             fired_at: ts(&l.fired_at)?,
             answers,
             changed: match &l.changed {
@@ -207,7 +203,7 @@ pub fn restore<'q>(
         .collect();
     let diags = answers::fill_session(&mut session, &file)
         .into_iter()
-        .filter(super::diag::Diagnostic::is_error)
+        .filter(|d| d.is_error())
         .collect();
     (session, diags)
 }
@@ -233,7 +229,8 @@ pub fn questionnaire_response(
         serde_json::from_str(&r.answers_json).ok()?;
     let answers: Vec<(String, serde_json::Value)> = answers.into_iter().collect();
     let visit = crate::answer::PartialDate::parse_iso(&r.visit_date)
-        .map_or_else(crate::clock::today, |d| d.date);
+        .map(|d| d.date)
+        .unwrap_or_else(crate::clock::today);
     let (mut session, _) = restore(q, visit, &answers);
     if let Some(l) = &r.latches_json {
         session.restore_latches(latches_from_json(q, l).ok()?);

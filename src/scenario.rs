@@ -279,7 +279,7 @@ pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diag
         let fired: Vec<&str> = session
             .fired()
             .iter()
-            .filter_map(|&f| q.flags.get(f as usize))
+            .filter_map(|&f| q.flags.get(f.to_usize()))
             .map(|flag| flag.id.as_str())
             .collect();
         let expected: Vec<&str> = sc
@@ -337,7 +337,7 @@ pub fn run(q: &Questionnaire, src: &str) -> Result<Vec<ScenarioResult>, Vec<Diag
             let fired = session
                 .fired()
                 .iter()
-                .filter_map(|&f| q.flags.get(f as usize))
+                .filter_map(|&f| q.flags.get(f.to_usize()))
                 .find(|flag| flag.id == *id);
             match fired {
                 None => failures.push(format!("text of `{id}`: the flag did not fire")),

@@ -28,6 +28,10 @@ const MONTHS: [&str; 12] = [
 /// three digits (`1.500`, `1,500`) reads as thousands when it is a comma, as in the UK, and is
 /// refused as ambiguous when it is a point (1.5 or 1500?), with a message saying how to type it.
 /// Numbers too large to keep exactly are refused by the engine, not rounded.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "in the arm with a last separator `seps` is non-empty and `groups` has one more entry, so `tail` is the last group alone; `head[0]` is read only when `head.len() == 1`; `windows(2)` are pairs"
+)]
 pub fn parse_number(input: &str) -> Result<f64, String> {
     let t = input.trim();
     let (neg, t) = match t.strip_prefix('-') {
@@ -300,6 +304,10 @@ pub fn describe_date(d: &PartialDate) -> String {
     }
 }
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "a jiff month is 1..=12, so `MONTHS` (12 names) has it"
+)]
 fn show_plain_date(d: &PartialDate) -> String {
     if d.month_only {
         let name = MONTHS[(d.date.month() - 1) as usize];

@@ -485,7 +485,7 @@ fn triggers_name_the_answers() {
     let fired = s.fired_flags();
     let any = fired
         .iter()
-        .find(|f| q.flags[f.flag as usize].id == "ANYOF")
+        .find(|f| q.flags[f.flag.to_usize()].id == "ANYOF")
         .expect("ANYOF fired");
     let ids: Vec<&str> = any
         .triggers
@@ -505,7 +505,7 @@ fn triggers_name_the_answers() {
     );
     let guarded = fired
         .iter()
-        .find(|f| q.flags[f.flag as usize].id == "GUARDED")
+        .find(|f| q.flags[f.flag.to_usize()].id == "GUARDED")
         .expect("GUARDED fired");
     let ids: Vec<&str> = guarded
         .triggers
@@ -565,7 +565,7 @@ fn pause_and_staff_end() {
     assert_eq!(s.pending_pause(), None);
     set(&mut s, "c_only", "yes");
     let p = s.pending_pause().expect("pause pending");
-    assert_eq!(q.flags[p as usize].id, "PAUSE");
+    assert_eq!(q.flags[p.to_usize()].id, "PAUSE");
     s.release_pause(p, Releaser::StaffPin, ReleaseAction::EndHere);
     assert_eq!(s.pending_pause(), None);
     s.end_after(idx(&q, "areas"));

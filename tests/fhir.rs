@@ -1,11 +1,11 @@
 //! FHIR in and out with the project's own fixtures (always run): enableWhen semantics, the
 //! QuestionnaireResponse shape, `triage convert` and its round trip, and `triage run` on a FHIR
 //! Questionnaire in a terminal. The external suite is in `fhir_suite.rs`.
+
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -260,7 +260,7 @@ fn seeded_answer(kind: &QuestionKind, seed: u32, visit: jiff::civil::Date) -> Op
     }
     Some(match kind {
         QuestionKind::Choice { style, options } => {
-            let n = u32::try_from(options.len()).expect("an option count fits u32");
+            let n = options.len() as u32;
             if *style == ChoiceStyle::Multi {
                 let chosen: Vec<u32> = (0..n).filter(|o| (seed >> (o % 31)) & 1 == 1).collect();
                 Answer::Multi(chosen)
@@ -270,9 +270,7 @@ fn seeded_answer(kind: &QuestionKind, seed: u32, visit: jiff::civil::Date) -> Op
         }
         QuestionKind::Number { min, max, .. } => {
             let (lo, hi) = (min.unwrap_or(0.0), max.unwrap_or(100.0));
-            Answer::Number(
-                [lo, hi, f64::midpoint(lo, hi).floor(), lo + 1.0][(seed / 5 % 4) as usize],
-            )
+            Answer::Number([lo, hi, ((lo + hi) / 2.0).floor(), lo + 1.0][(seed / 5 % 4) as usize])
         }
         QuestionKind::Date { .. } => {
             let days = [-20i64, -100, -400, -9000][(seed / 5 % 4) as usize];
@@ -303,10 +301,9 @@ proptest! {
                 prop_assert_eq!(ra, rb, "{} accepted the same way", q.item(i).id);
             }
         }
-        for (i, it) in (0..).zip(&q.items) {
-            let i: ItemIdx = i;
+        for (i, it) in q.items.iter().enumerate() {
             let j = back.item_index(&it.id).expect("same id");
-            prop_assert_eq!(a.is_visible(i), b.is_visible(j), "{}", it.id);
+            prop_assert_eq!(a.is_visible(ItemIdx::at(i)), b.is_visible(j), "{}", it.id);
         }
     }
 }
@@ -342,8 +339,7 @@ fn converted_questionnaire_keeps_answer_checks() {
             .options()
             .iter()
             .position(|o| o.value == "migraine")
-            .expect("migraine");
-        let migraine = u32::try_from(migraine).expect("an option index fits u32");
+            .expect("migraine") as u32;
         s.set(areas, Answer::Multi(vec![migraine])).expect("areas");
         s.set(at("b_mig_headache_days"), Answer::Number(4.0))
             .expect("4 headache days");

@@ -141,7 +141,10 @@ fn min_occurs_is_kept_and_the_missing_instance_named() {
 #[test]
 fn too_few_instances_are_named_on_send() {
     let q = load();
-    let mut m = model(two_meds(&q), Step::base(0));
+    let mut m = model(
+        two_meds(&q),
+        Step::base(triage::questionnaire::ItemIdx::new(0)),
+    );
     triage::tui::screens::review::arrive(&mut m, None);
     update(
         &mut m,
@@ -296,7 +299,7 @@ fn change_from_review_asks_new_follow_ups() {
             .expect("visit");
     }
     assert!(s.is_complete(), "{:?}", s.problems().collect::<Vec<_>>());
-    let mut m = model(s, Step::base(0));
+    let mut m = model(s, Step::base(triage::questionnaire::ItemIdx::new(0)));
     triage::tui::screens::review::arrive(&mut m, None);
     let rows = triage::tui::screens::review::rows(&m);
     let i = rows.iter().position(|&r| r.item == sym).expect("sym row");
@@ -345,7 +348,10 @@ fn smaller_findings() {
         screen.contains("years") && !screen.contains("(a)"),
         "{screen}"
     );
-    let mut m = model(two_meds(&q), Step::base(0));
+    let mut m = model(
+        two_meds(&q),
+        Step::base(triage::questionnaire::ItemIdx::new(0)),
+    );
     m.record = Some(42);
     m.page_to_stdout = false;
     m.screen = Screen::Thanks;

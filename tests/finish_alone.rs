@@ -6,7 +6,6 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -111,22 +110,24 @@ fn up_reaches_the_list_and_the_focus_returns_to_the_row_changed() {
 /// 40x12 (the safety pause, where Enter does nothing, is left out).
 #[test]
 fn every_screen_says_what_enter_does() {
-    fn model(s: Session<'_>, mode: Mode) -> Model<'_> {
+    let q = shipped();
+    fn model<'q>(s: Session<'q>, mode: Mode) -> Model<'q> {
         Model::new(s, mode, t0())
     }
-    let q = shipped();
     let mut screens: Vec<(String, Model<'_>)> = Vec::new();
     screens.push((
         "welcome".into(),
         model(Session::new(&q, common::visit()), Mode::Run),
     ));
-    for (i, it) in (0u32..).zip(&q.items) {
+    for (i, it) in q.items.iter().enumerate() {
         // A section intro, an information screen and every question.
         if matches!(it.kind, ItemKind::Group { intro: None }) {
             continue;
         }
         let mut m = model(baseline(&q), Mode::Run);
-        m.go_to(triage::engine::Step::base(i));
+        m.go_to(triage::engine::Step::base(
+            triage::questionnaire::ItemIdx::at(i),
+        ));
         screens.push((it.id.clone(), m));
     }
     let mut review_send = model(baseline(&q), Mode::Run);
@@ -154,7 +155,7 @@ fn every_screen_says_what_enter_does() {
     let mut sections = model(baseline(&q), Mode::Staff);
     sections.screen = Screen::Sections {
         focus: 0,
-        back: triage::engine::Step::base(1),
+        back: triage::engine::Step::base(triage::questionnaire::ItemIdx::new(1)),
     };
     screens.push(("sections".into(), sections));
     let mut intake = model(Session::new(&q, common::visit()), Mode::Staff);

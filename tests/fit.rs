@@ -7,7 +7,6 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -47,7 +46,7 @@ fn words(text: &str) -> Vec<String> {
 fn every_shipped_question_shows_all_its_answers_at_80x24() {
     let q = shipped();
     let mut checked = 0;
-    for (i, it) in (0u32..).zip(&q.items) {
+    for (i, it) in q.items.iter().enumerate() {
         let ItemKind::Question(_) = &it.kind else {
             continue;
         };
@@ -57,7 +56,9 @@ fn every_shipped_question_shows_all_its_answers_at_80x24() {
         for mode in [Mode::Run, Mode::Staff] {
             for message in [None, Some(strings::NEED_CHOICE)] {
                 let mut m = Model::new(Session::new(&q, common::visit()), mode, t0());
-                m.go_to(triage::engine::Step::base(i));
+                m.go_to(triage::engine::Step::base(
+                    triage::questionnaire::ItemIdx::at(i),
+                ));
                 m.message = message.map(str::to_owned);
                 let (text, hits) = draw(&m, 80, 24);
                 let shown = flat(&text);

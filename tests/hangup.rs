@@ -77,7 +77,7 @@ fn lost_terminal_ends_the_walk_and_keeps_every_answer() {
             .expect("answer");
         mirror.set(i, a).expect("valid");
     }
-    let steps: Vec<u32> = mirror.steps().map(|s| s.item()).collect();
+    let steps: Vec<triage::questionnaire::ItemIdx> = mirror.steps().map(|s| s.item()).collect();
     let mut slowest = Duration::ZERO;
     for run in 0..runs {
         let dir = tempfile::tempdir().expect("tempdir");

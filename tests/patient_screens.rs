@@ -153,13 +153,13 @@ fn screens<'q>(
         out.push((name.to_owned(), m));
     }
     for &f in s.fired() {
-        if q.flags[f as usize].action == Some(triage::questionnaire::FlagAction::Pause) {
+        if q.flag_at(f).action == Some(triage::questionnaire::FlagAction::Pause) {
             let mut m = base();
             m.screen = Screen::Pause {
                 flag: f,
-                at: q.flags[f as usize].position,
+                at: q.flag_at(f).position,
             };
-            out.push((format!("pause {}", q.flags[f as usize].id), m));
+            out.push((format!("pause {}", q.flag_at(f).id), m));
         }
     }
     out

@@ -16,7 +16,7 @@ use common::visit;
 use proptest::prelude::*;
 use triage::answer::{Answer, PartialDate};
 use triage::engine::Session;
-use triage::questionnaire::Questionnaire;
+use triage::questionnaire::{FlagIdx, ItemIdx, Questionnaire};
 
 fn example() -> Questionnaire {
     common::load(
@@ -59,9 +59,9 @@ fn apply(s: &mut Session<'_>, ops: &[Op]) {
     for op in ops {
         match op {
             Op::Set(i, a) => {
-                let _ = s.set(*i, a.clone());
+                let _ = s.set(ItemIdx::new(*i), a.clone());
             }
-            Op::Clear(i) => s.clear(*i),
+            Op::Clear(i) => s.clear(ItemIdx::new(*i)),
         }
     }
 }
@@ -72,8 +72,8 @@ fn apply(s: &mut Session<'_>, ops: &[Op]) {
 fn snapshot(
     s: &Session<'_>,
 ) -> (
-    Vec<u32>,
-    Vec<u32>,
+    Vec<ItemIdx>,
+    Vec<FlagIdx>,
     Option<String>,
     Option<triage::engine::Problem>,
 ) {
@@ -133,7 +133,7 @@ proptest! {
         let mut a = Session::new(&q, visit());
         apply(&mut a, &ops);
         // Rebuild from the final stored answers, in a shuffled order.
-        let mut finals: Vec<(u32, Answer)> = a.stored_answers().map(|(i, x)| (i, x.clone())).collect();
+        let mut finals: Vec<(ItemIdx, Answer)> = a.stored_answers().map(|(i, x)| (i, x.clone())).collect();
         let mut rng = seed;
         for i in (1..finals.len()).rev() {
             rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);

@@ -6,7 +6,6 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -111,7 +110,7 @@ fn empty_answer_message_leaves_answers_in_sight_at_40x12() {
 fn empty_answer_message_counts_only_answers_out_of_sight() {
     let q = shipped();
     let mut checked = 0;
-    for (i, it) in (0u32..).zip(&q.items) {
+    for (i, it) in q.items.iter().enumerate() {
         let ItemKind::Question(QuestionKind::Choice { style, .. }) = &it.kind else {
             continue;
         };
@@ -122,7 +121,7 @@ fn empty_answer_message_counts_only_answers_out_of_sight() {
         for mode in [Mode::Run, Mode::Staff] {
             for (w, h) in [(40, 12), (44, 14), (50, 16), (60, 16), (80, 24)] {
                 let mut m = Model::new(new_session(&q, common::visit(), mode), mode, t0());
-                m.go_to(Step::base(i));
+                m.go_to(Step::base(triage::questionnaire::ItemIdx::at(i)));
                 update(&mut m, key(KeyCode::Enter));
                 if m.message.is_none() {
                     // Answered already (reception's preset answers): Enter moved on.

@@ -1,11 +1,11 @@
 //! The shipped botulinum toxin questionnaire: it checks clean, it is the built-in default from
 //! any directory, its doctor's page follows the clinical spec §6 and fits one A4 page, and no
 //! outcome ever says a patient is suitable for treatment.
+
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -559,7 +559,7 @@ fn whole_on_pages(s: &triage::engine::Session<'_>, page: &str) -> Vec<String> {
             problems.push(format!("row `{}` not whole: {text}", row.label));
         }
     }
-    for i in 0..u32::try_from(q.items.len()).expect("an item count fits u32") {
+    for i in q.item_indices() {
         if let Some(triage::answer::Answer::Text(t)) = s.answer(i)
             && !all.contains(&squash(t))
         {
@@ -674,7 +674,7 @@ fn every_flag_fires_in_some_scenario() {
             b.session
                 .fired()
                 .iter()
-                .map(|&f| q.flags[f as usize].id.clone()),
+                .map(|&f| q.flags[f.to_usize()].id.clone()),
         );
     }
     let never: Vec<&str> = q

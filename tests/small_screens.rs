@@ -6,7 +6,6 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -38,7 +37,7 @@ fn every_question_is_reachable_at_40x12() {
     let q = load_toml(DEFAULT_SOURCE).questionnaire.expect("valid");
     let t0: jiff::Timestamp = "2025-06-02T09:00:00Z".parse().expect("ts");
     let mut checked = 0;
-    for (i, it) in (0u32..).zip(&q.items) {
+    for (i, it) in q.items.iter().enumerate() {
         let ItemKind::Question(_) = &it.kind else {
             continue;
         };
@@ -48,7 +47,9 @@ fn every_question_is_reachable_at_40x12() {
             (Mode::Run, (60, 16)),
         ] {
             let mut m = Model::new(Session::new(&q, common::visit()), mode, t0);
-            m.go_to(triage::engine::Step::base(i));
+            m.go_to(triage::engine::Step::base(
+                triage::questionnaire::ItemIdx::at(i),
+            ));
             let mut seen = String::new();
             let mut last = String::new();
             let steps = it.options().len() + 40;
@@ -97,8 +98,9 @@ fn pause_phone_numbers_show_at_40x12() {
     let t0: jiff::Timestamp = "2025-06-02T09:00:00Z".parse().expect("ts");
     let mut m = Model::new(Session::new(&q, common::visit()), Mode::Run, t0);
     m.screen = Screen::Pause {
-        flag: u32::try_from(q.flags.iter().position(|f| f.id == "S14").expect("S14"))
-            .expect("a flag index fits u32"),
+        flag: triage::questionnaire::FlagIdx::at(
+            q.flags.iter().position(|f| f.id == "S14").expect("S14"),
+        ),
         at: q.item_index("g_self_harm").expect("item"),
     };
     for (w, h) in [(40, 12), (44, 13), (80, 24)] {

@@ -44,7 +44,7 @@ fn on(q: &Questionnaire, step: Step) -> Model<'_> {
     m
 }
 
-fn at(item: u32, k: &[u16]) -> At {
+fn at(item: triage::questionnaire::ItemIdx, k: &[u16]) -> At {
     At {
         item,
         inst: Inst::from_slice(k).expect("depth"),

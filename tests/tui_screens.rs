@@ -5,7 +5,6 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -101,8 +100,9 @@ fn screens<'q>(q: &'q Questionnaire, ex: &'q Questionnaire) -> Vec<(&'static str
     list.push(("confirm", confirm));
     let mut pause = model(baseline(q));
     pause.screen = Screen::Pause {
-        flag: u32::try_from(q.flags.iter().position(|f| f.id == "S14").expect("S14"))
-            .expect("a flag index fits u32"),
+        flag: triage::questionnaire::FlagIdx::at(
+            q.flags.iter().position(|f| f.id == "S14").expect("S14"),
+        ),
         at: q.item_index("g_self_harm").expect("item"),
     };
     list.push(("pause", pause));
@@ -218,7 +218,7 @@ fn tap_targets_are_three_rows() {
         for (r, t) in &hits.targets {
             match t {
                 Target::Button(_) => {
-                    assert!(r.height >= 3, "{name}: {t:?} is {} rows", r.height);
+                    assert!(r.height >= 3, "{name}: {t:?} is {} rows", r.height)
                 }
                 Target::Option(_) => assert!(
                     r.height >= 3 || r.width >= 36,

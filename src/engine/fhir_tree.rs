@@ -32,6 +32,10 @@ fn number(n: f64) -> Json {
 }
 
 /// `valueQuantity` with the unit's name, system and code.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "`kids`, `paths` and `steps` are all `n` long and positions are below `n`; JSON objects are made by `json!({..})` just above (IndexMut on an object inserts, it cannot panic)"
+)]
 fn quantity(value: f64, unit: Option<&crate::questionnaire::FhirUnit>) -> Json {
     let mut qv = json!({ "value": number(value) });
     if let Some(u) = unit {
@@ -50,6 +54,10 @@ fn quantity(value: f64, unit: Option<&crate::questionnaire::FhirUnit>) -> Json {
 /// at occurrence `at`. An open-choice's "something else" becomes the typed text, read with
 /// `answer_of`. Errors: an option index the item does not have, or an integer option whose value
 /// is not a number (never written as 0 or left out silently).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "`kids`, `paths` and `steps` are all `n` long and positions are below `n`; JSON objects are made by `json!({..})` just above (IndexMut on an object inserts, it cannot panic)"
+)]
 pub fn answer_values(
     q: &Questionnaire,
     at: At,
@@ -68,7 +76,9 @@ pub fn answer_values(
             .get(*o as usize)
             .ok_or_else(|| format!("item '{}' has no option {o}", it.id))?;
         if opt.value == OTHER {
-            let text = (i + 1..it.end)
+            let text = i
+                .next()
+                .up_to(it.end)
                 .find(|&c| is_other_text(q, c))
                 .and_then(|c| {
                     answer_of(At {
@@ -186,13 +196,20 @@ impl Clone for Tree {
 impl Tree {
     fn index(&mut self) {
         let addr: HashMap<usize, u32> = (0..self.paths.len() as u32)
-            .filter_map(|p| self.node(p).map(|v| (v as *const Json as usize, p)))
+            .filter_map(|p| {
+                self.node(p)
+                    .map(|v| (std::ptr::from_ref::<Json>(v) as usize, p))
+            })
             .collect();
         self.addr = addr;
     }
 
     /// Builds the tree for `steps` (a layout's list) with `parent` positions; `answers` gives
     /// an occurrence's answer values, or `None` when it has none or is disabled.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "`kids`, `paths` and `steps` are all `n` long and positions are below `n`; JSON objects are made by `json!({..})` just above (IndexMut on an object inserts, it cannot panic)"
+    )]
     pub fn build(
         q: &Questionnaire,
         steps: &[Step],
@@ -216,6 +233,10 @@ impl Tree {
             }
         }
         let mut paths: Vec<Option<Box<[u32]>>> = vec![None; n];
+        #[allow(
+            clippy::indexing_slicing,
+            reason = "`kids`, `paths` and `steps` are all `n` long and positions are below `n`; JSON objects are made by `json!({..})` just above (IndexMut on an object inserts, it cannot panic)"
+        )]
         fn make(
             q: &Questionnaire,
             steps: &[Step],
@@ -233,7 +254,7 @@ impl Tree {
             }
             paths[p as usize] = Some(path.clone().into_boxed_slice());
             let children = &kids[p as usize];
-            if !children.is_empty() || q.item(at.item).end > at.item + 1 {
+            if !children.is_empty() || q.item(at.item).end > at.item.next() {
                 let mut out = Vec::with_capacity(children.len());
                 for (k, &c) in children.iter().enumerate() {
                     path.push(k as u32);
@@ -267,7 +288,7 @@ impl Tree {
     pub fn node(&self, pos: u32) -> Option<&Json> {
         let path = self.paths.get(pos as usize)?.as_ref()?;
         let mut v = &self.root;
-        for &k in path.iter() {
+        for &k in path {
             v = v.get("item")?.get(k as usize)?;
         }
         Some(v)
@@ -276,7 +297,7 @@ impl Tree {
     fn node_mut(&mut self, pos: u32) -> Option<&mut Json> {
         let path = self.paths.get(pos as usize)?.as_ref()?;
         let mut v = &mut self.root;
-        for &k in path.iter() {
+        for &k in path {
             v = v.get_mut("item")?.get_mut(k as usize)?;
         }
         Some(v)
@@ -300,7 +321,9 @@ impl Tree {
 
     /// The layout position of a node of this tree (by address), if it is one.
     pub fn pos_of(&self, node: &Json) -> Option<u32> {
-        self.addr.get(&(node as *const Json as usize)).copied()
+        self.addr
+            .get(&(std::ptr::from_ref::<Json>(node) as usize))
+            .copied()
     }
 }
 
@@ -322,7 +345,7 @@ pub struct FhirCtx<'a> {
     pub var_reads: RefCell<Vec<(u32, Inst)>>,
 }
 
-impl<'a> FhirCtx<'a> {
+impl FhirCtx<'_> {
     /// The key of variable `index` as seen from this expression's instance.
     pub fn var_key(&self, index: u32) -> (u32, Inst) {
         let depth = self

@@ -6,13 +6,13 @@
 use jiff::Timestamp;
 
 use crate::answer::Answer;
-use crate::questionnaire::ItemIdx;
+use crate::questionnaire::{FlagIdx, ItemIdx};
 
 /// One latched flag's story.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Latch {
     /// Index of the flag in the questionnaire.
-    pub flag: u32,
+    pub flag: FlagIdx,
     /// When it first fired, by the session's clock (`None` when the session had no clock, as
     /// when it is rebuilt from an answers file that did not say).
     pub fired_at: Option<Timestamp>,
@@ -118,7 +118,7 @@ pub struct Release {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotAssessed {
     /// An `end` flag stopped the questionnaire (e.g. the patient declined the health questions).
-    EndedByRule { flag: u32 },
+    EndedByRule { flag: FlagIdx },
     /// Staff ended the questionnaire after this item (e.g. after a safety pause).
     EndedByStaff { after: ItemIdx },
     /// Required answers are missing or invalid (this many).

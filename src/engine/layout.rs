@@ -54,7 +54,7 @@ impl Answers {
 
     pub fn get(&self, at: At) -> Option<&Answer> {
         if at.inst.is_empty() {
-            self.base.get(at.item as usize)?.as_ref()
+            self.base.get(at.item.to_usize())?.as_ref()
         } else {
             self.inst.get(&at)
         }
@@ -63,7 +63,7 @@ impl Answers {
     /// Sets (or with `None` removes) an answer; returns the old one.
     pub fn put(&mut self, at: At, a: Option<Answer>) -> Option<Answer> {
         if at.inst.is_empty() {
-            match self.base.get_mut(at.item as usize) {
+            match self.base.get_mut(at.item.to_usize()) {
                 Some(slot) => std::mem::replace(slot, a),
                 None => None,
             }
@@ -80,7 +80,7 @@ impl Answers {
         self.base
             .iter()
             .enumerate()
-            .filter_map(|(i, a)| a.as_ref().map(|a| (At::base(i as ItemIdx), a)))
+            .filter_map(|(i, a)| a.as_ref().map(|a| (At::base(ItemIdx::at(i)), a)))
             .chain(self.inst.iter().map(|(k, v)| (*k, v)))
     }
 
@@ -94,6 +94,10 @@ impl Answers {
 /// What removing instance `at` of a repeating item does to a key `x` (an answer's occurrence,
 /// or a count or mark kept by occurrence): nothing, drop it (it was inside), or move it to the
 /// instance one lower (it was in a later instance).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+)]
 pub(super) fn after_removal(q: &Questionnaire, at: At, x: At) -> Option<Option<At>> {
     let level = at.inst.len().checked_sub(1)?;
     let k = at.inst.last()?;
@@ -169,6 +173,10 @@ enum Only {
 impl Layout {
     /// Lays out every occurrence from the instance counts of repeating items and the answers of
     /// multi-choice questions with per-answer children.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     pub fn build(q: &Questionnaire, answers: &Answers, counts: &BTreeMap<At, u16>) -> Layout {
         let n = q.items.len();
         let mut l = Layout {
@@ -194,7 +202,7 @@ impl Layout {
         let mut count = vec![0u32; n + 1];
         for s in &l.list {
             if let Step::Item(a) = s {
-                count[a.item as usize + 1] += 1;
+                count[a.item.to_usize() + 1] += 1;
             }
         }
         for i in 0..n {
@@ -204,7 +212,7 @@ impl Layout {
         l.by_item = vec![0; count[n] as usize];
         for (pos, s) in l.list.iter().enumerate() {
             if let Step::Item(a) = s {
-                let f = &mut fill[a.item as usize];
+                let f = &mut fill[a.item.to_usize()];
                 l.by_item[*f as usize] = pos as u32;
                 *f += 1;
             }
@@ -214,6 +222,10 @@ impl Layout {
     }
 
     #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     fn expand(
         &mut self,
         q: &Questionnaire,
@@ -225,15 +237,15 @@ impl Layout {
         only: Only,
     ) {
         let (start, end) = match parent {
-            Some(p) => (p + 1, q.item(p).end),
-            None => (0, q.items.len() as ItemIdx),
+            Some(p) => (p.next(), q.item(p).end),
+            None => (ItemIdx::new(0), ItemIdx::at(q.items.len())),
         };
         let mut i = start;
         while i < end {
             let it = q.item(i);
             let next = it.end;
             if it.parent != parent {
-                i += 1;
+                i = i.next();
                 continue;
             }
             // Children of a multi-choice are laid out twice: its "something else" box once, the
@@ -288,7 +300,7 @@ impl Layout {
         inst: Inst,
         pos: u32,
     ) {
-        if q.item(item).end == item + 1 {
+        if q.item(item).end == item.next() {
             return;
         }
         if q.per_answer(item) {
@@ -304,11 +316,15 @@ impl Layout {
         }
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     fn push(&mut self, s: Step, parent: u32) -> u32 {
         let pos = self.list.len() as u32;
         if let Step::Item(at) = s {
             if at.inst.is_empty() {
-                self.base[at.item as usize] = pos;
+                self.base[at.item.to_usize()] = pos;
             } else {
                 self.keyed.insert(at, pos);
             }
@@ -322,7 +338,7 @@ impl Layout {
     /// The position of an occurrence, if it is laid out.
     pub fn pos(&self, at: At) -> Option<u32> {
         let p = if at.inst.is_empty() {
-            *self.base.get(at.item as usize)?
+            *self.base.get(at.item.to_usize())?
         } else {
             *self.keyed.get(&at)?
         };
@@ -348,13 +364,17 @@ impl Layout {
 
     /// The positions of an item's occurrences, in order.
     pub fn of_item(&self, item: ItemIdx) -> &[u32] {
-        let i = item as usize;
+        let i = item.to_usize();
         match (self.start.get(i), self.start.get(i + 1)) {
             (Some(&a), Some(&b)) => &self.by_item[a as usize..b as usize],
             _ => &[],
         }
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     pub fn at(&self, pos: u32) -> At {
         self.list[pos as usize].at()
     }

@@ -23,7 +23,7 @@ use crate::answer::Answer;
 use crate::expr::{self, Env, Expr, Trigger, Val};
 use crate::questionnaire::validate::{self, AnswerError};
 use crate::questionnaire::{
-    At, FlagAction, Inst, ItemIdx, ItemKind, Node, Questionnaire, Severity,
+    At, DerivedIdx, FlagAction, FlagIdx, Inst, ItemIdx, ItemKind, Node, Questionnaire, Severity,
 };
 
 /// The overall result. A session that was not assessed (ended early, declined, incomplete) is
@@ -71,7 +71,7 @@ impl Outcome {
 /// A flag that fired, with the answers that made it fire.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FiredFlag {
-    pub flag: u32,
+    pub flag: FlagIdx,
     pub triggers: Vec<Trigger>,
 }
 
@@ -123,12 +123,12 @@ pub struct Session<'q> {
     visible: Vec<bool>,
     derived: Vec<Option<Val>>,
     /// Flags whose condition holds now, in questionnaire order.
-    holding: Vec<u32>,
+    holding: Vec<FlagIdx>,
     /// `holding` plus every latched flag, in questionnaire order.
-    fired: Vec<u32>,
+    fired: Vec<FlagIdx>,
     cutoff: Option<ItemIdx>,
     /// The `end` flag that set `cutoff`, if one did.
-    end_flag: Option<u32>,
+    end_flag: Option<FlagIdx>,
     /// FHIRPath state kept between changes (FHIR questionnaires with expressions).
     fhir: Option<fhir_run::FhirRun>,
     /// Layout positions whose answer changed since the last evaluation.
@@ -196,26 +196,26 @@ fn instances(
 }
 
 impl Env for View<'_> {
-    fn answer(&self, question: u32) -> Option<&Answer> {
+    fn answer(&self, question: ItemIdx) -> Option<&Answer> {
         let at = self.resolve(question)?;
         let pos = self.layout.pos(at)?;
-        if self.visible[pos as usize] {
+        if self.visible.get(pos as usize).copied().unwrap_or(false) {
             self.answers.get(at)
         } else {
             None
         }
     }
-    fn derived(&self, index: u32) -> Option<Val> {
-        self.derived[index as usize]
+    fn derived(&self, index: DerivedIdx) -> Option<Val> {
+        self.derived.get(index.to_usize()).copied().flatten()
     }
-    fn derived_explain(&self, index: u32) -> Option<&Expr> {
-        let d = &self.q.derived[index as usize];
+    fn derived_explain(&self, index: DerivedIdx) -> Option<&Expr> {
+        let d = self.q.derived_at(index);
         d.trigger.then_some(&d.expr)
     }
     fn visit_date(&self) -> Date {
         self.visit_date
     }
-    fn path_holds(&self, _e: &crate::expr::fhirpath::Ast, item: u32) -> bool {
+    fn path_holds(&self, _e: &crate::expr::fhirpath::Ast, item: ItemIdx) -> bool {
         let at = At {
             item,
             inst: self.ctx.inst.prefix(self.q.levels(item).len()),
@@ -262,8 +262,8 @@ impl<'q> Session<'q> {
     fn seed(&mut self, parent: Option<ItemIdx>, inst: Inst, only: Only) {
         let q = self.q;
         let (start, end) = match parent {
-            Some(p) => (p + 1, q.item(p).end),
-            None => (0, q.items.len() as ItemIdx),
+            Some(p) => (p.next(), q.item(p).end),
+            None => (ItemIdx::new(0), ItemIdx::at(q.items.len())),
         };
         let mut c = start;
         while c < end {
@@ -311,7 +311,7 @@ impl<'q> Session<'q> {
     }
 
     fn seed_children(&mut self, item: ItemIdx, inst: Inst) {
-        if self.q.item(item).end == item + 1 {
+        if self.q.item(item).end == item.next() {
             return;
         }
         if self.q.per_answer(item) {
@@ -347,7 +347,7 @@ impl<'q> Session<'q> {
     }
 
     fn view(&self) -> View<'_> {
-        self.view_at(At::base(0), None)
+        self.view_at(At::base(ItemIdx::new(0)), None)
     }
 
     fn view_at<'a>(
@@ -402,11 +402,15 @@ impl<'q> Session<'q> {
 
     /// One pass over the evaluation order: each occurrence's visibility, then each derived
     /// value, reading `enableWhenExpression` results from `conds`.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     fn compute_once(&mut self, conds: Option<&std::collections::HashMap<u32, bool>>) {
         for &node in &self.q.order {
             match node {
                 Node::Item(i) => {
-                    let item = &self.q.items[i as usize];
+                    let item = self.q.item(i);
                     for k in 0..self.layout.of_item(i).len() {
                         let pos = self.layout.of_item(i)[k];
                         let parent = self.layout.parent[pos as usize];
@@ -420,10 +424,10 @@ impl<'q> Session<'q> {
                 }
                 Node::Derived(d) => {
                     let v = expr::eval(
-                        &self.q.derived[d as usize].expr,
-                        &self.view_at(At::base(0), conds),
+                        &self.q.derived_at(d).expr,
+                        &self.view_at(At::base(ItemIdx::new(0)), conds),
                     );
-                    self.derived[d as usize] = v;
+                    self.derived[d.to_usize()] = v;
                 }
             }
         }
@@ -446,11 +450,9 @@ impl<'q> Session<'q> {
         let view = self.view();
         let end = self
             .q
-            .flags
-            .iter()
-            .enumerate()
+            .flags_indexed()
             .filter(|(_, f)| f.action == Some(FlagAction::End) && expr::eval_bool(&f.when, &view))
-            .map(|(i, f)| (i as u32, f.position))
+            .map(|(i, f)| (i, f.position))
             .min_by_key(|(_, p)| *p);
         self.end_flag = None;
         if let Some((flag, p)) = end.filter(|(_, p)| self.cutoff.is_none_or(|c| *p < c)) {
@@ -461,11 +463,9 @@ impl<'q> Session<'q> {
         let view = self.view();
         let holding = self
             .q
-            .flags
-            .iter()
-            .enumerate()
+            .flags_indexed()
             .filter(|(_, f)| expr::eval_bool(&f.when, &view))
-            .map(|(i, _)| i as u32)
+            .map(|(i, _)| i)
             .collect();
         self.holding = holding;
         self.merge_fired();
@@ -486,7 +486,7 @@ impl<'q> Session<'q> {
     fn update_latches(&mut self) {
         let now = self.now;
         for &f in &self.holding {
-            let flag = &self.q.flags[f as usize];
+            let flag = self.q.flag_at(f);
             if !flag.latch {
                 continue;
             }
@@ -542,13 +542,9 @@ impl<'q> Session<'q> {
 
     /// Sets the answer of one occurrence after validating it.
     pub fn set_at(&mut self, at: At, answer: Answer) -> Result<(), AnswerError> {
-        let it = self
-            .q
-            .items
-            .get(at.item as usize)
-            .ok_or_else(|| AnswerError {
-                message: crate::strings::NOT_VALID.into(),
-            })?;
+        let it = self.q.get_item(at.item).ok_or_else(|| AnswerError {
+            message: crate::strings::NOT_VALID.into(),
+        })?;
         if at.inst.len() != self.q.levels(at.item).len() {
             return Err(AnswerError {
                 message: crate::strings::NOT_VALID.into(),
@@ -601,7 +597,7 @@ impl<'q> Session<'q> {
 
     /// The `valid_if` rule of an occurrence, if its current answer breaks it.
     fn cross_check(&self, at: At) -> Option<String> {
-        let it = &self.q.items[at.item as usize];
+        let it = self.q.item(at.item);
         let (rule, msg) = it.valid_if.as_ref()?;
         let answered = self.is_visible_at(at) && self.answers.get(at).is_some();
         (answered && !expr::eval_bool(rule, &self.view_at(at, None))).then(|| msg.clone())
@@ -669,6 +665,10 @@ impl<'q> Session<'q> {
     /// The enabled occurrences of an item's direct children inside occurrence `at` (the
     /// top-level items for `None`), in order: for a question asked per chosen answer, its
     /// children under every answer.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     pub fn children_of(&self, at: Option<At>) -> Vec<At> {
         let (parent, range) = match at {
             Some(a) => match self.layout.pos(a) {
@@ -689,15 +689,18 @@ impl<'q> Session<'q> {
     /// Whether a derived value rests on at least one answered question (following derived
     /// values through), or on no question at all (only the visit date). A value computed from
     /// nothing but unanswered questions reads as a finding ("no") that nobody gave.
-    pub fn derived_known(&self, index: u32) -> bool {
+    pub fn derived_known(&self, index: DerivedIdx) -> bool {
         let mut stack = vec![index];
         let mut seen = vec![false; self.q.derived.len()];
         let mut any_question = false;
         while let Some(d) = stack.pop() {
-            let Some(def) = self.q.derived.get(d as usize) else {
+            let Some(def) = self.q.derived.get(d.to_usize()) else {
                 continue;
             };
-            if std::mem::replace(&mut seen[d as usize], true) {
+            if seen
+                .get_mut(d.to_usize())
+                .is_none_or(|s| std::mem::replace(s, true))
+            {
                 continue;
             }
             let mut refs = Vec::new();
@@ -720,12 +723,15 @@ impl<'q> Session<'q> {
 
     /// The first month-only date answer a derived value is worked out from (following derived
     /// values through), if any: its result is then only as precise as a month.
-    pub fn month_only_input(&self, index: u32) -> Option<crate::answer::PartialDate> {
+    pub fn month_only_input(&self, index: DerivedIdx) -> Option<crate::answer::PartialDate> {
         let mut stack = vec![index];
         let mut seen = vec![false; self.q.derived.len()];
         while let Some(d) = stack.pop() {
-            let def = self.q.derived.get(d as usize)?;
-            if std::mem::replace(&mut seen[d as usize], true) {
+            let def = self.q.derived.get(d.to_usize())?;
+            if seen
+                .get_mut(d.to_usize())
+                .is_none_or(|s| std::mem::replace(s, true))
+            {
                 continue;
             }
             let mut refs = Vec::new();
@@ -747,8 +753,8 @@ impl<'q> Session<'q> {
         None
     }
 
-    pub fn derived_value(&self, index: u32) -> Option<Val> {
-        self.derived.get(index as usize).copied().flatten()
+    pub fn derived_value(&self, index: DerivedIdx) -> Option<Val> {
+        self.derived.get(index.to_usize()).copied().flatten()
     }
 }
 

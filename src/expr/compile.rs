@@ -5,18 +5,18 @@
 use std::ops::Range;
 
 use super::syntax::{Ast, AstKind, CmpOp, Lit, Quant};
-use super::{Expr, Ref, Ty, Val};
+use super::{Expr, ItemIdx, OptionIdx, Ref, Ty, Val};
 
 /// What the compiler needs to know about the questionnaire.
 pub trait Scope {
     /// The item or value a name refers to, and its type.
     fn resolve(&self, name: &str) -> Option<(Ref, Ty)>;
     /// The index of an option value of a choice question.
-    fn option_index(&self, question: u32, value: &str) -> Option<u32>;
+    fn option_index(&self, question: ItemIdx, value: &str) -> Option<OptionIdx>;
     /// All option values of a choice question, in order.
-    fn option_values(&self, question: u32) -> Vec<String>;
+    fn option_values(&self, question: ItemIdx) -> Vec<String>;
     /// The id of a question (for messages).
-    fn question_id(&self, question: u32) -> String;
+    fn question_id(&self, question: ItemIdx) -> String;
     /// Every name that could be used (for "did you mean").
     fn names(&self) -> Vec<String>;
 }
@@ -298,7 +298,7 @@ impl Cx<'_> {
         }
     }
 
-    fn multi_subject(&mut self, subject: &Ast, op: &str) -> Option<u32> {
+    fn multi_subject(&mut self, subject: &Ast, op: &str) -> Option<ItemIdx> {
         let (_, ty) = self.value(subject)?;
         match ty {
             Ty::Set(q) => Some(q),
@@ -329,7 +329,7 @@ impl Cx<'_> {
     }
 
     /// Resolves quoted option values against question `q`, reporting each unknown one.
-    fn options(&mut self, q: u32, values: &[(Lit, Range<usize>)]) -> Option<Vec<u32>> {
+    fn options(&mut self, q: ItemIdx, values: &[(Lit, Range<usize>)]) -> Option<Vec<OptionIdx>> {
         let mut out = Vec::new();
         let mut ok = true;
         for (lit, span) in values {
@@ -346,23 +346,22 @@ impl Cx<'_> {
                 ok = false;
                 continue;
             };
-            match self.scope.option_index(q, s) {
-                Some(i) => out.push(i),
-                None => {
-                    let id = self.scope.question_id(q);
-                    let all = self.scope.option_values(q);
-                    let help = match closest(s, &all) {
-                        Some(c) => format!("did you mean \"{c}\"? `{id}` has: {}", all.join(", ")),
-                        None => format!("`{id}` has: {}", all.join(", ")),
-                    };
-                    self.error(
-                        span,
-                        format!("`{id}` has no option \"{s}\""),
-                        "not an option of this question",
-                        Some(help),
-                    );
-                    ok = false;
-                }
+            if let Some(i) = self.scope.option_index(q, s) {
+                out.push(i)
+            } else {
+                let id = self.scope.question_id(q);
+                let all = self.scope.option_values(q);
+                let help = match closest(s, &all) {
+                    Some(c) => format!("did you mean \"{c}\"? `{id}` has: {}", all.join(", ")),
+                    None => format!("`{id}` has: {}", all.join(", ")),
+                };
+                self.error(
+                    span,
+                    format!("`{id}` has no option \"{s}\""),
+                    "not an option of this question",
+                    Some(help),
+                );
+                ok = false;
             }
         }
         ok.then_some(out)
@@ -488,23 +487,25 @@ impl Cx<'_> {
                 if !arity(self, 1) {
                     return None;
                 }
-                let AstKind::Name(n) = &args[0].kind else {
+                let [arg] = args else { return None };
+                let AstKind::Name(n) = &arg.kind else {
                     self.error(
-                        &args[0].span,
+                        &arg.span,
                         "`answered` takes a question or derived id".into(),
                         "not a name",
                         None,
                     );
                     return None;
                 };
-                let (r, _) = self.name(n, &args[0].span)?;
+                let (r, _) = self.name(n, &arg.span)?;
                 Some((Expr::Answered(r), Ty::Bool))
             }
             "count" => {
                 if !arity(self, 1) {
                     return None;
                 }
-                let q = self.multi_subject(&args[0], "count")?;
+                let [arg] = args else { return None };
+                let q = self.multi_subject(arg, "count")?;
                 Some((Expr::Count(q), Ty::Num))
             }
             "count_true" => {
@@ -529,8 +530,9 @@ impl Cx<'_> {
                 if !arity(self, 2) {
                     return None;
                 }
-                let a = self.date_arg(&args[0], name);
-                let b = self.date_arg(&args[1], name);
+                let [a, b] = args else { return None };
+                let a = self.date_arg(a, name);
+                let b = self.date_arg(b, name);
                 let (a, b) = (Box::new(a?), Box::new(b?));
                 Some((
                     if name == "years_between" {

@@ -4,29 +4,30 @@
 
 use jiff::civil::Date;
 
-use super::{CmpOp, Expr, Ref, Val};
+use super::{CmpOp, DerivedIdx, Expr, ItemIdx, OptionIdx, Ref, Val};
 use crate::answer::Answer;
 
 /// What evaluation reads. Hidden questions must come back as `None`, like unanswered ones.
 pub trait Env {
     /// The answer to a question, or `None` if unanswered or hidden.
-    fn answer(&self, question: u32) -> Option<&Answer>;
+    fn answer(&self, question: ItemIdx) -> Option<&Answer>;
     /// A derived value, or `None` if it could not be worked out (inputs unanswered).
-    fn derived(&self, index: u32) -> Option<Val>;
+    fn derived(&self, index: DerivedIdx) -> Option<Val>;
     /// The expression of a derived value whose inputs should be listed as triggers, or `None`
     /// for a derived value marked `trigger = false` (a guard such as "calves chosen").
-    fn derived_explain(&self, index: u32) -> Option<&Expr>;
+    fn derived_explain(&self, index: DerivedIdx) -> Option<&Expr>;
     fn visit_date(&self) -> Date;
     /// Whether the FHIRPath condition `expr` holds in the context of item `item` (FHIR
     /// `enableWhenExpression`); false where no FHIR response is being evaluated.
-    fn path_holds(&self, expr: &super::fhirpath::Ast, item: u32) -> bool;
+    fn path_holds(&self, expr: &super::fhirpath::Ast, item: ItemIdx) -> bool;
 }
 
 /// One answer that contributed to a true condition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trigger {
-    pub question: u32,
-    /// For multi-choice: only the options that matched; `None` means the whole answer.
+    pub question: ItemIdx,
+    /// For multi-choice: only the options that matched (as [`Answer::Multi`] holds them, so
+    /// the list can stand in for the answer); `None` means the whole answer.
     pub options: Option<Vec<u32>>,
 }
 
@@ -52,7 +53,7 @@ pub fn eval<E: Env + ?Sized>(e: &Expr, env: &E) -> Option<Val> {
             es.iter().filter(|e| eval_bool(e, env)).count() as f64
         )),
         Expr::YearsBetween(a, b) => match (eval(a, env)?, eval(b, env)?) {
-            (Val::Date(a), Val::Date(b)) => Some(Val::Num(years_between(a, b) as f64)),
+            (Val::Date(a), Val::Date(b)) => Some(Val::Num(f64::from(years_between(a, b)))),
             _ => None,
         },
         Expr::DaysBetween(a, b) => match (eval(a, env)?, eval(b, env)?) {
@@ -67,7 +68,7 @@ fn get<E: Env + ?Sized>(r: Ref, env: &E) -> Option<Val> {
         Ref::VisitDate => Some(Val::Date(env.visit_date())),
         Ref::Derived(d) => env.derived(d),
         Ref::Question(q) => match env.answer(q)? {
-            Answer::Choice(i) => Some(Val::Choice(*i)),
+            Answer::Choice(i) => Some(Val::Choice(OptionIdx::new(*i))),
             Answer::Number(n) => Some(Val::Num(*n)),
             Answer::Quantity { base, .. } => base.map(Val::Num),
             Answer::Date(d) => Some(Val::Date(d.resolved_for(env.visit_date()))),
@@ -103,9 +104,9 @@ pub fn eval_bool<E: Env + ?Sized>(e: &Expr, env: &E) -> bool {
         } => match env.answer(*question) {
             Some(Answer::Multi(list)) => {
                 if *all {
-                    options.iter().all(|o| list.contains(o))
+                    options.iter().all(|o| list.contains(&o.get()))
                 } else {
-                    options.iter().any(|o| list.contains(o))
+                    options.iter().any(|o| list.contains(&o.get()))
                 }
             }
             _ => false,
@@ -132,7 +133,7 @@ pub fn eval_bool<E: Env + ?Sized>(e: &Expr, env: &E) -> bool {
             } else {
                 t.as_str().cmp(value)
             };
-            use std::cmp::Ordering::*;
+            use std::cmp::Ordering::{Equal, Greater, Less};
             match op {
                 CmpOp::Eq => ord == Equal,
                 CmpOp::Ne => ord != Equal,
@@ -232,7 +233,7 @@ pub fn explain<E: Env + ?Sized>(e: &Expr, env: &E, out: &mut Vec<Trigger>) {
             if let Some(Answer::Multi(list)) = env.answer(*question) {
                 let matched: Vec<u32> = options
                     .iter()
-                    .copied()
+                    .map(|o| o.get())
                     .filter(|o| list.contains(o))
                     .collect();
                 if !matched.is_empty() {
@@ -243,7 +244,7 @@ pub fn explain<E: Env + ?Sized>(e: &Expr, env: &E, out: &mut Vec<Trigger>) {
     }
 }
 
-fn push(out: &mut Vec<Trigger>, question: u32, options: Option<Vec<u32>>) {
+fn push(out: &mut Vec<Trigger>, question: ItemIdx, options: Option<Vec<u32>>) {
     if let Some(existing) = out.iter_mut().find(|t| t.question == question) {
         match (&mut existing.options, options) {
             (Some(have), Some(more)) => {

@@ -9,10 +9,12 @@
 mod compile;
 mod eval;
 pub mod fhirpath;
+mod index;
 pub mod syntax;
 
 pub use compile::{CompileError, Scope, compile, compile_bool};
 pub use eval::{Env, Trigger, eval, eval_bool, explain};
+pub use index::{DerivedIdx, FlagIdx, ItemIdx, OptionIdx};
 pub use syntax::CmpOp;
 
 use jiff::civil::Date;
@@ -21,9 +23,9 @@ use jiff::civil::Date;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Ref {
     /// A question (item index).
-    Question(u32),
+    Question(ItemIdx),
     /// A derived value (index into the questionnaire's derived list).
-    Derived(u32),
+    Derived(DerivedIdx),
     /// The date of the visit ("today").
     VisitDate,
 }
@@ -35,9 +37,9 @@ pub enum Ty {
     Num,
     Date,
     /// One option of the given question (single choice, yes/no).
-    Choice(u32),
+    Choice(ItemIdx),
     /// A set of options of the given multi-choice question.
-    Set(u32),
+    Set(ItemIdx),
     Text,
     /// A statement with no answer.
     Info,
@@ -66,7 +68,7 @@ pub enum Val {
     Bool(bool),
     Num(f64),
     Date(Date),
-    Choice(u32),
+    Choice(OptionIdx),
 }
 
 /// A compiled, type-checked expression.
@@ -82,18 +84,18 @@ pub enum Expr {
     /// A single-choice value is one of `options` (`=` and `in`); negated for `!=` / `not in`.
     OneOf {
         subject: Box<Expr>,
-        options: Box<[u32]>,
+        options: Box<[OptionIdx]>,
         negated: bool,
     },
     /// A multi-choice question includes one / any / all of `options`.
     Has {
-        question: u32,
-        options: Box<[u32]>,
+        question: ItemIdx,
+        options: Box<[OptionIdx]>,
         all: bool,
     },
     Answered(Ref),
     /// How many options a multi-choice answer has.
-    Count(u32),
+    Count(ItemIdx),
     /// How many of the conditions are true.
     CountTrue(Box<[Expr]>),
     /// Whole years from the first date to the second (a birthday on the second date counts).
@@ -105,7 +107,7 @@ pub enum Expr {
     /// format depends on free text.
     TextCmp {
         op: CmpOp,
-        question: u32,
+        question: ItemIdx,
         value: Box<str>,
         time: bool,
     },
@@ -113,13 +115,13 @@ pub enum Expr {
     /// the item `item` (see [`Env::path_holds`]).
     Path {
         expr: Box<fhirpath::Ast>,
-        item: u32,
+        item: ItemIdx,
     },
 }
 
 impl Expr {
     /// "`question` has option `opt` chosen": `has` for a multi-choice, `=` for a single choice.
-    pub fn chose(question: u32, opt: u32, multi: bool) -> Expr {
+    pub fn chose(question: ItemIdx, opt: OptionIdx, multi: bool) -> Expr {
         let options = vec![opt].into_boxed_slice();
         if multi {
             Expr::Has {
@@ -143,7 +145,7 @@ impl Expr {
             Expr::Get(r) | Expr::Answered(r) => out.push(*r),
             Expr::Not(e) => e.refs(out),
             Expr::And(es) | Expr::Or(es) | Expr::CountTrue(es) => {
-                es.iter().for_each(|e| e.refs(out))
+                es.iter().for_each(|e| e.refs(out));
             }
             Expr::Cmp(_, a, b) | Expr::YearsBetween(a, b) | Expr::DaysBetween(a, b) => {
                 a.refs(out);
@@ -151,7 +153,7 @@ impl Expr {
             }
             Expr::OneOf { subject, .. } => subject.refs(out),
             Expr::Has { question, .. } | Expr::Count(question) | Expr::TextCmp { question, .. } => {
-                out.push(Ref::Question(*question))
+                out.push(Ref::Question(*question));
             }
             // FHIRPath reads the whole response; questionnaires that use it are evaluated until
             // they settle rather than in a dependency order.

@@ -116,6 +116,10 @@ pub enum AstKind {
     },
 }
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "a byte scanner: each index is checked against the length on the line that reads it (`i < end`, `k + 1 < end`, `text.len() == 10`)"
+)]
 fn lex(src: &str) -> Result<Vec<(Tok, Range<usize>)>, SyntaxError> {
     let bytes = src.as_bytes();
     let mut toks = Vec::new();
@@ -373,6 +377,11 @@ impl Parser<'_> {
         }
     }
 
+    /// Takes the token `peek` just saw (every call follows a `peek` that matched one).
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "called only after `peek` (or `toks.get(pos + 1)`) matched a token at `pos`"
+    )]
     fn bump(&mut self) -> (Tok, Range<usize>) {
         let t = self.toks[self.pos].clone();
         self.pos += 1;

@@ -35,7 +35,7 @@ pub fn check_response(v: &Value) -> (Vec<Diagnostic>, usize) {
     match v.get("status").and_then(Value::as_str) {
         Some(s) if STATUSES.contains(&s) => {}
         Some(s) => {
-            diags.push(Diagnostic::error(format!("unknown status `{s}`")).json_path("status"))
+            diags.push(Diagnostic::error(format!("unknown status `{s}`")).json_path("status"));
         }
         None => diags.push(Diagnostic::error("the response has no status").json_path("status")),
     }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::expr::{CmpOp, Expr, Ref, Ty, Val};
 use crate::questionnaire::{
-    ChoiceStyle, DateBound, ItemIdx, ItemKind, QuestionKind, Questionnaire,
+    ChoiceStyle, DateBound, ItemIdx, ItemKind, OptionIdx, QuestionKind, Questionnaire,
 };
 
 use super::import::{HELP_SUFFIX, INTRO_SUFFIX, ext};
@@ -24,6 +24,10 @@ pub struct Exported {
     pub notes: Vec<String>,
 }
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "writes into a JSON object made by `json!({..})` just above: `Value`'s IndexMut inserts into an object and cannot panic"
+)]
 pub fn questionnaire_to_fhir(q: &Questionnaire) -> Exported {
     let mut x = Exporter {
         q,
@@ -64,7 +68,7 @@ pub fn questionnaire_to_fhir(q: &Questionnaire) -> Exported {
             _ => None,
         })
         .filter_map(|d| {
-            let dv = &q.derived[d as usize];
+            let dv = q.derived_at(d);
             let Some(src) = q.expr_source(&dv.expr) else {
                 x.notes.push(format!(
                     "derived value `{}` cannot be written as text and is left out",
@@ -153,18 +157,22 @@ impl Exporter<'_> {
     fn children(&mut self, parent: Option<ItemIdx>) -> Vec<Value> {
         let q = self.q;
         let range = match parent {
-            Some(p) => p + 1..q.items[p as usize].end,
-            None => 0..q.items.len() as ItemIdx,
+            Some(p) => p.next().up_to(q.item(p).end),
+            None => ItemIdx::new(0).up_to(ItemIdx::at(q.items.len())),
         };
         range
-            .filter(|&i| q.items[i as usize].parent == parent)
+            .filter(|&i| q.item(i).parent == parent)
             .filter_map(|i| self.item(i))
             .collect()
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "writes into a JSON object made by `json!({..})` just above: `Value`'s IndexMut inserts into an object and cannot panic"
+    )]
     fn item(&mut self, i: ItemIdx) -> Option<Value> {
         let q = self.q;
-        let it = &q.items[i as usize];
+        let it = q.item(i);
         let mut out = json!({ "linkId": it.id, "text": it.text });
         let mut extensions: Vec<Value> = Vec::new();
         let mut kids: Vec<Value> = Vec::new();
@@ -238,8 +246,12 @@ impl Exporter<'_> {
         Some(out)
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "writes into a JSON object made by `json!({..})` just above: `Value`'s IndexMut inserts into an object and cannot panic"
+    )]
     fn question(&mut self, i: ItemIdx, k: &QuestionKind, out: &mut Value, ext: &mut Vec<Value>) {
-        let it = &self.q.items[i as usize];
+        let it = self.q.item(i);
         match k {
             QuestionKind::Choice { style, options } => {
                 out["type"] = json!("choice");
@@ -312,12 +324,12 @@ impl Exporter<'_> {
                 ] {
                     match bound {
                         Some(DateBound::Fixed(d)) => {
-                            ext.push(json!({"url": url, "valueDate": d.to_string()}))
+                            ext.push(json!({"url": url, "valueDate": d.to_string()}));
                         }
                         Some(b) => match b.source() {
                             Some(src) => {
                                 self.triage_only.push(it.id.clone());
-                                ext.push(json!({"url": own, "valueString": src}))
+                                ext.push(json!({"url": own, "valueString": src}));
                             }
                             None => self.notes.push(format!(
                                 "item `{}`: a date limit cannot be written and is not exported",
@@ -351,7 +363,7 @@ impl Exporter<'_> {
 
     fn condition(&mut self, i: ItemIdx, c: &Expr, out: &mut Value, ext: &mut Vec<Value>) {
         let q = self.q;
-        let id = &q.items[i as usize].id;
+        let id = &q.item(i).id;
         match self.lower(c) {
             Ok((ews, behavior)) => {
                 if behavior != Behavior::One && ews.len() > 1 {
@@ -383,14 +395,14 @@ impl Exporter<'_> {
     /// The condition as `enableWhen` entries and how they combine, or why it cannot be.
     fn lower(&self, e: &Expr) -> Result<(Vec<Ew>, Behavior), String> {
         match e {
-            Expr::Get(Ref::Derived(d)) if self.q.derived[*d as usize].ty == Ty::Bool => {
-                self.lower(&self.q.derived[*d as usize].expr)
+            Expr::Get(Ref::Derived(d)) if self.q.derived_at(*d).ty == Ty::Bool => {
+                self.lower(&self.q.derived_at(*d).expr)
             }
             Expr::And(es) | Expr::Or(es) => {
                 let and = matches!(e, Expr::And(_));
                 let want = if and { Behavior::All } else { Behavior::Any };
                 let mut all = Vec::new();
-                for c in es.iter() {
+                for c in es {
                     let (ews, b) = self.lower(c)?;
                     if b != Behavior::One && b != want {
                         return Err(
@@ -419,12 +431,12 @@ impl Exporter<'_> {
         };
         match e {
             Expr::Not(inner) => self.atoms(inner, !negate),
-            Expr::Get(Ref::Derived(d)) if !negate && q.derived[*d as usize].ty == Ty::Bool => {
-                self.lower(&q.derived[*d as usize].expr)
+            Expr::Get(Ref::Derived(d)) if !negate && q.derived_at(*d).ty == Ty::Bool => {
+                self.lower(&q.derived_at(*d).expr)
             }
             Expr::Answered(Ref::Question(qi)) => Ok((
                 vec![json!({
-                    "question": q.items[*qi as usize].id,
+                    "question": q.item(*qi).id,
                     "operator": "exists",
                     "answerBoolean": !negate,
                 })],
@@ -451,14 +463,18 @@ impl Exporter<'_> {
                 }
                 // FHIR tools differ on `!=` for a question with several answers (none equal, or
                 // any differs); both agree when the option excludes every other.
+                let it = q.item(*question);
                 let exclusive = options
                     .iter()
-                    .all(|&o| q.items[*question as usize].options()[o as usize].exclusive);
+                    .all(|&o| it.option(o).is_some_and(|o| o.exclusive));
                 if negate && !exclusive {
                     return Err(format!(
                         "`not ... has` on a multi-choice question: FHIR tools read `!=` on \
                          several answers differently unless the option (\"{}\") excludes the others",
-                        q.items[*question as usize].options()[options[0] as usize].value
+                        options
+                            .first()
+                            .and_then(|&o| it.option(o))
+                            .map_or("", |o| o.value.as_str())
                     ));
                 }
                 Ok(self.codings(*question, options, negate, !*all))
@@ -485,7 +501,7 @@ impl Exporter<'_> {
                 let answer = match lit {
                     Val::Num(n) => {
                         let integer = matches!(
-                            q.items[qi as usize].question(),
+                            q.item(qi).question(),
                             Some(QuestionKind::Number { integer: true, .. })
                         ) && n.fract() == 0.0;
                         if integer {
@@ -500,7 +516,7 @@ impl Exporter<'_> {
                 };
                 Ok((
                     vec![json!({
-                        "question": q.items[qi as usize].id,
+                        "question": q.item(qi).id,
                         "operator": op.symbol(),
                         answer.0: answer.1,
                     })],
@@ -509,7 +525,7 @@ impl Exporter<'_> {
             }
             Expr::Get(Ref::Derived(d)) => Err(format!(
                 "it reads the worked-out value `{}`",
-                q.derived[*d as usize].id
+                q.derived_at(*d).id
             )),
             Expr::Get(_) | Expr::Answered(_) => unsupported(),
             Expr::And(_) | Expr::Or(_) if !negate => self.lower(e),
@@ -529,12 +545,21 @@ impl Exporter<'_> {
 
     /// `=` (or `!=`) entries for each option. Several options combine with `any` when the
     /// condition holds for any of them, else with `all`.
-    fn codings(&self, qi: u32, options: &[u32], ne: bool, any: bool) -> (Vec<Ew>, Behavior) {
-        let item = &self.q.items[qi as usize];
-        let opts = item.options();
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "writes into a JSON object made by `json!({..})` just above: `Value`'s IndexMut inserts into an object and cannot panic"
+    )]
+    fn codings(
+        &self,
+        qi: ItemIdx,
+        options: &[OptionIdx],
+        ne: bool,
+        any: bool,
+    ) -> (Vec<Ew>, Behavior) {
+        let item = self.q.item(qi);
         let ews: Vec<Ew> = options
             .iter()
-            .filter_map(|&o| opts.get(o as usize))
+            .filter_map(|&o| item.option(o))
             .map(|o| {
                 let mut coding = json!({"code": o.value});
                 if let Some(s) = &o.system {

@@ -23,14 +23,17 @@ pub fn canonical(q: &Questionnaire) -> String {
 /// The response for a session. `authored` is an RFC 3339 time with its offset. An answer that
 /// cannot be written (see [`try_questionnaire_response`]) is left out and the status is then
 /// `in-progress`, never `completed`: the response is not taken for a finished record.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "writes into a JSON object made by `json!({..})` just above: `Value`'s IndexMut inserts into an object and cannot panic"
+)]
 pub fn questionnaire_response(s: &Session<'_>, authored: &str) -> Value {
-    match try_questionnaire_response(s, authored) {
-        Ok(v) => v,
-        Err(_) => {
-            let mut v = build(s, authored);
-            v["status"] = json!("in-progress");
-            v
-        }
+    if let Ok(v) = try_questionnaire_response(s, authored) {
+        v
+    } else {
+        let mut v = build(s, authored);
+        v["status"] = json!("in-progress");
+        v
     }
 }
 
@@ -45,6 +48,10 @@ pub fn try_questionnaire_response(s: &Session<'_>, authored: &str) -> Result<Val
     Ok(build(s, authored))
 }
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "writes into a JSON object made by `json!({..})` just above: `Value`'s IndexMut inserts into an object and cannot panic"
+)]
 fn build(s: &Session<'_>, authored: &str) -> Value {
     let q = s.questionnaire();
     let status = if s.is_complete() {
@@ -73,6 +80,10 @@ fn children(s: &Session<'_>, parent: Option<At>) -> Vec<Value> {
 /// Response items for enabled occurrences in order: each instance of a repeating group is its
 /// own item; the instances of a repeating question are one item with an answer per instance
 /// (FHIR R4 qrs-2), each answer holding its own children.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "`i` and `j` are checked against `occ.len()` in the loop conditions"
+)]
 fn items(s: &Session<'_>, occ: &[At]) -> Vec<Value> {
     let q = s.questionnaire();
     let mut out = Vec::new();
@@ -108,6 +119,10 @@ fn items(s: &Session<'_>, occ: &[At]) -> Vec<Value> {
 
 /// The answers of one occurrence of a question, with the items under it: under each answer
 /// for a question asked per chosen answer, else under the first.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "writes into a JSON object made by `json!({..})` just above: `Value`'s IndexMut inserts into an object and cannot panic"
+)]
 fn answers_of(s: &Session<'_>, at: At) -> Vec<Value> {
     let q = s.questionnaire();
     let Some(a) = s.answer_at(at) else {

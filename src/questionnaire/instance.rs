@@ -51,6 +51,10 @@ impl Inst {
 
     /// One level deeper, at instance `k`. At the depth limit (which loading prevents) the
     /// instance stays as it is.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "`ix` has `MAX_REPEAT_DEPTH` entries and the line above checks `len < MAX_REPEAT_DEPTH`"
+    )]
     pub fn push(self, k: u16) -> Inst {
         let mut out = self;
         if (out.len as usize) < MAX_REPEAT_DEPTH {

@@ -1,7 +1,7 @@
 //! Compiled conditions written back as source text in triage's condition language, for exports
 //! (`triage convert`) that must carry a condition FHIR cannot express.
 
-use crate::expr::{Expr, Ref, Ty, Val};
+use crate::expr::{Expr, ItemIdx, OptionIdx, Ref, Ty, Val};
 
 use super::model::Questionnaire;
 
@@ -16,17 +16,17 @@ impl Questionnaire {
 
     pub(crate) fn ref_name(&self, r: Ref) -> &str {
         match r {
-            Ref::Question(i) => &self.items[i as usize].id,
-            Ref::Derived(d) => &self.derived[d as usize].id,
+            Ref::Question(i) => &self.item(i).id,
+            Ref::Derived(d) => &self.derived_at(d).id,
             Ref::VisitDate => "visit_date",
         }
     }
 
     /// The question whose options a choice-typed expression holds.
-    pub(crate) fn choice_question(&self, subject: &Expr) -> Option<u32> {
+    pub(crate) fn choice_question(&self, subject: &Expr) -> Option<ItemIdx> {
         match subject {
             Expr::Get(Ref::Question(q)) => Some(*q),
-            Expr::Get(Ref::Derived(d)) => match self.derived[*d as usize].ty {
+            Expr::Get(Ref::Derived(d)) => match self.derived_at(*d).ty {
                 Ty::Choice(q) => Some(q),
                 _ => None,
             },
@@ -34,11 +34,11 @@ impl Questionnaire {
         }
     }
 
-    fn option_list(&self, question: u32, options: &[u32]) -> Option<String> {
-        let opts = self.items[question as usize].options();
+    fn option_list(&self, question: ItemIdx, options: &[OptionIdx]) -> Option<String> {
+        let item = self.items.get(question.to_usize())?;
         let mut vals = Vec::with_capacity(options.len());
         for &o in options {
-            let v = &opts.get(o as usize)?.value;
+            let v = &item.option(o)?.value;
             if v.contains('"') {
                 return None;
             }
@@ -120,7 +120,7 @@ impl Questionnaire {
                 options,
                 all,
             } => {
-                out.push_str(&self.items[*question as usize].id);
+                out.push_str(&self.item(*question).id);
                 out.push_str(match (options.len() == 1, all) {
                     (true, _) => " has ",
                     (false, false) => " has any ",
@@ -129,7 +129,7 @@ impl Questionnaire {
                 out.push_str(&self.option_list(*question, options)?);
             }
             Expr::Answered(r) => out.push_str(&format!("answered({})", self.ref_name(*r))),
-            Expr::Count(q) => out.push_str(&format!("count({})", self.items[*q as usize].id)),
+            Expr::Count(q) => out.push_str(&format!("count({})", self.item(*q).id)),
             Expr::CountTrue(es) => {
                 out.push_str("count_true(");
                 for (i, e) in es.iter().enumerate() {
@@ -204,14 +204,11 @@ mod tests {
             .expect("the shipped questionnaire loads");
         let mut names: HashMap<String, (Ref, Ty)> =
             HashMap::from([("visit_date".to_owned(), (Ref::VisitDate, Ty::Date))]);
-        for (i, it) in q.items.iter().enumerate() {
-            names.insert(
-                it.id.clone(),
-                (Ref::Question(i as u32), item_ty(i as u32, it)),
-            );
+        for (i, it) in q.items_indexed() {
+            names.insert(it.id.clone(), (Ref::Question(i), item_ty(i, it)));
         }
-        for (d, dv) in q.derived.iter().enumerate() {
-            names.insert(dv.id.clone(), (Ref::Derived(d as u32), dv.ty));
+        for (d, dv) in q.derived_indexed() {
+            names.insert(dv.id.clone(), (Ref::Derived(d), dv.ty));
         }
         let mut exprs: Vec<(&str, &Expr)> = Vec::new();
         exprs.extend(

@@ -404,7 +404,7 @@ fn toml_children<'a, 'i>(
     out: &mut Found,
 ) -> Vec<(String, &'a toml::Spanned<toml::de::DeValue<'i>>)> {
     let mut children = Vec::new();
-    for (k, v) in t.iter() {
+    for (k, v) in t {
         let key: &str = k.get_ref();
         let path = if prefix.is_empty() {
             key.to_owned()

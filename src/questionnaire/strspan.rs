@@ -22,6 +22,10 @@ impl StrMap {
     }
 
     /// The file span of a span inside the decoded value.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "the match guard checks `inner.start <= inner.end < m.len()`"
+    )]
     pub fn span(&self, inner: Range<usize>) -> Range<usize> {
         match &self.map {
             Some(m) if inner.end < m.len() && inner.start <= inner.end => {
@@ -62,7 +66,7 @@ fn build(raw: &str, decoded: &str) -> Option<Vec<usize>> {
             && is_line_end_escape(&raw[pos + 1..])
         {
             pos += 1;
-            while rb.get(pos).is_some_and(|b| b.is_ascii_whitespace()) {
+            while rb.get(pos).is_some_and(u8::is_ascii_whitespace) {
                 pos += 1;
             }
         }

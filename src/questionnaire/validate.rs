@@ -87,7 +87,7 @@ pub fn check(item: &Item, answer: Answer, visit: Date) -> Result<Answer, AnswerE
             if list.len() > 1
                 && let Some(ex) = list
                     .iter()
-                    .map(|&i| &options[i as usize])
+                    .filter_map(|&i| options.get(i as usize))
                     .find(|o| o.exclusive)
             {
                 return refuse(fill(strings::EXCLUSIVE_ALONE, &ex.label));

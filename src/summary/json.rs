@@ -7,6 +7,10 @@ use super::{Context, ordered_flags, trigger_texts, value_text};
 use crate::answers;
 use crate::engine::{AlertStatus, Latch, Problem, Session};
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "writes into a JSON object made by `json!({..})` just above: `Value`'s IndexMut inserts into an object and cannot panic"
+)]
 pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
     let q = s.questionnaire();
     let mut answers_map = Map::new();
@@ -16,13 +20,14 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
         }
     }
     let mut derived = Map::new();
-    for (d, def) in q.derived.iter().enumerate() {
-        let known = s.derived_known(d as u32);
-        let v = match s.derived_value(d as u32).filter(|_| known) {
+    for (d, def) in q.derived_indexed() {
+        let known = s.derived_known(d);
+        let v = match s.derived_value(d).filter(|_| known) {
             Some(crate::expr::Val::Bool(b)) => Value::Bool(b),
             Some(crate::expr::Val::Num(n)) => json!(n),
-            Some(_) => value_text(s, crate::expr::Ref::Derived(d as u32))
-                .map_or(Value::Null, Value::String),
+            Some(_) => {
+                value_text(s, crate::expr::Ref::Derived(d)).map_or(Value::Null, Value::String)
+            }
             None => Value::Null,
         };
         let v = match v {
@@ -78,15 +83,16 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
         })
         .collect();
     let not_asked: Vec<&str> = s.not_asked().map(|i| q.item(i).id.as_str()).collect();
+    let counts = super::counts(s);
     let mut out = json!({
         "questionnaire": { "id": q.meta.id, "version": q.meta.version, "title": q.meta.title, "content_hash": q.content_hash },
         "visit_date": super::iso(s.visit_date()),
         "outcome": outcome.as_str(),
         "outcome_text": format!("{} {}", o.text, q.outcome.footer),
         "counts": {
-            "stop": super::counts(s)[0].1,
-            "caution": super::counts(s)[1].1,
-            "note": super::counts(s)[2].1,
+            "stop": counts.stop,
+            "caution": counts.caution,
+            "note": counts.note,
         },
         "flags": flags,
         "derived": derived,
@@ -135,6 +141,10 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
 
 /// A latched flag's record: when it fired, on which answers, what became of the staff alert,
 /// who released the pause, and whether the answers were changed afterwards.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "writes into a JSON object made by `json!({..})` just above: `Value`'s IndexMut inserts into an object and cannot panic"
+)]
 pub fn latch_json(s: &Session<'_>, l: &Latch) -> Value {
     let q = s.questionnaire();
     let ts = |t: Option<jiff::Timestamp>| t.map_or(Value::Null, |t| json!(t.to_string()));

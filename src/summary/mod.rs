@@ -12,7 +12,7 @@ use crate::answer::Answer;
 use crate::engine::{AlertStatus, FiredFlag, Latch, NotAssessed, ReleaseAction, Releaser, Session};
 use crate::expr::{Ref, Ty, Val};
 use crate::questionnaire::{
-    Flag, ItemIdx, QuestionKind, Questionnaire, Severity, Template, TemplatePart,
+    Flag, FlagCounts, ItemIdx, QuestionKind, Questionnaire, Template, TemplatePart,
 };
 
 /// What the summary needs besides the session.
@@ -165,14 +165,13 @@ pub fn value_text_for(s: &Session<'_>, r: Ref, usage: TextUse) -> Option<String>
                 return None;
             }
             let v = s.derived_value(d)?;
-            Some(match (v, q.derived[d as usize].ty) {
+            Some(match (v, q.derived_at(d).ty) {
                 (Val::Bool(b), _) => if b { "yes" } else { "no" }.to_owned(),
                 (Val::Num(n), _) => fmt_num(n),
                 (Val::Date(d), _) => iso(d),
                 (Val::Choice(o), Ty::Choice(item)) => q
                     .item(item)
-                    .options()
-                    .get(o as usize)
+                    .option(o)
                     .map_or("?", |x| x.doctor_label())
                     .to_owned(),
                 (Val::Choice(o), _) => o.to_string(),
@@ -294,7 +293,7 @@ pub struct TriggerText {
 /// answers that made it fire, as they were then.
 pub fn trigger_texts(s: &Session<'_>, f: &FiredFlag, usage: TextUse) -> Vec<TriggerText> {
     let q = s.questionnaire();
-    let flag = &q.flags[f.flag as usize];
+    let flag = q.flag_at(f.flag);
     let mut out: Vec<TriggerText> = Vec::new();
     let latched_then = s.latch(f.flag).filter(|_| !s.holds_now(f.flag));
     if let Some(l) = latched_then {
@@ -369,7 +368,7 @@ fn at_hhmm(t: Option<jiff::Timestamp>) -> String {
 /// the release (pause flags), and a later change of the answers behind it.
 pub fn latch_story(s: &Session<'_>, l: &Latch) -> Vec<String> {
     let q = s.questionnaire();
-    let flag = &q.flags[l.flag as usize];
+    let flag = q.flag_at(l.flag);
     let mut out = Vec::new();
     if flag.action == Some(crate::questionnaire::FlagAction::Pause) {
         out.push(match &l.alert {
@@ -413,7 +412,7 @@ pub fn not_assessed_text(s: &Session<'_>, why: NotAssessed) -> String {
     let q = s.questionnaire();
     match why {
         NotAssessed::EndedByRule { flag } => {
-            let f = &q.flags[flag as usize];
+            let f = q.flag_at(flag);
             crate::strings::not_assessed_by_rule(&f.id, q.item(f.position).doctor_label())
         }
         NotAssessed::EndedByStaff { after } => {
@@ -429,24 +428,18 @@ pub fn ordered_flags<'q>(s: &Session<'q>) -> Vec<(&'q Flag, FiredFlag)> {
     let mut fired: Vec<(&Flag, FiredFlag)> = s
         .fired_flags()
         .into_iter()
-        .map(|f| (&q.flags[f.flag as usize], f))
+        .map(|f| (q.flag_at(f.flag), f))
         .collect();
     fired.sort_by_key(|(flag, f)| (std::cmp::Reverse(flag.severity), f.flag));
     fired
 }
 
 /// How many fired flags of each severity.
-pub fn counts(s: &Session<'_>) -> [(Severity, usize); 3] {
+pub fn counts(s: &Session<'_>) -> FlagCounts {
     let q = s.questionnaire();
-    let n = |sev| {
-        s.fired()
-            .iter()
-            .filter(|&&f| q.flags[f as usize].severity == sev)
-            .count()
-    };
-    [
-        (Severity::Stop, n(Severity::Stop)),
-        (Severity::Caution, n(Severity::Caution)),
-        (Severity::Note, n(Severity::Note)),
-    ]
+    let mut c = FlagCounts::default();
+    for &f in s.fired() {
+        c.add(q.flag_at(f).severity);
+    }
+    c
 }

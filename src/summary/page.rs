@@ -15,7 +15,7 @@ use super::{
     trigger_texts, value_text_for,
 };
 use crate::engine::{Problem, Session};
-use crate::questionnaire::{ItemKind, RowValue, Severity, SummaryRow};
+use crate::questionnaire::{ItemIdx, ItemKind, RowValue, Severity, SummaryRow};
 use crate::strings;
 
 /// Page width in columns.
@@ -35,7 +35,7 @@ fn wrap(text: &str, first: &str, rest: &str) -> Vec<String> {
     let text = crate::text::one_line(text);
     textwrap::wrap(&text, opts)
         .into_iter()
-        .map(|c| c.into_owned())
+        .map(std::borrow::Cow::into_owned)
         .collect()
 }
 
@@ -282,7 +282,7 @@ fn render_parts(s: &Session<'_>, ctx: &Context, fit: Fit) -> Parts {
     let outcome = s.outcome();
     let o = outcome.text(&q.outcome);
     let c = counts(s);
-    let tally = format!("STOP {} - CAUTION {} - NOTE {}", c[0].1, c[1].1, c[2].1);
+    let tally = format!("STOP {} - CAUTION {} - NOTE {}", c.stop, c.caution, c.note);
     let banner = o.banner.to_uppercase();
     let gap = WIDTH.saturating_sub(banner.width() + tally.width()).max(1);
     out.push(format!("{banner}{}{tally}", " ".repeat(gap)));
@@ -344,9 +344,9 @@ fn render_parts(s: &Session<'_>, ctx: &Context, fit: Fit) -> Parts {
         // In questionnaire order: each section a block under its title; a run of questions
         // outside every section a block under the questionnaire's title (the first such
         // run) or "Other answers" (a later one).
-        let mut top = 0;
+        let mut top = ItemIdx::new(0);
         let mut loose_runs = 0;
-        while (top as usize) < q.items.len() {
+        while top.to_usize() < q.items.len() {
             let item = q.item(top);
             if matches!(item.kind, ItemKind::Group { .. }) {
                 if s.is_visible(top) {
@@ -361,7 +361,7 @@ fn render_parts(s: &Session<'_>, ctx: &Context, fit: Fit) -> Parts {
                 continue;
             }
             let mut end = item.end;
-            while (end as usize) < q.items.len()
+            while end.to_usize() < q.items.len()
                 && !matches!(q.item(end).kind, ItemKind::Group { .. })
             {
                 end = q.item(end).end;

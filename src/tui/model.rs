@@ -8,7 +8,7 @@ use tui_input::Input;
 
 use crate::answer::Answer;
 use crate::engine::{At, Session, Step};
-use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, QuestionKind};
+use crate::questionnaire::{ChoiceStyle, FlagIdx, ItemIdx, ItemKind, QuestionKind};
 use crate::store::{DraftId, DraftInfo, RecordId};
 use crate::typed;
 
@@ -48,7 +48,7 @@ pub enum Screen {
     Confirm,
     /// A safety disclosure: the support screen, waiting for staff.
     Pause {
-        flag: u32,
+        flag: FlagIdx,
         at: ItemIdx,
     },
     Thanks,
@@ -177,7 +177,7 @@ pub enum Msg {
     },
     /// What became of the staff alert for a pause flag (first `Pending`, then the result).
     Alerted {
-        flag: u32,
+        flag: FlagIdx,
         status: crate::engine::AlertStatus,
     },
     /// Whether the date of birth typed matches the unfinished form's, and how many tries are
@@ -242,7 +242,7 @@ pub enum Effect {
     /// Run the staff alert command for a pause flag, off the UI thread (no patient data);
     /// answered with `Alerted`.
     Alert {
-        flag: u32,
+        flag: FlagIdx,
     },
     /// Append to the audit log (ids and events, never answers), for the current draft.
     Audit {
@@ -571,8 +571,8 @@ impl<'q> Model<'q> {
         let paper_field = (self.mode == Mode::Paper
             && matches!(step, Step::Item(at) if at.inst.is_empty()))
         .then(|| {
-            (item..q.items.len() as ItemIdx).find(|&i| {
-                self.session.is_step(i) && matches!(q.item(i).kind, ItemKind::Question(_))
+            item.up_to(ItemIdx::at(q.items.len())).find(|i| {
+                self.session.is_step(*i) && matches!(q.item(*i).kind, ItemKind::Question(_))
             })
         })
         .flatten();

@@ -18,7 +18,7 @@ pub fn pages(q: &Questionnaire) -> Vec<ItemIdx> {
     {
         let group = matches!(it.kind, ItemKind::Group { .. });
         if group || !loose {
-            out.push(i as ItemIdx);
+            out.push(ItemIdx::at(i));
         }
         loose = !group;
     }
@@ -41,10 +41,11 @@ pub fn page_end(q: &Questionnaire, page: ItemIdx) -> ItemIdx {
     if matches!(it.kind, ItemKind::Group { .. }) {
         return it.end;
     }
-    ((page + 1)..q.items.len() as ItemIdx)
+    page.next()
+        .up_to(ItemIdx::at(q.items.len()))
         .find(|&i| {
             let it = q.item(i);
             it.parent.is_none() && matches!(it.kind, ItemKind::Group { .. })
         })
-        .unwrap_or(q.items.len() as ItemIdx)
+        .unwrap_or(ItemIdx::at(q.items.len()))
 }

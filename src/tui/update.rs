@@ -227,7 +227,11 @@ fn input(m: &mut Model<'_>, msg: Msg) -> Vec<Effect> {
 
 /// The staff alert for a pause started, or finished: kept with the latched flag (for the
 /// doctor's page) and, once known, in the audit log.
-fn alerted(m: &mut Model<'_>, flag: u32, status: crate::engine::AlertStatus) -> Vec<Effect> {
+fn alerted(
+    m: &mut Model<'_>,
+    flag: crate::questionnaire::FlagIdx,
+    status: crate::engine::AlertStatus,
+) -> Vec<Effect> {
     use crate::engine::AlertStatus;
     use crate::store::AuditEvent;
     let status = match status {
@@ -238,7 +242,7 @@ fn alerted(m: &mut Model<'_>, flag: u32, status: crate::engine::AlertStatus) -> 
         },
         other => other,
     };
-    let id = m.session.questionnaire().flags[flag as usize].id.clone();
+    let id = m.session.questionnaire().flags[flag.to_usize()].id.clone();
     let audit = match &status {
         AlertStatus::Pending => None,
         AlertStatus::Sent { .. } => Some((AuditEvent::AlertSent, id)),

@@ -41,7 +41,7 @@ pub fn visit() -> Date {
     Date::constant(2025, 6, 2)
 }
 
-pub fn idx(q: &Questionnaire, id: &str) -> u32 {
+pub fn idx(q: &Questionnaire, id: &str) -> triage::questionnaire::ItemIdx {
     q.item_index(id).unwrap_or_else(|| panic!("no item {id}"))
 }
 
@@ -54,7 +54,7 @@ pub fn set(s: &mut Session<'_>, id: &str, v: &str) {
     s.set(i, a).unwrap_or_else(|e| panic!("{id} = {v}: {e}"));
 }
 
-pub fn answer(q: &Questionnaire, i: u32, v: &str) -> Answer {
+pub fn answer(q: &Questionnaire, i: triage::questionnaire::ItemIdx, v: &str) -> Answer {
     let item = q.item(i);
     let opt = |x: &str| {
         let n = item
@@ -86,10 +86,7 @@ pub fn answer(q: &Questionnaire, i: u32, v: &str) -> Answer {
 /// Ids of the flags that fire.
 pub fn fired(s: &Session<'_>) -> Vec<String> {
     let q = s.questionnaire();
-    s.fired()
-        .iter()
-        .map(|&f| q.flags[f as usize].id.clone())
-        .collect()
+    s.fired().iter().map(|&f| q.flag_at(f).id.clone()).collect()
 }
 
 pub fn visible_ids(s: &Session<'_>) -> Vec<String> {

@@ -111,7 +111,7 @@ pub fn target<'q>(
 pub fn pause_at(q: &Questionnaire, s: &Session<'_>, item: ItemIdx) -> Option<bool> {
     s.fired()
         .iter()
-        .map(|&f| &q.flags[f as usize])
+        .map(|&f| q.flag_at(f))
         .find(|f| f.position == item && f.action == Some(triage::questionnaire::FlagAction::Pause))
         .map(|_| s.ended_by_staff() == Some(item))
 }

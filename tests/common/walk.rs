@@ -101,7 +101,7 @@ pub fn answer_with(
     let pauses: Vec<(ItemIdx, String)> = mirror
         .fired()
         .iter()
-        .map(|&f| &q.flags[f as usize])
+        .map(|&f| q.flag_at(f))
         .filter(|f| f.action == Some(triage::questionnaire::FlagAction::Pause))
         .map(|f| (f.position, f.id.clone()))
         .collect();

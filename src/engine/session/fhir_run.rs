@@ -83,6 +83,10 @@ impl FhirRun {
 
     /// Brings variables, calculated answers, conditions and visibility up to date with the
     /// answers, evaluating only what read something that changed.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "`k` runs over `0..conds_of.len()` (an index, not an iterator, because `conds` is written meanwhile)"
+    )]
     pub fn compute(&mut self, s: &mut Session<'_>) {
         let mut all = self.tree.is_none();
         if all {
@@ -253,6 +257,10 @@ impl FhirRun {
     }
 
     /// Evaluates the `enableWhenExpression` of the occurrence at layout position `p`.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "`k` runs over `0..conds_of.len()` (an index, not an iterator, because `conds` is written meanwhile)"
+    )]
     fn eval_cond(&self, s: &Session<'_>, k: usize, p: u32) -> (bool, Deps) {
         let Some(tree) = self.tree.as_ref() else {
             return (false, Deps::default());

@@ -1,11 +1,14 @@
 //! What a session comes to: the flags that fire, the outcome, latched disclosures and safety
 //! pauses, and a staff member ending the form early.
 
-use super::*;
+use super::{
+    AlertStatus, Expr, FiredFlag, FlagAction, FlagIdx, ItemIdx, Latch, NotAssessed, Outcome,
+    Release, ReleaseAction, Releaser, Session, Severity, expr,
+};
 
 impl Session<'_> {
     /// Indexes of the flags that fire, in questionnaire order.
-    pub fn fired(&self) -> &[u32] {
+    pub fn fired(&self) -> &[FlagIdx] {
         &self.fired
     }
 
@@ -16,7 +19,7 @@ impl Session<'_> {
             .iter()
             .map(|&f| {
                 let mut triggers = Vec::new();
-                expr::explain(&self.q.flags[f as usize].when, &view, &mut triggers);
+                expr::explain(&self.q.flag_at(f).when, &view, &mut triggers);
                 triggers.sort_by_key(|t| t.question);
                 FiredFlag { flag: f, triggers }
             })
@@ -41,10 +44,7 @@ impl Session<'_> {
 
     /// The worst severity among the fired flags.
     pub fn worst(&self) -> Option<Severity> {
-        self.fired
-            .iter()
-            .map(|&f| self.q.flags[f as usize].severity)
-            .max()
+        self.fired.iter().map(|&f| self.q.flag_at(f).severity).max()
     }
 
     /// Why this session cannot be taken as assessed, if it cannot: staff ended it, an `end` rule
@@ -66,13 +66,13 @@ impl Session<'_> {
     }
 
     /// The latch of a flag, if it latched.
-    pub fn latch(&self, flag: u32) -> Option<&Latch> {
+    pub fn latch(&self, flag: FlagIdx) -> Option<&Latch> {
         self.latches.iter().find(|l| l.flag == flag)
     }
 
     /// Whether the flag's condition holds on the answers as they are now (a latched flag can be
     /// fired without holding).
-    pub fn holds_now(&self, flag: u32) -> bool {
+    pub fn holds_now(&self, flag: FlagIdx) -> bool {
         self.holding.contains(&flag)
     }
 
@@ -81,7 +81,7 @@ impl Session<'_> {
     /// time, alert and release); latches naming flags this questionnaire lacks are left out.
     pub fn restore_latches(&mut self, latches: Vec<Latch>) {
         for l in latches {
-            if (l.flag as usize) < self.q.flags.len() {
+            if l.flag.to_usize() < self.q.flags.len() {
                 self.latches.retain(|x| x.flag != l.flag);
                 self.latches.push(l);
             }
@@ -90,7 +90,7 @@ impl Session<'_> {
     }
 
     /// Records what became of the staff alert for a latched `pause` flag.
-    pub fn record_alert(&mut self, flag: u32, status: AlertStatus) {
+    pub fn record_alert(&mut self, flag: FlagIdx, status: AlertStatus) {
         if let Some(l) = self.latches.iter_mut().find(|l| l.flag == flag) {
             l.alert = Some(status);
         }
@@ -103,15 +103,15 @@ impl Session<'_> {
 
     /// A fired `pause` flag that nobody has released yet. Pause flags always latch, so changing
     /// the answer does not make the pause go away.
-    pub fn pending_pause(&self) -> Option<u32> {
+    pub fn pending_pause(&self) -> Option<FlagIdx> {
         self.fired.iter().copied().find(|&f| {
-            self.q.flags[f as usize].action == Some(FlagAction::Pause)
+            self.q.flag_at(f).action == Some(FlagAction::Pause)
                 && self.latch(f).is_none_or(|l| l.release.is_none())
         })
     }
 
     /// Someone released a safety pause: the patient carries on, or the session ends there.
-    pub fn release_pause(&mut self, flag: u32, by: Releaser, action: ReleaseAction) {
+    pub fn release_pause(&mut self, flag: FlagIdx, by: Releaser, action: ReleaseAction) {
         let at = self.now;
         if let Some(l) = self.latches.iter_mut().find(|l| l.flag == flag) {
             l.release = Some(Release { by, action, at });

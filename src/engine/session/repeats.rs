@@ -1,7 +1,7 @@
 //! Repeats: instances of repeating items ("add another"), added within `maxOccurs`, removed
 //! with their answers, later instances moving up.
 
-use super::*;
+use super::{At, BTreeSet, Inst, ItemIdx, Session};
 
 impl Session<'_> {
     /// How many instances a repeating item has inside instance `parent`.

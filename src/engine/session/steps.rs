@@ -1,7 +1,7 @@
 //! The session's steps and problems: which occurrences are screens, moving between them, and
 //! what still needs an answer (required, invalid, too few instances), in questionnaire order.
 
-use super::*;
+use super::{At, ItemIdx, ItemKind, NONE, Problem, Session, Step};
 
 impl Session<'_> {
     /// Whether the item (its first occurrence) is a screen of its own.
@@ -18,6 +18,10 @@ impl Session<'_> {
         self.layout.step_pos(s).is_some_and(|p| self.is_step_pos(p))
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     fn is_step_pos(&self, pos: u32) -> bool {
         let p = pos as usize;
         if !self.visible.get(p).copied().unwrap_or(false) {
@@ -43,6 +47,10 @@ impl Session<'_> {
     }
 
     /// The first screen after `from` (or the very first when `from` is `None`).
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     pub fn next_step(&self, from: Option<Step>) -> Option<Step> {
         let start = match from {
             Some(s) => self.layout.step_pos(s).map_or(0, |p| p + 1),
@@ -54,6 +62,10 @@ impl Session<'_> {
     }
 
     /// The screen before `from`.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     pub fn prev_step(&self, from: Step) -> Option<Step> {
         let end = self
             .layout
@@ -66,6 +78,10 @@ impl Session<'_> {
     }
 
     /// The first screen at or after item `item` (in document order).
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     pub fn first_step_from(&self, item: ItemIdx) -> Option<Step> {
         (0..self.layout.list.len() as u32)
             .find(|&p| self.layout.list[p as usize].item() >= item && self.is_step_pos(p))
@@ -75,6 +91,10 @@ impl Session<'_> {
     /// The screen that shows a problem: the question itself; for a group, the first screen in
     /// it; for a repeat with too few instances, its "add another" question (or, when that is
     /// not shown yet, the first screen of its last instance).
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     pub fn step_for_problem(&self, p: &Problem) -> Option<Step> {
         let at = p.at();
         let pos = self.layout.pos(at)?;
@@ -102,6 +122,10 @@ impl Session<'_> {
     }
 
     /// Every screen, in order.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     pub fn steps(&self) -> impl Iterator<Item = Step> + '_ {
         (0..self.layout.list.len() as u32)
             .filter(|&p| self.is_step_pos(p))
@@ -119,6 +143,10 @@ impl Session<'_> {
         (0..self.layout.list.len()).filter_map(move |p| self.problem_at(p))
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     fn problem_at(&self, p: usize) -> Option<Problem> {
         if !self.visible[p] {
             return None;
@@ -205,6 +233,10 @@ impl Session<'_> {
     }
 
     /// Whether a visible occurrence at or inside layout position `p` has an answer.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     fn answered_within(&self, p: u32) -> bool {
         (p..self.layout.end[p as usize]).any(|x| {
             self.visible[x as usize]
@@ -230,6 +262,10 @@ impl Session<'_> {
 
     /// Questions not shown to this patient (hidden by a condition or after the questionnaire
     /// ended): every occurrence disabled.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
+    )]
     pub fn not_asked(&self) -> impl Iterator<Item = ItemIdx> + '_ {
         self.q.questions().map(|(i, _, _)| i).filter(|&i| {
             !self

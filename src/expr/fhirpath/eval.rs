@@ -241,9 +241,7 @@ impl<'a> Ev<'_, 'a> {
                 if l.is_empty() || r.is_empty() {
                     return Ok(Vec::new());
                 }
-                let eq = if l.len() != r.len() {
-                    Some(false)
-                } else {
+                let eq = if l.len() == r.len() {
                     let mut all = Some(true);
                     for (x, y) in l.iter().zip(&r) {
                         match value::equals(x, y) {
@@ -256,6 +254,8 @@ impl<'a> Ev<'_, 'a> {
                         }
                     }
                     all
+                } else {
+                    Some(false)
                 };
                 bool1(if op == Op::Eq { eq } else { eq.map(|e| !e) })
             }
@@ -269,7 +269,7 @@ impl<'a> Ev<'_, 'a> {
                 else {
                     return Ok(Vec::new());
                 };
-                use std::cmp::Ordering::*;
+                use std::cmp::Ordering::{Greater, Less};
                 let o = value::compare(x, y);
                 if o.is_none() && !comparable(x, y) {
                     return Err("these values cannot be compared".into());

@@ -59,6 +59,10 @@ impl<'a> Ev<'_, 'a> {
         Ok(())
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "`each` calls back with `i` in `0..input.len()`"
+    )]
     pub(super) fn call(
         &self,
         func: Func,

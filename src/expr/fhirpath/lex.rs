@@ -84,7 +84,7 @@ pub fn lex(s: &str) -> Result<Vec<Tok>, String> {
                     (n, l + 1)
                 } else {
                     let n = ident_len(&rest[1..]);
-                    (rest[1..1 + n].to_owned(), n + 1)
+                    (rest[1..=n].to_owned(), n + 1)
                 };
                 if name.is_empty() {
                     return Err(format!("a name must follow `%` (at {at})"));
@@ -95,7 +95,7 @@ pub fn lex(s: &str) -> Result<Vec<Tok>, String> {
             '$' => {
                 let n = ident_len(&rest[1..]);
                 skip_to(&mut it, at + 1 + n);
-                push(&mut out, TokKind::Special(rest[1..1 + n].to_owned()));
+                push(&mut out, TokKind::Special(rest[1..=n].to_owned()));
             }
             '0'..='9' => {
                 let int_len = rest

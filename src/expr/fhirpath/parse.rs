@@ -165,7 +165,7 @@ impl Ast {
             deepest = deepest.max(d);
             match a {
                 Ast::Member(x, _) | Ast::Neg(x) | Ast::Is(x, _) | Ast::As(x, _) => {
-                    stack.push((x, d + 1))
+                    stack.push((x, d + 1));
                 }
                 Ast::Call(x, _, args) => {
                     stack.push((x, d + 1));
@@ -424,9 +424,10 @@ impl P {
             TokKind::Ident(w) if w == "false" => Ast::Bool(false),
             TokKind::Ident(w) => self.invocation(Ast::This, w)?,
             other => {
+                let at = self.pos.checked_sub(1).and_then(|p| self.t.get(p));
                 return Err(format!(
                     "unexpected {other:?} at {}",
-                    self.t[self.pos - 1].at
+                    at.map_or(0, |t| t.at)
                 ));
             }
         })

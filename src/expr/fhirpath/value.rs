@@ -303,7 +303,7 @@ pub fn fmt_dec(d: f64) -> String {
         format!("{d:.0}")
     } else {
         // Shortest text that reads back the same, cut to 8 places for sums like 0.1 + 0.2.
-        let s = format!("{:.8}", d);
+        let s = format!("{d:.8}");
         let s = s.trim_end_matches('0').trim_end_matches('.');
         s.to_owned()
     }

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::{Importer, Pending};
 use crate::answer::PartialDate;
 use crate::expr::{CmpOp, Expr, Ref, Ty, Val};
-use crate::questionnaire::*;
+use crate::questionnaire::{ChoiceStyle, OptionIdx, QuestionKind, compile_text};
 
 impl Importer<'_> {
     /// Compiles an item's enableWhen (and enableWhenExpression, and triage's own condition).
@@ -71,6 +71,10 @@ impl Importer<'_> {
         combined
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn enable_when(
         &mut self,
         ew: &Value,
@@ -116,9 +120,9 @@ impl Importer<'_> {
                 return None;
             }
         };
-        let it = self.items[q as usize].clone();
+        let it = self.items[q.to_usize()].clone();
         let mismatch = |b: &mut Self| {
-            let id = b.items[q as usize].id.clone();
+            let id = b.items[q.to_usize()].id.clone();
             b.error(
                 at,
                 format!("`{key}` cannot be compared with the answers of '{id}'"),
@@ -145,11 +149,11 @@ impl Importer<'_> {
                         CmpOp::Gt => v > n,
                         CmpOp::Ge => v >= n,
                     };
-                    let matching: Vec<u32> = values
+                    let matching: Vec<OptionIdx> = values
                         .iter()
                         .enumerate()
                         .filter(|(_, v)| hit(**v))
-                        .map(|(i, _)| i as u32)
+                        .map(|(i, _)| OptionIdx::at(i))
                         .collect();
                     let is = if *style == ChoiceStyle::Multi {
                         Expr::Has {
@@ -205,7 +209,7 @@ impl Importer<'_> {
                     self.error(at, format!("'{code}' is not an answer of '{id}'"));
                     return None;
                 };
-                let opt = opt as u32;
+                let opt = OptionIdx::at(opt);
                 let is = Expr::chose(q, opt, *style == ChoiceStyle::Multi);
                 match cmp {
                     CmpOp::Eq => Some(is),
@@ -229,18 +233,14 @@ impl Importer<'_> {
                     .and_then(|u| u.code.clone());
                 let n = match (from, to) {
                     (Some(f), Some(t)) if f != t => {
-                        match crate::expr::fhirpath::units::convert(n, f, &t) {
-                            Some(v) => v,
-                            None => {
-                                self.error(
-                                    at,
-                                    format!(
-                                        "`{f}` does not convert to `{t}`, the unit of '{}'",
-                                        it.id
-                                    ),
-                                );
-                                return None;
-                            }
+                        if let Some(v) = crate::expr::fhirpath::units::convert(n, f, &t) {
+                            v
+                        } else {
+                            self.error(
+                                at,
+                                format!("`{f}` does not convert to `{t}`, the unit of '{}'", it.id),
+                            );
+                            return None;
                         }
                     }
                     _ => n,

@@ -62,6 +62,10 @@ impl Importer<'_> {
     }
 
     /// Whether `scope` is `inner` or one of its ancestors (`None` is the Questionnaire).
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn encloses(&self, scope: Option<ItemIdx>, inner: Option<ItemIdx>) -> bool {
         let Some(s) = scope else { return true };
         let mut cur = inner;
@@ -69,12 +73,16 @@ impl Importer<'_> {
             if c == s {
                 return true;
             }
-            cur = self.items[c as usize].parent;
+            cur = self.items[c.to_usize()].parent;
         }
         false
     }
 
     /// The variable `%name` means in `scope`: the innermost definition that encloses it.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn bind(&self, name: &str, scope: Option<ItemIdx>) -> Result<u32, String> {
         let found = self
             .exprs
@@ -83,7 +91,7 @@ impl Importer<'_> {
             .filter(|(_, e)| e.name.as_deref() == Some(name) && self.encloses(e.scope, scope))
             .max_by_key(|(_, e)| {
                 e.scope
-                    .map_or(0, |s| self.items[s as usize].depth as u32 + 1)
+                    .map_or(0, |s| u32::from(self.items[s.to_usize()].depth) + 1)
             });
         match found {
             Some((_, e)) if e.source.is_none() => Err(format!(
@@ -99,13 +107,17 @@ impl Importer<'_> {
 
     /// The item (or the Questionnaire) that defines a variable `%name` somewhere, when it is
     /// not in scope where it is used.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn defined_elsewhere(&self, name: &str) -> Option<String> {
         let e = self
             .exprs
             .iter()
             .find(|e| e.name.as_deref() == Some(name))?;
         Some(match e.scope {
-            Some(s) => format!("item `{}`", self.items[s as usize].id),
+            Some(s) => format!("item `{}`", self.items[s.to_usize()].id),
             None => "the Questionnaire".to_owned(),
         })
     }
@@ -150,6 +162,10 @@ impl Importer<'_> {
     }
 
     /// Every variable and calculation, compiled, in evaluation order.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     pub(super) fn compile_exprs(&mut self) -> Vec<FhirExpr> {
         let mut out = Vec::with_capacity(self.exprs.len());
         for i in 0..self.exprs.len() {
@@ -168,19 +184,17 @@ impl Importer<'_> {
             } else {
                 "the variable"
             };
-            let expr = match source {
-                Some(s) => self
-                    .compile_fhirpath(&s, scope, &path, what)
-                    .unwrap_or(Ast::Empty),
-                None => {
-                    if calculates.is_some() {
-                        self.error(
-                            &path,
-                            "a calculation by a query to a FHIR server cannot be made at a kiosk",
-                        );
-                    }
-                    Ast::Empty
+            let expr = if let Some(s) = source {
+                self.compile_fhirpath(&s, scope, &path, what)
+                    .unwrap_or(Ast::Empty)
+            } else {
+                if calculates.is_some() {
+                    self.error(
+                        &path,
+                        "a calculation by a query to a FHIR server cannot be made at a kiosk",
+                    );
                 }
+                Ast::Empty
             };
             out.push(FhirExpr {
                 name,

@@ -10,10 +10,16 @@ use super::options::Opt;
 use crate::answer::{Answer, PartialDate};
 use crate::engine::fhir_tree;
 use crate::expr::fhirpath::{self, Coll, Val};
-use crate::questionnaire::*;
+use crate::questionnaire::{
+    ChoiceStyle, FhirExpr, FhirLogic, Item, ItemIdx, ItemKind, OTHER, QuestionKind,
+};
 use crate::text as clean;
 
 impl Importer<'_> {
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     pub(super) fn initial(
         &mut self,
         obj: &Map<String, Value>,
@@ -21,7 +27,7 @@ impl Importer<'_> {
         idx: ItemIdx,
         opts: &[Opt],
     ) -> Vec<Answer> {
-        let it = self.items[idx as usize].clone();
+        let it = self.items[idx.to_usize()].clone();
         let selected: Vec<u32> = opts
             .iter()
             .enumerate()
@@ -71,7 +77,7 @@ impl Importer<'_> {
             if quantity.is_some_and(|q| q.get("value").is_none()) {
                 continue;
             }
-            let it = self.items[idx as usize].clone();
+            let it = self.items[idx.to_usize()].clone();
             let mut a = one_initial(&it, g);
             if let (Some(Answer::Number(n)), Some(q)) = (&a, quantity) {
                 let choices = !it.unit_choices().is_empty();
@@ -88,12 +94,11 @@ impl Importer<'_> {
                         base: crate::engine::base_value(&it, *n, unit.unwrap_or(0)),
                     }),
                     (false, Some(g), Some(w)) if g != w => {
-                        match fhirpath::units::convert(*n, g, w) {
-                            Some(v) => Some(Answer::Number(v)),
-                            None => {
-                                self.error(&format!("{path}.initial[{k}]"), format!("this initial value is in `{g}`, which does not convert to the item's unit `{w}`"));
-                                continue;
-                            }
+                        if let Some(v) = fhirpath::units::convert(*n, g, w) {
+                            Some(Answer::Number(v))
+                        } else {
+                            self.error(&format!("{path}.initial[{k}]"), format!("this initial value is in `{g}`, which does not convert to the item's unit `{w}`"));
+                            continue;
                         }
                     }
                     _ => a,
@@ -140,20 +145,23 @@ impl Importer<'_> {
     /// The unit of an initial quantity becomes the one the answer is asked in: with unit
     /// choices, the one with its code (added when the choices lack it, as the SDC reference
     /// renderer does); returns its index among the choices.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn initial_unit(&mut self, idx: ItemIdx, q: &Value) -> Option<u32> {
         let unit = super::item::coding_unit(q)?;
         q.get("code").and_then(Value::as_str)?;
-        let it = &mut self.items[idx as usize];
+        let it = &mut self.items[idx.to_usize()];
         let f = it.fhir.as_mut()?;
         let index = if f.units.is_empty() {
             None
         } else {
-            let i = match f.units.iter().position(|u| u.code == unit.code) {
-                Some(i) => i,
-                None => {
-                    f.units.push(unit.clone());
-                    f.units.len() - 1
-                }
+            let i = if let Some(i) = f.units.iter().position(|u| u.code == unit.code) {
+                i
+            } else {
+                f.units.push(unit.clone());
+                f.units.len() - 1
             };
             Some(i as u32)
         };
@@ -174,6 +182,10 @@ impl Importer<'_> {
 
     /// Works out each `initialExpression` that reads only the Questionnaire; the others start
     /// empty with a warning (no patient record at a kiosk).
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     pub(super) fn initial_values(&mut self, source: &Value, exprs: &[FhirExpr]) {
         for (idx, at, text) in std::mem::take(&mut self.initial_exprs) {
             let mut names = Vec::new();
@@ -205,9 +217,9 @@ impl Importer<'_> {
                 root: &empty,
             };
             let result = fhirpath::evaluate(&ast, &ctx, &[fhir_tree::node(&empty)]);
-            let it = &self.items[idx as usize];
+            let it = &self.items[idx.to_usize()];
             match result.map(|r| fhir_tree::to_answer(it, &r)) {
-                Ok(Some(a)) => self.items[idx as usize].initial = vec![a],
+                Ok(Some(a)) => self.items[idx.to_usize()].initial = vec![a],
                 Ok(None) => self.warn(&at, "initialExpression gives no value that fits the item: the question starts empty"),
                 Err(e) => self.error(&at, format!("initialExpression cannot be worked out ({e})")),
             }

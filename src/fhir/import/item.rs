@@ -9,7 +9,10 @@ use serde_json::{Map, Value};
 use super::options::Opt;
 use super::{Importer, Pending, ext, text};
 use crate::answer::PartialDate;
-use crate::questionnaire::*;
+use crate::questionnaire::{
+    ChoiceOption, ChoiceStyle, DateBound, FhirItem, FhirUnit, Item, ItemIdx, ItemKind,
+    OPEN_CHOICE_TEXT, OTHER, OTHER_SUFFIX, Occurs, OptionIdx, QuestionKind, TextPattern,
+};
 use crate::{strings, text as clean};
 
 /// Item elements triage reads (others are reported).
@@ -117,6 +120,10 @@ impl Importer<'_> {
     }
 
     /// Reads one item and, recursively, its children.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     pub(super) fn item(&mut self, v: &Value, path: &str, parent: Option<ItemIdx>, depth: u8) {
         let Some(obj) = v.as_object() else {
             self.error(path, "an item must be a JSON object");
@@ -162,7 +169,7 @@ impl Importer<'_> {
             && matches!(control.as_deref(), Some("help" | "flyover"))
             && let Some(p) = parent
         {
-            let it = &mut self.items[p as usize];
+            let it = &mut self.items[p.to_usize()];
             it.help = Some(match it.help.take() {
                 Some(h) => format!("{h}\n{text}"),
                 None => text,
@@ -173,10 +180,10 @@ impl Importer<'_> {
         if ty == "display"
             && control.is_none()
             && let Some(p) = parent
-            && link == format!("{}{}", self.items[p as usize].id, super::INTRO_SUFFIX)
+            && link == format!("{}{}", self.items[p.to_usize()].id, super::INTRO_SUFFIX)
             && let ItemKind::Group {
                 intro: intro @ None,
-            } = &mut self.items[p as usize].kind
+            } = &mut self.items[p.to_usize()].kind
         {
             *intro = Some(text);
             return;
@@ -190,7 +197,7 @@ impl Importer<'_> {
                 format!("the display hint `{c}` is ignored (triage shows every choice as a list)"),
             );
         }
-        let idx = self.items.len() as ItemIdx;
+        let idx = ItemIdx::at(self.items.len());
         let calculated = ext::first(obj, ext::CALCULATED).is_some();
         let repeats = self.flag(obj, path, "repeats");
         let mut required = self.flag(obj, path, "required");
@@ -221,7 +228,7 @@ impl Importer<'_> {
         };
         let read_only = (self.flag(obj, path, "readOnly") || calculated)
             && matches!(kind, ItemKind::Question(_));
-        let parent_hidden = parent.is_some_and(|p| self.items[p as usize].hidden);
+        let parent_hidden = parent.is_some_and(|p| self.items[p.to_usize()].hidden);
         let hidden = parent_hidden
             || ext::first(obj, ext::HIDDEN)
                 .and_then(|x| x.get("valueBoolean"))
@@ -240,7 +247,7 @@ impl Importer<'_> {
             review_label: None,
             in_full: false,
             parent,
-            end: idx + 1,
+            end: idx.next(),
             depth,
             show_if: None,
             required: required && (is_question || ty == "group") && !read_only && !hidden,
@@ -261,7 +268,7 @@ impl Importer<'_> {
             self.variable(x, &format!("{path}.extension"), Some(idx), Some(idx));
         }
         let initial = self.initial(obj, path, idx, &opts);
-        self.items[idx as usize].initial = initial;
+        self.items[idx.to_usize()].initial = initial;
         self.item_condition(obj, path, idx);
         if ty == "open-choice" && !opts.is_empty() {
             self.other_text(&link, idx, opts.len(), repeats, depth);
@@ -288,7 +295,7 @@ impl Importer<'_> {
                 }
             }
         }
-        self.items[idx as usize].end = self.items.len() as ItemIdx;
+        self.items[idx.to_usize()].end = ItemIdx::at(self.items.len());
     }
 
     /// enableWhen, enableWhenExpression, triage's own condition and answer rule: kept until
@@ -306,8 +313,12 @@ impl Importer<'_> {
         if let Some(x) = ext::first(obj, ext::TRIAGE_VALID_IF) {
             match (ext::sub(x, "expr"), ext::sub(x, "message")) {
                 (Some(rule), Some(message)) => {
-                    self.valid_ifs
-                        .push((idx, path.to_owned(), rule.to_owned(), message.to_owned()))
+                    self.valid_ifs.push((
+                        idx,
+                        path.to_owned(),
+                        rule.to_owned(),
+                        message.to_owned(),
+                    ));
                 }
                 _ => self.error(
                     &format!("{path}.extension"),
@@ -333,9 +344,13 @@ impl Importer<'_> {
 
     /// The free-text "something else" of an open-choice: a child shown when that option is
     /// chosen.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn other_text(&mut self, link: &str, idx: ItemIdx, n_opts: usize, repeats: bool, depth: u8) {
-        let other_idx = self.items.len() as ItemIdx;
-        let opt = n_opts.saturating_sub(1) as u32;
+        let other_idx = ItemIdx::at(self.items.len());
+        let opt = OptionIdx::at(n_opts.saturating_sub(1));
         self.items.push(Item {
             id: format!("{link}{OTHER_SUFFIX}"),
             kind: ItemKind::Question(QuestionKind::Text {
@@ -349,13 +364,13 @@ impl Importer<'_> {
             review_label: None,
             in_full: false,
             parent: Some(idx),
-            end: other_idx + 1,
+            end: other_idx.next(),
             depth: depth.saturating_add(1),
             show_if: Some(crate::expr::Expr::chose(idx, opt, repeats)),
             required: true,
             valid_if: None,
             read_only: false,
-            hidden: self.items[idx as usize].hidden,
+            hidden: self.items[idx.to_usize()].hidden,
             initial: Vec::new(),
             occurs: None,
             fhir: Some(FhirItem {
@@ -484,8 +499,7 @@ impl Importer<'_> {
                 let max = obj
                     .get("maxLength")
                     .and_then(Value::as_u64)
-                    .map(|m| m as usize)
-                    .unwrap_or(if ty == "text" { 2000 } else { 500 });
+                    .map_or(if ty == "text" { 2000 } else { 500 }, |m| m as usize);
                 let pattern = self.pattern(obj, path);
                 let max_length = max.clamp(1, 10_000);
                 let min_length = ext::first(obj, ext::MIN_LENGTH)
@@ -510,8 +524,7 @@ impl Importer<'_> {
                 }
                 if ty == "open-choice" {
                     let label = ext::text(obj, ext::OPEN_LABEL)
-                        .map(clean::clean_line)
-                        .unwrap_or_else(|| strings::OPEN_CHOICE_OTHER.to_owned());
+                        .map_or_else(|| strings::OPEN_CHOICE_OTHER.to_owned(), clean::clean_line);
                     opts.push(Opt::plain(OTHER, &label, "valueString"));
                 }
                 let style = if repeats {

@@ -23,7 +23,11 @@ use serde_json::{Map, Value};
 
 use crate::diag::Diagnostic;
 use crate::expr::{Ref, Ty};
-use crate::questionnaire::*;
+use crate::questionnaire::{
+    Derived, DerivedIdx, FhirLogic, Item, ItemIdx, Loaded, MAX_REPEAT_DEPTH, Meta, Node, Outcomes,
+    Questionnaire, SummaryLayout, compile_text, content_hash, item_ty, repeat_levels,
+    topo_order_lenient,
+};
 use crate::text as clean;
 
 pub use crate::questionnaire::{OPEN_CHOICE_TEXT, OTHER, OTHER_SUFFIX};
@@ -74,6 +78,10 @@ pub fn load_fhir(src: &str) -> Loaded {
 
 /// As [`load_fhir`], with the clinic's folder of local ValueSet (and CodeSystem) files, from
 /// `[fhir] value_sets` in the clinic settings.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+)]
 pub fn load_fhir_with(src: &str, local: Option<&std::path::Path>) -> Loaded {
     // Within its limits before serde_json builds anything (see `crate::limits`).
     if let Err(d) = crate::limits::json_prescan(src, &crate::limits::FHIR) {
@@ -140,7 +148,7 @@ pub fn load_fhir_with(src: &str, local: Option<&std::path::Path>) -> Loaded {
     for (i, it) in b.items.iter().enumerate() {
         names.insert(
             it.id.clone(),
-            (Ref::Question(i as ItemIdx), item_ty(i as ItemIdx, it)),
+            (Ref::Question(ItemIdx::at(i)), item_ty(ItemIdx::at(i), it)),
         );
     }
     let derived = b.triage_derived(obj, &mut names);
@@ -148,7 +156,7 @@ pub fn load_fhir_with(src: &str, local: Option<&std::path::Path>) -> Loaded {
     let logic_exprs = b.compile_exprs();
     for p in std::mem::take(&mut b.pending) {
         if let Some(c) = b.condition(&p, &names) {
-            let it = &mut b.items[p.item as usize];
+            let it = &mut b.items[p.item.to_usize()];
             it.show_if = Some(match it.show_if.take() {
                 Some(prev) => crate::expr::Expr::And(vec![prev, c].into_boxed_slice()),
                 None => c,
@@ -211,11 +219,10 @@ fn json_error(src: &str, e: &serde_json::Error) -> Diagnostic {
 /// content hash, so two such files never share drafts or a canonical.
 fn meta(obj: &Map<String, Value>, hash: &str) -> Meta {
     let digest = hash.trim_start_matches("sha256:");
-    let id = obj
-        .get("id")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .unwrap_or_else(|| format!("fhir-{}", digest.get(..16).unwrap_or(digest)));
+    let id = obj.get("id").and_then(Value::as_str).map_or_else(
+        || format!("fhir-{}", digest.get(..16).unwrap_or(digest)),
+        str::to_owned,
+    );
     Meta {
         id,
         version: obj
@@ -379,7 +386,10 @@ impl Importer<'_> {
             let trigger = ext::sub(e, "trigger") != Some("false");
             match compile_text(expr_text, names, &self.items, false) {
                 Ok((expr, ty)) => {
-                    names.insert(id.to_owned(), (Ref::Derived(derived.len() as u32), ty));
+                    names.insert(
+                        id.to_owned(),
+                        (Ref::Derived(DerivedIdx::at(derived.len())), ty),
+                    );
                     derived.push(Derived {
                         id: id.to_owned(),
                         expr,
@@ -397,11 +407,15 @@ impl Importer<'_> {
         derived
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn triage_valid_ifs(&mut self, names: &HashMap<String, (Ref, Ty)>) {
         for (item, path, rule, message) in std::mem::take(&mut self.valid_ifs) {
             match compile_text(&rule, names, &self.items, true) {
                 Ok((e, _)) => {
-                    self.items[item as usize].valid_if = Some((e, clean::clean_line(&message)))
+                    self.items[item.to_usize()].valid_if = Some((e, clean::clean_line(&message)));
                 }
                 Err(e) => self.error(
                     &format!("{path}.extension"),
@@ -412,10 +426,14 @@ impl Importer<'_> {
     }
 
     /// Evaluation order; loops are allowed in FHIR and evaluated until they settle.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn order(&mut self, derived: &[Derived]) -> (Vec<Node>, bool) {
-        let nodes: Vec<Node> = (0..self.items.len() as u32)
+        let nodes: Vec<Node> = ItemIdx::all(self.items.len())
             .map(Node::Item)
-            .chain((0..derived.len() as u32).map(Node::Derived))
+            .chain(DerivedIdx::all(derived.len()).map(Node::Derived))
             .collect();
         let items_ref = &self.items;
         let deps = |n: Node| -> Vec<Node> {
@@ -423,7 +441,7 @@ impl Importer<'_> {
             let mut out = Vec::new();
             match n {
                 Node::Item(i) => {
-                    let it = &items_ref[i as usize];
+                    let it = &items_ref[i.to_usize()];
                     if let Some(p) = it.parent {
                         out.push(Node::Item(p));
                     }
@@ -431,7 +449,7 @@ impl Importer<'_> {
                         e.refs(&mut refs);
                     }
                 }
-                Node::Derived(d) => derived[d as usize].expr.refs(&mut refs),
+                Node::Derived(d) => derived[d.to_usize()].expr.refs(&mut refs),
             }
             out.extend(refs.into_iter().filter_map(|r| match r {
                 Ref::Question(q) => Some(Node::Item(q)),
@@ -446,7 +464,7 @@ impl Importer<'_> {
                 .iter()
                 .flat_map(|(a, z)| [a, z])
                 .filter_map(|n| match n {
-                    Node::Item(i) => Some(self.items[*i as usize].id.clone()),
+                    Node::Item(i) => Some(self.items[i.to_usize()].id.clone()),
                     Node::Derived(_) => None,
                 })
                 .collect();

@@ -208,21 +208,17 @@ impl Importer<'_> {
                 let system = c.get("system").and_then(Value::as_str).map(str::to_owned);
                 if c.get("code").and_then(Value::as_str).is_none() {
                     // A coding with only a display: its display is what is stored and shown.
-                    match c.get("display").and_then(Value::as_str) {
-                        Some(d) => Opt {
+                    if let Some(d) = c.get("display").and_then(Value::as_str) {
+                        Opt {
                             system,
                             ordinal: ordinal.or(ordinal_of(c)),
                             exclusive,
                             initial,
                             ..Opt::plain(d, d, "valueCoding")
-                        },
-                        None => {
-                            self.error(
-                                &at,
-                                "this answerOption coding has neither code nor display",
-                            );
-                            continue;
                         }
+                    } else {
+                        self.error(&at, "this answerOption coding has neither code nor display");
+                        continue;
                     }
                 } else {
                     Opt {

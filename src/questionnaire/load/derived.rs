@@ -1,7 +1,10 @@
 //! Conditions and derived values: parsing and compiling them, the order they are evaluated in,
 //! and the checks that nothing reads a later answer or itself.
 
-use super::*;
+use super::{
+    Builder, ChoiceStyle, Derived, DerivedIdx, Expr, HashMap, Item, ItemIdx, ItemKind, NameScope,
+    Node, QuestionKind, RawDerived, Ref, S, StrMap, Target, Ty, expr, syntax, text,
+};
 
 impl Builder<'_> {
     /// Parses an expression string; reports syntax errors at their place in the file.
@@ -34,6 +37,10 @@ impl Builder<'_> {
     }
 
     /// Declares, orders and compiles derived values. Cycles among them are reported.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "derived indices run over `0..n`, and every per-derived list here (`state`, `memo`, `deps`, `in_cycle`, `asts`, `out`, `derived_max`) has `n` entries; item indices were made by this loader as it pushed each item"
+    )]
     pub(super) fn derived(&mut self, raw: &[S<RawDerived>]) -> Vec<Option<Derived>> {
         // Chains of derived values are followed depth first: bounded, they cannot take the stack.
         let raw = match raw.get(crate::limits::MAX_DERIVED) {
@@ -49,7 +56,10 @@ impl Builder<'_> {
             None => raw,
         };
         for (i, d) in raw.iter().enumerate() {
-            self.declare(&d.get_ref().id, Some((Ref::Derived(i as u32), Ty::Unknown)));
+            self.declare(
+                &d.get_ref().id,
+                Some((Ref::Derived(DerivedIdx::at(i)), Ty::Unknown)),
+            );
         }
         let asts: Vec<Option<syntax::Ast>> =
             raw.iter().map(|d| self.parse(&d.get_ref().expr)).collect();
@@ -115,8 +125,10 @@ impl Builder<'_> {
                         );
                         continue;
                     }
-                    self.names
-                        .insert(d.id.get_ref().clone(), (Ref::Derived(i as u32), ty));
+                    self.names.insert(
+                        d.id.get_ref().clone(),
+                        (Ref::Derived(DerivedIdx::at(i)), ty),
+                    );
                     out[i] = Some(Derived {
                         id: d.id.get_ref().clone(),
                         expr: e,
@@ -132,6 +144,10 @@ impl Builder<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "derived indices run over `0..n`, and every per-derived list here (`state`, `memo`, `deps`, `in_cycle`, `asts`, `out`, `derived_max`) has `n` entries; item indices were made by this loader as it pushed each item"
+    )]
     fn visit_derived(
         &mut self,
         i: usize,
@@ -182,6 +198,10 @@ impl Builder<'_> {
     /// values), or `None` if it reads no question.
     pub(super) fn derived_positions(&self, derived: &[Option<Derived>]) -> Vec<Option<ItemIdx>> {
         let mut memo: Vec<Option<Option<ItemIdx>>> = vec![None; derived.len()];
+        #[allow(
+            clippy::indexing_slicing,
+            reason = "derived indices run over `0..n`, and every per-derived list here (`state`, `memo`, `deps`, `in_cycle`, `asts`, `out`, `derived_max`) has `n` entries; item indices were made by this loader as it pushed each item"
+        )]
         fn go(
             i: usize,
             derived: &[Option<Derived>],
@@ -200,7 +220,7 @@ impl Builder<'_> {
                 let p = match r {
                     Ref::Question(q) => Some(q),
                     Ref::Derived(d) if depth < derived.len() => {
-                        go(d as usize, derived, memo, depth + 1)
+                        go(d.to_usize(), derived, memo, depth + 1)
                     }
                     _ => None,
                 };
@@ -215,6 +235,10 @@ impl Builder<'_> {
     }
 
     /// A condition may only read answers the patient has already given when it is evaluated.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "derived indices run over `0..n`, and every per-derived list here (`state`, `memo`, `deps`, `in_cycle`, `asts`, `out`, `derived_max`) has `n` entries; item indices were made by this loader as it pushed each item"
+    )]
     pub(super) fn check_order(
         &mut self,
         pending: &[(Target, S<String>)],
@@ -226,7 +250,7 @@ impl Builder<'_> {
                 Target::ShowIf(i) => (*i, false, "is shown only when"),
                 Target::ValidIf(i, _) => (*i, true, "is checked with"),
             };
-            let item = &self.items[idx as usize];
+            let item = &self.items[idx.to_usize()];
             let Some(e) = (match target {
                 Target::ShowIf(_) => item.show_if.as_ref(),
                 Target::ValidIf(..) => item.valid_if.as_ref().map(|(e, _)| e),
@@ -242,8 +266,8 @@ impl Builder<'_> {
                 let (pos, via) = match r {
                     Ref::Question(q) => (Some(q), None),
                     Ref::Derived(d) => (
-                        derived_max[d as usize],
-                        derived[d as usize].as_ref().map(|d| d.id.clone()),
+                        derived_max[d.to_usize()],
+                        derived[d.to_usize()].as_ref().map(|d| d.id.clone()),
                     ),
                     Ref::VisitDate => (None, None),
                 };
@@ -251,7 +275,7 @@ impl Builder<'_> {
                 if own_ok && pos == idx {
                     continue;
                 }
-                let later = &self.items[pos as usize].id;
+                let later = &self.items[pos.to_usize()].id;
                 if subtree.contains(&pos) {
                     let msg = match &via {
                         Some(v) if *later == id => format!(
@@ -281,6 +305,10 @@ impl Builder<'_> {
 
     /// Evaluation order: each item after its parent and what its condition reads; each derived
     /// value after what it reads.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "derived indices run over `0..n`, and every per-derived list here (`state`, `memo`, `deps`, `in_cycle`, `asts`, `out`, `derived_max`) has `n` entries; item indices were made by this loader as it pushed each item"
+    )]
     pub(super) fn order(&mut self, derived: &[Option<Derived>]) -> Option<Vec<Node>> {
         let n_items = self.items.len();
         let deps = |node: Node| -> Vec<Node> {
@@ -288,7 +316,7 @@ impl Builder<'_> {
             let mut out = Vec::new();
             match node {
                 Node::Item(i) => {
-                    let it = &self.items[i as usize];
+                    let it = &self.items[i.to_usize()];
                     if let Some(p) = it.parent {
                         out.push(Node::Item(p));
                     }
@@ -297,7 +325,7 @@ impl Builder<'_> {
                     }
                 }
                 Node::Derived(d) => {
-                    if let Some(d) = &derived[d as usize] {
+                    if let Some(d) = &derived[d.to_usize()] {
                         d.expr.refs(&mut refs);
                     }
                 }
@@ -309,9 +337,9 @@ impl Builder<'_> {
             }));
             out
         };
-        let all: Vec<Node> = (0..n_items as u32)
+        let all: Vec<Node> = ItemIdx::all(n_items)
             .map(Node::Item)
-            .chain((0..derived.len() as u32).map(Node::Derived))
+            .chain(DerivedIdx::all(derived.len()).map(Node::Derived))
             .collect();
         topo_order(&all, deps)
     }
@@ -363,7 +391,7 @@ pub(crate) fn topo_order_lenient(
 }
 
 fn ast_names(a: &syntax::Ast, out: &mut Vec<String>) {
-    use syntax::AstKind::*;
+    use syntax::AstKind::{And, Call, Cmp, Has, In, Lit, Name, Not, Or};
     match &a.kind {
         Lit(_) => {}
         Name(n) => out.push(n.clone()),

@@ -1,6 +1,10 @@
 //! Flags, outcome texts, the summary layout, unused derived values and staff-only answers.
 
-use super::*;
+use super::{
+    Builder, Derived, Expr, Flag, FlagAction, Item, ItemIdx, OutcomeText, Outcomes, RawDerived,
+    RawFlag, RawOutcomeText, RawOutcomes, RawRow, RawSummary, Ref, RowValue, S, SummaryBlock,
+    SummaryLayout, SummaryRow, Ty, strings, text,
+};
 
 impl Builder<'_> {
     pub(super) fn flags(
@@ -54,11 +58,11 @@ impl Builder<'_> {
                 .iter()
                 .filter_map(|r| match r {
                     Ref::Question(q) => Some(*q),
-                    Ref::Derived(d) => derived_max.get(*d as usize).copied().flatten(),
+                    Ref::Derived(d) => derived_max.get(d.to_usize()).copied().flatten(),
                     Ref::VisitDate => None,
                 })
                 .max()
-                .unwrap_or(0);
+                .unwrap_or(ItemIdx::new(0));
             out.push(Flag {
                 id: f.id.get_ref().clone(),
                 severity: *f.severity.get_ref(),
@@ -124,12 +128,10 @@ impl Builder<'_> {
             ),
             footer: raw
                 .footer
-                .map(|f| text::clean_line(&f))
-                .unwrap_or_else(|| strings::OUTCOME_FOOTER.into()),
+                .map_or_else(|| strings::OUTCOME_FOOTER.into(), |f| text::clean_line(&f)),
             disclaimer: raw
                 .disclaimer
-                .map(|f| text::clean_line(&f))
-                .unwrap_or_else(|| strings::DISCLAIMER.into()),
+                .map_or_else(|| strings::DISCLAIMER.into(), |f| text::clean_line(&f)),
         }
     }
 
@@ -201,6 +203,10 @@ impl Builder<'_> {
         }
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     pub(super) fn unused_derived(
         &mut self,
         raw_derived: &[S<RawDerived>],
@@ -214,7 +220,7 @@ impl Builder<'_> {
             e.refs(&mut refs);
             for r in refs {
                 if let Ref::Derived(d) = r {
-                    used[d as usize] = true;
+                    used[d.to_usize()] = true;
                 }
             }
         };
@@ -257,7 +263,7 @@ impl Builder<'_> {
         }
         for r in template_refs {
             if let Ref::Derived(d) = r {
-                used[d as usize] = true;
+                used[d.to_usize()] = true;
             }
         }
         for (i, d) in raw_derived.iter().enumerate() {
@@ -274,6 +280,10 @@ impl Builder<'_> {
     }
 
     /// `staff_answers = { a_respondent = "staff" }`: each must be a valid answer to a question.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     pub(super) fn staff_answers(
         &mut self,
         t: &S<toml::Table>,
@@ -298,7 +308,7 @@ impl Builder<'_> {
                 );
                 continue;
             }
-            let item = &self.items[i as usize];
+            let item = &self.items[i.to_usize()];
             let answer = crate::questionnaire::values::answer_for_item(
                 item,
                 &crate::questionnaire::values::RawValue::from_toml(v),

@@ -9,8 +9,16 @@ use std::ops::Range;
 use jiff::civil::Date;
 use sha2::{Digest, Sha256};
 
-use super::model::*;
-use super::raw::*;
+use super::model::{
+    ChoiceOption, ChoiceStyle, DateBound, Derived, DerivedIdx, Flag, FlagAction, Item, ItemIdx,
+    ItemKind, Meta, Node, OptionIdx, OutcomeText, Outcomes, QuestionKind, Questionnaire, RowValue,
+    SummaryBlock, SummaryLayout, SummaryRow, Template, TemplatePart, TextPattern, Worded,
+    WordedPart, Wording, repeat_levels,
+};
+use super::raw::{
+    RawDerived, RawFile, RawFlag, RawMeta, RawOutcomeText, RawOutcomes, RawQuestion, RawRow,
+    RawSection, RawSummary, RawType, RawWording, S,
+};
 use super::strspan::StrMap;
 use crate::diag::Diagnostic;
 use crate::expr::{self, Expr, Ref, Scope, Ty, syntax};
@@ -56,7 +64,7 @@ pub fn content_hash(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     let mut s = String::with_capacity(71);
     s.push_str("sha256:");
-    for b in digest.iter() {
+    for b in &digest {
         s.push_str(&format!("{b:02x}"));
     }
     s
@@ -258,23 +266,22 @@ impl Scope for NameScope<'_> {
     fn resolve(&self, name: &str) -> Option<(Ref, Ty)> {
         self.names.get(name).copied()
     }
-    fn option_index(&self, question: u32, value: &str) -> Option<u32> {
+    fn option_index(&self, question: ItemIdx, value: &str) -> Option<OptionIdx> {
         self.items
-            .get(question as usize)?
-            .options()
-            .iter()
-            .position(|o| o.value == value)
-            .map(|i| i as u32)
+            .get(question.to_usize())?
+            .options_indexed()
+            .find(|(_, o)| o.value == value)
+            .map(|(i, _)| i)
     }
-    fn option_values(&self, question: u32) -> Vec<String> {
+    fn option_values(&self, question: ItemIdx) -> Vec<String> {
         self.items
-            .get(question as usize)
+            .get(question.to_usize())
             .map(|it| it.options().iter().map(|o| o.value.clone()).collect())
             .unwrap_or_default()
     }
-    fn question_id(&self, question: u32) -> String {
+    fn question_id(&self, question: ItemIdx) -> String {
         self.items
-            .get(question as usize)
+            .get(question.to_usize())
             .map(|it| it.id.clone())
             .unwrap_or_default()
     }
@@ -370,6 +377,10 @@ impl Builder<'_> {
         true
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn build(&mut self, raw: RawFile) -> Option<Questionnaire> {
         let mut meta = self.meta(&raw.questionnaire);
         let mut pending: Vec<(Target, S<String>)> = Vec::new();
@@ -436,11 +447,11 @@ impl Builder<'_> {
             match target {
                 Target::ShowIf(i) => {
                     let e = self.condition(src, &scope_items);
-                    self.items[*i as usize].show_if = e;
+                    self.items[i.to_usize()].show_if = e;
                 }
                 Target::ValidIf(i, msg) => {
                     if let Some(e) = self.condition(src, &scope_items) {
-                        self.items[*i as usize].valid_if = Some((e, msg.clone()));
+                        self.items[i.to_usize()].valid_if = Some((e, msg.clone()));
                     }
                 }
             }
@@ -568,6 +579,10 @@ impl Builder<'_> {
 
     /// A question text with `{wording.NAME}` filled with the default wording; the text as
     /// written is kept so a clinic's wording can replace it later.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn worded_text(&mut self, raw: &S<String>, cleaned: String, item: ItemIdx) -> String {
         const OPEN: &str = "{wording.";
         if !cleaned.contains(OPEN) {
@@ -601,24 +616,23 @@ impl Builder<'_> {
             if start > rest {
                 parts.push(WordedPart::Text(cleaned[rest..start].to_owned()));
             }
-            match self.wording.iter().position(|w| w.name == name) {
-                Some(i) => parts.push(WordedPart::Wording(i)),
-                None => {
-                    let at = offset_of(start);
-                    let names: Vec<&str> = self.wording.iter().map(|w| w.name.as_str()).collect();
-                    let help = if names.is_empty() {
-                        "declare it in a [wording.NAME] table with its `default` text".to_owned()
-                    } else {
-                        format!("wordings here: {}", names.join(", "))
-                    };
-                    self.err(
-                        map.span(at..at + close + 1),
-                        format!("`{{wording.{name}}}` names no wording"),
-                        "no [wording] table has this name",
-                        Some(help),
-                    );
-                    return cleaned;
-                }
+            if let Some(i) = self.wording.iter().position(|w| w.name == name) {
+                parts.push(WordedPart::Wording(i))
+            } else {
+                let at = offset_of(start);
+                let names: Vec<&str> = self.wording.iter().map(|w| w.name.as_str()).collect();
+                let help = if names.is_empty() {
+                    "declare it in a [wording.NAME] table with its `default` text".to_owned()
+                } else {
+                    format!("wordings here: {}", names.join(", "))
+                };
+                self.err(
+                    map.span(at..at + close + 1),
+                    format!("`{{wording.{name}}}` names no wording"),
+                    "no [wording] table has this name",
+                    Some(help),
+                );
+                return cleaned;
             }
             rest = start + close + 1;
         }
@@ -636,9 +650,13 @@ impl Builder<'_> {
         text
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     fn section(&mut self, sec: &S<RawSection>, pending: &mut Vec<(Target, S<String>)>) {
         let s = sec.get_ref();
-        let idx = self.items.len() as ItemIdx;
+        let idx = ItemIdx::at(self.items.len());
         self.declare(&s.id, Some((Ref::Question(idx), Ty::Info)));
         let title = self.text(&s.title);
         self.items.push(Item {
@@ -652,7 +670,7 @@ impl Builder<'_> {
             review_label: None,
             in_full: false,
             parent: None,
-            end: idx + 1,
+            end: idx.next(),
             depth: 0,
             show_if: None,
             required: false,
@@ -677,7 +695,7 @@ impl Builder<'_> {
         for q in &s.question {
             self.question(q, idx, pending);
         }
-        self.items[idx as usize].end = self.items.len() as ItemIdx;
+        self.items[idx.to_usize()].end = ItemIdx::at(self.items.len());
     }
 
     fn not_for(&mut self, span: Range<usize>, key: &str, kind: RawType) {

@@ -1,6 +1,10 @@
 //! Questions: each type's keys and rules, options, numbers, dates and text limits.
 
-use super::*;
+use super::{
+    Builder, ChoiceOption, ChoiceStyle, Date, DateBound, HashMap, Item, ItemIdx, ItemKind,
+    QuestionKind, Range, RawQuestion, RawType, Ref, S, Target, TextPattern, Ty, strings, text,
+    valid_option_value,
+};
 
 impl Builder<'_> {
     pub(super) fn question(
@@ -11,7 +15,7 @@ impl Builder<'_> {
     ) {
         let q = rq.get_ref();
         let kind = *q.kind.get_ref();
-        let idx = self.items.len() as ItemIdx;
+        let idx = ItemIdx::at(self.items.len());
         // Report keys that this type does not use.
         let is_choice = matches!(kind, RawType::Single | RawType::Multi);
         if let (Some(o), false) = (&q.options, is_choice) {
@@ -30,52 +34,52 @@ impl Builder<'_> {
         let checks: [(&str, Option<Range<usize>>, bool); 10] = [
             (
                 "min",
-                q.min.as_ref().map(|v| v.span()),
+                q.min.as_ref().map(serde_spanned::Spanned::span),
                 matches!(kind, RawType::Number | RawType::Date),
             ),
             (
                 "max",
-                q.max.as_ref().map(|v| v.span()),
+                q.max.as_ref().map(serde_spanned::Spanned::span),
                 matches!(kind, RawType::Number | RawType::Date),
             ),
             (
                 "unit",
-                q.unit.as_ref().map(|v| v.span()),
+                q.unit.as_ref().map(serde_spanned::Spanned::span),
                 kind == RawType::Number,
             ),
             (
                 "unit_one",
-                q.unit_one.as_ref().map(|v| v.span()),
+                q.unit_one.as_ref().map(serde_spanned::Spanned::span),
                 kind == RawType::Number,
             ),
             (
                 "integer",
-                q.integer.as_ref().map(|v| v.span()),
+                q.integer.as_ref().map(serde_spanned::Spanned::span),
                 kind == RawType::Number,
             ),
             (
                 "allow_month",
-                q.allow_month.as_ref().map(|v| v.span()),
+                q.allow_month.as_ref().map(serde_spanned::Spanned::span),
                 kind == RawType::Date,
             ),
             (
                 "max_length",
-                q.max_length.as_ref().map(|v| v.span()),
+                q.max_length.as_ref().map(serde_spanned::Spanned::span),
                 kind == RawType::Text,
             ),
             (
                 "min_length",
-                q.min_length.as_ref().map(|v| v.span()),
+                q.min_length.as_ref().map(serde_spanned::Spanned::span),
                 kind == RawType::Text,
             ),
             (
                 "pattern",
-                q.pattern.as_ref().map(|v| v.span()),
+                q.pattern.as_ref().map(serde_spanned::Spanned::span),
                 kind == RawType::Text,
             ),
             (
                 "valid_if",
-                q.valid_if.as_ref().map(|v| v.span()),
+                q.valid_if.as_ref().map(serde_spanned::Spanned::span),
                 kind != RawType::Info,
             ),
         ];
@@ -169,7 +173,7 @@ impl Builder<'_> {
             review_label,
             in_full,
             parent: Some(parent),
-            end: idx + 1,
+            end: idx.next(),
             depth: 1,
             show_if: None,
             required,
@@ -187,8 +191,7 @@ impl Builder<'_> {
             let msg = q
                 .valid_message
                 .as_deref()
-                .map(text::clean)
-                .unwrap_or_else(|| strings::NOT_VALID.to_owned());
+                .map_or_else(|| strings::NOT_VALID.to_owned(), text::clean);
             pending.push((Target::ValidIf(idx, msg), c.clone()));
         }
     }
@@ -330,11 +333,12 @@ impl Builder<'_> {
     fn date_bound(&mut self, v: &S<toml::Value>, key: &str) -> Option<DateBound> {
         let help = "write a date \"2025-01-31\", \"today\", or a distance from today such as \"today+2y\" or \"today-110y\" (d, w, m, y)";
         match v.get_ref() {
-            toml::Value::Datetime(dt) => match (dt.date, dt.time) {
-                (Some(d), None) => Date::new(d.year as i16, d.month as i8, d.day as i8)
-                    .ok()
-                    .map(DateBound::Fixed),
-                _ => {
+            toml::Value::Datetime(dt) => {
+                if let (Some(d), None) = (dt.date, dt.time) {
+                    Date::new(d.year as i16, d.month as i8, d.day as i8)
+                        .ok()
+                        .map(DateBound::Fixed)
+                } else {
                     self.err(
                         v.span(),
                         format!("`{key}` must be a date without a time"),
@@ -343,10 +347,11 @@ impl Builder<'_> {
                     );
                     None
                 }
-            },
-            toml::Value::String(s) => match parse_date_bound(s) {
-                Some(b) => Some(b),
-                None => {
+            }
+            toml::Value::String(s) => {
+                if let Some(b) = parse_date_bound(s) {
+                    Some(b)
+                } else {
                     self.err(
                         v.span(),
                         format!("`{key}` is not a date limit"),
@@ -355,7 +360,7 @@ impl Builder<'_> {
                     );
                     None
                 }
-            },
+            }
             _ => {
                 self.err(
                     v.span(),
@@ -410,8 +415,7 @@ impl Builder<'_> {
                     message: q
                         .pattern_message
                         .as_deref()
-                        .map(text::clean)
-                        .unwrap_or_else(|| strings::TEXT_PATTERN.to_owned()),
+                        .map_or_else(|| strings::TEXT_PATTERN.to_owned(), text::clean),
                 }),
                 Err(e) => {
                     self.err(

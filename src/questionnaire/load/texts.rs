@@ -1,7 +1,10 @@
 //! Texts with placeholders: `{name}`, `{name?}`, `{name:ago}`, conditional fragments
 //! `{? condition: text}` and the `{{` `}}` escapes.
 
-use super::*;
+use super::{
+    Builder, Expr, FRAGMENT_DEPTH, Item, NameScope, Range, Ref, S, StrMap, Template, TemplatePart,
+    Ty, expr, syntax, text,
+};
 
 impl Builder<'_> {
     pub(super) fn template(&mut self, s: &S<String>, items: &[Item]) -> Template {
@@ -13,6 +16,10 @@ impl Builder<'_> {
 
     /// Parses `raw[range]` of a text with placeholders: `{name}`, `{name?}`, `{? condition:
     /// text}` (nested up to [`FRAGMENT_DEPTH`] deep) and the `{{` `}}` escapes.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "a byte scanner: each index is checked against the length on the line that reads it (`i < end`, `k + 1 < end`, `text.len() == 10`)"
+    )]
     fn template_parts(
         &mut self,
         raw: &str,
@@ -154,6 +161,10 @@ impl Builder<'_> {
     /// the fragment closes (its `}`). Quoted option values and `{...}` sets inside the
     /// condition, and placeholders inside the text, are skipped over. Reports a fragment
     /// without `:` or without its closing brace.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "a byte scanner: each index is checked against the length on the line that reads it (`i < end`, `k + 1 < end`, `text.len() == 10`)"
+    )]
     fn fragment_bounds(
         &mut self,
         raw: &str,

@@ -13,8 +13,7 @@ mod wording;
 pub use rules::*;
 pub use wording::*;
 
-/// Index of an item in [`Questionnaire::items`].
-pub type ItemIdx = u32;
+pub use crate::expr::{DerivedIdx, FlagIdx, ItemIdx, OptionIdx};
 
 #[derive(Debug, Clone)]
 pub struct Questionnaire {
@@ -68,7 +67,7 @@ pub struct FhirExpr {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Node {
     Item(ItemIdx),
-    Derived(u32),
+    Derived(DerivedIdx),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -305,29 +304,87 @@ impl Questionnaire {
                 .items
                 .iter()
                 .position(|it| it.id == id)
-                .map(|i| i as ItemIdx),
+                .map(ItemIdx::at),
         }
     }
 
+    /// The item at `idx`. Every `ItemIdx` the program holds was made by the loader of this
+    /// questionnaire (ids resolve to indices once, at load), so it is in range; an index from
+    /// elsewhere goes through [`Questionnaire::get_item`].
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item indices are made by this questionnaire's loader, which checked them once"
+    )]
     pub fn item(&self, idx: ItemIdx) -> &Item {
-        &self.items[idx as usize]
+        &self.items[idx.to_usize()]
     }
 
-    pub fn derived_index(&self, id: &str) -> Option<u32> {
+    /// The item at `idx`, or `None` if there is none (an index not made by this
+    /// questionnaire's loader).
+    pub fn get_item(&self, idx: ItemIdx) -> Option<&Item> {
+        self.items.get(idx.to_usize())
+    }
+
+    /// Every item index, in document (pre-)order.
+    pub fn item_indices(&self) -> impl DoubleEndedIterator<Item = ItemIdx> + Clone + use<> {
+        ItemIdx::all(self.items.len())
+    }
+
+    /// Every item with its index, in document (pre-)order.
+    pub fn items_indexed(&self) -> impl DoubleEndedIterator<Item = (ItemIdx, &Item)> + Clone {
+        ItemIdx::all(self.items.len()).zip(&self.items)
+    }
+
+    /// The items inside `idx` (its whole subtree, not itself), in document order.
+    pub fn descendants(&self, idx: ItemIdx) -> impl DoubleEndedIterator<Item = ItemIdx> + Clone {
+        idx.next().up_to(self.item(idx).end)
+    }
+
+    pub fn derived_index(&self, id: &str) -> Option<DerivedIdx> {
         match self.names.get(id) {
             Some(Ref::Derived(d)) => Some(*d),
             _ => None,
         }
     }
 
+    /// The derived value at `idx` (made by the loader, like item indices: see
+    /// [`Questionnaire::item`]).
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "derived indices are made by this questionnaire's loader, which checked them once"
+    )]
+    pub fn derived_at(&self, idx: DerivedIdx) -> &Derived {
+        &self.derived[idx.to_usize()]
+    }
+
+    /// Every derived value with its index, in file order.
+    pub fn derived_indexed(&self) -> impl DoubleEndedIterator<Item = (DerivedIdx, &Derived)> {
+        DerivedIdx::all(self.derived.len()).zip(&self.derived)
+    }
+
     pub fn flag(&self, id: &str) -> Option<&Flag> {
         self.flags.iter().find(|f| f.id == id)
+    }
+
+    /// The flag rule at `idx` (made by the loader, like item indices: see
+    /// [`Questionnaire::item`]).
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "flag indices are made by this questionnaire's loader, which checked them once"
+    )]
+    pub fn flag_at(&self, idx: FlagIdx) -> &Flag {
+        &self.flags[idx.to_usize()]
+    }
+
+    /// Every flag rule with its index, in file order.
+    pub fn flags_indexed(&self) -> impl DoubleEndedIterator<Item = (FlagIdx, &Flag)> {
+        FlagIdx::all(self.flags.len()).zip(&self.flags)
     }
 
     /// The repeating items whose instances contain `item`, outermost first; an occurrence of
     /// the item has one instance number per level.
     pub fn levels(&self, item: ItemIdx) -> &[ItemIdx] {
-        self.levels.get(item as usize).map_or(&[], |l| l)
+        self.levels.get(item.to_usize()).map_or(&[], |l| l)
     }
 
     /// Whether the children of `item` are asked once per chosen answer (a multi-choice with
@@ -343,29 +400,24 @@ impl Questionnaire {
 
     /// The top-level groups (sections), in order.
     pub fn sections(&self) -> impl Iterator<Item = ItemIdx> + '_ {
-        self.items
-            .iter()
-            .enumerate()
+        self.items_indexed()
             .filter(|(_, it)| it.parent.is_none() && matches!(it.kind, ItemKind::Group { .. }))
-            .map(|(i, _)| i as ItemIdx)
+            .map(|(i, _)| i)
     }
 
     /// The top-level item containing `idx` (its section).
     pub fn section_of(&self, mut idx: ItemIdx) -> ItemIdx {
-        while let Some(p) = self.items[idx as usize].parent {
+        while let Some(p) = self.get_item(idx).and_then(|it| it.parent) {
             idx = p;
         }
         idx
     }
 
     pub fn questions(&self) -> impl Iterator<Item = (ItemIdx, &Item, &QuestionKind)> {
-        self.items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, it)| match &it.kind {
-                ItemKind::Question(k) => Some((i as ItemIdx, it, k)),
-                _ => None,
-            })
+        self.items_indexed().filter_map(|(i, it)| match &it.kind {
+            ItemKind::Question(k) => Some((i, it, k)),
+            _ => None,
+        })
     }
 }
 
@@ -374,11 +426,15 @@ impl Questionnaire {
 /// answer, plus its own when it repeats itself.
 pub fn repeat_levels(items: &[Item]) -> Vec<Box<[ItemIdx]>> {
     let mut out: Vec<Box<[ItemIdx]>> = Vec::with_capacity(items.len());
-    for (i, it) in items.iter().enumerate() {
+    for (i, it) in ItemIdx::all(items.len()).zip(items) {
+        // A parent comes before its children (pre-order), so its levels are already out.
         let mut levels: Vec<ItemIdx> = match it.parent {
             Some(p) => {
-                let mut l = out[p as usize].to_vec();
-                if per_answer(items, p) && !items[i].is_open_choice_text() {
+                let mut l = out
+                    .get(p.to_usize())
+                    .map(|l| l.to_vec())
+                    .unwrap_or_default();
+                if per_answer(items, p) && !it.is_open_choice_text() {
                     l.push(p);
                 }
                 l
@@ -386,7 +442,7 @@ pub fn repeat_levels(items: &[Item]) -> Vec<Box<[ItemIdx]>> {
             None => Vec::new(),
         };
         if it.repeats_itself() {
-            levels.push(i as ItemIdx);
+            levels.push(i);
         }
         out.push(levels.into_boxed_slice());
     }
@@ -396,16 +452,19 @@ pub fn repeat_levels(items: &[Item]) -> Vec<Box<[ItemIdx]>> {
 /// Whether the children of `item` are asked once per chosen answer: a multi-choice question
 /// with children of its own (its "something else" text box aside).
 fn per_answer(items: &[Item], item: ItemIdx) -> bool {
-    let it = &items[item as usize];
+    let Some(it) = items.get(item.to_usize()) else {
+        return false;
+    };
     matches!(
         it.kind,
         ItemKind::Question(QuestionKind::Choice {
             style: ChoiceStyle::Multi,
             ..
         })
-    ) && (item + 1..it.end).any(|c| {
-        let ch = &items[c as usize];
-        ch.parent == Some(item) && !ch.is_open_choice_text()
+    ) && item.next().up_to(it.end).any(|c| {
+        items
+            .get(c.to_usize())
+            .is_some_and(|ch| ch.parent == Some(item) && !ch.is_open_choice_text())
     })
 }
 
@@ -458,6 +517,16 @@ impl Item {
             ItemKind::Question(QuestionKind::Choice { options, .. }) => options,
             _ => &[],
         }
+    }
+
+    /// The option at `o`, or `None` if the item has no such option (or is not a choice).
+    pub fn option(&self, o: OptionIdx) -> Option<&ChoiceOption> {
+        self.options().get(o.to_usize())
+    }
+
+    /// Every option with its index, in order.
+    pub fn options_indexed(&self) -> impl DoubleEndedIterator<Item = (OptionIdx, &ChoiceOption)> {
+        OptionIdx::all(self.options().len()).zip(self.options())
     }
 
     pub fn doctor_label(&self) -> &str {

@@ -1,7 +1,7 @@
 //! The rules part of the model: derived values, flags, texts with placeholders, outcome texts and
 //! the doctor's page layout.
 
-use super::*;
+use super::{Expr, ItemIdx, Ref, Ty};
 
 #[derive(Debug, Clone)]
 pub struct Derived {
@@ -30,6 +30,40 @@ impl Severity {
             Severity::Caution => "caution",
             Severity::Note => "note",
         }
+    }
+}
+
+/// How many fired flags there are of each severity (the doctor's banner "STOP 1 - CAUTION 2 -
+/// NOTE 0", the summary JSON's `counts`, a record's columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FlagCounts {
+    pub stop: usize,
+    pub caution: usize,
+    pub note: usize,
+}
+
+impl FlagCounts {
+    /// The count of one severity.
+    pub fn of(&self, severity: Severity) -> usize {
+        match severity {
+            Severity::Stop => self.stop,
+            Severity::Caution => self.caution,
+            Severity::Note => self.note,
+        }
+    }
+
+    /// Counts one more flag of `severity`.
+    pub fn add(&mut self, severity: Severity) {
+        match severity {
+            Severity::Stop => self.stop += 1,
+            Severity::Caution => self.caution += 1,
+            Severity::Note => self.note += 1,
+        }
+    }
+
+    /// Stop, caution, note: the order of the store's columns.
+    pub fn to_array(self) -> [usize; 3] {
+        [self.stop, self.caution, self.note]
     }
 }
 
@@ -94,7 +128,7 @@ impl Template {
             for p in parts {
                 match p {
                     TemplatePart::Value(r) | TemplatePart::Optional(r) | TemplatePart::Ago(r) => {
-                        out.push(*r)
+                        out.push(*r);
                     }
                     TemplatePart::When(_, inner) => walk(inner, out),
                     TemplatePart::Text(_) => {}

@@ -1,7 +1,7 @@
 //! Texts a clinic may replace in its settings (`[wording]`): their declaration, the check of a
 //! clinic's replacement and its application.
 
-use super::*;
+use super::{ItemIdx, Questionnaire};
 
 /// A text the clinic may replace in its settings (`config.toml`, `[wording]`), such as who
 /// assesses and who injects. Patient-facing; records keep the text that was shown.
@@ -102,6 +102,10 @@ impl Questionnaire {
 
     /// Puts a clinic's wording (`[wording]` of its settings) into the question texts that use
     /// it. Names this questionnaire does not have are errors (nothing is changed then).
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "item, derived and wording indices here were made by this loader as it pushed each entry (`ItemIdx::at(items.len())`), so they are in range"
+    )]
     pub fn apply_wording<'a>(
         &mut self,
         clinic: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
@@ -127,7 +131,9 @@ impl Questionnaire {
                     WordedPart::Wording(i) => out.push_str(self.meta.wording[*i].text()),
                 }
             }
-            self.items[worded.item as usize].text = out;
+            if let Some(it) = self.items.get_mut(worded.item.to_usize()) {
+                it.text = out;
+            }
         }
         Ok(())
     }

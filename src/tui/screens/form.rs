@@ -70,7 +70,8 @@ pub fn action(i: Intent) -> FormAction {
 /// read-only.
 pub fn fields(m: &Model<'_>, section: ItemIdx) -> Vec<ItemIdx> {
     let q = m.session.questionnaire();
-    (section..page_end(q, section))
+    section
+        .up_to(page_end(q, section))
         .filter(|&i| m.session.is_step(i) && matches!(q.item(i).kind, ItemKind::Question(_)))
         .collect()
 }

@@ -191,7 +191,7 @@ fn limit(m: &Model<'_>, item: ItemIdx) -> u16 {
 /// Draft saves for every question inside a repeating item (their instances moved).
 fn saves_inside(m: &Model<'_>, item: ItemIdx) -> Vec<Effect> {
     let q = m.session.questionnaire();
-    (item..q.item(item).end)
+    item.up_to(q.item(item).end)
         .filter(|&i| q.item(i).question().is_some())
         .map(|i| step::save(m, i))
         .collect()

@@ -8,7 +8,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use crate::engine::{AlertStatus, ReleaseAction, Releaser};
-use crate::questionnaire::ItemIdx;
+use crate::questionnaire::{FlagIdx, ItemIdx};
 use crate::store::AuditEvent;
 use crate::strings;
 use crate::tui::model::{Action, AfterPin, Effect, HitMap, Intent, Model, Msg, Screen, Target};
@@ -16,10 +16,10 @@ use crate::tui::screens::step;
 use crate::tui::theme;
 
 /// Shows the pause for `flag` after `at`, rings, audits it and asks for the staff alert.
-pub fn enter(m: &mut Model<'_>, flag: u32, at: ItemIdx) -> Vec<Effect> {
+pub fn enter(m: &mut Model<'_>, flag: FlagIdx, at: ItemIdx) -> Vec<Effect> {
     m.show(Screen::Pause { flag, at });
     m.reset_view();
-    let id = m.session.questionnaire().flags[flag as usize].id.clone();
+    let id = m.session.questionnaire().flags[flag.to_usize()].id.clone();
     vec![
         Effect::Bell,
         Effect::Audit {
@@ -30,7 +30,7 @@ pub fn enter(m: &mut Model<'_>, flag: u32, at: ItemIdx) -> Vec<Effect> {
     ]
 }
 
-pub fn update(m: &mut Model<'_>, flag: u32, at: ItemIdx, msg: Msg) -> Vec<Effect> {
+pub fn update(m: &mut Model<'_>, flag: FlagIdx, at: ItemIdx, msg: Msg) -> Vec<Effect> {
     // Scrolling (a small window) works for everyone, at a kiosk too.
     match &msg {
         Msg::Intent(i @ (Intent::Up | Intent::Down)) => {
@@ -75,7 +75,7 @@ pub fn update(m: &mut Model<'_>, flag: u32, at: ItemIdx, msg: Msg) -> Vec<Effect
 /// confirm screen; at a kiosk the record is stored at once by the caller). Audited.
 pub fn release(
     m: &mut Model<'_>,
-    flag: u32,
+    flag: FlagIdx,
     at: ItemIdx,
     by: Releaser,
     action: ReleaseAction,
@@ -86,7 +86,7 @@ pub fn release(
         event: AuditEvent::PauseReleased,
         detail: format!(
             "{} {} {}",
-            q.flags[flag as usize].id,
+            q.flags[flag.to_usize()].id,
             by.as_str(),
             action.as_str()
         ),
@@ -117,7 +117,7 @@ pub fn end_here(m: &mut Model<'_>, at: ItemIdx) -> Vec<Effect> {
 }
 
 /// The line under the support message: what became of the staff alert.
-fn alert_line(m: &Model<'_>, flag: u32) -> &'static str {
+fn alert_line(m: &Model<'_>, flag: FlagIdx) -> &'static str {
     match m.session.latch(flag).and_then(|l| l.alert.as_ref()) {
         Some(AlertStatus::Sent { .. }) => strings::PAUSE_ALERT_SENT,
         Some(AlertStatus::Pending) => strings::PAUSE_ALERT_PENDING,
@@ -126,7 +126,7 @@ fn alert_line(m: &Model<'_>, flag: u32) -> &'static str {
     }
 }
 
-pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, flag: u32) {
+pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, flag: FlagIdx) {
     let q = m.session.questionnaire();
     theme::header(
         f,
@@ -142,7 +142,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, flag: u
     };
     let message = q
         .flags
-        .get(flag as usize)
+        .get(flag.to_usize())
         .and_then(|f| f.message.as_deref())
         .unwrap_or(strings::PAUSE_TITLE);
     let staff_text = match (m.kiosk.is_some(), m.staff_pin) {

@@ -122,7 +122,7 @@ pub fn progress(m: &Model<'_>, step: Step) -> (String, usize, usize) {
         let done = steps.iter().position(|&s| s == step).unwrap_or(0);
         return (where_, done, steps.len().max(1));
     }
-    (where_, item as usize, q.items.len())
+    (where_, item.to_usize(), q.items.len())
 }
 
 pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, step: Step) {
