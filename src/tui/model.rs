@@ -8,7 +8,7 @@ use tui_input::Input;
 
 use crate::answer::Answer;
 use crate::engine::{At, Session, Step};
-use crate::questionnaire::{ChoiceStyle, FlagIdx, ItemIdx, ItemKind, QuestionKind};
+use crate::questionnaire::{ChoiceStyle, FlagIdx, ItemIdx, ItemKind, OptionIdx, QuestionKind};
 use crate::store::{DraftId, DraftInfo, RecordId};
 use crate::typed;
 
@@ -314,7 +314,7 @@ pub fn preset_answers(
                 .iter()
                 .position(|o| o.value == TRANSCRIBED);
             match (mode, transcribed) {
-                (Mode::Paper, Some(i)) => (*item, Answer::Choice(i as u32)),
+                (Mode::Paper, Some(i)) => (*item, Answer::Choice(OptionIdx::at(i).get())),
                 _ => (*item, answer.clone()),
             }
         })

@@ -641,7 +641,7 @@ fn pause_pending(store: &dyn Store, q: &Questionnaire, draft: DraftId) -> bool {
     };
     records::latches_from_json(q, &json).is_ok_and(|latches| {
         latches.iter().any(|l| {
-            q.flags[l.flag.to_usize()].action == Some(crate::questionnaire::FlagAction::Pause)
+            q.flag_at(l.flag).action == Some(crate::questionnaire::FlagAction::Pause)
                 && l.release.is_none()
         })
     })

@@ -242,7 +242,7 @@ fn alerted(
         },
         other => other,
     };
-    let id = m.session.questionnaire().flags[flag.to_usize()].id.clone();
+    let id = m.session.questionnaire().flag_at(flag).id.clone();
     let audit = match &status {
         AlertStatus::Pending => None,
         AlertStatus::Sent { .. } => Some((AuditEvent::AlertSent, id)),

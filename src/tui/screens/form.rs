@@ -15,7 +15,7 @@ use tui_input::InputRequest;
 use unicode_width::UnicodeWidthStr;
 
 use crate::engine::{At, Step, toggle_option};
-use crate::questionnaire::{ItemIdx, ItemKind};
+use crate::questionnaire::{ItemIdx, ItemKind, OptionIdx};
 use crate::strings;
 use crate::tui::model::{Action, Effect, Field, HitMap, Intent, Model, Msg, Screen, Target};
 use crate::tui::options;
@@ -382,11 +382,11 @@ fn choose(m: &mut Model<'_>, focus: ItemIdx, i: usize) -> Vec<Effect> {
     match &mut m.field {
         Field::Choice { focus: f, chosen } => {
             *f = i;
-            *chosen = Some(i as u32);
+            *chosen = Some(OptionIdx::at(i).get());
         }
         Field::Multi { focus: f, chosen } => {
             *f = i;
-            *chosen = toggle_option(it, chosen, i as u32);
+            *chosen = toggle_option(it, chosen, OptionIdx::at(i).get());
         }
         _ => return Vec::new(),
     }
@@ -682,7 +682,7 @@ fn focused_field(
                 Field::Multi { chosen, .. } => (chosen.clone(), false),
                 _ => (Vec::new(), true),
             };
-            let marker = |i: usize| match (single, chosen.contains(&(i as u32))) {
+            let marker = |i: usize| match (single, chosen.contains(&OptionIdx::at(i).get())) {
                 (true, true) => "(x)",
                 (true, false) => "( )",
                 (false, true) => "[x]",

@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 
 use super::step;
 use crate::engine::{At, Step};
-use crate::questionnaire::{ChoiceOption, ItemIdx};
+use crate::questionnaire::{ChoiceOption, ItemIdx, OptionIdx};
 use crate::strings::{self, fill};
 use crate::summary::answer_text;
 use crate::tui::model::{Action, Effect, Field, HitMap, Intent, Model, Msg, Target};
@@ -54,7 +54,7 @@ pub fn update(m: &mut Model<'_>, more: At, msg: Msg) -> Vec<Effect> {
         if i < list.len() {
             m.field = Field::Choice {
                 focus: i,
-                chosen: Some(i as u32),
+                chosen: Some(OptionIdx::at(i).get()),
             };
             m.message = None;
         }
@@ -298,7 +298,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, more: A
         ..body
     };
     let marker = |i: usize| {
-        if chosen == Some(i as u32) {
+        if chosen == Some(OptionIdx::at(i).get()) {
             "(x)"
         } else {
             "( )"

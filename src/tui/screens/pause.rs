@@ -19,7 +19,7 @@ use crate::tui::theme;
 pub fn enter(m: &mut Model<'_>, flag: FlagIdx, at: ItemIdx) -> Vec<Effect> {
     m.show(Screen::Pause { flag, at });
     m.reset_view();
-    let id = m.session.questionnaire().flags[flag.to_usize()].id.clone();
+    let id = m.session.questionnaire().flag_at(flag).id.clone();
     vec![
         Effect::Bell,
         Effect::Audit {
@@ -84,12 +84,7 @@ pub fn release(
     let q = m.session.questionnaire();
     let mut effects = vec![Effect::Audit {
         event: AuditEvent::PauseReleased,
-        detail: format!(
-            "{} {} {}",
-            q.flags[flag.to_usize()].id,
-            by.as_str(),
-            action.as_str()
-        ),
+        detail: format!("{} {} {}", q.flag_at(flag).id, by.as_str(), action.as_str()),
     }];
     match action {
         ReleaseAction::CarryOn => effects.extend(step::advance(m, crate::engine::Step::base(at))),

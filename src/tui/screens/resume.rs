@@ -179,7 +179,7 @@ pub fn restored(
     let ended = session.latches().iter().find_map(|l| {
         l.release
             .filter(|r| r.action == crate::engine::ReleaseAction::EndHere)
-            .map(|_| q.flags[l.flag.to_usize()].position)
+            .map(|_| q.flag_at(l.flag).position)
     });
     if let Some(at) = ended {
         session.end_after(at);
@@ -190,7 +190,7 @@ pub fn restored(
         m.notice = Some(fill(strings::RESUME_DROPPED, dropped.len()));
     }
     if let Some(flag) = m.session.pending_pause() {
-        let at = m.session.questionnaire().flags[flag.to_usize()].position;
+        let at = m.session.questionnaire().flag_at(flag).position;
         return super::pause::enter(m, flag, at);
     }
     if m.session.ended_by_staff().is_some() {

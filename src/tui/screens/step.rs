@@ -9,7 +9,7 @@ use crate::answer::Answer;
 use crate::answers;
 use crate::engine::toggle_option;
 use crate::engine::{At, Step};
-use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, QuestionKind};
+use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, OptionIdx, QuestionKind};
 use crate::strings::{self, fill};
 use crate::tui::model::{Action, Effect, Field, HitMap, Intent, Model, Msg, Screen, Target};
 use crate::tui::options::{self, option_keys};
@@ -225,11 +225,11 @@ fn choose(m: &mut Model<'_>, item: ItemIdx, i: usize) {
     match &mut m.field {
         Field::Choice { focus, chosen } => {
             *focus = i;
-            *chosen = Some(i as u32);
+            *chosen = Some(OptionIdx::at(i).get());
         }
         Field::Multi { focus, chosen } => {
             *focus = i;
-            *chosen = toggle_option(it, chosen, i as u32);
+            *chosen = toggle_option(it, chosen, OptionIdx::at(i).get());
         }
         _ => return,
     }
@@ -255,7 +255,7 @@ pub(crate) fn field_answer(m: &Model<'_>, item: ItemIdx) -> Result<Option<Answer
             typed::parse_number(v).map(|value| {
                 Some(Answer::Quantity {
                     value,
-                    unit: *unit as u32,
+                    unit: u32::try_from(*unit).unwrap_or(u32::MAX),
                     base: None,
                 })
             })

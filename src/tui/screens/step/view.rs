@@ -4,6 +4,8 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
+use crate::questionnaire::OptionIdx;
+
 use super::{
     Action, At, ChoiceStyle, Field, HitMap, Intent, ItemIdx, ItemKind, Model, QuestionKind, Step,
     UnicodeWidthStr, fill, focus, option_keys, options, strings, theme,
@@ -556,14 +558,14 @@ fn field_view(
     };
     let hidden = match &m.field {
         Field::Choice { focus, chosen } => list(*focus, &|i| {
-            if *chosen == Some(i as u32) {
+            if *chosen == Some(OptionIdx::at(i).get()) {
                 "(x)"
             } else {
                 "( )"
             }
         }),
         Field::Multi { focus, chosen } => list(*focus, &|i| {
-            if chosen.contains(&(i as u32)) {
+            if chosen.contains(&OptionIdx::at(i).get()) {
                 "[x]"
             } else {
                 "[ ]"
