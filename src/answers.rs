@@ -106,7 +106,7 @@ pub fn fill_session(session: &mut Session<'_>, answers: &[FileAnswer]) -> Vec<Di
     let mut located: Vec<(ItemIdx, &FileAnswer)> = Vec::new();
     for a in answers {
         if let Some(i) = q.item_index(&a.id) {
-            located.push((i, a))
+            located.push((i, a));
         } else {
             let hint = (diags.len() < crate::limits::MAX_SUGGESTIONS)
                 .then(|| {

@@ -617,7 +617,7 @@ impl Builder<'_> {
                 parts.push(WordedPart::Text(cleaned[rest..start].to_owned()));
             }
             if let Some(i) = self.wording.iter().position(|w| w.name == name) {
-                parts.push(WordedPart::Wording(i))
+                parts.push(WordedPart::Wording(i));
             } else {
                 let at = offset_of(start);
                 let names: Vec<&str> = self.wording.iter().map(|w| w.name.as_str()).collect();
