@@ -228,7 +228,8 @@ pub fn questionnaire_response(
     let answers: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&r.answers_json).ok()?;
     let answers: Vec<(String, serde_json::Value)> = answers.into_iter().collect();
-    let visit = crate::answer::PartialDate::parse_iso(&r.visit_date).map_or_else(crate::clock::today, |d| d.date);
+    let visit = crate::answer::PartialDate::parse_iso(&r.visit_date)
+        .map_or_else(crate::clock::today, |d| d.date);
     let (mut session, _) = restore(q, visit, &answers);
     if let Some(l) = &r.latches_json {
         session.restore_latches(latches_from_json(q, l).ok()?);

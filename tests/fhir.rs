@@ -270,7 +270,9 @@ fn seeded_answer(kind: &QuestionKind, seed: u32, visit: jiff::civil::Date) -> Op
         }
         QuestionKind::Number { min, max, .. } => {
             let (lo, hi) = (min.unwrap_or(0.0), max.unwrap_or(100.0));
-            Answer::Number([lo, hi, f64::midpoint(lo, hi).floor(), lo + 1.0][(seed / 5 % 4) as usize])
+            Answer::Number(
+                [lo, hi, f64::midpoint(lo, hi).floor(), lo + 1.0][(seed / 5 % 4) as usize],
+            )
         }
         QuestionKind::Date { .. } => {
             let days = [-20i64, -100, -400, -9000][(seed / 5 % 4) as usize];
