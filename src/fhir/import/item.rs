@@ -211,10 +211,9 @@ impl Importer<'_> {
             required = true;
         }
         let occurs = repeats.then(|| Occurs {
-            min: min_occurs
-                .unwrap_or(i64::from(required))
-                .clamp(0, i64::from(u16::MAX)) as u16,
-            max: max_occurs.map(|m| m.clamp(1, i64::from(u16::MAX)) as u16),
+            min: u16::try_from(min_occurs.unwrap_or(i64::from(required)).max(0))
+                .unwrap_or(u16::MAX),
+            max: max_occurs.map(|m| u16::try_from(m.max(1)).unwrap_or(u16::MAX)),
         });
         if ty == "display" && repeats {
             self.warn(
