@@ -70,7 +70,7 @@ pub fn stored_latches(s: &Session<'_>) -> Vec<StoredLatch> {
     s.latches()
         .iter()
         .map(|l| StoredLatch {
-            flag: q.flags[l.flag.to_usize()].id.clone(),
+            flag: q.flag_at(l.flag).id.clone(),
             fired_at: ts(l.fired_at),
             answers: l
                 .answers
