@@ -7,6 +7,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -77,7 +78,7 @@ fn bench(c: &mut Criterion) {
             "generated questionnaire must be valid"
         );
         g.bench_with_input(BenchmarkId::from_parameter(n), &src, |b, src| {
-            b.iter(|| black_box(load_toml(black_box(src))))
+            b.iter(|| black_box(load_toml(black_box(src))));
         });
     }
     g.finish();
@@ -101,9 +102,9 @@ fn bench(c: &mut Criterion) {
         g.bench_function(BenchmarkId::from_parameter(n), |b| {
             b.iter(|| {
                 yes = !yes;
-                let _ = s.set(first, Answer::Choice(if yes { 0 } else { 1 }));
+                let _ = s.set(first, Answer::Choice(u32::from(!yes)));
                 black_box(s.outcome())
-            })
+            });
         });
     }
     g.finish();
@@ -118,7 +119,7 @@ fn bench(c: &mut Criterion) {
             "the exported questionnaire must load"
         );
         g.bench_with_input(BenchmarkId::from_parameter(n), &json, |b, src| {
-            b.iter(|| black_box(triage::fhir::load_fhir(black_box(src))))
+            b.iter(|| black_box(triage::fhir::load_fhir(black_box(src))));
         });
     }
     g.finish();
@@ -141,7 +142,7 @@ fn bench(c: &mut Criterion) {
                     &s,
                     "2025-06-02T10:00:00+01:00",
                 ))
-            })
+            });
         });
     }
     g.finish();
@@ -185,7 +186,7 @@ fn bench_fhirpath(c: &mut Criterion) {
     for n in [1_000usize, 10_000] {
         let src = generate_fhirpath(n);
         g.bench_with_input(BenchmarkId::new("import", n), &src, |b, src| {
-            b.iter(|| black_box(triage::fhir::load_fhir(black_box(src))))
+            b.iter(|| black_box(triage::fhir::load_fhir(black_box(src))));
         });
         let q = triage::fhir::load_fhir(&src).questionnaire.expect("valid");
         let mut s = Session::new(&q, jiff::civil::Date::constant(2025, 6, 2));
@@ -194,9 +195,9 @@ fn bench_fhirpath(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("reevaluate", n), |b| {
             b.iter(|| {
                 yes = !yes;
-                let _ = s.set(first, Answer::Choice(if yes { 0 } else { 1 }));
+                let _ = s.set(first, Answer::Choice(u32::from(!yes)));
                 black_box(s.is_visible(first.next()))
-            })
+            });
         });
     }
     g.finish();
@@ -208,7 +209,7 @@ fn bench_shipped(c: &mut Criterion) {
     let mut g = c.benchmark_group("shipped");
     let src = triage::questionnaire::DEFAULT_SOURCE;
     g.bench_function("load_and_check", |b| {
-        b.iter(|| black_box(load_toml(black_box(src)).questionnaire.is_some()))
+        b.iter(|| black_box(load_toml(black_box(src)).questionnaire.is_some()));
     });
     let q = load_toml(src).questionnaire.expect("valid");
     let base: serde_json::Value = serde_json::from_str(
@@ -253,7 +254,7 @@ fn bench_shipped(c: &mut Criterion) {
             b.iter(|| {
                 black_box(triage::summary::render_text(black_box(s), &ctx));
                 black_box(triage::summary::to_json(black_box(s), &ctx));
-            })
+            });
         });
     }
     g.finish();

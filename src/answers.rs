@@ -10,7 +10,8 @@ use serde::Deserialize;
 use crate::answer::PartialDate;
 use crate::diag::Diagnostic;
 use crate::engine::Session;
-use crate::questionnaire::{At, Inst, ItemIdx, Questionnaire};
+use crate::expr::OptionIdx;
+use crate::questionnaire::{At, Inst, ItemIdx, Questionnaire, option_instance};
 
 pub use crate::questionnaire::values::{RawValue, answer_for_item, to_answer, to_json};
 
@@ -106,7 +107,7 @@ pub fn fill_session(session: &mut Session<'_>, answers: &[FileAnswer]) -> Vec<Di
     let mut located: Vec<(ItemIdx, &FileAnswer)> = Vec::new();
     for a in answers {
         if let Some(i) = q.item_index(&a.id) {
-            located.push((i, a))
+            located.push((i, a));
         } else {
             let hint = (diags.len() < crate::limits::MAX_SUGGESTIONS)
                 .then(|| {
@@ -206,16 +207,17 @@ fn fill_one(
             ));
             return;
         };
-        session.ensure_instances(level, inst, list.len().min(u16::MAX as usize) as u16);
-        let have = session.instance_count(level, inst) as usize;
+        session.ensure_instances(level, inst, u16::try_from(list.len()).unwrap_or(u16::MAX));
+        let count = session.instance_count(level, inst);
+        let have = usize::from(count);
         if list.len() > have {
             errors.push(format!(
                 "{here}: `{outer}` may be given at most {have} times, found {}",
                 list.len()
             ));
         }
-        for (k, x) in list.iter().enumerate().take(have) {
-            fill_one(session, item, id, x, inst.push(k as u16), errors);
+        for (k, x) in (0..count).zip(list) {
+            fill_one(session, item, id, x, inst.push(k), errors);
         }
     } else {
         let RawValue::Map(map) = v else {
@@ -227,7 +229,10 @@ fn fill_one(
         };
         for (key, x) in map {
             match q.item(level).options().iter().position(|o| &o.value == key) {
-                Some(o) => fill_one(session, item, id, x, inst.push(o as u16), errors),
+                Some(o) => {
+                    let o = option_instance(OptionIdx::at(o).get());
+                    fill_one(session, item, id, x, inst.push(o), errors);
+                }
                 None => errors.push(format!("{here}: `{outer}` has no option \"{key}\"")),
             }
         }

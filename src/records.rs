@@ -70,7 +70,7 @@ pub fn stored_latches(s: &Session<'_>) -> Vec<StoredLatch> {
     s.latches()
         .iter()
         .map(|l| StoredLatch {
-            flag: q.flags[l.flag.to_usize()].id.clone(),
+            flag: q.flag_at(l.flag).id.clone(),
             fired_at: ts(l.fired_at),
             answers: l
                 .answers
@@ -203,7 +203,7 @@ pub fn restore<'q>(
         .collect();
     let diags = answers::fill_session(&mut session, &file)
         .into_iter()
-        .filter(|d| d.is_error())
+        .filter(crate::diag::Diagnostic::is_error)
         .collect();
     (session, diags)
 }
@@ -229,8 +229,7 @@ pub fn questionnaire_response(
         serde_json::from_str(&r.answers_json).ok()?;
     let answers: Vec<(String, serde_json::Value)> = answers.into_iter().collect();
     let visit = crate::answer::PartialDate::parse_iso(&r.visit_date)
-        .map(|d| d.date)
-        .unwrap_or_else(crate::clock::today);
+        .map_or_else(crate::clock::today, |d| d.date);
     let (mut session, _) = restore(q, visit, &answers);
     if let Some(l) = &r.latches_json {
         session.restore_latches(latches_from_json(q, l).ok()?);

@@ -5,6 +5,7 @@
 use jiff::civil::Date;
 
 use crate::answer::PartialDate;
+use crate::expr::num::{count_to_i64, f64_to_i64};
 use crate::strings;
 
 const MONTHS: [&str; 12] = [
@@ -126,7 +127,7 @@ fn month_name(word: &str) -> Option<i8> {
     MONTHS
         .iter()
         .position(|m| m.starts_with(&w))
-        .map(|i| i as i8 + 1)
+        .and_then(|i| i8::try_from(i + 1).ok())
 }
 
 fn year(tok: &str) -> Result<i16, String> {
@@ -268,7 +269,7 @@ fn relative_month(input: &str, visit: Date) -> Option<PartialDate> {
                 w => SMALL_NUMBERS
                     .iter()
                     .position(|x| *x == w)
-                    .map(|i| i as i64)
+                    .map(count_to_i64)
                     .or_else(|| w.parse().ok())?,
             };
             if !(0..=120).contains(&n) {
@@ -310,7 +311,7 @@ pub fn describe_date(d: &PartialDate) -> String {
 )]
 fn show_plain_date(d: &PartialDate) -> String {
     if d.month_only {
-        let name = MONTHS[(d.date.month() - 1) as usize];
+        let name = MONTHS[usize::try_from(d.date.month() - 1).unwrap_or(0)];
         let mut c = name.chars();
         let cap: String = c
             .next()
@@ -337,7 +338,7 @@ pub fn show_number(n: f64) -> String {
 /// formatter: screens, the doctor's page and validation messages all use it.
 pub fn fmt_num(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
+        format!("{}", f64_to_i64(n))
     } else {
         format!("{n}")
     }

@@ -6,6 +6,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test stops at the first thing that is wrong, saying what"
 )]
 
@@ -260,7 +261,7 @@ fn seeded_answer(kind: &QuestionKind, seed: u32, visit: jiff::civil::Date) -> Op
     }
     Some(match kind {
         QuestionKind::Choice { style, options } => {
-            let n = options.len() as u32;
+            let n = u32::try_from(options.len()).expect("few options");
             if *style == ChoiceStyle::Multi {
                 let chosen: Vec<u32> = (0..n).filter(|o| (seed >> (o % 31)) & 1 == 1).collect();
                 Answer::Multi(chosen)
@@ -270,7 +271,9 @@ fn seeded_answer(kind: &QuestionKind, seed: u32, visit: jiff::civil::Date) -> Op
         }
         QuestionKind::Number { min, max, .. } => {
             let (lo, hi) = (min.unwrap_or(0.0), max.unwrap_or(100.0));
-            Answer::Number([lo, hi, ((lo + hi) / 2.0).floor(), lo + 1.0][(seed / 5 % 4) as usize])
+            Answer::Number(
+                [lo, hi, f64::midpoint(lo, hi).floor(), lo + 1.0][(seed / 5 % 4) as usize],
+            )
         }
         QuestionKind::Date { .. } => {
             let days = [-20i64, -100, -400, -9000][(seed / 5 % 4) as usize];
@@ -339,7 +342,8 @@ fn converted_questionnaire_keeps_answer_checks() {
             .options()
             .iter()
             .position(|o| o.value == "migraine")
-            .expect("migraine") as u32;
+            .and_then(|p| u32::try_from(p).ok())
+            .expect("migraine");
         s.set(areas, Answer::Multi(vec![migraine])).expect("areas");
         s.set(at("b_mig_headache_days"), Answer::Number(4.0))
             .expect("4 headache days");

@@ -110,10 +110,10 @@ fn up_reaches_the_list_and_the_focus_returns_to_the_row_changed() {
 /// 40x12 (the safety pause, where Enter does nothing, is left out).
 #[test]
 fn every_screen_says_what_enter_does() {
-    let q = shipped();
-    fn model<'q>(s: Session<'q>, mode: Mode) -> Model<'q> {
+    fn model(s: Session<'_>, mode: Mode) -> Model<'_> {
         Model::new(s, mode, t0())
     }
+    let q = shipped();
     let mut screens: Vec<(String, Model<'_>)> = Vec::new();
     screens.push((
         "welcome".into(),

@@ -218,7 +218,7 @@ fn tap_targets_are_three_rows() {
         for (r, t) in &hits.targets {
             match t {
                 Target::Button(_) => {
-                    assert!(r.height >= 3, "{name}: {t:?} is {} rows", r.height)
+                    assert!(r.height >= 3, "{name}: {t:?} is {} rows", r.height);
                 }
                 Target::Option(_) => assert!(
                     r.height >= 3 || r.width >= 36,

@@ -7,9 +7,10 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value as Json, json};
 
-use super::layout::Step;
+use super::layout::{Step, pos_of as pos};
 use crate::answer::{Answer, PartialDate};
 use crate::expr::fhirpath::{self, Coll, Val};
+use crate::expr::num::f64_to_i64;
 use crate::questionnaire::{
     At, ChoiceStyle, FhirLogic, Inst, Item, ItemIdx, ItemKind, OPEN_CHOICE_TEXT, OTHER,
     QuestionKind, Questionnaire,
@@ -25,7 +26,7 @@ pub fn is_other_text(q: &Questionnaire, i: ItemIdx) -> bool {
 
 fn number(n: f64) -> Json {
     if n.fract() == 0.0 && n.abs() < 9e15 {
-        json!(n as i64)
+        json!(f64_to_i64(n))
     } else {
         json!(n)
     }
@@ -34,7 +35,7 @@ fn number(n: f64) -> Json {
 /// `valueQuantity` with the unit's name, system and code.
 #[allow(
     clippy::indexing_slicing,
-    reason = "`kids`, `paths` and `steps` are all `n` long and positions are below `n`; JSON objects are made by `json!({..})` just above (IndexMut on an object inserts, it cannot panic)"
+    reason = "`kids`, `paths` and `steps` are all `n` long and positions are below `n`; JSON objects are made by `json!({..})` here (IndexMut on an object inserts, it cannot panic)"
 )]
 fn quantity(value: f64, unit: Option<&crate::questionnaire::FhirUnit>) -> Json {
     let mut qv = json!({ "value": number(value) });
@@ -56,7 +57,7 @@ fn quantity(value: f64, unit: Option<&crate::questionnaire::FhirUnit>) -> Json {
 /// is not a number (never written as 0 or left out silently).
 #[allow(
     clippy::indexing_slicing,
-    reason = "`kids`, `paths` and `steps` are all `n` long and positions are below `n`; JSON objects are made by `json!({..})` just above (IndexMut on an object inserts, it cannot panic)"
+    reason = "`kids`, `paths` and `steps` are all `n` long and positions are below `n`; JSON objects are made by `json!({..})` here (IndexMut on an object inserts, it cannot panic)"
 )]
 pub fn answer_values(
     q: &Questionnaire,
@@ -144,6 +145,10 @@ pub fn answer_values(
             Some("quantity") => vec![quantity(*n, it.fhir.as_ref().and_then(|f| f.unit.as_ref()))],
             // valueInteger is 32-bit: a whole number beyond it goes out as valueDecimal,
             // never clamped.
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "guarded: |n| <= i32::MAX on this arm, and `as` drops only the fraction"
+            )]
             _ if *integer && n.abs() <= f64::from(i32::MAX) => {
                 vec![json!({ "valueInteger": *n as i32 })]
             }
@@ -195,7 +200,7 @@ impl Clone for Tree {
 
 impl Tree {
     fn index(&mut self) {
-        let addr: HashMap<usize, u32> = (0..self.paths.len() as u32)
+        let addr: HashMap<usize, u32> = (0..pos(self.paths.len()))
             .filter_map(|p| {
                 self.node(p)
                     .map(|v| (std::ptr::from_ref::<Json>(v) as usize, p))
@@ -208,7 +213,7 @@ impl Tree {
     /// an occurrence's answer values, or `None` when it has none or is disabled.
     #[allow(
         clippy::indexing_slicing,
-        reason = "`kids`, `paths` and `steps` are all `n` long and positions are below `n`; JSON objects are made by `json!({..})` just above (IndexMut on an object inserts, it cannot panic)"
+        reason = "`kids`, `paths` and `steps` are all `n` long and positions are below `n`; JSON objects are made by `json!({..})` here (IndexMut on an object inserts, it cannot panic)"
     )]
     pub fn build(
         q: &Questionnaire,
@@ -216,26 +221,9 @@ impl Tree {
         parent: &[u32],
         answers: &dyn Fn(u32) -> Option<Vec<Json>>,
     ) -> Tree {
-        let n = steps.len();
-        let mut kids: Vec<Vec<u32>> = vec![Vec::new(); n];
-        let mut roots = Vec::new();
-        let has_node = |p: usize| match steps[p] {
-            Step::Item(at) => !is_other_text(q, at.item),
-            Step::More(_) => false,
-        };
-        for (p, &par) in parent.iter().enumerate().take(n) {
-            if !has_node(p) {
-                continue;
-            }
-            match par {
-                u32::MAX => roots.push(p as u32),
-                par => kids[par as usize].push(p as u32),
-            }
-        }
-        let mut paths: Vec<Option<Box<[u32]>>> = vec![None; n];
         #[allow(
             clippy::indexing_slicing,
-            reason = "`kids`, `paths` and `steps` are all `n` long and positions are below `n`; JSON objects are made by `json!({..})` just above (IndexMut on an object inserts, it cannot panic)"
+            reason = "`kids`, `paths` and `steps` are all `n` long and positions are below `n`; JSON objects are made by `json!({..})` here (IndexMut on an object inserts, it cannot panic)"
         )]
         fn make(
             q: &Questionnaire,
@@ -257,7 +245,7 @@ impl Tree {
             if !children.is_empty() || q.item(at.item).end > at.item.next() {
                 let mut out = Vec::with_capacity(children.len());
                 for (k, &c) in children.iter().enumerate() {
-                    path.push(k as u32);
+                    path.push(pos(k));
                     out.push(make(q, steps, kids, answers, c, path, paths));
                     path.pop();
                 }
@@ -265,10 +253,27 @@ impl Tree {
             }
             Json::Object(m)
         }
+        let n = steps.len();
+        let mut kids: Vec<Vec<u32>> = vec![Vec::new(); n];
+        let mut roots = Vec::new();
+        let has_node = |p: usize| match steps[p] {
+            Step::Item(at) => !is_other_text(q, at.item),
+            Step::More(_) => false,
+        };
+        for (p, &par) in parent.iter().enumerate().take(n) {
+            if !has_node(p) {
+                continue;
+            }
+            match par {
+                u32::MAX => roots.push(pos(p)),
+                par => kids[par as usize].push(pos(p)),
+            }
+        }
+        let mut paths: Vec<Option<Box<[u32]>>> = vec![None; n];
         let mut items = Vec::with_capacity(roots.len());
         let mut path = Vec::new();
         for (k, &r) in roots.iter().enumerate() {
-            path.push(k as u32);
+            path.push(pos(k));
             items.push(make(q, steps, &kids, answers, r, &mut path, &mut paths));
             path.pop();
         }
@@ -463,10 +468,11 @@ pub fn to_answer(it: &Item, result: &[Val<'_>]) -> Option<Answer> {
                     .position(|x| x.code.as_deref() == Some(u.as_str()))
             {
                 let value = if *integer { n.round() } else { *n };
+                let unit = u32::try_from(k).ok()?;
                 return Some(Answer::Quantity {
                     value,
-                    unit: k as u32,
-                    base: crate::questionnaire::validate::base_value(it, value, k as u32),
+                    unit,
+                    base: crate::questionnaire::validate::base_value(it, value, unit),
                 });
             }
             let n = match first {
@@ -514,7 +520,7 @@ pub fn to_answer(it: &Item, result: &[Val<'_>]) -> Option<Answer> {
                                 || o.system.is_none()
                                 || o.system.as_deref() == system)
                     })
-                    .map(|p| p as u32)
+                    .and_then(|p| u32::try_from(p).ok())
             };
             if *style == ChoiceStyle::Multi {
                 let mut picked: Vec<u32> = result.iter().filter_map(pick).collect();

@@ -9,6 +9,15 @@ use std::collections::{BTreeMap, HashMap};
 use crate::answer::Answer;
 use crate::questionnaire::{At, Inst, ItemIdx, Questionnaire};
 
+/// A position in a list built from one questionnaire (the layout's steps, a child among its
+/// siblings in the FHIR tree, a FHIR expression) as the `u32` those lists are indexed by. There
+/// is at most one step per item occurrence, and a questionnaire is at most
+/// [`crate::limits::MAX_QUESTIONNAIRE_BYTES`] (8 MiB), far below `u32::MAX`; saturates if it
+/// ever were not.
+pub fn pos_of(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
 /// One place in the walk-through order: an occurrence of an item, or the "add another" question
 /// after the last instance of a repeating item. `More`'s `At` is where the next instance would
 /// go: the repeating item, at the instance number one past the last.
@@ -91,6 +100,17 @@ impl Answers {
     }
 }
 
+/// What removing an instance of a repeating item does to one key (see [`after_removal`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum AfterRemoval {
+    /// The key is outside the removed instance and every later one: it stays.
+    Kept,
+    /// The key was inside the removed instance: it goes.
+    Dropped,
+    /// The key was in a later instance: it moves to this one, one lower.
+    Moved(At),
+}
+
 /// What removing instance `at` of a repeating item does to a key `x` (an answer's occurrence,
 /// or a count or mark kept by occurrence): nothing, drop it (it was inside), or move it to the
 /// instance one lower (it was in a later instance).
@@ -98,34 +118,42 @@ impl Answers {
     clippy::indexing_slicing,
     reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
 )]
-pub(super) fn after_removal(q: &Questionnaire, at: At, x: At) -> Option<Option<At>> {
-    let level = at.inst.len().checked_sub(1)?;
-    let k = at.inst.last()?;
+pub(super) fn after_removal(q: &Questionnaire, at: At, x: At) -> AfterRemoval {
+    let (Some(level), Some(k)) = (at.inst.len().checked_sub(1), at.inst.last()) else {
+        return AfterRemoval::Kept;
+    };
     let inside = x.item >= at.item
         && x.item < q.item(at.item).end
         && x.inst.len() > level
         && x.inst.prefix(level) == at.inst.prefix(level)
         && q.levels(x.item).get(level) == Some(&at.item);
     if !inside {
-        return None;
+        return AfterRemoval::Kept;
     }
     let n = x.inst.as_slice()[level];
     if n == k {
-        return Some(None);
+        return AfterRemoval::Dropped;
     }
     if n < k {
-        return None;
+        return AfterRemoval::Kept;
     }
     let mut ix = x.inst.as_slice().to_vec();
     ix[level] = n - 1;
-    Some(Inst::from_slice(&ix).map(|inst| At { item: x.item, inst }))
+    match Inst::from_slice(&ix) {
+        Some(inst) => AfterRemoval::Moved(At { item: x.item, inst }),
+        None => AfterRemoval::Dropped,
+    }
 }
 
 /// Applies [`after_removal`] to every key of a map.
 pub(super) fn remove_instance_keys<V>(map: &mut BTreeMap<At, V>, q: &Questionnaire, at: At) {
     let keys: Vec<(At, Option<At>)> = map
         .keys()
-        .filter_map(|x| after_removal(q, at, *x).map(|to| (*x, to)))
+        .filter_map(|x| match after_removal(q, at, *x) {
+            AfterRemoval::Kept => None,
+            AfterRemoval::Dropped => Some((*x, None)),
+            AfterRemoval::Moved(to) => Some((*x, Some(to))),
+        })
         .collect();
     let mut moved = Vec::new();
     for (x, to) in keys {
@@ -191,7 +219,7 @@ impl Layout {
         };
         l.expand(q, answers, counts, None, Inst::ROOT, NONE, Only::All);
         let len = l.list.len();
-        l.end = (1..=len as u32).collect();
+        l.end = (1..=pos_of(len)).collect();
         for p in (0..len).rev() {
             let par = l.parent[p];
             if par != NONE {
@@ -213,7 +241,7 @@ impl Layout {
         for (pos, s) in l.list.iter().enumerate() {
             if let Step::Item(a) = s {
                 let f = &mut fill[a.item.to_usize()];
-                l.by_item[*f as usize] = pos as u32;
+                l.by_item[*f as usize] = pos_of(pos);
                 *f += 1;
             }
         }
@@ -307,7 +335,7 @@ impl Layout {
             self.expand(q, answers, counts, Some(item), inst, pos, Only::OtherText);
             if let Some(Answer::Multi(chosen)) = answers.get(At { item, inst }) {
                 for &o in chosen {
-                    let inst = inst.push(o as u16);
+                    let inst = inst.push(crate::questionnaire::option_instance(o));
                     self.expand(q, answers, counts, Some(item), inst, pos, Only::PerAnswer);
                 }
             }
@@ -321,7 +349,7 @@ impl Layout {
         reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
     )]
     fn push(&mut self, s: Step, parent: u32) -> u32 {
-        let pos = self.list.len() as u32;
+        let pos = pos_of(self.list.len());
         if let Step::Item(at) = s {
             if at.inst.is_empty() {
                 self.base[at.item.to_usize()] = pos;
@@ -366,7 +394,7 @@ impl Layout {
     pub fn of_item(&self, item: ItemIdx) -> &[u32] {
         let i = item.to_usize();
         match (self.start.get(i), self.start.get(i + 1)) {
-            (Some(&a), Some(&b)) => &self.by_item[a as usize..b as usize],
+            (Some(&a), Some(&b)) => self.by_item.get(a as usize..b as usize).unwrap_or(&[]),
             _ => &[],
         }
     }

@@ -18,7 +18,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 
 use super::latch::{AlertStatus, Latch, NotAssessed, Release, ReleaseAction, Releaser};
-use super::layout::{Answers, Layout, NONE, Step};
+use super::layout::{Answers, Layout, NONE, Step, pos_of};
 use crate::answer::Answer;
 use crate::expr::{self, Env, Expr, Trigger, Val};
 use crate::questionnaire::validate::{self, AnswerError};
@@ -162,7 +162,7 @@ impl View<'_> {
         let lc = self.q.levels(self.ctx.item);
         let common = lt.iter().zip(lc).take_while(|(a, b)| a == b).count();
         let mut inst = self.ctx.inst.prefix(common);
-        for &level in &lt[common..] {
+        for &level in lt.iter().skip(common) {
             let ks = instances(self.q, self.answers, self.counts, level, inst);
             let k = if level < self.ctx.item {
                 ks.last()
@@ -189,7 +189,10 @@ fn instances(
         (0..counts.get(&at).copied().unwrap_or(1).max(1)).collect()
     } else {
         match answers.get(at) {
-            Some(Answer::Multi(l)) => l.iter().map(|&o| o as u16).collect(),
+            Some(Answer::Multi(l)) => l
+                .iter()
+                .map(|&o| crate::questionnaire::option_instance(o))
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -277,7 +280,10 @@ impl<'q> Session<'q> {
             if it.parent == parent && !skip {
                 if it.repeats_itself() {
                     let occurs = it.occurs.unwrap_or_default();
-                    let want = it.initial.len().max(occurs.min as usize).max(1) as u16;
+                    let want = u16::try_from(it.initial.len())
+                        .unwrap_or(u16::MAX)
+                        .max(occurs.min)
+                        .max(1);
                     let n = occurs.max.map_or(want, |m| want.min(m.max(1)));
                     // Never over what is there already (answers read back, instances added).
                     let n = *self.counts.entry(At { item: c, inst }).or_insert(n);
@@ -318,7 +324,7 @@ impl<'q> Session<'q> {
             self.seed(Some(item), inst, Only::OtherText);
             if let Some(Answer::Multi(chosen)) = self.answers.get(At { item, inst }).cloned() {
                 for o in chosen {
-                    self.seed_answer(item, inst.push(o as u16));
+                    self.seed_answer(item, inst.push(crate::questionnaire::option_instance(o)));
                 }
             }
         } else {
@@ -567,7 +573,10 @@ impl<'q> Session<'q> {
         let per_answer = self.q.per_answer(at.item);
         if per_answer && let Some(Answer::Multi(chosen)) = &a {
             for &o in chosen {
-                self.seed_answer(at.item, at.inst.push(o as u16));
+                self.seed_answer(
+                    at.item,
+                    at.inst.push(crate::questionnaire::option_instance(o)),
+                );
             }
         }
         let old = self.answers.put(at, a);
@@ -675,7 +684,7 @@ impl<'q> Session<'q> {
                 Some(p) => (p, p + 1..self.layout.end[p as usize]),
                 None => return Vec::new(),
             },
-            None => (NONE, 0..self.layout.list.len() as u32),
+            None => (NONE, 0..pos_of(self.layout.list.len())),
         };
         range
             .filter(|&p| self.layout.parent[p as usize] == parent)

@@ -347,7 +347,7 @@ impl Cx<'_> {
                 continue;
             };
             if let Some(i) = self.scope.option_index(q, s) {
-                out.push(i)
+                out.push(i);
             } else {
                 let id = self.scope.question_id(q);
                 let all = self.scope.option_values(q);

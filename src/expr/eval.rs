@@ -4,6 +4,7 @@
 
 use jiff::civil::Date;
 
+use super::num::{count_to_f64, int_to_f64};
 use super::{CmpOp, DerivedIdx, Expr, ItemIdx, OptionIdx, Ref, Val};
 use crate::answer::Answer;
 
@@ -46,18 +47,18 @@ pub fn eval<E: Env + ?Sized>(e: &Expr, env: &E) -> Option<Val> {
         | Expr::Path { .. }
         | Expr::Answered(_) => Some(Val::Bool(eval_bool(e, env))),
         Expr::Count(q) => match env.answer(*q) {
-            Some(Answer::Multi(list)) => Some(Val::Num(list.len() as f64)),
+            Some(Answer::Multi(list)) => Some(Val::Num(count_to_f64(list.len()))),
             _ => None,
         },
-        Expr::CountTrue(es) => Some(Val::Num(
-            es.iter().filter(|e| eval_bool(e, env)).count() as f64
-        )),
+        Expr::CountTrue(es) => Some(Val::Num(count_to_f64(
+            es.iter().filter(|e| eval_bool(e, env)).count(),
+        ))),
         Expr::YearsBetween(a, b) => match (eval(a, env)?, eval(b, env)?) {
             (Val::Date(a), Val::Date(b)) => Some(Val::Num(f64::from(years_between(a, b)))),
             _ => None,
         },
         Expr::DaysBetween(a, b) => match (eval(a, env)?, eval(b, env)?) {
-            (Val::Date(a), Val::Date(b)) => Some(Val::Num(days_between(a, b) as f64)),
+            (Val::Date(a), Val::Date(b)) => Some(Val::Num(int_to_f64(days_between(a, b)))),
             _ => None,
         },
     }
@@ -122,6 +123,7 @@ pub fn eval_bool<E: Env + ?Sized>(e: &Expr, env: &E) -> bool {
             value,
             time,
         } => {
+            use std::cmp::Ordering::{Equal, Greater, Less};
             let Some(Answer::Text(t)) = env.answer(*question) else {
                 return *op == CmpOp::Ne;
             };
@@ -133,7 +135,6 @@ pub fn eval_bool<E: Env + ?Sized>(e: &Expr, env: &E) -> bool {
             } else {
                 t.as_str().cmp(value)
             };
-            use std::cmp::Ordering::{Equal, Greater, Less};
             match op {
                 CmpOp::Eq => ord == Equal,
                 CmpOp::Ne => ord != Equal,
@@ -198,7 +199,12 @@ pub fn days_between(a: Date, b: Date) -> i64 {
 /// every part, `not` nothing (an absence is not an answer to show).
 pub fn explain<E: Env + ?Sized>(e: &Expr, env: &E, out: &mut Vec<Trigger>) {
     match e {
-        Expr::Lit(_) | Expr::Not(_) => {}
+        // Literals, absences, the visit date and FHIRPath conditions name no answer to show.
+        Expr::Lit(_)
+        | Expr::Not(_)
+        | Expr::Get(Ref::VisitDate)
+        | Expr::Answered(Ref::VisitDate)
+        | Expr::Path { .. } => {}
         Expr::Get(Ref::Question(q)) | Expr::Answered(Ref::Question(q)) | Expr::Count(q) => {
             if env.answer(*q).is_some() {
                 push(out, *q, None);
@@ -209,7 +215,6 @@ pub fn explain<E: Env + ?Sized>(e: &Expr, env: &E, out: &mut Vec<Trigger>) {
                 explain(inner, env, out);
             }
         }
-        Expr::Get(Ref::VisitDate) | Expr::Answered(Ref::VisitDate) => {}
         Expr::And(es) => es.iter().for_each(|e| explain(e, env, out)),
         Expr::Or(es) | Expr::CountTrue(es) => {
             for e in es.iter().filter(|e| eval_bool(e, env)) {
@@ -226,7 +231,6 @@ pub fn explain<E: Env + ?Sized>(e: &Expr, env: &E, out: &mut Vec<Trigger>) {
                 push(out, *question, None);
             }
         }
-        Expr::Path { .. } => {}
         Expr::Has {
             question, options, ..
         } => {

@@ -10,6 +10,7 @@ mod compile;
 mod eval;
 pub mod fhirpath;
 mod index;
+pub(crate) mod num;
 pub mod syntax;
 
 pub use compile::{CompileError, Scope, compile, compile_bool};
@@ -141,7 +142,6 @@ impl Expr {
     /// Every name the expression reads, for dependency ordering and cycle checks.
     pub fn refs(&self, out: &mut Vec<Ref>) {
         match self {
-            Expr::Lit(_) => {}
             Expr::Get(r) | Expr::Answered(r) => out.push(*r),
             Expr::Not(e) => e.refs(out),
             Expr::And(es) | Expr::Or(es) | Expr::CountTrue(es) => {
@@ -155,9 +155,9 @@ impl Expr {
             Expr::Has { question, .. } | Expr::Count(question) | Expr::TextCmp { question, .. } => {
                 out.push(Ref::Question(*question));
             }
-            // FHIRPath reads the whole response; questionnaires that use it are evaluated until
-            // they settle rather than in a dependency order.
-            Expr::Path { .. } => {}
+            // A literal reads nothing. FHIRPath reads the whole response; questionnaires that
+            // use it are evaluated until they settle rather than in a dependency order.
+            Expr::Lit(_) | Expr::Path { .. } => {}
         }
     }
 

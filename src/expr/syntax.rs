@@ -706,7 +706,7 @@ mod tests {
     fn errors_have_spans() {
         let e = parse(r#"a = "x" b"#).unwrap_err();
         assert_eq!(e.span, 8..9);
-        let e = parse(r#"a = 'x'"#).unwrap_err();
+        let e = parse(r"a = 'x'").unwrap_err();
         assert_eq!(e.span, 4..5);
         let e = parse(r#"(a = "x""#).unwrap_err();
         assert!(e.message.contains("expected `)`"), "{}", e.message);

@@ -10,6 +10,7 @@
 
 use serde_json::{Value, json};
 
+use crate::expr::num::f64_to_i64;
 use crate::expr::{CmpOp, Expr, Ref, Ty, Val};
 use crate::questionnaire::{
     ChoiceStyle, DateBound, ItemIdx, ItemKind, OptionIdx, QuestionKind, Questionnaire,
@@ -65,7 +66,7 @@ pub fn questionnaire_to_fhir(q: &Questionnaire) -> Exported {
         .iter()
         .filter_map(|n| match n {
             crate::questionnaire::Node::Derived(d) => Some(*d),
-            _ => None,
+            crate::questionnaire::Node::Item(_) => None,
         })
         .filter_map(|d| {
             let dv = q.derived_at(d);
@@ -162,7 +163,7 @@ impl Exporter<'_> {
         };
         range
             .filter(|&i| q.item(i).parent == parent)
-            .filter_map(|i| self.item(i))
+            .map(|i| self.item(i))
             .collect()
     }
 
@@ -170,7 +171,7 @@ impl Exporter<'_> {
         clippy::indexing_slicing,
         reason = "writes into a JSON object made by `json!({..})` just above: `Value`'s IndexMut inserts into an object and cannot panic"
     )]
-    fn item(&mut self, i: ItemIdx) -> Option<Value> {
+    fn item(&mut self, i: ItemIdx) -> Value {
         let q = self.q;
         let it = q.item(i);
         let mut out = json!({ "linkId": it.id, "text": it.text });
@@ -243,7 +244,7 @@ impl Exporter<'_> {
         if !kids.is_empty() {
             out["item"] = Value::Array(kids);
         }
-        Some(out)
+        out
     }
 
     #[allow(
@@ -282,7 +283,7 @@ impl Exporter<'_> {
                         if !x.is_empty() {
                             v["extension"] = Value::Array(x);
                         }
-                        if initial.contains(&(n as u32)) {
+                        if u32::try_from(n).is_ok_and(|n| initial.contains(&n)) {
                             v["initialSelected"] = json!(true);
                         }
                         v
@@ -303,7 +304,13 @@ impl Exporter<'_> {
                 } else {
                     "valueDecimal"
                 };
-                let num = |n: f64| -> Value { if *integer { json!(n as i64) } else { json!(n) } };
+                let num = |n: f64| -> Value {
+                    if *integer {
+                        json!(f64_to_i64(n))
+                    } else {
+                        json!(n)
+                    }
+                };
                 for (bound, url) in [(min, ext::MIN_VALUE), (max, ext::MAX_VALUE)] {
                     if let Some(b) = bound {
                         ext.push(json!({"url": url, key: num(*b)}));
@@ -505,7 +512,7 @@ impl Exporter<'_> {
                             Some(QuestionKind::Number { integer: true, .. })
                         ) && n.fract() == 0.0;
                         if integer {
-                            ("answerInteger", json!(n as i64))
+                            ("answerInteger", json!(f64_to_i64(n)))
                         } else {
                             ("answerDecimal", json!(n))
                         }
@@ -527,7 +534,6 @@ impl Exporter<'_> {
                 "it reads the worked-out value `{}`",
                 q.derived_at(*d).id
             )),
-            Expr::Get(_) | Expr::Answered(_) => unsupported(),
             Expr::And(_) | Expr::Or(_) if !negate => self.lower(e),
             Expr::And(_) | Expr::Or(_) => {
                 Err("`not` around `and`/`or` has no enableWhen form".to_owned())
@@ -539,7 +545,9 @@ impl Exporter<'_> {
                 Err("it works out a time between dates, which enableWhen cannot".to_owned())
             }
             Expr::Lit(_) => Err("it is a fixed value".to_owned()),
-            Expr::TextCmp { .. } | Expr::Path { .. } => unsupported(),
+            Expr::Get(_) | Expr::Answered(_) | Expr::TextCmp { .. } | Expr::Path { .. } => {
+                unsupported()
+            }
         }
     }
 

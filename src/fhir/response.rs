@@ -139,7 +139,7 @@ fn answers_of(s: &Session<'_>, at: At) -> Vec<Value> {
             else {
                 continue;
             };
-            let inst = at.inst.push(o as u16);
+            let inst = at.inst.push(crate::questionnaire::option_instance(o));
             // This answer's items (a repeating one has deeper instances of its own).
             let mine: Vec<At> = kids
                 .iter()

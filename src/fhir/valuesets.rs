@@ -181,9 +181,9 @@ pub fn code_systems<'v>(
 /// listed concepts, or every concept of an included CodeSystem that is in `systems`. A filter,
 /// an included value set, an exclusion that is not a list of concepts, or a code system that
 /// is not at hand cannot be worked out without a terminology server: `Err` says which.
-pub fn expand<'v>(
+pub fn expand<'v, S: std::hash::BuildHasher>(
     vs: &'v Value,
-    systems: &std::collections::HashMap<String, Vec<&'v Value>>,
+    systems: &std::collections::HashMap<String, Vec<&'v Value>, S>,
 ) -> Result<Vec<Code<'v>>, String> {
     fn contains<'v>(list: &'v Value, out: &mut Vec<Code<'v>>) {
         for c in list.as_array().into_iter().flatten() {

@@ -11,6 +11,13 @@
 /// by name when loaded.
 pub const MAX_REPEAT_DEPTH: usize = 4;
 
+/// The instance number of the children asked for option `o` of a multi-choice question. A
+/// question has at most [`crate::limits::MAX_OPTIONS`] (2,000) options, so the index fits a
+/// `u16`; saturates if it ever did not.
+pub fn option_instance(o: u32) -> u16 {
+    u16::try_from(o).unwrap_or(u16::MAX)
+}
+
 /// Which instance of each repeating level around an item, outermost first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Inst {
@@ -32,11 +39,15 @@ impl Inst {
             return None;
         }
         let mut out = Inst::ROOT;
-        out.ix[..s.len()].copy_from_slice(s);
-        out.len = s.len() as u8;
+        out.ix.get_mut(..s.len())?.copy_from_slice(s);
+        out.len = u8::try_from(s.len()).ok()?;
         Some(out)
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "`len <= MAX_REPEAT_DEPTH`, the length of `ix`: `from_slice`, `push` and `prefix` keep it"
+    )]
     pub fn as_slice(&self) -> &[u16] {
         &self.ix[..self.len as usize]
     }
@@ -55,6 +66,7 @@ impl Inst {
         clippy::indexing_slicing,
         reason = "`ix` has `MAX_REPEAT_DEPTH` entries and the line above checks `len < MAX_REPEAT_DEPTH`"
     )]
+    #[must_use]
     pub fn push(self, k: u16) -> Inst {
         let mut out = self;
         if (out.len as usize) < MAX_REPEAT_DEPTH {
@@ -65,11 +77,14 @@ impl Inst {
     }
 
     /// The first `n` levels.
+    #[must_use]
     pub fn prefix(self, n: usize) -> Inst {
         let mut out = Inst::ROOT;
-        let n = n.min(self.len as usize);
-        out.ix[..n].copy_from_slice(&self.ix[..n]);
-        out.len = n as u8;
+        let len = self.len.min(u8::try_from(n).unwrap_or(u8::MAX));
+        for (o, s) in out.ix.iter_mut().zip(self.ix).take(usize::from(len)) {
+            *o = s;
+        }
+        out.len = len;
         out
     }
 

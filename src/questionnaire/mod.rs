@@ -13,7 +13,7 @@ pub mod validate;
 pub mod values;
 pub mod versions;
 
-pub use instance::{At, Inst, MAX_REPEAT_DEPTH};
+pub use instance::{At, Inst, MAX_REPEAT_DEPTH, option_instance};
 pub use load::{
     Loaded, content_hash, load_toml, parse_date_bound, parse_limited, toml_error as toml_diagnostic,
 };

@@ -1,6 +1,9 @@
 //! Compiled conditions written back as source text in triage's condition language, for exports
 //! (`triage convert`) that must carry a condition FHIR cannot express.
 
+use std::fmt::Write as _;
+
+use crate::expr::num::f64_to_i64;
 use crate::expr::{Expr, ItemIdx, OptionIdx, Ref, Ty, Val};
 
 use super::model::Questionnaire;
@@ -86,7 +89,6 @@ impl Questionnaire {
             Expr::Lit(Val::Bool(b)) => out.push_str(if *b { "true" } else { "false" }),
             Expr::Lit(Val::Num(n)) => out.push_str(&number(*n)),
             Expr::Lit(Val::Date(d)) => out.push_str(&d.to_string()),
-            Expr::Lit(Val::Choice(_)) => return None,
             Expr::Get(r) => out.push_str(self.ref_name(*r)),
             Expr::Not(inner) => {
                 out.push_str("not ");
@@ -96,7 +98,7 @@ impl Questionnaire {
             Expr::Or(es) => self.write_list(es, " or ", out)?,
             Expr::Cmp(op, a, b) => {
                 self.write_operand(a, out)?;
-                out.push_str(&format!(" {} ", op.symbol()));
+                let _ = write!(out, " {} ", op.symbol());
                 self.write_operand(b, out)?;
             }
             Expr::OneOf {
@@ -128,8 +130,12 @@ impl Questionnaire {
                 });
                 out.push_str(&self.option_list(*question, options)?);
             }
-            Expr::Answered(r) => out.push_str(&format!("answered({})", self.ref_name(*r))),
-            Expr::Count(q) => out.push_str(&format!("count({})", self.item(*q).id)),
+            Expr::Answered(r) => {
+                let _ = write!(out, "answered({})", self.ref_name(*r));
+            }
+            Expr::Count(q) => {
+                let _ = write!(out, "count({})", self.item(*q).id);
+            }
             Expr::CountTrue(es) => {
                 out.push_str("count_true(");
                 for (i, e) in es.iter().enumerate() {
@@ -151,7 +157,9 @@ impl Questionnaire {
                 self.write_expr(b, out)?;
                 out.push(')');
             }
-            Expr::TextCmp { .. } | Expr::Path { .. } => return None,
+            // An option index needs its question to be named; text and FHIRPath conditions
+            // have no form in this language.
+            Expr::Lit(Val::Choice(_)) | Expr::TextCmp { .. } | Expr::Path { .. } => return None,
         }
         Some(())
     }
@@ -160,7 +168,7 @@ impl Questionnaire {
 /// A number as the condition language writes it: whole numbers without a decimal point.
 pub(crate) fn number(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
+        format!("{}", f64_to_i64(n))
     } else {
         format!("{n}")
     }

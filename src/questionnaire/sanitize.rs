@@ -5,6 +5,8 @@
 //! JSON, exports, the database) starts from clean values. Every field is named below by
 //! destructuring its struct without `..`: a new field that is not handled does not compile.
 
+use std::fmt::Write as _;
+
 use super::model::{
     ChoiceOption, Derived, FhirItem, FhirUnit, Flag, Item, ItemKind, Meta, OutcomeText, Outcomes,
     QuestionKind, Questionnaire, RowValue, SummaryBlock, SummaryLayout, SummaryRow, Template,
@@ -357,7 +359,7 @@ pub fn warning(changed: &[String]) -> Option<crate::diag::Diagnostic> {
     let more = changed.len().saturating_sub(shown.len());
     let mut list = shown.join(", ");
     if more > 0 {
-        list.push_str(&format!(" and {more} more"));
+        let _ = write!(list, " and {more} more");
     }
     Some(
         crate::diag::Diagnostic::warning(format!("{CLEANED} {} field(s): {list}", changed.len()))

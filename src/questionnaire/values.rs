@@ -3,6 +3,8 @@
 //! it knows items, not patients (`crate::answers` re-exports it for answers files).
 
 use crate::answer::{Answer, PartialDate};
+use crate::expr::OptionIdx;
+use crate::expr::num::{f64_to_i64, int_to_f64};
 use crate::questionnaire::{ChoiceStyle, ItemIdx, ItemKind, QuestionKind, Questionnaire};
 
 /// A value as written in an answers or scenario file, before it is checked against its question.
@@ -64,7 +66,7 @@ impl RawValue {
     pub fn from_toml(v: &toml::Value) -> RawValue {
         match v {
             toml::Value::String(s) => RawValue::Str(s.clone()),
-            toml::Value::Integer(i) => RawValue::Num(*i as f64),
+            toml::Value::Integer(i) => RawValue::Num(int_to_f64(*i)),
             toml::Value::Float(f) => RawValue::Num(*f),
             toml::Value::Boolean(b) => RawValue::Bool(*b),
             toml::Value::Datetime(d) => RawValue::Str(d.to_string()),
@@ -115,7 +117,7 @@ pub fn answer_for_item(it: &crate::questionnaire::Item, v: &RawValue) -> Result<
         it.options()
             .iter()
             .position(|o| o.value == s)
-            .map(|i| i as u32)
+            .map(|i| OptionIdx::at(i).get())
             .ok_or_else(|| {
                 format!(
                     "`{}` has no option \"{s}\"; expected one of {}",
@@ -185,7 +187,7 @@ pub fn to_json(q: &Questionnaire, item: ItemIdx, a: &Answer) -> serde_json::Valu
 
 fn number(n: f64) -> serde_json::Value {
     if n.fract() == 0.0 && n.abs() < 9e15 {
-        serde_json::Value::from(n as i64)
+        serde_json::Value::from(f64_to_i64(n))
     } else {
         serde_json::Value::from(n)
     }
@@ -223,7 +225,10 @@ fn quantity(it: &crate::questionnaire::Item, m: &[(String, RawValue)]) -> Result
                     it.id,
                     names()
                 )
-            })? as u32,
+            })
+            .and_then(|i| {
+                u32::try_from(i).map_err(|_| format!("`{}` has too many units", it.id))
+            })?,
         None => it.default_unit(),
         Some(other) => {
             return Err(format!(

@@ -32,7 +32,7 @@ pub fn to_json(s: &Session<'_>, ctx: &Context) -> Value {
         };
         let v = match v {
             Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0) => {
-                json!(n.as_f64().unwrap_or_default() as i64)
+                json!(crate::expr::num::f64_to_i64(n.as_f64().unwrap_or_default()))
             }
             other => other,
         };

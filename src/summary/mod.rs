@@ -10,6 +10,7 @@ pub use page::{render_text, row_text};
 
 use crate::answer::Answer;
 use crate::engine::{AlertStatus, FiredFlag, Latch, NotAssessed, ReleaseAction, Releaser, Session};
+use crate::expr::num::f64_to_i64;
 use crate::expr::{Ref, Ty, Val};
 use crate::questionnaire::{
     Flag, FlagCounts, ItemIdx, QuestionKind, Questionnaire, Template, TemplatePart,
@@ -45,6 +46,10 @@ pub fn answer_text(q: &Questionnaire, item: ItemIdx, a: &Answer) -> String {
             None => fmt_num(*value),
         },
         Answer::Number(n) => match it.question() {
+            #[allow(
+                clippy::float_cmp,
+                reason = "the singular unit is for exactly 1, the number `fmt_num` prints as \"1\""
+            )]
             Some(QuestionKind::Number {
                 unit: Some(u),
                 unit_one,
@@ -268,12 +273,12 @@ pub fn ago_text(s: &Session<'_>, r: Ref) -> Option<String> {
     };
     Some(match month_only {
         Some(date) => {
-            let weeks = (days / 7.0).round() as i64;
+            let weeks = f64_to_i64((days / 7.0).round());
             let month =
                 crate::typed::describe_date(&crate::answer::PartialDate { said: None, ..date });
             crate::strings::about_weeks_ago(weeks, &month)
         }
-        None => crate::strings::days_ago(days.round() as i64),
+        None => crate::strings::days_ago(f64_to_i64(days.round())),
     })
 }
 

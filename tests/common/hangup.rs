@@ -81,7 +81,7 @@ impl HangupPty {
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
                         if let Ok(mut parser) = p.lock() {
-                            parser.process(&buf[..n]);
+                            parser.process(buf.get(..n).unwrap_or_default());
                         }
                     }
                 }

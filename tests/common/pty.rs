@@ -57,10 +57,10 @@ impl Pty {
                 }
                 b.fetch_add(n, Ordering::SeqCst);
                 if let Ok(mut r) = r.lock() {
-                    r.extend_from_slice(&buf[..n]);
+                    r.extend_from_slice(buf.get(..n).unwrap_or_default());
                 }
                 if let Ok(mut parser) = p.lock() {
-                    parser.process(&buf[..n]);
+                    parser.process(buf.get(..n).unwrap_or_default());
                 }
             }
         });

@@ -13,7 +13,7 @@ use serde_json::Value as Json;
 use super::Session;
 use crate::answer::Answer;
 use crate::engine::fhir_tree::{self, FhirCtx, Held, Tree};
-use crate::engine::layout::Step;
+use crate::engine::layout::{Step, pos_of};
 use crate::expr::Expr;
 use crate::expr::fhirpath::{self, Ast, Coll, Val};
 use crate::questionnaire::{At, FhirExpr, FhirLogic, Inst, ItemIdx, Questionnaire};
@@ -114,7 +114,7 @@ impl FhirRun {
                         .collect(),
                 };
                 for (inst, scope_pos) in occurrences {
-                    let key = (ei as u32, inst);
+                    let key = (pos_of(ei), inst);
                     let dirty = all
                         || self.var_deps.get(&key).is_none_or(|d| {
                             d.touched_by(&changed, &vars_changed) || d.read_any(&prev_vars)
@@ -158,7 +158,7 @@ impl FhirRun {
                 .zip(&s.visible)
                 .enumerate()
                 .filter(|(_, (a, b))| a != b)
-                .map(|(p, _)| p as u32)
+                .map(|(p, _)| pos_of(p))
                 .collect();
             let mut relayout = false;
             for (at, a) in calcs {
@@ -167,7 +167,10 @@ impl FhirRun {
                         relayout = true;
                         if let Some(Answer::Multi(chosen)) = &a {
                             for &o in chosen {
-                                s.seed_answer(at.item, at.inst.push(o as u16));
+                                s.seed_answer(
+                                    at.item,
+                                    at.inst.push(crate::questionnaire::option_instance(o)),
+                                );
                             }
                         }
                     }

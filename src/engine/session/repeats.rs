@@ -2,6 +2,7 @@
 //! with their answers, later instances moving up.
 
 use super::{At, BTreeSet, Inst, ItemIdx, Session};
+use crate::engine::layout::AfterRemoval;
 
 impl Session<'_> {
     /// How many instances a repeating item has inside instance `parent`.
@@ -54,7 +55,8 @@ impl Session<'_> {
                     inst: parent.push(k),
                 })
             })
-            .count() as u16;
+            .count();
+        let answered = u16::try_from(answered).unwrap_or(u16::MAX);
         (answered < need).then_some((answered, need))
     }
 
@@ -122,8 +124,9 @@ impl Session<'_> {
         let seeded: BTreeSet<At> = std::mem::take(&mut self.seeded)
             .into_iter()
             .filter_map(|x| match crate::engine::layout::after_removal(q, at, x) {
-                None => Some(x),
-                Some(to) => to,
+                AfterRemoval::Kept => Some(x),
+                AfterRemoval::Dropped => None,
+                AfterRemoval::Moved(to) => Some(to),
             })
             .collect();
         self.seeded = seeded;

@@ -2,6 +2,7 @@
 //! what still needs an answer (required, invalid, too few instances), in questionnaire order.
 
 use super::{At, ItemIdx, ItemKind, NONE, Problem, Session, Step};
+use crate::engine::layout::pos_of;
 
 impl Session<'_> {
     /// Whether the item (its first occurrence) is a screen of its own.
@@ -56,7 +57,7 @@ impl Session<'_> {
             Some(s) => self.layout.step_pos(s).map_or(0, |p| p + 1),
             None => 0,
         };
-        (start..self.layout.list.len() as u32)
+        (start..pos_of(self.layout.list.len()))
             .find(|&p| self.is_step_pos(p))
             .map(|p| self.layout.list[p as usize])
     }
@@ -70,7 +71,7 @@ impl Session<'_> {
         let end = self
             .layout
             .step_pos(from)
-            .unwrap_or(self.layout.list.len() as u32);
+            .unwrap_or(pos_of(self.layout.list.len()));
         (0..end)
             .rev()
             .find(|&p| self.is_step_pos(p))
@@ -83,7 +84,7 @@ impl Session<'_> {
         reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
     )]
     pub fn first_step_from(&self, item: ItemIdx) -> Option<Step> {
-        (0..self.layout.list.len() as u32)
+        (0..pos_of(self.layout.list.len()))
             .find(|&p| self.layout.list[p as usize].item() >= item && self.is_step_pos(p))
             .map(|p| self.layout.list[p as usize])
     }
@@ -127,7 +128,7 @@ impl Session<'_> {
         reason = "positions come from this session's layout, whose `list`, `parent`, `end`, `last` and `visible` grow together (`Layout::push`, `rebuild_layout`); item and derived indices come from its questionnaire's loader"
     )]
     pub fn steps(&self) -> impl Iterator<Item = Step> + '_ {
-        (0..self.layout.list.len() as u32)
+        (0..pos_of(self.layout.list.len()))
             .filter(|&p| self.is_step_pos(p))
             .map(|p| self.layout.list[p as usize])
     }

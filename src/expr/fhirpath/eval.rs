@@ -5,6 +5,7 @@
 
 use super::parse::{Ast, Env, Op};
 use super::value::{self, PDate, PTime, Val};
+use crate::expr::num::{count_to_i64, f64_to_i64, int_to_f64};
 
 /// A collection of values.
 pub type Coll<'a> = Vec<Val<'a>>;
@@ -98,7 +99,7 @@ impl<'a> Ev<'_, 'a> {
             }
             Ast::Quantity(n, u) => vec![Val::Quantity(*n, u.clone())],
             Ast::This => f.this.to_vec(),
-            Ast::Index => vec![Val::Int(f.index as i64)],
+            Ast::Index => vec![Val::Int(count_to_i64(f.index))],
             Ast::Total => return Err("`$total` (aggregate) is not supported".into()),
             Ast::Env(e) => match e {
                 Env::Resource => self.ctx.resource().into_iter().collect(),
@@ -141,9 +142,11 @@ impl<'a> Ev<'_, 'a> {
                 let input = self.eval(focus, f)?;
                 let i = self.eval(i, f)?;
                 match one(&i, "an index")? {
-                    Some(Val::Int(i)) if *i >= 0 => {
-                        input.into_iter().nth(*i as usize).into_iter().collect()
-                    }
+                    Some(Val::Int(i)) if *i >= 0 => input
+                        .into_iter()
+                        .nth(usize::try_from(*i).unwrap_or(usize::MAX))
+                        .into_iter()
+                        .collect(),
                     Some(_) => return Err("an index must be a whole number".into()),
                     None => Vec::new(),
                 }
@@ -184,8 +187,7 @@ impl<'a> Ev<'_, 'a> {
             let l = truth(&self.eval(a, f)?)?;
             let short = match (op, l) {
                 (Op::And, Some(false)) => Some(false),
-                (Op::Or, Some(true)) => Some(true),
-                (Op::Implies, Some(false)) => Some(true),
+                (Op::Or, Some(true)) | (Op::Implies, Some(false)) => Some(true),
                 _ => None,
             };
             if let Some(v) = short {
@@ -265,11 +267,11 @@ impl<'a> Ev<'_, 'a> {
                 vec![Val::Bool(if op == Op::Equiv { eq } else { !eq })]
             }
             Op::Lt | Op::Le | Op::Gt | Op::Ge => {
+                use std::cmp::Ordering::{Greater, Less};
                 let (Some(x), Some(y)) = (one(&l, "a comparison")?, one(&r, "a comparison")?)
                 else {
                     return Ok(Vec::new());
                 };
-                use std::cmp::Ordering::{Greater, Less};
                 let o = value::compare(x, y);
                 if o.is_none() && !comparable(x, y) {
                     return Err("these values cannot be compared".into());
@@ -334,11 +336,9 @@ fn arith<'a>(op: Op, x: &Val<'a>, y: &Val<'a>) -> Result<Option<Val<'a>>, String
             Op::Add => Val::Int(a.checked_add(*b).ok_or("a number is too large")?),
             Op::Sub => Val::Int(a.checked_sub(*b).ok_or("a number is too large")?),
             Op::Mul => Val::Int(a.checked_mul(*b).ok_or("a number is too large")?),
-            Op::Div if *b == 0 => return Ok(None),
-            Op::Div => Val::Dec(*a as f64 / *b as f64),
-            Op::IntDiv if *b == 0 => return Ok(None),
+            Op::Div | Op::IntDiv | Op::Mod if *b == 0 => return Ok(None),
+            Op::Div => Val::Dec(int_to_f64(*a) / int_to_f64(*b)),
             Op::IntDiv => Val::Int(a.div_euclid(*b)),
-            Op::Mod if *b == 0 => return Ok(None),
             Op::Mod => Val::Int(a.rem_euclid(*b)),
             _ => return Err("not a number operation".into()),
         },
@@ -373,7 +373,7 @@ fn arith<'a>(op: Op, x: &Val<'a>, y: &Val<'a>) -> Result<Option<Val<'a>>, String
                 Op::Mul => a * b,
                 Op::Div | Op::IntDiv | Op::Mod if b == 0.0 => return Ok(None),
                 Op::Div => a / b,
-                Op::IntDiv => return Ok(Some(Val::Int((a / b).trunc() as i64))),
+                Op::IntDiv => return Ok(Some(Val::Int(f64_to_i64((a / b).trunc())))),
                 Op::Mod => a % b,
                 _ => return Err("not a number operation".into()),
             };
@@ -389,7 +389,7 @@ fn shift_date<'a>(d: &Val<'a>, n: f64, unit: &str) -> Result<Val<'a>, String> {
         Val::DateTime(d, t) => (*d, *t),
         _ => return Err("not a date".into()),
     };
-    let n = n.trunc() as i64;
+    let n = f64_to_i64(n.trunc());
     let unit = super::parse::calendar_unit(unit).unwrap_or(unit);
     let span = match unit {
         "year" => jiff::Span::new().try_years(n),

@@ -5,6 +5,7 @@
 use super::eval::{Coll, Ev, Frame, truth};
 use super::parse::{Ast, Func};
 use super::value::{self, PDate, PTime, Val};
+use crate::expr::num::{count_to_f64, count_to_i64, f64_to_count, f64_to_i64, int_to_f64};
 
 impl<'a> Ev<'_, 'a> {
     fn arg(&self, args: &[Ast], i: usize, f: Frame<'_, 'a>) -> Result<Coll<'a>, String> {
@@ -110,7 +111,7 @@ impl<'a> Ev<'_, 'a> {
                     _ => bools.iter().any(|x| !*x),
                 })
             }
-            Func::Count => Ok(vec![Val::Int(input.len() as i64)]),
+            Func::Count => Ok(vec![Val::Int(count_to_i64(input.len()))]),
             Func::Distinct => {
                 let mut out: Coll<'a> = Vec::new();
                 for v in input {
@@ -180,7 +181,7 @@ impl<'a> Ev<'_, 'a> {
             Func::Last => Ok(input.into_iter().last().into_iter().collect()),
             Func::Tail => Ok(input.into_iter().skip(1).collect()),
             Func::Skip | Func::Take => {
-                let n = self.arg_num(args, 0, f)?.unwrap_or(0.0).max(0.0) as usize;
+                let n = f64_to_count(self.arg_num(args, 0, f)?.unwrap_or(0.0).max(0.0));
                 Ok(if func == Func::Skip {
                     input.into_iter().skip(n).collect()
                 } else {
@@ -242,7 +243,7 @@ impl<'a> Ev<'_, 'a> {
             Func::ToDecimal | Func::ConvertsToDecimal => {
                 let v = single("toDecimal")?;
                 let r = match &v {
-                    Some(Val::Int(i)) => Some(*i as f64),
+                    Some(Val::Int(i)) => Some(int_to_f64(*i)),
                     Some(Val::Dec(d)) => Some(*d),
                     Some(Val::Str(s)) => s.trim().parse().ok(),
                     Some(Val::Bool(x)) => Some(if *x { 1.0 } else { 0.0 }),
@@ -307,16 +308,15 @@ impl<'a> Ev<'_, 'a> {
                 let Some(start) = self.arg_num(args, 0, f)? else {
                     return Ok(Vec::new());
                 };
-                if start < 0.0 || start as usize >= chars.len() {
+                if start < 0.0 || f64_to_count(start) >= chars.len() {
                     return Ok(Vec::new());
                 }
-                let start = start as usize;
+                let start = f64_to_count(start);
                 let len = match args.get(1) {
-                    Some(_) => self.arg_num(args, 1, f)?.unwrap_or(0.0).max(0.0) as usize,
+                    Some(_) => f64_to_count(self.arg_num(args, 1, f)?.unwrap_or(0.0).max(0.0)),
                     None => chars.len(),
                 };
-                let end = (start + len).min(chars.len());
-                Ok(vec![Val::Str(chars[start..end].iter().collect())])
+                Ok(vec![Val::Str(chars.iter().skip(start).take(len).collect())])
             }
             Func::StartsWith | Func::EndsWith | Func::ContainsStr | Func::IndexOf => {
                 let Some(Val::Str(s)) = single(func.name())? else {
@@ -329,7 +329,9 @@ impl<'a> Ev<'_, 'a> {
                     Func::StartsWith => Val::Bool(s.starts_with(&p)),
                     Func::EndsWith => Val::Bool(s.ends_with(&p)),
                     Func::ContainsStr => Val::Bool(s.contains(&p)),
-                    _ => Val::Int(s.find(&p).map_or(-1, |i| s[..i].chars().count() as i64)),
+                    _ => Val::Int(s.find(&p).map_or(-1, |i| {
+                        count_to_i64(s.get(..i).map_or(0, |head| head.chars().count()))
+                    })),
                 }])
             }
             Func::Replace => {
@@ -359,7 +361,7 @@ impl<'a> Ev<'_, 'a> {
                     Func::Lower => Val::Str(s.to_lowercase()),
                     Func::Upper => Val::Str(s.to_uppercase()),
                     Func::Trim => Val::Str(s.trim().to_owned()),
-                    _ => Val::Int(s.chars().count() as i64),
+                    _ => Val::Int(count_to_i64(s.chars().count())),
                 }])
             }
             Func::Split => {
@@ -406,10 +408,10 @@ impl<'a> Ev<'_, 'a> {
                     Func::Sum => nums.iter().sum(),
                     Func::Min => nums.iter().copied().fold(f64::INFINITY, f64::min),
                     Func::Max => nums.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-                    _ => nums.iter().sum::<f64>() / nums.len() as f64,
+                    _ => nums.iter().sum::<f64>() / count_to_f64(nums.len()),
                 };
                 Ok(vec![if all_int && func != Func::Avg {
-                    Val::Int(r as i64)
+                    Val::Int(f64_to_i64(r))
                 } else {
                     Val::Dec(r)
                 }])
@@ -519,16 +521,20 @@ impl<'a> Ev<'_, 'a> {
             .ok_or_else(|| format!("`{}()` needs a number", func.name()))?;
         let r = match func {
             Func::Round => {
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    reason = "clamped to 0..=15 decimal places on this line"
+                )]
                 let p = self.arg_num(args, 0, f)?.unwrap_or(0.0).clamp(0.0, 15.0) as i32;
                 let m = 10f64.powi(p);
                 // Half away from zero, on the decimal text (2.675 rounds to 2.68).
                 let scaled = format!("{:.12}", x * m).parse::<f64>().unwrap_or(x * m);
                 Val::Dec(scaled.round() / m)
             }
-            Func::Floor => Val::Int(x.floor() as i64),
-            Func::Ceiling => Val::Int(x.ceil() as i64),
-            Func::Truncate => Val::Int(x.trunc() as i64),
-            Func::Abs if int => Val::Int((x as i64).abs()),
+            Func::Floor => Val::Int(f64_to_i64(x.floor())),
+            Func::Ceiling => Val::Int(f64_to_i64(x.ceil())),
+            Func::Truncate => Val::Int(f64_to_i64(x.trunc())),
+            Func::Abs if int => Val::Int(f64_to_i64(x).abs()),
             Func::Abs => Val::Dec(x.abs()),
             Func::Ln if x <= 0.0 => return Ok(Vec::new()),
             Func::Ln => Val::Dec(x.ln()),
@@ -548,7 +554,7 @@ impl<'a> Ev<'_, 'a> {
                     return Ok(Vec::new());
                 }
                 if int && e.fract() == 0.0 && e >= 0.0 && r.abs() < 9e15 {
-                    Val::Int(r as i64)
+                    Val::Int(f64_to_i64(r))
                 } else {
                     Val::Dec(r)
                 }

@@ -3,6 +3,7 @@
 //! questionnaire is loaded, never half understood at run time.
 
 use super::lex::{Tok, TokKind, lex};
+use crate::expr::num::int_to_f64;
 
 /// A parsed expression. Environment names (`%name`) stay names until [`Ast::resolve`] binds
 /// them.
@@ -301,7 +302,7 @@ impl P {
         // `FHIR.Quantity`, `System.String`: the namespace is dropped.
         while self.peek() == Some(&TokKind::Dot) {
             if let Some(TokKind::Ident(n)) = self.t.get(self.pos + 1).map(|t| &t.kind) {
-                name = n.clone();
+                name.clone_from(n);
                 self.pos += 2;
             } else {
                 break;
@@ -389,7 +390,7 @@ impl P {
         self.pos += 1;
         Ok(match t {
             TokKind::Str(s) => Ast::Str(s),
-            TokKind::Int(n) => self.maybe_quantity(n as f64).unwrap_or(Ast::Int(n)),
+            TokKind::Int(n) => self.maybe_quantity(int_to_f64(n)).unwrap_or(Ast::Int(n)),
             TokKind::Dec(n) => self.maybe_quantity(n).unwrap_or(Ast::Dec(n)),
             TokKind::DateTime(s) => Ast::DateTime(s),
             TokKind::Time(s) => Ast::Time(s),
@@ -496,7 +497,9 @@ impl Ast {
             Ast::Member(a, _) | Ast::Neg(a) | Ast::Is(a, _) | Ast::As(a, _) => a.out_of_scope(name),
             Ast::Call(a, _, args) => {
                 a.out_of_scope(name);
-                args.iter_mut().for_each(|x| x.out_of_scope(name));
+                for x in args.iter_mut() {
+                    x.out_of_scope(name);
+                }
             }
             Ast::Indexer(a, b) | Ast::Bin(_, a, b) => {
                 a.out_of_scope(name);
@@ -513,7 +516,9 @@ impl Ast {
             Ast::Member(a, _) | Ast::Neg(a) | Ast::Is(a, _) | Ast::As(a, _) => a.names(out),
             Ast::Call(a, _, args) => {
                 a.names(out);
-                args.iter().for_each(|x| x.names(out));
+                for x in args {
+                    x.names(out);
+                }
             }
             Ast::Indexer(a, b) | Ast::Bin(_, a, b) => {
                 a.names(out);

@@ -7,6 +7,8 @@ use std::cmp::Ordering;
 
 use serde_json::Value as Json;
 
+use crate::expr::num::int_to_f64;
+
 /// One item of a FHIRPath collection.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Val<'a> {
@@ -54,11 +56,11 @@ impl PDate {
         let y = num(parts.next(), 4)?;
         let m = match parts.next() {
             None => None,
-            Some(p) => Some(num(Some(p), 2).filter(|m| (1..=12).contains(m))? as i8),
+            Some(p) => Some(i8::try_from(num(Some(p), 2).filter(|m| (1..=12).contains(m))?).ok()?),
         };
         let d = match parts.next() {
             None => None,
-            Some(p) => Some(num(Some(p), 2)? as i8),
+            Some(p) => Some(i8::try_from(num(Some(p), 2)?).ok()?),
         };
         if let (Some(m), Some(d)) = (m, d) {
             jiff::civil::Date::new(y, m, d).ok()?;
@@ -144,7 +146,7 @@ impl std::fmt::Display for PTime {
         }
         if let Some(s) = self.s {
             if s.fract() == 0.0 {
-                write!(f, ":{:02}", s as u8)?;
+                write!(f, ":{s:02.0}")?;
             } else {
                 write!(f, ":{s:06.3}")?;
             }
@@ -274,7 +276,7 @@ pub fn member<'a>(v: &Val<'a>, name: &str, out: &mut Vec<Val<'a>>) {
 impl Val<'_> {
     pub fn as_num(&self) -> Option<f64> {
         match self {
-            Val::Int(i) => Some(*i as f64),
+            Val::Int(i) => Some(int_to_f64(*i)),
             Val::Dec(d) => Some(*d),
             _ => None,
         }
@@ -287,8 +289,7 @@ impl Val<'_> {
             Val::Int(i) => i.to_string(),
             Val::Dec(d) => fmt_dec(*d),
             Val::Str(s) => s.clone(),
-            Val::Date(d) => d.to_string(),
-            Val::DateTime(d, None) => d.to_string(),
+            Val::Date(d) | Val::DateTime(d, None) => d.to_string(),
             Val::DateTime(d, Some(t)) => format!("{d}T{t}"),
             Val::Time(t) => t.to_string(),
             Val::Quantity(n, u) => format!("{} '{u}'", fmt_dec(*n)),
@@ -310,6 +311,10 @@ pub fn fmt_dec(d: f64) -> String {
 }
 
 /// FHIRPath `=` on two single values: `None` when they do not compare (different precision).
+#[allow(
+    clippy::float_cmp,
+    reason = "FHIRPath `=` on decimals and same-unit quantities is exact; converted units compare within 1e-9"
+)]
 pub fn equals(a: &Val<'_>, b: &Val<'_>) -> Option<bool> {
     Some(match (a, b) {
         (Val::Str(x), Val::Str(y)) => x == y,
@@ -366,11 +371,11 @@ pub fn equivalent(a: &Val<'_>, b: &Val<'_>) -> bool {
 pub fn compare(a: &Val<'_>, b: &Val<'_>) -> Option<Ordering> {
     match (a, b) {
         (Val::Str(x), Val::Str(y)) => Some(x.cmp(y)),
-        (Val::Date(x), Val::Date(y)) => cmp_dates(x, y),
+        (Val::Date(x), Val::Date(y)) => cmp_dates(*x, *y),
         (Val::Date(x), Val::DateTime(y, _)) | (Val::DateTime(x, _), Val::Date(y)) => {
-            cmp_dates(x, y)
+            cmp_dates(*x, *y)
         }
-        (Val::DateTime(x, s), Val::DateTime(y, t)) => match cmp_dates(x, y)? {
+        (Val::DateTime(x, s), Val::DateTime(y, t)) => match cmp_dates(*x, *y)? {
             Ordering::Equal => match (s, t) {
                 (Some(s), Some(t)) => s.cmp_parts(t),
                 (None, None) => Some(Ordering::Equal),
@@ -399,7 +404,7 @@ pub fn compare(a: &Val<'_>, b: &Val<'_>) -> Option<Ordering> {
     }
 }
 
-fn cmp_dates(x: &PDate, y: &PDate) -> Option<Ordering> {
+fn cmp_dates(x: PDate, y: PDate) -> Option<Ordering> {
     for (p, q) in x.parts().into_iter().zip(y.parts()) {
         match (p, q) {
             (Some(p), Some(q)) if p != q => return Some(p.cmp(&q)),

@@ -142,6 +142,10 @@ impl Importer<'_> {
                     let Some(values) = numeric else {
                         return mismatch(self);
                     };
+                    #[allow(
+                        clippy::float_cmp,
+                        reason = "enableWhen `=` on a decimal is exact, as FHIR defines it"
+                    )]
                     let hit = |v: f64| match cmp {
                         CmpOp::Eq | CmpOp::Ne => v == n,
                         CmpOp::Lt => v < n,

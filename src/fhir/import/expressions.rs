@@ -97,7 +97,8 @@ impl Importer<'_> {
             Some((_, e)) if e.source.is_none() => Err(format!(
                 "`%{name}` is a query to a FHIR server for the patient's record, which a kiosk cannot make"
             )),
-            Some((i, _)) => Ok(i as u32),
+            Some((i, _)) => u32::try_from(i)
+                .map_err(|_| format!("`%{name}` is past the variables triage can hold")),
             None if LAUNCH.contains(&name) => Err(format!(
                 "`%{name}` is the {name}'s record given when a form is launched from a health record (launch context), which a kiosk does not have"
             )),

@@ -9,6 +9,7 @@ use super::Importer;
 use super::options::Opt;
 use crate::answer::{Answer, PartialDate};
 use crate::engine::fhir_tree;
+use crate::expr::OptionIdx;
 use crate::expr::fhirpath::{self, Coll, Val};
 use crate::questionnaire::{
     ChoiceStyle, FhirExpr, FhirLogic, Item, ItemIdx, ItemKind, OTHER, QuestionKind,
@@ -32,7 +33,7 @@ impl Importer<'_> {
             .iter()
             .enumerate()
             .filter(|(_, o)| o.initial)
-            .map(|(i, _)| i as u32)
+            .map(|(i, _)| OptionIdx::at(i).get())
             .collect();
         let given: Vec<&Map<String, Value>> = obj
             .get("initial")
@@ -114,7 +115,7 @@ impl Importer<'_> {
             if a.is_none()
                 && let (Some(o), Some(t)) = (other, text)
             {
-                a = Some(Answer::Choice(o as u32));
+                a = Some(Answer::Choice(OptionIdx::at(o).get()));
                 self.other_initial = Some(clean::clean(t));
             }
             if a.is_none() {
@@ -163,7 +164,7 @@ impl Importer<'_> {
                 f.units.push(unit.clone());
                 f.units.len() - 1
             };
-            Some(i as u32)
+            u32::try_from(i).ok()
         };
         let chosen = match index {
             Some(i) => f.units[i as usize].clone(),
@@ -279,8 +280,8 @@ fn one_initial(it: &Item, g: &Map<String, Value>) -> Option<Answer> {
             let i = options.iter().position(|o| {
                 o.value == want.0
                     && (want.1.is_none() || o.system.is_none() || o.system.as_deref() == want.1)
-            })? as u32;
-            Some(Answer::Choice(i))
+            })?;
+            Some(Answer::Choice(OptionIdx::at(i).get()))
         }
         QuestionKind::Number { .. } => g
             .get("valueInteger")

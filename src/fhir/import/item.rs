@@ -211,10 +211,9 @@ impl Importer<'_> {
             required = true;
         }
         let occurs = repeats.then(|| Occurs {
-            min: min_occurs
-                .unwrap_or(i64::from(required))
-                .clamp(0, i64::from(u16::MAX)) as u16,
-            max: max_occurs.map(|m| m.clamp(1, i64::from(u16::MAX)) as u16),
+            min: u16::try_from(min_occurs.unwrap_or(i64::from(required)).max(0))
+                .unwrap_or(u16::MAX),
+            max: max_occurs.map(|m| u16::try_from(m.max(1)).unwrap_or(u16::MAX)),
         });
         if ty == "display" && repeats {
             self.warn(
@@ -222,9 +221,8 @@ impl Importer<'_> {
                 "`repeats` on a display item means nothing and is ignored",
             );
         }
-        let (kind, opts) = match self.kind(obj, path, ty, repeats) {
-            Some(k) => k,
-            None => return,
+        let Some((kind, opts)) = self.kind(obj, path, ty, repeats) else {
+            return;
         };
         let read_only = (self.flag(obj, path, "readOnly") || calculated)
             && matches!(kind, ItemKind::Question(_));
@@ -236,7 +234,7 @@ impl Importer<'_> {
                 == Some(true);
         let is_question = matches!(kind, ItemKind::Question(_));
         let option_kinds = opts.iter().map(|o| o.kind.to_owned()).collect();
-        let (unit, units) = self.units(obj);
+        let (unit, units) = Self::units(obj);
         let short = ext::text(obj, ext::TRIAGE_SHORT).map(clean::clean_line);
         self.items.push(Item {
             id: link.clone(),
@@ -382,7 +380,7 @@ impl Importer<'_> {
 
     /// The units of a number or quantity: `questionnaire-unit` (one unit), or the
     /// `unitOption`s (with several, the patient chooses one; the first is the default).
-    fn units(&mut self, obj: &Map<String, Value>) -> (Option<FhirUnit>, Vec<FhirUnit>) {
+    fn units(obj: &Map<String, Value>) -> (Option<FhirUnit>, Vec<FhirUnit>) {
         let options: Vec<FhirUnit> = ext::all(obj, ext::UNIT_OPTION)
             .iter()
             .filter_map(|x| coding_unit(x.get("valueCoding")?))
@@ -435,14 +433,14 @@ impl Importer<'_> {
                     Opt::plain("false", strings::NO, "valueBoolean"),
                 ],
             ))
-            .map(|(k, o)| (self.with_options(k, &o), o)),
+            .map(|(k, o)| (Self::with_options(k, &o), o)),
             "decimal" | "integer" | "quantity" if !has_options => {
                 let num = |v: Option<Value>| v.and_then(|v| v.as_f64());
                 let (min, max) = (
                     num(bound(self, ext::MIN_VALUE, "minValue")),
                     num(bound(self, ext::MAX_VALUE, "maxValue")),
                 );
-                let unit = self.unit_display(obj);
+                let unit = Self::unit_display(obj);
                 // FHIR's valueInteger is 32-bit: an integer answer beyond it could not be
                 // written back unchanged, so it is refused at input.
                 let (min, max) = if ty == "integer" {
@@ -499,13 +497,17 @@ impl Importer<'_> {
                 let max = obj
                     .get("maxLength")
                     .and_then(Value::as_u64)
-                    .map_or(if ty == "text" { 2000 } else { 500 }, |m| m as usize);
+                    .map_or(if ty == "text" { 2000 } else { 500 }, |m| {
+                        usize::try_from(m).unwrap_or(usize::MAX)
+                    });
                 let pattern = self.pattern(obj, path);
                 let max_length = max.clamp(1, 10_000);
                 let min_length = ext::first(obj, ext::MIN_LENGTH)
                     .and_then(|x| x.get("valueInteger"))
                     .and_then(Value::as_u64)
-                    .map_or(0, |m| (m as usize).min(max_length));
+                    .map_or(0, |m| {
+                        usize::try_from(m).unwrap_or(usize::MAX).min(max_length)
+                    });
                 q(QuestionKind::Text {
                     max_length,
                     min_length,
@@ -536,7 +538,7 @@ impl Importer<'_> {
                     style,
                     options: Vec::new(),
                 });
-                Some((self.with_options(k, &opts), opts))
+                Some((Self::with_options(k, &opts), opts))
             }
             "" => {
                 self.error(path, "the item has no type");
@@ -552,7 +554,7 @@ impl Importer<'_> {
         }
     }
 
-    fn unit_display(&mut self, obj: &Map<String, Value>) -> Option<String> {
+    fn unit_display(obj: &Map<String, Value>) -> Option<String> {
         let x = ext::first(obj, ext::UNIT).or_else(|| ext::first(obj, ext::UNIT_OPTION))?;
         let c = x.get("valueCoding")?;
         unit_name(
@@ -562,7 +564,7 @@ impl Importer<'_> {
         .map(|u| clean::clean_line(&u))
     }
 
-    fn with_options(&self, mut kind: ItemKind, opts: &[Opt]) -> ItemKind {
+    fn with_options(mut kind: ItemKind, opts: &[Opt]) -> ItemKind {
         if let ItemKind::Question(QuestionKind::Choice { options, .. }) = &mut kind {
             *options = opts
                 .iter()

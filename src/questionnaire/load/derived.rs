@@ -196,8 +196,11 @@ impl Builder<'_> {
 
     /// For each derived value: the last question it reads (directly or through other derived
     /// values), or `None` if it reads no question.
-    pub(super) fn derived_positions(&self, derived: &[Option<Derived>]) -> Vec<Option<ItemIdx>> {
-        let mut memo: Vec<Option<Option<ItemIdx>>> = vec![None; derived.len()];
+    #[allow(
+        clippy::option_option,
+        reason = "the memo's outer `None` is \"not worked out yet\", `Some(None)` \"reads no question\""
+    )]
+    pub(super) fn derived_positions(derived: &[Option<Derived>]) -> Vec<Option<ItemIdx>> {
         #[allow(
             clippy::indexing_slicing,
             reason = "derived indices run over `0..n`, and every per-derived list here (`state`, `memo`, `deps`, `in_cycle`, `asts`, `out`, `derived_max`) has `n` entries; item indices were made by this loader as it pushed each item"
@@ -229,6 +232,7 @@ impl Builder<'_> {
             memo[i] = Some(best);
             best
         }
+        let mut memo: Vec<Option<Option<ItemIdx>>> = vec![None; derived.len()];
         (0..derived.len())
             .map(|i| go(i, derived, &mut memo, 0))
             .collect()

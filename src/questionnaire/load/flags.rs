@@ -80,7 +80,7 @@ impl Builder<'_> {
         out
     }
 
-    pub(super) fn outcome(&mut self, raw: Option<RawOutcomes>) -> Outcomes {
+    pub(super) fn outcome(raw: Option<RawOutcomes>) -> Outcomes {
         let pick = |r: Option<RawOutcomeText>, banner: &str, text: &str| match r {
             Some(r) => OutcomeText {
                 banner: text::clean_line(&r.banner),

@@ -4,6 +4,7 @@
 //! fix. A questionnaire is returned only when there are no errors.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::ops::Range;
 
 use jiff::civil::Date;
@@ -65,7 +66,7 @@ pub fn content_hash(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(71);
     s.push_str("sha256:");
     for b in &digest {
-        s.push_str(&format!("{b:02x}"));
+        let _ = write!(s, "{b:02x}");
     }
     s
 }
@@ -113,6 +114,7 @@ impl Loaded {
     /// [`super::sanitize`]). The loaders already named each field of the file they cleaned; if
     /// they named none and this pass changed something, one warning names the fields changed
     /// (with `json_path` for a FHIR file). Idempotent.
+    #[must_use]
     pub fn sanitized(mut self, json_path: Option<&str>) -> Loaded {
         let named = self
             .diagnostics
@@ -333,7 +335,7 @@ impl Builder<'_> {
 
     /// Cleans author text (each field cleaned is named in one warning by
     /// [`super::sanitize::toml_fields`], whichever field it is).
-    fn text(&mut self, s: &S<String>) -> String {
+    fn text(s: &S<String>) -> String {
         text::clean(s.get_ref())
     }
 
@@ -456,10 +458,10 @@ impl Builder<'_> {
                 }
             }
         }
-        let derived_max = self.derived_positions(&derived);
+        let derived_max = Self::derived_positions(&derived);
         self.check_order(&pending, &derived, &derived_max);
         let flags = self.flags(&raw.flag, &derived_max);
-        let outcome = self.outcome(raw.outcome);
+        let outcome = Self::outcome(raw.outcome);
         let summary = self.summary(raw.summary.as_ref());
         self.unused_derived(&raw.derived[..derived.len()], &derived, &flags, &summary);
         if let Some(t) = &raw.questionnaire.get_ref().staff_answers {
@@ -510,7 +512,7 @@ impl Builder<'_> {
         Meta {
             id: m.id.get_ref().clone(),
             version: m.version.get_ref().clone(),
-            title: self.text(&m.title),
+            title: Self::text(&m.title),
             language: m.language.clone().unwrap_or_else(|| "en".into()),
             welcome: m.welcome.as_deref().map(text::clean),
             minutes: m.minutes,
@@ -537,7 +539,7 @@ impl Builder<'_> {
                     Some("names start with a letter and use only letters, digits and `_`".into()),
                 );
             }
-            let default = self.text(&w.default).trim().to_owned();
+            let default = Self::text(&w.default).trim().to_owned();
             if default.is_empty() {
                 self.err(
                     w.default.span(),
@@ -556,7 +558,8 @@ impl Builder<'_> {
                     );
                     WORDING_MAX
                 }
-                Some(m) => *m.get_ref() as usize,
+                // In 1..=2000, checked above.
+                Some(m) => usize::try_from(*m.get_ref()).unwrap_or(WORDING_MAX),
                 None => WORDING_MAX,
             };
             if default.chars().count() > max_length {
@@ -617,7 +620,7 @@ impl Builder<'_> {
                 parts.push(WordedPart::Text(cleaned[rest..start].to_owned()));
             }
             if let Some(i) = self.wording.iter().position(|w| w.name == name) {
-                parts.push(WordedPart::Wording(i))
+                parts.push(WordedPart::Wording(i));
             } else {
                 let at = offset_of(start);
                 let names: Vec<&str> = self.wording.iter().map(|w| w.name.as_str()).collect();
@@ -658,7 +661,7 @@ impl Builder<'_> {
         let s = sec.get_ref();
         let idx = ItemIdx::at(self.items.len());
         self.declare(&s.id, Some((Ref::Question(idx), Ty::Info)));
-        let title = self.text(&s.title);
+        let title = Self::text(&s.title);
         self.items.push(Item {
             id: s.id.get_ref().clone(),
             kind: ItemKind::Group {

@@ -138,7 +138,7 @@ impl Builder<'_> {
             (Some(QuestionKind::Text { .. }), _) => Ty::Text,
         };
         self.declare(&q.id, Some((Ref::Question(idx), ty)));
-        let text = self.text(&q.text);
+        let text = Self::text(&q.text);
         let text = self.worded_text(&q.text, text, idx);
         if text.trim().is_empty() {
             self.err(q.text.span(), "the question text is empty", "empty", None);
@@ -240,7 +240,7 @@ impl Builder<'_> {
             } else {
                 seen.insert(value.clone(), o.value.span());
             }
-            let label = self.text(&o.label);
+            let label = Self::text(&o.label);
             if label.trim().is_empty() {
                 self.err(o.label.span(), "the option label is empty", "empty", None);
             }
@@ -287,7 +287,7 @@ impl Builder<'_> {
         let num = |b: &mut Self, v: &Option<S<toml::Value>>, key: &str| -> Option<f64> {
             let v = v.as_ref()?;
             let n = match v.get_ref() {
-                toml::Value::Integer(i) => *i as f64,
+                toml::Value::Integer(i) => crate::expr::num::int_to_f64(*i),
                 toml::Value::Float(f) if f.is_finite() => *f,
                 _ => {
                     b.err(
@@ -335,9 +335,14 @@ impl Builder<'_> {
         match v.get_ref() {
             toml::Value::Datetime(dt) => {
                 if let (Some(d), None) = (dt.date, dt.time) {
-                    Date::new(d.year as i16, d.month as i8, d.day as i8)
-                        .ok()
-                        .map(DateBound::Fixed)
+                    match (
+                        i16::try_from(d.year),
+                        i8::try_from(d.month),
+                        i8::try_from(d.day),
+                    ) {
+                        (Ok(y), Ok(m), Ok(day)) => Date::new(y, m, day).ok().map(DateBound::Fixed),
+                        _ => None,
+                    }
                 } else {
                     self.err(
                         v.span(),
@@ -405,7 +410,8 @@ impl Builder<'_> {
                 );
                 500
             }
-            Some(m) => *m.get_ref() as usize,
+            // In 1..=10000, checked above.
+            Some(m) => usize::try_from(*m.get_ref()).unwrap_or(500),
             None => 500,
         };
         let pattern = match &q.pattern {
@@ -430,7 +436,9 @@ impl Builder<'_> {
             None => None,
         };
         let min_length = match &q.min_length {
-            Some(m) if !(0..=max_length as i64).contains(m.get_ref()) => {
+            Some(m)
+                if !(0..=i64::try_from(max_length).unwrap_or(i64::MAX)).contains(m.get_ref()) =>
+            {
                 self.err(
                     m.span(),
                     "`min_length` must be between 0 and `max_length`",
@@ -439,7 +447,8 @@ impl Builder<'_> {
                 );
                 0
             }
-            Some(m) => *m.get_ref() as usize,
+            // In 0..=max_length, checked above.
+            Some(m) => usize::try_from(*m.get_ref()).unwrap_or(0),
             None => 0,
         };
         QuestionKind::Text {

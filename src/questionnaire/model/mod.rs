@@ -98,6 +98,10 @@ pub struct Meta {
 }
 
 #[derive(Debug, Clone)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each flag mirrors its own field of the questionnaire file (TOML key or FHIR element); the loader enforces the documented exclusions (a read-only item is never required)"
+)]
 pub struct Item {
     pub id: String,
     pub kind: ItemKind,
@@ -482,7 +486,8 @@ impl Item {
         f.unit
             .as_ref()
             .and_then(|u| f.units.iter().position(|x| x.code == u.code))
-            .unwrap_or(0) as u32
+            .and_then(|p| u32::try_from(p).ok())
+            .unwrap_or(0)
     }
 
     /// Whether the item is asked again with "add another": a repeating group or free-entry
@@ -551,6 +556,6 @@ impl Item {
             return all;
         }
         let n = all.iter().take_while(|o| !o.staff_only).count();
-        &all[..n]
+        all.get(..n).unwrap_or(all)
     }
 }

@@ -43,7 +43,7 @@ pub enum WordedPart {
 /// Why a clinic's wording cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WordingError {
-    #[error("`{name}` is not a wording of this questionnaire{}", suggest(.closest))]
+    #[error("`{name}` is not a wording of this questionnaire{}", suggest(.closest.as_deref()))]
     Unknown {
         name: String,
         closest: Option<String>,
@@ -58,7 +58,7 @@ pub enum WordingError {
     },
 }
 
-fn suggest(closest: &Option<String>) -> String {
+fn suggest(closest: Option<&str>) -> String {
     match closest {
         Some(c) => format!(" (did you mean `{c}`?)"),
         None => String::new(),
