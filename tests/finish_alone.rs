@@ -219,3 +219,25 @@ fn review_enter_sends_in_a_terminal() {
         "the record was stored"
     );
 }
+
+/// A list chosen by number names the digits it has: the staff menu says "1-3" for three rows
+/// (or "1" for one), not "1-9" (user test of issue 15).
+#[test]
+fn menus_name_the_digits_they_have() {
+    let q = shipped();
+    let mut menu = Model::new(baseline(&q), Mode::Run, t0());
+    menu.screen = Screen::StaffMenu {
+        focus: 0,
+        back: Box::new(Screen::Welcome),
+    };
+    let rows = triage::tui::screens::staff::items(&menu, &Screen::Welcome).len();
+    assert!((1..9).contains(&rows), "{rows} rows");
+    let digits = if rows == 1 {
+        "1".to_owned()
+    } else {
+        format!("1-{rows}")
+    };
+    let (text, _) = draw(&menu, 80, 24);
+    assert!(text.contains(&format!("{digits} choose")), "{text}");
+    assert!(!text.contains("1-9"), "{text}");
+}

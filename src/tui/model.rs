@@ -553,6 +553,17 @@ impl<'q> Model<'q> {
         super::keymap::fill_keys(template, &self.hint_layers())
     }
 
+    /// [`Self::keys_hint`] for a list of `rows` chosen by number: the digit keys are named as
+    /// far as the list goes ("1-3" for three rows, "1" for one), not "1-9".
+    pub fn keys_hint_for_rows(&self, template: &str, rows: usize) -> String {
+        let digits = super::keymap::Key::Digits.name();
+        let shown = match rows.min(9) {
+            0 | 1 => "1".to_owned(),
+            n => format!("1-{n}"),
+        };
+        self.keys_hint(template).replace(&digits, &shown)
+    }
+
     /// The name of the first key that does `intent` on the screen showing ("←", "Esc"), for a
     /// button's label; `None` when no key does it here.
     pub fn key_name(&self, intent: Intent) -> Option<String> {

@@ -71,9 +71,10 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
         height: area.height.saturating_sub(3),
     };
     // What Enter does, on the last rows.
-    let hint_h = theme::text_height(&m.keys_hint(strings::SECTIONS_HINT), body.width);
+    let hint = m.keys_hint_for_rows(strings::SECTIONS_HINT, sections(m).len());
+    let hint_h = theme::text_height(&hint, body.width);
     f.render_widget(
-        theme::paragraph(&m.keys_hint(strings::SECTIONS_HINT), theme::dim()),
+        theme::paragraph(&hint, theme::dim()),
         Rect {
             y: (area.y + area.height).saturating_sub(hint_h),
             height: hint_h,

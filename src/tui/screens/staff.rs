@@ -370,13 +370,14 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
                 Rect { height: 1, ..body },
             );
             // What Enter does, on the last rows.
-            let hint_h = theme::text_height(&m.keys_hint(strings::STAFF_MENU_HINT), body.width);
+            let hint = m.keys_hint_for_rows(strings::STAFF_MENU_HINT, items(m, back).len());
+            let hint_h = theme::text_height(&hint, body.width);
             let body = Rect {
                 height: body.height.saturating_sub(hint_h),
                 ..body
             };
             f.render_widget(
-                theme::paragraph(&m.keys_hint(strings::STAFF_MENU_HINT), theme::dim()),
+                theme::paragraph(&hint, theme::dim()),
                 Rect {
                     y: body.y + body.height,
                     height: hint_h,
