@@ -241,3 +241,42 @@ fn menus_name_the_digits_they_have() {
     assert!(text.contains(&format!("{digits} choose")), "{text}");
     assert!(!text.contains("1-9"), "{text}");
 }
+
+/// Reception's section list numbers each section as the header does ("Section 7 of 9", hidden
+/// sections counted), and its digit goes to that section: the list and the header agree
+/// (user test of issue 15: the list numbered the visible sections 1-8, the header 1-9).
+#[test]
+fn section_list_numbers_match_the_header() {
+    let q = shipped();
+    let hidden = q
+        .sections()
+        .filter(|&s| !baseline(&q).is_visible(s))
+        .count();
+    assert!(hidden > 0, "the baseline patient has a hidden section");
+    let total = q.sections().count();
+    for (k, s) in q.sections().enumerate() {
+        if !baseline(&q).is_visible(s) {
+            continue;
+        }
+        let mut m = Model::new(baseline(&q), Mode::Staff, t0());
+        m.screen = Screen::Sections {
+            focus: 0,
+            back: triage::engine::Step::base(q.item_index("a_full_name").expect("item")),
+        };
+        let (list, _) = draw(&m, 80, 24);
+        let title = &q.item(s).text;
+        assert!(list.contains(&format!("{} {title}", k + 1)), "{list}");
+        update(
+            &mut m,
+            key(KeyCode::Char(char::from(
+                b'1' + u8::try_from(k).expect("few"),
+            ))),
+        );
+        let (text, _) = draw(&m, 80, 24);
+        assert!(
+            text.contains(&format!("Section {} of {total}", k + 1)),
+            "digit {} went to:\n{text}",
+            k + 1
+        );
+    }
+}

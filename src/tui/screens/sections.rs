@@ -10,12 +10,16 @@ use crate::strings;
 use crate::tui::model::{Effect, HitMap, Intent, Model, Msg, Screen, Target};
 use crate::tui::theme;
 
-/// The sections shown for this patient.
-fn sections(m: &Model<'_>) -> Vec<ItemIdx> {
+/// The sections shown for this patient, each with its number as the screens' header counts it
+/// (every section, hidden ones too: "Section 7 of 9"), so the list and the header agree and a
+/// digit key goes to the section of that number.
+fn sections(m: &Model<'_>) -> Vec<(usize, ItemIdx)> {
     m.session
         .questionnaire()
         .sections()
-        .filter(|&s| m.session.is_visible(s))
+        .enumerate()
+        .filter(|&(_, s)| m.session.is_visible(s))
+        .map(|(i, s)| (i + 1, s))
         .collect()
 }
 
@@ -41,11 +45,11 @@ pub fn update(m: &mut Model<'_>, focus: usize, back: Step, msg: Msg) -> Vec<Effe
                 m.go_to(back);
                 None
             }
-            Intent::Confirm => list.get(focus).copied(),
-            Intent::Choose(n) => list.get(n).copied(),
+            Intent::Confirm => list.get(focus).map(|&(_, s)| s),
+            Intent::Choose(n) => list.iter().find(|&&(k, _)| k == n + 1).map(|&(_, s)| s),
             _ => None,
         },
-        Msg::Tap(Target::Row(i)) => list.get(i).copied(),
+        Msg::Tap(Target::Row(i)) => list.get(i).map(|&(_, s)| s),
         _ => None,
     };
     if let Some(section) = pick {
@@ -71,7 +75,8 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
         height: area.height.saturating_sub(3),
     };
     // What Enter does, on the last rows.
-    let hint = m.keys_hint_for_rows(strings::SECTIONS_HINT, sections(m).len());
+    let last = sections(m).last().map_or(0, |&(k, _)| k);
+    let hint = m.keys_hint_for_rows(strings::SECTIONS_HINT, last);
     let hint_h = theme::text_height(&hint, body.width);
     f.render_widget(
         theme::paragraph(&hint, theme::dim()),
@@ -85,7 +90,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
         height: body.height.saturating_sub(hint_h),
         ..body
     };
-    for (i, s) in sections(m).into_iter().enumerate() {
+    for (i, (number, s)) in sections(m).into_iter().enumerate() {
         let y = body.y + crate::tui::surface::cells(i);
         if y >= body.y + body.height {
             break;
@@ -94,7 +99,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap, focus: 
         let text = format!(
             "{}{} {}",
             if is_focus { "► " } else { "  " },
-            i + 1,
+            number,
             q.item(s).text
         );
         let r = Rect {
