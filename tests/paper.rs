@@ -488,7 +488,8 @@ fn paper_form_refuses_repeats() {
 }
 
 /// With the help panel open on the paper form, the hints around it still name the form's keys
-/// (they used to show raw `{next}` placeholders: user test of issue 15).
+/// (they used to show raw `{next}` placeholders: user test of issue 15), and its title says how
+/// to close it, as on the question screens.
 #[test]
 fn hints_stay_filled_while_help_is_open() {
     let q = load_toml(DEFAULT_SOURCE).questionnaire.expect("valid");
@@ -503,4 +504,5 @@ fn hints_stay_filled_while_help_is_open() {
     let (text, _) = draw(&m, 80, 24);
     assert!(!text.contains('{'), "{text}");
     assert!(text.contains("Enter/Tab next"), "{text}");
+    assert!(text.contains("any key closes"), "{text}");
 }

@@ -526,3 +526,22 @@ fn back_keeps_a_typed_answer() {
             .is_none()
     );
 }
+
+/// Emptying a typed answer and going back clears it: what the field says is what is kept.
+#[test]
+fn back_after_emptying_clears_the_answer() {
+    let q = q();
+    let mut m = at(&q, "a_emergency_contact");
+    let item = q.item_index("a_emergency_contact").expect("item");
+    type_text(&mut m, "Bob 0400 999 888");
+    update(&mut m, key(KeyCode::Esc));
+    assert!(m.session.stored(item).is_some());
+    update(&mut m, key(KeyCode::Enter));
+    assert_eq!(on(&m), "a_emergency_contact");
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    update(&mut m, key(KeyCode::Esc));
+    assert!(m.session.stored(item).is_none(), "emptied, then Back");
+}

@@ -608,7 +608,7 @@ pub fn view(m: &Model<'_>, f: &mut Frame, area: Rect, hits: &mut HitMap) {
             height: h,
             ..list_area
         };
-        theme::overlay(f, r, strings::HELP, help);
+        theme::overlay(f, r, &step::help_title(), help);
     }
 }
 

@@ -18,8 +18,8 @@ use crate::typed;
 use unicode_width::UnicodeWidthStr;
 
 mod view;
-pub(crate) use view::hint_text;
 pub(super) use view::{frame, put_text};
+pub(crate) use view::{help_title, hint_text};
 pub use view::{progress, view};
 
 pub fn update(m: &mut Model<'_>, step: Step, msg: Msg) -> Vec<Effect> {
@@ -126,13 +126,16 @@ fn on_intent(m: &mut Model<'_>, at: At, room: usize, i: Intent) -> Vec<Effect> {
 
 /// Back from a question: an answer typed and not yet confirmed is kept when it is a valid one
 /// (the patient typed it; going back to check something must not lose it, nor may an Esc
-/// pressed by mistake), as when the program is stopped. A choice is not: an option picked and not confirmed is only a focus. If keeping
+/// pressed by mistake), and a field emptied stays empty; text that cannot be read as an answer
+/// leaves the stored answer as it was. A choice is not: an option picked and not confirmed is only a focus. If keeping
 /// the answer raises a safety pause, the pause comes first.
 fn back_keeping(m: &mut Model<'_>, at: At) -> Vec<Effect> {
     let step = Step::Item(at);
     // From the review, Back returns there and leaves the answer as it was (a change abandoned).
+    // Otherwise what the field says is committed without requiring an answer: a valid answer is
+    // kept, an emptied one is cleared; one that cannot be read is left as stored.
     let mut effects = if m.field.input().is_some() && m.back_to_review.is_none() {
-        keep_on_screen(m, at)
+        commit(m, at, false).unwrap_or_default()
     } else {
         Vec::new()
     };

@@ -437,16 +437,20 @@ fn draw_item(
             width: body.width.saturating_sub(2),
             height: h,
         };
-        let title = format!(
-            "{} · {}",
-            strings::HELP,
-            crate::tui::keymap::fill_keys(
-                strings::HELP_CLOSES,
-                &[crate::tui::keymap::keymap(crate::tui::keymap::Mode::Help)]
-            )
-        );
-        theme::overlay(f, r, &title, help);
+        theme::overlay(f, r, &help_title(), help);
     }
+}
+
+/// The help panel's title, with how to close it (any key: the help table's).
+pub(crate) fn help_title() -> String {
+    format!(
+        "{} · {}",
+        strings::HELP,
+        crate::tui::keymap::fill_keys(
+            strings::HELP_CLOSES,
+            &[crate::tui::keymap::keymap(crate::tui::keymap::Mode::Help)]
+        )
+    )
 }
 
 /// The lines under a question: how to answer it, and for reception the keys that move on.
